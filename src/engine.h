@@ -1,0 +1,44 @@
+/* The engine: one call per refresh produces a snapshot. It owns the
+ * netlink connections (one per network namespace, kept across refreshes)
+ * and decides what to ask the kernel for. */
+#ifndef SKTOP_ENGINE_H
+#define SKTOP_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "error.h"
+#include "snapshot.h"
+
+/* How the engine talks to sock_diag. Production uses the live dumper; tests
+ * replace it with one that replays captured messages. `dump` appends the
+ * rows of one request for the namespace of `pid` (0: the engine's own). */
+struct sk_diag_ops {
+	int (*dump)(void *ctx, uint64_t netns, int32_t pid, const struct sk_diag_request *req,
+		    struct sk_diag_sink *sink, struct sk_error *err);
+	void (*free)(void *ctx);
+	void *ctx;
+};
+
+struct sk_engine_config {
+	const char *proc_root;          /* "/proc" in production */
+	bool want_unix;                 /* dump AF_UNIX too */
+	bool want_meminfo;              /* request socket memory (rmem/wmem columns) */
+	bool want_tcpinfo;              /* request tcp_info (detail view, findings) */
+	bool own_netns_only;            /* do not enter other namespaces */
+	const struct sk_diag_ops *diag; /* NULL: live netlink */
+};
+
+struct sk_engine;
+
+int sk_engine_new(const struct sk_engine_config *cfg, struct sk_engine **out,
+		  struct sk_error *err);
+void sk_engine_free(struct sk_engine *e);
+
+/* Takes a new snapshot. On error the previous snapshot stays valid. */
+int sk_engine_refresh(struct sk_engine *e, struct sk_error *err);
+
+const struct sk_snapshot *sk_engine_snapshot(const struct sk_engine *e);
+
+#endif

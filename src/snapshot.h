@@ -1,0 +1,88 @@
+/* One refresh's view of the machine: sockets, processes, the fds joining
+ * them, namespaces and system figures. Built by the engine, read by batch
+ * output, JSON, and the TUI. All tables are reused across refreshes. */
+#ifndef SKTOP_SNAPSHOT_H
+#define SKTOP_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "diag.h"
+#include "proc.h"
+#include "sock.h"
+#include "strtab.h"
+#include "sysinfo.h"
+
+#define SK_HOST_MAX 256
+#define SK_KERNEL_MAX 128
+
+/* A network namespace some scanned process lives in. */
+struct sk_netns {
+	uint64_t id;         /* inode of the ns link */
+	int32_t rep_pid;     /* the process whose ns link was entered to dump it */
+	uint32_t nprocs;
+	uint32_t sockets;    /* dumped rows in this namespace */
+	uint32_t tcp_states[SK_TCP_STATE_LAST];
+	uint32_t orphans[SK_TCP_STATE_LAST]; /* orphans by state */
+	int dump_error;      /* 0, or the -errno that kept it from being dumped */
+	bool own;            /* sktop's own namespace */
+};
+
+typedef SK_VEC(struct sk_netns) sk_netnsvec;
+
+/* Machine-wide totals computed from the rows (not from sockstat). */
+struct sk_totals {
+	uint32_t sockets;                      /* distinct rows */
+	uint32_t by_proto[SK_PROTO_LAST];
+	uint32_t tcp_states[SK_TCP_STATE_LAST];
+	uint32_t orphans;
+	uint32_t orphans_by_state[SK_TCP_STATE_LAST];
+	uint32_t orphans_attributed;           /* of which a likely owner was found */
+	uint32_t closed[SK_SN_LAST];
+	uint32_t unbound[SK_SN_LAST];
+	uint32_t other[SK_SN_LAST];
+	uint64_t rmem, wmem, recv_q, send_q;
+};
+
+struct sk_snapshot {
+	struct timespec realtime;  /* when the refresh started */
+	struct timespec monotonic;
+	uint32_t duration_us;      /* how long the refresh took */
+	uint64_t seq;              /* refresh number, from 1 */
+	char host[SK_HOST_MAX];    /* escaped */
+	char kernel[SK_KERNEL_MAX];
+	bool root;                 /* effective uid 0: every fd table was readable */
+	bool partial;              /* something could not be seen: see the stats */
+
+	struct sk_system sys;
+	struct sk_totals totals;
+
+	sk_sockvec socks;
+	sk_procvec procs;
+	sk_fdrefvec fdrefs;
+	SK_VEC(uint32_t) owner_index; /* fdref indices grouped per socket (sk_socket.owners_*) */
+	sk_netnsvec netns;
+	struct sk_strtab strs;
+
+	struct sk_diag_stats diag;
+	struct sk_procfs_stats procfs;
+};
+
+void sk_snapshot_init(struct sk_snapshot *s);
+void sk_snapshot_reset(struct sk_snapshot *s); /* empties the tables, keeps memory */
+void sk_snapshot_free(struct sk_snapshot *s);
+
+/* The join: given sockets (dumped) and processes + fdrefs (scanned), link
+ * every fd to its socket, synthesize rows for fds no dump reported
+ * (classified with `sockname`, which is the xattr lookup in production and a
+ * table in tests), mark orphans and attribute them, and fill per-process,
+ * per-namespace and machine totals. */
+typedef enum sk_sockname (*sk_sockname_fn)(void *ctx, int32_t pid, int32_t fd);
+int sk_snapshot_join(struct sk_snapshot *s, sk_sockname_fn sockname, void *ctx,
+		     struct sk_error *err);
+
+/* Lookups for the frontends. */
+const struct sk_process *sk_snapshot_find_pid(const struct sk_snapshot *s, int32_t pid);
+
+#endif
