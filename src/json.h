@@ -1,1 +1,22 @@
-/* placeholder */
+/* The snapshot as JSON (schema 1): one object on one line, the format of
+ * `sktop -b --json`, `sktop -w FILE` and the TUI's snapshot key. Names are a
+ * contract: add fields, never rename or drop. */
+#ifndef SKTOP_JSON_H
+#define SKTOP_JSON_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "snapshot.h"
+
+#define SK_JSON_SCHEMA 1
+
+/* Writes the snapshot followed by '\n'. Returns 0 or -errno (write error). */
+int sk_json_write_snapshot(FILE *f, const struct sk_snapshot *s);
+
+/* Writes s as a JSON string literal (quotes included), escaping per RFC 8259;
+ * bytes that are not valid UTF-8 become \u00XX of the byte, so the output is
+ * always valid JSON. */
+void sk_json_write_string(FILE *f, const char *s);
+
+#endif
