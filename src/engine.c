@@ -1,1 +1,367 @@
-/* placeholder */
+#include <config.h>
+
+#include "engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "escape.h"
+
+/* Every TCP state bit, including the bound-inactive pseudo state: kernels
+ * before 6.8 ignore that bit, later ones then report bound sockets too. */
+#define SK_ALL_TCP_STATES ((1u << SK_TCP_STATE_LAST) - 1)
+#define SK_ALL_STATES 0xffffffffu
+
+/* One sock_diag connection per network namespace. A netlink socket answers
+ * for the namespace it was created in, so entering a namespace is needed
+ * only to open it. Connections are dropped as soon as their namespace has
+ * no scanned process, because an open socket would keep a dead namespace
+ * alive. */
+struct live_conn {
+	uint64_t netns;
+	struct sk_diag_conn *conn;
+	uint64_t used_seq;
+};
+
+struct live_diag {
+	const char *proc_root;
+	int own_ns_fd;      /* to come back after entering another namespace */
+	uint64_t own_netns;
+	SK_VEC(struct live_conn) conns;
+	uint64_t seq;
+};
+
+struct sk_engine {
+	struct sk_engine_config cfg;
+	struct sk_diag_ops live_ops;
+	struct live_diag *live;
+	struct sk_snapshot snap;
+	uint64_t seq;
+};
+
+/* --- live sock_diag -------------------------------------------------------------- */
+
+static int enter_and_open(struct live_diag *ld, uint64_t netns, int32_t pid,
+			  struct sk_diag_conn **conn, struct sk_error *err)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "%s/%d/ns/net", ld->proc_root, (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return sk_error_set(err, errno, "cannot open network namespace of pid %d: %s",
+				    (int)pid, strerror(errno));
+	/* The pid may have exited and been reused since the scan: make sure the
+	 * namespace is still the one we mean. */
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_ino != netns) {
+		close(fd);
+		return sk_error_set(err, ESRCH, "pid %d left network namespace %llu during the scan",
+				    (int)pid, (unsigned long long)netns);
+	}
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		rc = errno;
+		close(fd);
+		return sk_error_set(err, rc, "cannot enter network namespace %llu of pid %d: %s",
+				    (unsigned long long)netns, (int)pid, strerror(rc));
+	}
+	close(fd);
+	rc = sk_diag_open(conn, err);
+	if (setns(ld->own_ns_fd, CLONE_NEWNET) < 0) {
+		/* Staying in the wrong namespace would make every later figure a lie. */
+		int e = errno;
+
+		if (rc == 0)
+			sk_diag_close(*conn);
+		*conn = NULL;
+		return sk_error_set(err, e, "cannot return to sktop's own network namespace: %s",
+				    strerror(e));
+	}
+	return rc;
+}
+
+static int live_dump(void *ctx, uint64_t netns, int32_t pid, const struct sk_diag_request *req,
+		     struct sk_diag_sink *sink, struct sk_error *err)
+{
+	struct live_diag *ld = ctx;
+	struct live_conn *c = NULL;
+	int rc;
+
+	for (size_t i = 0; i < ld->conns.n; i++)
+		if (ld->conns.v[i].netns == netns)
+			c = &ld->conns.v[i];
+	if (!c) {
+		struct sk_diag_conn *conn = NULL;
+
+		if (netns == ld->own_netns || pid == 0)
+			rc = sk_diag_open(&conn, err);
+		else
+			rc = enter_and_open(ld, netns, pid, &conn, err);
+		if (rc)
+			return rc;
+		c = SK_VEC_PUSH(&ld->conns);
+		if (!c) {
+			sk_diag_close(conn);
+			return sk_error_set(err, ENOMEM, "out of memory");
+		}
+		c->netns = netns;
+		c->conn = conn;
+	}
+	c->used_seq = ld->seq;
+	return sk_diag_dump(c->conn, req, sink, err);
+}
+
+static void live_drop_unused(struct live_diag *ld)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < ld->conns.n; i++) {
+		if (ld->conns.v[i].used_seq != ld->seq) {
+			sk_diag_close(ld->conns.v[i].conn);
+			continue;
+		}
+		ld->conns.v[out++] = ld->conns.v[i];
+	}
+	ld->conns.n = out;
+}
+
+static void live_free(void *ctx)
+{
+	struct live_diag *ld = ctx;
+
+	if (!ld)
+		return;
+	for (size_t i = 0; i < ld->conns.n; i++)
+		sk_diag_close(ld->conns.v[i].conn);
+	free(ld->conns.v);
+	if (ld->own_ns_fd >= 0)
+		close(ld->own_ns_fd);
+	free(ld);
+}
+
+static int live_new(const char *proc_root, struct live_diag **out, struct sk_error *err)
+{
+	struct live_diag *ld = calloc(1, sizeof(*ld));
+	char path[PATH_MAX];
+
+	if (!ld)
+		return sk_error_set(err, ENOMEM, "out of memory");
+	ld->proc_root = proc_root;
+	snprintf(path, sizeof(path), "%s/self/ns/net", proc_root);
+	/* Without it we cannot come back from another namespace: then only our
+	 * own is dumped (own_netns_only behaviour), which the snapshot reports. */
+	ld->own_ns_fd = open(path, O_RDONLY | O_CLOEXEC);
+	ld->own_netns = sk_procfs_ns_inode(proc_root, 0, "net");
+	*out = ld;
+	return 0;
+}
+
+static enum sk_sockname xattr_sockname(void *ctx, int32_t pid, int32_t fd)
+{
+	return sk_procfs_sockname(ctx, pid, fd);
+}
+
+/* --- engine ------------------------------------------------------------------------ */
+
+int sk_engine_new(const struct sk_engine_config *cfg, struct sk_engine **out,
+		  struct sk_error *err)
+{
+	struct sk_engine *e = calloc(1, sizeof(*e));
+	int rc;
+
+	*out = NULL;
+	if (!e)
+		return sk_error_set(err, ENOMEM, "out of memory");
+	e->cfg = *cfg;
+	if (!e->cfg.proc_root)
+		e->cfg.proc_root = "/proc";
+	if (!e->cfg.sockname) {
+		e->cfg.sockname = xattr_sockname;
+		e->cfg.sockname_ctx = (void *)e->cfg.proc_root;
+	}
+	if (!e->cfg.diag) {
+		rc = live_new(e->cfg.proc_root, &e->live, err);
+		if (rc) {
+			free(e);
+			return rc;
+		}
+		e->live_ops.dump = live_dump;
+		e->live_ops.ctx = e->live;
+		e->cfg.diag = &e->live_ops;
+	}
+	sk_snapshot_init(&e->snap);
+	*out = e;
+	return 0;
+}
+
+void sk_engine_free(struct sk_engine *e)
+{
+	if (!e)
+		return;
+	live_free(e->live);
+	if (e->cfg.diag && e->cfg.diag != &e->live_ops && e->cfg.diag->free)
+		e->cfg.diag->free(e->cfg.diag->ctx);
+	sk_snapshot_free(&e->snap);
+	free(e);
+}
+
+const struct sk_snapshot *sk_engine_snapshot(const struct sk_engine *e)
+{
+	return &e->snap;
+}
+
+static void fill_identity(struct sk_snapshot *s)
+{
+	struct utsname u;
+
+	if (uname(&u) == 0) {
+		sk_escape(u.nodename, strnlen(u.nodename, sizeof(u.nodename)), s->host,
+			  sizeof(s->host));
+		sk_escape(u.release, strnlen(u.release, sizeof(u.release)), s->kernel,
+			  sizeof(s->kernel));
+	}
+	s->root = geteuid() == 0;
+}
+
+/* Groups scanned processes by network namespace; sktop's own comes first. */
+static int collect_netns(struct sk_engine *e, struct sk_snapshot *s, struct sk_error *err)
+{
+	uint64_t own = sk_procfs_ns_inode(e->cfg.proc_root, 0, "net");
+	struct sk_netns *ns = SK_VEC_PUSH(&s->netns);
+
+	if (!ns)
+		return sk_error_set(err, ENOMEM, "out of memory");
+	ns->id = own;
+	ns->own = true;
+	for (size_t i = 0; i < s->procs.n; i++) {
+		const struct sk_process *p = &s->procs.v[i];
+		struct sk_netns *found = NULL;
+
+		if (p->netns == 0)
+			continue; /* unreadable: its fds cannot be judged */
+		for (size_t k = 0; k < s->netns.n; k++)
+			if (s->netns.v[k].id == p->netns)
+				found = &s->netns.v[k];
+		if (!found) {
+			found = SK_VEC_PUSH(&s->netns);
+			if (!found)
+				return sk_error_set(err, ENOMEM, "out of memory");
+			found->id = p->netns;
+			found->rep_pid = p->pid;
+		}
+		found->nprocs++;
+	}
+	return 0;
+}
+
+struct dump_plan {
+	uint8_t kind, family, protocol;
+	enum sk_sockname sockname;
+};
+
+static const struct dump_plan dump_plans[] = {
+	{SK_DIAG_INET, AF_INET, IPPROTO_TCP, SK_SN_TCP},
+	{SK_DIAG_INET, AF_INET6, IPPROTO_TCP, SK_SN_TCPV6},
+	{SK_DIAG_INET, AF_INET, IPPROTO_UDP, SK_SN_UDP},
+	{SK_DIAG_INET, AF_INET6, IPPROTO_UDP, SK_SN_UDPV6},
+	{SK_DIAG_UNIX, AF_UNIX, 0, SK_SN_UNIX},
+};
+
+static void dump_netns(struct sk_engine *e, struct sk_snapshot *s, struct sk_netns *ns)
+{
+	for (size_t i = 0; i < sizeof(dump_plans) / sizeof(dump_plans[0]); i++) {
+		const struct dump_plan *plan = &dump_plans[i];
+		struct sk_diag_request req = {
+			.kind = plan->kind,
+			.family = plan->family,
+			.protocol = plan->protocol,
+			.states = plan->protocol == IPPROTO_TCP ? SK_ALL_TCP_STATES : SK_ALL_STATES,
+			.ext_meminfo = e->cfg.want_meminfo,
+			.ext_tcpinfo = e->cfg.want_tcpinfo && plan->protocol == IPPROTO_TCP,
+		};
+		struct sk_diag_sink sink = {
+			.socks = &s->socks, .strs = &s->strs, .netns = ns->id, .stats = &s->diag,
+		};
+		struct sk_error derr;
+		int rc;
+
+		if (plan->kind == SK_DIAG_UNIX && !e->cfg.want_unix)
+			continue;
+		sk_error_clear(&derr);
+		rc = e->cfg.diag->dump(e->cfg.diag->ctx, ns->id, ns->own ? 0 : ns->rep_pid, &req,
+				       &sink, &derr);
+		if (rc == 0) {
+			ns->dumped |= 1u << plan->sockname;
+			continue;
+		}
+		/* A namespace or protocol we could not dump is reported, and its
+		 * fds are not judged: "unknown" is better than a wrong zero. */
+		s->partial = true;
+		if (!ns->dump_error)
+			ns->dump_error = rc;
+		if (rc != -ENOENT && rc != -EOPNOTSUPP && rc != -EPERM && rc != -EACCES &&
+		    rc != -ESRCH)
+			break; /* the namespace is unreachable: don't try its other tables */
+	}
+}
+
+int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
+{
+	struct sk_snapshot *s = &e->snap;
+	struct timespec t0, t1;
+	int rc;
+
+	sk_snapshot_reset(s);
+	clock_gettime(CLOCK_REALTIME, &s->realtime);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	s->monotonic = t0;
+	s->seq = ++e->seq;
+	fill_identity(s);
+
+	rc = sk_procfs_scan(e->cfg.proc_root, &s->procs, &s->fdrefs, &s->strs, &s->procfs, err);
+	if (rc)
+		return rc;
+	if (s->procfs.fd_denied)
+		s->partial = true; /* a vanished process is no loss: it has no sockets left */
+	rc = sk_sysinfo_read(e->cfg.proc_root, &s->sys, err);
+	if (rc)
+		return rc;
+	rc = collect_netns(e, s, err);
+	if (rc)
+		return rc;
+
+	if (e->live)
+		e->live->seq = s->seq;
+	for (size_t i = 0; i < s->netns.n; i++) {
+		struct sk_netns *ns = &s->netns.v[i];
+
+		if (!ns->own && (e->cfg.own_netns_only || (e->live && e->live->own_ns_fd < 0))) {
+			ns->dump_error = -EPERM;
+			s->partial = true;
+			continue;
+		}
+		dump_netns(e, s, ns);
+	}
+	if (e->live)
+		live_drop_unused(e->live);
+
+	rc = sk_snapshot_join(s, e->cfg.sockname, e->cfg.sockname_ctx, err);
+	if (rc)
+		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	s->duration_us = (uint32_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
+				    (t1.tv_nsec - t0.tv_nsec) / 1000);
+	return 0;
+}

@@ -28,6 +28,8 @@ struct sk_engine_config {
 	bool want_tcpinfo;              /* request tcp_info (detail view, findings) */
 	bool own_netns_only;            /* do not enter other namespaces */
 	const struct sk_diag_ops *diag; /* NULL: live netlink */
+	sk_sockname_fn sockname;        /* NULL: the system.sockprotoname xattr */
+	void *sockname_ctx;
 };
 
 struct sk_engine;
@@ -36,7 +38,8 @@ int sk_engine_new(const struct sk_engine_config *cfg, struct sk_engine **out,
 		  struct sk_error *err);
 void sk_engine_free(struct sk_engine *e);
 
-/* Takes a new snapshot. On error the previous snapshot stays valid. */
+/* Takes a new snapshot, reusing the previous one's memory. On error the
+ * snapshot is incomplete and must not be shown as the machine's state. */
 int sk_engine_refresh(struct sk_engine *e, struct sk_error *err);
 
 const struct sk_snapshot *sk_engine_snapshot(const struct sk_engine *e);

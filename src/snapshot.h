@@ -25,7 +25,9 @@ struct sk_netns {
 	uint32_t sockets;    /* dumped rows in this namespace */
 	uint32_t tcp_states[SK_TCP_STATE_LAST];
 	uint32_t orphans[SK_TCP_STATE_LAST]; /* orphans by state */
-	int dump_error;      /* 0, or the -errno that kept it from being dumped */
+	int dump_error;      /* 0, or the -errno of the first dump that failed */
+	uint32_t dumped;     /* 1 << enum sk_sockname for each class fully dumped:
+	                      * only those classes can be judged closed/unbound */
 	bool own;            /* sktop's own namespace */
 };
 
@@ -67,6 +69,17 @@ struct sk_snapshot {
 
 	struct sk_diag_stats diag;
 	struct sk_procfs_stats procfs;
+	uint32_t duplicates;       /* dumped rows whose inode was already seen (dropped) */
+	bool procs_sorted;         /* procs ascend by pid (always, from a real /proc) */
+
+	/* Join scratch, kept to avoid reallocating every refresh. */
+	struct {
+		uint64_t *keys;
+		uint32_t *vals;
+		size_t cap;        /* power of two */
+	} inode_hash;
+	SK_VEC(uint32_t) seen_by;  /* per socket: last process index counted */
+	SK_VEC(uint32_t) listeners;
 };
 
 void sk_snapshot_init(struct sk_snapshot *s);
