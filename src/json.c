@@ -1,1 +1,567 @@
-/* placeholder */
+#include <config.h>
+
+#include "json.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "procsort.h"
+
+/* A buffered writer: a snapshot of 100k sockets is ~40 MB of JSON, and one
+ * stdio call per field would cost more than the kernel dump itself. */
+struct jw {
+	FILE *f;
+	size_t n;
+	int err;
+	bool first; /* no comma before the next member */
+	char buf[1 << 16];
+};
+
+static void jw_flush(struct jw *w)
+{
+	if (w->n && !w->err && fwrite(w->buf, 1, w->n, w->f) != w->n)
+		w->err = errno ? errno : EIO;
+	w->n = 0;
+}
+
+static void jw_raw(struct jw *w, const char *s, size_t len)
+{
+	if (len > sizeof(w->buf) - w->n) {
+		jw_flush(w);
+		if (len > sizeof(w->buf)) {
+			if (!w->err && fwrite(s, 1, len, w->f) != len)
+				w->err = errno ? errno : EIO;
+			return;
+		}
+	}
+	memcpy(w->buf + w->n, s, len);
+	w->n += len;
+}
+
+static void jw_lit(struct jw *w, const char *s)
+{
+	jw_raw(w, s, strlen(s));
+}
+
+static void jw_u64(struct jw *w, uint64_t v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	jw_raw(w, tmp + i, sizeof(tmp) - i);
+}
+
+static void jw_i64(struct jw *w, int64_t v)
+{
+	if (v < 0) {
+		jw_raw(w, "-", 1);
+		jw_u64(w, (uint64_t)0 - (uint64_t)v);
+	} else {
+		jw_u64(w, (uint64_t)v);
+	}
+}
+
+/* Length of a valid UTF-8 sequence at s, 0 if invalid (shortest form only). */
+static size_t utf8_len(const unsigned char *s, size_t avail)
+{
+	unsigned char c = s[0];
+	size_t n;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 3;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 4;
+	else
+		return 0;
+	if (avail < n)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F) ||
+	    (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F))
+		return 0;
+	return n;
+}
+
+static void jw_str(struct jw *w, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), i = 0, run = 0;
+
+	jw_raw(w, "\"", 1);
+	while (i < len) {
+		unsigned char c = p[i];
+		size_t n = c < 0x80 ? 1 : utf8_len(p + i, len - i);
+
+		if (n && c >= 0x20 && c != '"' && c != '\\') {
+			i += n;
+			run += n;
+			continue;
+		}
+		jw_raw(w, s + i - run, run);
+		run = 0;
+		if (c == '"' || c == '\\') {
+			char esc[2] = {'\\', (char)c};
+
+			jw_raw(w, esc, 2);
+		} else {
+			/* Control byte, or a byte of invalid UTF-8: \u00XX keeps the
+			 * document valid and the byte recoverable. */
+			char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+
+			jw_raw(w, esc, 6);
+		}
+		i++;
+	}
+	jw_raw(w, s + i - run, run);
+	jw_raw(w, "\"", 1);
+}
+
+/* --- object helpers: members are comma-separated automatically ---------------- */
+
+static void jw_open(struct jw *w, char c)
+{
+	jw_raw(w, &c, 1);
+	w->first = true;
+}
+
+static void jw_close(struct jw *w, char c)
+{
+	jw_raw(w, &c, 1);
+	w->first = false;
+}
+
+static void jw_key(struct jw *w, const char *key)
+{
+	if (!w->first)
+		jw_raw(w, ",", 1);
+	w->first = false;
+	jw_str(w, key);
+	jw_raw(w, ":", 1);
+}
+
+static void jw_elem(struct jw *w)
+{
+	if (!w->first)
+		jw_raw(w, ",", 1);
+	w->first = false;
+}
+
+static void jw_kv_u64(struct jw *w, const char *key, uint64_t v)
+{
+	jw_key(w, key);
+	jw_u64(w, v);
+}
+
+/* SK_UNKNOWN (-1) from a file that could not be read is null, not -1. */
+static void jw_kv_fig(struct jw *w, const char *key, int64_t v)
+{
+	jw_key(w, key);
+	if (v == SK_UNKNOWN)
+		jw_lit(w, "null");
+	else
+		jw_i64(w, v);
+}
+
+static void jw_kv_str(struct jw *w, const char *key, const char *v)
+{
+	jw_key(w, key);
+	jw_str(w, v);
+}
+
+static void jw_kv_bool(struct jw *w, const char *key, bool v)
+{
+	jw_key(w, key);
+	jw_lit(w, v ? "true" : "false");
+}
+
+static void jw_fig_array(struct jw *w, const char *key, const int64_t *v, int n)
+{
+	jw_key(w, key);
+	jw_open(w, '[');
+	for (int i = 0; i < n; i++) {
+		jw_elem(w);
+		if (v[i] == SK_UNKNOWN)
+			jw_lit(w, "null");
+		else
+			jw_i64(w, v[i]);
+	}
+	jw_close(w, ']');
+}
+
+/* {"NAME":count,...} for the non-zero entries of a counts array. */
+static void jw_counts(struct jw *w, const char *key, const uint32_t *counts,
+		      const char *const *names, int n)
+{
+	jw_key(w, key);
+	jw_open(w, '{');
+	for (int i = 0; i < n; i++)
+		if (counts[i])
+			jw_kv_u64(w, names[i], counts[i]);
+	jw_close(w, '}');
+}
+
+static void jw_tcp_states(struct jw *w, const char *key, const uint32_t *states)
+{
+	jw_counts(w, key, states, sk_tcp_state_names, SK_TCP_STATE_LAST);
+}
+
+/* --- sections ------------------------------------------------------------------------ */
+
+static void write_system(struct jw *w, const struct sk_snapshot *s)
+{
+	const struct sk_system *sys = &s->sys;
+	const struct sk_limits *l = &sys->limits;
+	const struct sk_totals *t = &s->totals;
+
+	jw_key(w, "system");
+	jw_open(w, '{');
+
+	jw_key(w, "sockstat");
+	jw_open(w, '{');
+	for (int i = 0; i < SK_SS_LAST; i++)
+		jw_kv_fig(w, sk_sockstat_defs[i].name, sys->sockstat[i]);
+	jw_close(w, '}');
+	/* Which sockstat figures are machine-wide; the rest are sktop's own
+	 * network namespace. Never subtract one kind from the other. */
+	jw_key(w, "sockstat_global");
+	jw_open(w, '[');
+	for (int i = 0; i < SK_SS_LAST; i++)
+		if (sk_sockstat_defs[i].global) {
+			jw_elem(w);
+			jw_str(w, sk_sockstat_defs[i].name);
+		}
+	jw_close(w, ']');
+
+	jw_key(w, "counters");
+	jw_open(w, '{');
+	for (int i = 0; i < SK_CTR_LAST; i++)
+		jw_kv_fig(w, sk_counter_defs[i].name, sys->counters[i]);
+	jw_close(w, '}');
+
+	jw_key(w, "limits");
+	jw_open(w, '{');
+	jw_kv_fig(w, "tcp_max_orphans", l->tcp_max_orphans);
+	jw_fig_array(w, "tcp_mem", l->tcp_mem, 3);
+	jw_kv_fig(w, "page_size", l->page_size);
+	jw_fig_array(w, "tcp_rmem", l->tcp_rmem, 3);
+	jw_fig_array(w, "tcp_wmem", l->tcp_wmem, 3);
+	jw_kv_fig(w, "tcp_max_tw_buckets", l->tcp_max_tw_buckets);
+	jw_kv_fig(w, "tcp_fin_timeout", l->tcp_fin_timeout);
+	jw_kv_fig(w, "tcp_orphan_retries", l->tcp_orphan_retries);
+	jw_fig_array(w, "ip_local_port_range", l->ip_local_port_range, 2);
+	jw_kv_fig(w, "somaxconn", l->somaxconn);
+	jw_fig_array(w, "file_nr", l->file_nr, 3);
+	jw_kv_fig(w, "file_max", l->file_max);
+	jw_kv_fig(w, "nr_open", l->nr_open);
+	jw_kv_fig(w, "rmem_max", l->rmem_max);
+	jw_kv_fig(w, "wmem_max", l->wmem_max);
+	jw_close(w, '}');
+
+	jw_tcp_states(w, "tcp_states", t->tcp_states);
+	jw_kv_u64(w, "orphans", t->orphans);
+	jw_tcp_states(w, "orphans_by_state", t->orphans_by_state);
+	jw_kv_u64(w, "orphans_attributed", t->orphans_attributed);
+	jw_counts(w, "closed", t->closed, sk_sockname_names, SK_SN_LAST);
+	jw_counts(w, "unbound", t->unbound, sk_sockname_names, SK_SN_LAST);
+	jw_counts(w, "other", t->other, sk_sockname_names, SK_SN_LAST);
+	jw_kv_u64(w, "sockets", t->sockets);
+	jw_counts(w, "by_proto", t->by_proto, sk_proto_names, SK_PROTO_LAST);
+	jw_kv_u64(w, "rmem", t->rmem);
+	jw_kv_u64(w, "wmem", t->wmem);
+	jw_kv_u64(w, "recv_q", t->recv_q);
+	jw_kv_u64(w, "send_q", t->send_q);
+
+	jw_key(w, "netns");
+	jw_open(w, '[');
+	for (size_t i = 0; i < s->netns.n; i++) {
+		const struct sk_netns *ns = &s->netns.v[i];
+
+		jw_elem(w);
+		jw_open(w, '{');
+		jw_kv_u64(w, "id", ns->id);
+		jw_kv_bool(w, "own", ns->own);
+		jw_kv_u64(w, "processes", ns->nprocs);
+		jw_kv_u64(w, "sockets", ns->sockets);
+		jw_tcp_states(w, "tcp_states", ns->tcp_states);
+		jw_tcp_states(w, "orphans", ns->orphans);
+		jw_kv_bool(w, "dumped", ns->dump_error == 0);
+		if (ns->dump_error)
+			jw_kv_str(w, "error", strerror(-ns->dump_error));
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+	jw_close(w, '}');
+}
+
+static void write_process(struct jw *w, const struct sk_snapshot *s, const struct sk_process *p)
+{
+	const struct sk_agg *a = &p->agg;
+
+	jw_open(w, '{');
+	jw_kv_u64(w, "pid", (uint64_t)p->pid);
+	jw_kv_str(w, "comm", p->comm);
+	jw_kv_str(w, "cmdline", sk_strtab_get(&s->strs, p->cmdline));
+	jw_kv_u64(w, "uid", p->uid);
+	jw_kv_u64(w, "netns", p->netns);
+	jw_kv_u64(w, "fds", p->fd_count);
+	jw_key(w, "fd_limit");
+	if (p->fd_limit == SK_FD_LIMIT_UNLIMITED)
+		jw_lit(w, "null");
+	else
+		jw_u64(w, p->fd_limit);
+	jw_kv_u64(w, "sockets", a->sockets);
+	jw_tcp_states(w, "tcp_states", a->tcp_states);
+	jw_counts(w, "closed", a->closed, sk_sockname_names, SK_SN_LAST);
+	jw_counts(w, "unbound", a->unbound, sk_sockname_names, SK_SN_LAST);
+	jw_counts(w, "other", a->other, sk_sockname_names, SK_SN_LAST);
+	jw_counts(w, "by_proto", a->by_proto, sk_proto_names, SK_PROTO_LAST);
+	jw_kv_u64(w, "orphans", a->orphans);
+	jw_kv_u64(w, "rmem", a->rmem);
+	jw_kv_u64(w, "wmem", a->wmem);
+	jw_kv_u64(w, "recv_q", a->recv_q);
+	jw_kv_u64(w, "send_q", a->send_q);
+	jw_kv_u64(w, "rss_kb", p->rss_kb);
+	jw_kv_u64(w, "starttime", p->starttime);
+	if (p->flags & SK_PROC_FD_DENIED)
+		jw_kv_bool(w, "fds_denied", true);
+	jw_close(w, '}');
+}
+
+static void write_endpoint(struct jw *w, const char *key, const struct sk_socket *k,
+			   const struct sk_endpoint *ep)
+{
+	char buf[64];
+
+	sk_endpoint_format(ep, k->family, buf, sizeof(buf));
+	jw_kv_str(w, key, buf);
+}
+
+static void write_tcpinfo(struct jw *w, const struct sk_tcpinfo *t)
+{
+	jw_key(w, "tcp_info");
+	jw_open(w, '{');
+	jw_kv_u64(w, "rtt_us", t->rtt_us);
+	jw_kv_u64(w, "rttvar_us", t->rttvar_us);
+	jw_kv_u64(w, "rto_us", t->rto_us);
+	jw_kv_u64(w, "ato_us", t->ato_us);
+	jw_kv_u64(w, "backoff", t->backoff);
+	jw_kv_u64(w, "probes", t->probes);
+	jw_kv_u64(w, "retransmits", t->retransmits);
+	jw_kv_u64(w, "total_retrans", t->total_retrans);
+	jw_kv_u64(w, "unacked", t->unacked);
+	jw_kv_u64(w, "sacked", t->sacked);
+	jw_kv_u64(w, "lost", t->lost);
+	jw_kv_u64(w, "retrans", t->retrans);
+	jw_kv_u64(w, "snd_cwnd", t->snd_cwnd);
+	jw_kv_u64(w, "snd_ssthresh", t->snd_ssthresh);
+	jw_kv_u64(w, "snd_mss", t->snd_mss);
+	jw_kv_u64(w, "rcv_mss", t->rcv_mss);
+	jw_kv_u64(w, "snd_wscale", t->snd_wscale);
+	jw_kv_u64(w, "rcv_wscale", t->rcv_wscale);
+	jw_kv_u64(w, "snd_wnd", t->snd_wnd);
+	jw_kv_u64(w, "rcv_wnd", t->rcv_wnd);
+	jw_kv_u64(w, "rcv_space", t->rcv_space);
+	jw_kv_u64(w, "notsent_bytes", t->notsent_bytes);
+	jw_kv_u64(w, "last_data_sent_ms", t->last_data_sent_ms);
+	jw_kv_u64(w, "last_data_recv_ms", t->last_data_recv_ms);
+	jw_kv_u64(w, "last_ack_recv_ms", t->last_ack_recv_ms);
+	jw_kv_u64(w, "delivered", t->delivered);
+	jw_kv_u64(w, "bytes_acked", t->bytes_acked);
+	jw_kv_u64(w, "bytes_received", t->bytes_received);
+	jw_kv_u64(w, "bytes_sent", t->bytes_sent);
+	jw_kv_u64(w, "bytes_retrans", t->bytes_retrans);
+	jw_kv_u64(w, "ca_state", t->ca_state);
+	jw_kv_u64(w, "tcp_info_len", t->tcpinfo_len);
+	jw_close(w, '}');
+}
+
+static void write_socket(struct jw *w, const struct sk_snapshot *s, const struct sk_socket *k)
+{
+	const char *family = k->family == AF_INET6 ? "inet6" : k->family == AF_UNIX ? "unix" : "inet";
+
+	jw_open(w, '{');
+	jw_kv_str(w, "proto", k->proto < SK_PROTO_LAST ? sk_proto_names[k->proto] : "?");
+	jw_kv_str(w, "family", family);
+	jw_kv_str(w, "state", sk_tcp_state_name(k->state));
+	if (k->family == AF_UNIX) {
+		jw_kv_str(w, "local", sk_strtab_get(&s->strs, k->path));
+		jw_kv_u64(w, "peer_inode", k->unix_peer);
+		jw_kv_str(w, "type", k->sock_type == SOCK_STREAM ? "stream"
+				     : k->sock_type == SOCK_DGRAM ? "dgram"
+				     : k->sock_type == SOCK_SEQPACKET ? "seqpacket" : "?");
+	} else {
+		write_endpoint(w, "local", k, &k->local);
+		write_endpoint(w, "peer", k, &k->peer);
+	}
+	jw_kv_u64(w, "recv_q", k->recv_q);
+	jw_kv_u64(w, "send_q", k->send_q);
+	jw_kv_u64(w, "inode", k->inode);
+	if (k->flags & SK_SOCK_HAS_UID)
+		jw_kv_u64(w, "uid", k->uid);
+	jw_kv_u64(w, "netns", k->netns);
+
+	jw_key(w, "pids");
+	jw_open(w, '[');
+	for (uint32_t i = 0; i < k->owners_count; i++) {
+		const struct sk_fdref *ref = &s->fdrefs.v[s->owner_index.v[k->owners_start + i]];
+
+		jw_elem(w);
+		jw_u64(w, (uint64_t)s->procs.v[ref->proc].pid);
+	}
+	jw_close(w, ']');
+	jw_key(w, "fds");
+	jw_open(w, '[');
+	for (uint32_t i = 0; i < k->owners_count; i++) {
+		const struct sk_fdref *ref = &s->fdrefs.v[s->owner_index.v[k->owners_start + i]];
+
+		jw_elem(w);
+		jw_open(w, '{');
+		jw_kv_u64(w, "pid", (uint64_t)s->procs.v[ref->proc].pid);
+		jw_kv_u64(w, "fd", (uint64_t)ref->fd);
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+	jw_kv_str(w, "owner", sk_owner_names[k->owner_kind < SK_OWNER_LAST ? k->owner_kind : 0]);
+	if (k->owner_kind == SK_OWNER_LISTENER && k->likely_owner != SK_NONE)
+		jw_kv_u64(w, "likely_pid", (uint64_t)s->procs.v[k->likely_owner].pid);
+	if (k->flags & SK_SOCK_HAS_CGROUP)
+		jw_kv_u64(w, "cgroup_id", k->cgroup_id);
+	if (k->flags & SK_SOCK_ORPHAN)
+		jw_kv_bool(w, "orphan", true);
+	if (k->flags & SK_SOCK_UNDUMPED)
+		jw_kv_bool(w, "undumped", true);
+	jw_kv_str(w, "timer", sk_timer_names[k->timer < SK_TIMER_LAST ? k->timer : 0]);
+	jw_kv_u64(w, "timer_ms", k->timer_ms);
+	jw_kv_u64(w, "retrans", k->retrans);
+	if (k->flags & SK_SOCK_HAS_SHUTDOWN)
+		jw_kv_u64(w, "shutdown", k->shutdown);
+	jw_kv_u64(w, "cookie", k->cookie);
+	if (k->flags & SK_SOCK_HAS_MEM) {
+		const struct sk_meminfo *m = &k->mem;
+
+		jw_kv_u64(w, "rmem", m->rmem_alloc);
+		jw_kv_u64(w, "wmem", m->wmem_queued);
+		jw_key(w, "skmem");
+		jw_open(w, '{');
+		jw_kv_u64(w, "rmem_alloc", m->rmem_alloc);
+		jw_kv_u64(w, "rcvbuf", m->rcvbuf);
+		jw_kv_u64(w, "wmem_alloc", m->wmem_alloc);
+		jw_kv_u64(w, "sndbuf", m->sndbuf);
+		jw_kv_u64(w, "fwd_alloc", m->fwd_alloc);
+		jw_kv_u64(w, "wmem_queued", m->wmem_queued);
+		jw_kv_u64(w, "optmem", m->optmem);
+		jw_kv_u64(w, "backlog", m->backlog);
+		jw_kv_u64(w, "drops", m->drops);
+		jw_close(w, '}');
+	}
+	if (k->flags & SK_SOCK_HAS_TCPINFO)
+		write_tcpinfo(w, &k->tcp);
+	jw_close(w, '}');
+}
+
+static void write_time(struct jw *w, const struct timespec *ts)
+{
+	struct tm tm;
+	char buf[32];
+
+	gmtime_r(&ts->tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	jw_kv_str(w, "time", buf);
+}
+
+int sk_json_write_snapshot(FILE *f, const struct sk_snapshot *s)
+{
+	struct jw *w = malloc(sizeof(*w)); /* 64 KiB: too big for a stack frame */
+
+	if (!w)
+		return -ENOMEM;
+	w->f = f;
+	w->n = 0;
+	w->err = 0;
+	jw_open(w, '{');
+	jw_kv_u64(w, "schema", SK_JSON_SCHEMA);
+	write_time(w, &s->realtime);
+	jw_kv_str(w, "host", s->host);
+	jw_kv_str(w, "kernel", s->kernel);
+	jw_kv_bool(w, "root", s->root);
+	jw_kv_bool(w, "partial", s->partial);
+	jw_kv_u64(w, "seq", s->seq);
+	jw_kv_u64(w, "duration_us", s->duration_us);
+
+	jw_key(w, "diag");
+	jw_open(w, '{');
+	jw_kv_u64(w, "messages", s->diag.messages);
+	jw_kv_u64(w, "rejected", s->diag.rejected);
+	jw_kv_u64(w, "retries", s->diag.retries);
+	jw_kv_u64(w, "unsupported", s->diag.unsupported);
+	jw_kv_u64(w, "failed", s->diag.failed);
+	jw_kv_u64(w, "duplicates", s->duplicates);
+	jw_close(w, '}');
+	jw_key(w, "procfs");
+	jw_open(w, '{');
+	jw_kv_u64(w, "processes", s->procfs.processes);
+	jw_kv_u64(w, "vanished", s->procfs.vanished);
+	jw_kv_u64(w, "fd_denied", s->procfs.fd_denied);
+	jw_kv_u64(w, "fds", s->procfs.fds);
+	jw_close(w, '}');
+
+	write_system(w, s);
+
+	jw_key(w, "processes");
+	jw_open(w, '[');
+	for (size_t i = 0; i < s->procs.n; i++) {
+		const struct sk_process *p = &s->procs.v[i];
+
+		if (p->agg.sockets == 0 && p->agg.orphans == 0)
+			continue; /* sktop is about sockets: others only add noise */
+		jw_elem(w);
+		write_process(w, s, p);
+	}
+	jw_close(w, ']');
+
+	jw_key(w, "sockets");
+	jw_open(w, '[');
+	for (size_t i = 0; i < s->socks.n; i++) {
+		jw_elem(w);
+		write_socket(w, s, &s->socks.v[i]);
+	}
+	jw_close(w, ']');
+	jw_close(w, '}');
+	jw_raw(w, "\n", 1);
+	jw_flush(w);
+
+	int err = w->err;
+
+	free(w);
+	if (!err && fflush(f) != 0)
+		err = errno ? errno : EIO;
+	return -err;
+}
+
+void sk_json_write_string(FILE *f, const char *s)
+{
+	struct jw *w = malloc(sizeof(*w));
+
+	if (!w)
+		return;
+	w->f = f;
+	w->n = 0;
+	w->err = 0;
+	jw_str(w, s);
+	jw_flush(w);
+	free(w);
+}

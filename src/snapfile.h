@@ -5,6 +5,8 @@
 #ifndef SKTOP_SNAPFILE_H
 #define SKTOP_SNAPFILE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <time.h>
 
