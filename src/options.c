@@ -1,1 +1,218 @@
-/* placeholder */
+#include <config.h>
+
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	OPT_JSON = 0x100,
+	OPT_SNAPSHOT_DIR,
+	OPT_PROC_ROOT,
+	OPT_NO_COLOR,
+	OPT_NO_UNIX,
+	OPT_TOP,
+};
+
+static const struct option long_options[] = {
+	{"batch", no_argument, NULL, 'b'},
+	{"iterations", required_argument, NULL, 'n'},
+	{"delay", required_argument, NULL, 'd'},
+	{"sort", required_argument, NULL, 's'},
+	{"invert", no_argument, NULL, 'I'},
+	{"pid", required_argument, NULL, 'p'},
+	{"user", required_argument, NULL, 'u'},
+	{"write", required_argument, NULL, 'w'},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"snapshot-dir", required_argument, NULL, OPT_SNAPSHOT_DIR},
+	{"proc-root", required_argument, NULL, OPT_PROC_ROOT},
+	{"no-color", no_argument, NULL, OPT_NO_COLOR},
+	{"no-unix", no_argument, NULL, OPT_NO_UNIX},
+	{"top", required_argument, NULL, OPT_TOP},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
+
+static void print_help(FILE *out)
+{
+	fprintf(out,
+		"Usage: sktop [OPTION]...\n"
+		"A top for sockets: which process holds the CLOSE_WAIT pile, the leaked\n"
+		"closed sockets, the orphans, the megabytes of unread receive queue.\n"
+		"\n"
+		"Modes:\n"
+		"  (default)              interactive terminal UI\n"
+		"  -b, --batch            print a text report each refresh, like top -b\n"
+		"      --json             with -b: one JSON snapshot per line instead\n"
+		"  -w, --write FILE       write one JSON snapshot to FILE and exit\n"
+		"                         (created 0600, never overwrites, never follows a symlink)\n"
+		"\n"
+		"Options:\n"
+		"  -d, --delay SECONDS    refresh interval (default 2; batch: 0 = back to back)\n"
+		"  -n, --iterations N     batch: stop after N refreshes (default 0 = until\n"
+		"                         interrupted)\n"
+		"  -s, --sort KEY         sort processes by KEY (default close_wait):\n");
+	for (int i = 0; i < SK_SORT_LAST; i++)
+		fprintf(out, "                           %-11s %s\n", sk_sort_defs[i].name,
+			sk_sort_defs[i].description);
+	fprintf(out,
+		"  -I, --invert           invert the sort order\n"
+		"  -p, --pid PID[,PID]    only these processes\n"
+		"  -u, --user USER        only processes of USER (name or uid)\n"
+		"      --top N            batch text: at most N process rows (0 = all)\n"
+		"      --snapshot-dir DIR where the TUI's 's' key writes (default: .)\n"
+		"      --no-color         monochrome TUI (also when NO_COLOR is set)\n"
+		"      --no-unix          do not dump AF_UNIX sockets\n"
+		"      --proc-root DIR    read processes and counters from DIR instead of /proc\n"
+		"  -h, --help             show this help and exit\n"
+		"  -V, --version          show the version and exit\n"
+		"\n"
+		"Run as root to see every process's sockets and other network namespaces.\n"
+		"Exit status: 0 ok, 1 runtime error, 2 invalid usage.\n");
+}
+
+static int parse_long(const char *opt, const char *arg, long min, long max, long *out,
+		      struct sk_error *err)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < min || v > max)
+		return sk_error_set(err, EINVAL, "%s: '%s' is not a whole number from %ld to %ld",
+				    opt, arg, min, max);
+	*out = v;
+	return 0;
+}
+
+static int parse_interval(const char *arg, double *out, struct sk_error *err)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !isfinite(v) || v < 0 || v > 86400)
+		return sk_error_set(err, EINVAL,
+				    "-d: '%s' is not a number of seconds from 0 to 86400", arg);
+	*out = v;
+	return 0;
+}
+
+static int parse_pids(const char *arg, struct sk_options *o, struct sk_error *err)
+{
+	char buf[1024];
+	char *save = NULL;
+
+	if (strlen(arg) >= sizeof(buf))
+		return sk_error_set(err, EINVAL, "-p: list too long");
+	strcpy(buf, arg);
+	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		long pid;
+		int rc = parse_long("-p", tok, 1, INT_MAX, &pid, err);
+
+		if (rc)
+			return rc;
+		if (o->npids == SK_MAX_PIDS)
+			return sk_error_set(err, EINVAL, "-p: at most %d pids", SK_MAX_PIDS);
+		o->pids[o->npids++] = (int32_t)pid;
+	}
+	if (o->npids == 0)
+		return sk_error_set(err, EINVAL, "-p: '%s' names no pid", arg);
+	return 0;
+}
+
+static int parse_user(const char *arg, struct sk_options *o, struct sk_error *err)
+{
+	struct passwd *pw = getpwnam(arg);
+	long uid;
+
+	if (pw) {
+		o->uid = pw->pw_uid;
+	} else if (arg[0] >= '0' && arg[0] <= '9' &&
+		   parse_long("-u", arg, 0, UINT32_MAX - 1, &uid, err) == 0) {
+		o->uid = (uid_t)uid;
+	} else {
+		return sk_error_set(err, EINVAL, "-u: no such user '%s'", arg);
+	}
+	o->have_uid = true;
+	return 0;
+}
+
+int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
+		     struct sk_error *err)
+{
+	long v;
+	int c, rc = 0;
+	const char *no_color = getenv("NO_COLOR");
+
+	memset(o, 0, sizeof(*o));
+	o->interval = 2.0;
+	o->sort = SK_SORT_CLOSE_WAIT;
+	o->snapshot_dir = ".";
+	o->proc_root = "/proc";
+	o->no_color = no_color && no_color[0];
+
+	opterr = 0;  /* our own one-line messages instead of getopt's */
+	optind = 0;  /* full re-initialisation: tests parse more than once */
+	while ((c = getopt_long(argc, argv, ":bn:d:s:Ip:u:w:hV", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'b': o->batch = true; break;
+		case 'n':
+			rc = parse_long("-n", optarg, 0, LONG_MAX, &o->count, err);
+			break;
+		case 'd': rc = parse_interval(optarg, &o->interval, err); break;
+		case 's': {
+			int key = sk_sort_key_parse(optarg);
+
+			if (key < 0)
+				rc = sk_error_set(err, EINVAL,
+						  "-s: unknown sort key '%s' (see --help for the list)",
+						  optarg);
+			else
+				o->sort = (enum sk_sort_key)key;
+			break;
+		}
+		case 'I': o->sort_invert = true; break;
+		case 'p': rc = parse_pids(optarg, o, err); break;
+		case 'u': rc = parse_user(optarg, o, err); break;
+		case 'w': o->write_file = optarg; break;
+		case OPT_JSON: o->json = true; break;
+		case OPT_SNAPSHOT_DIR: o->snapshot_dir = optarg; break;
+		case OPT_PROC_ROOT: o->proc_root = optarg; break;
+		case OPT_NO_COLOR: o->no_color = true; break;
+		case OPT_NO_UNIX: o->no_unix = true; break;
+		case OPT_TOP:
+			rc = parse_long("--top", optarg, 0, INT_MAX, &v, err);
+			o->top = v;
+			break;
+		case 'h': print_help(out); return SK_OPTIONS_EXIT;
+		case 'V': fprintf(out, "sktop %s\n", PACKAGE_VERSION); return SK_OPTIONS_EXIT;
+		case ':':
+			return sk_error_set(err, EINVAL, "option '%s' needs a value",
+					    argv[optind - 1]);
+		default:
+			return sk_error_set(err, EINVAL, "unknown option '%s'", argv[optind - 1]);
+		}
+		if (rc)
+			return rc;
+	}
+	if (optind < argc)
+		return sk_error_set(err, EINVAL, "unexpected argument '%s'", argv[optind]);
+	if (o->json && !o->batch)
+		return sk_error_set(err, EINVAL, "--json goes with -b (or use -w FILE)");
+	if (o->write_file && o->batch)
+		return sk_error_set(err, EINVAL, "-w and -b are separate modes: pick one");
+	if (!o->batch && !o->write_file && o->interval < 0.1)
+		return sk_error_set(err, EINVAL, "-d: the interactive interval must be at least 0.1 s");
+	if (!o->proc_root[0] || !o->snapshot_dir[0])
+		return sk_error_set(err, EINVAL, "an empty directory name");
+	return SK_OPTIONS_RUN;
+}
