@@ -1,13 +1,133 @@
+/* Every invalid option gets one line naming the problem (main exits 2). */
+#include <config.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-static void placeholder(void **state) { (void)state; skip(); }
+#include "options.h"
+
+static int parse(struct sk_options *o, struct sk_error *err, ...)
+{
+	char *argv[32] = {"sktop"};
+	int argc = 1;
+	va_list ap;
+	FILE *devnull = fopen("/dev/null", "w");
+	int rc;
+
+	va_start(ap, err);
+	for (char *a; (a = va_arg(ap, char *)) && argc < 31;)
+		argv[argc++] = a;
+	va_end(ap);
+	rc = sk_options_parse(argc, argv, o, devnull, err);
+	fclose(devnull);
+	return rc;
+}
+
+static void test_defaults(void **state)
+{
+	struct sk_options o;
+	struct sk_error err = {0};
+
+	(void)state;
+	unsetenv("NO_COLOR");
+	assert_int_equal(parse(&o, &err, NULL), SK_OPTIONS_RUN);
+	assert_false(o.batch);
+	assert_true(o.interval == 2.0);
+	assert_int_equal(o.sort, SK_SORT_CLOSE_WAIT);
+	assert_string_equal(o.snapshot_dir, ".");
+	assert_string_equal(o.proc_root, "/proc");
+	assert_false(o.no_color);
+}
+
+static void test_valid(void **state)
+{
+	struct sk_options o;
+	struct sk_error err = {0};
+
+	(void)state;
+	assert_int_equal(parse(&o, &err, "-b", "-n", "3", "-d", "0", "-s", "rmem", "-I", "-p",
+			       "1,22,333", "-u", "0", "--json", "--top", "5", NULL),
+			 SK_OPTIONS_RUN);
+	assert_true(o.batch && o.json && o.sort_invert && o.have_uid);
+	assert_int_equal(o.count, 3);
+	assert_true(o.interval == 0.0);
+	assert_int_equal(o.sort, SK_SORT_RMEM);
+	assert_int_equal(o.npids, 3);
+	assert_int_equal(o.pids[2], 333);
+	assert_int_equal(o.uid, 0);
+	assert_int_equal(o.top, 5);
+	assert_int_equal(parse(&o, &err, "-u", "root", "--no-color", "--snapshot-dir", "/tmp", NULL),
+			 SK_OPTIONS_RUN);
+	assert_true(o.no_color);
+	assert_string_equal(o.snapshot_dir, "/tmp");
+	setenv("NO_COLOR", "1", 1);
+	assert_int_equal(parse(&o, &err, NULL), SK_OPTIONS_RUN);
+	assert_true(o.no_color);
+	unsetenv("NO_COLOR");
+	assert_int_equal(parse(&o, &err, "--help", NULL), SK_OPTIONS_EXIT);
+	assert_int_equal(parse(&o, &err, "-V", NULL), SK_OPTIONS_EXIT);
+}
+
+struct bad_case {
+	const char *argv[4];
+	const char *needle; /* what the message must name */
+};
+
+static const struct bad_case bad[] = {
+	{{"-d", "-1"}, "-d"},
+	{{"-d", "abc"}, "'abc'"},
+	{{"-d", "nan"}, "-d"},
+	{{"-d", "0.01"}, "interactive"},
+	{{"-b", "-n", "-5"}, "-n"},
+	{{"-b", "-n", "x"}, "-n"},
+	{{"-p", "12x"}, "'12x'"},
+	{{"-p", "0"}, "-p"},
+	{{"-p", ","}, "-p"},
+	{{"-s", "bogus"}, "unknown sort key 'bogus'"},
+	{{"-u", "no-such-user-sktop"}, "no such user"},
+	{{"--frobnicate"}, "unknown option '--frobnicate'"},
+	{{"-x"}, "unknown option '-x'"},
+	{{"-d"}, "needs a value"},
+	{{"stray"}, "unexpected argument 'stray'"},
+	{{"--json"}, "--json goes with -b"},
+	{{"-b", "-w", "f"}, "pick one"},
+	{{"--top", "-1"}, "--top"},
+};
+
+static void test_invalid(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct sk_options o;
+		struct sk_error err = {0};
+		char *argv[8] = {"sktop"};
+		int argc = 1;
+		FILE *devnull = fopen("/dev/null", "w");
+
+		for (int k = 0; k < 4 && bad[i].argv[k]; k++)
+			argv[argc++] = (char *)bad[i].argv[k];
+		int rc = sk_options_parse(argc, argv, &o, devnull, &err);
+
+		fclose(devnull);
+		if (rc != -EINVAL || !strstr(err.msg, bad[i].needle))
+			fail_msg("case %zu (%s): rc %d, message '%s'", i, bad[i].argv[0], rc, err.msg);
+		assert_null(strchr(err.msg, '\n'));
+	}
+}
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = { cmocka_unit_test(placeholder) };
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_invalid),
+	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
