@@ -1,1 +1,318 @@
-int main(void) { return 0; }
+/* leakgen: builds real socket leaks on loopback for the integration and
+ * screen tests, in whatever network namespace it is started in.
+ *
+ *   leakgen [--unshare] [--port P] [--close-wait N] [--closed N]
+ *           [--recvq BYTES] [--finwait1 N] [--udp-unbound N] [--estab N]
+ *           [--lifetime SEC]
+ *
+ * The leaking process is leakgen itself; the peers it needs run in one
+ * child. When everything is in place it prints one line on stdout,
+ *   READY leaker=PID peer=PID port=P netns=INODE
+ * and then holds still until stdin reaches EOF, it gets SIGTERM, or the
+ * lifetime (default 300 s) ends, so a crashed test never leaves it behind.
+ * Only 127.0.0.1 is ever used. */
+#include <config.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct plan {
+	bool unshare_net;
+	int port;
+	long close_wait, closed, finwait1, udp_unbound, estab;
+	long recvq;
+	int lifetime;
+};
+
+static void die(const char *what)
+{
+	fprintf(stderr, "leakgen: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void addr_of(struct sockaddr_in *sa, int port)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+}
+
+static int listen_on(int port, int backlog, int rcvbuf)
+{
+	struct sockaddr_in sa;
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		die("socket");
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Set before listen so accepted children inherit it. */
+	if (rcvbuf)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	addr_of(&sa, port);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		die("bind");
+	if (listen(fd, backlog) < 0)
+		die("listen");
+	return fd;
+}
+
+static int connect_to(int port, int rcvbuf)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		die("socket");
+	if (rcvbuf)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	addr_of(&sa, port);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		die("connect");
+	return fd;
+}
+
+static int accept_one(int lfd)
+{
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		die("accept");
+	return fd;
+}
+
+static void write_all(int fd, long bytes)
+{
+	static const char chunk[65536];
+
+	while (bytes > 0) {
+		ssize_t n = write(fd, chunk, bytes < (long)sizeof(chunk) ? (size_t)bytes : sizeof(chunk));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			die("write");
+		}
+		bytes -= n;
+	}
+}
+
+/* Fills the socket's send path until the peer's window is shut. */
+static void fill_until_blocked(int fd)
+{
+	static const char chunk[65536];
+	int fl = fcntl(fd, F_GETFL);
+
+	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	for (;;) {
+		ssize_t n = write(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n < 0 && errno != EINTR)
+			die("write");
+	}
+}
+
+/* Waits for a byte on a pipe: how the two processes hand over turns. */
+static void wait_token(int fd)
+{
+	char c;
+
+	while (read(fd, &c, 1) < 0 && errno == EINTR)
+		;
+}
+
+static void give_token(int fd)
+{
+	if (write(fd, "x", 1) != 1)
+		die("pipe");
+}
+
+static void hold(int lifetime)
+{
+	struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+	char buf[256];
+
+	alarm((unsigned)lifetime);
+	for (;;) {
+		int n = poll(&pfd, 1, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || read(STDIN_FILENO, buf, sizeof(buf)) <= 0)
+			return;
+	}
+}
+
+/* The peer side, in the child: makes the connections the leaker needs and
+ * keeps (or closes) its ends as each scenario requires. */
+static void run_peer(const struct plan *p, int to_leaker, int from_leaker)
+{
+	int *keep = calloc((size_t)(p->close_wait + p->finwait1 + p->estab + 2), sizeof(int));
+	long nkeep = 0;
+
+	if (!keep)
+		die("calloc");
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/* CLOSE_WAIT: connect, let the leaker accept, then close our end. */
+	wait_token(from_leaker);
+	for (long i = 0; i < p->close_wait; i++)
+		keep[nkeep++] = connect_to(p->port, 0);
+	give_token(to_leaker);
+	wait_token(from_leaker); /* all accepted */
+	while (nkeep > 0)
+		close(keep[--nkeep]);
+	/* Recv-Q: one connection on port+1 that sends and keeps its end. */
+	if (p->recvq > 0) {
+		int fd = connect_to(p->port + 1, 0);
+
+		write_all(fd, p->recvq);
+		keep[nkeep++] = fd;
+	}
+	/* FIN_WAIT1: connections on port+2 with a tiny receive buffer that are
+	 * never read, so the leaker's close leaves data stuck behind a zero window. */
+	for (long i = 0; i < p->finwait1; i++)
+		keep[nkeep++] = connect_to(p->port + 2, 4096);
+	for (long i = 0; i < p->estab; i++)
+		keep[nkeep++] = connect_to(p->port + 3, 0);
+	give_token(to_leaker);
+	wait_token(from_leaker); /* the leaker is done: hold until it exits */
+	pause();
+	exit(0);
+}
+
+static void leak_closed(long n)
+{
+	struct sockaddr_in sa;
+
+	/* Port 1 on loopback has no listener: connect fails with ECONNREFUSED
+	 * and the fd stays open, in CLOSE, in no kernel table. */
+	addr_of(&sa, 1);
+	for (long i = 0; i < n; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (fd < 0)
+			die("socket");
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno != ECONNREFUSED)
+			die("connect to a closed port unexpectedly");
+	}
+}
+
+static void parse(int argc, char **argv, struct plan *p)
+{
+	static const struct option opts[] = {
+		{"unshare", no_argument, NULL, 'U'},
+		{"port", required_argument, NULL, 'P'},
+		{"close-wait", required_argument, NULL, 'c'},
+		{"closed", required_argument, NULL, 'l'},
+		{"recvq", required_argument, NULL, 'r'},
+		{"finwait1", required_argument, NULL, 'f'},
+		{"udp-unbound", required_argument, NULL, 'u'},
+		{"estab", required_argument, NULL, 'e'},
+		{"lifetime", required_argument, NULL, 'L'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	memset(p, 0, sizeof(*p));
+	p->port = 7000;
+	p->lifetime = 300;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'U': p->unshare_net = true; break;
+		case 'P': p->port = atoi(optarg); break;
+		case 'c': p->close_wait = atol(optarg); break;
+		case 'l': p->closed = atol(optarg); break;
+		case 'r': p->recvq = atol(optarg); break;
+		case 'f': p->finwait1 = atol(optarg); break;
+		case 'u': p->udp_unbound = atol(optarg); break;
+		case 'e': p->estab = atol(optarg); break;
+		case 'L': p->lifetime = atoi(optarg); break;
+		default: fprintf(stderr, "leakgen: bad usage (see the comment at the top)\n"); exit(2);
+		}
+	}
+	if (p->port < 1024 || p->port > 65000 || p->lifetime < 1)
+		exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	struct plan p;
+	int to_peer[2], to_leaker[2];
+	pid_t peer;
+	struct stat st;
+
+	parse(argc, argv, &p);
+	if (p.unshare_net) {
+		if (unshare(CLONE_NEWNET) < 0)
+			die("unshare(CLONE_NEWNET)");
+		/* Bring loopback up without depending on ip(8). */
+		if (system("ip link set lo up") != 0)
+			die("ip link set lo up");
+	}
+	int lfd_cw = listen_on(p.port, 4096, 0);
+	int lfd_rq = p.recvq ? listen_on(p.port + 1, 16, 0) : -1;
+	int lfd_fw = p.finwait1 ? listen_on(p.port + 2, 4096, 0) : -1;
+	int lfd_es = p.estab ? listen_on(p.port + 3, 4096, 0) : -1;
+
+	if (pipe2(to_peer, O_CLOEXEC) < 0 || pipe2(to_leaker, O_CLOEXEC) < 0)
+		die("pipe");
+	peer = fork();
+	if (peer < 0)
+		die("fork");
+	if (peer == 0) {
+		close(lfd_cw);
+		run_peer(&p, to_leaker[1], to_peer[0]);
+	}
+	give_token(to_peer[1]);
+	wait_token(to_leaker[0]); /* peer has connected the CLOSE_WAIT batch */
+	for (long i = 0; i < p.close_wait; i++)
+		accept_one(lfd_cw); /* kept open forever: the leak */
+	give_token(to_peer[1]);
+	wait_token(to_leaker[0]); /* peer closed them, connected the rest */
+	if (p.recvq)
+		accept_one(lfd_rq); /* never read */
+	for (long i = 0; i < p.finwait1; i++) {
+		int fd = accept_one(lfd_fw);
+
+		fill_until_blocked(fd);
+		close(fd); /* orphaned with unsent data: FIN_WAIT1 */
+	}
+	for (long i = 0; i < p.estab; i++)
+		accept_one(lfd_es);
+	leak_closed(p.closed);
+	for (long i = 0; i < p.udp_unbound; i++)
+		if (socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0) < 0)
+			die("socket");
+	give_token(to_peer[1]);
+
+	/* CLOSE_WAIT needs the peer's FIN to have arrived; on loopback it has
+	 * by the time close() returned in the peer, which happened before the
+	 * peer's token. Recv-Q likewise was written before the token. */
+	if (stat("/proc/self/ns/net", &st) < 0)
+		die("stat netns");
+	printf("READY leaker=%d peer=%d port=%d netns=%llu\n", (int)getpid(), (int)peer, p.port,
+	       (unsigned long long)st.st_ino);
+	fflush(stdout);
+	hold(p.lifetime);
+	kill(peer, SIGTERM);
+	waitpid(peer, NULL, 0);
+	return 0;
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The two README commands live here so README, CI and people run the same thing.
+#   ./build.sh run [SKTOP ARGS...]   install what is missing, build, start sktop
+#   ./build.sh test                  install what is missing, build, run every test
+# Build trees go under build/ (never committed). Needs root for apt-get and
+# for the tests that build real leaks in private network namespaces.
+set -euo pipefail
+cd "$(dirname "$0")"
+top=$(pwd)
+
+deps=(build-essential autoconf automake pkg-config libmnl-dev libncurses-dev
+      libcmocka-dev iproute2 lsof tmux procps util-linux)
+
+install_missing() {
+	local missing=()
+	for p in "${deps[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "build.sh: installing ${missing[*]}"
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "build.sh: need root to install packages (run with sudo)" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# configure in build/NAME with extra flags, then make.
+build_in() {
+	local name=$1; shift
+	mkdir -p "build/$name"
+	(cd "build/$name" &&
+	 { [ -f Makefile ] || "$top/configure" --enable-werror "$@" >/dev/null; } &&
+	 make -j"$(nproc)" >/dev/null)
+}
+
+bootstrap() {
+	[ -x configure ] && [ configure -nt configure.ac ] && [ Makefile.in -nt Makefile.am ] ||
+		./bootstrap.sh >/dev/null 2>&1
+}
+
+cmd=${1:-run}
+shift || true
+case "$cmd" in
+run)
+	install_missing
+	bootstrap
+	build_in default
+	exec build/default/sktop "$@"
+	;;
+test)
+	install_missing
+	bootstrap
+	echo "== build (gcc, -Werror) and make check"
+	build_in default
+	make -C build/default check -j"$(nproc)" || { cat build/default/tests/*.log; exit 1; }
+	echo "== AddressSanitizer + UBSan build, make check"
+	build_in asan --enable-sanitizers
+	ASAN_OPTIONS=detect_leaks=1 make -C build/asan check -j"$(nproc)" ||
+		{ cat build/asan/tests/*.log; exit 1; }
+	echo "== make distcheck"
+	make -C build/default distcheck >/dev/null
+	# One closing line over every cmocka case of the main build.
+	logs=(build/default/tests/*.log)
+	passed=$(cat "${logs[@]}" | grep -c '^\[       OK \]' || true)
+	failed=$(cat "${logs[@]}" | grep -c '^\[  FAILED  \]' || true)
+	skipped=$(cat "${logs[@]}" | grep -c '^\[  SKIPPED \]' || true)
+	echo "tests: $passed passed, $failed failed, $skipped skipped"
+	;;
+*)
+	echo "usage: ./build.sh run [ARGS...] | ./build.sh test" >&2
+	exit 2
+	;;
+esac
