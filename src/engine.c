@@ -47,6 +47,9 @@ struct sk_engine {
 	struct sk_diag_ops live_ops;
 	struct live_diag *live;
 	struct sk_snapshot snap;
+	struct sk_history history;
+	struct sk_findings findings;
+	struct sk_thresholds thresholds;
 	uint64_t seq;
 };
 
@@ -202,6 +205,13 @@ int sk_engine_new(const struct sk_engine_config *cfg, struct sk_engine **out,
 		e->cfg.diag = &e->live_ops;
 	}
 	sk_snapshot_init(&e->snap);
+	sk_history_init(&e->history, e->cfg.history_window_ms);
+	sk_findings_init(&e->findings);
+	if (e->cfg.thresholds)
+		e->thresholds = *e->cfg.thresholds;
+	else
+		sk_thresholds_default(&e->thresholds);
+	e->cfg.thresholds = &e->thresholds;
 	*out = e;
 	return 0;
 }
@@ -214,6 +224,8 @@ void sk_engine_free(struct sk_engine *e)
 	if (e->cfg.diag && e->cfg.diag != &e->live_ops && e->cfg.diag->free)
 		e->cfg.diag->free(e->cfg.diag->ctx);
 	sk_snapshot_free(&e->snap);
+	sk_history_free(&e->history);
+	sk_findings_free(&e->findings);
 	free(e);
 }
 
@@ -324,6 +336,8 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 	int rc;
 
 	sk_snapshot_reset(s);
+	s->findings = NULL;
+	s->history = NULL;
 	clock_gettime(CLOCK_REALTIME, &s->realtime);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	s->monotonic = t0;
@@ -360,6 +374,13 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 	rc = sk_snapshot_join(s, e->cfg.sockname, e->cfg.sockname_ctx, err);
 	if (rc)
 		return rc;
+	rc = sk_history_record(&e->history, s);
+	if (rc == 0)
+		rc = sk_findings_evaluate(&e->findings, s, &e->history, &e->thresholds);
+	if (rc)
+		return sk_error_set(err, -rc, "out of memory evaluating findings");
+	s->history = &e->history;
+	s->findings = &e->findings;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	s->duration_us = (uint32_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
 				    (t1.tv_nsec - t0.tv_nsec) / 1000);

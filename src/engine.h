@@ -9,6 +9,7 @@
 
 #include "diag.h"
 #include "error.h"
+#include "findings.h"
 #include "snapshot.h"
 
 /* How the engine talks to sock_diag. Production uses the live dumper; tests
@@ -30,6 +31,8 @@ struct sk_engine_config {
 	const struct sk_diag_ops *diag; /* NULL: live netlink */
 	sk_sockname_fn sockname;        /* NULL: the system.sockprotoname xattr */
 	void *sockname_ctx;
+	const struct sk_thresholds *thresholds; /* NULL: the documented defaults */
+	uint64_t history_window_ms;     /* 0: SK_HISTORY_WINDOW_MS_DEFAULT */
 };
 
 struct sk_engine;

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "findings.h"
+#include "history.h"
 #include "procsort.h"
 
 /* A buffered writer: a snapshot of 100k sockets is ~40 MB of JSON, and one
@@ -307,6 +309,46 @@ static void write_system(struct jw *w, const struct sk_snapshot *s)
 	jw_close(w, '}');
 }
 
+static void jw_double(struct jw *w, double v)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%.3f", v);
+
+	jw_raw(w, buf, (size_t)n);
+}
+
+/* "growth_per_min":{"close_wait":12.5,...} and "growing":["close_wait"]
+ * (monotonic over the window: the signature of a leak). */
+static void write_growth(struct jw *w, const struct sk_snapshot *s, const struct sk_process *p)
+{
+	const struct sk_proc_history *ph = s->history ? sk_history_find(s->history, p->pid,
+									  p->starttime) : NULL;
+	struct sk_trend tr[SK_PM_LAST];
+
+	if (!ph)
+		return;
+	for (int m = 0; m < SK_PM_LAST; m++)
+		tr[m] = sk_series_trend(&ph->m[m]);
+	if (!tr[SK_PM_SOCKETS].known)
+		return;
+	jw_key(w, "growth_per_min");
+	jw_open(w, '{');
+	for (int m = 0; m < SK_PM_LAST; m++) {
+		jw_key(w, sk_pmetric_names[m]);
+		jw_double(w, tr[m].per_min);
+	}
+	jw_close(w, '}');
+	jw_key(w, "growing");
+	jw_open(w, '[');
+	for (int m = 0; m < SK_PM_LAST; m++)
+		if (tr[m].monotonic) {
+			jw_elem(w);
+			jw_str(w, sk_pmetric_names[m]);
+		}
+	jw_close(w, ']');
+	jw_kv_u64(w, "history_span_s", tr[SK_PM_SOCKETS].span_ms / 1000);
+}
+
 static void write_process(struct jw *w, const struct sk_snapshot *s, const struct sk_process *p)
 {
 	const struct sk_agg *a = &p->agg;
@@ -336,6 +378,7 @@ static void write_process(struct jw *w, const struct sk_snapshot *s, const struc
 	jw_kv_u64(w, "send_q", a->send_q);
 	jw_kv_u64(w, "rss_kb", p->rss_kb);
 	jw_kv_u64(w, "starttime", p->starttime);
+	write_growth(w, s, p);
 	if (p->flags & SK_PROC_FD_DENIED)
 		jw_kv_bool(w, "fds_denied", true);
 	jw_close(w, '}');
@@ -473,6 +516,143 @@ static void write_socket(struct jw *w, const struct sk_snapshot *s, const struct
 	jw_close(w, '}');
 }
 
+static void write_findings(struct jw *w, const struct sk_snapshot *s)
+{
+	const struct sk_findings *fs = s->findings;
+
+	jw_key(w, "findings");
+	jw_open(w, '[');
+	for (size_t i = 0; fs && i < fs->list.n; i++) {
+		const struct sk_finding *f = &fs->list.v[i];
+
+		jw_elem(w);
+		jw_open(w, '{');
+		jw_kv_str(w, "kind", sk_finding_kind_names[f->kind]);
+		jw_kv_str(w, "severity", sk_severity_names[f->severity]);
+		jw_key(w, "subject");
+		jw_open(w, '{');
+		jw_kv_str(w, "type", sk_subject_names[f->subject_type]);
+		jw_kv_str(w, "name", f->subject);
+		if (f->pid)
+			jw_kv_u64(w, "pid", (uint64_t)f->pid);
+		jw_close(w, '}');
+		jw_kv_str(w, "title", f->title);
+		jw_kv_str(w, "detail", f->detail);
+		jw_kv_str(w, "next_step", f->next_step);
+		jw_key(w, "evidence");
+		jw_open(w, '{');
+		for (int e = 0; e < f->nev; e++) {
+			jw_key(w, f->ev[e].name);
+			jw_open(w, '{');
+			jw_key(w, "value");
+			jw_i64(w, f->ev[e].value);
+			if (f->ev[e].limit != SK_UNKNOWN) {
+				jw_key(w, "limit");
+				jw_i64(w, f->ev[e].limit);
+			}
+			jw_close(w, '}');
+		}
+		jw_close(w, '}');
+		jw_kv_u64(w, "socket_count", f->socks_count);
+		/* The inodes (or cookies, for fd-less sockets) of the first few
+		 * supporting sockets, to find them in "sockets". */
+		jw_key(w, "sockets");
+		jw_open(w, '[');
+		for (uint32_t k = 0; k < f->socks_count && k < 64; k++) {
+			const struct sk_socket *so = &s->socks.v[fs->socks.v[f->socks_start + k]];
+
+			jw_elem(w);
+			jw_open(w, '{');
+			jw_kv_u64(w, "inode", so->inode);
+			jw_kv_u64(w, "cookie", so->cookie);
+			jw_close(w, '}');
+		}
+		jw_close(w, ']');
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+	jw_key(w, "findings_by_severity");
+	jw_open(w, '{');
+	for (int sev = 0; sev < SK_SEV_LAST; sev++)
+		jw_kv_u64(w, sk_severity_names[sev], fs ? fs->by_severity[sev] : 0);
+	jw_close(w, '}');
+}
+
+static void write_ring(struct jw *w, const char *key, const struct sk_series *se)
+{
+	int start = (se->head + SK_HISTORY_SLOTS - se->n) % SK_HISTORY_SLOTS;
+
+	jw_key(w, key);
+	jw_open(w, '[');
+	for (int i = 0; i < se->n; i++) {
+		const struct sk_sample *sm = &se->s[(start + i) % SK_HISTORY_SLOTS];
+
+		jw_elem(w);
+		jw_raw(w, "[", 1);
+		jw_u64(w, sm->t_ms);
+		jw_raw(w, ",", 1);
+		jw_i64(w, sm->v);
+		jw_raw(w, "]", 1);
+	}
+	if (se->n) {
+		jw_elem(w);
+		jw_raw(w, "[", 1);
+		jw_u64(w, se->last.t_ms);
+		jw_raw(w, ",", 1);
+		jw_i64(w, se->last.v);
+		jw_raw(w, "]", 1);
+	}
+	jw_close(w, ']');
+}
+
+static void write_history(struct jw *w, const struct sk_snapshot *s, bool rings)
+{
+	const struct sk_history *h = s->history;
+
+	if (!h)
+		return;
+	jw_key(w, "history");
+	jw_open(w, '{');
+	jw_kv_u64(w, "window_s", h->window_ms / 1000);
+	jw_kv_u64(w, "samples", h->samples);
+	jw_key(w, "system");
+	jw_open(w, '{');
+	for (int m = 0; m < SK_SM_LAST; m++) {
+		struct sk_trend tr = sk_series_trend(&h->sys[m]);
+
+		if (!h->sys[m].n)
+			continue;
+		jw_key(w, sk_smetric_names[m]);
+		jw_open(w, '{');
+		jw_key(w, "per_min");
+		jw_double(w, tr.known ? tr.per_min : 0);
+		jw_kv_bool(w, "monotonic", tr.monotonic);
+		jw_kv_u64(w, "span_s", tr.span_ms / 1000);
+		if (rings)
+			write_ring(w, "samples", &h->sys[m]);
+		jw_close(w, '}');
+	}
+	jw_close(w, '}');
+	if (rings) {
+		/* [t_ms, value] pairs, monotonic clock; the last pair is the newest. */
+		jw_key(w, "processes");
+		jw_open(w, '[');
+		for (size_t i = 0; i < h->procs.n; i++) {
+			const struct sk_proc_history *ph = &h->procs.v[i];
+
+			jw_elem(w);
+			jw_open(w, '{');
+			jw_kv_u64(w, "pid", (uint64_t)ph->pid);
+			jw_kv_u64(w, "starttime", ph->starttime);
+			for (int m = 0; m < SK_PM_LAST; m++)
+				write_ring(w, sk_pmetric_names[m], &ph->m[m]);
+			jw_close(w, '}');
+		}
+		jw_close(w, ']');
+	}
+	jw_close(w, '}');
+}
+
 static void write_time(struct jw *w, const struct timespec *ts)
 {
 	struct tm tm;
@@ -484,6 +664,11 @@ static void write_time(struct jw *w, const struct timespec *ts)
 }
 
 int sk_json_write_snapshot(FILE *f, const struct sk_snapshot *s)
+{
+	return sk_json_write_snapshot_ex(f, s, SK_JSON_HISTORY);
+}
+
+int sk_json_write_snapshot_ex(FILE *f, const struct sk_snapshot *s, unsigned flags)
 {
 	struct jw *w = malloc(sizeof(*w)); /* 64 KiB: too big for a stack frame */
 
@@ -520,6 +705,8 @@ int sk_json_write_snapshot(FILE *f, const struct sk_snapshot *s)
 	jw_close(w, '}');
 
 	write_system(w, s);
+	write_findings(w, s);
+	write_history(w, s, flags & SK_JSON_HISTORY);
 
 	jw_key(w, "processes");
 	jw_open(w, '[');

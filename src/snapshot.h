@@ -33,6 +33,9 @@ struct sk_netns {
 
 typedef SK_VEC(struct sk_netns) sk_netnsvec;
 
+struct sk_findings; /* findings.h */
+struct sk_history;  /* history.h */
+
 /* Machine-wide totals computed from the rows (not from sockstat). */
 struct sk_totals {
 	uint32_t sockets;                      /* distinct rows */
@@ -69,6 +72,9 @@ struct sk_snapshot {
 
 	struct sk_diag_stats diag;
 	struct sk_procfs_stats procfs;
+	/* Filled by the engine after the join; NULL in hand-built snapshots. */
+	const struct sk_findings *findings;
+	const struct sk_history *history;
 	uint32_t duplicates;       /* dumped rows whose inode was already seen (dropped) */
 	bool procs_sorted;         /* procs ascend by pid (always, from a real /proc) */
 
