@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "engine.h"
+#include "findings.h"
 #include "json.h"
 #include "procsort.h"
 #include "snapfile.h"
@@ -145,6 +146,33 @@ static void print_header(FILE *out, const struct sk_snapshot *s)
 			s->diag.unsupported);
 }
 
+static void print_findings(FILE *out, const struct sk_snapshot *s)
+{
+	const struct sk_findings *fs = s->findings;
+
+	if (!fs)
+		return;
+	if (fs->list.n == 0) {
+		fprintf(out, "Findings: none\n");
+		return;
+	}
+	fprintf(out, "Findings: %u critical, %u warning, %u info\n", fs->by_severity[SK_SEV_CRITICAL],
+		fs->by_severity[SK_SEV_WARNING], fs->by_severity[SK_SEV_INFO]);
+	for (size_t i = 0; i < fs->list.n; i++) {
+		const struct sk_finding *f = &fs->list.v[i];
+		char sev[16];
+		size_t k;
+
+		for (k = 0; sk_severity_names[f->severity][k] && k + 1 < sizeof(sev); k++)
+			sev[k] = (char)(sk_severity_names[f->severity][k] - 'a' + 'A');
+		sev[k] = '\0';
+		fprintf(out, "  %-8s %-16s %s: %s\n", sev, sk_finding_kind_names[f->kind], f->subject,
+			f->title);
+		fprintf(out, "  %-8s %-16s %s\n", "", "", f->detail);
+		fprintf(out, "  %-8s %-16s next: %s\n", "", "", f->next_step);
+	}
+}
+
 static void print_process(FILE *out, const struct sk_snapshot *s, const struct sk_process *p)
 {
 	char user[16], fds[32], rq[16], sq[16], rm[16], wm[16];
@@ -172,6 +200,7 @@ void sk_batch_print_text(FILE *out, const struct sk_snapshot *s, const struct sk
 	size_t n = 0;
 
 	print_header(out, s);
+	print_findings(out, s);
 	fputc('\n', out);
 	fprintf(out, "%7s %-8s %13s %5s %10s %6s %7s %5s %9s %6s %6s %5s %5s %s\n", "PID", "USER",
 		"FDS/LIMIT", "SOCK", "CLOSE_WAIT", "CLOSED", "ORPHANS", "ESTAB", "TIME_WAIT",
@@ -200,6 +229,7 @@ static struct sk_engine_config engine_config(const struct sk_options *o)
 		.want_unix = !o->no_unix,
 		.want_meminfo = true,
 		.want_tcpinfo = true,
+		.thresholds = &o->thresholds,
 	};
 	return cfg;
 }
@@ -229,7 +259,7 @@ int sk_batch_run(const struct sk_options *o, FILE *out, struct sk_error *err)
 		const struct sk_snapshot *s = sk_engine_snapshot(e);
 
 		if (o->json) {
-			rc = sk_json_write_snapshot(out, s);
+			rc = sk_json_write_snapshot_ex(out, s, 0);
 			if (rc) {
 				sk_error_set(err, rc, "cannot write JSON: %s", strerror(-rc));
 				break;

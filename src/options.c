@@ -17,6 +17,7 @@ enum {
 	OPT_NO_COLOR,
 	OPT_NO_UNIX,
 	OPT_TOP,
+	OPT_THRESHOLD,
 };
 
 static const struct option long_options[] = {
@@ -34,6 +35,7 @@ static const struct option long_options[] = {
 	{"no-color", no_argument, NULL, OPT_NO_COLOR},
 	{"no-unix", no_argument, NULL, OPT_NO_UNIX},
 	{"top", required_argument, NULL, OPT_TOP},
+	{"threshold", required_argument, NULL, OPT_THRESHOLD},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -66,6 +68,7 @@ static void print_help(FILE *out)
 		"  -p, --pid PID[,PID]    only these processes\n"
 		"  -u, --user USER        only processes of USER (name or uid)\n"
 		"      --top N            batch text: at most N process rows (0 = all)\n"
+		"      --threshold NAME=VALUE  change a finding threshold (doc/THRESHOLDS.md)\n"
 		"      --snapshot-dir DIR where the TUI's 's' key writes (default: .)\n"
 		"      --no-color         monochrome TUI (also when NO_COLOR is set)\n"
 		"      --no-unix          do not dump AF_UNIX sockets\n"
@@ -159,6 +162,7 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 	o->snapshot_dir = ".";
 	o->proc_root = "/proc";
 	o->no_color = no_color && no_color[0];
+	sk_thresholds_default(&o->thresholds);
 
 	opterr = 0;  /* our own one-line messages instead of getopt's */
 	optind = 0;  /* full re-initialisation: tests parse more than once */
@@ -193,6 +197,7 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 			rc = parse_long("--top", optarg, 0, INT_MAX, &v, err);
 			o->top = v;
 			break;
+		case OPT_THRESHOLD: rc = sk_thresholds_set(&o->thresholds, optarg, err); break;
 		case 'h': print_help(out); return SK_OPTIONS_EXIT;
 		case 'V': fprintf(out, "sktop %s\n", PACKAGE_VERSION); return SK_OPTIONS_EXIT;
 		case ':':

@@ -10,6 +10,7 @@
 #include "error.h"
 #include <stdio.h>
 
+#include "findings.h"
 #include "procsort.h"
 
 #define SK_MAX_PIDS 64
@@ -31,6 +32,7 @@ struct sk_options {
 	bool no_color;             /* --no-color or NO_COLOR set */
 	bool no_unix;              /* --no-unix: skip AF_UNIX dumps */
 	long top;                  /* --top N: rows in batch text, 0 = all */
+	struct sk_thresholds thresholds; /* --threshold NAME=VALUE */
 };
 
 enum sk_options_result {
