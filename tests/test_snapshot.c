@@ -12,75 +12,8 @@
 #include <sys/socket.h>
 
 #include "procsort.h"
+#include "snapbuild.h"
 #include "snapshot.h"
-
-#define NS_A 4026531840ULL
-#define NS_B 4026532999ULL
-#define ALL_INET ((1u << SK_SN_TCP) | (1u << SK_SN_TCPV6) | (1u << SK_SN_UDP) | (1u << SK_SN_UDPV6))
-
-/* What getxattr(system.sockprotoname) would say, keyed by fd number. */
-static enum sk_sockname fake_sockname(void *ctx, int32_t pid, int32_t fd)
-{
-	(void)ctx;
-	(void)pid;
-	switch (fd / 100) {
-	case 1: return SK_SN_TCP;
-	case 2: return SK_SN_TCPV6;
-	case 3: return SK_SN_UDP;
-	case 4: return SK_SN_NETLINK;
-	default: return SK_SN_OTHER;
-	}
-}
-
-static struct sk_socket *add_sock(struct sk_snapshot *s, uint8_t proto, uint8_t family,
-				  uint8_t state, uint64_t inode, const char *local, uint16_t lport,
-				  uint64_t netns)
-{
-	struct sk_socket *k = SK_VEC_PUSH(&s->socks);
-
-	assert_non_null(k);
-	k->proto = proto;
-	k->family = family;
-	k->state = state;
-	k->inode = inode;
-	k->netns = netns;
-	k->local.port = lport;
-	k->sockname = proto == SK_PROTO_TCP ? (family == AF_INET6 ? SK_SN_TCPV6 : SK_SN_TCP)
-					    : SK_SN_UDP;
-	assert_int_equal(inet_pton(family, local, k->local.addr), 1);
-	return k;
-}
-
-static uint32_t add_proc(struct sk_snapshot *s, int32_t pid, uint64_t netns)
-{
-	struct sk_process *p = SK_VEC_PUSH(&s->procs);
-
-	assert_non_null(p);
-	p->pid = pid;
-	p->netns = netns;
-	p->fdrefs_start = (uint32_t)s->fdrefs.n;
-	return (uint32_t)(s->procs.n - 1);
-}
-
-static void add_fd(struct sk_snapshot *s, uint32_t proc, int32_t fd, uint64_t inode)
-{
-	struct sk_fdref *r = SK_VEC_PUSH(&s->fdrefs);
-
-	assert_non_null(r);
-	r->proc = proc;
-	r->fd = fd;
-	r->inode = inode;
-	s->procs.v[proc].fdrefs_count++;
-}
-
-static void add_netns(struct sk_snapshot *s, uint64_t id, uint32_t dumped)
-{
-	struct sk_netns *ns = SK_VEC_PUSH(&s->netns);
-
-	assert_non_null(ns);
-	ns->id = id;
-	ns->dumped = dumped;
-}
 
 static const struct sk_socket *by_inode(const struct sk_snapshot *s, uint64_t inode)
 {
@@ -97,17 +30,17 @@ static void test_closed_unbound_other(void **state)
 
 	(void)state;
 	sk_snapshot_init(&s);
-	add_netns(&s, NS_A, ALL_INET);
-	add_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 10, "127.0.0.1", 80, NS_A);
-	uint32_t p = add_proc(&s, 100, NS_A);
+	sb_netns(&s, NS_A, ALL_INET);
+	sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 10, "127.0.0.1", 80, NS_A);
+	uint32_t p = sb_proc(&s, 100, NS_A);
 
-	add_fd(&s, p, 3, 10);   /* dumped */
-	add_fd(&s, p, 101, 11); /* TCP, in no dump: closed */
-	add_fd(&s, p, 102, 12);
-	add_fd(&s, p, 201, 13); /* TCPv6 closed */
-	add_fd(&s, p, 301, 14); /* UDP never bound */
-	add_fd(&s, p, 401, 15); /* NETLINK: not sktop's to judge */
-	assert_int_equal(sk_snapshot_join(&s, fake_sockname, NULL, &err), 0);
+	sb_fd(&s, p, 3, 10);   /* dumped */
+	sb_fd(&s, p, 101, 11); /* TCP, in no dump: closed */
+	sb_fd(&s, p, 102, 12);
+	sb_fd(&s, p, 201, 13); /* TCPv6 closed */
+	sb_fd(&s, p, 301, 14); /* UDP never bound */
+	sb_fd(&s, p, 401, 15); /* NETLINK: not sktop's to judge */
+	assert_int_equal(sk_snapshot_join(&s, sb_sockname, NULL, &err), 0);
 
 	const struct sk_agg *a = &s.procs.v[p].agg;
 
@@ -140,16 +73,16 @@ static void test_undumped_namespace_is_not_closed(void **state)
 
 	(void)state;
 	sk_snapshot_init(&s);
-	add_netns(&s, NS_A, ALL_INET);
-	add_netns(&s, NS_B, 0); /* dump failed */
-	uint32_t p = add_proc(&s, 200, NS_B);
+	sb_netns(&s, NS_A, ALL_INET);
+	sb_netns(&s, NS_B, 0); /* dump failed */
+	uint32_t p = sb_proc(&s, 200, NS_B);
 
-	add_fd(&s, p, 101, 21);
-	add_fd(&s, p, 102, 22);
-	uint32_t q = add_proc(&s, 201, NS_A);
+	sb_fd(&s, p, 101, 21);
+	sb_fd(&s, p, 102, 22);
+	uint32_t q = sb_proc(&s, 201, NS_A);
 
-	add_fd(&s, q, 101, 23);
-	assert_int_equal(sk_snapshot_join(&s, fake_sockname, NULL, &err), 0);
+	sb_fd(&s, q, 101, 23);
+	assert_int_equal(sk_snapshot_join(&s, sb_sockname, NULL, &err), 0);
 	assert_int_equal(s.procs.v[p].agg.closed[SK_SN_TCP], 0);
 	assert_int_equal(s.procs.v[p].agg.other[SK_SN_TCP], 2);
 	assert_int_equal(s.procs.v[q].agg.closed[SK_SN_TCP], 1);
@@ -164,20 +97,20 @@ static void test_shared_and_dup_counted_once(void **state)
 
 	(void)state;
 	sk_snapshot_init(&s);
-	add_netns(&s, NS_A, ALL_INET);
-	struct sk_socket *k = add_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_CLOSE_WAIT, 30,
+	sb_netns(&s, NS_A, ALL_INET);
+	struct sk_socket *k = sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_CLOSE_WAIT, 30,
 				       "10.0.0.1", 8080, NS_A);
 
 	k->recv_q = 100;
 	k->mem.rmem_alloc = 4096;
-	uint32_t parent = add_proc(&s, 300, NS_A);
+	uint32_t parent = sb_proc(&s, 300, NS_A);
 
-	add_fd(&s, parent, 5, 30);
-	add_fd(&s, parent, 6, 30); /* dup() */
-	uint32_t child = add_proc(&s, 301, NS_A);
+	sb_fd(&s, parent, 5, 30);
+	sb_fd(&s, parent, 6, 30); /* dup() */
+	uint32_t child = sb_proc(&s, 301, NS_A);
 
-	add_fd(&s, child, 5, 30); /* inherited across fork */
-	assert_int_equal(sk_snapshot_join(&s, fake_sockname, NULL, &err), 0);
+	sb_fd(&s, child, 5, 30); /* inherited across fork */
+	assert_int_equal(sk_snapshot_join(&s, sb_sockname, NULL, &err), 0);
 	assert_int_equal(s.procs.v[parent].agg.sockets, 1);
 	assert_int_equal(s.procs.v[parent].agg.tcp_states[SK_TCP_CLOSE_WAIT], 1);
 	assert_int_equal(s.procs.v[parent].agg.recv_q, 100);
@@ -197,33 +130,33 @@ static void test_orphans_and_accept_queue(void **state)
 
 	(void)state;
 	sk_snapshot_init(&s);
-	add_netns(&s, NS_A, ALL_INET);
-	add_netns(&s, NS_B, ALL_INET);
-	add_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_LISTEN, 40, "0.0.0.0", 443, NS_A)->recv_q = 7;
-	add_sock(&s, SK_PROTO_TCP, AF_INET6, SK_TCP_LISTEN, 41, "::", 9981, NS_A);
-	uint32_t web = add_proc(&s, 400, NS_A);
+	sb_netns(&s, NS_A, ALL_INET);
+	sb_netns(&s, NS_B, ALL_INET);
+	sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_LISTEN, 40, "0.0.0.0", 443, NS_A)->recv_q = 7;
+	sb_sock(&s, SK_PROTO_TCP, AF_INET6, SK_TCP_LISTEN, 41, "::", 9981, NS_A);
+	uint32_t web = sb_proc(&s, 400, NS_A);
 
-	add_fd(&s, web, 3, 40);
-	uint32_t dns = add_proc(&s, 401, NS_A);
+	sb_fd(&s, web, 3, 40);
+	uint32_t dns = sb_proc(&s, 401, NS_A);
 
-	add_fd(&s, dns, 3, 41);
+	sb_fd(&s, dns, 3, 41);
 	/* server-side orphans on the listener's port */
-	add_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_FIN_WAIT1, 0, "127.0.0.1", 443, NS_A);
-	add_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_LAST_ACK, 0, "127.0.0.1", 443, NS_A);
+	sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_FIN_WAIT1, 0, "127.0.0.1", 443, NS_A);
+	sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_LAST_ACK, 0, "127.0.0.1", 443, NS_A);
 	/* accepted by a dual-stack listener: v4-mapped address */
-	add_sock(&s, SK_PROTO_TCP, AF_INET6, SK_TCP_FIN_WAIT2, 0, "::ffff:127.0.0.1", 9981, NS_A);
+	sb_sock(&s, SK_PROTO_TCP, AF_INET6, SK_TCP_FIN_WAIT2, 0, "::ffff:127.0.0.1", 9981, NS_A);
 	/* same port in another namespace: not that listener's */
-	add_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_FIN_WAIT1, 0, "127.0.0.1", 443, NS_B);
+	sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_FIN_WAIT1, 0, "127.0.0.1", 443, NS_B);
 	/* client side: no listener, only a cgroup */
-	struct sk_socket *c = add_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_FIN_WAIT1, 0,
+	struct sk_socket *c = sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_FIN_WAIT1, 0,
 				       "127.0.0.1", 45678, NS_A);
 
 	c->flags |= SK_SOCK_HAS_CGROUP;
 	c->cgroup_id = 1234;
 	/* not orphans: accept queue child, TIME_WAIT minisocket */
-	add_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_CLOSE_WAIT, 0, "127.0.0.1", 443, NS_A);
-	add_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_TIME_WAIT, 0, "127.0.0.1", 443, NS_A);
-	assert_int_equal(sk_snapshot_join(&s, fake_sockname, NULL, &err), 0);
+	sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_CLOSE_WAIT, 0, "127.0.0.1", 443, NS_A);
+	sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_TIME_WAIT, 0, "127.0.0.1", 443, NS_A);
+	assert_int_equal(sk_snapshot_join(&s, sb_sockname, NULL, &err), 0);
 
 	assert_int_equal(s.totals.orphans, 5);
 	assert_int_equal(s.totals.orphans_by_state[SK_TCP_FIN_WAIT1], 3);
@@ -252,15 +185,15 @@ static void test_bound_inactive_and_duplicates(void **state)
 
 	(void)state;
 	sk_snapshot_init(&s);
-	add_netns(&s, NS_A, ALL_INET);
-	add_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_CLOSE, 50, "127.0.0.1", 5000, NS_A);
-	add_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 51, "127.0.0.1", 5001, NS_A);
-	add_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 51, "127.0.0.1", 5001, NS_A);
-	uint32_t p = add_proc(&s, 500, NS_A);
+	sb_netns(&s, NS_A, ALL_INET);
+	sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_CLOSE, 50, "127.0.0.1", 5000, NS_A);
+	sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 51, "127.0.0.1", 5001, NS_A);
+	sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 51, "127.0.0.1", 5001, NS_A);
+	uint32_t p = sb_proc(&s, 500, NS_A);
 
-	add_fd(&s, p, 3, 50);
-	add_fd(&s, p, 4, 51);
-	assert_int_equal(sk_snapshot_join(&s, fake_sockname, NULL, &err), 0);
+	sb_fd(&s, p, 3, 50);
+	sb_fd(&s, p, 4, 51);
+	assert_int_equal(sk_snapshot_join(&s, sb_sockname, NULL, &err), 0);
 	assert_int_equal(s.duplicates, 1);
 	assert_int_equal(s.socks.n, 2);
 	assert_int_equal(s.procs.v[p].agg.closed[SK_SN_TCP], 1);
@@ -281,15 +214,15 @@ static void test_reuse_after_reset(void **state)
 	sk_snapshot_init(&s);
 	for (int round = 0; round < 3; round++) {
 		sk_snapshot_reset(&s);
-		add_netns(&s, NS_A, ALL_INET);
+		sb_netns(&s, NS_A, ALL_INET);
 		for (int i = 0; i < 1000; i++)
-			add_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_CLOSE_WAIT, (uint64_t)(1000 + i + round),
+			sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_CLOSE_WAIT, (uint64_t)(1000 + i + round),
 				 "127.0.0.1", 80, NS_A);
-		uint32_t p = add_proc(&s, 600, NS_A);
+		uint32_t p = sb_proc(&s, 600, NS_A);
 
 		for (int i = 0; i < 1000; i++)
-			add_fd(&s, p, 3 + i, (uint64_t)(1000 + i + round));
-		assert_int_equal(sk_snapshot_join(&s, fake_sockname, NULL, &err), 0);
+			sb_fd(&s, p, 3 + i, (uint64_t)(1000 + i + round));
+		assert_int_equal(sk_snapshot_join(&s, sb_sockname, NULL, &err), 0);
 		assert_int_equal(s.procs.v[0].agg.tcp_states[SK_TCP_CLOSE_WAIT], 1000);
 		assert_int_equal(s.totals.tcp_states[SK_TCP_CLOSE_WAIT], 1000);
 		assert_int_equal(sk_proc_closed(&s.procs.v[0]), 0);

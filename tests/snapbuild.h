@@ -1,0 +1,25 @@
+/* Building snapshots by hand for unit tests: the rows a dump and a /proc
+ * scan would have produced, without a kernel. */
+#ifndef SKTOP_TEST_SNAPBUILD_H
+#define SKTOP_TEST_SNAPBUILD_H
+
+#include <stdint.h>
+
+#include "snapshot.h"
+
+#define NS_A 4026531840ULL
+#define NS_B 4026532999ULL
+#define ALL_INET ((1u << SK_SN_TCP) | (1u << SK_SN_TCPV6) | (1u << SK_SN_UDP) | (1u << SK_SN_UDPV6))
+
+struct sk_socket *sb_sock(struct sk_snapshot *s, uint8_t proto, uint8_t family, uint8_t state,
+			  uint64_t inode, const char *local, uint16_t lport, uint64_t netns);
+void sb_peer(struct sk_socket *k, const char *addr, uint16_t port);
+uint32_t sb_proc(struct sk_snapshot *s, int32_t pid, uint64_t netns);
+void sb_fd(struct sk_snapshot *s, uint32_t proc, int32_t fd, uint64_t inode);
+void sb_netns(struct sk_snapshot *s, uint64_t id, uint32_t dumped);
+void sb_time(struct sk_snapshot *s, uint64_t ms); /* the fake monotonic clock */
+
+/* The xattr stand-in: fd 100-199 TCP, 200-299 TCPv6, 300-399 UDP, 400-499 NETLINK. */
+enum sk_sockname sb_sockname(void *ctx, int32_t pid, int32_t fd);
+
+#endif

@@ -1,0 +1,470 @@
+/* Every rule fires on its situation and only there; growth comes from a
+ * fake clock, never from sleeping. */
+#include <config.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "findings.h"
+#include "history.h"
+#include "snapbuild.h"
+
+struct world {
+	struct sk_snapshot s;
+	struct sk_history h;
+	struct sk_findings f;
+	struct sk_thresholds th;
+};
+
+static void healthy_system(struct sk_snapshot *s)
+{
+	struct sk_limits *l = &s->sys.limits;
+
+	s->sys.sockstat[SK_SS_TCP_ORPHAN] = 0;
+	s->sys.sockstat[SK_SS_TCP_MEM] = 5;
+	s->sys.sockstat[SK_SS_TCP_TW] = 3;
+	for (int i = 0; i < SK_CTR_LAST; i++)
+		s->sys.counters[i] = 0;
+	l->tcp_max_orphans = 65536;
+	l->tcp_mem[0] = 90000;
+	l->tcp_mem[1] = 120000;
+	l->tcp_mem[2] = 180000;
+	l->page_size = 4096;
+	l->ip_local_port_range[0] = 32768;
+	l->ip_local_port_range[1] = 60999;
+	l->file_nr[0] = 1500;
+	l->file_max = 9223372036854775807LL;
+	l->tcp_orphan_retries = 0;
+	l->somaxconn = 4096;
+}
+
+static void begin(struct world *w, uint64_t t_ms)
+{
+	sk_snapshot_reset(&w->s);
+	healthy_system(&w->s);
+	sb_time(&w->s, t_ms);
+	w->s.seq++;
+	sb_netns(&w->s, NS_A, ALL_INET);
+}
+
+static void finish(struct world *w)
+{
+	struct sk_error err = {0};
+
+	assert_int_equal(sk_snapshot_join(&w->s, sb_sockname, NULL, &err), 0);
+	assert_int_equal(sk_history_record(&w->h, &w->s), 0);
+	assert_int_equal(sk_findings_evaluate(&w->f, &w->s, &w->h, &w->th), 0);
+}
+
+static int setup(void **state)
+{
+	struct world *w = test_calloc(1, sizeof(*w));
+
+	sk_snapshot_init(&w->s);
+	sk_history_init(&w->h, 0);
+	sk_findings_init(&w->f);
+	sk_thresholds_default(&w->th);
+	*state = w;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct world *w = *state;
+
+	sk_snapshot_free(&w->s);
+	sk_history_free(&w->h);
+	sk_findings_free(&w->f);
+	test_free(w);
+	return 0;
+}
+
+static const struct sk_finding *only(const struct world *w, enum sk_finding_kind kind)
+{
+	const struct sk_finding *found = NULL;
+
+	for (size_t i = 0; i < w->f.list.n; i++) {
+		if (w->f.list.v[i].kind != kind)
+			fail_msg("unexpected finding %s: %s", sk_finding_kind_names[w->f.list.v[i].kind],
+				 w->f.list.v[i].title);
+		found = &w->f.list.v[i];
+	}
+	if (!found)
+		fail_msg("no %s finding", sk_finding_kind_names[kind]);
+	return found;
+}
+
+/* A process with ordinary traffic: a listener, some established sockets. */
+static uint32_t add_healthy_server(struct world *w, int32_t pid, uint64_t inode0)
+{
+	uint32_t p = sb_proc(&w->s, pid, NS_A);
+	struct sk_socket *k = sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_LISTEN, inode0,
+				      "0.0.0.0", 80, NS_A);
+
+	k->send_q = 4096;
+	k->recv_q = 2;
+	sb_fd(&w->s, p, 3, inode0);
+	for (int i = 1; i <= 20; i++) {
+		k = sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, inode0 + (uint64_t)i,
+			    "10.0.0.1", 80, NS_A);
+		sb_peer(k, "10.0.0.9", (uint16_t)(40000 + i));
+		k->recv_q = 100;
+		sb_fd(&w->s, p, 3 + i, inode0 + (uint64_t)i);
+	}
+	return p;
+}
+
+static void test_healthy_machine_has_no_findings(void **state)
+{
+	struct world *w = *state;
+
+	for (int r = 0; r < 5; r++) {
+		begin(w, 1000 + (uint64_t)r * 60000);
+		add_healthy_server(w, 100, 1000);
+		struct sk_socket *k = sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_TIME_WAIT, 0,
+					      "10.0.0.1", 45000, NS_A);
+
+		sb_peer(k, "10.0.0.5", 5432);
+		finish(w);
+		if (w->f.list.n)
+			fail_msg("healthy machine: %s", w->f.list.v[0].title);
+	}
+}
+
+static void add_close_wait(struct world *w, uint32_t p, int n, uint64_t inode0)
+{
+	for (int i = 0; i < n; i++) {
+		struct sk_socket *k = sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_CLOSE_WAIT,
+					      inode0 + (uint64_t)i, "10.0.0.1", 8080, NS_A);
+
+		sb_peer(k, i < n - 5 ? "10.0.3.7" : "10.0.3.8", (uint16_t)(30000 + i));
+		k->recv_q = 1;
+		sb_fd(&w->s, p, 1000 + i, inode0 + (uint64_t)i);
+	}
+}
+
+static void test_close_wait(void **state)
+{
+	struct world *w = *state;
+
+	begin(w, 1000);
+	add_close_wait(w, sb_proc(&w->s, 200, NS_A), 60, 5000);
+	finish(w);
+	const struct sk_finding *f = only(w, SK_FIND_CLOSE_WAIT);
+
+	assert_int_equal(f->severity, SK_SEV_WARNING);
+	assert_int_equal(f->pid, 200);
+	assert_int_equal(f->socks_count, 60);
+	assert_non_null(strstr(f->detail, "10.0.3.7 x55, 10.0.3.8 x5"));
+	assert_non_null(strstr(f->next_step, "sport = :8080"));
+
+	/* Growing steadily over the next refreshes: critical, with the rate. */
+	for (int r = 1; r <= 4; r++) {
+		begin(w, 1000 + (uint64_t)r * 30000);
+		add_close_wait(w, sb_proc(&w->s, 200, NS_A), 60 + r * 10, 5000);
+		finish(w);
+	}
+	f = only(w, SK_FIND_CLOSE_WAIT);
+	assert_int_equal(f->severity, SK_SEV_CRITICAL);
+	assert_non_null(strstr(f->detail, "+20.0/min, growing steadily"));
+}
+
+static void test_closed_leak_and_fd_exhaustion(void **state)
+{
+	struct world *w = *state;
+
+	begin(w, 1000);
+	uint32_t p = sb_proc(&w->s, 300, NS_A);
+
+	for (int i = 0; i < 60; i++)
+		sb_fd(&w->s, p, 100 + i, 7000 + (uint64_t)i); /* TCP fds in no dump */
+	finish(w);
+	const struct sk_finding *f = only(w, SK_FIND_CLOSED_LEAK);
+
+	assert_int_equal(f->severity, SK_SEV_WARNING);
+	assert_int_equal(f->ev[0].value, 60);
+	assert_int_equal(f->socks_count, 60);
+
+	/* Near RLIMIT_NOFILE: critical, and fd_exhaustion is not repeated. */
+	begin(w, 2000);
+	p = sb_proc(&w->s, 300, NS_A);
+	w->s.procs.v[p].fd_limit = 64;
+	for (int i = 0; i < 62; i++)
+		sb_fd(&w->s, p, 100 + i, 7000 + (uint64_t)i);
+	finish(w);
+	f = only(w, SK_FIND_CLOSED_LEAK);
+	assert_int_equal(f->severity, SK_SEV_CRITICAL);
+	assert_non_null(strstr(f->detail, "fds 62/64"));
+
+	/* No closed sockets, many other fds: fd_exhaustion. */
+	begin(w, 3000);
+	p = sb_proc(&w->s, 301, NS_A);
+	sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 9000, "10.0.0.1", 1, NS_A);
+	sb_fd(&w->s, p, 3, 9000);
+	w->s.procs.v[p].fd_count = 900;
+	w->s.procs.v[p].fd_limit = 1000;
+	finish(w);
+	f = only(w, SK_FIND_FD_EXHAUSTION);
+	assert_int_equal(f->severity, SK_SEV_WARNING);
+	assert_int_equal(f->pid, 301);
+}
+
+static void add_recv(struct world *w, uint32_t recv_q)
+{
+	uint32_t p = sb_proc(&w->s, 400, NS_A);
+	struct sk_socket *k = sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 8000,
+				      "10.0.0.1", 9000, NS_A);
+
+	sb_peer(k, "10.0.0.2", 50000);
+	k->recv_q = recv_q;
+	k->mem.rmem_alloc = recv_q + recv_q / 4;
+	w->s.procs.v[p].rss_kb = 300;
+	sb_fd(&w->s, p, 5, 8000);
+}
+
+static void test_recv_stuck(void **state)
+{
+	struct world *w = *state;
+
+	/* One refresh, moderate queue: not reported yet. */
+	begin(w, 1000);
+	add_recv(w, 100000);
+	finish(w);
+	assert_int_equal(w->f.list.n, 0);
+	/* A second refresh 5 s later, not shrinking: reported, confirmed. */
+	begin(w, 6000);
+	add_recv(w, 100000);
+	finish(w);
+	const struct sk_finding *f = only(w, SK_FIND_RECV_STUCK);
+
+	assert_non_null(strstr(f->detail, "not shrinking for 5 s"));
+	assert_non_null(strstr(f->title, "RSS 300K"));
+	/* Drained: gone. */
+	begin(w, 11000);
+	add_recv(w, 10);
+	finish(w);
+	assert_int_equal(w->f.list.n, 0);
+}
+
+static void test_recv_stuck_first_refresh_large(void **state)
+{
+	struct world *w = *state;
+
+	begin(w, 1000);
+	add_recv(w, 4u << 20);
+	finish(w);
+	const struct sk_finding *f = only(w, SK_FIND_RECV_STUCK);
+
+	assert_non_null(strstr(f->detail, "one refresh so far"));
+}
+
+static void test_peer_zero_window(void **state)
+{
+	struct world *w = *state;
+
+	begin(w, 1000);
+	uint32_t p = sb_proc(&w->s, 500, NS_A);
+
+	sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_LISTEN, 600, "0.0.0.0", 21, NS_A)->send_q = 128;
+	sb_fd(&w->s, p, 3, 600);
+	for (int i = 0; i < 5; i++) {
+		struct sk_socket *k = sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_FIN_WAIT1, 0,
+					      "10.0.0.1", 21, NS_A);
+
+		sb_peer(k, "110.157.1.10", (uint16_t)(54611 + i));
+		k->send_q = 384259;
+		k->timer = SK_TIMER_PERSIST;
+		k->tcp.backoff = (uint8_t)(i + 1);
+		k->mem.wmem_queued = 400000;
+	}
+	finish(w);
+	const struct sk_finding *f = only(w, SK_FIND_PEER_ZERO_WINDOW);
+
+	assert_int_equal(f->pid, 500);
+	assert_int_equal(f->socks_count, 5);
+	assert_non_null(strstr(f->title, "(5 orphaned)"));
+	assert_non_null(strstr(f->detail, "backoff up to 5"));
+}
+
+static void test_orphans_limit_and_aborts(void **state)
+{
+	struct world *w = *state;
+
+	begin(w, 1000);
+	w->s.sys.sockstat[SK_SS_TCP_ORPHAN] = 40;
+	w->s.sys.limits.tcp_max_orphans = 64;
+	finish(w);
+	assert_int_equal(only(w, SK_FIND_ORPHANS)->severity, SK_SEV_WARNING);
+
+	/* Few orphans, but TCPAbortOnMemory rising: the kernel is killing them. */
+	begin(w, 2000);
+	w->s.sys.sockstat[SK_SS_TCP_ORPHAN] = 1;
+	w->s.sys.counters[SK_CTR_TCP_ABORT_ON_MEMORY] = 10;
+	finish(w);
+	begin(w, 4000);
+	w->s.sys.sockstat[SK_SS_TCP_ORPHAN] = 1;
+	w->s.sys.counters[SK_CTR_TCP_ABORT_ON_MEMORY] = 22;
+	finish(w);
+	const struct sk_finding *f = only(w, SK_FIND_ORPHANS);
+
+	assert_int_equal(f->severity, SK_SEV_CRITICAL);
+	assert_non_null(strstr(f->title, "too many orphaned sockets"));
+}
+
+static void test_tcp_mem(void **state)
+{
+	struct world *w = *state;
+
+	begin(w, 1000);
+	w->s.sys.sockstat[SK_SS_TCP_MEM] = 100000;
+	finish(w);
+	assert_int_equal(only(w, SK_FIND_TCP_MEM)->severity, SK_SEV_WARNING);
+	begin(w, 2000);
+	w->s.sys.sockstat[SK_SS_TCP_MEM] = 190000;
+	finish(w);
+	const struct sk_finding *f = only(w, SK_FIND_TCP_MEM);
+
+	assert_int_equal(f->severity, SK_SEV_CRITICAL);
+	assert_non_null(strstr(f->title, "exhausted"));
+}
+
+static void test_ephemeral_ports(void **state)
+{
+	struct world *w = *state;
+
+	begin(w, 1000);
+	w->s.sys.limits.ip_local_port_range[0] = 40000;
+	w->s.sys.limits.ip_local_port_range[1] = 40099;
+	for (int i = 0; i < 60; i++) {
+		struct sk_socket *k = sb_sock(&w->s, SK_PROTO_TCP, AF_INET,
+					      i < 30 ? SK_TCP_TIME_WAIT : SK_TCP_ESTABLISHED, 0,
+					      "10.0.0.1", (uint16_t)(40000 + i), NS_A);
+
+		sb_peer(k, "10.0.0.5", 5432);
+	}
+	/* Other destinations and ports outside the range don't count. */
+	sb_peer(sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 0, "10.0.0.1", 40070,
+			NS_A), "10.0.0.6", 5432);
+	sb_peer(sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 0, "10.0.0.1", 1234, NS_A),
+		"10.0.0.5", 5432);
+	finish(w);
+	const struct sk_finding *f = only(w, SK_FIND_EPHEMERAL_PORTS);
+
+	assert_int_equal(f->subject_type, SK_SUBJ_DESTINATION);
+	assert_string_equal(f->subject, "10.0.0.5:5432");
+	assert_int_equal(f->ev[0].value, 60);
+	assert_int_equal(f->ev[0].limit, 100);
+	assert_int_equal(f->ev[1].value, 30);
+	assert_int_equal(f->severity, SK_SEV_WARNING);
+}
+
+static void test_accept_overflow(void **state)
+{
+	struct world *w = *state;
+
+	begin(w, 1000);
+	uint32_t p = sb_proc(&w->s, 700, NS_A);
+	struct sk_socket *k = sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_LISTEN, 700,
+				      "0.0.0.0", 8080, NS_A);
+
+	k->recv_q = 129;
+	k->send_q = 128;
+	sb_fd(&w->s, p, 3, 700);
+	finish(w);
+	const struct sk_finding *f = only(w, SK_FIND_ACCEPT_OVERFLOW);
+
+	assert_int_equal(f->severity, SK_SEV_CRITICAL);
+	assert_int_equal(f->pid, 700);
+	assert_non_null(strstr(f->subject, "0.0.0.0:8080"));
+}
+
+static void test_udp_rcvbuf(void **state)
+{
+	struct world *w = *state;
+
+	begin(w, 1000);
+	uint32_t p = sb_proc(&w->s, 800, NS_A);
+	struct sk_socket *k = sb_sock(&w->s, SK_PROTO_UDP, AF_INET, SK_TCP_CLOSE, 800, "0.0.0.0",
+				      53, NS_A);
+
+	k->flags |= SK_SOCK_HAS_MEM;
+	k->mem.rmem_alloc = 212000;
+	k->mem.rcvbuf = 212992;
+	k->mem.drops = 1234;
+	sb_fd(&w->s, p, 3, 800);
+	finish(w);
+	const struct sk_finding *f = only(w, SK_FIND_UDP_RCVBUF);
+
+	assert_int_equal(f->pid, 800);
+	assert_non_null(strstr(f->title, "1234 drops"));
+}
+
+static void test_system_files(void **state)
+{
+	struct world *w = *state;
+
+	begin(w, 1000);
+	w->s.sys.limits.file_nr[0] = 960;
+	w->s.sys.limits.file_max = 1000;
+	finish(w);
+	const struct sk_finding *f = only(w, SK_FIND_FD_EXHAUSTION);
+
+	assert_int_equal(f->subject_type, SK_SUBJ_SYSTEM);
+	assert_int_equal(f->severity, SK_SEV_CRITICAL);
+}
+
+static void test_thresholds_override(void **state)
+{
+	struct world *w = *state;
+	struct sk_error err = {0};
+
+	assert_int_equal(sk_thresholds_set(&w->th, "close_wait_warn=10", &err), 0);
+	assert_int_equal(sk_thresholds_set(&w->th, "nope=1", &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "unknown threshold 'nope'"));
+	assert_int_equal(sk_thresholds_set(&w->th, "close_wait_warn=x", &err), -EINVAL);
+	assert_int_equal(sk_thresholds_set(&w->th, "close_wait_warn", &err), -EINVAL);
+	begin(w, 1000);
+	add_close_wait(w, sb_proc(&w->s, 900, NS_A), 12, 5000);
+	finish(w);
+	assert_int_equal(only(w, SK_FIND_CLOSE_WAIT)->pid, 900);
+}
+
+static void test_severity_order(void **state)
+{
+	struct world *w = *state;
+
+	begin(w, 1000);
+	add_close_wait(w, sb_proc(&w->s, 200, NS_A), 60, 5000);   /* warning */
+	w->s.sys.sockstat[SK_SS_TCP_MEM] = 190000;                 /* critical */
+	finish(w);
+	assert_int_equal(w->f.list.n, 2);
+	assert_int_equal(w->f.list.v[0].kind, SK_FIND_TCP_MEM);
+	assert_int_equal(w->f.by_severity[SK_SEV_CRITICAL], 1);
+	assert_int_equal(w->f.by_severity[SK_SEV_WARNING], 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_healthy_machine_has_no_findings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_wait, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_closed_leak_and_fd_exhaustion, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recv_stuck, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recv_stuck_first_refresh_large, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_zero_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_orphans_limit_and_aborts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_mem, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ephemeral_ports, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accept_overflow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_udp_rcvbuf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_system_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_thresholds_override, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_severity_order, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,124 @@
+/* Trends over a fake clock: rates, monotonic growth, bounded memory, and a
+ * reused pid starting over. */
+#include <config.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <math.h>
+
+#include "history.h"
+#include "snapbuild.h"
+
+static void record(struct sk_history *h, struct sk_snapshot *s, uint64_t t_ms, int32_t pid,
+		   uint64_t starttime, uint32_t close_wait)
+{
+	struct sk_process *p;
+
+	sk_snapshot_reset(s);
+	s->seq++;
+	sb_time(s, t_ms);
+	p = SK_VEC_PUSH(&s->procs);
+	p->pid = pid;
+	p->starttime = starttime;
+	p->agg.sockets = close_wait + 1;
+	p->agg.tcp_states[SK_TCP_CLOSE_WAIT] = close_wait;
+	p->fd_count = close_wait + 10;
+	s->sys.sockstat[SK_SS_TCP_ORPHAN] = close_wait;
+	assert_int_equal(sk_history_record(h, s), 0);
+}
+
+static void test_rate_and_monotonic(void **state)
+{
+	struct sk_snapshot s;
+	struct sk_history h;
+
+	(void)state;
+	sk_snapshot_init(&s);
+	sk_history_init(&h, 600000);
+	for (int i = 0; i <= 10; i++)
+		record(&h, &s, 1000 + (uint64_t)i * 30000, 42, 7, (uint32_t)(100 + i * 5));
+	const struct sk_proc_history *ph = sk_history_find(&h, 42, 7);
+
+	assert_non_null(ph);
+	struct sk_trend t = sk_series_trend(&ph->m[SK_PM_CLOSE_WAIT]);
+
+	assert_true(t.known);
+	assert_true(t.monotonic);
+	assert_true(fabs(t.per_min - 10.0) < 0.01);
+	assert_int_equal(t.span_ms, 300000);
+	assert_true(sk_series_trend(&h.sys[SK_SM_ORPHANS]).monotonic);
+	/* 150 fds growing 10/min towards a limit of 250: 10 minutes. */
+	assert_true(fabs(sk_minutes_to_limit(150, 10.0, 250) - 10.0) < 0.01);
+	assert_true(sk_minutes_to_limit(150, 0, 250) < 0);
+	assert_true(sk_minutes_to_limit(150, 5, SK_UNKNOWN) < 0);
+
+	/* A dip breaks monotonic growth: a burst that drains is not a leak. */
+	record(&h, &s, 400000, 42, 7, 90);
+	record(&h, &s, 430000, 42, 7, 200);
+	t = sk_series_trend(&sk_history_find(&h, 42, 7)->m[SK_PM_CLOSE_WAIT]);
+	assert_false(t.monotonic);
+	sk_history_free(&h);
+	sk_snapshot_free(&s);
+}
+
+static void test_bounded_and_windowed(void **state)
+{
+	struct sk_snapshot s;
+	struct sk_history h;
+
+	(void)state;
+	sk_snapshot_init(&s);
+	sk_history_init(&h, 600000);
+	/* A day at one refresh per second. */
+	for (uint64_t t = 0; t < 86400000; t += 1000)
+		record(&h, &s, t, 42, 7, (uint32_t)(t / 1000));
+	const struct sk_proc_history *ph = sk_history_find(&h, 42, 7);
+
+	assert_int_equal(ph->m[SK_PM_CLOSE_WAIT].n, SK_HISTORY_SLOTS);
+	struct sk_trend t = sk_series_trend(&ph->m[SK_PM_CLOSE_WAIT]);
+
+	/* The ring spans about the window, not the day. */
+	assert_true(t.span_ms <= 600000 + 600000 / SK_HISTORY_SLOTS);
+	assert_true(t.span_ms >= 600000 - 2 * 600000 / SK_HISTORY_SLOTS);
+	assert_true(fabs(t.per_min - 60.0) < 0.5);
+	sk_history_free(&h);
+	sk_snapshot_free(&s);
+}
+
+static void test_exit_and_pid_reuse(void **state)
+{
+	struct sk_snapshot s;
+	struct sk_history h;
+
+	(void)state;
+	sk_snapshot_init(&s);
+	sk_history_init(&h, 600000);
+	record(&h, &s, 1000, 42, 7, 100);
+	record(&h, &s, 61000, 42, 7, 200);
+	/* Same pid, new start time: a different process, history from zero. */
+	record(&h, &s, 121000, 42, 9, 5);
+	assert_null(sk_history_find(&h, 42, 7));
+	const struct sk_proc_history *ph = sk_history_find(&h, 42, 9);
+
+	assert_non_null(ph);
+	assert_false(sk_series_trend(&ph->m[SK_PM_CLOSE_WAIT]).known);
+	/* Gone from the snapshot: gone from the history. */
+	record(&h, &s, 181000, 43, 1, 5);
+	assert_null(sk_history_find(&h, 42, 9));
+	assert_int_equal(h.procs.n, 1);
+	sk_history_free(&h);
+	sk_snapshot_free(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rate_and_monotonic),
+		cmocka_unit_test(test_bounded_and_windowed),
+		cmocka_unit_test(test_exit_and_pid_reuse),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
