@@ -184,18 +184,20 @@ static void in_mount_ns(const char *opts, void (*fn)(const char *dir))
 		fprintf(stderr, "skipped: needs root for a private tmpfs\n");
 		skip();
 	}
+	char dir[] = "/tmp/sktop-mnt-XXXXXX";
+
+	assert_non_null(mkdtemp(dir));
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		char dir[] = "/tmp/sktop-mnt-XXXXXX";
-
 		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-		    !mkdtemp(dir) || mount("sktop", dir, "tmpfs", 0, opts) < 0)
+		    mount("sktop", dir, "tmpfs", 0, opts) < 0)
 			_exit(3);
 		fn(dir);
 		_exit(0);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(rmdir(dir), 0); /* the tmpfs went with the child's namespace */
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
