@@ -43,12 +43,16 @@ static void user_name(uint32_t uid, char *buf, size_t size)
 		snprintf(buf, size, "%u", uid);
 }
 
+/* label then value; a label ending in '/' or '-' joins the value directly. */
 static void print_fig(FILE *out, const char *label, int64_t v)
 {
+	size_t n = strlen(label);
+	const char *sep = n && (label[n - 1] == '/' || label[n - 1] == '-') ? "" : " ";
+
 	if (v == SK_UNKNOWN)
-		fprintf(out, "%s ?", label);
+		fprintf(out, "%s%s?", label, sep);
 	else
-		fprintf(out, "%s %lld", label, (long long)v);
+		fprintf(out, "%s%s%lld", label, sep, (long long)v);
 }
 
 static void print_header(FILE *out, const struct sk_snapshot *s)

@@ -4,6 +4,7 @@
 #define SKTOP_VEC_H
 
 #include <stddef.h>
+#include <string.h> /* memset in SK_VEC_PUSH */
 
 /* Ensures room for `want` elements of `elem` bytes; returns 0 or -ENOMEM. */
 int sk_vec_reserve(void **items, size_t *cap, size_t want, size_t elem);
