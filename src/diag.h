@@ -52,7 +52,11 @@ struct sk_diag_request {
  * -EINTR when the kernel flagged NLM_F_DUMP_INTR (redo the dump), or another
  * -errno from an NLMSG_ERROR. Malformed messages are counted in
  * stats->rejected and skipped; they never stop the walk. The protocol of
- * inet rows is taken from INET_DIAG_PROTOCOL when present, else `protocol`. */
+ * inet rows is taken from INET_DIAG_PROTOCOL when present, else `protocol`.
+ * Other returns: the error NLMSG_DONE carries when the kernel cut the dump
+ * short, -ENOBUFS for NLMSG_OVERRUN, -EPROTO for an NLMSG_ERROR with no
+ * valid code, -ENOMEM, and -EINVAL when buf is not 4-byte aligned (every
+ * netlink receive buffer is). */
 int sk_diag_parse_buffer(const void *buf, size_t len, enum sk_diag_kind kind,
 			 uint8_t protocol, struct sk_diag_sink *sink);
 
@@ -70,5 +74,18 @@ void sk_diag_close(struct sk_diag_conn *conn);
  * -EOPNOTSUPP) with nothing appended, and the caller reports it. */
 int sk_diag_dump(struct sk_diag_conn *conn, const struct sk_diag_request *req,
 		 struct sk_diag_sink *sink, struct sk_error *err);
+
+/* Receives each datagram of a raw dump exactly as the kernel sent it (after
+ * the sequence and sender checks). Returns 0 to keep reading, anything else
+ * to stop early. */
+typedef int (*sk_diag_raw_fn)(const void *buf, size_t len, void *ctx);
+
+/* Runs one dump like sk_diag_dump, same request, but hands the datagrams to
+ * fn instead of parsing them: for capturing test fixtures. No retries.
+ * Returns 0 after NLMSG_DONE, -ECANCELED when fn stopped early (the rest of
+ * the dump is discarded, the conn stays usable), or -errno (an NLMSG_ERROR's
+ * code, -EINTR for NLM_F_DUMP_INTR). */
+int sk_diag_dump_raw(struct sk_diag_conn *conn, const struct sk_diag_request *req,
+		     sk_diag_raw_fn fn, void *ctx, struct sk_error *err);
 
 #endif
