@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 top=$(pwd)
 
 deps=(build-essential autoconf automake pkg-config libmnl-dev libncurses-dev
-      libcmocka-dev iproute2 lsof tmux procps util-linux)
+      libcmocka-dev iproute2 lsof tmux procps util-linux valgrind clang libclang-rt-14-dev)
 
 install_missing() {
 	local missing=()
@@ -61,6 +61,22 @@ test)
 	build_in asan --enable-sanitizers
 	ASAN_OPTIONS=detect_leaks=1 make -C build/asan check -j"$(nproc)" ||
 		{ cat build/asan/tests/*.log; exit 1; }
+	echo "== valgrind: repeated refreshes leak no fd and no byte"
+	valgrind -q --track-fds=yes --leak-check=full --errors-for-leak-kinds=definite,indirect \
+		--error-exitcode=1 --log-file=build/valgrind.log \
+		build/default/sktop -b -d 0 -n 20 --json >/dev/null ||
+		{ cat build/valgrind.log; exit 1; }
+	# --track-fds lists every descriptor open at exit; only those sktop
+	# opened itself (not "inherited from parent") are leaks.
+	if ! awk '/Open file descriptor/ { fd = $0; getline
+		  if ($0 !~ /inherited from parent/) { print fd; bad = 1 } } END { exit bad }' \
+		build/valgrind.log; then
+		cat build/valgrind.log; echo "build.sh: sktop leaked a file descriptor"; exit 1
+	fi
+	echo "== fuzzing (clang, libFuzzer + ASan/UBSan, ${FUZZ_SECONDS:-30} s per target)"
+	mkdir -p build/fuzz
+	(cd build/fuzz && { [ -f Makefile ] || CC=clang "$top/configure" --enable-fuzzing >/dev/null; } &&
+	 make -j"$(nproc)" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}" 2>&1 | grep -Ev '^  (CC|AR|CCLD) |^ar: ')
 	echo "== make distcheck"
 	make -C build/default distcheck >/dev/null
 	# One closing line over every cmocka case of the main build.

@@ -34,7 +34,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define BASE_PORT 20000
+#define BASE_PORT 2000 /* below the ephemeral range set below: no client can take it */
 #define DEST_IPS 250
 
 struct plan {
@@ -172,7 +172,7 @@ int main(int argc, char **argv)
 	int c, ready[2];
 	pid_t *kids;
 	struct stat st;
-	char range[] = "1024 65535";
+	char range[] = "10000 65535";
 
 	while ((c = getopt_long(argc, argv, "n:p:", opts, NULL)) != -1) {
 		switch (c) {
