@@ -50,7 +50,10 @@ struct sk_engine {
 	struct sk_history history;
 	struct sk_findings findings;
 	struct sk_thresholds thresholds;
+	struct sk_procfs_cache *owners;    /* the incremental owner map */
+	SK_VEC(uint64_t) unowned;          /* dumped inodes no fd held, last exact refresh */
 	uint64_t seq;
+	uint64_t owner_rescans;            /* refreshes where the cache proved stale */
 };
 
 /* --- live sock_diag -------------------------------------------------------------- */
@@ -204,6 +207,10 @@ int sk_engine_new(const struct sk_engine_config *cfg, struct sk_engine **out,
 		e->live_ops.ctx = e->live;
 		e->cfg.diag = &e->live_ops;
 	}
+	if (sk_procfs_cache_new(&e->owners)) {
+		sk_engine_free(e);
+		return sk_error_set(err, ENOMEM, "out of memory");
+	}
 	sk_snapshot_init(&e->snap);
 	sk_history_init(&e->history, e->cfg.history_window_ms);
 	sk_findings_init(&e->findings);
@@ -224,6 +231,8 @@ void sk_engine_free(struct sk_engine *e)
 	if (e->cfg.diag && e->cfg.diag != &e->live_ops && e->cfg.diag->free)
 		e->cfg.diag->free(e->cfg.diag->ctx);
 	sk_snapshot_free(&e->snap);
+	sk_procfs_cache_free(e->owners);
+	free(e->unowned.v);
 	sk_history_free(&e->history);
 	sk_findings_free(&e->findings);
 	free(e);
@@ -329,6 +338,89 @@ static void dump_netns(struct sk_engine *e, struct sk_snapshot *s, struct sk_net
 	}
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Whether the join over cached fd numbers is exact. A cached fd may have
+ * been replaced in place (close + socket, dup2) since it was read. Then
+ * either its old inode is gone from the dumps (it shows as undumped here),
+ * or the old inode lives on in another fd (it has several owners here), or
+ * the new socket shows as a dumped inode nobody owns. The first two are
+ * checked with a readlink of just that fd; the last is compared with the
+ * unowned inodes of the last exact refresh (sockets of processes whose fds
+ * cannot be read stay unowned every time). */
+static bool owners_verified(struct sk_engine *e, const struct sk_snapshot *s)
+{
+	for (size_t f = 0; f < s->fdrefs.n; f++) {
+		const struct sk_fdref *r = &s->fdrefs.v[f];
+
+		if (!(r->flags & SK_FDREF_CACHED))
+			continue;
+		if (r->sock != SK_NONE && !(s->socks.v[r->sock].flags & SK_SOCK_UNDUMPED) &&
+		    s->socks.v[r->sock].owners_count < 2)
+			continue;
+		if (!sk_procfs_fd_is(e->cfg.proc_root, s->procs.v[r->proc].pid, r->fd, r->inode))
+			return false;
+	}
+	for (size_t i = 0; i < s->dumped_rows; i++) {
+		const struct sk_socket *k = &s->socks.v[i];
+
+		if (k->inode && k->owners_count == 0 &&
+		    !bsearch(&k->inode, e->unowned.v, e->unowned.n, sizeof(uint64_t), cmp_u64))
+			return false;
+	}
+	return true;
+}
+
+static int remember_unowned(struct sk_engine *e, const struct sk_snapshot *s)
+{
+	e->unowned.n = 0;
+	for (size_t i = 0; i < s->dumped_rows; i++) {
+		const struct sk_socket *k = &s->socks.v[i];
+
+		if (k->inode && k->owners_count == 0) {
+			uint64_t *slot = SK_VEC_PUSH(&e->unowned);
+
+			if (!slot)
+				return -ENOMEM;
+			*slot = k->inode;
+		}
+	}
+	qsort(e->unowned.v, e->unowned.n, sizeof(uint64_t), cmp_u64);
+	return 0;
+}
+
+/* Scans /proc through the owner cache and joins; when the result cannot be
+ * trusted, scans every fd table again and joins again: the answer is always
+ * the one a full scan gives. */
+static int scan_and_join(struct sk_engine *e, struct sk_snapshot *s, struct sk_error *err)
+{
+	int rc = sk_snapshot_join(s, e->cfg.sockname, e->cfg.sockname_ctx, err);
+
+	if (rc)
+		return rc;
+	s->owners_cached = s->procfs.cached;
+	if (s->procfs.cached && !owners_verified(e, s)) {
+		e->owner_rescans++;
+		s->owners_rescanned = true;
+		sk_procfs_cache_invalidate(e->owners);
+		sk_snapshot_unjoin(s);
+		rc = sk_procfs_scan_cached(e->cfg.proc_root, e->owners, &s->procs, &s->fdrefs,
+					   &s->strs, &s->procfs, err);
+		if (rc == 0)
+			rc = sk_snapshot_join(s, e->cfg.sockname, e->cfg.sockname_ctx, err);
+		if (rc)
+			return rc;
+	}
+	if (remember_unowned(e, s))
+		return sk_error_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
 int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 {
 	struct sk_snapshot *s = &e->snap;
@@ -344,7 +436,8 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 	s->seq = ++e->seq;
 	fill_identity(s);
 
-	rc = sk_procfs_scan(e->cfg.proc_root, &s->procs, &s->fdrefs, &s->strs, &s->procfs, err);
+	rc = sk_procfs_scan_cached(e->cfg.proc_root, e->owners, &s->procs, &s->fdrefs, &s->strs,
+				   &s->procfs, err);
 	if (rc)
 		return rc;
 	if (s->procfs.fd_denied)
@@ -371,7 +464,7 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 	if (e->live)
 		live_drop_unused(e->live);
 
-	rc = sk_snapshot_join(s, e->cfg.sockname, e->cfg.sockname_ctx, err);
+	rc = scan_and_join(e, s, err);
 	if (rc)
 		return rc;
 	rc = sk_history_record(&e->history, s);

@@ -702,6 +702,8 @@ int sk_json_write_snapshot_ex(FILE *f, const struct sk_snapshot *s, unsigned fla
 	jw_kv_u64(w, "vanished", s->procfs.vanished);
 	jw_kv_u64(w, "fd_denied", s->procfs.fd_denied);
 	jw_kv_u64(w, "fds", s->procfs.fds);
+	jw_kv_u64(w, "owners_cached", s->owners_cached);
+	jw_kv_bool(w, "owners_rescanned", s->owners_rescanned);
 	jw_close(w, '}');
 
 	write_system(w, s);

@@ -3,6 +3,7 @@
 #include "proc.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -12,6 +13,144 @@
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+
+/* Every fd of a process as last read: its socket inode, or 0 for an fd that
+ * is not a socket. */
+struct cached_fd {
+	uint64_t inode;
+	int32_t fd;
+};
+
+struct cache_entry {
+	int32_t pid;
+	uint64_t starttime;
+	uint32_t start, count; /* into the generation's fds, ascending fd */
+};
+
+struct cache_gen {
+	SK_VEC(struct cache_entry) procs; /* ascending pid */
+	SK_VEC(struct cached_fd) fds;
+};
+
+/* Two generations: the one read from (the last refresh) and the one being
+ * written, swapped after each scan; memory is reused. */
+struct sk_procfs_cache {
+	struct cache_gen cur, next;
+};
+
+int sk_procfs_cache_new(struct sk_procfs_cache **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out ? 0 : -ENOMEM;
+}
+
+void sk_procfs_cache_free(struct sk_procfs_cache *c)
+{
+	if (!c)
+		return;
+	free(c->cur.procs.v);
+	free(c->cur.fds.v);
+	free(c->next.procs.v);
+	free(c->next.fds.v);
+	free(c);
+}
+
+void sk_procfs_cache_invalidate(struct sk_procfs_cache *c)
+{
+	if (c)
+		c->cur.procs.n = c->cur.fds.n = 0;
+}
+
+static const struct cache_entry *cache_find(const struct sk_procfs_cache *c, int32_t pid,
+					    uint64_t starttime)
+{
+	size_t lo = 0, hi = c->cur.procs.n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->cur.procs.v[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < c->cur.procs.n && c->cur.procs.v[lo].pid == pid &&
+	    c->cur.procs.v[lo].starttime == starttime)
+		return &c->cur.procs.v[lo];
+	return NULL; /* unknown, or the pid now belongs to another process */
+}
+
+/* The cached socket inode of an fd: 0 when it was not a socket or is new. */
+static uint64_t cached_socket(const struct sk_procfs_cache *c, const struct cache_entry *e,
+			      int32_t fd)
+{
+	size_t lo = e->start, hi = (size_t)e->start + e->count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->cur.fds.v[mid].fd < fd)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < (size_t)e->start + e->count && c->cur.fds.v[lo].fd == fd ? c->cur.fds.v[lo].inode
+									      : 0;
+}
+
+static int cache_begin(struct sk_procfs_cache *c, const struct sk_process *p)
+{
+	struct cache_entry *e = SK_VEC_PUSH(&c->next.procs);
+
+	if (!e)
+		return -ENOMEM;
+	e->pid = p->pid;
+	e->starttime = p->starttime;
+	e->start = (uint32_t)c->next.fds.n;
+	return 0;
+}
+
+static int cache_add_fd(struct sk_procfs_cache *c, int32_t fd, uint64_t inode)
+{
+	struct cached_fd *cf = SK_VEC_PUSH(&c->next.fds);
+
+	if (!cf)
+		return -ENOMEM;
+	cf->fd = fd;
+	cf->inode = inode;
+	c->next.procs.v[c->next.procs.n - 1].count++;
+	return 0;
+}
+
+static int cmp_entry_pid(const void *a, const void *b)
+{
+	const struct cache_entry *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static void cache_swap(struct sk_procfs_cache *c)
+{
+	struct cache_gen t = c->cur;
+
+	c->cur = c->next;
+	c->next = t;
+	c->next.procs.n = c->next.fds.n = 0;
+	/* /proc lists pids in ascending order; a fixture tree may not. */
+	qsort(c->cur.procs.v, c->cur.procs.n, sizeof(*c->cur.procs.v), cmp_entry_pid);
+}
+
+bool sk_procfs_fd_is(const char *proc_root, int32_t pid, int32_t fd, uint64_t inode)
+{
+	char path[PATH_MAX], link[64];
+	uint64_t now;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%d/fd/%d", proc_root, (int)pid, (int)fd);
+	n = readlink(path, link, sizeof(link));
+	return n > 0 && (size_t)n < sizeof(link) && sk_parse_socket_link(link, (size_t)n, &now) == 0 &&
+	       now == inode;
+}
 
 /* Reads a whole small file relative to dirfd into buf (bounded, no stdio). */
 static ssize_t read_at(int dirfd, const char *name, char *buf, size_t size)
@@ -100,69 +239,95 @@ static bool is_pid(const char *s, int32_t *pid)
 	return v > 0;
 }
 
-/* Lists PID/fd: counts every fd, keeps the socket ones. Returns 0, or
- * -errno (ENOENT: the process is gone; EACCES: not ours to see). */
+/* Lists PID/fd: counts every fd, keeps the socket ones. With a cache, an fd
+ * that was a socket last time is taken from it without a readlink (marked
+ * SK_FDREF_CACHED for the join to verify); new fds and fds that were not
+ * sockets are read, since open() hands out the lowest free number and a
+ * closed file's number is soon a socket's. Returns 0, or -errno (ENOENT:
+ * the process is gone; EACCES: not ours to see). */
 static int scan_fds(int piddir, uint32_t proc, struct sk_process *p, sk_fdrefvec *fds,
-		    struct sk_procfs_stats *st)
+		    struct sk_procfs_stats *st, struct sk_procfs_cache *cache)
 {
 	int fd = openat(piddir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	const struct cache_entry *prev = cache ? cache_find(cache, p->pid, p->starttime) : NULL;
+	bool any_cached = false;
 	DIR *d;
 	struct dirent *e;
+	int rc = 0;
 
 	if (fd < 0)
 		return -errno;
 	d = fdopendir(fd);
 	if (!d) {
-		int rc = -errno;
-
+		rc = -errno;
 		close(fd);
 		return rc;
 	}
 	p->fdrefs_start = (uint32_t)fds->n;
+	if (cache && (rc = cache_begin(cache, p)) != 0)
+		goto out;
 	while ((e = readdir(d))) {
 		char link[64];
 		int32_t num;
 		uint64_t inode;
+		uint32_t flags = 0;
 
-		if (!is_pid(e->d_name, &num) && strcmp(e->d_name, "0") != 0)
-			continue;
-		if (strcmp(e->d_name, "0") == 0)
+		if (!is_pid(e->d_name, &num)) {
+			if (strcmp(e->d_name, "0") != 0)
+				continue;
 			num = 0;
-		p->fd_count++;
-		ssize_t n = readlinkat(dirfd(d), e->d_name, link, sizeof(link));
-
-		if (n < 0 && (errno == EACCES || errno == EPERM)) {
-			/* Listing allowed, reading not (e.g. a protected init): the
-			 * snapshot must say it could not see this process's sockets. */
-			closedir(d);
-			fds->n = p->fdrefs_start;
-			return -EACCES;
 		}
-		if (n <= 0 || (size_t)n >= sizeof(link))
-			continue; /* closed meanwhile, or not a socket link anyway */
-		if (sk_parse_socket_link(link, (size_t)n, &inode) != 0)
+		p->fd_count++;
+		inode = prev ? cached_socket(cache, prev, num) : 0;
+		if (inode) {
+			flags = SK_FDREF_CACHED;
+			any_cached = true;
+		} else {
+			ssize_t n = readlinkat(dirfd(d), e->d_name, link, sizeof(link));
+
+			if (n < 0 && (errno == EACCES || errno == EPERM)) {
+				/* Listing allowed, reading not (e.g. a protected init):
+				 * the snapshot must say it could not see these sockets. */
+				rc = -EACCES;
+				break;
+			}
+			if (n <= 0 || (size_t)n >= sizeof(link) ||
+			    sk_parse_socket_link(link, (size_t)n, &inode) != 0)
+				inode = 0; /* closed meanwhile, or not a socket */
+		}
+		if (cache && (rc = cache_add_fd(cache, num, inode)) != 0)
+			break;
+		if (!inode)
 			continue;
 		struct sk_fdref *ref = SK_VEC_PUSH(fds);
 
 		if (!ref) {
-			closedir(d);
-			return -ENOMEM;
+			rc = -ENOMEM;
+			break;
 		}
-		ref->inode = inode;
-		ref->fd = num;
-		ref->proc = proc;
-		ref->sock = SK_NONE;
+		*ref = (struct sk_fdref){inode, num, proc, SK_NONE, flags};
 	}
+out:
 	closedir(d);
+	if (rc) {
+		fds->n = p->fdrefs_start;
+		if (cache && cache->next.procs.n && cache->next.procs.v[cache->next.procs.n - 1].pid == p->pid) {
+			cache->next.fds.n = cache->next.procs.v[cache->next.procs.n - 1].start;
+			cache->next.procs.n--;
+		}
+		return rc;
+	}
 	p->fdrefs_count = (uint32_t)(fds->n - p->fdrefs_start);
 	st->fds += p->fd_count;
+	st->cached += any_cached;
 	return 0;
 }
 
 /* Reads one process. Returns 0, -ENOENT when it vanished (caller rolls
  * back), -ENOMEM. */
 static int read_process(int rootfd, int32_t pid, uint32_t index, struct sk_process *p,
-			sk_fdrefvec *fds, struct sk_strtab *strs, struct sk_procfs_stats *st)
+			sk_fdrefvec *fds, struct sk_strtab *strs, struct sk_procfs_stats *st,
+			struct sk_procfs_cache *cache)
 {
 	char name[16], buf[4096], cmd[SK_CMDLINE_MAX * 4 + 1];
 	int piddir;
@@ -205,7 +370,7 @@ static int read_process(int rootfd, int32_t pid, uint32_t index, struct sk_proce
 		p->flags |= SK_PROC_KERNEL;
 	}
 	p->netns = ns_inode_at(piddir, "ns/net");
-	rc = scan_fds(piddir, index, p, fds, st);
+	rc = scan_fds(piddir, index, p, fds, st, cache);
 	close(piddir);
 	if (rc == -EACCES || rc == -EPERM) {
 		p->flags |= SK_PROC_FD_DENIED;
@@ -218,6 +383,13 @@ static int read_process(int rootfd, int32_t pid, uint32_t index, struct sk_proce
 
 int sk_procfs_scan(const char *proc_root, sk_procvec *procs, sk_fdrefvec *fds,
 		   struct sk_strtab *strs, struct sk_procfs_stats *stats, struct sk_error *err)
+{
+	return sk_procfs_scan_cached(proc_root, NULL, procs, fds, strs, stats, err);
+}
+
+int sk_procfs_scan_cached(const char *proc_root, struct sk_procfs_cache *cache,
+			  sk_procvec *procs, sk_fdrefvec *fds, struct sk_strtab *strs,
+			  struct sk_procfs_stats *stats, struct sk_error *err)
 {
 	int rootfd = open(proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d;
@@ -245,7 +417,8 @@ int sk_procfs_scan(const char *proc_root, sk_procvec *procs, sk_fdrefvec *fds,
 			close(rootfd);
 			return sk_error_set(err, ENOMEM, "out of memory scanning %s", proc_root);
 		}
-		int rc = read_process(rootfd, pid, (uint32_t)(procs->n - 1), p, fds, strs, stats);
+		int rc = read_process(rootfd, pid, (uint32_t)(procs->n - 1), p, fds, strs, stats,
+				      cache);
 
 		if (rc == -ENOMEM) {
 			closedir(d);
@@ -264,5 +437,7 @@ int sk_procfs_scan(const char *proc_root, sk_procvec *procs, sk_fdrefvec *fds,
 	}
 	closedir(d);
 	close(rootfd);
+	if (cache)
+		cache_swap(cache);
 	return 0;
 }

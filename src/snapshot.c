@@ -28,6 +28,8 @@ void sk_snapshot_reset(struct sk_snapshot *s)
 	memset(&s->diag, 0, sizeof(s->diag));
 	memset(&s->procfs, 0, sizeof(s->procfs));
 	s->duplicates = 0;
+	s->owners_cached = 0;
+	s->owners_rescanned = false;
 	s->partial = false;
 	sk_system_init(&s->sys);
 }
@@ -463,6 +465,7 @@ int sk_snapshot_join(struct sk_snapshot *s, sk_sockname_fn sockname, void *ctx,
 		out++;
 	}
 	s->socks.n = out;
+	s->dumped_rows = (uint32_t)out;
 
 	rc = link_fds(s, sockname, ctx);
 	if (rc == 0)
@@ -497,6 +500,23 @@ int sk_snapshot_join(struct sk_snapshot *s, sk_sockname_fn sockname, void *ctx,
 	attribute_fdless(s);
 	aggregate_totals(s);
 	return 0;
+}
+
+void sk_snapshot_unjoin(struct sk_snapshot *s)
+{
+	s->socks.n = s->dumped_rows;
+	s->procs.n = 0;
+	s->fdrefs.n = 0;
+	s->owner_index.n = 0;
+	memset(&s->totals, 0, sizeof(s->totals));
+	memset(&s->procfs, 0, sizeof(s->procfs));
+	for (size_t i = 0; i < s->netns.n; i++) {
+		struct sk_netns *ns = &s->netns.v[i];
+
+		ns->sockets = 0;
+		memset(ns->tcp_states, 0, sizeof(ns->tcp_states));
+		memset(ns->orphans, 0, sizeof(ns->orphans));
+	}
 }
 
 const struct sk_process *sk_snapshot_find_pid(const struct sk_snapshot *s, int32_t pid)

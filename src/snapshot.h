@@ -76,6 +76,9 @@ struct sk_snapshot {
 	const struct sk_findings *findings;
 	const struct sk_history *history;
 	uint32_t duplicates;       /* dumped rows whose inode was already seen (dropped) */
+	uint32_t dumped_rows;      /* rows from the dumps, after deduplication */
+	uint32_t owners_cached;    /* processes first taken from the owner cache */
+	bool owners_rescanned;     /* the cache proved stale: every fd table was read again */
 	bool procs_sorted;         /* procs ascend by pid (always, from a real /proc) */
 
 	/* Join scratch, kept to avoid reallocating every refresh. */
@@ -100,6 +103,11 @@ void sk_snapshot_free(struct sk_snapshot *s);
 typedef enum sk_sockname (*sk_sockname_fn)(void *ctx, int32_t pid, int32_t fd);
 int sk_snapshot_join(struct sk_snapshot *s, sk_sockname_fn sockname, void *ctx,
 		     struct sk_error *err);
+
+/* Undoes a join so it can be redone over a fresh process scan: drops the
+ * rows it synthesized (keeping the dumped ones, deduplicated), the
+ * processes, fdrefs and every count it made. */
+void sk_snapshot_unjoin(struct sk_snapshot *s);
 
 /* Lookups for the frontends. */
 const struct sk_process *sk_snapshot_find_pid(const struct sk_snapshot *s, int32_t pid);
