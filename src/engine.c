@@ -370,7 +370,7 @@ static bool owners_verified(struct sk_engine *e, const struct sk_snapshot *s)
 		const struct sk_socket *k = &s->socks.v[i];
 
 		if (k->inode && k->owners_count == 0 &&
-		    !bsearch(&k->inode, e->unowned.v, e->unowned.n, sizeof(uint64_t), cmp_u64))
+		    !sk_bsearch(&k->inode, e->unowned.v, e->unowned.n, sizeof(uint64_t), cmp_u64))
 			return false;
 	}
 	return true;
@@ -390,7 +390,7 @@ static int remember_unowned(struct sk_engine *e, const struct sk_snapshot *s)
 			*slot = k->inode;
 		}
 	}
-	qsort(e->unowned.v, e->unowned.n, sizeof(uint64_t), cmp_u64);
+	sk_qsort(e->unowned.v, e->unowned.n, sizeof(uint64_t), cmp_u64);
 	return 0;
 }
 

@@ -1,3 +1,5 @@
+#include <config.h>
+
 #include "error.h"
 
 #include <stdarg.h>

@@ -1,3 +1,5 @@
+#include <config.h>
+
 #include "escape.h"
 
 #include <stdbool.h>

@@ -247,14 +247,14 @@ static void top_peers(struct ctx *c, struct sk_finding *f, char *out, size_t siz
 		pc[n].family = k->family;
 		pc[n++].n = 1;
 	}
-	qsort(pc, n, sizeof(*pc), cmp_peer);
+	sk_qsort(pc, n, sizeof(*pc), cmp_peer);
 	for (size_t i = 0; i < n; i++) {
 		if (groups && cmp_peer(&pc[groups - 1], &pc[i]) == 0)
 			pc[groups - 1].n++;
 		else
 			pc[groups++] = pc[i];
 	}
-	qsort(pc, groups, sizeof(*pc), cmp_count_desc);
+	sk_qsort(pc, groups, sizeof(*pc), cmp_count_desc);
 	for (size_t i = 0; i < groups && i < 3; i++) {
 		struct sk_endpoint ep = {0};
 		char addr[64];
@@ -712,7 +712,7 @@ static void rule_ephemeral_ports(struct ctx *c)
 		    k->local.port >= lo && k->local.port <= hi)
 			idx[n++] = (uint32_t)i;
 	}
-	qsort_r(idx, n, sizeof(*idx), cmp_dest, s->socks.v);
+	sk_qsort_r(idx, n, sizeof(*idx), cmp_dest, s->socks.v);
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
 
@@ -884,7 +884,7 @@ int sk_findings_evaluate(struct sk_findings *f, const struct sk_snapshot *s,
 		rules[i](&c);
 	if (c.rc)
 		return c.rc;
-	qsort(f->list.v, f->list.n, sizeof(*f->list.v), cmp_findings);
+	sk_qsort(f->list.v, f->list.n, sizeof(*f->list.v), cmp_findings);
 	for (size_t i = 0; i < f->list.n; i++)
 		f->by_severity[f->list.v[i].severity]++;
 	return 0;

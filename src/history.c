@@ -143,7 +143,7 @@ static struct sk_proc_history *find_mut(const struct sk_history *h, size_t n, in
 {
 	struct sk_proc_history key = {.pid = pid};
 
-	return n ? bsearch(&key, h->procs.v, n, sizeof(key), cmp_pid) : NULL;
+	return sk_bsearch(&key, h->procs.v, n, sizeof(key), cmp_pid);
 }
 
 const struct sk_proc_history *sk_history_find(const struct sk_history *h, int32_t pid,
@@ -198,7 +198,7 @@ int sk_history_record(struct sk_history *h, const struct sk_snapshot *s)
 			h->procs.v[out++] = h->procs.v[i];
 	h->procs.n = out;
 	if (appended)
-		qsort(h->procs.v, h->procs.n, sizeof(*h->procs.v), cmp_pid);
+		sk_qsort(h->procs.v, h->procs.n, sizeof(*h->procs.v), cmp_pid);
 	h->samples++;
 	return 0;
 }

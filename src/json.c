@@ -3,6 +3,7 @@
 #include "json.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,12 +310,28 @@ static void write_system(struct jw *w, const struct sk_snapshot *s)
 	jw_close(w, '}');
 }
 
+/* Three decimals with a '.', whatever LC_NUMERIC says: the TUI sets the
+ * locale, and "12,500" would not be JSON. */
 static void jw_double(struct jw *w, double v)
 {
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%.3f", v);
+	char frac[4];
+	uint64_t milli;
 
-	jw_raw(w, buf, (size_t)n);
+	if (!isfinite(v))
+		v = 0;
+	if (v < 0) {
+		jw_raw(w, "-", 1);
+		v = -v;
+	}
+	if (v > 9e15)
+		v = 9e15;
+	milli = (uint64_t)(v * 1000.0 + 0.5);
+	jw_u64(w, milli / 1000);
+	frac[0] = '.';
+	frac[1] = (char)('0' + milli / 100 % 10);
+	frac[2] = (char)('0' + milli / 10 % 10);
+	frac[3] = (char)('0' + milli % 10);
+	jw_raw(w, frac, 4);
 }
 
 /* "growth_per_min":{"close_wait":12.5,...} and "growing":["close_wait"]

@@ -90,5 +90,5 @@ void sk_proc_sort(const struct sk_process *procs, uint32_t *idx, size_t n,
 {
 	struct sort_ctx c = {procs, key, invert};
 
-	qsort_r(idx, n, sizeof(*idx), compare_indices, &c);
+	sk_qsort_r(idx, n, sizeof(*idx), compare_indices, &c);
 }

@@ -222,8 +222,7 @@ static uint32_t find_listener(const struct sk_snapshot *s, const struct sk_socke
 
 static void sort_listeners(struct sk_snapshot *s)
 {
-	/* qsort_r is a GNU extension (config.h turns it on). */
-	qsort_r(s->listeners.v, s->listeners.n, sizeof(uint32_t), listener_cmp, s->socks.v);
+	sk_qsort_r(s->listeners.v, s->listeners.n, sizeof(uint32_t), listener_cmp, s->socks.v);
 }
 
 /* --- the join ----------------------------------------------------------------- */

@@ -1,3 +1,5 @@
+#include <config.h>
+
 #include "sock.h"
 
 #include <arpa/inet.h>

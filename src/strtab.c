@@ -1,3 +1,5 @@
+#include <config.h>
+
 #include "strtab.h"
 
 #include <errno.h>

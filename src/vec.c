@@ -1,3 +1,5 @@
+#include <config.h>
+
 #include "vec.h"
 
 #include <errno.h>

@@ -4,6 +4,7 @@
 #define SKTOP_VEC_H
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h> /* memset in SK_VEC_PUSH */
 
 /* Ensures room for `want` elements of `elem` bytes; returns 0 or -ENOMEM. */
@@ -16,5 +17,27 @@ int sk_vec_reserve(void **items, size_t *cap, size_t want, size_t elem);
 	(sk_vec_reserve((void **)&(vec)->v, &(vec)->cap, (vec)->n + 1,       \
 			sizeof(*(vec)->v)) ? NULL                            \
 	 : (void *)memset(&(vec)->v[(vec)->n++], 0, sizeof(*(vec)->v)))
+
+/* qsort and bsearch declare their base nonnull, and an empty vector's base
+ * is NULL: these accept the empty table (UBSan flags the library calls). */
+static inline void sk_qsort(void *base, size_t n, size_t size,
+			    int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
+static inline void sk_qsort_r(void *base, size_t n, size_t size,
+			      int (*cmp)(const void *, const void *, void *), void *arg)
+{
+	if (n > 1)
+		qsort_r(base, n, size, cmp, arg);
+}
+
+static inline void *sk_bsearch(const void *key, const void *base, size_t n, size_t size,
+			       int (*cmp)(const void *, const void *))
+{
+	return n ? bsearch(key, base, n, size, cmp) : NULL;
+}
 
 #endif
