@@ -1,1 +1,337 @@
-/* placeholder */
+/* The main loop: one thread, the input timeout is the refresh tick. Each
+ * turn waits for a key at most until the next refresh is due, takes a
+ * snapshot when it is, hands keys to keys.c, and draws only when a handler
+ * or a refresh asked for it. Terminal setup and teardown live here, with
+ * the signal handlers that restore the terminal. */
+#include <config.h>
+
+#include "tui.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "draw.h"
+#include "engine.h"
+#include "keys.h"
+#include "users.h"
+#include "view.h"
+
+/* The longest the loop sleeps in getch, whatever the interval: a signal
+ * that ncurses swallowed, or a status message to expire, is noticed by
+ * then. Waking twice a second to find nothing to do costs nothing. */
+#define SK_MAX_WAIT_MS 500
+
+/* Set by SIGINT/SIGTERM/SIGHUP; the loop exits cleanly when it sees it. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+/* A crash must not leave the terminal in raw mode with the cursor hidden.
+ * endwin() is not async-signal-safe, but the process is dying anyway and a
+ * usable shell is worth the risk (htop does the same). */
+static void on_crash(int sig)
+{
+	endwin();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_stop;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_crash;
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGFPE, &sa, NULL);
+	sigaction(SIGILL, &sa, NULL);
+	sigaction(SIGABRT, &sa, NULL);
+}
+
+static void restore_signals(void)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* UTF-8 glyphs only where both the locale and the terminal can show them. */
+static bool want_unicode(void)
+{
+	const char *cs = nl_langinfo(CODESET);
+	const char *term = getenv("TERM");
+
+	if (!cs || strcmp(cs, "UTF-8") != 0)
+		return false;
+	if (!term || !term[0] || strcmp(term, "dumb") == 0 || strncmp(term, "vt", 2) == 0)
+		return false;
+	return true;
+}
+
+struct loop {
+	struct sk_ui ui;
+	struct sk_screen screen;
+	struct sk_engine *engine;
+	uint64_t next_refresh;  /* monotonic ms */
+	uint64_t last_refresh;
+};
+
+static void rebuild(struct loop *lp)
+{
+	if (sk_view_build(&lp->ui.view, lp->ui.snap) < 0)
+		sk_ui_status(&lp->ui, true, "Out of memory building the view.");
+}
+
+/* One refresh. A failed refresh leaves the engine's tables half-filled:
+ * they are not shown, the error is, and the next tick tries again. */
+static void refresh_now(struct loop *lp)
+{
+	struct sk_error err = {0};
+	struct sk_ui *ui = &lp->ui;
+	int rc = sk_engine_refresh(lp->engine, &err);
+
+	lp->last_refresh = now_ms();
+	lp->next_refresh = lp->last_refresh + (uint64_t)(ui->interval * 1000);
+	if (rc) {
+		ui->snap = NULL;
+		ui->refreshes_failed++;
+		snprintf(ui->engine_error, sizeof(ui->engine_error), "Refresh failed: %s",
+			 err.msg[0] ? err.msg : strerror(-rc));
+	} else {
+		ui->snap = sk_engine_snapshot(lp->engine);
+		ui->engine_error[0] = '\0';
+		sk_counter_track_update(&ui->counters, &ui->snap->sys, ui->snap->seq);
+	}
+	rebuild(lp);
+}
+
+/* An escape sequence the terminfo entry does not know (a TERM that does
+ * not match the terminal) arrives as ESC, '[', '4', '~': as keys that would
+ * mean Back, then pane 4. Esc pressed by a person has nothing right behind
+ * it, so an ESC followed at once by '[' or 'O' is swallowed whole. */
+static bool swallow_unknown_sequence(void)
+{
+	wint_t wc;
+	int r;
+
+	timeout(0);
+	r = get_wch(&wc);
+	if (r == ERR)
+		return false;
+	if (r == KEY_CODE_YES || (wc != '[' && wc != 'O')) {
+		unget_wch(wc);
+		return false;
+	}
+	/* Parameters and intermediates up to the final byte (0x40..0x7e). */
+	for (int i = 0; i < 16; i++) {
+		r = get_wch(&wc);
+		if (r == ERR || (r != KEY_CODE_YES && wc >= 0x40 && wc <= 0x7e))
+			break;
+	}
+	return true;
+}
+
+static int read_key(int timeout_ms)
+{
+	wint_t wc;
+	int r;
+
+	timeout(timeout_ms);
+	r = get_wch(&wc);
+	if (r == ERR)
+		return -1;
+	if (r == KEY_CODE_YES)
+		return SK_KEYCODE | (int)wc;
+	if (wc == 27 && swallow_unknown_sequence())
+		return -1;
+	return (int)wc;
+}
+
+static int wait_ms(const struct loop *lp, uint64_t now)
+{
+	uint64_t wait = SK_MAX_WAIT_MS;
+
+	if (!lp->ui.paused)
+		wait = lp->next_refresh > now ? lp->next_refresh - now : 0;
+	if (lp->ui.status[0] && lp->ui.status_until_ms > now &&
+	    lp->ui.status_until_ms - now < wait)
+		wait = lp->ui.status_until_ms - now;
+	if (wait > SK_MAX_WAIT_MS)
+		wait = SK_MAX_WAIT_MS;
+	return (int)wait;
+}
+
+static void run_loop(struct loop *lp)
+{
+	struct sk_ui *ui = &lp->ui;
+	bool redraw = true;
+
+	for (;;) {
+		uint64_t now = now_ms();
+
+		ui->now_ms = now;
+		if (stop_signal)
+			break;
+		if (!ui->paused && now >= lp->next_refresh) {
+			refresh_now(lp);
+			redraw = true;
+			now = ui->now_ms = now_ms();
+		}
+		if (ui->status[0] && ui->status_until_ms && now >= ui->status_until_ms) {
+			ui->status[0] = '\0';
+			redraw = true;
+		}
+		if (redraw) {
+			sk_draw(&lp->screen, ui);
+			redraw = false;
+		}
+		int key = read_key(wait_ms(lp, now));
+
+		if (stop_signal)
+			break;
+		if (key < 0)
+			continue;
+		ui->now_ms = now_ms();
+		if (key == (SK_KEYCODE | KEY_RESIZE)) {
+			sk_draw_layout(&lp->screen, ui);
+			rebuild(lp); /* the detail view wraps to the width */
+			redraw = true;
+			continue;
+		}
+		unsigned h = sk_keys_handle(ui, key);
+
+		if (h & SK_H_QUIT)
+			break;
+		if (h & SK_H_RETIME)
+			lp->next_refresh = lp->last_refresh + (uint64_t)(ui->interval * 1000);
+		if ((h & SK_H_RESCAN) && !ui->paused)
+			lp->next_refresh = 0;
+		if (h & SK_H_REBUILD)
+			rebuild(lp);
+		if (h & SK_H_REPAINT)
+			clearok(curscr, TRUE);
+		if (h & (SK_H_REDRAW | SK_H_REBUILD | SK_H_REPAINT))
+			redraw = true;
+	}
+}
+
+int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
+{
+	struct sk_engine_config cfg = {
+		.proc_root = opts->proc_root,
+		.want_unix = !opts->no_unix,
+		.want_meminfo = true,
+		.want_tcpinfo = true,
+		.thresholds = &opts->thresholds,
+	};
+	struct loop *lp;
+	struct sk_users *users;
+	SCREEN *scr;
+	int rc;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+		return sk_error_set(err, ENOTTY,
+				    "the interactive view needs a terminal; use -b for a text report");
+	setlocale(LC_ALL, "");
+	lp = calloc(1, sizeof(*lp));
+	users = calloc(1, sizeof(*users));
+	if (!lp || !users) {
+		free(lp);
+		free(users);
+		return sk_error_set(err, ENOMEM, "out of memory");
+	}
+	sk_users_init(users);
+	rc = sk_engine_new(&cfg, &lp->engine, err);
+	if (rc)
+		goto out;
+	/* The first snapshot before the screen changes: if the engine cannot
+	 * work at all, the error reads best on a normal terminal. */
+	rc = sk_engine_refresh(lp->engine, err);
+	if (rc)
+		goto out;
+
+	struct sk_ui *ui = &lp->ui;
+	struct sk_view_config vc = {
+		.pids = opts->pids,
+		.npids = opts->npids,
+		.have_uid = opts->have_uid,
+		.uid = (uint32_t)opts->uid,
+		.user_name = sk_users_name,
+		.user_ctx = users,
+	};
+
+	ui->opts = opts;
+	ui->users = users;
+	ui->interval = opts->interval >= 0.1 ? opts->interval : 2.0;
+	ui->unicode = want_unicode();
+	sk_view_init(&ui->view, &vc, opts->sort, opts->sort_invert);
+	ui->snap = sk_engine_snapshot(lp->engine);
+	sk_counter_track_update(&ui->counters, &ui->snap->sys, ui->snap->seq);
+	lp->last_refresh = now_ms();
+	lp->next_refresh = lp->last_refresh + (uint64_t)(ui->interval * 1000);
+
+	install_signals();
+	scr = newterm(NULL, stdout, stdin);
+	if (!scr) {
+		restore_signals();
+		rc = sk_error_set(err, ENOTTY, "cannot drive terminal type '%s'",
+				  getenv("TERM") ? getenv("TERM") : "(unset)");
+		goto out_view;
+	}
+	set_term(scr);
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	intrflush(stdscr, FALSE);
+	curs_set(0);
+	set_escdelay(25); /* Esc is "back": it must feel instant */
+	sk_colors_init(&lp->screen.pal, !opts->no_color);
+	ui->color = lp->screen.pal.color;
+	sk_draw_layout(&lp->screen, ui);
+	rebuild(lp);
+
+	run_loop(lp);
+
+	curs_set(1);
+	endwin();
+	delscreen(scr);
+	restore_signals();
+	rc = 0;
+out_view:
+	sk_view_free(&lp->ui.view);
+out:
+	if (lp->engine)
+		sk_engine_free(lp->engine);
+	free(lp);
+	free(users);
+	return rc;
+}

@@ -1,0 +1,1010 @@
+/* The TUI's view models and renderer against hand-built snapshots:
+ * sorting, the cursor staying on the same process or socket across
+ * refreshes and re-sorts, filtering, grouping by peer and local port,
+ * orphans and states, human units, width-aware clipping, escaping of
+ * hostile names, an 80x24 header that fits, and the snapshot key's files. */
+#include <config.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "colors.h"
+#include "columns.h"
+#include "hunits.h"
+#include "keys.h"
+#include "line.h"
+#include "render.h"
+#include "snapbuild.h"
+#include "snapshot.h"
+#include "units.h"
+#include "view.h"
+
+/* --- fixtures ---------------------------------------------------------------------- */
+
+enum { PID_SERVER = 100, PID_CACHE = 200, PID_LEAKER = 300, PID_QUIET = 400 };
+enum { LISTEN_PORT = 8080 };
+
+static void fake_user(void *ctx, uint32_t uid, char *buf, size_t size)
+{
+	(void)ctx;
+	snprintf(buf, size, uid == 0 ? "root" : uid == 1000 ? "alice" : "u%u", uid);
+}
+
+static struct sk_socket *tcp(struct sk_snapshot *s, uint8_t state, uint64_t inode,
+			     uint16_t lport, const char *peer, uint16_t pport)
+{
+	struct sk_socket *k = sb_sock(s, SK_PROTO_TCP, AF_INET, state, inode, "10.0.0.1", lport, NS_A);
+
+	if (peer)
+		sb_peer(k, peer, pport);
+	k->flags |= SK_SOCK_HAS_MEM | SK_SOCK_HAS_UID;
+	k->cookie = inode ? inode + 0x1000 : 0;
+	return k;
+}
+
+/* server (100): a listener on 8080, 3 CLOSE_WAIT from 10.0.3.7, 1 from
+ *   10.0.3.8, 2 ESTAB; 2 FIN_WAIT1 orphans + 1 LAST_ACK orphan on its port.
+ * cache (200): 1 ESTAB with 8M of rmem (RSS 1M).
+ * leaker (300): 4 closed TCP fds (101..104), 1 ESTAB.
+ * quiet (400): no sockets at all: never listed.
+ * `rmem_cache` lets a test change the order between refreshes. */
+static void build(struct sk_snapshot *s, uint32_t rmem_cache, bool with_leaker)
+{
+	struct sk_error err = {0};
+
+	sk_snapshot_init(s);
+	sb_netns(s, NS_A, ALL_INET);
+	tcp(s, SK_TCP_LISTEN, 10, LISTEN_PORT, NULL, 0);
+	for (int i = 0; i < 3; i++)
+		tcp(s, SK_TCP_CLOSE_WAIT, 11 + (uint64_t)i, LISTEN_PORT, "10.0.3.7",
+		    (uint16_t)(40000 + i))->recv_q = 0;
+	tcp(s, SK_TCP_CLOSE_WAIT, 14, LISTEN_PORT, "10.0.3.8", 40100);
+	tcp(s, SK_TCP_ESTABLISHED, 15, LISTEN_PORT, "10.0.3.9", 40200)->mem.rmem_alloc = 4096;
+	tcp(s, SK_TCP_ESTABLISHED, 16, LISTEN_PORT, "10.0.3.9", 40201);
+	for (int i = 0; i < 2; i++) {
+		struct sk_socket *o = tcp(s, SK_TCP_FIN_WAIT1, 0, LISTEN_PORT, "10.0.4.1",
+					  (uint16_t)(50000 + i));
+
+		o->cookie = 0x9000 + (uint64_t)i;
+		o->send_q = 1000;
+		o->timer = SK_TIMER_PERSIST;
+		o->timer_ms = 1500 + 1000 * (uint32_t)i;
+		o->retrans = 3;
+	}
+	tcp(s, SK_TCP_LAST_ACK, 0, LISTEN_PORT, "10.0.4.2", 50100)->cookie = 0x9100;
+	tcp(s, SK_TCP_TIME_WAIT, 0, 33000, "10.0.5.5", 80)->cookie = 0x9200;
+	struct sk_socket *c = tcp(s, SK_TCP_ESTABLISHED, 20, 6379, "10.0.6.6", 41000);
+
+	c->mem.rmem_alloc = rmem_cache;
+	c->recv_q = rmem_cache / 2;
+	tcp(s, SK_TCP_ESTABLISHED, 30, 45000, "10.0.7.7", 443);
+
+	uint32_t p = sb_proc(s, PID_SERVER, NS_A);
+
+	s->procs.v[p].uid = 1000;
+	snprintf(s->procs.v[p].comm, sizeof(s->procs.v[p].comm), "server");
+	for (int i = 0; i < 7; i++)
+		sb_fd(s, p, 3 + i, 10 + (uint64_t)i);
+	sb_fd(s, p, 20, 11); /* a dup of a CLOSE_WAIT fd: still one socket */
+	p = sb_proc(s, PID_CACHE, NS_A);
+	snprintf(s->procs.v[p].comm, sizeof(s->procs.v[p].comm), "cache");
+	s->procs.v[p].rss_kb = 1024;
+	sb_fd(s, p, 5, 20);
+	if (with_leaker) {
+		p = sb_proc(s, PID_LEAKER, NS_A);
+		snprintf(s->procs.v[p].comm, sizeof(s->procs.v[p].comm), "leaker");
+		for (int i = 0; i < 4; i++)
+			sb_fd(s, p, 101 + i, 900 + (uint64_t)i);
+		sb_fd(s, p, 7, 30);
+	}
+	sb_proc(s, PID_QUIET, NS_A);
+	assert_int_equal(sk_snapshot_join(s, sb_sockname, NULL, &err), 0);
+	s->root = true;
+	s->seq = 1;
+	snprintf(s->host, sizeof(s->host), "testhost");
+}
+
+static void view_new(struct sk_view *v)
+{
+	struct sk_view_config cfg = {.user_name = fake_user};
+
+	sk_view_init(v, &cfg, SK_SORT_CLOSE_WAIT, false);
+}
+
+static int32_t row_pid(const struct sk_view *v, const struct sk_snapshot *s, size_t row)
+{
+	return s->procs.v[v->procs.v[row]].pid;
+}
+
+static int32_t cursor_pid(struct sk_view *v, const struct sk_snapshot *s)
+{
+	return row_pid(v, s, sk_view_top(v)->cursor);
+}
+
+/* --- units and text ------------------------------------------------------------------ */
+
+static void test_units(void **state)
+{
+	char b[32];
+
+	(void)state;
+	assert_string_equal(sk_tui_fmt_count(812, 5, b, sizeof(b)), "812");
+	assert_string_equal(sk_tui_fmt_count(12345, 5, b, sizeof(b)), "12345");
+	assert_string_equal(sk_tui_fmt_count(123456, 5, b, sizeof(b)), "123k");
+	assert_string_equal(sk_tui_fmt_count(1234567, 5, b, sizeof(b)), "1235k");
+	assert_string_equal(sk_tui_fmt_count(12345678, 5, b, sizeof(b)), "12M");
+	assert_string_equal(sk_tui_fmt_count(1500000, 4, b, sizeof(b)), "1.5M");
+	assert_true(strlen(sk_tui_fmt_count(UINT64_MAX, 5, b, sizeof(b))) <= 5);
+	assert_string_equal(sk_tui_fmt_ms(0, b, sizeof(b)), "0ms");
+	assert_string_equal(sk_tui_fmt_ms(850, b, sizeof(b)), "850ms");
+	assert_string_equal(sk_tui_fmt_ms(1200, b, sizeof(b)), "1.2s");
+	assert_string_equal(sk_tui_fmt_ms(45000, b, sizeof(b)), "45s");
+	assert_string_equal(sk_tui_fmt_ms(750000, b, sizeof(b)), "12m30s");
+	assert_string_equal(sk_tui_fmt_ms(7500000, b, sizeof(b)), "2h05m");
+	assert_string_equal(sk_tui_fmt_ms(3ULL * 86400000 + 4 * 3600000, b, sizeof(b)), "3d04h");
+	/* Bytes come from the engine's formatter: batch and screen agree. */
+	assert_string_equal(sk_format_bytes(8u << 20, b, sizeof(b)), "8.0M");
+	assert_string_equal(sk_format_bytes(0, b, sizeof(b)), "0");
+	assert_int_equal(sk_tui_percent(50, 200), 25);
+	assert_int_equal(sk_tui_percent(SK_UNKNOWN, 200), -1);
+	assert_int_equal(sk_tui_percent(5, 0), -1);
+	assert_int_equal(sk_tui_percent(4032, INT64_MAX), 0);
+	assert_int_equal(sk_tui_percent(INT64_MAX, 1), 999);
+}
+
+static void test_line_sanitises(void **state)
+{
+	struct sk_line l;
+
+	(void)state;
+	sk_line_init(&l, 40, false);
+	sk_line_add(&l, 0, "a\x1b[31mb\nc\x7f\xff\xc3\xa9");
+	/* ESC, newline, DEL and the invalid byte become '?'; é survives. */
+	assert_string_equal(l.buf, "a?[31mb?c??\xc3\xa9");
+	assert_int_equal(l.cols, 12);
+	/* C1 controls and bidi overrides, valid UTF-8 but dangerous. */
+	sk_line_init(&l, 40, false);
+	sk_line_add(&l, 0, "x\xc2\x9by\xe2\x80\xaez");
+	assert_string_equal(l.buf, "x?y?z");
+	/* ASCII terminals get no UTF-8 at all. */
+	sk_line_init(&l, 40, true);
+	sk_line_add(&l, 0, "caf\xc3\xa9 \xe4\xb8\xad");
+	assert_string_equal(l.buf, "caf? ?");
+	for (size_t i = 0; i < l.len; i++)
+		assert_true((unsigned char)l.buf[i] >= 0x20 && (unsigned char)l.buf[i] < 0x7f);
+}
+
+static void test_line_widths(void **state)
+{
+	struct sk_line l;
+
+	(void)state;
+	/* Wide characters count two columns and never straddle the edge. */
+	sk_line_init(&l, 5, false);
+	sk_line_add(&l, 0, "\xe4\xb8\xad\xe6\x96\x87\xe5\xad\x97"); /* 3 CJK = 6 cols */
+	assert_int_equal(l.cols, 4);
+	assert_string_equal(l.buf, "\xe4\xb8\xad\xe6\x96\x87");
+	assert_int_equal(sk_text_width("\xe4\xb8\xad" "ab", false), 4);
+	/* Fields: right-aligned numbers, clipped text with a marker. */
+	sk_line_init(&l, 80, true);
+	sk_line_field(&l, 0, "42", 5, SK_ALIGN_RIGHT);
+	sk_line_field(&l, 0, "a-long-command", 6, SK_ALIGN_LEFT);
+	assert_string_equal(l.buf, "   42a-lon~");
+	sk_line_init(&l, 80, false);
+	sk_line_field(&l, 0, "abcdefgh", 4, SK_ALIGN_LEFT);
+	assert_string_equal(l.buf, "abc\xe2\x80\xa6");
+	assert_int_equal(l.cols, 4);
+	/* The line never passes its width, whatever is added. */
+	sk_line_init(&l, 10, true);
+	sk_line_add(&l, 0, "0123456789abcdef");
+	sk_line_pad_to(&l, 0, 50);
+	assert_int_equal(l.cols, 10);
+	assert_int_equal(strlen(l.buf), 10);
+	/* Wrapping prefix: byte count of what fits. */
+	assert_int_equal(sk_text_prefix("abc def", 5), 5);
+	assert_int_equal(sk_text_prefix("\xe4\xb8\xad\xe6\x96\x87", 3), 3);
+}
+
+static void test_columns_layout(void **state)
+{
+	struct sk_colpos pos[SK_PCOL_LAST];
+	size_t n;
+	int sortcol = SK_PCOL_CLOSE_WAIT;
+
+	(void)state;
+	/* 80 columns: the leak columns and COMMAND stay, the busy ones go. */
+	n = sk_columns_layout(sk_pcols, SK_PCOL_LAST, NULL, sortcol, 80, NULL, pos);
+	bool shown[SK_PCOL_LAST] = {false};
+
+	for (size_t i = 0; i < n; i++) {
+		shown[pos[i].col] = true;
+		assert_true(pos[i].x + pos[i].w <= 80);
+	}
+	assert_true(shown[SK_PCOL_PID] && shown[SK_PCOL_CLOSE_WAIT] && shown[SK_PCOL_CLOSED] &&
+		    shown[SK_PCOL_ORPHANS] && shown[SK_PCOL_RMEM] && shown[SK_PCOL_COMMAND]);
+	assert_false(shown[SK_PCOL_WMEM]);
+	assert_int_equal(pos[n - 1].col, SK_PCOL_COMMAND);
+	assert_int_equal(pos[n - 1].x + pos[n - 1].w, 80); /* COMMAND gets the rest */
+	assert_true(pos[n - 1].w >= 12);
+	/* The sort column is never the one dropped. */
+	n = sk_columns_layout(sk_pcols, SK_PCOL_LAST, NULL, SK_PCOL_WMEM, 80, NULL, pos);
+	memset(shown, 0, sizeof(shown));
+	for (size_t i = 0; i < n; i++)
+		shown[pos[i].col] = true;
+	assert_true(shown[SK_PCOL_WMEM]);
+	/* 250 columns: everything. */
+	n = sk_columns_layout(sk_pcols, SK_PCOL_LAST, NULL, sortcol, 250, NULL, pos);
+	assert_int_equal(n, SK_PCOL_LAST);
+	assert_int_equal(pos[n - 1].x + pos[n - 1].w, 250);
+	/* Flexible address columns grow to what rows want, no further. */
+	int want[SK_SCOL_LAST] = {0};
+	struct sk_colpos sp[SK_SCOL_LAST];
+
+	want[SK_SCOL_LOCAL] = 21;
+	want[SK_SCOL_PEER] = 19;
+	n = sk_columns_layout(sk_scols, SK_SCOL_LAST, NULL, SK_SCOL_STATE, 250, want, sp);
+	for (size_t i = 0; i < n; i++) {
+		if (sp[i].col == SK_SCOL_LOCAL)
+			assert_int_equal(sp[i].w, 21);
+		if (sp[i].col == SK_SCOL_PEER)
+			assert_int_equal(sp[i].w, 19);
+	}
+}
+
+/* --- processes ------------------------------------------------------------------------ */
+
+static void test_proc_sorting(void **state)
+{
+	struct sk_snapshot s;
+	struct sk_view v;
+
+	(void)state;
+	build(&s, 8u << 20, true);
+	view_new(&v);
+	assert_int_equal(sk_view_build(&v, &s), 0);
+	/* Processes without sockets are not rows. */
+	assert_int_equal(v.nrows, 3);
+	assert_int_equal(row_pid(&v, &s, 0), PID_SERVER); /* 4 CLOSE_WAIT */
+
+	sk_view_set_sort(&v, SK_SORT_CLOSED);
+	sk_view_build(&v, &s);
+	assert_int_equal(row_pid(&v, &s, 0), PID_LEAKER);
+
+	sk_view_set_sort(&v, SK_SORT_RMEM);
+	sk_view_build(&v, &s);
+	assert_int_equal(row_pid(&v, &s, 0), PID_CACHE);
+	assert_false(sk_view_sortstate(&v)->invert);
+	/* I inverts; picking the column again (the r key twice) puts it back
+	 * biggest first rather than flipping it away. */
+	sk_view_invert(&v);
+	sk_view_build(&v, &s);
+	assert_true(sk_view_sortstate(&v)->invert);
+	assert_int_equal(row_pid(&v, &s, 2), PID_CACHE);
+	sk_view_set_sort(&v, SK_SORT_RMEM);
+	sk_view_build(&v, &s);
+	assert_false(sk_view_sortstate(&v)->invert);
+	assert_int_equal(row_pid(&v, &s, 0), PID_CACHE);
+
+	/* The same comparator as batch mode: ties by ascending pid. */
+	sk_view_set_sort(&v, SK_SORT_ORPHANS);
+	sk_view_build(&v, &s);
+	assert_int_equal(row_pid(&v, &s, 0), PID_SERVER);
+	assert_int_equal(row_pid(&v, &s, 1), PID_CACHE);
+	assert_int_equal(row_pid(&v, &s, 2), PID_LEAKER);
+
+	/* < and > walk the sortable columns. */
+	sk_view_set_sort(&v, SK_SORT_PID);
+	sk_view_cycle_sort(&v, 1);
+	assert_int_equal(sk_view_sortstate(&v)->col, SK_SORT_FDS);
+	sk_view_cycle_sort(&v, -1);
+	sk_view_cycle_sort(&v, -1);
+	assert_int_equal(sk_view_sortstate(&v)->col, SK_SORT_WMEM);
+	sk_view_free(&v);
+	sk_snapshot_free(&s);
+}
+
+static void test_cursor_follows_pid(void **state)
+{
+	struct sk_snapshot s1, s2, s3;
+	struct sk_view v;
+
+	(void)state;
+	build(&s1, 100, true);
+	view_new(&v);
+	sk_view_set_sort(&v, SK_SORT_RMEM);
+	sk_view_build(&v, &s1);
+	/* rmem: server 4096 > cache 100 > leaker 0. Put the cursor on cache. */
+	assert_int_equal(row_pid(&v, &s1, 1), PID_CACHE);
+	sk_view_move(&v, 1);
+	assert_int_equal(cursor_pid(&v, &s1), PID_CACHE);
+
+	/* A refresh where cache's rmem grew: it moves to the top, the cursor
+	 * goes with it. */
+	build(&s2, 8u << 20, true);
+	sk_view_build(&v, &s2);
+	assert_int_equal(row_pid(&v, &s2, 0), PID_CACHE);
+	assert_int_equal(cursor_pid(&v, &s2), PID_CACHE);
+
+	/* A re-sort keeps it on cache too. */
+	sk_view_set_sort(&v, SK_SORT_PID);
+	sk_view_build(&v, &s2);
+	assert_int_equal(cursor_pid(&v, &s2), PID_CACHE);
+	assert_int_equal(sk_view_top(&v)->cursor, 1);
+
+	/* The leaker below vanishes: the cursor stays on cache. Then cache
+	 * vanishes: the cursor stays at the same height, clamped. */
+	build(&s3, 8u << 20, false);
+	sk_view_move(&v, 1);
+	assert_int_equal(cursor_pid(&v, &s2), PID_LEAKER);
+	sk_view_build(&v, &s3);
+	assert_int_equal(v.nrows, 2);
+	assert_int_equal(sk_view_top(&v)->cursor, 1);
+	assert_int_equal(cursor_pid(&v, &s3), PID_CACHE);
+
+	/* A pid reused by a new process is not the same row. */
+	sk_view_move_to(&v, 0);
+	assert_int_equal(cursor_pid(&v, &s3), PID_SERVER);
+	s3.procs.v[0].starttime += 99;
+	sk_view_build(&v, &s3);
+	assert_int_equal(sk_view_top(&v)->cursor, 0);
+
+	/* Scrolling keeps the cursor visible without jumping. */
+	struct sk_level *l = sk_view_top(&v);
+
+	l->cursor = 1;
+	l->top = 0;
+	sk_view_scroll(&v, 1);
+	assert_int_equal(l->top, 1);
+	sk_view_free(&v);
+	sk_snapshot_free(&s1);
+	sk_snapshot_free(&s2);
+	sk_snapshot_free(&s3);
+}
+
+static void test_filter(void **state)
+{
+	struct sk_snapshot s;
+	struct sk_view v;
+
+	(void)state;
+	build(&s, 100, true);
+	view_new(&v);
+	/* By address: only the process holding a socket to it. */
+	sk_view_set_filter(&v, "10.0.3.7");
+	sk_view_build(&v, &s);
+	assert_int_equal(v.nrows, 1);
+	assert_int_equal(row_pid(&v, &s, 0), PID_SERVER);
+	assert_int_equal(v.hidden, 2);
+	/* By port, by command (case-insensitive), by pid, by user. */
+	sk_view_set_filter(&v, ":6379");
+	sk_view_build(&v, &s);
+	assert_int_equal(v.nrows, 1);
+	assert_int_equal(row_pid(&v, &s, 0), PID_CACHE);
+	sk_view_set_filter(&v, "LEAK");
+	sk_view_build(&v, &s);
+	assert_int_equal(v.nrows, 1);
+	assert_int_equal(row_pid(&v, &s, 0), PID_LEAKER);
+	sk_view_set_filter(&v, "300");
+	sk_view_build(&v, &s);
+	assert_int_equal(row_pid(&v, &s, 0), PID_LEAKER);
+	sk_view_set_filter(&v, "alice");
+	sk_view_build(&v, &s);
+	assert_int_equal(v.nrows, 1);
+	assert_int_equal(row_pid(&v, &s, 0), PID_SERVER);
+	sk_view_set_filter(&v, "no-such-thing");
+	sk_view_build(&v, &s);
+	assert_int_equal(v.nrows, 0);
+	sk_view_set_filter(&v, "");
+	sk_view_build(&v, &s);
+	assert_int_equal(v.nrows, 3);
+
+	/* In a socket list, by state name and by peer. */
+	sk_view_set_pane(&v, SK_PANE_SOCKS);
+	sk_view_set_filter(&v, "close_wait");
+	sk_view_build(&v, &s);
+	assert_int_equal(v.nrows, 4);
+	sk_view_free(&v);
+
+	/* -p and -u restrict every list. */
+	int32_t pids[] = {PID_CACHE};
+	struct sk_view_config cfg = {.pids = pids, .npids = 1, .user_name = fake_user};
+
+	sk_view_init(&v, &cfg, SK_SORT_CLOSE_WAIT, false);
+	sk_view_build(&v, &s);
+	assert_int_equal(v.nrows, 1);
+	assert_int_equal(row_pid(&v, &s, 0), PID_CACHE);
+	sk_view_set_pane(&v, SK_PANE_SOCKS);
+	sk_view_build(&v, &s);
+	assert_int_equal(v.nrows, 1);
+	sk_view_free(&v);
+	cfg = (struct sk_view_config){.have_uid = true, .uid = 1000, .user_name = fake_user};
+	sk_view_init(&v, &cfg, SK_SORT_CLOSE_WAIT, false);
+	sk_view_build(&v, &s);
+	assert_int_equal(v.nrows, 1);
+	assert_int_equal(row_pid(&v, &s, 0), PID_SERVER);
+	sk_view_free(&v);
+	sk_snapshot_free(&s);
+}
+
+/* --- sockets, groups, detail --------------------------------------------------------------- */
+
+static void test_proc_sockets_and_groups(void **state)
+{
+	struct sk_snapshot s;
+	struct sk_view v;
+
+	(void)state;
+	build(&s, 100, true);
+	view_new(&v);
+	sk_view_build(&v, &s);
+	assert_int_equal(cursor_pid(&v, &s), PID_SERVER);
+	assert_true(sk_view_enter(&v, &s));
+	sk_view_build(&v, &s);
+	/* 7 fds (one dup folded) + 3 orphans it likely owns. */
+	assert_int_equal(v.nrows, 10);
+	/* Sorted by state, troubled first: the CLOSE_WAITs lead. */
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(v.socks.v[i].dstate, SK_TCP_CLOSE_WAIT);
+	/* The dup'ed CLOSE_WAIT socket shows its lowest fd and knows of 2. */
+	bool dup_seen = false;
+
+	for (size_t i = 0; i < v.nrows; i++)
+		if (s.socks.v[v.socks.v[i].sock].inode == 11) {
+			assert_int_equal(v.socks.v[i].fd, 4);
+			assert_int_equal(v.socks.v[i].nfds, 2);
+			dup_seen = true;
+		}
+	assert_true(dup_seen);
+
+	/* Group by peer: "CLOSE_WAIT x 3 from 10.0.3.7" on top. */
+	assert_true(sk_view_cycle_group(&v));
+	sk_view_build(&v, &s);
+	assert_true(v.grouped);
+	const struct sk_vgroup *g = &v.groups.v[0];
+	char label[64];
+
+	assert_int_equal(g->count, 3);
+	assert_int_equal(g->key.dstate, SK_TCP_CLOSE_WAIT);
+	sk_view_gkey_label(&g->key, label, sizeof(label));
+	assert_string_equal(label, "10.0.3.7");
+	assert_int_equal(g->nprocs, 1);
+	/* Enter opens the group's members. */
+	assert_true(sk_view_enter(&v, &s));
+	sk_view_build(&v, &s);
+	assert_false(v.grouped);
+	assert_int_equal(v.nrows, 3);
+	/* Enter on a member: the detail view says what CLOSE_WAIT means. */
+	assert_true(sk_view_enter(&v, &s));
+	sk_view_build(&v, &s);
+	bool explains = false, owner = false;
+
+	for (size_t i = 0; i < v.lines.n; i++) {
+		if (strstr(v.lines.v[i].text, "not called close()"))
+			explains = true;
+		if (strstr(v.lines.v[i].text, "server[100] fd"))
+			owner = true;
+	}
+	assert_true(explains);
+	assert_true(owner);
+	/* Back up three levels. */
+	assert_true(sk_view_back(&v));
+	assert_true(sk_view_back(&v));
+	sk_view_build(&v, &s);
+	assert_true(v.grouped);
+	/* Group by local port: everything of the server is on 8080. */
+	assert_true(sk_view_cycle_group(&v));
+	sk_view_build(&v, &s);
+	assert_int_equal(v.groups.v[0].key.mode, SK_GROUP_LPORT);
+	sk_view_gkey_label(&v.groups.v[0].key, label, sizeof(label));
+	assert_string_equal(label, "port 8080");
+	assert_true(sk_view_cycle_group(&v));
+	sk_view_build(&v, &s);
+	assert_false(v.grouped);
+	assert_true(sk_view_back(&v));
+	assert_false(sk_view_back(&v));
+	sk_view_free(&v);
+	sk_snapshot_free(&s);
+}
+
+static void test_closed_fds_are_rows(void **state)
+{
+	struct sk_snapshot s;
+	struct sk_view v;
+
+	(void)state;
+	build(&s, 100, true);
+	view_new(&v);
+	sk_view_set_sort(&v, SK_SORT_CLOSED);
+	sk_view_build(&v, &s);
+	assert_int_equal(cursor_pid(&v, &s), PID_LEAKER);
+	sk_view_enter(&v, &s);
+	sk_view_build(&v, &s);
+	assert_int_equal(v.nrows, 5);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(v.socks.v[i].dstate, SK_DS_CLOSED);
+		assert_int_equal(v.socks.v[i].fd, 101 + (int)i); /* their fd numbers */
+	}
+	/* Sorted by fd number instead. */
+	sk_view_set_sort(&v, SK_SCOL_FD);
+	sk_view_build(&v, &s);
+	assert_int_equal(v.socks.v[0].fd, 7);
+	sk_view_free(&v);
+	sk_snapshot_free(&s);
+}
+
+static void test_socket_cursor_follows_inode(void **state)
+{
+	struct sk_snapshot s1, s2;
+	struct sk_view v;
+
+	(void)state;
+	build(&s1, 100, true);
+	view_new(&v);
+	sk_view_set_pane(&v, SK_PANE_SOCKS);
+	sk_view_set_sort(&v, SK_SCOL_RMEM);
+	sk_view_build(&v, &s1);
+	/* server's ESTAB with 4096 first, cache's with 100 second. */
+	sk_view_move(&v, 1);
+	const struct sk_socket *k = &s1.socks.v[v.socks.v[sk_view_top(&v)->cursor].sock];
+
+	assert_int_equal(k->inode, 20);
+	build(&s2, 8u << 20, true);
+	sk_view_build(&v, &s2);
+	k = &s2.socks.v[v.socks.v[sk_view_top(&v)->cursor].sock];
+	assert_int_equal(k->inode, 20);
+	assert_int_equal(sk_view_top(&v)->cursor, 0);
+	sk_view_free(&v);
+	sk_snapshot_free(&s1);
+	sk_snapshot_free(&s2);
+}
+
+static void test_states_and_orphans(void **state)
+{
+	struct sk_snapshot s;
+	struct sk_view v;
+
+	(void)state;
+	build(&s, 100, true);
+	view_new(&v);
+	sk_view_set_pane(&v, SK_PANE_STATES);
+	sk_view_build(&v, &s);
+	const struct sk_vstate *cw = NULL, *orph = NULL, *closed = NULL, *tw = NULL;
+
+	for (size_t i = 0; i < v.states.n; i++) {
+		if (v.states.v[i].dstate == SK_TCP_CLOSE_WAIT)
+			cw = &v.states.v[i];
+		if (v.states.v[i].dstate == SK_DS_ORPHANS)
+			orph = &v.states.v[i];
+		if (v.states.v[i].dstate == SK_DS_CLOSED)
+			closed = &v.states.v[i];
+		if (v.states.v[i].dstate == SK_TCP_TIME_WAIT)
+			tw = &v.states.v[i];
+	}
+	assert_non_null(cw);
+	assert_int_equal(cw->count, 4);
+	assert_int_equal(cw->ntop, 1);
+	assert_int_equal(s.procs.v[cw->top[0].proc].pid, PID_SERVER);
+	assert_int_equal(orph->count, 3);
+	assert_int_equal(s.procs.v[orph->top[0].proc].pid, PID_SERVER);
+	assert_int_equal(closed->count, 4);
+	assert_int_equal(s.procs.v[closed->top[0].proc].pid, PID_LEAKER);
+	assert_int_equal(tw->count, 1);
+	assert_int_equal(tw->unowned, 1);
+	/* Enter on CLOSE_WAIT lists those sockets, with their owners. */
+	while (v.states.v[sk_view_top(&v)->cursor].dstate != SK_TCP_CLOSE_WAIT)
+		sk_view_move(&v, 1);
+	assert_true(sk_view_enter(&v, &s));
+	sk_view_build(&v, &s);
+	assert_int_equal(v.nrows, 4);
+	assert_int_equal(s.procs.v[v.socks.v[0].proc].pid, PID_SERVER);
+
+	/* The orphans pane: FIN_WAIT1 x 2 and LAST_ACK x 1, both via the
+	 * listener of the server. */
+	sk_view_set_pane(&v, SK_PANE_ORPHANS);
+	sk_view_build(&v, &s);
+	assert_int_equal(v.nrows, 2);
+	const struct sk_vorphan *o = &v.orphans.v[0];
+
+	assert_int_equal(o->key.dstate, SK_TCP_FIN_WAIT1);
+	assert_int_equal(o->count, 2);
+	assert_int_equal(o->send_q, 2000);
+	assert_int_equal(o->timer_min_ms, 1500);
+	assert_int_equal(o->timer_max_ms, 2500);
+	assert_int_equal(o->retrans_max, 3);
+	char label[128];
+
+	sk_view_okey_label(&s, o, label, sizeof(label));
+	assert_string_equal(label, "server[100] via :8080");
+	assert_true(sk_view_enter(&v, &s));
+	sk_view_build(&v, &s);
+	assert_int_equal(v.nrows, 2);
+	assert_true(v.socks.v[0].likely);
+	sk_view_free(&v);
+	sk_snapshot_free(&s);
+}
+
+/* --- rendering -------------------------------------------------------------------------- */
+
+static void ui_new(struct sk_ui *ui, struct sk_options *o, const struct sk_snapshot *s)
+{
+	memset(ui, 0, sizeof(*ui));
+	memset(o, 0, sizeof(*o));
+	o->snapshot_dir = ".";
+	sk_thresholds_default(&o->thresholds);
+	ui->opts = o;
+	ui->snap = s;
+	ui->interval = 2;
+	ui->rows = 24;
+	ui->cols = 80;
+	ui->body_height = 24 - 7 - 3;
+	view_new(&ui->view);
+	sk_view_build(&ui->view, s);
+}
+
+static void set_sys(struct sk_snapshot *s)
+{
+	s->sys.sockstat[SK_SS_SOCKETS_USED] = 412;
+	s->sys.sockstat[SK_SS_TCP_INUSE] = 120;
+	s->sys.sockstat[SK_SS_TCP_ALLOC] = 130;
+	s->sys.sockstat[SK_SS_TCP_ORPHAN] = 3;
+	s->sys.sockstat[SK_SS_TCP_TW] = 12;
+	s->sys.sockstat[SK_SS_TCP_MEM] = 1500;
+	s->sys.limits.tcp_max_orphans = 65536;
+	s->sys.limits.tcp_mem[0] = 1000;
+	s->sys.limits.tcp_mem[1] = 1400;
+	s->sys.limits.tcp_mem[2] = 2000;
+	s->sys.limits.page_size = 4096;
+	s->sys.limits.tcp_max_tw_buckets = 262144;
+	s->sys.limits.file_nr[0] = 4032;
+	s->sys.limits.file_max = 9223372036854775807LL;
+}
+
+static bool all_printable(const struct sk_line *l)
+{
+	for (size_t i = 0; i < l->len; i++)
+		if ((unsigned char)l->buf[i] < 0x20 || (unsigned char)l->buf[i] == 0x7f)
+			return false;
+	return true;
+}
+
+static void test_render_80x24(void **state)
+{
+	struct sk_snapshot s;
+	struct sk_options o;
+	struct sk_ui *ui = calloc(1, sizeof(*ui));
+	struct sk_line *lines = calloc(SK_HEADER_MAX, sizeof(struct sk_line));
+	struct sk_frame f;
+	int n;
+
+	(void)state;
+	build(&s, 8u << 20, true);
+	set_sys(&s);
+	ui_new(ui, &o, &s);
+	ui->unicode = true;
+	n = sk_render_header(ui, 80, lines, SK_HEADER_MAX);
+	assert_true(n >= 5 && n <= 7);
+	for (int i = 0; i < n; i++) {
+		assert_true(lines[i].cols <= 80);
+		assert_true(all_printable(&lines[i]));
+	}
+	assert_non_null(strstr(lines[0].buf, "testhost"));
+	/* The state histogram keeps the leak states at 80 columns. */
+	bool hist = false;
+
+	for (int i = 0; i < n; i++)
+		if (strstr(lines[i].buf, "CLOSE_WAIT 4") && strstr(lines[i].buf, "closed 4"))
+			hist = true;
+	assert_true(hist);
+	/* TCP memory over pressure is a warning, with the thresholds shown. */
+	bool mem = false;
+
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < lines[i].nspans; k++)
+			if (strstr(lines[i].buf, "TCP mem") && lines[i].spans[k].color == SK_C_WARN)
+				mem = true;
+	assert_true(mem);
+
+	sk_render_layout(ui, 80, 0, 14, &f);
+	sk_render_colhdr(ui, &f, &lines[0]);
+	assert_non_null(strstr(lines[0].buf, "CLOSE_WAIT"));
+	assert_non_null(strstr(lines[0].buf, "COMMAND"));
+	assert_int_equal(lines[0].cols, 80);
+	assert_true(sk_render_row(ui, &f, 0, &lines[1]));   /* the cursor row */
+	assert_false(sk_render_row(ui, &f, 1, &lines[2]));
+	assert_non_null(strstr(lines[1].buf, "100"));
+	assert_non_null(strstr(lines[1].buf, "server")); /* [comm]: no cmdline */
+	assert_true(lines[1].cols <= 80);
+	/* USER is the first to go at 80 columns; at 120 it is back. */
+	sk_render_layout(ui, 120, 0, 14, &f);
+	sk_render_row(ui, &f, 0, &lines[1]);
+	assert_non_null(strstr(lines[1].buf, "alice"));
+	sk_render_layout(ui, 80, 0, 14, &f);
+	sk_render_tabs(ui, 80, &lines[3]);
+	assert_non_null(strstr(lines[3].buf, "3 processes with sockets"));
+	sk_render_status(ui, 80, &lines[4]);
+	assert_non_null(strstr(lines[4].buf, "Quit"));
+	assert_true(lines[4].cols <= 80);
+
+	/* ASCII terminals: nothing but ASCII anywhere. */
+	ui->unicode = false;
+	n = sk_render_header(ui, 80, lines, SK_HEADER_MAX);
+	for (int i = 0; i < n; i++)
+		for (size_t b = 0; b < lines[i].len; b++)
+			assert_true((unsigned char)lines[i].buf[b] < 0x80);
+	sk_view_free(&ui->view);
+	sk_snapshot_free(&s);
+	free(ui);
+	free(lines);
+}
+
+/* A name the engine did not escape (defence in depth): no control byte
+ * may reach the terminal, in any pane. */
+static void test_render_hostile_names(void **state)
+{
+	struct sk_snapshot s;
+	struct sk_options o;
+	struct sk_ui *ui = calloc(1, sizeof(*ui));
+	struct sk_line *l = calloc(1, sizeof(*l));
+	struct sk_frame f;
+	int rc = 0;
+
+	(void)state;
+	build(&s, 100, true);
+	snprintf(s.procs.v[0].comm, sizeof(s.procs.v[0].comm), "ev\x1b]0;pwn\x07il\n");
+	s.procs.v[0].cmdline = sk_strtab_add(&s.strs, "/bin/\x1b[2Jx \xff\xfe", 13, &rc);
+	ui_new(ui, &o, &s);
+	for (int pane = 0; pane < SK_PANE_LAST; pane++) {
+		sk_view_set_pane(&ui->view, (enum sk_pane)pane);
+		sk_view_build(&ui->view, &s);
+		sk_render_layout(ui, 120, 0, ui->view.nrows, &f);
+		for (size_t r = 0; r < ui->view.nrows; r++) {
+			sk_render_row(ui, &f, r, l);
+			assert_true(all_printable(l));
+		}
+	}
+	sk_view_set_pane(&ui->view, SK_PANE_PROCS);
+	sk_view_build(&ui->view, &s);
+	sk_render_layout(ui, 120, 0, 3, &f);
+	sk_render_row(ui, &f, 0, l);
+	assert_non_null(strstr(l->buf, "/bin/?[2Jx ??"));
+	/* Detail view of a socket of it, and the breadcrumb with its name. */
+	sk_view_enter(&ui->view, &s);
+	sk_view_build(&ui->view, &s);
+	sk_render_tabs(ui, 200, l);
+	assert_true(all_printable(l));
+	assert_non_null(strstr(l->buf, "ev?]0;pwn?il?[100]"));
+	sk_view_enter(&ui->view, &s);
+	sk_view_build(&ui->view, &s);
+	sk_render_layout(ui, 80, 0, ui->view.nrows, &f);
+	for (size_t r = 0; r < ui->view.nrows; r++) {
+		sk_render_row(ui, &f, r, l);
+		assert_true(all_printable(l));
+		assert_true(l->cols <= 80);
+	}
+	sk_view_free(&ui->view);
+	sk_snapshot_free(&s);
+	free(ui);
+	free(l);
+}
+
+static void test_detail_wraps(void **state)
+{
+	struct sk_snapshot s;
+	struct sk_view v;
+
+	(void)state;
+	build(&s, 100, true);
+	view_new(&v);
+	v.width = 60;
+	sk_view_set_sort(&v, SK_SORT_CLOSED);
+	sk_view_build(&v, &s);
+	sk_view_enter(&v, &s);
+	sk_view_build(&v, &s);
+	sk_view_enter(&v, &s); /* a closed fd */
+	sk_view_build(&v, &s);
+	bool lsof = false;
+
+	for (size_t i = 0; i < v.lines.n; i++) {
+		const char *t = strchr(v.lines.v[i].text, '\t');
+
+		assert_true(sk_text_width(t ? t + 1 : v.lines.v[i].text, false) <= 60);
+		if (strstr(v.lines.v[i].text, "lsof"))
+			lsof = true;
+	}
+	assert_true(lsof);
+	sk_view_free(&v);
+	sk_snapshot_free(&s);
+}
+
+static void test_counters(void **state)
+{
+	struct sk_system sys;
+	struct sk_counter_track t;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	for (int i = 0; i < SK_CTR_LAST; i++)
+		sys.counters[i] = SK_UNKNOWN;
+	sys.counters[SK_CTR_TCP_ABORT_ON_MEMORY] = 100;
+	sk_counter_track_update(&t, &sys, 1);
+	assert_int_equal(t.moved_seq[SK_CTR_TCP_ABORT_ON_MEMORY], 0); /* no previous */
+	sys.counters[SK_CTR_TCP_ABORT_ON_MEMORY] = 112;
+	sk_counter_track_update(&t, &sys, 2);
+	assert_int_equal(t.delta[SK_CTR_TCP_ABORT_ON_MEMORY], 12);
+	assert_int_equal(t.moved_seq[SK_CTR_TCP_ABORT_ON_MEMORY], 2);
+	sk_counter_track_update(&t, &sys, 3);
+	assert_int_equal(t.moved_seq[SK_CTR_TCP_ABORT_ON_MEMORY], 2); /* still the last move */
+	assert_int_equal(t.moved_seq[SK_CTR_LISTEN_OVERFLOWS], 0);    /* unknown stays quiet */
+}
+
+static void test_keys(void **state)
+{
+	struct sk_snapshot s;
+	struct sk_options o;
+	struct sk_ui *ui = calloc(1, sizeof(*ui));
+
+	(void)state;
+	build(&s, 8u << 20, true);
+	ui_new(ui, &o, &s);
+	/* Every bound action has help text, so the help screen is complete. */
+	for (int a = 1; a < SK_ACT_LAST; a++) {
+		assert_non_null(sk_actions[a].run);
+		assert_non_null(sk_actions[a].help);
+	}
+	/* r sorts by rmem, c by CLOSE_WAIT. */
+	assert_true(sk_keys_handle(ui, 'r') & SK_H_REBUILD);
+	sk_view_build(&ui->view, &s);
+	assert_int_equal(cursor_pid(&ui->view, &s), PID_SERVER); /* the cursor stayed */
+	assert_int_equal(row_pid(&ui->view, &s, 0), PID_CACHE);
+	sk_keys_handle(ui, 'c');
+	sk_view_build(&ui->view, &s);
+	assert_int_equal(row_pid(&ui->view, &s, 0), PID_SERVER);
+	sk_keys_handle(ui, 'c'); /* again: still biggest first */
+	sk_view_build(&ui->view, &s);
+	assert_int_equal(row_pid(&ui->view, &s, 0), PID_SERVER);
+	/* Enter drills down, Esc comes back. */
+	assert_true(sk_keys_handle(ui, '\r') & SK_H_REBUILD);
+	assert_int_equal(ui->view.depth, 2);
+	assert_true(sk_keys_handle(ui, 27) & SK_H_REBUILD);
+	assert_int_equal(ui->view.depth, 1);
+	/* The incremental filter. */
+	sk_keys_handle(ui, '/');
+	assert_int_equal(ui->mode, SK_MODE_FILTER);
+	sk_keys_handle(ui, 'c');
+	sk_keys_handle(ui, 'a');
+	assert_string_equal(ui->view.filter, "ca");
+	sk_keys_handle(ui, SK_KEYCODE | 0407); /* KEY_BACKSPACE */
+	assert_string_equal(ui->view.filter, "c");
+	sk_keys_handle(ui, '\r');
+	assert_int_equal(ui->mode, SK_MODE_NORMAL);
+	assert_string_equal(ui->view.filter, "c");
+	sk_keys_handle(ui, 27); /* at the top, Esc clears the filter */
+	assert_string_equal(ui->view.filter, "");
+	/* Pause, interval. */
+	sk_keys_handle(ui, 'p');
+	assert_true(ui->paused);
+	assert_true(sk_keys_handle(ui, 'p') & SK_H_RESCAN);
+	assert_true(sk_keys_handle(ui, '+') & SK_H_RETIME);
+	assert_true(ui->interval > 2.9 && ui->interval < 3.1);
+	sk_keys_handle(ui, '-');
+	sk_keys_handle(ui, '-');
+	assert_true(ui->interval > 0.9 && ui->interval < 1.1);
+	sk_keys_handle(ui, 'd');
+	sk_keys_handle(ui, '0');
+	sk_keys_handle(ui, '.');
+	sk_keys_handle(ui, '5');
+	sk_keys_handle(ui, '\r');
+	assert_true(ui->interval > 0.49 && ui->interval < 0.51);
+	sk_keys_handle(ui, 'd');
+	sk_keys_handle(ui, '0');
+	sk_keys_handle(ui, '\r');
+	assert_true(ui->status_err); /* 0 is refused, in one line */
+	assert_null(strchr(ui->status, '\n'));
+	/* Tab cycles panes; q quits. */
+	sk_keys_handle(ui, '\t');
+	assert_int_equal(sk_view_pane(&ui->view), SK_PANE_SOCKS);
+	sk_keys_handle(ui, '4');
+	assert_int_equal(sk_view_pane(&ui->view), SK_PANE_ORPHANS);
+	assert_true(sk_keys_handle(ui, 'q') & SK_H_QUIT);
+	sk_view_free(&ui->view);
+	sk_snapshot_free(&s);
+	free(ui);
+}
+
+static void test_snapshot_key(void **state)
+{
+	struct sk_snapshot s;
+	struct sk_options o;
+	struct sk_ui *ui = calloc(1, sizeof(*ui));
+	char dir[] = "/tmp/sktop-tui-test-XXXXXX", msg[SK_STATUS_MAX], path[512];
+	struct stat st;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	build(&s, 8u << 20, true);
+	set_sys(&s);
+	s.realtime.tv_sec = 1700000000;
+	ui_new(ui, &o, &s);
+	o.snapshot_dir = dir;
+	assert_int_equal(sk_tui_snapshot_write(ui, msg, sizeof(msg)), 0);
+	assert_non_null(strstr(msg, "sktop-testhost-20231114-221320.json"));
+	snprintf(path, sizeof(path), "%s/sktop-testhost-20231114-221320.json", dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	snprintf(path, sizeof(path), "%s/sktop-testhost-20231114-221320.txt", dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	FILE *f = fopen(path, "r");
+	char text[8192];
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	assert_non_null(strstr(text, "testhost"));
+	assert_non_null(strstr(text, "COMMAND"));
+	assert_non_null(strstr(text, "leaker"));
+	/* The same second again: a second pair, the first untouched. */
+	assert_int_equal(sk_tui_snapshot_write(ui, msg, sizeof(msg)), 0);
+	assert_non_null(strstr(msg, "221320-2.json"));
+	/* A directory that is not there: an error in one line. */
+	o.snapshot_dir = "/nonexistent/dir";
+	assert_true(sk_tui_snapshot_write(ui, msg, sizeof(msg)) < 0);
+	assert_non_null(strstr(msg, "/nonexistent/dir"));
+	assert_null(strchr(msg, '\n'));
+
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+	sk_view_free(&ui->view);
+	sk_snapshot_free(&s);
+	free(ui);
+}
+
+int main(void)
+{
+	/* wcwidth needs a UTF-8 locale; C.UTF-8 is always there on glibc. */
+	setlocale(LC_CTYPE, "C.UTF-8");
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_units),
+		cmocka_unit_test(test_line_sanitises),
+		cmocka_unit_test(test_line_widths),
+		cmocka_unit_test(test_columns_layout),
+		cmocka_unit_test(test_proc_sorting),
+		cmocka_unit_test(test_cursor_follows_pid),
+		cmocka_unit_test(test_filter),
+		cmocka_unit_test(test_proc_sockets_and_groups),
+		cmocka_unit_test(test_closed_fds_are_rows),
+		cmocka_unit_test(test_socket_cursor_follows_inode),
+		cmocka_unit_test(test_states_and_orphans),
+		cmocka_unit_test(test_render_80x24),
+		cmocka_unit_test(test_render_hostile_names),
+		cmocka_unit_test(test_detail_wraps),
+		cmocka_unit_test(test_counters),
+		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_snapshot_key),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,338 @@
+/* The detail view of one socket: everything the snapshot knows of it,
+ * as label/value lines, with one plain-words note on what its state means
+ * for an operator. Part of the view model (pure, no ncurses). */
+#include <config.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "hunits.h"
+#include "line.h"
+#include "units.h"
+#include "view.h"
+
+static int add(struct sk_view *v, enum sk_vline_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int push(struct sk_view *v, enum sk_vline_kind kind, const char *text, size_t len)
+{
+	struct sk_vline *ln = SK_VEC_PUSH(&v->lines);
+
+	if (!ln)
+		return -ENOMEM;
+	ln->kind = (uint8_t)kind;
+	if (len >= sizeof(ln->text))
+		len = sizeof(ln->text) - 1;
+	memcpy(ln->text, text, len);
+	ln->text[len] = '\0';
+	return 0;
+}
+
+/* Long values and notes wrap at spaces to the view's width, so nothing an
+ * operator needs is cut off at 80 columns; continuation lines of a field
+ * have an empty label. */
+static int push_wrapped(struct sk_view *v, enum sk_vline_kind kind, const char *text)
+{
+	int avail = (v->width > 40 ? v->width : 40) - 2;
+	const char *tab = strchr(text, '\t');
+	char label[SK_DETAIL_LABEL + 2] = "";
+	int rc;
+
+	if (kind == SK_VL_HEADING)
+		return push(v, kind, text, strlen(text));
+	if (kind == SK_VL_FIELD && tab) {
+		size_t ll = (size_t)(tab - text) < SK_DETAIL_LABEL ? (size_t)(tab - text)
+								    : SK_DETAIL_LABEL;
+
+		memcpy(label, text, ll);
+		label[ll] = '\0';
+		text = tab + 1;
+		avail -= SK_DETAIL_LABEL + 1 - 2;
+	}
+	do {
+		size_t n = sk_text_prefix(text, avail);
+		char buf[sizeof(((struct sk_vline *)0)->text)];
+
+		if (text[n] != '\0') {
+			size_t cut = n;
+
+			while (cut > 0 && text[cut] != ' ')
+				cut--;
+			if (cut > 0)
+				n = cut;
+			else if (n == 0)
+				n = 1; /* a character wider than the line: show it anyway */
+		}
+		if (kind == SK_VL_FIELD)
+			snprintf(buf, sizeof(buf), "%s\t%.*s", label, (int)n, text);
+		else
+			snprintf(buf, sizeof(buf), "%.*s", (int)n, text);
+		rc = push(v, kind, buf, strlen(buf));
+		if (rc)
+			return rc;
+		label[0] = '\0';
+		text += n;
+		while (*text == ' ')
+			text++;
+	} while (*text);
+	return 0;
+}
+
+static int add(struct sk_view *v, enum sk_vline_kind kind, const char *fmt, ...)
+{
+	char tmp[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	return push_wrapped(v, kind, tmp);
+}
+
+#define FIELD(label, ...) add(v, SK_VL_FIELD, label "\t" __VA_ARGS__)
+
+static const char *bytes(uint64_t b, char *buf)
+{
+	return sk_format_bytes(b, buf, 16);
+}
+
+static const char *ms(uint64_t v, char *buf)
+{
+	return sk_tui_fmt_ms(v, buf, 16);
+}
+
+/* Why an operator should care, in one or two sentences per state. */
+static void state_note(struct sk_view *v, const struct sk_socket *k, unsigned ds)
+{
+	switch (ds) {
+	case SK_TCP_CLOSE_WAIT:
+		add(v, SK_VL_WARN, "The peer closed its end; this process has not called close(). "
+			"A pile of these is a leak in the process (a missed close on an error path).");
+		break;
+	case SK_DS_CLOSED:
+		if (k->flags & SK_SOCK_UNDUMPED)
+			add(v, SK_VL_WARN, "An fd to a TCP socket the kernel's tables no longer list: "
+				"connect() failed or the connection ended, and the fd was never closed "
+				"(lsof: \"can't identify protocol\"). A growing count is an fd leak.");
+		else
+			add(v, SK_VL_NOTE, "Bound but neither listening nor connected; counted with the "
+				"closed fds.");
+		break;
+	case SK_DS_UNBOUND:
+		add(v, SK_VL_NOTE, "A UDP socket never bound or connected: harmless alone, a leak "
+			"only if the count keeps growing.");
+		break;
+	case SK_TCP_FIN_WAIT1:
+		add(v, (k->flags & SK_SOCK_ORPHAN) ? SK_VL_WARN : SK_VL_NOTE,
+		    "Closed by this side with data the peer has not acknowledged (Send-Q). "
+		    "%s", (k->flags & SK_SOCK_ORPHAN)
+		    ? "An orphan: the kernel keeps it and its memory until tcp_orphan_retries "
+		      "run out; a stuck peer window keeps it there."
+		    : "Still held by an fd.");
+		break;
+	case SK_TCP_FIN_WAIT2:
+		add(v, SK_VL_NOTE, "Closed by this side and acknowledged; waiting for the peer's "
+			"close (tcp_fin_timeout bounds it for orphans).");
+		break;
+	case SK_TCP_LAST_ACK:
+		add(v, SK_VL_NOTE, "Both sides closed; waiting for the peer's last ACK.");
+		break;
+	case SK_TCP_CLOSING:
+		add(v, SK_VL_NOTE, "Both sides closed at once; waiting for the peer's ACK.");
+		break;
+	case SK_TCP_TIME_WAIT:
+		add(v, SK_VL_NOTE, "Normal after this side closed first; it goes away by itself "
+			"(60 s on Linux).");
+		break;
+	case SK_TCP_SYN_RECV:
+		add(v, SK_VL_NOTE, "Handshake in progress (server side).");
+		break;
+	case SK_TCP_SYN_SENT:
+		add(v, SK_VL_NOTE, "Connecting: no answer from the peer yet.");
+		break;
+	default:
+		break;
+	}
+	if (k->recv_q >= (1u << 20) && k->state != SK_TCP_LISTEN)
+		add(v, SK_VL_WARN, "%u bytes received and not read by the process.", k->recv_q);
+	if (k->state == SK_TCP_LISTEN && k->recv_q)
+		add(v, SK_VL_NOTE, "Accept queue: %u connections waiting for accept() (backlog %u).",
+		    k->recv_q, k->send_q);
+}
+
+static int owners(struct sk_view *v, const struct sk_snapshot *s, const struct sk_socket *k)
+{
+	char buf[400];
+	size_t n = 0;
+	uint32_t last_proc = SK_NONE;
+
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < k->owners_count && n + 40 < sizeof(buf); i++) {
+		uint32_t oi = k->owners_start + i;
+
+		if (oi >= s->owner_index.n)
+			break;
+		const struct sk_fdref *ref = &s->fdrefs.v[s->owner_index.v[oi]];
+		const struct sk_process *p = &s->procs.v[ref->proc];
+
+		if (ref->proc != last_proc)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s[%d] fd %d",
+					      n ? "; " : "", p->comm, (int)p->pid, (int)ref->fd);
+		else
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, ", %d", (int)ref->fd);
+		last_proc = ref->proc;
+	}
+	if (n)
+		return FIELD("held by", "%s", buf);
+	if (k->likely_owner < s->procs.n) {
+		const struct sk_process *p = &s->procs.v[k->likely_owner];
+
+		return FIELD("held by", "no fd (%s); likely owner %s[%d], the process listening "
+			     "on port %u", (k->flags & SK_SOCK_ORPHAN) ? "orphan" : "accept queue",
+			     p->comm, (int)p->pid, k->local.port);
+	}
+	if (k->owner_kind == SK_OWNER_CGROUP)
+		return FIELD("held by", "no fd (orphan); cgroup id %llu",
+			     (unsigned long long)k->cgroup_id);
+	return FIELD("held by", "no process (%s)",
+		     k->state == SK_TCP_TIME_WAIT ? "TIME_WAIT is kept by the kernel alone"
+		     : (k->flags & SK_SOCK_ORPHAN) ? "orphan, owner unknown" : "not held by any fd");
+}
+
+static void tcpinfo(struct sk_view *v, const struct sk_socket *k)
+{
+	const struct sk_tcpinfo *t = &k->tcp;
+	char a[16], b[16], c[16], d[16];
+
+	add(v, SK_VL_HEADING, "TCP (tcp_info, %u bytes from the kernel)", t->tcpinfo_len);
+	FIELD("rtt", "%.1f ms (var %.1f ms)   rto %s   ato %s", t->rtt_us / 1000.0,
+	      t->rttvar_us / 1000.0, ms(t->rto_us / 1000, a), ms(t->ato_us / 1000, b));
+	FIELD("window", "cwnd %u  ssthresh %u  mss %u/%u  wscale %u/%u", t->snd_cwnd,
+	      t->snd_ssthresh, t->snd_mss, t->rcv_mss, t->snd_wscale, t->rcv_wscale);
+	if (t->snd_wnd || t->rcv_wnd)
+		FIELD("peer window", "%u bytes (ours %u)%s", t->snd_wnd, t->rcv_wnd,
+		      t->snd_wnd == 0 ? "  <- zero: the peer is not reading" : "");
+	FIELD("in flight", "unacked %u  sacked %u  lost %u  retrans %u  total retrans %u",
+	      t->unacked, t->sacked, t->lost, t->retrans, t->total_retrans);
+	FIELD("retries", "retransmits %u  probes %u  backoff %u  ca_state %u", t->retransmits,
+	      t->probes, t->backoff, t->ca_state);
+	FIELD("last", "data sent %s ago  data received %s ago  ack received %s ago",
+	      ms(t->last_data_sent_ms, a), ms(t->last_data_recv_ms, b),
+	      ms(t->last_ack_recv_ms, c));
+	FIELD("bytes", "sent %s  acked %s  received %s  retransmitted %s",
+	      bytes(t->bytes_sent, a), bytes(t->bytes_acked, b), bytes(t->bytes_received, c),
+	      bytes(t->bytes_retrans, d));
+	FIELD("buffers", "not sent %s  rcv_space %s  delivered %u segments",
+	      bytes(t->notsent_bytes, a), bytes(t->rcv_space, b), t->delivered);
+}
+
+int sk_view_detail(struct sk_view *v, const struct sk_snapshot *s, uint32_t si, uint32_t pi)
+{
+	const struct sk_socket *k = &s->socks.v[si];
+	unsigned ds = sk_dstate_of(k);
+	char a[4200], b[64], c[16], d[16];
+	const char *fam = k->family == AF_INET6 ? "IPv6" : k->family == AF_INET ? "IPv4"
+			  : k->family == AF_UNIX ? "unix" : "?";
+
+	v->lines.n = 0;
+	add(v, SK_VL_HEADING, "Socket");
+	if (k->flags & SK_SOCK_UNDUMPED)
+		FIELD("protocol", "%s (%s fd; not in any sock_diag dump)", sk_view_proto(k),
+		      k->sockname < SK_SN_LAST ? sk_sockname_names[k->sockname] : "?");
+	else
+		FIELD("protocol", "%s (%s)", sk_view_proto(k), fam);
+	FIELD("state", "%s%s%s", sk_dstate_name(ds),
+	      (k->flags & SK_SOCK_ORPHAN) ? "  (orphan: no process holds it)" : "",
+	      ds == SK_DS_CLOSED && !(k->flags & SK_SOCK_UNDUMPED) ? "  (kernel state CLOSE)" : "");
+	state_note(v, k, ds);
+	sk_view_endpoint(s, k, false, a, sizeof(a));
+	FIELD("local", "%s", a);
+	sk_view_endpoint(s, k, true, a, sizeof(a));
+	FIELD("peer", "%s", a);
+	owners(v, s, k);
+	FIELD("inode", "%llu   cookie 0x%llx", (unsigned long long)k->inode,
+	      (unsigned long long)k->cookie);
+	if (k->flags & SK_SOCK_HAS_UID) {
+		v->cfg.user_name(v->cfg.user_ctx, k->uid, b, sizeof(b));
+		FIELD("uid", "%u (%s)", k->uid, b);
+	}
+	{
+		bool own = false;
+
+		for (size_t i = 0; i < s->netns.n; i++)
+			if (s->netns.v[i].id == k->netns)
+				own = s->netns.v[i].own;
+		FIELD("netns", "%llu%s", (unsigned long long)k->netns,
+		      own ? " (sktop's own)" : "");
+	}
+	if (k->flags & SK_SOCK_HAS_CGROUP)
+		FIELD("cgroup id", "%llu", (unsigned long long)k->cgroup_id);
+	if (k->flags & SK_SOCK_HAS_SHUTDOWN)
+		FIELD("shutdown", "receive %s, send %s%s",
+		      (k->shutdown & 1) ? "shut" : "open", (k->shutdown & 2) ? "shut" : "open",
+		      k->shutdown == 3 ? " (both directions shut down)" : "");
+	if (k->ifindex)
+		FIELD("bound to", "interface index %u", k->ifindex);
+	if (k->flags & SK_SOCK_V6ONLY)
+		FIELD("v6only", "yes");
+
+	if (!(k->flags & SK_SOCK_UNDUMPED)) {
+		add(v, SK_VL_HEADING, "Queues and memory");
+		FIELD("recv-q", "%u%s", k->recv_q,
+		      k->state == SK_TCP_LISTEN ? " connections waiting for accept()"
+		      : k->recv_q == 1 ? " byte" : " bytes");
+		FIELD("send-q", "%u%s", k->send_q,
+		      k->state == SK_TCP_LISTEN ? " (the backlog limit)"
+		      : k->send_q == 1 ? " byte" : " bytes");
+		if (k->flags & SK_SOCK_HAS_MEM) {
+			const struct sk_meminfo *m = &k->mem;
+
+			FIELD("receive", "rmem_alloc %s of rcvbuf %s, backlog %s, drops %u",
+			      bytes(m->rmem_alloc, c), bytes(m->rcvbuf, d), bytes(m->backlog, b),
+			      m->drops);
+			FIELD("send", "wmem_queued %s (alloc %s) of sndbuf %s",
+			      bytes(m->wmem_queued, c), bytes(m->wmem_alloc, d),
+			      bytes(m->sndbuf, b));
+			FIELD("other", "fwd_alloc %s  optmem %s", bytes(m->fwd_alloc, c),
+			      bytes(m->optmem, d));
+		}
+		add(v, SK_VL_HEADING, "Timer");
+		if (k->timer == SK_TIMER_OFF || k->timer >= SK_TIMER_LAST) {
+			FIELD("timer", "none");
+		} else {
+			static const char *const what[SK_TIMER_LAST] = {
+				[SK_TIMER_ON] = "retransmit", [SK_TIMER_KEEPALIVE] = "keepalive",
+				[SK_TIMER_TIMEWAIT] = "TIME_WAIT expiry",
+				[SK_TIMER_PERSIST] = "zero-window probe",
+			};
+			FIELD("timer", "%s, %s left, %u retransmits", what[k->timer],
+			      ms(k->timer_ms, c), k->retrans);
+		}
+		if (k->family == AF_UNIX && k->unix_peer)
+			FIELD("unix peer", "inode %u", k->unix_peer);
+		if (k->flags & SK_SOCK_HAS_TCPINFO)
+			tcpinfo(v, k);
+	}
+	if (pi != SK_NONE && pi < s->procs.n) {
+		const struct sk_process *p = &s->procs.v[pi];
+
+		add(v, SK_VL_HEADING, "Process");
+		v->cfg.user_name(v->cfg.user_ctx, p->uid, b, sizeof(b));
+		FIELD("process", "%s[%d]  user %s", p->comm, (int)p->pid, b);
+		FIELD("command", "%s", sk_strtab_get(&s->strs, p->cmdline));
+		if (p->fd_limit == SK_FD_LIMIT_UNLIMITED)
+			FIELD("fds", "%u open, no limit", p->fd_count);
+		else
+			FIELD("fds", "%u open of %llu allowed", p->fd_count,
+			      (unsigned long long)p->fd_limit);
+		FIELD("memory", "RSS %s; its sockets hold rmem %s, wmem %s",
+		      bytes(p->rss_kb * 1024, c), bytes(p->agg.rmem, d), bytes(p->agg.wmem, b));
+		if (p->agg.rmem > p->rss_kb * 1024 && p->agg.rmem >= (1u << 20))
+			add(v, SK_VL_WARN, "Its socket buffers hold more memory than its RSS: kernel "
+				"memory charged to unread data, invisible in top.");
+	}
+	return 0;
+}

@@ -1,0 +1,69 @@
+#include <config.h>
+
+#include "hunits.h"
+
+#include <stdio.h>
+#include <string.h>
+
+char *sk_tui_fmt_count(uint64_t n, int width, char *buf, size_t size)
+{
+	static const char suffix[] = "kMGTPE";
+	double v = (double)n;
+	int unit = -1;
+
+	if (width < 3)
+		width = 3;
+	if (snprintf(buf, size, "%llu", (unsigned long long)n) <= width)
+		return buf;
+	while (unit < 5) {
+		v /= 1000;
+		unit++;
+		/* One decimal when it still fits and says something. */
+		if (v < 9.95 && width >= 4) {
+			snprintf(buf, size, "%.1f%c", v, suffix[unit]);
+			return buf;
+		}
+		if (v < 999.5 || (v < 9999.5 && width >= 5)) {
+			snprintf(buf, size, "%.0f%c", v, suffix[unit]);
+			if ((int)strlen(buf) <= width)
+				return buf;
+		}
+	}
+	snprintf(buf, size, "%.0f%c", v, suffix[unit]);
+	return buf;
+}
+
+char *sk_tui_fmt_ms(uint64_t ms, char *buf, size_t size)
+{
+	uint64_t s = ms / 1000;
+
+	if (ms < 1000)
+		snprintf(buf, size, "%llums", (unsigned long long)ms);
+	else if (ms < 9950)
+		snprintf(buf, size, "%.1fs", (double)ms / 1000);
+	else if (s < 60)
+		snprintf(buf, size, "%llus", (unsigned long long)((ms + 500) / 1000));
+	else if (s < 3600)
+		snprintf(buf, size, "%llum%02llus", (unsigned long long)(s / 60),
+			 (unsigned long long)(s % 60));
+	else if (s < 86400)
+		snprintf(buf, size, "%lluh%02llum", (unsigned long long)(s / 3600),
+			 (unsigned long long)(s % 3600 / 60));
+	else if (s < 100 * 86400ULL)
+		snprintf(buf, size, "%llud%02lluh", (unsigned long long)(s / 86400),
+			 (unsigned long long)(s % 86400 / 3600));
+	else
+		snprintf(buf, size, "%llud", (unsigned long long)(s / 86400));
+	return buf;
+}
+
+int sk_tui_percent(int64_t value, int64_t limit)
+{
+	double p;
+
+	if (value < 0 || limit <= 0)
+		return -1;
+	/* In floating point: limits like file-max are LONG_MAX. */
+	p = (double)value * 100.0 / (double)limit;
+	return p >= 999.0 ? 999 : (int)p;
+}

@@ -1,0 +1,22 @@
+/* Human units for the TUI's narrow columns. Byte counts use the engine's
+ * sk_format_bytes (src/units.h) so batch text and the screen agree; these
+ * are the shapes only the screen needs: counts that must fit a column, and
+ * durations (timers, "last data sent"). */
+#ifndef SKTOP_TUI_HUNITS_H
+#define SKTOP_TUI_HUNITS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* n in at most `width` characters: "812", "12345", then "123k", "1.2M",
+ * "45G" (powers of 1000: these are counts, not bytes). Returns buf. */
+char *sk_tui_fmt_count(uint64_t n, int width, char *buf, size_t size);
+
+/* A duration in milliseconds, at most 6 characters: "0ms", "850ms", "1.2s",
+ * "45s", "12m30s", "2h05m", "3d04h". Returns buf. */
+char *sk_tui_fmt_ms(uint64_t ms, char *buf, size_t size);
+
+/* Percentage of value against limit, clamped to 0..999; -1 when unknown. */
+int sk_tui_percent(int64_t value, int64_t limit);
+
+#endif

@@ -1,0 +1,616 @@
+#include <config.h>
+
+#include "keys.h"
+
+#include <curses.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "columns.h"
+
+#define KC(k) (SK_KEYCODE | (k))
+#define CTRL(c) ((c) & 0x1f)
+
+const char *const sk_help_section_names[SK_HS_LAST] = {
+	[SK_HS_MOVE] = "Moving around",
+	[SK_HS_SORT] = "Sorting, grouping, filtering",
+	[SK_HS_PROGRAM] = "Refresh, snapshot, quit",
+};
+
+/* --- handlers ----------------------------------------------------------------- */
+
+static unsigned act_up(struct sk_ui *ui)
+{
+	sk_view_move(&ui->view, -1);
+	return SK_H_REDRAW;
+}
+
+static unsigned act_down(struct sk_ui *ui)
+{
+	sk_view_move(&ui->view, 1);
+	return SK_H_REDRAW;
+}
+
+static long page(const struct sk_ui *ui)
+{
+	return ui->body_height > 1 ? ui->body_height - 1 : 1;
+}
+
+static unsigned act_pgup(struct sk_ui *ui)
+{
+	sk_view_move(&ui->view, -page(ui));
+	return SK_H_REDRAW;
+}
+
+static unsigned act_pgdn(struct sk_ui *ui)
+{
+	sk_view_move(&ui->view, page(ui));
+	return SK_H_REDRAW;
+}
+
+static unsigned act_home(struct sk_ui *ui)
+{
+	sk_view_move_to(&ui->view, 0);
+	return SK_H_REDRAW;
+}
+
+static unsigned act_end(struct sk_ui *ui)
+{
+	sk_view_move_to(&ui->view, ui->view.nrows ? ui->view.nrows - 1 : 0);
+	return SK_H_REDRAW;
+}
+
+static unsigned act_enter(struct sk_ui *ui)
+{
+	if (!ui->snap)
+		return SK_H_NONE;
+	if (!sk_view_enter(&ui->view, ui->snap)) {
+		if (sk_view_top(&ui->view)->kind == SK_VK_DETAIL)
+			return SK_H_NONE;
+		if (ui->view.nrows == 0)
+			sk_ui_status(ui, false, "Nothing to open here.");
+		return SK_H_REDRAW;
+	}
+	return SK_H_REBUILD;
+}
+
+static unsigned act_back(struct sk_ui *ui)
+{
+	if (sk_view_back(&ui->view))
+		return SK_H_REBUILD;
+	/* At the top, Esc drops the filter: the way out of an empty screen. */
+	if (ui->view.filter[0]) {
+		sk_view_set_filter(&ui->view, "");
+		ui->input[0] = '\0';
+		sk_ui_status(ui, false, "Filter cleared.");
+		return SK_H_REBUILD;
+	}
+	return SK_H_NONE;
+}
+
+static unsigned switch_pane(struct sk_ui *ui, enum sk_pane p)
+{
+	sk_view_set_pane(&ui->view, p);
+	return SK_H_REBUILD;
+}
+
+static unsigned act_pane_next(struct sk_ui *ui)
+{
+	return switch_pane(ui, (enum sk_pane)((sk_view_pane(&ui->view) + 1) % SK_PANE_LAST));
+}
+
+static unsigned act_pane_prev(struct sk_ui *ui)
+{
+	return switch_pane(ui, (enum sk_pane)((sk_view_pane(&ui->view) + SK_PANE_LAST - 1) %
+					      SK_PANE_LAST));
+}
+
+static unsigned act_pane_procs(struct sk_ui *ui) { return switch_pane(ui, SK_PANE_PROCS); }
+static unsigned act_pane_socks(struct sk_ui *ui) { return switch_pane(ui, SK_PANE_SOCKS); }
+static unsigned act_pane_states(struct sk_ui *ui) { return switch_pane(ui, SK_PANE_STATES); }
+static unsigned act_pane_orphans(struct sk_ui *ui) { return switch_pane(ui, SK_PANE_ORPHANS); }
+
+/* One direct sort key means the nearest column in each kind of list. */
+struct direct_sort {
+	int procs, socks, groups, orphans; /* -1: nothing fits, say so */
+};
+
+static unsigned direct_sort(struct sk_ui *ui, struct direct_sort d)
+{
+	const struct sk_level *l = sk_view_top(&ui->view);
+	int col = -1;
+
+	switch (l->kind) {
+	case SK_VK_PROCS: col = d.procs; break;
+	case SK_VK_SOCKS: col = ui->view.grouped ? d.groups : d.socks; break;
+	case SK_VK_ORPHANS: col = d.orphans; break;
+	default: break;
+	}
+	if (col < 0) {
+		sk_ui_status(ui, false, "This view has a fixed order; F6 lists what can be sorted.");
+		return SK_H_REDRAW;
+	}
+	sk_view_set_sort(&ui->view, col);
+	return SK_H_REBUILD;
+}
+
+static unsigned act_sort_cw(struct sk_ui *ui)
+{
+	return direct_sort(ui, (struct direct_sort){SK_SORT_CLOSE_WAIT, SK_SCOL_STATE,
+						    SK_GCOL_COUNT, SK_OCOL_COUNT});
+}
+static unsigned act_sort_closed(struct sk_ui *ui)
+{
+	return direct_sort(ui, (struct direct_sort){SK_SORT_CLOSED, SK_SCOL_STATE, SK_GCOL_COUNT,
+						    SK_OCOL_COUNT});
+}
+static unsigned act_sort_orphans(struct sk_ui *ui)
+{
+	return direct_sort(ui, (struct direct_sort){SK_SORT_ORPHANS, SK_SCOL_STATE, SK_GCOL_COUNT,
+						    SK_OCOL_COUNT});
+}
+static unsigned act_sort_rmem(struct sk_ui *ui)
+{
+	return direct_sort(ui, (struct direct_sort){SK_SORT_RMEM, SK_SCOL_RMEM, SK_GCOL_RMEM,
+						    SK_OCOL_RECVQ});
+}
+static unsigned act_sort_wmem(struct sk_ui *ui)
+{
+	return direct_sort(ui, (struct direct_sort){SK_SORT_WMEM, SK_SCOL_WMEM, SK_GCOL_WMEM,
+						    SK_OCOL_SENDQ});
+}
+static unsigned act_sort_fds(struct sk_ui *ui)
+{
+	return direct_sort(ui, (struct direct_sort){SK_SORT_FDS, SK_SCOL_FD, SK_GCOL_PROCS, -1});
+}
+static unsigned act_sort_estab(struct sk_ui *ui)
+{
+	return direct_sort(ui, (struct direct_sort){SK_SORT_ESTAB, SK_SCOL_STATE, SK_GCOL_STATE,
+						    SK_OCOL_STATE});
+}
+static unsigned act_sort_tw(struct sk_ui *ui)
+{
+	return direct_sort(ui, (struct direct_sort){SK_SORT_TIME_WAIT, SK_SCOL_TIMER,
+						    SK_GCOL_TIMER, SK_OCOL_TIMER});
+}
+static unsigned act_sort_pid(struct sk_ui *ui)
+{
+	return direct_sort(ui, (struct direct_sort){SK_SORT_PID, SK_SCOL_PID, SK_GCOL_ADDR,
+						    SK_OCOL_OWNER});
+}
+
+static unsigned act_sort_menu(struct sk_ui *ui)
+{
+	int cols[64];
+	size_t n = sk_view_sort_columns(&ui->view, cols, 64);
+	const struct sk_sortstate *ss = sk_view_sortstate(&ui->view);
+
+	if (n == 0) {
+		sk_ui_status(ui, false, "This view has a fixed order.");
+		return SK_H_REDRAW;
+	}
+	ui->menu_cursor = 0;
+	for (size_t i = 0; i < n; i++)
+		if (cols[i] == ss->col)
+			ui->menu_cursor = i;
+	ui->mode = SK_MODE_SORT;
+	return SK_H_REDRAW;
+}
+
+static unsigned act_sort_prev(struct sk_ui *ui)
+{
+	sk_view_cycle_sort(&ui->view, -1);
+	return SK_H_REBUILD;
+}
+
+static unsigned act_sort_next(struct sk_ui *ui)
+{
+	sk_view_cycle_sort(&ui->view, 1);
+	return SK_H_REBUILD;
+}
+
+static unsigned act_invert(struct sk_ui *ui)
+{
+	sk_view_invert(&ui->view);
+	return SK_H_REBUILD;
+}
+
+static unsigned act_group(struct sk_ui *ui)
+{
+	const struct sk_level *l = sk_view_top(&ui->view);
+
+	if (l->kind != SK_VK_SOCKS || l->in_group) {
+		sk_ui_status(ui, false, "g groups socket lists: open a process (Enter) or press 2.");
+		return SK_H_REDRAW;
+	}
+	sk_view_cycle_group(&ui->view);
+	sk_ui_status(ui, false, "Sockets %s.", sk_group_names[l->group]);
+	return SK_H_REBUILD;
+}
+
+static unsigned act_filter(struct sk_ui *ui)
+{
+	snprintf(ui->input, sizeof(ui->input), "%s", ui->view.filter);
+	ui->mode = SK_MODE_FILTER;
+	return SK_H_REDRAW;
+}
+
+static unsigned act_pause(struct sk_ui *ui)
+{
+	ui->paused = !ui->paused;
+	sk_ui_status(ui, false, ui->paused ? "Paused: the screen holds this snapshot; p resumes."
+					   : "Resumed.");
+	return ui->paused ? SK_H_REDRAW : SK_H_REDRAW | SK_H_RESCAN;
+}
+
+static const double presets[] = {0.5, 1, 2, 3, 5, 10, 15, 30, 60, 120, 300};
+#define NPRESETS (sizeof(presets) / sizeof(presets[0]))
+
+double sk_keys_next_interval(double now, int dir)
+{
+	if (dir > 0) {
+		for (size_t i = 0; i < NPRESETS; i++)
+			if (presets[i] > now + 1e-9)
+				return presets[i];
+		return now;
+	}
+	for (size_t i = NPRESETS; i-- > 0;)
+		if (presets[i] < now - 1e-9)
+			return presets[i];
+	return now;
+}
+
+static unsigned set_interval(struct sk_ui *ui, double v)
+{
+	ui->interval = v;
+	sk_ui_status(ui, false, "Refreshing every %g s.", v);
+	return SK_H_REDRAW | SK_H_RETIME;
+}
+
+static unsigned act_slower(struct sk_ui *ui)
+{
+	return set_interval(ui, sk_keys_next_interval(ui->interval, 1));
+}
+
+static unsigned act_faster(struct sk_ui *ui)
+{
+	return set_interval(ui, sk_keys_next_interval(ui->interval, -1));
+}
+
+static unsigned act_delay(struct sk_ui *ui)
+{
+	ui->input[0] = '\0';
+	ui->mode = SK_MODE_DELAY;
+	return SK_H_REDRAW;
+}
+
+static unsigned act_refresh(struct sk_ui *ui)
+{
+	if (ui->paused) {
+		sk_ui_status(ui, false, "Paused: p resumes refreshing.");
+		return SK_H_REDRAW;
+	}
+	return SK_H_RESCAN;
+}
+
+static unsigned act_snapshot(struct sk_ui *ui)
+{
+	char msg[SK_STATUS_MAX];
+	int rc = sk_tui_snapshot_write(ui, msg, sizeof(msg));
+
+	sk_ui_status(ui, rc != 0, "%s", msg);
+	return SK_H_REDRAW;
+}
+
+static unsigned act_repaint(struct sk_ui *ui)
+{
+	(void)ui;
+	return SK_H_REPAINT;
+}
+
+static unsigned act_help(struct sk_ui *ui)
+{
+	ui->help_top = 0;
+	ui->mode = SK_MODE_HELP;
+	return SK_H_REDRAW;
+}
+
+static unsigned act_quit(struct sk_ui *ui)
+{
+	(void)ui;
+	return SK_H_QUIT;
+}
+
+/* --- the tables ------------------------------------------------------------------------- */
+
+const struct sk_actiondef sk_actions[SK_ACT_LAST] = {
+	[SK_ACT_UP] = {"Up k", "move up", SK_HS_MOVE, act_up},
+	[SK_ACT_DOWN] = {"Down j", "move down", SK_HS_MOVE, act_down},
+	[SK_ACT_PGUP] = {"PgUp", "page up", SK_HS_MOVE, act_pgup},
+	[SK_ACT_PGDN] = {"PgDn Space", "page down", SK_HS_MOVE, act_pgdn},
+	[SK_ACT_HOME] = {"Home", "first row", SK_HS_MOVE, act_home},
+	[SK_ACT_END] = {"End", "last row", SK_HS_MOVE, act_end},
+	[SK_ACT_ENTER] = {"Enter Right", "open: a process's sockets, a group's members, a socket's details",
+			  SK_HS_MOVE, act_enter},
+	[SK_ACT_BACK] = {"Esc Bksp Left", "back up one level (at the top: clear the filter)",
+			 SK_HS_MOVE, act_back},
+	[SK_ACT_PANE_NEXT] = {"Tab", "next pane", SK_HS_MOVE, act_pane_next},
+	[SK_ACT_PANE_PREV] = {"S-Tab", "previous pane", SK_HS_MOVE, act_pane_prev},
+	[SK_ACT_PANE_PROCS] = {"1", "Processes pane", SK_HS_MOVE, act_pane_procs},
+	[SK_ACT_PANE_SOCKS] = {"2 a", "Sockets pane: all sockets", SK_HS_MOVE, act_pane_socks},
+	[SK_ACT_PANE_STATES] = {"3", "States pane: TCP states and their top owners", SK_HS_MOVE,
+				act_pane_states},
+	[SK_ACT_PANE_ORPHANS] = {"4", "Orphans pane: orphans by state and likely owner",
+				 SK_HS_MOVE, act_pane_orphans},
+	[SK_ACT_SORT_CLOSE_WAIT] = {"c", "sort by CLOSE_WAIT (sockets: troubled states first)",
+				    SK_HS_SORT, act_sort_cw},
+	[SK_ACT_SORT_CLOSED] = {"l", "sort by closed (leaked) socket fds", SK_HS_SORT,
+				act_sort_closed},
+	[SK_ACT_SORT_ORPHANS] = {"o", "sort by orphans", SK_HS_SORT, act_sort_orphans},
+	[SK_ACT_SORT_RMEM] = {"r", "sort by receive memory (rmem)", SK_HS_SORT, act_sort_rmem},
+	[SK_ACT_SORT_WMEM] = {"w", "sort by send memory (wmem)", SK_HS_SORT, act_sort_wmem},
+	[SK_ACT_SORT_FDS] = {"f", "sort by open fds (sockets: fd number)", SK_HS_SORT,
+			     act_sort_fds},
+	[SK_ACT_SORT_ESTAB] = {"e", "sort by ESTAB", SK_HS_SORT, act_sort_estab},
+	[SK_ACT_SORT_TIME_WAIT] = {"t", "sort by TIME_WAIT (sockets: timer)", SK_HS_SORT,
+				   act_sort_tw},
+	[SK_ACT_SORT_PID] = {"N", "sort by PID", SK_HS_SORT, act_sort_pid},
+	[SK_ACT_SORT_MENU] = {"F6 S", "choose the sort column from a list", SK_HS_SORT,
+			      act_sort_menu},
+	[SK_ACT_SORT_PREV] = {"<", "sort by the previous column", SK_HS_SORT, act_sort_prev},
+	[SK_ACT_SORT_NEXT] = {">", "sort by the next column", SK_HS_SORT, act_sort_next},
+	[SK_ACT_INVERT] = {"I", "invert the sort order", SK_HS_SORT, act_invert},
+	[SK_ACT_GROUP] = {"g", "group sockets: by peer address, by local port, not at all",
+			  SK_HS_SORT, act_group},
+	[SK_ACT_FILTER] = {"/ F4 \\", "filter by command, pid, user, address or port (Esc clears)",
+			   SK_HS_SORT, act_filter},
+	[SK_ACT_PAUSE] = {"p Z", "pause / resume refreshing (the screen keeps its data)",
+			  SK_HS_PROGRAM, act_pause},
+	[SK_ACT_SLOWER] = {"+", "refresh less often", SK_HS_PROGRAM, act_slower},
+	[SK_ACT_FASTER] = {"-", "refresh more often", SK_HS_PROGRAM, act_faster},
+	[SK_ACT_DELAY] = {"d", "type the refresh interval in seconds", SK_HS_PROGRAM, act_delay},
+	[SK_ACT_REFRESH] = {"F5", "refresh now", SK_HS_PROGRAM, act_refresh},
+	[SK_ACT_SNAPSHOT] = {"s", "save a snapshot: JSON + this screen as text (--snapshot-dir)",
+			     SK_HS_PROGRAM, act_snapshot},
+	[SK_ACT_REPAINT] = {"^L", "repaint the terminal", SK_HS_PROGRAM, act_repaint},
+	[SK_ACT_HELP] = {"h ? F1", "this help", SK_HS_PROGRAM, act_help},
+	[SK_ACT_QUIT] = {"q F10", "quit", SK_HS_PROGRAM, act_quit},
+};
+
+struct binding {
+	int key;
+	uint8_t action;
+};
+
+static const struct binding bindings[] = {
+	{KC(KEY_UP), SK_ACT_UP}, {'k', SK_ACT_UP},
+	{KC(KEY_DOWN), SK_ACT_DOWN}, {'j', SK_ACT_DOWN},
+	{KC(KEY_PPAGE), SK_ACT_PGUP}, {CTRL('b'), SK_ACT_PGUP},
+	{KC(KEY_NPAGE), SK_ACT_PGDN}, {' ', SK_ACT_PGDN}, {CTRL('f'), SK_ACT_PGDN},
+	{KC(KEY_HOME), SK_ACT_HOME}, {KC(KEY_END), SK_ACT_END},
+	{'\n', SK_ACT_ENTER}, {'\r', SK_ACT_ENTER}, {KC(KEY_ENTER), SK_ACT_ENTER},
+	{KC(KEY_RIGHT), SK_ACT_ENTER},
+	{27, SK_ACT_BACK}, {KC(KEY_BACKSPACE), SK_ACT_BACK}, {127, SK_ACT_BACK}, {8, SK_ACT_BACK},
+	{KC(KEY_LEFT), SK_ACT_BACK},
+	{'\t', SK_ACT_PANE_NEXT}, {KC(KEY_BTAB), SK_ACT_PANE_PREV},
+	{'1', SK_ACT_PANE_PROCS}, {'2', SK_ACT_PANE_SOCKS}, {'a', SK_ACT_PANE_SOCKS},
+	{'3', SK_ACT_PANE_STATES}, {'4', SK_ACT_PANE_ORPHANS},
+	{'c', SK_ACT_SORT_CLOSE_WAIT}, {'l', SK_ACT_SORT_CLOSED}, {'o', SK_ACT_SORT_ORPHANS},
+	{'r', SK_ACT_SORT_RMEM}, {'w', SK_ACT_SORT_WMEM}, {'f', SK_ACT_SORT_FDS},
+	{'e', SK_ACT_SORT_ESTAB}, {'t', SK_ACT_SORT_TIME_WAIT}, {'N', SK_ACT_SORT_PID},
+	{KC(KEY_F(6)), SK_ACT_SORT_MENU}, {'S', SK_ACT_SORT_MENU},
+	{'<', SK_ACT_SORT_PREV}, {',', SK_ACT_SORT_PREV},
+	{'>', SK_ACT_SORT_NEXT}, {'.', SK_ACT_SORT_NEXT},
+	{'I', SK_ACT_INVERT}, {'g', SK_ACT_GROUP},
+	{'/', SK_ACT_FILTER}, {KC(KEY_F(4)), SK_ACT_FILTER}, {'\\', SK_ACT_FILTER},
+	{'p', SK_ACT_PAUSE}, {'Z', SK_ACT_PAUSE},
+	{'+', SK_ACT_SLOWER}, {'=', SK_ACT_SLOWER}, {'-', SK_ACT_FASTER}, {'d', SK_ACT_DELAY},
+	{KC(KEY_F(5)), SK_ACT_REFRESH},
+	{'s', SK_ACT_SNAPSHOT},
+	{CTRL('l'), SK_ACT_REPAINT},
+	{'h', SK_ACT_HELP}, {'?', SK_ACT_HELP}, {KC(KEY_F(1)), SK_ACT_HELP},
+	{'q', SK_ACT_QUIT}, {'Q', SK_ACT_QUIT}, {KC(KEY_F(10)), SK_ACT_QUIT},
+};
+
+enum sk_action sk_keys_lookup(int key)
+{
+	for (size_t i = 0; i < sizeof(bindings) / sizeof(bindings[0]); i++)
+		if (bindings[i].key == key)
+			return (enum sk_action)bindings[i].action;
+	return SK_ACT_NONE;
+}
+
+/* --- modes -------------------------------------------------------------------------- */
+
+static bool is_backspace(int key)
+{
+	return key == KC(KEY_BACKSPACE) || key == 127 || key == 8;
+}
+
+static bool is_enter(int key)
+{
+	return key == '\n' || key == '\r' || key == KC(KEY_ENTER);
+}
+
+/* Appends the UTF-8 encoding of a typed character to the prompt. */
+static bool input_add(struct sk_ui *ui, int key)
+{
+	char enc[5];
+	size_t n = 0, len = strlen(ui->input);
+	unsigned c = (unsigned)key;
+
+	if (key & SK_KEYCODE || c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c > 0x10ffff)
+		return false;
+	if (c < 0x80) {
+		enc[n++] = (char)c;
+	} else if (c < 0x800) {
+		enc[n++] = (char)(0xc0 | (c >> 6));
+		enc[n++] = (char)(0x80 | (c & 0x3f));
+	} else if (c < 0x10000) {
+		enc[n++] = (char)(0xe0 | (c >> 12));
+		enc[n++] = (char)(0x80 | ((c >> 6) & 0x3f));
+		enc[n++] = (char)(0x80 | (c & 0x3f));
+	} else {
+		enc[n++] = (char)(0xf0 | (c >> 18));
+		enc[n++] = (char)(0x80 | ((c >> 12) & 0x3f));
+		enc[n++] = (char)(0x80 | ((c >> 6) & 0x3f));
+		enc[n++] = (char)(0x80 | (c & 0x3f));
+	}
+	if (len + n + 1 > sizeof(ui->input))
+		return false;
+	memcpy(ui->input + len, enc, n);
+	ui->input[len + n] = '\0';
+	return true;
+}
+
+/* Removes the last character (not byte) of the prompt. */
+static void input_del(struct sk_ui *ui)
+{
+	size_t len = strlen(ui->input);
+
+	while (len > 0) {
+		len--;
+		if (((unsigned char)ui->input[len] & 0xc0) != 0x80)
+			break;
+	}
+	ui->input[len] = '\0';
+}
+
+static unsigned handle_filter(struct sk_ui *ui, int key)
+{
+	if (key == 27) {
+		ui->input[0] = '\0';
+		ui->mode = SK_MODE_NORMAL;
+		sk_view_set_filter(&ui->view, "");
+		return SK_H_REBUILD;
+	}
+	if (is_enter(key)) {
+		ui->mode = SK_MODE_NORMAL;
+		return SK_H_REDRAW;
+	}
+	/* Moving while filtering keeps the filter and the prompt. */
+	if (key == KC(KEY_UP) || key == KC(KEY_DOWN) || key == KC(KEY_NPAGE) ||
+	    key == KC(KEY_PPAGE))
+		return sk_actions[sk_keys_lookup(key)].run(ui);
+	if (is_backspace(key))
+		input_del(ui);
+	else if (key == CTRL('u'))
+		ui->input[0] = '\0';
+	else if (!input_add(ui, key))
+		return SK_H_NONE;
+	sk_view_set_filter(&ui->view, ui->input);
+	return SK_H_REBUILD;
+}
+
+static unsigned handle_delay(struct sk_ui *ui, int key)
+{
+	if (key == 27) {
+		ui->mode = SK_MODE_NORMAL;
+		return SK_H_REDRAW;
+	}
+	if (is_enter(key)) {
+		char *end;
+		double v = strtod(ui->input, &end);
+
+		ui->mode = SK_MODE_NORMAL;
+		if (end == ui->input || *end || !isfinite(v) || v < 0.1 || v > 86400) {
+			sk_ui_status(ui, true, "'%s' is not a number of seconds from 0.1 to 86400.",
+				     ui->input);
+			return SK_H_REDRAW;
+		}
+		return set_interval(ui, v);
+	}
+	if (is_backspace(key))
+		input_del(ui);
+	else if ((key >= '0' && key <= '9') || key == '.')
+		input_add(ui, key);
+	else
+		return SK_H_NONE;
+	return SK_H_REDRAW;
+}
+
+static unsigned handle_sort(struct sk_ui *ui, int key)
+{
+	int cols[64];
+	size_t n = sk_view_sort_columns(&ui->view, cols, 64);
+
+	if (key == KC(KEY_UP) || key == 'k') {
+		if (ui->menu_cursor > 0)
+			ui->menu_cursor--;
+		return SK_H_REDRAW;
+	}
+	if (key == KC(KEY_DOWN) || key == 'j') {
+		if (ui->menu_cursor + 1 < n)
+			ui->menu_cursor++;
+		return SK_H_REDRAW;
+	}
+	if (key == KC(KEY_HOME)) {
+		ui->menu_cursor = 0;
+		return SK_H_REDRAW;
+	}
+	if (key == KC(KEY_END)) {
+		ui->menu_cursor = n ? n - 1 : 0;
+		return SK_H_REDRAW;
+	}
+	if (is_enter(key) && ui->menu_cursor < n) {
+		struct sk_sortstate *ss = sk_view_sortstate(&ui->view);
+
+		ss->col = cols[ui->menu_cursor];
+		ss->invert = false;
+		ui->mode = SK_MODE_NORMAL;
+		return SK_H_REBUILD;
+	}
+	if (key == 'I') {
+		sk_view_invert(&ui->view);
+		ui->mode = SK_MODE_NORMAL;
+		return SK_H_REBUILD;
+	}
+	ui->mode = SK_MODE_NORMAL;
+	return SK_H_REDRAW;
+}
+
+static unsigned handle_help(struct sk_ui *ui, int key)
+{
+	if (key == KC(KEY_DOWN) || key == 'j' || key == KC(KEY_NPAGE) || key == ' ') {
+		ui->help_top += key == KC(KEY_DOWN) || key == 'j' ? 1 : (size_t)page(ui);
+		return SK_H_REDRAW;
+	}
+	if (key == KC(KEY_UP) || key == 'k' || key == KC(KEY_PPAGE)) {
+		size_t d = key == KC(KEY_PPAGE) ? (size_t)page(ui) : 1;
+
+		ui->help_top = ui->help_top > d ? ui->help_top - d : 0;
+		return SK_H_REDRAW;
+	}
+	/* Any other key leaves help, as in htop; q leaves help, not sktop. */
+	ui->mode = SK_MODE_NORMAL;
+	return SK_H_REDRAW;
+}
+
+unsigned sk_keys_handle(struct sk_ui *ui, int key)
+{
+	unsigned had_status = ui->status[0] && ui->status_until_ms == 0;
+	unsigned r;
+
+	/* A sticky message (an error) goes with the next key. */
+	if (had_status)
+		ui->status[0] = '\0';
+	switch (ui->mode) {
+	case SK_MODE_FILTER: r = handle_filter(ui, key); break;
+	case SK_MODE_DELAY: r = handle_delay(ui, key); break;
+	case SK_MODE_SORT: r = handle_sort(ui, key); break;
+	case SK_MODE_HELP: r = handle_help(ui, key); break;
+	default: {
+		enum sk_action a = sk_keys_lookup(key);
+
+		if (a == SK_ACT_NONE || !sk_actions[a].run)
+			r = SK_H_NONE;
+		else
+			r = sk_actions[a].run(ui);
+		break;
+	}
+	}
+	return had_status ? r | SK_H_REDRAW : r;
+}

@@ -1,0 +1,1344 @@
+#include <config.h>
+
+#include "render.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "colors.h"
+#include "findings.h"
+#include "hunits.h"
+#include "keys.h"
+#include "units.h"
+
+/* Glyphs with their ASCII stand-ins (TERM=vt100, no UTF-8 locale). */
+#define G(ui, utf8, ascii) ((ui)->unicode ? (utf8) : (ascii))
+#define G_SEP(ui) G(ui, " \xe2\x94\x82 ", " | ")
+#define G_TIMES(ui) G(ui, "\xc3\x97", "x")
+#define G_DOWN(ui) G(ui, "\xe2\x96\xbc", "v")
+#define G_UP(ui) G(ui, "\xe2\x96\xb2", "^")
+#define G_CRUMB(ui) G(ui, " \xe2\x80\xba ", " > ")
+#define G_INF(ui) G(ui, "\xe2\x88\x9e", "inf")
+
+static const char *bytes(uint64_t b, char *buf)
+{
+	return sk_format_bytes(b, buf, 16);
+}
+
+static const char *count(uint64_t n, int width, char *buf)
+{
+	return sk_tui_fmt_count(n, width, buf, 24);
+}
+
+static const char *fig(int64_t v, char *buf)
+{
+	if (v == SK_UNKNOWN)
+		return "?";
+	/* file-max and friends default to "no limit" as LONG_MAX. */
+	if (v >= (int64_t)1 << 60)
+		return "max";
+	return sk_tui_fmt_count((uint64_t)v, 7, buf, 24);
+}
+
+static int64_t th(const struct sk_ui *ui, enum sk_threshold t, int64_t fallback)
+{
+	return ui->opts ? ui->opts->thresholds.v[t] : fallback;
+}
+
+/* Appends src's text, with its colours, to dst. */
+static void append_line(struct sk_line *dst, const struct sk_line *src)
+{
+	for (int i = 0; i < src->nspans; i++) {
+		char tmp[SK_LINE_BYTES];
+		const struct sk_span *sp = &src->spans[i];
+
+		memcpy(tmp, src->buf + sp->start, sp->len);
+		tmp[sp->len] = '\0';
+		sk_line_add(dst, sp->color, tmp);
+	}
+}
+
+/* --- header -------------------------------------------------------------------- */
+
+static void title_line(const struct sk_ui *ui, int width, struct sk_line *out)
+{
+	const struct sk_snapshot *s = ui->snap;
+	const char *tag = NULL;
+	uint8_t tagc = SK_C_PAUSED;
+	struct sk_line *l = out;
+	struct sk_line left;
+
+	if (ui->paused)
+		tag = " PAUSED ";
+	else if (ui->engine_error[0])
+		tag = " REFRESH FAILED ", tagc = SK_C_STATUS_ERR;
+	sk_line_init(&left, tag ? width - (int)strlen(tag) - 1 : width, !ui->unicode);
+	sk_line_add(&left, SK_C_TITLE, "sktop");
+	if (s) {
+		struct tm tm;
+		char when[32];
+		time_t t = s->realtime.tv_sec;
+
+		localtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+		sk_line_addf(&left, SK_C_BOLD, " %s", s->host);
+		sk_line_addf(&left, SK_C_DEFAULT, "  %s", when);
+	}
+	sk_line_addf(&left, SK_C_DIM, "  every %gs", ui->interval);
+	if (s) {
+		if (s->root)
+			sk_line_add(&left, SK_C_DIM, "  root");
+		else
+			sk_line_add(&left, SK_C_WARN, "  NOT ROOT: only your own processes' sockets");
+		uint32_t undumped = 0;
+
+		for (size_t i = 0; i < s->netns.n; i++)
+			undumped += s->netns.v[i].dump_error != 0;
+		if (undumped)
+			sk_line_addf(&left, SK_C_WARN, "  %u netns not dumped", undumped);
+		else if (s->procfs.fd_denied)
+			sk_line_addf(&left, SK_C_WARN, "  %u fd tables unreadable", s->procfs.fd_denied);
+		sk_line_addf(&left, SK_C_DIM, "  scan %ums", s->duration_us / 1000);
+		if (s->kernel[0])
+			sk_line_addf(&left, SK_C_DIM, "  Linux %s", s->kernel);
+	}
+	sk_line_init(l, width, !ui->unicode);
+	append_line(l, &left);
+	if (tag) {
+		sk_line_pad_to(l, SK_C_DEFAULT, width - (int)strlen(tag));
+		sk_line_add(l, tagc, tag);
+	}
+}
+
+enum { LVL_OK, LVL_WARN, LVL_CRIT };
+
+static uint8_t level_color(int lvl)
+{
+	return lvl == LVL_CRIT ? SK_C_CRIT : lvl == LVL_WARN ? SK_C_WARN : SK_C_BAR;
+}
+
+/* htop's meter: "Label[|||||       value/limit]", the figures written over
+ * the right end of the bar. */
+static void meter(struct sk_line *l, const struct sk_ui *ui, int width, const char *label,
+		  int64_t value, int64_t limit, int lvl, const char *text)
+{
+	int lw = 9, bw = width - lw - 2, tw = (int)strlen(text), fill = 0;
+	char cells[SK_LINE_COLS_MAX + 1];
+	bool known = value != SK_UNKNOWN && limit > 0;
+
+	sk_line_field(l, SK_C_LABEL, label, lw, SK_ALIGN_LEFT);
+	if (bw < 4) {
+		sk_line_add(l, SK_C_VALUE, text);
+		return;
+	}
+	if (bw > SK_LINE_COLS_MAX)
+		bw = SK_LINE_COLS_MAX;
+	if (known) {
+		fill = (int)((double)value / (double)limit * bw + 0.5);
+		if (fill > bw)
+			fill = bw;
+		if (value > 0 && fill == 0)
+			fill = 1;
+	}
+	if (tw > bw)
+		tw = bw;
+	sk_line_add(l, SK_C_BOLD, "[");
+	for (int i = 0; i < bw; i++)
+		cells[i] = i >= bw - tw ? text[i - (bw - tw)] : i < fill ? '|' : ' ';
+	cells[bw] = '\0';
+	/* Bar in the level's colour, the figures over it in bold. */
+	char part[SK_LINE_COLS_MAX + 1];
+	int split = bw - tw;
+
+	memcpy(part, cells, (size_t)split);
+	part[split] = '\0';
+	sk_line_add(l, known ? level_color(lvl) : SK_C_DIM, part);
+	sk_line_add(l, lvl == LVL_OK ? SK_C_VALUE : level_color(lvl), cells + split);
+	sk_line_add(l, SK_C_BOLD, "]");
+	(void)ui;
+}
+
+static int pct_level(int64_t value, int64_t limit, int64_t warn, int64_t crit)
+{
+	int p = sk_tui_percent(value, limit);
+
+	if (p < 0)
+		return LVL_OK;
+	return p >= crit ? LVL_CRIT : p >= warn ? LVL_WARN : LVL_OK;
+}
+
+struct meter_spec {
+	const char *label;
+	int64_t value, limit;
+	int lvl;
+	char text[64];
+};
+
+static void meters(const struct sk_ui *ui, struct meter_spec m[4])
+{
+	const struct sk_system *sys = &ui->snap->sys;
+	const struct sk_limits *lim = &sys->limits;
+	char a[24], b[24], c[24];
+	int64_t page = lim->page_size > 0 ? lim->page_size : 4096;
+	int64_t mem = sys->sockstat[SK_SS_TCP_MEM];
+
+	m[0] = (struct meter_spec){"Orphans", sys->sockstat[SK_SS_TCP_ORPHAN], lim->tcp_max_orphans,
+				   0, ""};
+	m[0].lvl = pct_level(m[0].value, m[0].limit, th(ui, SK_TH_ORPHANS_WARN_PCT, 25),
+			     th(ui, SK_TH_ORPHANS_CRIT_PCT, 75));
+	snprintf(m[0].text, sizeof(m[0].text), "%s/%s", fig(m[0].value, a), fig(m[0].limit, b));
+
+	/* TCP memory turns at the kernel's own thresholds: pressure, then high. */
+	m[1] = (struct meter_spec){"TCP mem", mem, lim->tcp_mem[2], LVL_OK, ""};
+	if (mem != SK_UNKNOWN && lim->tcp_mem[2] > 0 && mem >= lim->tcp_mem[2])
+		m[1].lvl = LVL_CRIT;
+	else if (mem != SK_UNKNOWN && lim->tcp_mem[1] > 0 && mem >= lim->tcp_mem[1])
+		m[1].lvl = LVL_WARN;
+	if (mem == SK_UNKNOWN)
+		snprintf(m[1].text, sizeof(m[1].text), "?");
+	else if (lim->tcp_mem[1] > 0 && lim->tcp_mem[2] > 0)
+		snprintf(m[1].text, sizeof(m[1].text), "%s/pres %s/high %s", bytes((uint64_t)(mem * page), a),
+			 bytes((uint64_t)(lim->tcp_mem[1] * page), b),
+			 bytes((uint64_t)(lim->tcp_mem[2] * page), c));
+	else
+		snprintf(m[1].text, sizeof(m[1].text), "%s", bytes((uint64_t)(mem * page), a));
+
+	m[2] = (struct meter_spec){"TIME_WAIT", sys->sockstat[SK_SS_TCP_TW], lim->tcp_max_tw_buckets,
+				   0, ""};
+	m[2].lvl = pct_level(m[2].value, m[2].limit, 80, 95);
+	snprintf(m[2].text, sizeof(m[2].text), "%s/%s", fig(m[2].value, a), fig(m[2].limit, b));
+
+	int64_t fmax = lim->file_max > 0 ? lim->file_max : lim->file_nr[2];
+
+	m[3] = (struct meter_spec){"Files", lim->file_nr[0], fmax, 0, ""};
+	m[3].lvl = pct_level(m[3].value, m[3].limit, th(ui, SK_TH_FILES_WARN_PCT, 80), 95);
+	snprintf(m[3].text, sizeof(m[3].text), "%s/%s", fig(m[3].value, a), fig(m[3].limit, b));
+}
+
+/* The figures of the tcp_mem meter are long; a narrow meter gets the short
+ * form. */
+static const char *meter_text(const struct meter_spec *m, int width, char *buf, size_t size)
+{
+	int bw = width - 11;
+
+	if ((int)strlen(m->text) <= bw - 2)
+		return m->text;
+	snprintf(buf, size, "%s", m->text);
+	/* "1.2M/pres 5M/high 8M" -> "1.2M/5M/8M" */
+	char *out = buf;
+
+	for (const char *p = m->text; *p; p++) {
+		if (strncmp(p, "pres ", 5) == 0)
+			p += 4;
+		else if (strncmp(p, "high ", 5) == 0)
+			p += 4;
+		else
+			*out++ = *p;
+	}
+	*out = '\0';
+	return buf;
+}
+
+/* Pieces of a header line in order of importance: each goes in only if
+ * it fits whole, so a narrow terminal loses the least useful figures
+ * rather than the end of the line. */
+struct piece {
+	const char *label;
+	const char *value;
+	uint8_t color;
+};
+
+static void add_pieces(struct sk_line *l, const struct piece *p, size_t n, const char *sep)
+{
+	bool used[16] = {false};
+	int room = l->max - l->cols;
+
+	for (size_t i = 0; i < n && i < 16; i++) {
+		int w = (int)strlen(p[i].label) + sk_text_width(p[i].value, l->ascii) +
+			(int)strlen(sep);
+
+		if (w <= room) {
+			used[i] = true;
+			room -= w;
+		}
+	}
+	for (size_t i = 0; i < n && i < 16; i++) {
+		if (!used[i])
+			continue;
+		sk_line_add(l, SK_C_DEFAULT, p[i].label);
+		sk_line_add(l, p[i].color, p[i].value);
+		sk_line_add(l, SK_C_DEFAULT, sep);
+	}
+}
+
+static void sockets_line(const struct sk_ui *ui, int width, struct sk_line *l)
+{
+	const struct sk_snapshot *s = ui->snap;
+	const int64_t *ss = s->sys.sockstat;
+	char a[24], b[24], c[24], d[24], e[24], f[24], g[24], h[24], alloc[48];
+
+	snprintf(alloc, sizeof(alloc), "%s/%s", fig(ss[SK_SS_TCP_INUSE], b),
+		 fig(ss[SK_SS_TCP_ALLOC], c));
+	/* Listed in display order; the importance decides what stays. */
+	struct piece p[] = {
+		{"used ", fig(ss[SK_SS_SOCKETS_USED], a), SK_C_VALUE},
+		{"tcp inuse/alloc ", alloc, SK_C_VALUE},
+		{"udp ", fig(ss[SK_SS_UDP_INUSE], d), SK_C_VALUE},
+		{"unix ", count(s->totals.by_proto[SK_PROTO_UNIX], 7, e), SK_C_VALUE},
+		{"rmem ", bytes(s->totals.rmem, f), SK_C_VALUE},
+		{"wmem ", bytes(s->totals.wmem, g), SK_C_VALUE},
+		{"recv-q ", bytes(s->totals.recv_q, h), SK_C_VALUE},
+	};
+
+	sk_line_init(l, width, !ui->unicode);
+	sk_line_field(l, SK_C_LABEL, "Sockets", 9, SK_ALIGN_LEFT);
+	add_pieces(l, p, sizeof(p) / sizeof(p[0]), "  ");
+}
+
+struct hist_item {
+	const char *name;
+	uint64_t n;
+	uint8_t bad;  /* colour when non-zero */
+	uint8_t prio; /* 0 kept longest */
+};
+
+static void states_line(const struct sk_ui *ui, int width, struct sk_line *l)
+{
+	const struct sk_totals *t = &ui->snap->totals;
+	const uint32_t *st = t->tcp_states;
+	struct hist_item it[] = {
+		{"ESTAB", st[SK_TCP_ESTABLISHED], SK_C_VALUE, 5},
+		{"SYN_RECV", (uint64_t)st[SK_TCP_SYN_RECV] + st[SK_TCP_NEW_SYN_RECV], SK_C_WARN, 6},
+		{"FIN_WAIT1", st[SK_TCP_FIN_WAIT1], SK_C_WARN, 3},
+		{"FIN_WAIT2", st[SK_TCP_FIN_WAIT2], SK_C_VALUE, 8},
+		{"TIME_WAIT", st[SK_TCP_TIME_WAIT], SK_C_VALUE, 4},
+		{"CLOSE_WAIT", st[SK_TCP_CLOSE_WAIT], SK_C_CRIT, 0},
+		{"LAST_ACK", st[SK_TCP_LAST_ACK], SK_C_WARN, 7},
+		{"closed", (uint64_t)t->closed[SK_SN_TCP] + t->closed[SK_SN_TCPV6], SK_C_CRIT, 1},
+		{"orphans", t->orphans, SK_C_WARN, 2},
+	};
+	enum { N = sizeof(it) / sizeof(it[0]) };
+	bool on[N];
+	char buf[24];
+	int need = 9;
+
+	for (size_t i = 0; i < N; i++) {
+		on[i] = true;
+		need += (int)strlen(it[i].name) + 1 + (int)strlen(count(it[i].n, 7, buf)) + 2;
+	}
+	/* Too wide: zeros go first, then the least telling states. */
+	for (int pass = 0; pass < 2 && need - 2 > width; pass++) {
+		for (int prio = 8; prio >= 0 && need - 2 > width; prio--)
+			for (size_t i = 0; i < N && need - 2 > width; i++) {
+				if (!on[i] || it[i].prio != prio || (pass == 0 && it[i].n))
+					continue;
+				if (it[i].prio <= 2 && pass == 0)
+					continue; /* the leak states show even as 0 */
+				on[i] = false;
+				need -= (int)strlen(it[i].name) + 1 +
+					(int)strlen(count(it[i].n, 7, buf)) + 2;
+			}
+	}
+	sk_line_init(l, width, !ui->unicode);
+	sk_line_field(l, SK_C_LABEL, "TCP", 9, SK_ALIGN_LEFT);
+	for (size_t i = 0; i < N; i++) {
+		if (!on[i])
+			continue;
+		sk_line_addf(l, SK_C_DEFAULT, "%s ", it[i].name);
+		sk_line_add(l, it[i].n ? it[i].bad : SK_C_DIM, count(it[i].n, 7, buf));
+		sk_line_add(l, SK_C_DEFAULT, "  ");
+	}
+}
+
+static void counters_line(const struct sk_ui *ui, int width, struct sk_line *l)
+{
+	const struct sk_counter_track *t = &ui->counters;
+	bool any = false;
+
+	sk_line_init(l, width, !ui->unicode);
+	sk_line_field(l, SK_C_LABEL, "Counters", 9, SK_ALIGN_LEFT);
+	for (int i = 0; i < SK_CTR_LAST; i++) {
+		/* Traffic counters always move; only trouble is news. */
+		if (i == SK_CTR_TCP_CURR_ESTAB || i == SK_CTR_TCP_ACTIVE_OPENS ||
+		    i == SK_CTR_TCP_PASSIVE_OPENS || i == SK_CTR_TCP_RETRANS_SEGS)
+			continue;
+		if (!t->moved_seq[i] || t->seq - t->moved_seq[i] >= SK_COUNTER_LINGER)
+			continue;
+		bool now = t->moved_seq[i] == t->seq;
+
+		sk_line_addf(l, now ? SK_C_WARN : SK_C_DIM, "%s %+lld", sk_counter_defs[i].name,
+			     (long long)t->delta[i]);
+		if (!now)
+			sk_line_addf(l, SK_C_DIM, " (%llu ago)",
+				     (unsigned long long)(t->seq - t->moved_seq[i]));
+		sk_line_add(l, SK_C_DEFAULT, "  ");
+		any = true;
+	}
+	if (!any)
+		sk_line_add(l, SK_C_DIM, t->have_prev && t->seq > 1
+					 ? "no drop, abort or overflow counter moved lately"
+					 : "(changes show from the second refresh)");
+}
+
+static void findings_line(const struct sk_ui *ui, int width, struct sk_line *l)
+{
+	const struct sk_findings *fs = ui->snap->findings;
+
+	sk_line_init(l, width, !ui->unicode);
+	sk_line_field(l, SK_C_LABEL, "Findings", 9, SK_ALIGN_LEFT);
+	if (!fs || fs->list.n == 0) {
+		sk_line_add(l, SK_C_DIM, "none");
+		return;
+	}
+	const struct sk_finding *f = &fs->list.v[0];
+	uint8_t c = f->severity == SK_SEV_CRITICAL ? SK_C_CRIT
+		    : f->severity == SK_SEV_WARNING ? SK_C_WARN : SK_C_DEFAULT;
+
+	if (fs->list.n > 1)
+		sk_line_addf(l, SK_C_DIM, "(%zu) ", fs->list.n);
+	sk_line_addf(l, c, "%s", f->severity < SK_SEV_LAST ? sk_severity_names[f->severity] : "?");
+	sk_line_addf(l, SK_C_BOLD, " %s", f->subject);
+	sk_line_addf(l, SK_C_DEFAULT, ": %s", f->title);
+}
+
+int sk_render_header(const struct sk_ui *ui, int width, struct sk_line *out, int max)
+{
+	int n = 0;
+
+	if (max <= 0)
+		return 0;
+	title_line(ui, width, &out[n++]);
+	if (!ui->snap) {
+		if (n < max) {
+			sk_line_init(&out[n], width, !ui->unicode);
+			sk_line_add(&out[n++], SK_C_CRIT, ui->engine_error[0] ? ui->engine_error
+							 : "no snapshot yet");
+		}
+		return n;
+	}
+	struct meter_spec m[4];
+	int per = width >= 200 ? 4 : width >= 60 ? 2 : 1;
+	int mw = (width - (per - 1)) / per;
+
+	meters(ui, m);
+	for (int i = 0; i < 4 && n < max; i += per) {
+		sk_line_init(&out[n], width, !ui->unicode);
+		for (int k = 0; k < per && i + k < 4; k++) {
+			char tmp[64];
+
+			if (k)
+				sk_line_pad_to(&out[n], SK_C_DEFAULT, k * (mw + 1));
+			meter(&out[n], ui, mw, m[i + k].label, m[i + k].value, m[i + k].limit,
+			      m[i + k].lvl, meter_text(&m[i + k], mw, tmp, sizeof(tmp)));
+		}
+		n++;
+	}
+	if (n < max)
+		sockets_line(ui, width, &out[n++]);
+	if (n < max)
+		states_line(ui, width, &out[n++]);
+	if (n < max)
+		counters_line(ui, width, &out[n++]);
+	if (n < max && ui->snap->findings)
+		findings_line(ui, width, &out[n++]);
+	return n;
+}
+
+/* --- body: which rows -------------------------------------------------------------- */
+
+static size_t help_count(void);
+
+size_t sk_render_body_rows(const struct sk_ui *ui)
+{
+	if (ui->mode == SK_MODE_HELP)
+		return help_count();
+	if (ui->mode == SK_MODE_SORT) {
+		int cols[64];
+
+		return sk_view_sort_columns(&ui->view, cols, 64);
+	}
+	return ui->view.nrows;
+}
+
+/* --- layout -------------------------------------------------------------------------- */
+
+static const struct sk_process *row_proc(const struct sk_ui *ui, uint32_t pi)
+{
+	return pi != SK_NONE && pi < ui->snap->procs.n ? &ui->snap->procs.v[pi] : NULL;
+}
+
+void sk_render_layout(const struct sk_ui *ui, int width, size_t first, size_t count_,
+		      struct sk_frame *f)
+{
+	const struct sk_view *v = &ui->view;
+	const struct sk_level *l = sk_view_top_c(v);
+	const struct sk_sortstate *ss = sk_view_sortstate_c(v);
+	int want[SK_SCOL_LAST + SK_PCOL_LAST];
+	bool on[SK_SCOL_LAST + SK_PCOL_LAST];
+	const bool *enabled = NULL;
+
+	memset(f, 0, sizeof(*f));
+	memset(want, 0, sizeof(want));
+	f->width = width;
+	f->sortcol = -1;
+	if (ui->mode == SK_MODE_HELP || ui->mode == SK_MODE_SORT || !ui->snap)
+		return;
+	if (first + count_ > v->nrows)
+		count_ = v->nrows > first ? v->nrows - first : 0;
+	switch (l->kind) {
+	case SK_VK_PROCS:
+		f->defs = sk_pcols;
+		f->ndefs = SK_PCOL_LAST;
+		f->sortcol = sk_pcol_of_sort((enum sk_sort_key)ss->col);
+		break;
+	case SK_VK_SOCKS:
+		if (v->grouped) {
+			f->defs = sk_gcols;
+			f->ndefs = SK_GCOL_LAST;
+			for (size_t i = first; i < first + count_; i++) {
+				char buf[96];
+				int w;
+
+				sk_view_gkey_label(&v->groups.v[i].key, buf, sizeof(buf));
+				w = sk_text_width(buf, !ui->unicode);
+				if (w > want[SK_GCOL_ADDR])
+					want[SK_GCOL_ADDR] = w;
+			}
+		} else {
+			f->defs = sk_scols;
+			f->ndefs = SK_SCOL_LAST;
+			sk_view_scols_enabled(l, on);
+			enabled = on;
+			for (size_t i = first; i < first + count_; i++) {
+				const struct sk_socket *k = &ui->snap->socks.v[v->socks.v[i].sock];
+				char buf[4200];
+				int w;
+
+				sk_view_endpoint(ui->snap, k, false, buf, sizeof(buf));
+				w = sk_text_width(buf, !ui->unicode);
+				if (w > want[SK_SCOL_LOCAL])
+					want[SK_SCOL_LOCAL] = w;
+				sk_view_endpoint(ui->snap, k, true, buf, sizeof(buf));
+				w = sk_text_width(buf, !ui->unicode);
+				if (w > want[SK_SCOL_PEER])
+					want[SK_SCOL_PEER] = w;
+			}
+		}
+		f->sortcol = ss->col;
+		break;
+	case SK_VK_ORPHANS:
+		f->defs = sk_ocols;
+		f->ndefs = SK_OCOL_LAST;
+		f->sortcol = ss->col;
+		break;
+	default:
+		return;
+	}
+	f->sort_desc = sk_view_sort_descending(v);
+	f->ncols = sk_columns_layout(f->defs, f->ndefs, enabled, f->sortcol, width, want, f->pos);
+}
+
+/* --- tabs and breadcrumbs -------------------------------------------------------------- */
+
+/* What one level is, as a breadcrumb ("nginx[4684]", "CLOSE_WAIT from
+ * 10.0.3.7") or, for the level on screen, with its counts. */
+static void level_label(const struct sk_ui *ui, const struct sk_level *lv, bool top, char *buf,
+			size_t size)
+{
+	const struct sk_view *v = &ui->view;
+	char a[128], b[24];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	switch (lv->kind) {
+	case SK_VK_PROCS:
+		if (v->filter[0])
+			snprintf(buf, size, "%zu of %zu processes", v->nrows, v->nrows + v->hidden);
+		else
+			snprintf(buf, size, "%zu process%s with sockets", v->nrows,
+				 v->nrows == 1 ? "" : "es");
+		return;
+	case SK_VK_STATES:
+		snprintf(buf, size, "TCP states, all namespaces");
+		return;
+	case SK_VK_ORPHANS: {
+		const struct sk_limits *lim = &ui->snap->sys.limits;
+		uint32_t total = 0;
+
+		if (!top) {
+			snprintf(buf, size, "orphans");
+			return;
+		}
+		for (size_t i = 0; i < v->orphans.n; i++)
+			total += v->orphans.v[i].count;
+		snprintf(buf, size, "%u orphans in %zu groups (max %s)", total, v->orphans.n,
+			 fig(lim->tcp_max_orphans, b));
+		return;
+	}
+	case SK_VK_DETAIL:
+		snprintf(buf, size, "%s", v->stale && top ? "socket (gone)" : "socket details");
+		return;
+	default:
+		break;
+	}
+	/* Socket lists. */
+	if (lv->in_group) {
+		sk_view_gkey_label(&lv->gkey, a, sizeof(a));
+		if (top)
+			snprintf(buf, size, "%s %s %zu %s %s", sk_dstate_name(lv->gkey.dstate),
+				 G_TIMES(ui), v->nrows, lv->gkey.mode == SK_GROUP_LPORT ? "on" : "from",
+				 a);
+		else
+			snprintf(buf, size, "%s %s %s", sk_dstate_name(lv->gkey.dstate),
+				 lv->gkey.mode == SK_GROUP_LPORT ? "on" : "from", a);
+		return;
+	}
+	if (lv->scope == SK_SCOPE_PROC || lv->scope == SK_SCOPE_ORPHANS)
+		n = (size_t)snprintf(buf, size, "%s", lv->who);
+	else if (lv->scope == SK_SCOPE_STATE)
+		n = (size_t)snprintf(buf, size, "%s", sk_dstate_name(lv->state));
+	else
+		n = (size_t)snprintf(buf, size, "all processes");
+	if (!top || n >= size)
+		return;
+	if (v->grouped)
+		snprintf(buf + n, size - n, ": %zu groups of %zu sockets, by %s", v->groups.n,
+			 v->socks.n, lv->group == SK_GROUP_LPORT ? "local port" : "peer");
+	else
+		snprintf(buf + n, size - n, ": %zu socket%s", v->nrows, v->nrows == 1 ? "" : "s");
+}
+
+static void context(const struct sk_ui *ui, struct sk_line *l)
+{
+	const struct sk_view *v = &ui->view;
+	char crumbs[SK_VIEW_DEPTH][256], top[256], filt[200] = "";
+	int ncrumbs = 0, first = 0, width = 0;
+	int room = l->max - l->cols;
+	bool ascii = !ui->unicode;
+	int sepw = sk_text_width(G_CRUMB(ui), ascii);
+
+	/* The levels between the pane and the one on screen. */
+	for (int d = 1; d < v->depth - 1; d++)
+		level_label(ui, &v->stack[d], false, crumbs[ncrumbs++], sizeof(crumbs[0]));
+	level_label(ui, sk_view_top_c(v), true, top, sizeof(top));
+	if (v->filter[0])
+		snprintf(filt, sizeof(filt), ", filter \"%s\"", v->filter);
+	for (int i = 0; i < ncrumbs; i++)
+		width += sk_text_width(crumbs[i], ascii) + sepw;
+	width += sk_text_width(top, ascii) + sk_text_width(filt, ascii);
+	/* Too long: the oldest crumbs give way to an ellipsis, never the end. */
+	while (width > room && first < ncrumbs) {
+		width -= sk_text_width(crumbs[first], ascii) + sepw;
+		if (first == 0)
+			width += sk_text_width(G(ui, "\xe2\x80\xa6", "..."), ascii) + sepw;
+		first++;
+	}
+	if (first > 0) {
+		sk_line_add(l, SK_C_DIM, G(ui, "\xe2\x80\xa6", "..."));
+		sk_line_add(l, SK_C_DIM, G_CRUMB(ui));
+	}
+	for (int i = first; i < ncrumbs; i++) {
+		sk_line_add(l, SK_C_DIM, crumbs[i]);
+		sk_line_add(l, SK_C_DIM, G_CRUMB(ui));
+	}
+	sk_line_add(l, SK_C_BOLD, top);
+	if (filt[0])
+		sk_line_add(l, SK_C_WARN, filt);
+	if (v->stale && sk_view_top_c(v)->kind == SK_VK_SOCKS)
+		sk_line_add(l, SK_C_WARN, " - the process has exited");
+}
+
+void sk_render_tabs(const struct sk_ui *ui, int width, struct sk_line *l)
+{
+	static const char *const shortname[SK_PANE_LAST] = {"Procs", "Socks", "States", "Orph"};
+	enum sk_pane cur = sk_view_pane(&ui->view);
+	bool narrow = width < 110;
+
+	sk_line_init(l, width, !ui->unicode);
+	for (int p = 0; p < SK_PANE_LAST; p++) {
+		bool on = p == (int)cur;
+
+		sk_line_addf(l, on ? SK_C_TAB_ACTIVE : SK_C_TAB, "%d %s", p + 1,
+			     narrow ? shortname[p] : sk_pane_names[p]);
+		sk_line_add(l, SK_C_DEFAULT, " ");
+	}
+	if (ui->mode == SK_MODE_HELP) {
+		sk_line_add(l, SK_C_DIM, G_SEP(ui));
+		sk_line_add(l, SK_C_BOLD, "Help: any other key returns");
+		return;
+	}
+	if (!ui->snap)
+		return;
+	sk_line_add(l, SK_C_DIM, G_SEP(ui));
+	context(ui, l);
+}
+
+/* --- column titles ---------------------------------------------------------------------- */
+
+static void title_cell(struct sk_line *l, const struct sk_frame *f, const struct sk_colpos *p,
+		       const char *title, bool sorted, const struct sk_ui *ui)
+{
+	uint8_t c = sorted ? SK_C_COLHDR_SORT : SK_C_COLHDR;
+	char buf[64];
+
+	sk_line_pad_to(l, SK_C_COLHDR, p->x);
+	if (sorted && p->w > (int)strlen(title)) {
+		/* The arrow goes on the side the numbers are aligned to. */
+		if (f->defs[p->col].align == SK_ALIGN_RIGHT)
+			snprintf(buf, sizeof(buf), "%s%s", f->sort_desc ? G_DOWN(ui) : G_UP(ui), title);
+		else
+			snprintf(buf, sizeof(buf), "%s%s", title, f->sort_desc ? G_DOWN(ui) : G_UP(ui));
+		title = buf;
+	}
+	sk_line_field(l, c, title, p->w, (enum sk_align)f->defs[p->col].align);
+}
+
+void sk_render_colhdr(const struct sk_ui *ui, const struct sk_frame *f, struct sk_line *l)
+{
+	const struct sk_view *v = &ui->view;
+	const struct sk_level *top = sk_view_top_c(v);
+
+	sk_line_init(l, f->width, !ui->unicode);
+	if (ui->mode == SK_MODE_HELP) {
+		sk_line_add(l, SK_C_COLHDR, " KEYS            ACTION");
+	} else if (ui->mode == SK_MODE_SORT) {
+		sk_line_add(l, SK_C_COLHDR, " SORT BY         (Enter picks, Esc cancels, I inverts)");
+	} else if (!ui->snap) {
+		/* no titles without rows */
+	} else if (top->kind == SK_VK_STATES) {
+		sk_line_add(l, SK_C_COLHDR, "STATE        COUNT  TOP OWNERS (Enter: the sockets)");
+	} else if (top->kind == SK_VK_DETAIL) {
+		sk_line_add(l, SK_C_COLHDR, "SOCKET DETAILS (Up/Down scroll, Esc back)");
+	} else {
+		for (size_t i = 0; i < f->ncols; i++) {
+			const struct sk_colpos *p = &f->pos[i];
+			const char *title = f->defs[p->col].title;
+
+			if (f->defs == sk_gcols && p->col == SK_GCOL_ADDR)
+				title = top->group == SK_GROUP_LPORT ? "LOCAL PORT" : "PEER ADDRESS";
+			title_cell(l, f, p, title, (int)p->col == f->sortcol, ui);
+		}
+	}
+	sk_line_pad_to(l, SK_C_COLHDR, f->width);
+}
+
+/* --- rows ------------------------------------------------------------------------------- */
+
+/* The command line as a COMMAND cell of `width` columns shows it: whole when
+ * it fits, else with the directory of the program dropped, so the name an
+ * operator looks for ("leakgen", "java") is not the part that is cut. */
+static void command_text(const struct sk_ui *ui, const struct sk_process *p, int width, char *buf,
+			 size_t size)
+{
+	const char *cmd = sk_strtab_get(&ui->snap->strs, p->cmdline);
+
+	if (!cmd[0]) {
+		snprintf(buf, size, "[%s]", p->comm); /* kernel threads, zombies */
+		return;
+	}
+	if (sk_text_width(cmd, !ui->unicode) <= width) {
+		snprintf(buf, size, "%s", cmd);
+		return;
+	}
+	size_t arg0 = strcspn(cmd, " ");
+	const char *base = cmd;
+
+	for (const char *c = cmd; c < cmd + arg0; c++)
+		if (*c == '/' && c + 1 < cmd + arg0)
+			base = c + 1;
+	snprintf(buf, size, "%s", base);
+}
+
+static void cell(struct sk_line *l, const struct sk_frame *f, const struct sk_colpos *p,
+		 uint8_t color, const char *text)
+{
+	sk_line_pad_to(l, SK_C_DEFAULT, p->x);
+	sk_line_field(l, color, text, p->w, (enum sk_align)f->defs[p->col].align);
+}
+
+static uint8_t zero_dim(uint64_t v, uint8_t color)
+{
+	return v ? color : SK_C_DIM;
+}
+
+static void proc_row(const struct sk_ui *ui, const struct sk_frame *f, const struct sk_process *p,
+		     struct sk_line *l)
+{
+	char buf[SK_LINE_BYTES], a[24];
+
+	for (size_t i = 0; i < f->ncols; i++) {
+		const struct sk_colpos *pos = &f->pos[i];
+		uint8_t c = SK_C_DEFAULT;
+		uint64_t n = 0;
+
+		buf[0] = '\0';
+		switch (pos->col) {
+		case SK_PCOL_PID: snprintf(buf, sizeof(buf), "%d", (int)p->pid); break;
+		case SK_PCOL_USER: sk_view_user(&ui->view, p->uid, buf, 64); break;
+		case SK_PCOL_FDS: {
+			if (p->fd_limit == SK_FD_LIMIT_UNLIMITED) {
+				snprintf(buf, sizeof(buf), "%s/%s", count(p->fd_count, 5, a), G_INF(ui));
+			} else {
+				char b2[24];
+
+				snprintf(buf, sizeof(buf), "%s/%s", count(p->fd_count, 5, a),
+					 count(p->fd_limit, 4, b2));
+				int pct = sk_tui_percent(p->fd_count, (int64_t)p->fd_limit);
+
+				c = pct >= th(ui, SK_TH_FDS_CRIT_PCT, 95) ? SK_C_CRIT
+				    : pct >= th(ui, SK_TH_FDS_WARN_PCT, 80) ? SK_C_WARN : SK_C_DEFAULT;
+			}
+			break;
+		}
+		case SK_PCOL_SOCK: n = p->agg.sockets; goto number;
+		case SK_PCOL_CLOSE_WAIT:
+			n = p->agg.tcp_states[SK_TCP_CLOSE_WAIT];
+			c = SK_C_CRIT;
+			goto number;
+		case SK_PCOL_CLOSED: n = sk_proc_closed(p); c = SK_C_CRIT; goto number;
+		case SK_PCOL_ORPHANS: n = p->agg.orphans; c = SK_C_WARN; goto number;
+		case SK_PCOL_ESTAB: n = p->agg.tcp_states[SK_TCP_ESTABLISHED]; goto number;
+		case SK_PCOL_TIME_WAIT: n = p->agg.tcp_states[SK_TCP_TIME_WAIT]; goto number;
+		case SK_PCOL_RECVQ: n = p->agg.recv_q; goto bytes;
+		case SK_PCOL_SENDQ: n = p->agg.send_q; goto bytes;
+		case SK_PCOL_RMEM:
+			n = p->agg.rmem;
+			/* The "huge rmem, tiny RSS" contrast: kernel memory top does not show. */
+			if (n >= (1u << 20) && n > p->rss_kb * 1024)
+				c = SK_C_WARN;
+			goto bytes;
+		case SK_PCOL_WMEM: n = p->agg.wmem; goto bytes;
+		case SK_PCOL_COMMAND: command_text(ui, p, pos->w, buf, sizeof(buf)); break;
+		default: break;
+		number:
+			count(n, pos->w, buf);
+			c = zero_dim(n, c);
+			break;
+		bytes:
+			bytes(n, buf);
+			c = zero_dim(n, c);
+			break;
+		}
+		cell(l, f, pos, c, buf);
+	}
+}
+
+static uint8_t state_color(unsigned ds, bool orphan)
+{
+	switch (ds) {
+	case SK_TCP_CLOSE_WAIT:
+	case SK_DS_CLOSED: return SK_C_CRIT;
+	case SK_TCP_FIN_WAIT1:
+	case SK_TCP_LAST_ACK:
+	case SK_TCP_CLOSING:
+	case SK_TCP_SYN_RECV: return SK_C_WARN;
+	case SK_TCP_FIN_WAIT2: return orphan ? SK_C_WARN : SK_C_DEFAULT;
+	case SK_TCP_ESTABLISHED: return SK_C_OK;
+	case SK_TCP_LISTEN: return SK_C_INFO;
+	case SK_TCP_TIME_WAIT:
+	case SK_DS_UNCONN:
+	case SK_DS_UNBOUND: return SK_C_DIM;
+	case SK_DS_ORPHANS: return SK_C_WARN;
+	default: return SK_C_DEFAULT;
+	}
+}
+
+static void sock_row(const struct sk_ui *ui, const struct sk_frame *f, const struct sk_vsock *r,
+		     struct sk_line *l)
+{
+	const struct sk_snapshot *s = ui->snap;
+	const struct sk_socket *k = &s->socks.v[r->sock];
+	const struct sk_process *p = row_proc(ui, r->proc);
+	char buf[SK_LINE_BYTES];
+
+	for (size_t i = 0; i < f->ncols; i++) {
+		const struct sk_colpos *pos = &f->pos[i];
+		uint8_t c = SK_C_DEFAULT;
+		uint64_t n = 0;
+
+		buf[0] = '\0';
+		switch (pos->col) {
+		case SK_SCOL_PROTO: snprintf(buf, sizeof(buf), "%s", sk_view_proto(k)); break;
+		case SK_SCOL_STATE:
+			snprintf(buf, sizeof(buf), "%s", sk_dstate_name(r->dstate));
+			c = state_color(r->dstate, k->flags & SK_SOCK_ORPHAN);
+			break;
+		case SK_SCOL_FD:
+			if (r->fd >= 0)
+				snprintf(buf, sizeof(buf), "%d%s", (int)r->fd, r->nfds > 1 ? "+" : "");
+			else if (k->flags & SK_SOCK_ORPHAN)
+				snprintf(buf, sizeof(buf), "orph"), c = SK_C_WARN;
+			else if (r->likely)
+				snprintf(buf, sizeof(buf), "queue"), c = SK_C_DIM;
+			else
+				snprintf(buf, sizeof(buf), "-"), c = SK_C_DIM;
+			break;
+		case SK_SCOL_LOCAL: sk_view_endpoint(s, k, false, buf, sizeof(buf)); break;
+		case SK_SCOL_PEER: sk_view_endpoint(s, k, true, buf, sizeof(buf)); break;
+		case SK_SCOL_RECVQ:
+			n = k->state == SK_TCP_LISTEN ? 0 : k->recv_q;
+			goto bytes;
+		case SK_SCOL_SENDQ:
+			n = k->state == SK_TCP_LISTEN ? 0 : k->send_q;
+			goto bytes;
+		case SK_SCOL_RMEM: n = k->mem.rmem_alloc; goto bytes;
+		case SK_SCOL_WMEM: n = k->mem.wmem_queued; goto bytes;
+		case SK_SCOL_TIMER:
+			sk_view_timer(k, buf, sizeof(buf));
+			if (k->timer == SK_TIMER_ON || k->timer == SK_TIMER_PERSIST)
+				c = k->retrans ? SK_C_WARN : SK_C_DEFAULT;
+			else
+				c = SK_C_DIM;
+			break;
+		case SK_SCOL_USER:
+			if (k->flags & SK_SOCK_HAS_UID)
+				sk_view_user(&ui->view, k->uid, buf, 64);
+			else
+				snprintf(buf, sizeof(buf), "-");
+			break;
+		case SK_SCOL_INODE:
+			snprintf(buf, sizeof(buf), "%llu", (unsigned long long)k->inode);
+			c = k->inode ? SK_C_DEFAULT : SK_C_DIM;
+			break;
+		case SK_SCOL_PID:
+			if (p)
+				snprintf(buf, sizeof(buf), "%s%d", r->likely ? "~" : "", (int)p->pid);
+			else
+				snprintf(buf, sizeof(buf), "-"), c = SK_C_DIM;
+			break;
+		case SK_SCOL_COMMAND:
+			if (p) {
+				command_text(ui, p, pos->w, buf, sizeof(buf));
+			} else {
+				snprintf(buf, sizeof(buf), "%s",
+					 k->state == SK_TCP_TIME_WAIT ? "(kernel: TIME_WAIT)"
+					 : (k->flags & SK_SOCK_ORPHAN) ? "(orphan, owner unknown)"
+					 : "(no process)");
+				c = SK_C_DIM;
+			}
+			break;
+		default: break;
+		bytes:
+			bytes(n, buf);
+			c = zero_dim(n, SK_C_DEFAULT);
+			break;
+		}
+		cell(l, f, pos, c, buf);
+	}
+}
+
+static void group_row(const struct sk_ui *ui, const struct sk_frame *f, const struct sk_vgroup *g,
+		      struct sk_line *l)
+{
+	char buf[SK_LINE_BYTES];
+	const struct sk_process *p = row_proc(ui, g->proc);
+
+	for (size_t i = 0; i < f->ncols; i++) {
+		const struct sk_colpos *pos = &f->pos[i];
+		uint8_t c = SK_C_DEFAULT;
+		uint64_t n = 0;
+
+		buf[0] = '\0';
+		switch (pos->col) {
+		case SK_GCOL_COUNT:
+			snprintf(buf, sizeof(buf), "%s%s", G_TIMES(ui), count(g->count, pos->w - 1, (char[24]){0}));
+			c = SK_C_GROUP;
+			break;
+		case SK_GCOL_STATE:
+			snprintf(buf, sizeof(buf), "%s", sk_dstate_name(g->key.dstate));
+			c = state_color(g->key.dstate, false);
+			break;
+		case SK_GCOL_ADDR: sk_view_gkey_label(&g->key, buf, sizeof(buf)); break;
+		case SK_GCOL_PROCS: count(g->nprocs, pos->w, buf); break;
+		case SK_GCOL_RECVQ: n = g->recv_q; goto bytes;
+		case SK_GCOL_SENDQ: n = g->send_q; goto bytes;
+		case SK_GCOL_RMEM: n = g->rmem; goto bytes;
+		case SK_GCOL_WMEM: n = g->wmem; goto bytes;
+		case SK_GCOL_TIMER:
+			if (g->timer_max_ms)
+				sk_tui_fmt_ms(g->timer_max_ms, buf, sizeof(buf));
+			break;
+		case SK_GCOL_OWNER:
+			if (p) {
+				char who[96];
+
+				sk_view_proc_label(p, who, sizeof(who));
+				if (g->nprocs > 1)
+					snprintf(buf, sizeof(buf), "%s +%u more", who, g->nprocs - 1);
+				else
+					snprintf(buf, sizeof(buf), "%s", who);
+			} else {
+				snprintf(buf, sizeof(buf), "(no process)");
+				c = SK_C_DIM;
+			}
+			break;
+		default: break;
+		bytes:
+			bytes(n, buf);
+			c = zero_dim(n, SK_C_DEFAULT);
+			break;
+		}
+		cell(l, f, pos, c, buf);
+	}
+}
+
+static void orphan_row(const struct sk_ui *ui, const struct sk_frame *f,
+		       const struct sk_vorphan *o, struct sk_line *l)
+{
+	char buf[SK_LINE_BYTES], a[16], b[16];
+
+	for (size_t i = 0; i < f->ncols; i++) {
+		const struct sk_colpos *pos = &f->pos[i];
+		uint8_t c = SK_C_DEFAULT;
+		uint64_t n = 0;
+
+		buf[0] = '\0';
+		switch (pos->col) {
+		case SK_OCOL_STATE:
+			snprintf(buf, sizeof(buf), "%s", sk_dstate_name(o->key.dstate));
+			c = state_color(o->key.dstate, true);
+			break;
+		case SK_OCOL_COUNT: count(o->count, pos->w, buf); c = SK_C_GROUP; break;
+		case SK_OCOL_SENDQ: n = o->send_q; goto bytes;
+		case SK_OCOL_RECVQ: n = o->recv_q; goto bytes;
+		case SK_OCOL_TIMER:
+			if (o->timer_max_ms == 0 && o->timer_min_ms == UINT32_MAX)
+				snprintf(buf, sizeof(buf), "-");
+			else if (o->timer_min_ms == o->timer_max_ms || o->count == 1)
+				snprintf(buf, sizeof(buf), "%s", sk_tui_fmt_ms(o->timer_max_ms, a, sizeof(a)));
+			else
+				snprintf(buf, sizeof(buf), "%s..%s",
+					 sk_tui_fmt_ms(o->timer_min_ms, a, sizeof(a)),
+					 sk_tui_fmt_ms(o->timer_max_ms, b, sizeof(b)));
+			break;
+		case SK_OCOL_RETRANS:
+			snprintf(buf, sizeof(buf), "%u", o->retrans_max);
+			c = zero_dim(o->retrans_max, SK_C_WARN);
+			break;
+		case SK_OCOL_OWNER:
+			sk_view_okey_label(ui->snap, o, buf, sizeof(buf));
+			c = o->key.owner_kind == SK_OWNER_NONE ? SK_C_DIM : SK_C_DEFAULT;
+			break;
+		default: break;
+		bytes:
+			bytes(n, buf);
+			c = zero_dim(n, SK_C_DEFAULT);
+			break;
+		}
+		cell(l, f, pos, c, buf);
+	}
+}
+
+static void state_row(const struct sk_ui *ui, int width, const struct sk_vstate *st,
+		      uint32_t max, struct sk_line *l)
+{
+	char buf[24];
+	int bar = width >= 100 ? 30 : width >= 70 ? 16 : 8;
+
+	sk_line_field(l, state_color(st->dstate, st->dstate == SK_DS_ORPHANS),
+		      sk_dstate_name(st->dstate), 10, SK_ALIGN_LEFT);
+	sk_line_add(l, SK_C_DEFAULT, " ");
+	sk_line_field(l, zero_dim(st->count, SK_C_BOLD), count(st->count, 7, buf), 7,
+		      SK_ALIGN_RIGHT);
+	sk_line_add(l, SK_C_DEFAULT, " ");
+	/* Bars in eighths where the terminal has block glyphs. */
+	int start = l->cols;
+	int eighths = max ? (int)((uint64_t)st->count * (uint64_t)bar * 8 / max) : 0;
+
+	if (st->count && eighths == 0)
+		eighths = 1;
+	if (ui->unicode) {
+		static const char *const part[8] = {"", "\xe2\x96\x8f", "\xe2\x96\x8e", "\xe2\x96\x8d",
+						    "\xe2\x96\x8c", "\xe2\x96\x8b", "\xe2\x96\x8a",
+						    "\xe2\x96\x89"};
+
+		for (int i = 0; i < eighths / 8; i++)
+			sk_line_add(l, state_color(st->dstate, true), "\xe2\x96\x88");
+		sk_line_add(l, state_color(st->dstate, true), part[eighths % 8]);
+	} else {
+		for (int i = 0; i < (eighths + 7) / 8; i++)
+			sk_line_add(l, state_color(st->dstate, true), "#");
+	}
+	sk_line_pad_to(l, SK_C_DEFAULT, start + bar + 1);
+	for (int i = 0; i < st->ntop; i++) {
+		const struct sk_process *p = row_proc(ui, st->top[i].proc);
+		char who[96];
+
+		if (!p)
+			continue;
+		sk_view_proc_label(p, who, sizeof(who));
+		sk_line_addf(l, SK_C_DEFAULT, "%s%s ", i ? ", " : "", who);
+		sk_line_add(l, SK_C_BOLD, count(st->top[i].count, 7, buf));
+	}
+	if (st->owners > st->ntop)
+		sk_line_addf(l, SK_C_DIM, " +%u more", st->owners - st->ntop);
+	if (st->unowned)
+		sk_line_addf(l, SK_C_DIM, "%s%u without a process", st->ntop ? "; " : "", st->unowned);
+}
+
+static void detail_row(const struct sk_ui *ui, const struct sk_vline *ln, struct sk_line *l)
+{
+	const char *tab = strchr(ln->text, '\t');
+	char label[SK_DETAIL_LABEL + 1];
+
+	switch (ln->kind) {
+	case SK_VL_HEADING:
+		/* A rule after the heading: sections stand out without colour. */
+		sk_line_add(l, SK_C_TITLE, ln->text);
+		sk_line_add(l, SK_C_DIM, " ");
+		while (l->cols < l->max && l->cols < 60)
+			sk_line_add(l, SK_C_DIM, G(ui, "\xe2\x94\x80", "-"));
+		break;
+	case SK_VL_WARN:
+		sk_line_add(l, SK_C_WARN, "! ");
+		sk_line_add(l, SK_C_WARN, ln->text);
+		break;
+	case SK_VL_NOTE:
+		sk_line_add(l, SK_C_DEFAULT, "  ");
+		sk_line_add(l, SK_C_DIM, ln->text);
+		break;
+	default:
+		if (!tab) {
+			sk_line_add(l, SK_C_DEFAULT, ln->text);
+			break;
+		}
+		snprintf(label, sizeof(label), "%.*s", (int)(tab - ln->text), ln->text);
+		sk_line_field(l, SK_C_LABEL, label, SK_DETAIL_LABEL, SK_ALIGN_LEFT);
+		sk_line_add(l, SK_C_DEFAULT, " ");
+		sk_line_add(l, SK_C_DEFAULT, tab + 1);
+		break;
+	}
+}
+
+/* --- help ---------------------------------------------------------------------------- */
+
+/* Help rows: for each section a heading, then its actions. Row r maps to
+ * (section, action) by walking the table; it is short. */
+static size_t help_count(void)
+{
+	size_t n = 0;
+
+	for (int s = 0; s < SK_HS_LAST; s++) {
+		n += 1;
+		for (int a = 1; a < SK_ACT_LAST; a++)
+			n += sk_actions[a].section == s;
+		n += 1; /* blank */
+	}
+	return n + 4;
+}
+
+static void help_row(const struct sk_ui *ui, size_t row, struct sk_line *l)
+{
+	size_t r = 0;
+
+	for (int s = 0; s < SK_HS_LAST; s++) {
+		if (r++ == row) {
+			sk_line_add(l, SK_C_TITLE, sk_help_section_names[s]);
+			return;
+		}
+		for (int a = 1; a < SK_ACT_LAST; a++) {
+			if (sk_actions[a].section != s)
+				continue;
+			if (r++ == row) {
+				sk_line_add(l, SK_C_DEFAULT, " ");
+				sk_line_field(l, SK_C_BOLD, sk_actions[a].keys, 16, SK_ALIGN_LEFT);
+				sk_line_add(l, SK_C_DEFAULT, sk_actions[a].help);
+				return;
+			}
+		}
+		if (r++ == row)
+			return;
+	}
+	static const char *const legend[] = {
+		"Columns: CLOSE_WAIT = peer closed, process did not; CLOSED = leaked socket fds",
+		"(lsof: can't identify protocol); ORPHANS = closed by the process, still in the kernel",
+		"(likely owner: the process listening on their port); ~PID = likely owner, no fd.",
+		"Counts come from sock_diag and /proc; root sees every process and namespace.",
+	};
+	size_t i = row - r;
+
+	if (i < sizeof(legend) / sizeof(legend[0]))
+		sk_line_add(l, SK_C_DIM, legend[i]);
+	(void)ui;
+}
+
+static void menu_row(const struct sk_ui *ui, size_t row, struct sk_line *l)
+{
+	int cols[64];
+	size_t n = sk_view_sort_columns(&ui->view, cols, 64);
+	const struct sk_sortstate *ss = sk_view_sortstate_c(&ui->view);
+
+	if (row >= n)
+		return;
+	sk_line_add(l, SK_C_DEFAULT, cols[row] == ss->col ? "*" : " ");
+	sk_line_field(l, SK_C_BOLD, sk_view_sort_name(&ui->view, cols[row]), 16, SK_ALIGN_LEFT);
+	sk_line_add(l, SK_C_DEFAULT, sk_view_sort_desc(&ui->view, cols[row]));
+}
+
+static void empty_message(const struct sk_ui *ui, struct sk_line *l)
+{
+	const struct sk_view *v = &ui->view;
+	const struct sk_level *top = sk_view_top_c(v);
+
+	if (v->filter[0]) {
+		sk_line_addf(l, SK_C_WARN, "Nothing matches the filter \"%s\"", v->filter);
+		sk_line_add(l, SK_C_DIM, " (Esc clears it)");
+		return;
+	}
+	if (v->stale) {
+		sk_line_add(l, SK_C_WARN, "The process has exited. Esc goes back.");
+		return;
+	}
+	switch (top->kind) {
+	case SK_VK_PROCS:
+		sk_line_add(l, SK_C_DIM, ui->snap && !ui->snap->root
+					 ? "No process of yours holds a socket (run as root to see all)."
+					 : "No process holds a socket.");
+		break;
+	case SK_VK_ORPHANS:
+		sk_line_add(l, SK_C_DIM, "No orphaned TCP sockets: nothing is stuck closing.");
+		break;
+	default:
+		sk_line_add(l, SK_C_DIM, "No sockets here.");
+		break;
+	}
+}
+
+bool sk_render_row(const struct sk_ui *ui, const struct sk_frame *f, size_t row,
+		   struct sk_line *l)
+{
+	const struct sk_view *v = &ui->view;
+	const struct sk_level *top = sk_view_top_c(v);
+
+	sk_line_init(l, f->width, !ui->unicode);
+	if (ui->mode == SK_MODE_HELP) {
+		help_row(ui, row, l);
+		return false;
+	}
+	if (ui->mode == SK_MODE_SORT) {
+		menu_row(ui, row, l);
+		return row == ui->menu_cursor;
+	}
+	if (!ui->snap) {
+		if (row == 0)
+			sk_line_add(l, SK_C_CRIT, "No data: the last refresh failed (see the bottom line); "
+				    "retrying every interval.");
+		return false;
+	}
+	if (v->nrows == 0) {
+		if (row == 0)
+			empty_message(ui, l);
+		return false;
+	}
+	if (row >= v->nrows)
+		return false;
+	switch (top->kind) {
+	case SK_VK_PROCS:
+		proc_row(ui, f, &ui->snap->procs.v[v->procs.v[row]], l);
+		break;
+	case SK_VK_SOCKS:
+		if (v->grouped)
+			group_row(ui, f, &v->groups.v[row], l);
+		else
+			sock_row(ui, f, &v->socks.v[row], l);
+		break;
+	case SK_VK_ORPHANS:
+		orphan_row(ui, f, &v->orphans.v[row], l);
+		break;
+	case SK_VK_STATES: {
+		uint32_t max = 0;
+
+		for (size_t i = 0; i < v->states.n; i++)
+			if (v->states.v[i].count > max)
+				max = v->states.v[i].count;
+		state_row(ui, f->width, &v->states.v[row], max, l);
+		break;
+	}
+	case SK_VK_DETAIL:
+		detail_row(ui, &v->lines.v[row], l);
+		return false;
+	default:
+		break;
+	}
+	return row == top->cursor;
+}
+
+/* --- bottom line ------------------------------------------------------------------------ */
+
+void sk_render_status(const struct sk_ui *ui, int width, struct sk_line *l)
+{
+	/* Key, what it does, and how long it stays when the line is short. */
+	static const struct {
+		const char *key, *label;
+		int prio;
+	} hints[] = {
+		{"Enter", "Open", 0}, {"Esc", "Back", 1}, {"Tab", "Pane", 5}, {"/", "Filter", 2},
+		{"F6", "Sort", 3},    {"g", "Group", 6},  {"s", "Save", 4},  {"p", "Pause", 4},
+		{"h", "Help", 0},     {"q", "Quit", 0},
+	};
+	enum { NH = sizeof(hints) / sizeof(hints[0]) };
+	sk_line_init(l, width, !ui->unicode);
+	if (ui->mode == SK_MODE_FILTER) {
+		sk_line_add(l, SK_C_KEY, "Filter:");
+		sk_line_add(l, SK_C_DEFAULT, " ");
+		sk_line_add(l, SK_C_BOLD, ui->input);
+		sk_line_add(l, SK_C_CURSOR, " ");
+		sk_line_add(l, SK_C_DIM, "  Enter keeps it, Esc clears it");
+		return;
+	}
+	if (ui->mode == SK_MODE_HELP) {
+		sk_line_add(l, SK_C_KEY, "Up/Down PgUp/PgDn");
+		sk_line_add(l, SK_C_STATUS, " scroll  ");
+		sk_line_add(l, SK_C_KEY, "any other key");
+		sk_line_add(l, SK_C_STATUS, " back to sktop");
+		return;
+	}
+	if (ui->mode == SK_MODE_SORT) {
+		sk_line_add(l, SK_C_KEY, "Enter");
+		sk_line_add(l, SK_C_STATUS, " sort by it  ");
+		sk_line_add(l, SK_C_KEY, "I");
+		sk_line_add(l, SK_C_STATUS, " invert  ");
+		sk_line_add(l, SK_C_KEY, "Esc");
+		sk_line_add(l, SK_C_STATUS, " cancel");
+		return;
+	}
+	if (ui->mode == SK_MODE_DELAY) {
+		sk_line_add(l, SK_C_KEY, "Refresh every (seconds):");
+		sk_line_add(l, SK_C_DEFAULT, " ");
+		sk_line_add(l, SK_C_BOLD, ui->input);
+		sk_line_add(l, SK_C_CURSOR, " ");
+		sk_line_addf(l, SK_C_DIM, "  now %g; Enter sets, Esc cancels", ui->interval);
+		return;
+	}
+	if (ui->status[0]) {
+		sk_line_add(l, ui->status_err ? SK_C_STATUS_ERR : SK_C_BOLD, ui->status);
+		return;
+	}
+	if (ui->engine_error[0]) {
+		sk_line_add(l, SK_C_STATUS_ERR, ui->engine_error);
+		return;
+	}
+	bool on[NH];
+	int need = 0;
+
+	for (int i = 0; i < NH; i++) {
+		on[i] = true;
+		need += (int)(strlen(hints[i].key) + strlen(hints[i].label)) + 2;
+	}
+	for (int prio = 6; prio > 0 && need > width; prio--)
+		for (int i = NH - 1; i >= 0 && need > width; i--)
+			if (on[i] && hints[i].prio == prio) {
+				on[i] = false;
+				need -= (int)(strlen(hints[i].key) + strlen(hints[i].label)) + 2;
+			}
+	for (int i = 0; i < NH; i++) {
+		if (!on[i])
+			continue;
+		sk_line_add(l, SK_C_KEY, hints[i].key);
+		sk_line_add(l, SK_C_STATUS, " ");
+		sk_line_add(l, SK_C_STATUS, hints[i].label);
+		sk_line_add(l, SK_C_STATUS, " ");
+	}
+}
