@@ -14,6 +14,7 @@
 #include "findings.h"
 #include "json.h"
 #include "procsort.h"
+#include "replay.h"
 #include "snapfile.h"
 #include "units.h"
 
@@ -278,6 +279,33 @@ int sk_batch_run(const struct sk_options *o, FILE *out, struct sk_error *err)
 		}
 	}
 	sk_engine_free(e);
+	return rc;
+}
+
+int sk_batch_replay(const struct sk_options *o, FILE *out, struct sk_error *err)
+{
+	struct sk_replay *r = malloc(sizeof(*r));
+	int rc;
+
+	if (!r)
+		return sk_error_set(err, ENOMEM, "out of memory");
+	rc = sk_replay_load(o->replay_file, r, err);
+	if (rc) {
+		free(r);
+		return rc;
+	}
+	if (o->json) {
+		rc = sk_json_write_snapshot(out, &r->snap);
+		if (rc)
+			sk_error_set(err, rc, "cannot write JSON: %s", strerror(-rc));
+	} else {
+		fprintf(out, "Replay of %s (read-only)\n", o->replay_file);
+		sk_batch_print_text(out, &r->snap, o);
+		if (fflush(out) != 0)
+			rc = sk_error_set(err, errno, "cannot write output: %s", strerror(errno));
+	}
+	sk_replay_free(r);
+	free(r);
 	return rc;
 }
 

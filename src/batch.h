@@ -11,6 +11,9 @@
 /* Runs -b: text or JSON per refresh on out. */
 int sk_batch_run(const struct sk_options *o, FILE *out, struct sk_error *err);
 
+/* Runs -r FILE -b: the saved snapshot as a text report (or JSON again). */
+int sk_batch_replay(const struct sk_options *o, FILE *out, struct sk_error *err);
+
 /* Runs -w FILE: one snapshot, written safely. */
 int sk_batch_write(const struct sk_options *o, struct sk_error *err);
 

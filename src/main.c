@@ -21,6 +21,8 @@ int main(int argc, char **argv)
 	}
 	if (opts.write_file)
 		rc = sk_batch_write(&opts, &err);
+	else if (opts.replay_file && opts.batch)
+		rc = sk_batch_replay(&opts, stdout, &err);
 	else if (opts.batch)
 		rc = sk_batch_run(&opts, stdout, &err);
 	else

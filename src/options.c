@@ -29,6 +29,7 @@ static const struct option long_options[] = {
 	{"pid", required_argument, NULL, 'p'},
 	{"user", required_argument, NULL, 'u'},
 	{"write", required_argument, NULL, 'w'},
+	{"replay", required_argument, NULL, 'r'},
 	{"json", no_argument, NULL, OPT_JSON},
 	{"snapshot-dir", required_argument, NULL, OPT_SNAPSHOT_DIR},
 	{"proc-root", required_argument, NULL, OPT_PROC_ROOT},
@@ -54,6 +55,8 @@ static void print_help(FILE *out)
 		"      --json             with -b: one JSON snapshot per line instead\n"
 		"  -w, --write FILE       write one JSON snapshot to FILE and exit\n"
 		"                         (created 0600, never overwrites, never follows a symlink)\n"
+		"  -r, --replay FILE      show a saved snapshot (from -w, the s key or --json)\n"
+		"                         read-only: in the TUI, or with -b as a report\n"
 		"\n"
 		"Options:\n"
 		"  -d, --delay SECONDS    refresh interval (default 2; batch: 0 = back to back)\n"
@@ -166,7 +169,7 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 
 	opterr = 0;  /* our own one-line messages instead of getopt's */
 	optind = 0;  /* full re-initialisation: tests parse more than once */
-	while ((c = getopt_long(argc, argv, ":bn:d:s:Ip:u:w:hV", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":bn:d:s:Ip:u:w:r:hV", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'b': o->batch = true; break;
 		case 'n':
@@ -188,6 +191,7 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 		case 'p': rc = parse_pids(optarg, o, err); break;
 		case 'u': rc = parse_user(optarg, o, err); break;
 		case 'w': o->write_file = optarg; break;
+		case 'r': o->replay_file = optarg; break;
 		case OPT_JSON: o->json = true; break;
 		case OPT_SNAPSHOT_DIR: o->snapshot_dir = optarg; break;
 		case OPT_PROC_ROOT: o->proc_root = optarg; break;
@@ -215,6 +219,8 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 		return sk_error_set(err, EINVAL, "--json goes with -b (or use -w FILE)");
 	if (o->write_file && o->batch)
 		return sk_error_set(err, EINVAL, "-w and -b are separate modes: pick one");
+	if (o->write_file && o->replay_file)
+		return sk_error_set(err, EINVAL, "-r shows a saved snapshot; -w takes a new one: pick one");
 	if (!o->batch && !o->write_file && o->interval < 0.1)
 		return sk_error_set(err, EINVAL, "-d: the interactive interval must be at least 0.1 s");
 	if (!o->proc_root[0] || !o->snapshot_dir[0])

@@ -27,6 +27,7 @@ struct sk_options {
 	bool have_uid;             /* -u USER */
 	uid_t uid;
 	const char *write_file;    /* -w FILE: one JSON snapshot, then exit */
+	const char *replay_file;   /* -r FILE: show a saved snapshot, read-only */
 	const char *snapshot_dir;  /* --snapshot-dir (TUI's `s` key) */
 	const char *proc_root;     /* --proc-root (tests; default /proc) */
 	bool no_color;             /* --no-color or NO_COLOR set */

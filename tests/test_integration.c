@@ -422,7 +422,6 @@ static void test_write_file(void **state)
 	char dir[] = "/tmp/sktop-it-XXXXXX", cmd[8192], path[64];
 	size_t len;
 
-	(void)w;
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/snap.json", dir);
 	snprintf(cmd, sizeof(cmd), "%s/sktop -w %s && stat -c %%a %s", builddir(), path, path);
@@ -435,6 +434,25 @@ static void test_write_file(void **state)
 	out = run_capture(cmd, &len);
 	assert_non_null(strstr(out, "already exists"));
 	assert_non_null(strstr(out, "rc=1"));
+	free(out);
+	/* The post-mortem: the file replays as a report with the same leak. */
+	snprintf(cmd, sizeof(cmd), "%s/sktop -r %s -b -s close_wait -p %d", builddir(), path,
+		 w->main.leaker);
+	out = run_capture(cmd, &len);
+	assert_non_null(strstr(out, "Replay of"));
+	char needle[64];
+
+	snprintf(needle, sizeof(needle), "\n%7d ", w->main.leaker);
+	assert_non_null(strstr(out, needle));
+	free(out);
+	/* A truncated copy: one line, exit 1, no crash. */
+	snprintf(cmd, sizeof(cmd), "head -c 300 %s > %s.cut && %s/sktop -r %s.cut -b 2>&1; echo rc=$?",
+		 path, path, builddir(), path);
+	out = run_capture(cmd, &len);
+	assert_non_null(strstr(out, "truncated"));
+	assert_non_null(strstr(out, "\nrc=1\n"));
+	/* exactly one line of error before the rc line */
+	assert_ptr_equal(strchr(out, '\n'), strrchr(out, '\n') - strlen("rc=1") - 1);
 	free(out);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);

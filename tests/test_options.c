@@ -99,6 +99,9 @@ static const struct bad_case bad[] = {
 	{{"--json"}, "--json goes with -b"},
 	{{"-b", "-w", "f"}, "pick one"},
 	{{"--top", "-1"}, "--top"},
+	{{"-r", "a", "-w", "b"}, "pick one"},
+	{{"-r"}, "needs a value"},
+	{{"--threshold", "bogus=1"}, "unknown threshold 'bogus'"},
 };
 
 static void test_invalid(void **state)

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -198,6 +199,24 @@ static void run_peer(const struct plan *p, int to_leaker, int from_leaker)
 	exit(0);
 }
 
+/* The peer's write() returns once its data is in its own send buffer, not
+ * once it arrived: wait until our receive queue stops growing, so READY
+ * means the Recv-Q everyone will measure is final. Bounded: 5 s. */
+static void wait_queue_settled(int fd)
+{
+	int last = -1, now = 0, same = 0;
+
+	for (int i = 0; i < 500 && same < 5; i++) {
+		struct pollfd pfd = {.fd = -1};
+
+		if (ioctl(fd, FIONREAD, &now) < 0)
+			die("FIONREAD");
+		same = now == last ? same + 1 : 0;
+		last = now;
+		poll(&pfd, 0, 10);
+	}
+}
+
 static void leak_closed(long n)
 {
 	struct sockaddr_in sa;
@@ -288,7 +307,7 @@ int main(int argc, char **argv)
 	give_token(to_peer[1]);
 	wait_token(to_leaker[0]); /* peer closed them, connected the rest */
 	if (p.recvq)
-		accept_one(lfd_rq); /* never read */
+		wait_queue_settled(accept_one(lfd_rq)); /* never read */
 	for (long i = 0; i < p.finwait1; i++) {
 		int fd = accept_one(lfd_fw);
 
