@@ -86,7 +86,10 @@ static void title_line(const struct sk_ui *ui, int width, struct sk_line *out)
 		sk_line_addf(&left, SK_C_BOLD, " %s", s->host);
 		sk_line_addf(&left, SK_C_DEFAULT, "  %s", when);
 	}
-	sk_line_addf(&left, SK_C_DIM, "  every %gs", ui->interval);
+	if (ui->opts && ui->opts->replay_file)
+		sk_line_add(&left, SK_C_WARN, "  REPLAY (saved snapshot, read-only)");
+	else
+		sk_line_addf(&left, SK_C_DIM, "  every %gs", ui->interval);
 	if (s) {
 		if (s->root)
 			sk_line_add(&left, SK_C_DIM, "  root");

@@ -5,6 +5,7 @@
  * the signal handlers that restore the terminal. */
 #include <config.h>
 
+#include "replay.h"
 #include "tui.h"
 
 #include <curses.h>
@@ -100,6 +101,7 @@ struct loop {
 	struct sk_ui ui;
 	struct sk_screen screen;
 	struct sk_engine *engine;
+	struct sk_replay *replay;  /* -r FILE: a saved snapshot, never refreshed */
 	uint64_t next_refresh;  /* monotonic ms */
 	uint64_t last_refresh;
 };
@@ -116,7 +118,17 @@ static void refresh_now(struct loop *lp)
 {
 	struct sk_error err = {0};
 	struct sk_ui *ui = &lp->ui;
-	int rc = sk_engine_refresh(lp->engine, &err);
+	int rc;
+
+	if (lp->replay) {
+		/* A post-mortem: the file is the machine; nothing to refresh. */
+		lp->next_refresh = now_ms() + 3600 * 1000;
+		sk_ui_status(ui, false, "Replay of %s: read-only, nothing refreshes.",
+			     ui->opts->replay_file);
+		rebuild(lp);
+		return;
+	}
+	rc = sk_engine_refresh(lp->engine, &err);
 
 	lp->last_refresh = now_ms();
 	lp->next_refresh = lp->last_refresh + (uint64_t)(ui->interval * 1000);
@@ -261,6 +273,9 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 		return sk_error_set(err, ENOTTY,
 				    "the interactive view needs a terminal; use -b for a text report");
 	setlocale(LC_ALL, "");
+	/* Wide characters from the locale, but numbers as "1.5K" everywhere
+	 * (and in the files the snapshot key writes). */
+	setlocale(LC_NUMERIC, "C");
 	lp = calloc(1, sizeof(*lp));
 	users = calloc(1, sizeof(*users));
 	if (!lp || !users) {
@@ -269,14 +284,22 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 		return sk_error_set(err, ENOMEM, "out of memory");
 	}
 	sk_users_init(users);
-	rc = sk_engine_new(&cfg, &lp->engine, err);
-	if (rc)
-		goto out;
-	/* The first snapshot before the screen changes: if the engine cannot
-	 * work at all, the error reads best on a normal terminal. */
-	rc = sk_engine_refresh(lp->engine, err);
-	if (rc)
-		goto out;
+	if (opts->replay_file) {
+		lp->replay = calloc(1, sizeof(*lp->replay));
+		rc = lp->replay ? sk_replay_load(opts->replay_file, lp->replay, err)
+				: sk_error_set(err, ENOMEM, "out of memory");
+		if (rc)
+			goto out;
+	} else {
+		rc = sk_engine_new(&cfg, &lp->engine, err);
+		if (rc)
+			goto out;
+		/* The first snapshot before the screen changes: if the engine
+		 * cannot work at all, the error reads best on a normal terminal. */
+		rc = sk_engine_refresh(lp->engine, err);
+		if (rc)
+			goto out;
+	}
 
 	struct sk_ui *ui = &lp->ui;
 	struct sk_view_config vc = {
@@ -293,10 +316,15 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 	ui->interval = opts->interval >= 0.1 ? opts->interval : 2.0;
 	ui->unicode = want_unicode();
 	sk_view_init(&ui->view, &vc, opts->sort, opts->sort_invert);
-	ui->snap = sk_engine_snapshot(lp->engine);
+	ui->snap = lp->replay ? &lp->replay->snap : sk_engine_snapshot(lp->engine);
 	sk_counter_track_update(&ui->counters, &ui->snap->sys, ui->snap->seq);
 	lp->last_refresh = now_ms();
 	lp->next_refresh = lp->last_refresh + (uint64_t)(ui->interval * 1000);
+	if (lp->replay) {
+		lp->next_refresh = lp->last_refresh + 3600 * 1000;
+		sk_ui_status(ui, false, "Replay of %s: read-only, nothing refreshes.",
+			     opts->replay_file);
+	}
 
 	install_signals();
 	scr = newterm(NULL, stdout, stdin);
@@ -331,6 +359,10 @@ out_view:
 out:
 	if (lp->engine)
 		sk_engine_free(lp->engine);
+	if (lp->replay) {
+		sk_replay_free(lp->replay);
+		free(lp->replay);
+	}
 	free(lp);
 	free(users);
 	return rc;
