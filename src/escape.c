@@ -7,9 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when the bytes are
- * not a valid, shortest-form encoding of a scalar value. */
-static size_t utf8_sequence(const unsigned char *s, size_t avail, uint32_t *cp)
+size_t sk_utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp)
 {
 	unsigned char c = s[0];
 	size_t n;
@@ -40,9 +38,7 @@ static size_t utf8_sequence(const unsigned char *s, size_t avail, uint32_t *cp)
 	return n;
 }
 
-/* Code points a terminal acts on rather than shows: C0/C1 controls, DEL,
- * and the bidirectional overrides that can make a name read backwards. */
-static bool unsafe_codepoint(uint32_t cp)
+bool sk_unsafe_codepoint(uint32_t cp)
 {
 	return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) ||
 	       (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
@@ -57,14 +53,14 @@ size_t sk_escape(const char *in, size_t len, char *out, size_t outsize)
 		return 0;
 	while (i < len) {
 		uint32_t cp = 0;
-		size_t n = utf8_sequence(s + i, len - i, &cp);
+		size_t n = sk_utf8_decode(s + i, len - i, &cp);
 		char tmp[4 * 4 + 1];
 		size_t tlen;
 
 		if (n == 1 && cp == '\\') {
 			memcpy(tmp, "\\\\", 2);
 			tlen = 2;
-		} else if (n == 0 || unsafe_codepoint(cp)) {
+		} else if (n == 0 || sk_unsafe_codepoint(cp)) {
 			/* Escape every byte of the offending sequence (one byte when
 			 * invalid), so nothing of it reaches the output raw. */
 			size_t m = n ? n : 1;

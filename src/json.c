@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "escape.h"
 #include "findings.h"
 #include "history.h"
 #include "procsort.h"
@@ -71,33 +72,6 @@ static void jw_i64(struct jw *w, int64_t v)
 	}
 }
 
-/* Length of a valid UTF-8 sequence at s, 0 if invalid (shortest form only). */
-static size_t utf8_len(const unsigned char *s, size_t avail)
-{
-	unsigned char c = s[0];
-	size_t n;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		n = 2;
-	else if (c >= 0xE0 && c <= 0xEF)
-		n = 3;
-	else if (c >= 0xF0 && c <= 0xF4)
-		n = 4;
-	else
-		return 0;
-	if (avail < n)
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F) ||
-	    (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F))
-		return 0;
-	return n;
-}
-
 static void jw_str(struct jw *w, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -107,7 +81,8 @@ static void jw_str(struct jw *w, const char *s)
 	jw_raw(w, "\"", 1);
 	while (i < len) {
 		unsigned char c = p[i];
-		size_t n = c < 0x80 ? 1 : utf8_len(p + i, len - i);
+		uint32_t cp;
+		size_t n = c < 0x80 ? 1 : sk_utf8_decode(p + i, len - i, &cp);
 
 		if (n && c >= 0x20 && c != '"' && c != '\\') {
 			i += n;

@@ -499,17 +499,9 @@ static const struct kv *kv_find(const struct kv *a, size_t n, uint64_t key)
 /* Index of the process with this pid (procs are sorted by then), SK_NONE. */
 static uint32_t proc_index(const struct sk_snapshot *s, int32_t pid)
 {
-	size_t lo = 0, hi = s->procs.n;
+	const struct sk_process *p = sk_snapshot_find_pid(s, pid);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->procs.v[mid].pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->procs.n && s->procs.v[lo].pid == pid ? (uint32_t)lo : SK_NONE;
+	return p ? (uint32_t)(p - s->procs.v) : SK_NONE;
 }
 
 /* --- processes -------------------------------------------------------------------- */
@@ -652,7 +644,12 @@ static int map_processes(struct rctx *c, const jnode *a)
 		e = sk_json_next(c->d, e);
 	}
 	path_pop(c, old);
-	return rc ? rc : sort_procs(c);
+	if (rc == 0)
+		rc = sort_procs(c);
+	/* From here pids resolve by binary search (sk_snapshot_find_pid): a
+	 * file that names many unknown pids must not make that linear. */
+	c->r->snap.procs_sorted = rc == 0;
+	return rc;
 }
 
 /* --- sockets -------------------------------------------------------------------- */

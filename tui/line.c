@@ -6,45 +6,7 @@
 #include <string.h>
 #include <wchar.h>
 
-/* Decodes one shortest-form UTF-8 scalar; returns its length or 0. */
-static size_t utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp)
-{
-	unsigned char c = s[0];
-	size_t n;
-	uint32_t v, min;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	} else if (c >= 0xC2 && c <= 0xDF) {
-		n = 2, v = c & 0x1F, min = 0x80;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3, v = c & 0x0F, min = 0x800;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4, v = c & 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (avail < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3F);
-	}
-	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-		return 0;
-	*cp = v;
-	return n;
-}
-
-/* What a terminal would act on instead of showing: C0/C1 controls, DEL and
- * the bidi overrides that can make text read backwards. */
-static bool unsafe(uint32_t cp)
-{
-	return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) ||
-	       (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
-}
+#include "escape.h"
 
 /* One displayable character from s: its bytes in out, its width. Returns
  * the bytes of input consumed (at least 1). */
@@ -52,10 +14,10 @@ static size_t next_char(const char *s, size_t avail, bool ascii, bool at_start, 
 			size_t *outlen, int *width)
 {
 	uint32_t cp = 0;
-	size_t n = utf8_decode((const unsigned char *)s, avail, &cp);
+	size_t n = sk_utf8_decode((const unsigned char *)s, avail, &cp);
 	int w;
 
-	if (n == 0 || unsafe(cp) || (ascii && cp >= 0x80)) {
+	if (n == 0 || sk_unsafe_codepoint(cp) || (ascii && cp >= 0x80)) {
 		out[0] = '?';
 		*outlen = 1;
 		*width = 1;
