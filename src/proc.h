@@ -118,6 +118,7 @@ uint64_t sk_procfs_ns_inode(const char *proc_root, int32_t pid, const char *ns);
 struct sk_proc_stat {
 	char comm[SK_COMM_MAX]; /* escaped */
 	char state;
+	uint64_t flags;     /* field 9, PF_*: PF_KTHREAD (0x00200000) marks a kernel thread */
 	uint64_t starttime;
 };
 

@@ -47,7 +47,7 @@ int sk_parse_proc_stat(const char *buf, size_t len, struct sk_proc_stat *out)
 	/* comm may hold anything, ')' included: it ends at the LAST ')'. */
 	sk_escape(open + 1, (size_t)(close - open - 1), out->comm, sizeof(out->comm));
 	i = (size_t)(close - buf) + 1;
-	/* Field 3 (state) follows; starttime is field 22. */
+	/* Field 3 (state) follows; flags is field 9, starttime field 22. */
 	if (i + 2 > len || buf[i] != ' ')
 		return -EINVAL;
 	out->state = buf[i + 1];
@@ -62,7 +62,9 @@ int sk_parse_proc_stat(const char *buf, size_t len, struct sk_proc_stat *out)
 			i++; /* some fields are signed; we only keep starttime */
 		if (!parse_u64(buf, len, &i, &v))
 			return -EINVAL;
-		if (field == 22)
+		if (field == 9)
+			out->flags = v;
+		else if (field == 22)
 			out->starttime = v;
 	}
 	return 0;

@@ -152,7 +152,11 @@ bool sk_procfs_fd_is(const char *proc_root, int32_t pid, int32_t fd, uint64_t in
 	       now == inode;
 }
 
-/* Reads a whole small file relative to dirfd into buf (bounded, no stdio). */
+/* PF_KTHREAD in stat's flags field (include/linux/sched.h). */
+#define SK_PF_KTHREAD 0x00200000u
+
+/* Reads a whole small file relative to dirfd into buf (bounded, no stdio).
+ * Returns the bytes read or -errno. */
 static ssize_t read_at(int dirfd, const char *name, char *buf, size_t size)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
@@ -179,23 +183,36 @@ static ssize_t read_at(int dirfd, const char *name, char *buf, size_t size)
 	return (ssize_t)got;
 }
 
-static uint64_t ns_inode_at(int dirfd, const char *path)
+/* A line-oriented file that filled the buffer was cut: its last line may be
+ * a prefix ("VmRSS: 12" of "VmRSS: 1234 kB"), so it is dropped rather than
+ * misread. (status grows with the Groups: line.) */
+static size_t whole_lines(const char *buf, size_t n, size_t size)
+{
+	if (n < size)
+		return n;
+	while (n > 0 && buf[n - 1] != '\n')
+		n--;
+	return n;
+}
+
+/* "<ns>:[N]" behind a namespace link -> N, 0 when it is anything else. */
+static uint64_t ns_inode_at(int dirfd, const char *path, const char *ns)
 {
 	char link[64];
-	ssize_t n = readlinkat(dirfd, path, link, sizeof(link) - 1);
-	char *open;
+	ssize_t n = readlinkat(dirfd, path, link, sizeof(link));
+	size_t nslen = strlen(ns), i;
 	uint64_t v = 0;
 
-	if (n <= 0)
+	if (n <= 0 || (size_t)n >= sizeof(link) || (size_t)n < nslen + 4 ||
+	    memcmp(link, ns, nslen) != 0 || link[nslen] != ':' || link[nslen + 1] != '[' ||
+	    link[n - 1] != ']')
 		return 0;
-	link[n] = '\0';
-	open = strchr(link, '[');
-	if (!open)
-		return 0;
-	for (char *p = open + 1; *p >= '0' && *p <= '9'; p++) {
-		if (v > (UINT64_MAX - 9) / 10)
+	for (i = nslen + 2; i < (size_t)n - 1; i++) {
+		uint64_t d = (uint64_t)(link[i] - '0');
+
+		if (link[i] < '0' || link[i] > '9' || v > (UINT64_MAX - d) / 10)
 			return 0;
-		v = v * 10 + (uint64_t)(*p - '0');
+		v = v * 10 + d;
 	}
 	return v;
 }
@@ -203,20 +220,25 @@ static uint64_t ns_inode_at(int dirfd, const char *path)
 uint64_t sk_procfs_ns_inode(const char *proc_root, int32_t pid, const char *ns)
 {
 	char path[PATH_MAX];
+	int n;
 
 	if (pid == 0)
-		snprintf(path, sizeof(path), "%s/self/ns/%s", proc_root, ns);
+		n = snprintf(path, sizeof(path), "%s/self/ns/%s", proc_root, ns);
 	else
-		snprintf(path, sizeof(path), "%s/%d/ns/%s", proc_root, (int)pid, ns);
-	return ns_inode_at(AT_FDCWD, path);
+		n = snprintf(path, sizeof(path), "%s/%d/ns/%s", proc_root, (int)pid, ns);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return 0;
+	return ns_inode_at(AT_FDCWD, path, ns);
 }
 
 enum sk_sockname sk_procfs_sockname(const char *proc_root, int32_t pid, int32_t fd)
 {
 	char path[PATH_MAX], name[32];
 	ssize_t n;
+	int len = snprintf(path, sizeof(path), "%s/%d/fd/%d", proc_root, (int)pid, (int)fd);
 
-	snprintf(path, sizeof(path), "%s/%d/fd/%d", proc_root, (int)pid, (int)fd);
+	if (len < 0 || (size_t)len >= sizeof(path))
+		return SK_SN_OTHER;
 	n = getxattr(path, "system.sockprotoname", name, sizeof(name) - 1);
 	if (n <= 0)
 		return SK_SN_OTHER;
@@ -224,19 +246,27 @@ enum sk_sockname sk_procfs_sockname(const char *proc_root, int32_t pid, int32_t 
 	return sk_sockname_parse(name);
 }
 
-static bool is_pid(const char *s, int32_t *pid)
+/* A decimal directory entry name (pid or fd number) within int32. */
+static bool is_number(const char *s, int32_t *out)
 {
-	long v = 0;
+	int32_t v = 0;
 
 	if (!*s)
 		return false;
 	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > INT32_MAX / 10)
+		if (*s < '0' || *s > '9' || v > (INT32_MAX - (*s - '0')) / 10)
 			return false;
 		v = v * 10 + (*s - '0');
 	}
-	*pid = (int32_t)v;
-	return v > 0;
+	*out = v;
+	return true;
+}
+
+/* Errors that say nothing about the process but everything about us: they
+ * abort the scan instead of passing every process off as vanished. */
+static bool scan_fatal(int e)
+{
+	return e == ENOMEM || e == EMFILE || e == ENFILE;
 }
 
 /* Lists PID/fd: counts every fd, keeps the socket ones. With a cache, an fd
@@ -244,17 +274,19 @@ static bool is_pid(const char *s, int32_t *pid)
  * SK_FDREF_CACHED for the join to verify); new fds and fds that were not
  * sockets are read, since open() hands out the lowest free number and a
  * closed file's number is soon a socket's. Returns 0, or -errno (ENOENT:
- * the process is gone; EACCES: not ours to see). */
+ * the process is gone; EACCES: not ours to see, fd_count still counted when
+ * the listing itself was allowed). */
 static int scan_fds(int piddir, uint32_t proc, struct sk_process *p, sk_fdrefvec *fds,
 		    struct sk_procfs_stats *st, struct sk_procfs_cache *cache)
 {
 	int fd = openat(piddir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	const struct cache_entry *prev = cache ? cache_find(cache, p->pid, p->starttime) : NULL;
-	bool any_cached = false;
+	bool any_cached = false, denied = false;
 	DIR *d;
 	struct dirent *e;
 	int rc = 0;
 
+	p->fdrefs_start = (uint32_t)fds->n;
 	if (fd < 0)
 		return -errno;
 	d = fdopendir(fd);
@@ -263,37 +295,47 @@ static int scan_fds(int piddir, uint32_t proc, struct sk_process *p, sk_fdrefvec
 		close(fd);
 		return rc;
 	}
-	p->fdrefs_start = (uint32_t)fds->n;
 	if (cache && (rc = cache_begin(cache, p)) != 0)
 		goto out;
-	while ((e = readdir(d))) {
+	for (;;) {
 		char link[64];
 		int32_t num;
-		uint64_t inode;
+		uint64_t inode = 0;
 		uint32_t flags = 0;
 
-		if (!is_pid(e->d_name, &num)) {
-			if (strcmp(e->d_name, "0") != 0)
-				continue;
-			num = 0;
+		/* readdir's NULL is the end or an error: a process dying under
+		 * us ends the listing with ENOENT, which must not pass for a
+		 * short fd table. */
+		errno = 0;
+		e = readdir(d);
+		if (!e) {
+			rc = errno ? -errno : 0;
+			break;
 		}
+		if (!is_number(e->d_name, &num))
+			continue; /* "." and ".." */
 		p->fd_count++;
-		inode = prev ? cached_socket(cache, prev, num) : 0;
+		if (denied)
+			continue; /* still counting: the number of fds is known */
+		if (prev)
+			inode = cached_socket(cache, prev, num);
 		if (inode) {
 			flags = SK_FDREF_CACHED;
 			any_cached = true;
 		} else {
-			ssize_t n = readlinkat(dirfd(d), e->d_name, link, sizeof(link));
+			ssize_t n = readlinkat(fd, e->d_name, link, sizeof(link));
 
 			if (n < 0 && (errno == EACCES || errno == EPERM)) {
-				/* Listing allowed, reading not (e.g. a protected init):
-				 * the snapshot must say it could not see these sockets. */
-				rc = -EACCES;
-				break;
+				/* Listing allowed, reading not (root without
+				 * CAP_SYS_PTRACE, e.g. in a container): the snapshot
+				 * must say it could not see these sockets. */
+				denied = true;
+				continue;
 			}
+			/* A failed or too long link: closed meanwhile, or not a socket. */
 			if (n <= 0 || (size_t)n >= sizeof(link) ||
 			    sk_parse_socket_link(link, (size_t)n, &inode) != 0)
-				inode = 0; /* closed meanwhile, or not a socket */
+				inode = 0;
 		}
 		if (cache && (rc = cache_add_fd(cache, num, inode)) != 0)
 			break;
@@ -307,78 +349,102 @@ static int scan_fds(int piddir, uint32_t proc, struct sk_process *p, sk_fdrefvec
 		}
 		*ref = (struct sk_fdref){inode, num, proc, SK_NONE, flags};
 	}
+	if (!rc && denied)
+		rc = -EACCES;
 out:
 	closedir(d);
 	if (rc) {
 		fds->n = p->fdrefs_start;
-		if (cache && cache->next.procs.n && cache->next.procs.v[cache->next.procs.n - 1].pid == p->pid) {
+		if (cache && cache->next.procs.n &&
+		    cache->next.procs.v[cache->next.procs.n - 1].pid == p->pid) {
 			cache->next.fds.n = cache->next.procs.v[cache->next.procs.n - 1].start;
 			cache->next.procs.n--;
 		}
 		return rc;
 	}
 	p->fdrefs_count = (uint32_t)(fds->n - p->fdrefs_start);
-	st->fds += p->fd_count;
 	st->cached += any_cached;
 	return 0;
 }
 
-/* Reads one process. Returns 0, -ENOENT when it vanished (caller rolls
- * back), -ENOMEM. */
+/* Reads one process into *p (zeroed). Returns 0; -ENOENT when it vanished
+ * before its fds were read (the caller rolls back what was appended);
+ * -errno for a failure of ours (scan_fatal). */
 static int read_process(int rootfd, int32_t pid, uint32_t index, struct sk_process *p,
 			sk_fdrefvec *fds, struct sk_strtab *strs, struct sk_procfs_stats *st,
 			struct sk_procfs_cache *cache)
 {
 	char name[16], buf[4096], cmd[SK_CMDLINE_MAX * 4 + 1];
-	int piddir;
-	ssize_t n;
+	_Static_assert(sizeof(buf) >= SK_CMDLINE_MAX, "cmdline buffer");
 	struct sk_proc_stat pst;
 	struct sk_proc_status pstatus;
-	int rc;
+	int piddir, rc = 0;
+	ssize_t n;
 
 	snprintf(name, sizeof(name), "%d", (int)pid);
 	piddir = openat(rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (piddir < 0)
-		return -ENOENT;
+		return scan_fatal(errno) ? -errno : -ENOENT;
 	p->pid = pid;
 	p->fd_limit = SK_FD_LIMIT_UNLIMITED;
+	p->fdrefs_start = (uint32_t)fds->n;
 	n = read_at(piddir, "stat", buf, sizeof(buf));
+	if (n < 0 && scan_fatal((int)-n)) {
+		rc = (int)n;
+		goto out;
+	}
 	if (n <= 0 || sk_parse_proc_stat(buf, (size_t)n, &pst) != 0) {
-		close(piddir);
-		return -ENOENT;
+		rc = -ENOENT; /* gone (or never a process): skipped */
+		goto out;
 	}
 	memcpy(p->comm, pst.comm, sizeof(p->comm));
 	p->starttime = pst.starttime;
 	n = read_at(piddir, "status", buf, sizeof(buf));
-	if (n > 0 && sk_parse_proc_status(buf, (size_t)n, &pstatus) == 0) {
+	if (n > 0 &&
+	    sk_parse_proc_status(buf, whole_lines(buf, (size_t)n, sizeof(buf)), &pstatus) == 0) {
 		p->uid = pstatus.uid;
 		p->rss_kb = pstatus.rss_kb;
 	}
 	n = read_at(piddir, "limits", buf, sizeof(buf));
 	if (n > 0)
-		sk_parse_proc_limits_nofile(buf, (size_t)n, &p->fd_limit);
-	n = read_at(piddir, "cmdline", buf, sizeof(buf));
+		sk_parse_proc_limits_nofile(buf, whole_lines(buf, (size_t)n, sizeof(buf)),
+					    &p->fd_limit);
+	p->netns = ns_inode_at(piddir, "ns/net", "net");
+	if (pst.flags & SK_PF_KTHREAD) {
+		/* No cmdline, no fd table: nothing to read, and nothing an
+		 * unprivileged reader should be told it was denied. */
+		p->flags |= SK_PROC_KERNEL;
+		goto out;
+	}
+	n = read_at(piddir, "cmdline", buf, SK_CMDLINE_MAX);
 	if (n > 0) {
 		size_t len = sk_format_cmdline(buf, (size_t)n, cmd, sizeof(cmd));
 
 		p->cmdline = sk_strtab_add(strs, cmd, len, &rc);
-		if (rc) {
-			close(piddir);
-			return rc;
-		}
-	} else if (n == 0) {
-		p->flags |= SK_PROC_KERNEL;
+		if (rc)
+			goto out;
 	}
-	p->netns = ns_inode_at(piddir, "ns/net");
+	if (pst.state == 'Z' || pst.state == 'X') {
+		/* Dead: the fd table is already released (a zombie leader's
+		 * listing is empty even for root), so there is nothing to be
+		 * denied either. */
+		goto out;
+	}
 	rc = scan_fds(piddir, index, p, fds, st, cache);
-	close(piddir);
 	if (rc == -EACCES || rc == -EPERM) {
 		p->flags |= SK_PROC_FD_DENIED;
-		p->fdrefs_start = (uint32_t)fds->n;
 		st->fd_denied++;
-		return 0;
+		rc = 0;
+	} else if (rc && !scan_fatal(-rc)) {
+		rc = -ENOENT;
 	}
-	return rc == -ENOMEM ? rc : rc ? -ENOENT : 0;
+	if (!rc && n == 0 && p->fd_count == 0 && !(p->flags & SK_PROC_FD_DENIED))
+		p->flags |= SK_PROC_KERNEL; /* the stat flags missed it: no mm, no files */
+out:
+	close(piddir);
+	if (!rc)
+		st->fds += p->fd_count;
+	return rc;
 }
 
 int sk_procfs_scan(const char *proc_root, sk_procvec *procs, sk_fdrefvec *fds,
@@ -394,49 +460,54 @@ int sk_procfs_scan_cached(const char *proc_root, struct sk_procfs_cache *cache,
 	int rootfd = open(proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d;
 	struct dirent *e;
+	int rc = 0;
 
 	if (rootfd < 0)
 		return sk_error_set(err, errno, "cannot open %s: %s", proc_root, strerror(errno));
-	d = opendir(proc_root);
+	if (cache)
+		cache->next.procs.n = cache->next.fds.n = 0; /* an aborted scan's leftovers */
+	/* One fd: readdir moves its offset, openat relative to it does not. */
+	d = fdopendir(rootfd);
 	if (!d) {
-		int rc = errno;
-
+		rc = errno;
 		close(rootfd);
 		return sk_error_set(err, rc, "cannot list %s: %s", proc_root, strerror(rc));
 	}
-	while ((e = readdir(d))) {
+	for (;;) {
 		int32_t pid;
-		size_t fds_before = fds->n, strs_before = strs->len;
+		size_t procs_before = procs->n, fds_before = fds->n, strs_before = strs->len;
+		struct sk_process *p;
 
-		if (!is_pid(e->d_name, &pid))
+		errno = 0;
+		e = readdir(d);
+		if (!e) {
+			rc = -errno; /* a listing cut short must not pass for a complete one */
+			break;
+		}
+		if (!is_number(e->d_name, &pid) || pid == 0)
 			continue;
-		struct sk_process *p = SK_VEC_PUSH(procs);
-
-		if (!p) {
-			closedir(d);
-			close(rootfd);
-			return sk_error_set(err, ENOMEM, "out of memory scanning %s", proc_root);
-		}
-		int rc = read_process(rootfd, pid, (uint32_t)(procs->n - 1), p, fds, strs, stats,
-				      cache);
-
-		if (rc == -ENOMEM) {
-			closedir(d);
-			close(rootfd);
-			return sk_error_set(err, ENOMEM, "out of memory scanning %s", proc_root);
-		}
-		if (rc) {
-			/* Gone mid-scan: as if it had never been listed. */
-			procs->n--;
-			fds->n = fds_before;
-			strs->len = strs_before;
-			stats->vanished++;
+		p = SK_VEC_PUSH(procs);
+		rc = p ? read_process(rootfd, pid, (uint32_t)procs_before, p, fds, strs, stats, cache)
+		       : -ENOMEM;
+		if (rc == 0) {
+			stats->processes++;
 			continue;
 		}
-		stats->processes++;
+		/* Gone mid-scan: as if it had never been listed. */
+		procs->n = procs_before;
+		fds->n = fds_before;
+		strs->len = strs_before;
+		if (rc != -ENOENT)
+			break;
+		stats->vanished++;
+		rc = 0;
 	}
 	closedir(d);
-	close(rootfd);
+	if (rc) {
+		if (cache)
+			cache->next.procs.n = cache->next.fds.n = 0;
+		return sk_error_set(err, -rc, "scanning %s: %s", proc_root, strerror(-rc));
+	}
 	if (cache)
 		cache_swap(cache);
 	return 0;

@@ -55,16 +55,38 @@ const struct sk_counter_def sk_counter_defs[SK_CTR_LAST] = {
 	[SK_CTR_UDP_IN_ERRORS] = {"InErrors", "Udp", "InErrors"},
 };
 
+static void set_unknown(int64_t *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		v[i] = SK_UNKNOWN;
+}
+
+#define UNKNOWN_ALL(a) set_unknown((a), sizeof(a) / sizeof((a)[0]))
+#define UNKNOWN_ONE(x) set_unknown(&(x), 1)
+
 void sk_system_init(struct sk_system *sys)
 {
-	int64_t *v = (int64_t *)&sys->limits;
+	struct sk_limits *l = &sys->limits;
 
-	for (int i = 0; i < SK_SS_LAST; i++)
-		sys->sockstat[i] = SK_UNKNOWN;
-	for (int i = 0; i < SK_CTR_LAST; i++)
-		sys->counters[i] = SK_UNKNOWN;
-	for (size_t i = 0; i < sizeof(sys->limits) / sizeof(int64_t); i++)
-		v[i] = SK_UNKNOWN;
+	UNKNOWN_ALL(sys->sockstat);
+	UNKNOWN_ALL(sys->counters);
+	/* Field by field: a field added to sk_limits and forgotten here reads
+	 * as 0 in the init test, not as a silent out-of-bounds write. */
+	UNKNOWN_ONE(l->tcp_max_orphans);
+	UNKNOWN_ALL(l->tcp_mem);
+	UNKNOWN_ONE(l->page_size);
+	UNKNOWN_ALL(l->tcp_rmem);
+	UNKNOWN_ALL(l->tcp_wmem);
+	UNKNOWN_ONE(l->tcp_max_tw_buckets);
+	UNKNOWN_ONE(l->tcp_fin_timeout);
+	UNKNOWN_ONE(l->tcp_orphan_retries);
+	UNKNOWN_ALL(l->ip_local_port_range);
+	UNKNOWN_ONE(l->somaxconn);
+	UNKNOWN_ALL(l->file_nr);
+	UNKNOWN_ONE(l->file_max);
+	UNKNOWN_ONE(l->nr_open);
+	UNKNOWN_ONE(l->rmem_max);
+	UNKNOWN_ONE(l->wmem_max);
 	sys->missing = 0;
 }
 
