@@ -82,7 +82,9 @@ static void build(struct sk_snapshot *s)
 	k->sock_type = SOCK_STREAM;
 	/* Escaping happened at parse time, but the writer must not trust that:
 	 * a raw control byte and invalid UTF-8 still yield valid JSON. */
-	k->path = sk_strtab_add(&s->strs, "/run/\x1b[2Jevil\xff\"q\"", 19, &rc);
+	static const char path[] = "/run/\x1b[2Jevil\xff\"q\"";
+
+	k->path = sk_strtab_add(&s->strs, path, sizeof(path) - 1, &rc);
 
 	p = SK_VEC_PUSH(&s->procs);
 	p->pid = 4684;

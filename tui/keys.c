@@ -112,6 +112,7 @@ static unsigned act_pane_procs(struct sk_ui *ui) { return switch_pane(ui, SK_PAN
 static unsigned act_pane_socks(struct sk_ui *ui) { return switch_pane(ui, SK_PANE_SOCKS); }
 static unsigned act_pane_states(struct sk_ui *ui) { return switch_pane(ui, SK_PANE_STATES); }
 static unsigned act_pane_orphans(struct sk_ui *ui) { return switch_pane(ui, SK_PANE_ORPHANS); }
+static unsigned act_pane_findings(struct sk_ui *ui) { return switch_pane(ui, SK_PANE_FINDINGS); }
 
 /* One direct sort key means the nearest column in each kind of list. */
 struct direct_sort {
@@ -123,6 +124,12 @@ static unsigned direct_sort(struct sk_ui *ui, struct direct_sort d)
 	const struct sk_level *l = sk_view_top(&ui->view);
 	int col = -1;
 
+	/* Findings come first when something is wrong; a sort key there means
+	 * "show me the processes by that", as it does at start-up. */
+	if (l->kind == SK_VK_FINDINGS) {
+		sk_view_set_pane(&ui->view, SK_PANE_PROCS);
+		l = sk_view_top(&ui->view);
+	}
 	switch (l->kind) {
 	case SK_VK_PROCS: col = d.procs; break;
 	case SK_VK_SOCKS: col = ui->view.grouped ? d.groups : d.socks; break;
@@ -345,6 +352,8 @@ const struct sk_actiondef sk_actions[SK_ACT_LAST] = {
 				act_pane_states},
 	[SK_ACT_PANE_ORPHANS] = {"4", "Orphans pane: orphans by state and likely owner",
 				 SK_HS_MOVE, act_pane_orphans},
+	[SK_ACT_PANE_FINDINGS] = {"5", "Findings pane: what looks wrong, with evidence; Enter lists its sockets",
+				  SK_HS_MOVE, act_pane_findings},
 	[SK_ACT_SORT_CLOSE_WAIT] = {"c", "sort by CLOSE_WAIT (sockets: troubled states first)",
 				    SK_HS_SORT, act_sort_cw},
 	[SK_ACT_SORT_CLOSED] = {"l", "sort by closed (leaked) socket fds", SK_HS_SORT,
@@ -398,6 +407,7 @@ static const struct binding bindings[] = {
 	{'\t', SK_ACT_PANE_NEXT}, {KC(KEY_BTAB), SK_ACT_PANE_PREV},
 	{'1', SK_ACT_PANE_PROCS}, {'2', SK_ACT_PANE_SOCKS}, {'a', SK_ACT_PANE_SOCKS},
 	{'3', SK_ACT_PANE_STATES}, {'4', SK_ACT_PANE_ORPHANS},
+	{'5', SK_ACT_PANE_FINDINGS},
 	{'c', SK_ACT_SORT_CLOSE_WAIT}, {'l', SK_ACT_SORT_CLOSED}, {'o', SK_ACT_SORT_ORPHANS},
 	{'r', SK_ACT_SORT_RMEM}, {'w', SK_ACT_SORT_WMEM}, {'f', SK_ACT_SORT_FDS},
 	{'e', SK_ACT_SORT_ESTAB}, {'t', SK_ACT_SORT_TIME_WAIT}, {'N', SK_ACT_SORT_PID},

@@ -583,6 +583,18 @@ static void level_label(const struct sk_ui *ui, const struct sk_level *lv, bool 
 	case SK_VK_DETAIL:
 		snprintf(buf, size, "%s", v->stale && top ? "socket (gone)" : "socket details");
 		return;
+	case SK_VK_FINDINGS: {
+		const struct sk_findings *fs = ui->snap->findings;
+
+		if (!fs || !top) {
+			snprintf(buf, size, "findings");
+			return;
+		}
+		snprintf(buf, size, "%zu finding%s: %u critical, %u warning (Enter: the sockets)",
+			 fs->list.n, fs->list.n == 1 ? "" : "s", fs->by_severity[SK_SEV_CRITICAL],
+			 fs->by_severity[SK_SEV_WARNING]);
+		return;
+	}
 	default:
 		break;
 	}
@@ -598,7 +610,8 @@ static void level_label(const struct sk_ui *ui, const struct sk_level *lv, bool 
 				 lv->gkey.mode == SK_GROUP_LPORT ? "on" : "from", a);
 		return;
 	}
-	if (lv->scope == SK_SCOPE_PROC || lv->scope == SK_SCOPE_ORPHANS)
+	if (lv->scope == SK_SCOPE_PROC || lv->scope == SK_SCOPE_ORPHANS ||
+	    lv->scope == SK_SCOPE_FINDING)
 		n = (size_t)snprintf(buf, size, "%s", lv->who);
 	else if (lv->scope == SK_SCOPE_STATE)
 		n = (size_t)snprintf(buf, size, "%s", sk_dstate_name(lv->state));
@@ -655,7 +668,8 @@ static void context(const struct sk_ui *ui, struct sk_line *l)
 
 void sk_render_tabs(const struct sk_ui *ui, int width, struct sk_line *l)
 {
-	static const char *const shortname[SK_PANE_LAST] = {"Procs", "Socks", "States", "Orph"};
+	static const char *const shortname[SK_PANE_LAST] = {"Procs", "Socks", "States", "Orph",
+							    "Find"};
 	enum sk_pane cur = sk_view_pane(&ui->view);
 	bool narrow = width < 110;
 
@@ -987,6 +1001,33 @@ static void group_row(const struct sk_ui *ui, const struct sk_frame *f, const st
 	}
 }
 
+/* Three lines a finding: severity, kind, subject and title; the evidence;
+ * what to run next. The strings were built by the engine from escaped
+ * names, and the line writer sanitises again. */
+static void finding_row(const struct sk_ui *ui, size_t row, struct sk_line *l)
+{
+	const struct sk_finding *f = &ui->snap->findings->list.v[row / SK_FINDING_ROWS];
+	int color = f->severity == SK_SEV_CRITICAL ? SK_C_CRIT
+		    : f->severity == SK_SEV_WARNING ? SK_C_WARN : SK_C_INFO;
+
+	switch (row % SK_FINDING_ROWS) {
+	case 0:
+		sk_line_addf(l, color, "%-8s ", f->severity == SK_SEV_CRITICAL ? "CRITICAL"
+					       : f->severity == SK_SEV_WARNING ? "WARNING" : "info");
+		sk_line_addf(l, SK_C_BOLD, "%-16s ", sk_finding_kind_names[f->kind]);
+		sk_line_addf(l, SK_C_DEFAULT, "%s: %s", f->subject, f->title);
+		break;
+	case 1:
+		sk_line_addf(l, SK_C_DIM, "%26s", "");
+		sk_line_add(l, SK_C_DEFAULT, f->detail);
+		break;
+	default:
+		sk_line_addf(l, SK_C_DIM, "%26snext: ", "");
+		sk_line_add(l, SK_C_DIM, f->next_step);
+		break;
+	}
+}
+
 static void orphan_row(const struct sk_ui *ui, const struct sk_frame *f,
 		       const struct sk_vorphan *o, struct sk_line *l)
 {
@@ -1203,6 +1244,9 @@ static void empty_message(const struct sk_ui *ui, struct sk_line *l)
 	case SK_VK_ORPHANS:
 		sk_line_add(l, SK_C_DIM, "No orphaned TCP sockets: nothing is stuck closing.");
 		break;
+	case SK_VK_FINDINGS:
+		sk_line_add(l, SK_C_DIM, "No findings: nothing here looks like a socket leak.");
+		break;
 	default:
 		sk_line_add(l, SK_C_DIM, "No sockets here.");
 		break;
@@ -1250,6 +1294,10 @@ bool sk_render_row(const struct sk_ui *ui, const struct sk_frame *f, size_t row,
 	case SK_VK_ORPHANS:
 		orphan_row(ui, f, &v->orphans.v[row], l);
 		break;
+	case SK_VK_FINDINGS:
+		finding_row(ui, row, l);
+		/* The whole finding is selected, whichever of its lines the cursor is on. */
+		return row / SK_FINDING_ROWS == top->cursor / SK_FINDING_ROWS;
 	case SK_VK_STATES: {
 		uint32_t max = 0;
 

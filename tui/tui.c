@@ -102,9 +102,23 @@ struct loop {
 	struct sk_screen screen;
 	struct sk_engine *engine;
 	struct sk_replay *replay;  /* -r FILE: a saved snapshot, never refreshed */
+	bool keyed;                /* the operator has pressed a key */
 	uint64_t next_refresh;  /* monotonic ms */
 	uint64_t last_refresh;
 };
+
+/* Something wrong: the diagnosis is the first thing to see, at start or
+ * as soon as it appears, until the operator has taken the wheel. */
+static void findings_first(struct loop *lp)
+{
+	const struct sk_snapshot *s = lp->ui.snap;
+
+	if (lp->keyed || !s || !s->findings || lp->ui.view.depth != 1 ||
+	    sk_view_pane(&lp->ui.view) != SK_PANE_PROCS)
+		return;
+	if (s->findings->by_severity[SK_SEV_CRITICAL] + s->findings->by_severity[SK_SEV_WARNING])
+		sk_view_set_pane(&lp->ui.view, SK_PANE_FINDINGS);
+}
 
 static void rebuild(struct loop *lp)
 {
@@ -141,6 +155,7 @@ static void refresh_now(struct loop *lp)
 		ui->snap = sk_engine_snapshot(lp->engine);
 		ui->engine_error[0] = '\0';
 		sk_counter_track_update(&ui->counters, &ui->snap->sys, ui->snap->seq);
+		findings_first(lp);
 	}
 	rebuild(lp);
 }
@@ -238,6 +253,7 @@ static void run_loop(struct loop *lp)
 			redraw = true;
 			continue;
 		}
+		lp->keyed = true;
 		unsigned h = sk_keys_handle(ui, key);
 
 		if (h & SK_H_QUIT)
@@ -316,7 +332,9 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 	ui->interval = opts->interval >= 0.1 ? opts->interval : 2.0;
 	ui->unicode = want_unicode();
 	sk_view_init(&ui->view, &vc, opts->sort, opts->sort_invert);
+
 	ui->snap = lp->replay ? &lp->replay->snap : sk_engine_snapshot(lp->engine);
+	findings_first(lp);
 	sk_counter_track_update(&ui->counters, &ui->snap->sys, ui->snap->seq);
 	lp->last_refresh = now_ms();
 	lp->next_refresh = lp->last_refresh + (uint64_t)(ui->interval * 1000);

@@ -16,6 +16,7 @@ const char *const sk_pane_names[SK_PANE_LAST] = {
 	[SK_PANE_SOCKS] = "Sockets",
 	[SK_PANE_STATES] = "States",
 	[SK_PANE_ORPHANS] = "Orphans",
+	[SK_PANE_FINDINGS] = "Findings",
 };
 
 const char *const sk_group_names[SK_GROUP_LAST] = {
@@ -832,6 +833,9 @@ static int cmp_group(const void *pa, const void *pb, void *arg)
 	return r;
 }
 
+static int collect_finding_socks(struct sk_view *v, const struct sk_snapshot *s,
+				 const struct sk_level *l);
+
 static int build_socks(struct sk_view *v, const struct sk_snapshot *s, struct sk_level *l)
 {
 	int rc = 0;
@@ -847,6 +851,8 @@ static int build_socks(struct sk_view *v, const struct sk_snapshot *s, struct sk
 		} else {
 			rc = collect_proc_socks(v, s, pi);
 		}
+	} else if (l->scope == SK_SCOPE_FINDING) {
+		rc = collect_finding_socks(v, s, l);
 	} else {
 		rc = collect_all_socks(v, s, l);
 	}
@@ -1128,6 +1134,74 @@ static int build_orphans(struct sk_view *v, const struct sk_snapshot *s)
 	return 0;
 }
 
+/* --- findings ---------------------------------------------------------------------------- */
+
+/* A finding is the same one across refreshes when its kind and subject are. */
+static struct sk_vkey key_finding(const struct sk_finding *f)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a of the subject */
+
+	for (const char *p = f->subject; *p; p++)
+		h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+	return (struct sk_vkey){((uint64_t)f->kind << 8) | f->subject_type, h};
+}
+
+static int build_findings(struct sk_view *v, const struct sk_snapshot *s)
+{
+	size_t n = s->findings ? s->findings->list.n : 0;
+
+	if (sk_vec_reserve((void **)&v->keys.v, &v->keys.cap, n * SK_FINDING_ROWS,
+			   sizeof(struct sk_vkey)))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct sk_vkey k = key_finding(&s->findings->list.v[i]);
+
+		for (size_t j = 0; j < SK_FINDING_ROWS; j++)
+			v->keys.v[i * SK_FINDING_ROWS + j] = (struct sk_vkey){k.a * 4 + j, k.b};
+	}
+	v->keys.n = v->nrows = n * SK_FINDING_ROWS;
+	return 0;
+}
+
+static const struct sk_finding *level_finding(const struct sk_level *l, const struct sk_snapshot *s)
+{
+	for (size_t i = 0; s->findings && i < s->findings->list.n; i++) {
+		struct sk_vkey k = key_finding(&s->findings->list.v[i]);
+
+		if (k.a == l->fkey.a && k.b == l->fkey.b)
+			return &s->findings->list.v[i];
+	}
+	return NULL;
+}
+
+static int collect_finding_socks(struct sk_view *v, const struct sk_snapshot *s,
+				 const struct sk_level *l)
+{
+	const struct sk_finding *f = level_finding(l, s);
+
+	if (!f) {
+		v->stale = true; /* the condition is gone since it was opened */
+		return 0;
+	}
+	for (uint32_t i = 0; i < f->socks_count; i++) {
+		uint32_t si = s->findings->socks.v[f->socks_start + i];
+		const struct sk_socket *k = &s->socks.v[si];
+		int32_t fd;
+		uint32_t proc = first_owner_proc(s, k, &fd);
+		bool likely = false;
+
+		if (proc == SK_NONE && k->likely_owner < s->procs.n) {
+			proc = k->likely_owner;
+			likely = true;
+		}
+		int rc = push_vsock(v, si, proc, fd, k->owners_count, likely, sk_dstate_of(k));
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 /* --- the build and the cursor ------------------------------------------------------------ */
 
 static uint32_t find_sock(const struct sk_snapshot *s, struct sk_vkey key)
@@ -1184,6 +1258,7 @@ int sk_view_build(struct sk_view *v, const struct sk_snapshot *s)
 	case SK_VK_STATES: rc = build_states(v, s); break;
 	case SK_VK_ORPHANS: rc = build_orphans(v, s); break;
 	case SK_VK_DETAIL: rc = build_detail(v, s, l); break;
+	case SK_VK_FINDINGS: rc = build_findings(v, s); break;
 	default: break;
 	}
 	if (rc) {
@@ -1280,6 +1355,7 @@ static const uint8_t pane_kind[SK_PANE_LAST] = {
 	[SK_PANE_SOCKS] = SK_VK_SOCKS,
 	[SK_PANE_STATES] = SK_VK_STATES,
 	[SK_PANE_ORPHANS] = SK_VK_ORPHANS,
+	[SK_PANE_FINDINGS] = SK_VK_FINDINGS,
 };
 
 enum sk_pane sk_view_pane(const struct sk_view *v)
@@ -1370,6 +1446,17 @@ bool sk_view_enter(struct sk_view *v, const struct sk_snapshot *s)
 			return false;
 		l->scope = SK_SCOPE_STATE;
 		l->state = (uint8_t)ds;
+		return true;
+	}
+	case SK_VK_FINDINGS: {
+		const struct sk_finding *f = &s->findings->list.v[row / SK_FINDING_ROWS];
+
+		if (!(l = push(v, SK_VK_SOCKS)))
+			return false;
+		l->scope = SK_SCOPE_FINDING;
+		l->fkey = key_finding(f);
+		snprintf(l->who, sizeof(l->who), "%s: %.80s", sk_finding_kind_names[f->kind],
+			 f->subject);
 		return true;
 	}
 	case SK_VK_ORPHANS: {

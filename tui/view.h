@@ -12,8 +12,11 @@
 #include <stdint.h>
 
 #include "procsort.h"
+#include "findings.h"
 #include "snapshot.h"
 #include "vec.h"
+
+#define SK_FINDING_ROWS 3 /* title, evidence, next step */
 
 /* --- what a level shows -------------------------------------------------- */
 
@@ -23,6 +26,7 @@ enum sk_vkind {
 	SK_VK_STATES,  /* the TCP state histogram with top owners */
 	SK_VK_ORPHANS, /* orphans grouped by state and likely owner */
 	SK_VK_DETAIL,  /* everything known of one socket */
+	SK_VK_FINDINGS, /* the diagnoses, most severe first, three lines each */
 	SK_VK_LAST
 };
 
@@ -32,6 +36,7 @@ enum sk_pane {
 	SK_PANE_SOCKS,
 	SK_PANE_STATES,
 	SK_PANE_ORPHANS,
+	SK_PANE_FINDINGS,
 	SK_PANE_LAST
 };
 extern const char *const sk_pane_names[SK_PANE_LAST];
@@ -41,6 +46,7 @@ enum sk_scope {
 	SK_SCOPE_PROC,     /* held by (or orphaned from) one process */
 	SK_SCOPE_STATE,    /* every socket in one display state */
 	SK_SCOPE_ORPHANS,  /* the members of one orphan group */
+	SK_SCOPE_FINDING,  /* the sockets that support one finding */
 };
 
 enum sk_group {
@@ -95,6 +101,7 @@ struct sk_level {
 	bool in_group;         /* only the members of gkey */
 	struct sk_gkey gkey;
 	struct sk_okey okey;   /* SK_SCOPE_ORPHANS */
+	struct sk_vkey fkey;   /* SK_SCOPE_FINDING: which finding */
 	int32_t pid;           /* SK_SCOPE_PROC, and the detail's process context */
 	uint64_t starttime;
 	char who[96];          /* "nginx[4684]": for titles, kept when the process is gone */

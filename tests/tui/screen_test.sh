@@ -96,9 +96,16 @@ if ! [ "${leaker:-0}" -gt 0 ] 2>/dev/null; then
 fi
 echo "# leakgen ready: leaker pid $leaker (in the test's pid namespace), port $PORT"
 
-# --- 1: start wide, the leaker tops the CLOSE_WAIT sort -------------------------------------
-wait_for "PID .*COMMAND" 15
-check "the processes pane comes up" "grep -q '^sktop ' '$tmp/screen'"
+# --- 1: start wide: something is wrong, so the findings come first ----------------------------
+wait_for "close_wait +leakgen\\[$leaker\\]" 15
+check "the findings pane comes first and names the leaker" \
+	"grep -Eq 'close_wait +leakgen\\[$leaker\\]: CLOSE_WAIT pile-up' '$tmp/screen'"
+check "the title line is there" "grep -q '^sktop ' '$tmp/screen'"
+keys Enter
+check "Enter on the finding lists its CLOSE_WAIT sockets" \
+	"grep -Eq 'CLOSE_WAIT .*127\\.0\\.0\\.1:$PORT' '$tmp/screen'"
+keys Escape
+# --- the leaker tops the CLOSE_WAIT sort ------------------------------------------------------
 # The leaker's CLOSE_WAITs are in the table after the first refresh or two.
 wait_for "^ *$leaker .*leakgen" 10
 keys c
