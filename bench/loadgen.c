@@ -34,6 +34,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hold.h"
+
 #define BASE_PORT 2000 /* below the ephemeral range set below: no client can take it */
 #define DEST_IPS 250
 
@@ -142,21 +144,6 @@ static void worker(const struct plan *p, int index, long conns, int ready_fd)
 		pause();
 }
 
-static void hold(int lifetime)
-{
-	struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
-	char buf[64];
-
-	alarm((unsigned)lifetime);
-	for (;;) {
-		int n = poll(&pfd, 1, -1);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || read(STDIN_FILENO, buf, sizeof(buf)) <= 0)
-			return;
-	}
-}
 
 int main(int argc, char **argv)
 {
@@ -219,7 +206,7 @@ int main(int argc, char **argv)
 	printf("READY pid=%d netns=%llu sockets=%ld\n", (int)getpid(),
 	       (unsigned long long)st.st_ino, p.sockets);
 	fflush(stdout);
-	hold(p.lifetime);
+	hold_until_eof(p.lifetime);
 	for (int i = 0; i < p.procs; i++)
 		kill(kids[i], SIGKILL);
 	for (int i = 0; i < p.procs; i++)

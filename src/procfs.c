@@ -1,6 +1,7 @@
 #include <config.h>
 
 #include "proc.h"
+#include "readfile.h"
 
 #include <dirent.h>
 #include <stdbool.h>
@@ -155,33 +156,6 @@ bool sk_procfs_fd_is(const char *proc_root, int32_t pid, int32_t fd, uint64_t in
 /* PF_KTHREAD in stat's flags field (include/linux/sched.h). */
 #define SK_PF_KTHREAD 0x00200000u
 
-/* Reads a whole small file relative to dirfd into buf (bounded, no stdio).
- * Returns the bytes read or -errno. */
-static ssize_t read_at(int dirfd, const char *name, char *buf, size_t size)
-{
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-	size_t got = 0;
-
-	if (fd < 0)
-		return -errno;
-	while (got < size) {
-		ssize_t n = read(fd, buf + got, size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-
-			close(fd);
-			return -e;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	return (ssize_t)got;
-}
 
 /* A line-oriented file that filled the buffer was cut: its last line may be
  * a prefix ("VmRSS: 12" of "VmRSS: 1234 kB"), so it is dropped rather than
@@ -388,7 +362,7 @@ static int read_process(int rootfd, int32_t pid, uint32_t index, struct sk_proce
 	p->pid = pid;
 	p->fd_limit = SK_FD_LIMIT_UNLIMITED;
 	p->fdrefs_start = (uint32_t)fds->n;
-	n = read_at(piddir, "stat", buf, sizeof(buf));
+	n = sk_read_at(piddir, "stat", buf, sizeof(buf));
 	if (n < 0 && scan_fatal((int)-n)) {
 		rc = (int)n;
 		goto out;
@@ -399,13 +373,13 @@ static int read_process(int rootfd, int32_t pid, uint32_t index, struct sk_proce
 	}
 	memcpy(p->comm, pst.comm, sizeof(p->comm));
 	p->starttime = pst.starttime;
-	n = read_at(piddir, "status", buf, sizeof(buf));
+	n = sk_read_at(piddir, "status", buf, sizeof(buf));
 	if (n > 0 &&
 	    sk_parse_proc_status(buf, whole_lines(buf, (size_t)n, sizeof(buf)), &pstatus) == 0) {
 		p->uid = pstatus.uid;
 		p->rss_kb = pstatus.rss_kb;
 	}
-	n = read_at(piddir, "limits", buf, sizeof(buf));
+	n = sk_read_at(piddir, "limits", buf, sizeof(buf));
 	if (n > 0)
 		sk_parse_proc_limits_nofile(buf, whole_lines(buf, (size_t)n, sizeof(buf)),
 					    &p->fd_limit);
@@ -416,7 +390,7 @@ static int read_process(int rootfd, int32_t pid, uint32_t index, struct sk_proce
 		p->flags |= SK_PROC_KERNEL;
 		goto out;
 	}
-	n = read_at(piddir, "cmdline", buf, SK_CMDLINE_MAX);
+	n = sk_read_at(piddir, "cmdline", buf, SK_CMDLINE_MAX);
 	if (n > 0) {
 		size_t len = sk_format_cmdline(buf, (size_t)n, cmd, sizeof(cmd));
 

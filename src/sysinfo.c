@@ -2,6 +2,8 @@
 
 #include "sysinfo.h"
 
+#include "readfile.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -257,31 +259,11 @@ int sk_parse_ints(const char *buf, size_t len, int64_t *out, int n)
 	return got;
 }
 
-/* Reads a small file under root into buf (bounded). Returns bytes or -errno. */
-static ssize_t read_small(int rootfd, const char *path, char *buf, size_t size)
-{
-	int fd = openat(rootfd, path, O_RDONLY | O_CLOEXEC);
-	size_t got = 0;
-
-	if (fd < 0)
-		return -errno;
-	while (got < size) {
-		ssize_t n = read(fd, buf + got, size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	return (ssize_t)got;
-}
 
 static void read_ints(int rootfd, const char *path, int64_t *out, int n, struct sk_system *sys)
 {
 	char buf[256];
-	ssize_t len = read_small(rootfd, path, buf, sizeof(buf));
+	ssize_t len = sk_read_at(rootfd, path, buf, sizeof(buf));
 
 	if (len < 0 || sk_parse_ints(buf, (size_t)len, out, n) != n) {
 		for (int i = 0; i < n; i++)
@@ -313,7 +295,7 @@ int sk_sysinfo_read(const char *proc_root, struct sk_system *sys, struct sk_erro
 		{"net/sockstat", 0}, {"net/sockstat6", 1}, {"net/netstat", 2}, {"net/snmp", 2},
 	};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		len = read_small(rootfd, files[i].path, buf, big);
+		len = sk_read_at(rootfd, files[i].path, buf, big);
 		if (len < 0) {
 			sys->missing++;
 			continue;

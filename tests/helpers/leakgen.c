@@ -33,6 +33,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hold.h"
+
 struct plan {
 	bool unshare_net;
 	int port;
@@ -146,21 +148,6 @@ static void give_token(int fd)
 		die("pipe");
 }
 
-static void hold(int lifetime)
-{
-	struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
-	char buf[256];
-
-	alarm((unsigned)lifetime);
-	for (;;) {
-		int n = poll(&pfd, 1, -1);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || read(STDIN_FILENO, buf, sizeof(buf)) <= 0)
-			return;
-	}
-}
 
 /* The peer side, in the child: makes the connections the leaker needs and
  * keeps (or closes) its ends as each scenario requires. */
@@ -330,7 +317,7 @@ int main(int argc, char **argv)
 	printf("READY leaker=%d peer=%d port=%d netns=%llu\n", (int)getpid(), (int)peer, p.port,
 	       (unsigned long long)st.st_ino);
 	fflush(stdout);
-	hold(p.lifetime);
+	hold_until_eof(p.lifetime);
 	kill(peer, SIGTERM);
 	waitpid(peer, NULL, 0);
 	return 0;
