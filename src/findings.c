@@ -805,6 +805,18 @@ static void rule_accept_overflow(struct ctx *c)
 
 /* --- udp_rcvbuf ---------------------------------------------------------------------------- */
 
+/* Receive memory counts each datagram's whole buffer (truesize: 2304
+ * bytes for a 1 KiB datagram on loopback), so a small rcvbuf is full well
+ * under 90%: 8192 holds three such datagrams, 84%. Full is the percentage,
+ * or no room left for one more typical datagram. */
+#define SK_UDP_DGRAM_TRUESIZE 4096
+
+static bool udp_rcvbuf_full(const struct ctx *c, const struct sk_socket *k)
+{
+	return pct(k->mem.rmem_alloc, k->mem.rcvbuf) >= c->th[SK_TH_UDP_RCVBUF_PCT] ||
+	       k->mem.rmem_alloc + SK_UDP_DGRAM_TRUESIZE > k->mem.rcvbuf;
+}
+
 static void rule_udp_rcvbuf(struct ctx *c)
 {
 	const struct sk_snapshot *s = c->s;
@@ -815,8 +827,7 @@ static void rule_udp_rcvbuf(struct ctx *c)
 		const struct sk_socket *k = &s->socks.v[i];
 
 		if (k->proto != SK_PROTO_UDP || !(k->flags & SK_SOCK_HAS_MEM) || k->mem.rcvbuf == 0 ||
-		    pct(k->mem.rmem_alloc, k->mem.rcvbuf) < c->th[SK_TH_UDP_RCVBUF_PCT] ||
-		    (k->mem.drops == 0 && rising <= 0))
+		    !udp_rcvbuf_full(c, k) || (k->mem.drops == 0 && rising <= 0))
 			continue;
 		struct sk_finding *f = new_finding(c, SK_FIND_UDP_RCVBUF,
 						   rising > 0 ? SK_SEV_CRITICAL : SK_SEV_WARNING);

@@ -405,6 +405,29 @@ static void test_udp_rcvbuf(void **state)
 	assert_non_null(strstr(f->title, "1234 drops"));
 }
 
+/* Three 1 KiB datagrams fill an 8 KiB buffer at 84% (truesize 2304 each):
+ * full, though under the percentage; the same in 64 KiB is not. */
+static void test_udp_small_rcvbuf(void **state)
+{
+	struct world *w = *state;
+	const uint32_t rcvbuf[2] = {8192, 65536};
+
+	for (int i = 0; i < 2; i++) {
+		begin(w, 1000 + 2000 * (uint64_t)i);
+		uint32_t p = sb_proc(&w->s, 800, NS_A);
+		struct sk_socket *k = sb_sock(&w->s, SK_PROTO_UDP, AF_INET, SK_TCP_CLOSE, 800,
+					      "127.0.0.1", 7005, NS_A);
+
+		k->flags |= SK_SOCK_HAS_MEM;
+		k->mem.rmem_alloc = 6912;
+		k->mem.rcvbuf = rcvbuf[i];
+		k->mem.drops = 61;
+		sb_fd(&w->s, p, 3, 800);
+		finish(w);
+		assert_int_equal(w->f.list.n, i == 0 ? 1 : 0);
+	}
+}
+
 static void test_system_files(void **state)
 {
 	struct world *w = *state;
@@ -463,6 +486,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ephemeral_ports, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_overflow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_rcvbuf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_udp_small_rcvbuf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_system_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_thresholds_override, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_severity_order, setup, teardown),
