@@ -19,6 +19,7 @@
 
 #include "engine.h"
 #include "json_check.h"
+#include "leakrun.h"
 #include "procsort.h"
 
 #define CLOSE_WAIT_N 40
@@ -31,76 +32,10 @@
 #define UDP_UNBOUND_N 3
 #define ESTAB_N 5
 
-struct leak {
-	pid_t pid;      /* leakgen (the leaker) */
-	int32_t leaker, peer, port;
-	unsigned long long netns;
-	int stdin_fd;   /* closing it lets leakgen exit */
-};
-
 struct world {
 	struct leak main;  /* every scenario in one namespace */
 	struct leak other; /* only established sockets, in a second namespace */
 };
-
-static const char *builddir(void)
-{
-	const char *d = getenv("SKTOP_BUILDDIR");
-
-	return d ? d : ".";
-}
-
-/* Starts leakgen and waits for its READY line: the readiness signal. */
-static int start_leak(struct leak *l, const char *const *args)
-{
-	int in[2], out[2];
-	char path[4096], line[256];
-	char *argv[32];
-	int argc = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/tests/helpers/leakgen", builddir());
-	argv[argc++] = path;
-	argv[argc++] = "--unshare";
-	for (; *args && argc < 30; args++)
-		argv[argc++] = (char *)*args;
-	argv[argc] = NULL;
-	if (pipe(in) < 0 || pipe(out) < 0)
-		return -1;
-	l->pid = fork();
-	if (l->pid < 0)
-		return -1;
-	if (l->pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		close(in[1]);
-		close(out[0]);
-		execv(path, argv);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	l->stdin_fd = in[1];
-	f = fdopen(out[0], "r");
-	if (!f || !fgets(line, sizeof(line), f) ||
-	    sscanf(line, "READY leaker=%d peer=%d port=%d netns=%llu", &l->leaker, &l->peer,
-		   &l->port, &l->netns) != 4) {
-		if (f)
-			fclose(f);
-		return -1;
-	}
-	fclose(f);
-	return 0;
-}
-
-static void stop_leak(struct leak *l)
-{
-	if (l->pid <= 0)
-		return;
-	close(l->stdin_fd);
-	waitpid(l->pid, NULL, 0);
-	l->pid = 0;
-}
 
 static int setup(void **state)
 {
@@ -142,40 +77,8 @@ static int teardown(void **state)
 
 static struct world *need_root(void **state)
 {
-	if (geteuid() != 0) {
-		fprintf(stderr, "skipped: needs root to build leaks in network namespaces\n");
-		skip();
-	}
+	need_root_or_skip();
 	return *state;
-}
-
-/* Counts output lines of a command that contain `needle` (NULL: all lines). */
-static long count_lines(const char *cmd, const char *needle)
-{
-	char line[4096];
-	long n = 0;
-	FILE *p = popen(cmd, "r");
-
-	assert_non_null(p);
-	while (fgets(line, sizeof(line), p))
-		if (!needle || strstr(line, needle))
-			n++;
-	assert_int_equal(pclose(p), 0);
-	return n;
-}
-
-/* First number in the first output line of a command. */
-static long first_number(const char *cmd)
-{
-	char line[4096];
-	long v = -1;
-	FILE *p = popen(cmd, "r");
-
-	assert_non_null(p);
-	if (fgets(line, sizeof(line), p))
-		v = strtol(line, NULL, 10);
-	pclose(p);
-	return v;
 }
 
 static struct sk_engine *snapshot_now(const struct sk_snapshot **snap, bool own_only)
@@ -353,31 +256,6 @@ static void test_second_namespace_not_closed(void **state)
 	assert_int_not_equal(netns_of(s, w->other.netns)->dump_error, 0);
 	assert_true(s->partial);
 	sk_engine_free(e);
-}
-
-static char *run_capture(const char *cmd, size_t *len)
-{
-	char *buf = NULL;
-	size_t cap = 0;
-	FILE *p = popen(cmd, "r");
-
-	assert_non_null(p);
-	*len = 0;
-	for (;;) {
-		if (*len + 65536 > cap) {
-			cap = cap ? cap * 2 : 1 << 20;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-		size_t n = fread(buf + *len, 1, cap - *len - 1, p);
-
-		if (n == 0)
-			break;
-		*len += n;
-	}
-	buf[*len] = '\0';
-	assert_int_equal(pclose(p), 0);
-	return buf;
 }
 
 /* The binary, end to end: the JSON is valid and says what the engine said. */
