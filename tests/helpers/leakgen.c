@@ -3,7 +3,15 @@
  *
  *   leakgen [--unshare] [--port P] [--close-wait N] [--closed N]
  *           [--recvq BYTES] [--finwait1 N] [--udp-unbound N] [--estab N]
+ *           [--accept-overflow BACKLOG] [--udp-flood N] [--nofile N]
+ *           [--port-range LO-HI] [--dest-conns N] [--time-wait N]
  *           [--lifetime SEC]
+ *
+ * Ports: P close-wait, P+1 recvq, P+2 finwait1, P+3 estab, P+4 a listener
+ * nobody accepts from (accept-overflow), P+5 UDP flooded (udp-flood), P+6
+ * the one destination of dest-conns and time-wait. --port-range sets the
+ * namespace's ip_local_port_range first (with --unshare only); --nofile
+ * lowers the leaker's RLIMIT_NOFILE (not the peer's) before it accepts.
  *
  * The leaking process is leakgen itself; the peers it needs run in one
  * child. When everything is in place it prints one line on stdout,
@@ -28,6 +36,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -40,6 +49,8 @@ struct plan {
 	int port;
 	long close_wait, closed, finwait1, udp_unbound, estab;
 	long recvq;
+	long accept_backlog, udp_flood, nofile, dest_conns, time_wait;
+	int range_lo, range_hi;
 	int lifetime;
 };
 
@@ -149,11 +160,52 @@ static void give_token(int fd)
 }
 
 
+/* A queue of backlog+1 fits (the kernel's test is "more than backlog"):
+ * fill it with completed connections, then send two more SYNs that the
+ * full queue drops, which is what ListenOverflows counts. Those two retry
+ * on their own; non-blocking so nobody waits for them. */
+static void keep_accept_queue_overflowing(const struct plan *p, int *keep, long *nkeep)
+{
+	struct sockaddr_in sa;
+
+	for (long i = 0; i < p->accept_backlog + 1; i++)
+		keep[(*nkeep)++] = connect_to(p->port + 4, 0);
+	addr_of(&sa, p->port + 4);
+	for (int i = 0; i < 2; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+		if (fd < 0)
+			die("socket");
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno != EINPROGRESS)
+			die("connect to a full accept queue unexpectedly");
+		keep[(*nkeep)++] = fd;
+	}
+}
+
+/* Datagrams to a receiver that never reads: once its small buffer is full
+ * the rest are dropped (RcvbufErrors). Loopback delivers each one before
+ * sendto() returns, so when this returns the drops are counted. */
+static void flood_udp(int port, long n)
+{
+	static const char dgram[1024];
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		die("socket");
+	addr_of(&sa, port);
+	for (long i = 0; i < n; i++)
+		if (sendto(fd, dgram, sizeof(dgram), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			die("sendto");
+	close(fd);
+}
+
 /* The peer side, in the child: makes the connections the leaker needs and
  * keeps (or closes) its ends as each scenario requires. */
 static void run_peer(const struct plan *p, int to_leaker, int from_leaker)
 {
-	int *keep = calloc((size_t)(p->close_wait + p->finwait1 + p->estab + 2), sizeof(int));
+	int *keep = calloc((size_t)(p->close_wait + p->finwait1 + p->estab + p->accept_backlog + 8),
+			   sizeof(int));
 	long nkeep = 0;
 
 	if (!keep)
@@ -180,6 +232,10 @@ static void run_peer(const struct plan *p, int to_leaker, int from_leaker)
 		keep[nkeep++] = connect_to(p->port + 2, 4096);
 	for (long i = 0; i < p->estab; i++)
 		keep[nkeep++] = connect_to(p->port + 3, 0);
+	if (p->accept_backlog > 0)
+		keep_accept_queue_overflowing(p, keep, &nkeep);
+	if (p->udp_flood > 0)
+		flood_udp(p->port + 5, p->udp_flood);
 	give_token(to_leaker);
 	wait_token(from_leaker); /* the leaker is done: hold until it exits */
 	pause();
@@ -221,6 +277,47 @@ static void leak_closed(long n)
 	}
 }
 
+static void set_port_range(int lo, int hi)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "w");
+
+	if (!f || fprintf(f, "%d %d\n", lo, hi) < 0 || fclose(f) != 0)
+		die("ip_local_port_range");
+}
+
+static void bind_udp_never_read(int port)
+{
+	struct sockaddr_in sa;
+	int rcvbuf = 4096, fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		die("socket");
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	addr_of(&sa, port);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		die("bind udp");
+}
+
+/* One client to one destination, over and over: `open` connections kept
+ * (each holds a local port), `churn` more closed by us first, which leaves
+ * our end in TIME_WAIT, still holding its port for 60 s. Both ends are
+ * ours; only the client ends use ephemeral ports. */
+static void connect_many_to_one(int port, long open, long churn)
+{
+	int lfd = listen_on(port, (int)(open + churn + 16), 0);
+
+	for (long i = 0; i < open; i++) {
+		connect_to(port, 0);
+		accept_one(lfd);
+	}
+	for (long i = 0; i < churn; i++) {
+		int c = connect_to(port, 0), a = accept_one(lfd);
+
+		close(c);
+		close(a);
+	}
+}
+
 static void parse(int argc, char **argv, struct plan *p)
 {
 	static const struct option opts[] = {
@@ -233,6 +330,12 @@ static void parse(int argc, char **argv, struct plan *p)
 		{"udp-unbound", required_argument, NULL, 'u'},
 		{"estab", required_argument, NULL, 'e'},
 		{"lifetime", required_argument, NULL, 'L'},
+		{"accept-overflow", required_argument, NULL, 'A'},
+		{"udp-flood", required_argument, NULL, 'F'},
+		{"nofile", required_argument, NULL, 'N'},
+		{"port-range", required_argument, NULL, 'R'},
+		{"dest-conns", required_argument, NULL, 'D'},
+		{"time-wait", required_argument, NULL, 'T'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -251,10 +354,22 @@ static void parse(int argc, char **argv, struct plan *p)
 		case 'u': p->udp_unbound = atol(optarg); break;
 		case 'e': p->estab = atol(optarg); break;
 		case 'L': p->lifetime = atoi(optarg); break;
+		case 'A': p->accept_backlog = atol(optarg); break;
+		case 'F': p->udp_flood = atol(optarg); break;
+		case 'N': p->nofile = atol(optarg); break;
+		case 'R':
+			if (sscanf(optarg, "%d-%d", &p->range_lo, &p->range_hi) != 2)
+				exit(2);
+			break;
+		case 'D': p->dest_conns = atol(optarg); break;
+		case 'T': p->time_wait = atol(optarg); break;
 		default: fprintf(stderr, "leakgen: bad usage (see the comment at the top)\n"); exit(2);
 		}
 	}
-	if (p->port < 1024 || p->port > 65000 || p->lifetime < 1)
+	if (p->port < 1024 || p->port > 65000 || p->lifetime < 1 || p->accept_backlog < 0 ||
+	    p->udp_flood < 0 || p->nofile < 0 || p->dest_conns < 0 || p->time_wait < 0 ||
+	    (p->range_lo && (!p->unshare_net || p->range_lo < 1024 || p->range_hi <= p->range_lo ||
+			     p->range_hi > 65535)))
 		exit(2);
 }
 
@@ -272,6 +387,8 @@ int main(int argc, char **argv)
 		/* Bring loopback up without depending on ip(8). */
 		if (system("ip link set lo up") != 0)
 			die("ip link set lo up");
+		if (p.range_lo)
+			set_port_range(p.range_lo, p.range_hi);
 	}
 	int lfd_cw = listen_on(p.port, 4096, 0);
 	int lfd_rq = p.recvq ? listen_on(p.port + 1, 16, 0) : -1;
@@ -287,6 +404,13 @@ int main(int argc, char **argv)
 		close(lfd_cw);
 		run_peer(&p, to_leaker[1], to_peer[0]);
 	}
+	/* Made after the fork so that only the leaker holds them, and before
+	 * the first token, so they exist when the peer gets to them. Nobody
+	 * ever accepts from the listener or reads the UDP socket. */
+	if (p.accept_backlog)
+		listen_on(p.port + 4, (int)p.accept_backlog, 0);
+	if (p.udp_flood)
+		bind_udp_never_read(p.port + 5);
 	give_token(to_peer[1]);
 	wait_token(to_leaker[0]); /* peer has connected the CLOSE_WAIT batch */
 	for (long i = 0; i < p.close_wait; i++)
@@ -301,8 +425,16 @@ int main(int argc, char **argv)
 		fill_until_blocked(fd);
 		close(fd); /* orphaned with unsent data: FIN_WAIT1 */
 	}
+	if (p.nofile) {
+		struct rlimit rl = {.rlim_cur = (rlim_t)p.nofile, .rlim_max = (rlim_t)p.nofile};
+
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			die("setrlimit");
+	}
 	for (long i = 0; i < p.estab; i++)
 		accept_one(lfd_es);
+	if (p.dest_conns || p.time_wait)
+		connect_many_to_one(p.port + 6, p.dest_conns, p.time_wait);
 	leak_closed(p.closed);
 	for (long i = 0; i < p.udp_unbound; i++)
 		if (socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0) < 0)

@@ -1,0 +1,448 @@
+/* One real leak per finding rule, each in its own network namespace, read
+ * back the way an operator gets it: the sktop binary's JSON, parsed by the
+ * replay reader. Each test checks that the rule fires on the right subject
+ * and that its evidence matches what ss, lsof, nstat or /proc say, and a
+ * healthy namespace must give no finding at all.
+ *
+ * Two rules watch machine-wide limits that only the initial namespace can
+ * set (tcp_max_orphans, tcp_mem): those tests lower the limit for the
+ * length of one sktop run and put it back in their teardown. The Makefile
+ * runs this suite after the other root suites so no one else's sockets
+ * are near a lowered limit. Needs root; skipped with the reason otherwise. */
+#include <config.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "json_check.h"
+#include "leakrun.h"
+#include "replay.h"
+
+#define PORT 7000 /* leakgen's default; each scenario has a namespace of its own */
+
+struct scenario {
+	struct leak leak;
+	struct sk_replay r;
+	char sysctl_path[128];   /* a machine-wide limit this test lowered */
+	char sysctl_saved[128];  /* ... and its value before */
+};
+
+static int scenario_new(void **state)
+{
+	struct scenario *sc = calloc(1, sizeof(*sc));
+
+	if (!sc)
+		return -1;
+	*state = sc;
+	return 0;
+}
+
+static int scenario_free(void **state)
+{
+	struct scenario *sc = *state;
+
+	if (sc->sysctl_path[0]) {
+		FILE *f = fopen(sc->sysctl_path, "w");
+
+		if (!f || fputs(sc->sysctl_saved, f) < 0 || fclose(f) != 0)
+			fprintf(stderr, "could not restore %s to %s", sc->sysctl_path,
+				sc->sysctl_saved);
+	}
+	stop_leak(&sc->leak);
+	sk_replay_free(&sc->r);
+	free(sc);
+	return 0;
+}
+
+static void start(struct scenario *sc, const char *const *args)
+{
+	need_root_or_skip();
+	if (start_leak(&sc->leak, args))
+		fail_msg("could not start leakgen from %s", builddir());
+}
+
+/* Lowers a machine-wide sysctl until the teardown. */
+static void set_sysctl(struct scenario *sc, const char *path, const char *value)
+{
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	assert_non_null(fgets(sc->sysctl_saved, sizeof(sc->sysctl_saved), f));
+	fclose(f);
+	snprintf(sc->sysctl_path, sizeof(sc->sysctl_path), "%s", path);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_true(fputs(value, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* sktop -b --json, inside the leak's namespace (its netstat counters and
+ * per-namespace sysctls are the ones that matter) or in ours (machine-wide
+ * limits are only visible from the initial namespace). Several refreshes
+ * a second apart give the rules that need a trend their two samples. */
+static void run_sktop(struct scenario *sc, bool in_leak_netns, int refreshes)
+{
+	char cmd[4096], prefix[64] = "";
+	struct sk_error err = {0};
+	size_t len;
+
+	if (in_leak_netns)
+		snprintf(prefix, sizeof(prefix), "nsenter -t %d -n ", sc->leak.leaker);
+	snprintf(cmd, sizeof(cmd), "%s%s/sktop -b -n %d -d 1.1 --json", prefix, builddir(),
+		 refreshes);
+	char *out = run_capture(cmd, &len);
+
+	/* one JSON object per refresh, a line each: check every one */
+	for (char *line = out, *nl; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		assert_non_null(nl);
+		assert_true(json_check(line, (size_t)(nl - line)));
+	}
+	if (sk_replay_parse(out, len, "sktop --json", &sc->r, &err))
+		fail_msg("%s", err.msg);
+	free(out);
+}
+
+/* The first (most severe) finding about this scenario: about one of its
+ * two processes, or backed by a socket in its namespace. */
+static const struct sk_finding *top_finding(const struct scenario *sc)
+{
+	const struct sk_findings *fs = &sc->r.findings;
+
+	for (size_t i = 0; i < fs->list.n; i++) {
+		const struct sk_finding *f = &fs->list.v[i];
+
+		if (f->pid && (f->pid == sc->leak.leaker || f->pid == sc->leak.peer))
+			return f;
+		for (uint32_t j = 0; j < f->socks_count; j++)
+			if (sc->r.snap.socks.v[fs->socks.v[f->socks_start + j]].netns == sc->leak.netns)
+				return f;
+	}
+	return NULL;
+}
+
+static const struct sk_finding *finding_of(const struct scenario *sc, enum sk_finding_kind kind)
+{
+	const struct sk_findings *fs = &sc->r.findings;
+
+	for (size_t i = 0; i < fs->list.n; i++)
+		if (fs->list.v[i].kind == kind)
+			return &fs->list.v[i];
+	fail_msg("no %s finding", sk_finding_kind_names[kind]);
+	return NULL;
+}
+
+/* The top finding of the scenario is `kind`, about the leaker. */
+static const struct sk_finding *expect_top(const struct scenario *sc, enum sk_finding_kind kind)
+{
+	const struct sk_finding *f = top_finding(sc);
+
+	if (!f) {
+		for (size_t i = 0; i < sc->r.findings.list.n; i++)
+			fprintf(stderr, "finding: %s\n", sc->r.findings.list.v[i].title);
+		fail_msg("no finding about leakgen (wanted %s)", sk_finding_kind_names[kind]);
+	}
+	assert_string_equal(sk_finding_kind_names[f->kind], sk_finding_kind_names[kind]);
+	assert_int_equal(f->pid, sc->leak.leaker);
+	return f;
+}
+
+static const struct sk_evidence *evidence(const struct sk_finding *f, const char *name)
+{
+	for (int i = 0; i < f->nev; i++)
+		if (strcmp(f->ev[i].name, name) == 0)
+			return &f->ev[i];
+	fail_msg("%s finding has no evidence '%s'", sk_finding_kind_names[f->kind], name);
+	return NULL;
+}
+
+/* A shell command's first number, run inside the leak's namespace. */
+static long in_netns(const struct scenario *sc, const char *fmt, ...)
+{
+	char inner[2048], cmd[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(inner, sizeof(inner), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "nsenter -t %d -n sh -c \"%s\"", sc->leak.leaker, inner);
+	return first_number(cmd);
+}
+
+/* Polls a condition only ss can see (no signal exists for a kernel timer
+ * changing kind), every 50 ms for at most 10 s. */
+static void wait_netns_count(const struct scenario *sc, const char *cmd, long want)
+{
+	long got = -1;
+
+	for (int i = 0; i < 200 && got != want; i++) {
+		got = in_netns(sc, "%s", cmd);
+		if (got != want)
+			usleep(50 * 1000);
+	}
+	if (got != want)
+		fail_msg("%s: %ld, never %ld", cmd, got, want);
+}
+
+/* --- the field reports' situations ------------------------------------------------------- */
+
+/* A handler that never closes: the peer hung up, the sockets sit in CLOSE_WAIT. */
+static void test_close_wait(void **state)
+{
+	struct scenario *sc = *state;
+
+	start(sc, (const char *const[]){"--close-wait", "60", NULL});
+	run_sktop(sc, true, 1);
+	const struct sk_finding *f = expect_top(sc, SK_FIND_CLOSE_WAIT);
+
+	assert_int_equal(evidence(f, "close_wait")->value, 60);
+	assert_int_equal(in_netns(sc, "ss -tanH state close-wait | wc -l"), 60);
+	assert_int_equal(f->socks_count, 60);
+	assert_int_equal(f->severity, SK_SEV_WARNING);
+	assert_non_null(strstr(f->detail, "127.0.0.1"));
+}
+
+/* Failed connects never closed: "can't identify protocol" in lsof. */
+static void test_closed_leak(void **state)
+{
+	struct scenario *sc = *state;
+
+	start(sc, (const char *const[]){"--closed", "60", NULL});
+	run_sktop(sc, true, 1);
+	const struct sk_finding *f = expect_top(sc, SK_FIND_CLOSED_LEAK);
+	char cmd[256];
+
+	assert_int_equal(evidence(f, "closed")->value, 60);
+	snprintf(cmd, sizeof(cmd), "nsenter -t %d -n lsof -n -P -a -p %d -d 0-65535 -F t",
+		 sc->leak.leaker, sc->leak.leaker);
+	assert_int_equal(count_lines(cmd, "tsock"), 60);
+	snprintf(cmd, sizeof(cmd), "awk '/open files/ {print $4}' /proc/%d/limits", sc->leak.leaker);
+	assert_int_equal(evidence(f, "fds")->limit, first_number(cmd));
+}
+
+/* The reader stopped: data sits in Recv-Q across refreshes. */
+static void test_recv_stuck(void **state)
+{
+	struct scenario *sc = *state;
+
+	start(sc, (const char *const[]){"--recvq", "100000", NULL});
+	run_sktop(sc, true, 2);
+	const struct sk_finding *f = expect_top(sc, SK_FIND_RECV_STUCK);
+	long ss = in_netns(sc, "ss -tanH state established '( sport = :%d )' | awk '{print \\$1}'",
+			   PORT + 1);
+
+	assert_true(ss >= 65536);
+	assert_int_equal(evidence(f, "recv_q")->value, ss);
+	assert_int_equal(evidence(f, "sockets")->value, 1);
+	/* two refreshes saw it stay: confirmed, not the first-refresh guess */
+	assert_non_null(strstr(f->detail, "not shrinking"));
+}
+
+/* Peers that stopped reading: FIN_WAIT1 orphans with data behind a zero window. */
+static void test_peer_zero_window(void **state)
+{
+	struct scenario *sc = *state;
+
+	start(sc, (const char *const[]){"--finwait1", "6", NULL});
+	/* Until the peer's zero window is acknowledged a socket may still be
+	 * retransmitting (timer "on"); the rule wants the persist timer. */
+	wait_netns_count(sc, "ss -tanoH state fin-wait-1 | grep -c persist", 6);
+	run_sktop(sc, true, 1);
+	const struct sk_finding *f = expect_top(sc, SK_FIND_PEER_ZERO_WINDOW);
+
+	assert_int_equal(in_netns(sc, "ss -tanH state fin-wait-1 | wc -l"), 6);
+	assert_int_equal(evidence(f, "sockets")->value, 6);
+	assert_int_equal(evidence(f, "orphaned")->value, 6);
+	assert_true(evidence(f, "send_q")->value > 0);
+}
+
+/* "TCP: too many orphaned sockets": orphans against tcp_max_orphans. The
+ * limit is lowered so that the orphans present are 65% of it: over the
+ * warning line, under the one where the kernel starts killing them. */
+static void test_orphans(void **state)
+{
+	struct scenario *sc = *state;
+	char value[32];
+
+	start(sc, (const char *const[]){"--finwait1", "20", NULL});
+	long orphans = first_number("awk '/^TCP:/ {print $5}' /proc/net/sockstat");
+
+	assert_true(orphans >= 20);
+	long max = orphans * 100 / 65 + 1;
+
+	snprintf(value, sizeof(value), "%ld\n", max);
+	set_sysctl(sc, "/proc/sys/net/ipv4/tcp_max_orphans", value);
+	run_sktop(sc, false, 1);
+	const struct sk_finding *f = finding_of(sc, SK_FIND_ORPHANS);
+	const struct sk_evidence *e = evidence(f, "orphans");
+
+	assert_int_equal(f->subject_type, SK_SUBJ_SYSTEM);
+	assert_int_equal(e->limit, max);
+	assert_int_equal(e->value, sc->r.snap.sys.sockstat[SK_SS_TCP_ORPHAN]);
+	assert_true(e->value >= 20);
+	/* the ones this test made are orphans in the snapshot (the finding
+	 * lists only the first 64 of the machine's in the file) */
+	uint32_t ours = 0;
+
+	for (size_t i = 0; i < sc->r.snap.socks.n; i++)
+		ours += sc->r.snap.socks.v[i].netns == sc->leak.netns &&
+			(sc->r.snap.socks.v[i].flags & SK_SOCK_ORPHAN);
+	assert_int_equal(ours, 20);
+}
+
+/* TCP memory pressure: the pressure threshold is lowered under what is in
+ * use, which is how the kernel sees a box whose sockets hold too much. */
+static void test_tcp_mem(void **state)
+{
+	struct scenario *sc = *state;
+	char value[96];
+
+	start(sc, (const char *const[]){"--recvq", "100000", "--finwait1", "2", NULL});
+	long pages = first_number("awk '/^TCP:/ {print $11}' /proc/net/sockstat");
+	long high = first_number("awk '{print $3}' /proc/sys/net/ipv4/tcp_mem");
+
+	assert_true(pages > 8);
+	snprintf(value, sizeof(value), "%ld %ld %ld\n", pages / 4, pages / 2, high);
+	set_sysctl(sc, "/proc/sys/net/ipv4/tcp_mem", value);
+	run_sktop(sc, false, 1);
+	const struct sk_finding *f = finding_of(sc, SK_FIND_TCP_MEM);
+	const struct sk_evidence *e = evidence(f, "tcp_mem_pages");
+
+	assert_int_equal(f->subject_type, SK_SUBJ_SYSTEM);
+	assert_int_equal(e->limit, pages / 2);
+	assert_int_equal(e->value, sc->r.snap.sys.sockstat[SK_SS_TCP_MEM]);
+	assert_int_equal(f->severity, SK_SEV_CRITICAL);
+	assert_non_null(strstr(f->title, "under pressure"));
+}
+
+/* One destination taking most of the local port range, TIME_WAIT churn
+ * behind it. The namespace's range is 100 ports; 60 are used towards it. */
+static void test_ephemeral_ports(void **state)
+{
+	struct scenario *sc = *state;
+	char dest[32];
+
+	start(sc, (const char *const[]){"--port-range", "40000-40099", "--dest-conns", "30",
+					"--time-wait", "30", NULL});
+	run_sktop(sc, true, 1);
+	const struct sk_finding *f = finding_of(sc, SK_FIND_EPHEMERAL_PORTS);
+
+	snprintf(dest, sizeof(dest), "127.0.0.1:%d", PORT + 6);
+	assert_string_equal(f->subject, dest);
+	assert_int_equal(f->subject_type, SK_SUBJ_DESTINATION);
+	assert_int_equal(evidence(f, "ports")->value,
+			 in_netns(sc, "ss -tanH dst %s | wc -l", dest));
+	assert_int_equal(evidence(f, "ports")->value, 60);
+	assert_int_equal(evidence(f, "ports")->limit, 100);
+	assert_int_equal(evidence(f, "time_wait")->value,
+			 in_netns(sc, "ss -tanH state time-wait dst %s | wc -l", dest));
+	assert_int_equal(evidence(f, "time_wait")->value, 30);
+	assert_int_equal(f->severity, SK_SEV_WARNING);
+}
+
+/* A listener nobody accepts from: the queue is full and SYNs are dropped. */
+static void test_accept_overflow(void **state)
+{
+	struct scenario *sc = *state;
+
+	start(sc, (const char *const[]){"--accept-overflow", "4", NULL});
+	run_sktop(sc, true, 2);
+	const struct sk_finding *f = expect_top(sc, SK_FIND_ACCEPT_OVERFLOW);
+	const struct sk_evidence *q = evidence(f, "accept_queue");
+	long overflows_after = in_netns(sc, "nstat -az TcpExtListenOverflows | "
+					"awk '/ListenOverflows/ {print \\$2}'");
+
+	assert_int_equal(f->subject_type, SK_SUBJ_LISTENER);
+	assert_int_equal(q->value, 5); /* backlog + 1 fit */
+	assert_int_equal(q->limit, 4);
+	assert_int_equal(q->value, in_netns(sc, "ss -ltnH '( sport = :%d )' | awk '{print \\$2}'",
+					    PORT + 4));
+	assert_true(evidence(f, "ListenOverflows")->value >= 2);
+	assert_true(evidence(f, "ListenOverflows")->value <= overflows_after);
+	assert_int_equal(f->severity, SK_SEV_CRITICAL);
+}
+
+/* A process near its own open-files limit, with no closed sockets to blame. */
+static void test_fd_exhaustion(void **state)
+{
+	struct scenario *sc = *state;
+	char cmd[128];
+
+	start(sc, (const char *const[]){"--nofile", "64", "--estab", "50", NULL});
+	run_sktop(sc, true, 1);
+	const struct sk_finding *f = expect_top(sc, SK_FIND_FD_EXHAUSTION);
+
+	snprintf(cmd, sizeof(cmd), "ls /proc/%d/fd | wc -l", sc->leak.leaker);
+	assert_int_equal(evidence(f, "fds")->value, first_number(cmd));
+	assert_int_equal(evidence(f, "fds")->limit, 64);
+	assert_true(evidence(f, "fds")->value >= 52); /* 80% */
+	for (size_t i = 0; i < sc->r.findings.list.n; i++)
+		assert_int_not_equal(sc->r.findings.list.v[i].kind, SK_FIND_CLOSED_LEAK);
+}
+
+/* Datagrams faster than the reader: the buffer is full and drops count. */
+static void test_udp_rcvbuf(void **state)
+{
+	struct scenario *sc = *state;
+
+	start(sc, (const char *const[]){"--udp-flood", "64", NULL});
+	run_sktop(sc, true, 1);
+	const struct sk_finding *f = expect_top(sc, SK_FIND_UDP_RCVBUF);
+	const struct sk_evidence *rmem = evidence(f, "rmem");
+	long snmp = in_netns(sc, "awk '/^Udp:/ {n++; if (n == 2) print \\$6}' /proc/net/snmp");
+
+	/* no room for another datagram (84% of a small buffer is full) */
+	assert_true(rmem->value > 0 && rmem->value + 4096 > rmem->limit);
+	assert_true(snmp > 0);
+	/* every drop in this namespace is this socket's */
+	assert_int_equal(evidence(f, "drops")->value, snmp);
+	assert_int_equal(evidence(f, "RcvbufErrors")->value, snmp);
+}
+
+/* Busy but healthy: established connections, nothing stuck. */
+static void test_healthy_namespace(void **state)
+{
+	struct scenario *sc = *state;
+
+	start(sc, (const char *const[]){"--estab", "5", NULL});
+	run_sktop(sc, true, 2);
+	const struct sk_finding *f = top_finding(sc);
+
+	if (f)
+		fail_msg("healthy namespace got a %s finding: %s", sk_finding_kind_names[f->kind],
+			 f->title);
+	/* and it was looked at: the five connections are in the snapshot */
+	assert_non_null(sk_snapshot_find_pid(&sc->r.snap, sc->leak.leaker));
+	assert_int_equal(sk_snapshot_find_pid(&sc->r.snap, sc->leak.leaker)
+			 ->agg.tcp_states[SK_TCP_ESTABLISHED], 5);
+}
+
+#define RULE_TEST(fn) cmocka_unit_test_setup_teardown(fn, scenario_new, scenario_free)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		RULE_TEST(test_close_wait),
+		RULE_TEST(test_closed_leak),
+		RULE_TEST(test_recv_stuck),
+		RULE_TEST(test_peer_zero_window),
+		RULE_TEST(test_orphans),
+		RULE_TEST(test_tcp_mem),
+		RULE_TEST(test_ephemeral_ports),
+		RULE_TEST(test_accept_overflow),
+		RULE_TEST(test_fd_exhaustion),
+		RULE_TEST(test_udp_rcvbuf),
+		RULE_TEST(test_healthy_namespace),
+	};
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
