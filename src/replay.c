@@ -334,33 +334,78 @@ static size_t find_key(const jnode *k, const char *const *keys, size_t n, size_t
 	return NOT_FOUND;
 }
 
-/* Fills slots[i] with the value of member keys[i] (NULL when absent).
- * Unknown members are ignored: later versions add fields. A known key given
- * twice is an error: which one would count is exactly the ambiguity a
- * crafted file could use to show one thing here and another elsewhere. */
-static int collect(struct rctx *c, const jnode *obj, const char *field, const char *const *keys,
-		   size_t n, const jnode **slots)
+/* Calls fn(c, value, i, arg) for each member of obj whose key is names[i],
+ * with field on the path of any message. Unknown members are ignored: later
+ * versions add fields. A known key given twice is an error: which one would
+ * count is exactly the ambiguity a crafted file could use to show one thing
+ * here and another elsewhere. */
+typedef int member_fn(struct rctx *c, const jnode *value, size_t i, void *arg);
+
+#define MAX_NAMES 256
+
+static int each_member(struct rctx *c, const jnode *obj, const char *field,
+		       const char *const *names, size_t n, member_fn *fn, void *arg)
 {
+	uint64_t seen[MAX_NAMES / 64] = {0};
 	const jnode *k;
-	size_t hint = 0;
+	size_t hint = 0, old;
 	int rc = want(c, obj, field, SK_JSON_OBJECT);
 
 	if (rc)
 		return rc;
-	for (size_t i = 0; i < n; i++)
-		slots[i] = NULL;
+	if (n > MAX_NAMES)
+		return bad(c, field, "internal: %zu names", n);
+	old = field ? path_push_key(c, field) : c->plen;
 	k = sk_json_first(obj);
-	for (uint32_t m = 0; m < obj->len; m++) {
-		size_t i = find_key(k, keys, n, &hint);
+	for (uint32_t m = 0; m < obj->len && rc == 0; m++) {
+		size_t i = find_key(k, names, n, &hint);
 
 		if (i != NOT_FOUND) {
-			if (slots[i])
-				return bad(c, field, "duplicate key '%s'", keys[i]);
-			slots[i] = k + 1;
+			if (seen[i / 64] & (1ULL << (i % 64)))
+				rc = bad(c, NULL, "duplicate key '%s'", names[i]);
+			else
+				rc = fn(c, k + 1, i, arg);
+			seen[i / 64] |= 1ULL << (i % 64);
 		}
 		k = sk_json_next(c->d, k + 1);
 	}
+	path_pop(c, old);
+	return rc;
+}
+
+static int slot_member(struct rctx *c, const jnode *value, size_t i, void *slots)
+{
+	(void)c;
+	((const jnode **)slots)[i] = value;
 	return 0;
+}
+
+/* Fills slots[i] with the value of member keys[i] (NULL when absent). */
+static int collect(struct rctx *c, const jnode *obj, const char *field, const char *const *keys,
+		   size_t n, const jnode **slots)
+{
+	for (size_t i = 0; i < n; i++)
+		slots[i] = NULL;
+	return each_member(c, obj, field, keys, n, slot_member, (void *)slots);
+}
+
+struct named_out {
+	const char *const *names;
+	void *out;
+};
+
+static int count_member(struct rctx *c, const jnode *value, size_t i, void *arg)
+{
+	const struct named_out *o = arg;
+
+	return get_u32(c, value, o->names[i], &((uint32_t *)o->out)[i]);
+}
+
+static int fig_member(struct rctx *c, const jnode *value, size_t i, void *arg)
+{
+	const struct named_out *o = arg;
+
+	return get_fig(c, value, o->names[i], &((int64_t *)o->out)[i]);
 }
 
 /* {"NAME":count,...} over one of the engine's name tables (counts the
@@ -368,62 +413,20 @@ static int collect(struct rctx *c, const jnode *obj, const char *field, const ch
 static int get_counts(struct rctx *c, const jnode *obj, const char *field, const char *const *names,
 		      size_t n, uint32_t *out)
 {
-	const jnode *k;
-	bool seen[32] = {false};
-	size_t hint = 0, old;
-	int rc = want(c, obj, field, SK_JSON_OBJECT);
+	struct named_out o = {names, out};
 
-	if (rc)
-		return rc;
 	for (size_t i = 0; i < n; i++)
 		out[i] = 0;
-	old = path_push_key(c, field);
-	k = sk_json_first(obj);
-	for (uint32_t m = 0; m < obj->len && rc == 0; m++) {
-		size_t i = n <= sizeof(seen) / sizeof(seen[0]) ? find_key(k, names, n, &hint)
-							       : NOT_FOUND;
-
-		if (i != NOT_FOUND) {
-			if (seen[i])
-				rc = bad(c, NULL, "duplicate key '%s'", names[i]);
-			else
-				rc = get_u32(c, k + 1, names[i], &out[i]);
-			seen[i] = true;
-		}
-		k = sk_json_next(c->d, k + 1);
-	}
-	path_pop(c, old);
-	return rc;
+	return each_member(c, obj, field, names, n, count_member, &o);
 }
 
 /* {"NAME":figure|null,...}; figures the file lacks stay SK_UNKNOWN. */
 static int get_figs(struct rctx *c, const jnode *obj, const char *field, const char *const *names,
 		    size_t n, int64_t *out)
 {
-	const jnode *k;
-	bool seen[64] = {false};
-	size_t hint = 0, old;
-	int rc = want(c, obj, field, SK_JSON_OBJECT);
+	struct named_out o = {names, out};
 
-	if (rc)
-		return rc;
-	old = path_push_key(c, field);
-	k = sk_json_first(obj);
-	for (uint32_t m = 0; m < obj->len && rc == 0; m++) {
-		size_t i = n <= sizeof(seen) / sizeof(seen[0]) ? find_key(k, names, n, &hint)
-							       : NOT_FOUND;
-
-		if (i != NOT_FOUND) {
-			if (seen[i])
-				rc = bad(c, NULL, "duplicate key '%s'", names[i]);
-			else
-				rc = get_fig(c, k + 1, names[i], &out[i]);
-			seen[i] = true;
-		}
-		k = sk_json_next(c->d, k + 1);
-	}
-	path_pop(c, old);
-	return rc;
+	return each_member(c, obj, field, names, n, fig_member, &o);
 }
 
 /* [fig, fig, ...] of exactly n figures. */
@@ -1495,39 +1498,23 @@ static int get_ring(struct rctx *c, const jnode *a, const char *field, struct sk
 	return rc;
 }
 
-static int map_history_system(struct rctx *c, const jnode *o, struct sk_history *h)
+/* per_min, monotonic, span_s follow from the samples: only they are read. */
+static int history_series_member(struct rctx *c, const jnode *value, size_t i, void *h)
 {
 	static const char *const keys[] = {"samples"};
-	const jnode *k;
-	bool seen[SK_SM_LAST] = {false};
-	size_t hint = 0, old;
-	int rc = want(c, o, "system", SK_JSON_OBJECT);
+	const jnode *f[1];
+	size_t old = path_push_key(c, sk_smetric_names[i]);
+	int rc = collect(c, value, NULL, keys, 1, f);
 
-	if (rc)
-		return rc;
-	old = path_push_key(c, "system");
-	k = sk_json_first(o);
-	for (uint32_t m = 0; m < o->len && rc == 0; m++) {
-		size_t i = find_key(k, sk_smetric_names, SK_SM_LAST, &hint);
-
-		if (i != NOT_FOUND) {
-			const jnode *f[1];
-			size_t o2 = path_push_key(c, sk_smetric_names[i]);
-
-			if (seen[i])
-				rc = bad(c, NULL, "duplicate key");
-			seen[i] = true;
-			/* per_min, monotonic, span_s follow from the samples. */
-			if (rc == 0)
-				rc = collect(c, k + 1, NULL, keys, 1, f);
-			if (rc == 0 && f[0])
-				rc = get_ring(c, f[0], "samples", &h->sys[i]);
-			path_pop(c, o2);
-		}
-		k = sk_json_next(c->d, k + 1);
-	}
+	if (rc == 0 && f[0])
+		rc = get_ring(c, f[0], "samples", &((struct sk_history *)h)->sys[i]);
 	path_pop(c, old);
 	return rc;
+}
+
+static int map_history_system(struct rctx *c, const jnode *o, struct sk_history *h)
+{
+	return each_member(c, o, "system", sk_smetric_names, SK_SM_LAST, history_series_member, h);
 }
 
 static int sort_history_procs(struct rctx *c, struct sk_history *h)
