@@ -1,6 +1,8 @@
 /* See leakrun.h. */
 #include <config.h>
 
+#include <fcntl.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -44,7 +46,9 @@ int start_leak(struct leak *l, const char *const *args)
 	for (; *args && argc < 30; args++)
 		argv[argc++] = (char *)*args;
 	argv[argc] = NULL;
-	if (pipe(in) < 0 || pipe(out) < 0)
+	/* Close-on-exec: a second leakgen must not inherit the first one's
+	 * stdin, or the first never sees EOF and lives out its lifetime. */
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
 		return -1;
 	l->pid = fork();
 	if (l->pid < 0)

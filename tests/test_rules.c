@@ -166,6 +166,7 @@ static const struct sk_evidence *evidence(const struct sk_finding *f, const char
 }
 
 /* A shell command's first number, run inside the leak's namespace. */
+__attribute__((format(printf, 2, 3)))
 static long in_netns(const struct scenario *sc, const char *fmt, ...)
 {
 	char inner[2048], cmd[4096];
