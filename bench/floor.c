@@ -147,6 +147,10 @@ int main(int argc, char **argv)
 	nl = mnl_socket_open(NETLINK_SOCK_DIAG);
 	if (!m.keys || !m.pids || !nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		perror("setup");
+		free(m.keys);
+		free(m.pids);
+		if (nl)
+			mnl_socket_close(nl);
 		return 1;
 	}
 	t0 = now_ms();

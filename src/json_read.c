@@ -228,7 +228,7 @@ static int parse_string(struct parser *p, struct sk_json_node *node)
 		case 'r': *out++ = '\r'; break;
 		case 't': *out++ = '\t'; break;
 		case 'u': {
-			size_t n;
+			size_t n = 0;
 			int rc = parse_u_escape(p, out, &n);
 
 			if (rc)

@@ -87,7 +87,7 @@ static int parse_long(const char *opt, const char *arg, long min, long max, long
 		      struct sk_error *err)
 {
 	char *end;
-	long v;
+	long v = 0;
 
 	errno = 0;
 	v = strtol(arg, &end, 10);
@@ -121,7 +121,7 @@ static int parse_pids(const char *arg, struct sk_options *o, struct sk_error *er
 		return sk_error_set(err, EINVAL, "-p: list too long");
 	strcpy(buf, arg);
 	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		long pid;
+		long pid = 0;
 		int rc = parse_long("-p", tok, 1, INT_MAX, &pid, err);
 
 		if (rc)
@@ -138,7 +138,7 @@ static int parse_pids(const char *arg, struct sk_options *o, struct sk_error *er
 static int parse_user(const char *arg, struct sk_options *o, struct sk_error *err)
 {
 	struct passwd *pw = getpwnam(arg);
-	long uid;
+	long uid = 0;
 
 	if (pw) {
 		o->uid = pw->pw_uid;
@@ -155,7 +155,7 @@ static int parse_user(const char *arg, struct sk_options *o, struct sk_error *er
 int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 		     struct sk_error *err)
 {
-	long v;
+	long v = 0;
 	int c, rc = 0;
 	const char *no_color = getenv("NO_COLOR");
 

@@ -474,7 +474,6 @@ int sk_procfs_scan_cached(const char *proc_root, struct sk_procfs_cache *cache,
 		if (rc != -ENOENT)
 			break;
 		stats->vanished++;
-		rc = 0;
 	}
 	closedir(d);
 	if (rc) {

@@ -176,7 +176,7 @@ static int get_u64(struct rctx *c, const jnode *n, const char *field, uint64_t *
 
 static int get_u32(struct rctx *c, const jnode *n, const char *field, uint32_t *out)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int rc = get_uint(c, n, field, UINT32_MAX, &v);
 
 	if (rc == 0)
@@ -186,7 +186,7 @@ static int get_u32(struct rctx *c, const jnode *n, const char *field, uint32_t *
 
 static int get_u16(struct rctx *c, const jnode *n, const char *field, uint16_t *out)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int rc = get_uint(c, n, field, UINT16_MAX, &v);
 
 	if (rc == 0)
@@ -196,7 +196,7 @@ static int get_u16(struct rctx *c, const jnode *n, const char *field, uint16_t *
 
 static int get_u8(struct rctx *c, const jnode *n, const char *field, uint8_t *out)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int rc = get_uint(c, n, field, UINT8_MAX, &v);
 
 	if (rc == 0)
@@ -207,7 +207,7 @@ static int get_u8(struct rctx *c, const jnode *n, const char *field, uint8_t *ou
 /* A pid: 1..INT32_MAX. */
 static int get_pid(struct rctx *c, const jnode *n, const char *field, int32_t *out)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	int rc = get_uint(c, n, field, INT32_MAX, &v);
 
 	if (rc == 0 && v == 0)
@@ -1469,7 +1469,7 @@ static int get_ring(struct rctx *c, const jnode *a, const char *field, struct sk
 	old = path_push_key(c, field);
 	e = sk_json_first(a);
 	for (uint32_t i = 0; i < a->len && rc == 0; i++) {
-		struct sk_sample sm;
+		struct sk_sample sm = {0};
 		size_t o = path_push_index(c, i);
 
 		if (e->type != SK_JSON_ARRAY || e->len != 2)
@@ -1910,7 +1910,7 @@ static int map_json(struct sk_json_doc *doc, const char *name, struct sk_replay 
 int sk_replay_parse(const char *buf, size_t len, const char *name, struct sk_replay *r,
 		    struct sk_error *err)
 {
-	struct sk_json_doc doc;
+	struct sk_json_doc doc = {0};
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -1920,7 +1920,7 @@ int sk_replay_parse(const char *buf, size_t len, const char *name, struct sk_rep
 
 int sk_replay_load(const char *path, struct sk_replay *r, struct sk_error *err)
 {
-	struct sk_json_doc doc;
+	struct sk_json_doc doc = {0};
 	struct stat st;
 	size_t size, got = 0;
 	char *buf;

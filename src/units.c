@@ -15,10 +15,10 @@ char *sk_format_bytes(uint64_t bytes, char *buf, size_t size)
 		return buf;
 	}
 	/* 1000..1023 would print as "1000" and overflow the column: go up. */
-	while (v >= 1000 && unit < 5) {
+	do {
 		v /= 1024;
 		unit++;
-	}
+	} while (v >= 1000 && unit < 5);
 	if (v < 9.95)
 		snprintf(buf, size, "%.1f%c", v, suffix[unit]);
 	else

@@ -125,8 +125,12 @@ char *run_capture(const char *cmd, size_t *len)
 	for (;;) {
 		if (*len + 65536 > cap) {
 			cap = cap ? cap * 2 : 1 << 20;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
+			char *grown = realloc(buf, cap);
+
+			if (!grown)
+				free(buf);
+			assert_non_null(grown);
+			buf = grown;
 		}
 		size_t n = fread(buf + *len, 1, cap - *len - 1, p);
 

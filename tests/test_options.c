@@ -37,7 +37,7 @@ static void test_defaults(void **state)
 
 	(void)state;
 	unsetenv("NO_COLOR");
-	assert_int_equal(parse(&o, &err, NULL), SK_OPTIONS_RUN);
+	assert_int_equal(parse(&o, &err, (char *)NULL), SK_OPTIONS_RUN);
 	assert_false(o.batch);
 	assert_true(o.interval == 2.0);
 	assert_int_equal(o.sort, SK_SORT_CLOSE_WAIT);
@@ -53,7 +53,7 @@ static void test_valid(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&o, &err, "-b", "-n", "3", "-d", "0", "-s", "rmem", "-I", "-p",
-			       "1,22,333", "-u", "0", "--json", "--top", "5", NULL),
+			       "1,22,333", "-u", "0", "--json", "--top", "5", (char *)NULL),
 			 SK_OPTIONS_RUN);
 	assert_true(o.batch && o.json && o.sort_invert && o.have_uid);
 	assert_int_equal(o.count, 3);
@@ -63,16 +63,16 @@ static void test_valid(void **state)
 	assert_int_equal(o.pids[2], 333);
 	assert_int_equal(o.uid, 0);
 	assert_int_equal(o.top, 5);
-	assert_int_equal(parse(&o, &err, "-u", "root", "--no-color", "--snapshot-dir", "/tmp", NULL),
+	assert_int_equal(parse(&o, &err, "-u", "root", "--no-color", "--snapshot-dir", "/tmp", (char *)NULL),
 			 SK_OPTIONS_RUN);
 	assert_true(o.no_color);
 	assert_string_equal(o.snapshot_dir, "/tmp");
 	setenv("NO_COLOR", "1", 1);
-	assert_int_equal(parse(&o, &err, NULL), SK_OPTIONS_RUN);
+	assert_int_equal(parse(&o, &err, (char *)NULL), SK_OPTIONS_RUN);
 	assert_true(o.no_color);
 	unsetenv("NO_COLOR");
-	assert_int_equal(parse(&o, &err, "--help", NULL), SK_OPTIONS_EXIT);
-	assert_int_equal(parse(&o, &err, "-V", NULL), SK_OPTIONS_EXIT);
+	assert_int_equal(parse(&o, &err, "--help", (char *)NULL), SK_OPTIONS_EXIT);
+	assert_int_equal(parse(&o, &err, "-V", (char *)NULL), SK_OPTIONS_EXIT);
 }
 
 struct bad_case {

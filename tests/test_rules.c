@@ -150,6 +150,7 @@ static const struct sk_finding *expect_top(const struct scenario *sc, enum sk_fi
 		for (size_t i = 0; i < sc->r.findings.list.n; i++)
 			fprintf(stderr, "finding: %s\n", sc->r.findings.list.v[i].title);
 		fail_msg("no finding about leakgen (wanted %s)", sk_finding_kind_names[kind]);
+		return NULL; /* not reached: fail_msg does not return */
 	}
 	assert_string_equal(sk_finding_kind_names[f->kind], sk_finding_kind_names[kind]);
 	assert_int_equal(f->pid, sc->leak.leaker);
