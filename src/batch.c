@@ -233,7 +233,10 @@ static struct sk_engine_config engine_config(const struct sk_options *o)
 		.proc_root = o->proc_root,
 		.want_unix = !o->no_unix,
 		.want_meminfo = true,
-		.want_tcpinfo = true,
+		/* Ask the kernel only for what is shown: no text column shows
+		 * tcp_info, and it is over half of each TCP message. The JSON
+		 * and -w files carry it for the post-mortem. */
+		.want_tcpinfo = o->json || o->write_file,
 		.thresholds = &o->thresholds,
 	};
 	return cfg;

@@ -521,6 +521,7 @@ static void zero_window_for(struct ctx *c, uint32_t proc)
 	const struct sk_snapshot *s = c->s;
 	uint64_t sendq = 0, wmem = 0;
 	uint32_t n = 0, orphaned = 0, backoff = 0;
+	bool have_tcpinfo = false; /* backoff is in tcp_info, which text mode does not ask for */
 
 	for (size_t i = 0; i < s->socks.n; i++) {
 		const struct sk_socket *k = &s->socks.v[i];
@@ -531,7 +532,8 @@ static void zero_window_for(struct ctx *c, uint32_t proc)
 		sendq += k->send_q;
 		wmem += k->mem.wmem_queued;
 		orphaned += (k->flags & SK_SOCK_ORPHAN) != 0;
-		if (k->tcp.backoff > backoff)
+		have_tcpinfo |= (k->flags & SK_SOCK_HAS_TCPINFO) != 0;
+		if ((k->flags & SK_SOCK_HAS_TCPINFO) && k->tcp.backoff > backoff)
 			backoff = k->tcp.backoff;
 	}
 	if (n < (uint64_t)c->th[SK_TH_ZERO_WINDOW_SOCKETS] &&
@@ -552,13 +554,18 @@ static void zero_window_for(struct ctx *c, uint32_t proc)
 	evidence(f, "sockets", n, SK_UNKNOWN);
 	evidence(f, "orphaned", orphaned, SK_UNKNOWN);
 	evidence(f, "send_q", (int64_t)sendq, SK_UNKNOWN);
-	evidence(f, "backoff", backoff, SK_UNKNOWN);
+	if (have_tcpinfo)
+		evidence(f, "backoff", backoff, SK_UNKNOWN);
 	evidence(f, "tcp_orphan_retries", s->sys.limits.tcp_orphan_retries, SK_UNKNOWN);
 	text(f->title, sizeof(f->title),
 	     "Peers not reading: %u connection%s stuck behind a zero window (%u orphaned), %s unsent",
 	     n, n == 1 ? "" : "s", orphaned, sk_format_bytes(sendq, q, sizeof(q)));
+	char backoff_text[32] = "";
+
+	if (have_tcpinfo)
+		snprintf(backoff_text, sizeof(backoff_text), ", backoff up to %u", backoff);
 	text(f->detail, sizeof(f->detail),
-	     "persist timer, backoff up to %u; Send-Q %s, wmem %s held%s", backoff, q,
+	     "persist timer%s; Send-Q %s, wmem %s held%s", backoff_text, q,
 	     sk_format_bytes(wmem, m, sizeof(m)),
 	     proc != SK_NONE && orphaned ? "; orphans attributed to the listener (likely)" : "");
 	text(f->next_step, sizeof(f->next_step),
