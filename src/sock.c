@@ -30,6 +30,23 @@ const char *const sk_tcp_state_names[SK_TCP_STATE_LAST] = {
 	[SK_TCP_BOUND_INACTIVE] = "BOUND_INACTIVE",
 };
 
+const char *const sk_tcp_state_short_names[SK_TCP_STATE_LAST] = {
+	[SK_TCP_UNKNOWN] = "UNKNOWN",
+	[SK_TCP_ESTABLISHED] = "ESTAB",
+	[SK_TCP_SYN_SENT] = "SYN_SENT",
+	[SK_TCP_SYN_RECV] = "SYN_RECV",
+	[SK_TCP_FIN_WAIT1] = "FIN_WAIT1",
+	[SK_TCP_FIN_WAIT2] = "FIN_WAIT2",
+	[SK_TCP_TIME_WAIT] = "TIME_WAIT",
+	[SK_TCP_CLOSE] = "CLOSE",
+	[SK_TCP_CLOSE_WAIT] = "CLOSE_WAIT",
+	[SK_TCP_LAST_ACK] = "LAST_ACK",
+	[SK_TCP_LISTEN] = "LISTEN",
+	[SK_TCP_CLOSING] = "CLOSING",
+	[SK_TCP_NEW_SYN_RECV] = "SYN_RECV",
+	[SK_TCP_BOUND_INACTIVE] = "BOUND",
+};
+
 const char *const sk_timer_names[SK_TIMER_LAST] = {
 	[SK_TIMER_OFF] = "off",
 	[SK_TIMER_ON] = "on",

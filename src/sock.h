@@ -144,6 +144,10 @@ typedef SK_VEC(struct sk_socket) sk_sockvec;
 
 extern const char *const sk_proto_names[SK_PROTO_LAST];        /* "tcp", "udp", "unix" */
 extern const char *const sk_tcp_state_names[SK_TCP_STATE_LAST]; /* kernel names, "ESTABLISHED" */
+/* The same states in the width of a list column, as ss and netstat users
+ * read them: "ESTAB"; NEW_SYN_RECV is a SYN_RECV to an operator, and
+ * BOUND_INACTIVE shortens to "BOUND". */
+extern const char *const sk_tcp_state_short_names[SK_TCP_STATE_LAST];
 extern const char *const sk_timer_names[SK_TIMER_LAST];         /* "off", "on", "keepalive", "timewait", "persist" */
 extern const char *const sk_owner_names[SK_OWNER_LAST];         /* "none", "fd", "listener", "cgroup" */
 extern const char *const sk_sockname_names[SK_SN_LAST];         /* "TCP", "TCPv6", ... as the kernel names them */
