@@ -2,7 +2,8 @@
  * sorting, the cursor staying on the same process or socket across
  * refreshes and re-sorts, filtering, grouping by peer and local port,
  * orphans and states, human units, width-aware clipping, escaping of
- * hostile names, an 80x24 header that fits, and the snapshot key's files. */
+ * hostile names, an 80x24 header that fits, the snapshot key's files, and
+ * growth per minute (GROW/m, its sort, the trend line) on a fake clock. */
 #include <config.h>
 
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <locale.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,7 @@
 #include "app.h"
 #include "colors.h"
 #include "columns.h"
+#include "history.h"
 #include "hunits.h"
 #include "keys.h"
 #include "line.h"
@@ -594,6 +597,9 @@ static void test_states_and_orphans(void **state)
 			tw = &v.states.v[i];
 	}
 	assert_non_null(cw);
+	assert_non_null(orph);
+	assert_non_null(closed);
+	assert_non_null(tw);
 	assert_int_equal(cw->count, 4);
 	assert_int_equal(cw->ntop, 1);
 	assert_int_equal(s.procs.v[cw->top[0].proc].pid, PID_SERVER);
@@ -983,6 +989,304 @@ static void test_snapshot_key(void **state)
 	free(ui);
 }
 
+/* --- growth: GROW/m, its sort, the trend line ------------------------------------------------ */
+
+static void test_state_names(void **state)
+{
+	/* What the lists have always shown: the short names now come from the
+	 * engine's table (src/sock.c) and must not change under the operator. */
+	static const char *const want[SK_DS_LAST] = {
+		[SK_TCP_UNKNOWN] = "UNKNOWN",       [SK_TCP_ESTABLISHED] = "ESTAB",
+		[SK_TCP_SYN_SENT] = "SYN_SENT",     [SK_TCP_SYN_RECV] = "SYN_RECV",
+		[SK_TCP_FIN_WAIT1] = "FIN_WAIT1",   [SK_TCP_FIN_WAIT2] = "FIN_WAIT2",
+		[SK_TCP_TIME_WAIT] = "TIME_WAIT",   [SK_TCP_CLOSE] = "CLOSE",
+		[SK_TCP_CLOSE_WAIT] = "CLOSE_WAIT", [SK_TCP_LAST_ACK] = "LAST_ACK",
+		[SK_TCP_LISTEN] = "LISTEN",         [SK_TCP_CLOSING] = "CLOSING",
+		[SK_TCP_NEW_SYN_RECV] = "SYN_RECV", [SK_TCP_BOUND_INACTIVE] = "BOUND",
+		[SK_DS_CLOSED] = "closed",          [SK_DS_UNBOUND] = "unbound",
+		[SK_DS_UNCONN] = "UNCONN",          [SK_DS_ORPHANS] = "orphans",
+	};
+
+	(void)state;
+	for (unsigned ds = 0; ds < SK_DS_LAST; ds++)
+		assert_string_equal(sk_dstate_name(ds), want[ds]);
+	assert_string_equal(sk_dstate_name(SK_DS_LAST), "?");
+	assert_string_equal(sk_tcp_state_name(SK_TCP_ESTABLISHED), "ESTABLISHED");
+}
+
+static void test_growth_units(void **state)
+{
+	char b[32];
+
+	(void)state;
+	assert_string_equal(sk_tui_fmt_rate(12.0, false, b, sizeof(b)), "+12");
+	assert_string_equal(sk_tui_fmt_rate(11.6, false, b, sizeof(b)), "+12");
+	assert_string_equal(sk_tui_fmt_rate(0.5, false, b, sizeof(b)), "+0.5");
+	assert_string_equal(sk_tui_fmt_rate(-3.0, false, b, sizeof(b)), "-3.0");
+	assert_string_equal(sk_tui_fmt_rate(0.01, false, b, sizeof(b)), "0");
+	assert_string_equal(sk_tui_fmt_rate(-0.01, false, b, sizeof(b)), "0");
+	assert_string_equal(sk_tui_fmt_rate(1234, false, b, sizeof(b)), "+1234");
+	assert_string_equal(sk_tui_fmt_rate(-12345, false, b, sizeof(b)), "-12k");
+	assert_string_equal(sk_tui_fmt_rate(1.5 * 1048576, true, b, sizeof(b)), "+1.5M");
+	assert_string_equal(sk_tui_fmt_rate(0.3, true, b, sizeof(b)), "0");
+	assert_string_equal(sk_tui_fmt_rate(NAN, false, b, sizeof(b)), "?");
+	/* Whatever a replayed file holds, the cell stays narrow. */
+	assert_true(strlen(sk_tui_fmt_rate(1e300, false, b, sizeof(b))) <= 6);
+	assert_true(strlen(sk_tui_fmt_rate(-1e300, true, b, sizeof(b))) <= 6);
+}
+
+enum { PID_STEADY = 10, PID_BURST = 20, PID_FLAT = 30, PID_NEW = 40 };
+
+/* Six refreshes 30 s apart on a fake clock. CLOSE_WAIT: steady grows by 2
+ * each time (+4/min, never falls), burst goes 0..40 and back to 5 (+2/min
+ * overall, not a leak), flat stays at 50; flat's sockets grow +40/min. The
+ * new process shows up in the last refresh only: no trend yet. */
+static void growth_history(struct sk_snapshot *s, struct sk_history *h)
+{
+	static const uint32_t burst[6] = {0, 10, 20, 30, 40, 5};
+
+	sk_snapshot_init(s);
+	sk_history_init(h, 600000);
+	for (int t = 0; t < 6; t++) {
+		sk_snapshot_reset(s);
+		s->seq = (uint64_t)t + 1;
+		sb_time(s, 1000 + (uint64_t)t * 30000);
+		const struct {
+			int32_t pid;
+			uint32_t cw, socks;
+		} rows[] = {
+			{PID_STEADY, 100 + 2 * (uint32_t)t, 200},
+			{PID_BURST, burst[t], 100},
+			{PID_FLAT, 50, 60 + 20 * (uint32_t)t},
+			{PID_NEW, 7, 8},
+		};
+
+		for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+			if (rows[i].pid == PID_NEW && t < 5)
+				continue;
+			struct sk_process *p = SK_VEC_PUSH(&s->procs);
+
+			assert_non_null(p);
+			p->pid = rows[i].pid;
+			p->starttime = 1000 + (uint64_t)rows[i].pid;
+			p->agg.sockets = rows[i].socks;
+			p->agg.tcp_states[SK_TCP_CLOSE_WAIT] = rows[i].cw;
+			snprintf(p->comm, sizeof(p->comm), "p%d", (int)rows[i].pid);
+		}
+		assert_int_equal(sk_history_record(h, s), 0);
+	}
+	s->procs_sorted = true;
+	s->root = true;
+	s->history = h;
+	snprintf(s->host, sizeof(s->host), "testhost");
+}
+
+static const struct sk_trend *row_growth(const struct sk_view *v, const struct sk_snapshot *s,
+					 int32_t pid)
+{
+	for (size_t i = 0; i < v->growth.n; i++)
+		if (s->procs.v[v->growth.v[i].proc].pid == pid) {
+			assert_int_equal(v->procs.v[i], v->growth.v[i].proc); /* in row order */
+			return &v->growth.v[i].tr;
+		}
+	fail_msg("pid %d is not a row", (int)pid);
+	return NULL;
+}
+
+static void test_growth_sort(void **state)
+{
+	struct sk_snapshot s;
+	struct sk_history h;
+	struct sk_view v;
+
+	(void)state;
+	growth_history(&s, &h);
+	view_new(&v); /* sorted by CLOSE_WAIT: GROW/m measures CLOSE_WAIT */
+	assert_int_equal(sk_view_build(&v, &s), 0);
+	assert_int_equal(v.growth_metric, SK_PM_CLOSE_WAIT);
+	assert_int_equal(v.growth.n, 4);
+	const struct sk_trend *t = row_growth(&v, &s, PID_STEADY);
+
+	assert_true(t->known && t->monotonic);
+	assert_true(fabs(t->per_min - 4.0) < 0.01);
+	t = row_growth(&v, &s, PID_BURST);
+	assert_true(t->known && !t->monotonic);
+	assert_true(fabs(t->per_min - 2.0) < 0.01);
+	t = row_growth(&v, &s, PID_FLAT);
+	assert_true(t->known && !t->monotonic && t->per_min == 0);
+	assert_false(row_growth(&v, &s, PID_NEW)->known);
+
+	/* Fastest grower first; no trend yet goes last, whichever way. */
+	sk_view_set_sort(&v, SK_VSORT_GROWTH);
+	assert_int_equal(sk_view_sortstate(&v)->col, SK_VSORT_GROWTH);
+	assert_true(sk_view_sort_descending(&v));
+	assert_string_equal(sk_view_sort_name(&v, SK_VSORT_GROWTH), "GROW/m");
+	sk_view_build(&v, &s);
+	assert_int_equal(v.growth_metric, SK_PM_CLOSE_WAIT); /* kept from the c sort */
+	assert_int_equal(row_pid(&v, &s, 0), PID_STEADY);
+	assert_int_equal(row_pid(&v, &s, 1), PID_BURST);
+	assert_int_equal(row_pid(&v, &s, 2), PID_FLAT);
+	assert_int_equal(row_pid(&v, &s, 3), PID_NEW);
+	sk_view_invert(&v);
+	sk_view_build(&v, &s);
+	assert_int_equal(row_pid(&v, &s, 0), PID_FLAT);
+	assert_int_equal(row_pid(&v, &s, 1), PID_BURST);
+	assert_int_equal(row_pid(&v, &s, 2), PID_STEADY);
+	assert_int_equal(row_pid(&v, &s, 3), PID_NEW);
+
+	/* Sorting by sockets first makes growth rank socket growth. */
+	sk_view_set_sort(&v, SK_SORT_SOCKETS);
+	sk_view_build(&v, &s);
+	assert_int_equal(v.growth_metric, SK_PM_SOCKETS);
+	sk_view_set_sort(&v, SK_VSORT_GROWTH);
+	sk_view_build(&v, &s);
+	assert_int_equal(v.growth_metric, SK_PM_SOCKETS);
+	assert_int_equal(row_pid(&v, &s, 0), PID_FLAT);
+	assert_true(fabs(row_growth(&v, &s, PID_FLAT)->per_min - 40.0) < 0.01);
+	/* A count history does not keep (ESTAB) falls back to sockets. */
+	sk_view_set_sort(&v, SK_SORT_ESTAB);
+	sk_view_build(&v, &s);
+	assert_int_equal(v.growth_metric, SK_PM_SOCKETS);
+	/* F6 and < > offer it with the other columns. */
+	int cols[64];
+	size_t n = sk_view_sort_columns(&v, cols, 64);
+	bool listed = false;
+
+	for (size_t i = 0; i < n; i++)
+		listed |= cols[i] == SK_VSORT_GROWTH;
+	assert_true(listed);
+
+	/* Without history (an old file): every trend unknown, order by pid. */
+	s.history = NULL;
+	sk_view_set_sort(&v, SK_VSORT_GROWTH);
+	assert_int_equal(sk_view_build(&v, &s), 0);
+	assert_int_equal(row_pid(&v, &s, 0), PID_STEADY);
+	assert_false(v.growth.v[0].tr.known);
+	sk_view_free(&v);
+	sk_history_free(&h);
+	sk_snapshot_free(&s);
+}
+
+static const char *header_line(struct sk_line *lines, int n, const char *label)
+{
+	for (int i = 0; i < n; i++)
+		if (strncmp(lines[i].buf, label, strlen(label)) == 0)
+			return lines[i].buf;
+	return NULL;
+}
+
+static void test_growth_render(void **state)
+{
+	struct sk_snapshot s;
+	struct sk_history h;
+	struct sk_options o;
+	struct sk_ui *ui = calloc(1, sizeof(*ui));
+	struct sk_line *lines = calloc(SK_HEADER_MAX, sizeof(struct sk_line));
+	struct sk_frame f;
+	const char *trend;
+	int n;
+
+	(void)state;
+	growth_history(&s, &h);
+	ui_new(ui, &o, &s);
+	ui->unicode = true;
+	/* G sorts by growth, from any pane, and says what it measures. */
+	sk_keys_handle(ui, '5');
+	assert_true(sk_keys_handle(ui, 'G') & SK_H_REBUILD);
+	assert_int_equal(sk_view_pane(&ui->view), SK_PANE_PROCS);
+	assert_int_equal(sk_view_sortstate(&ui->view)->col, SK_VSORT_GROWTH);
+	assert_non_null(strstr(ui->status, "CLOSE_WAIT"));
+	sk_view_build(&ui->view, &s);
+	sk_view_move_to(&ui->view, 0);
+	assert_int_equal(cursor_pid(&ui->view, &s), PID_STEADY);
+
+	/* 80 columns: GROW/m is there with the sort arrow, beside the leak columns. */
+	sk_render_layout(ui, 80, 0, 14, &f);
+	sk_render_colhdr(ui, &f, &lines[0]);
+	assert_non_null(strstr(lines[0].buf, "\xe2\x96\xbcGROW/m"));
+	assert_non_null(strstr(lines[0].buf, "CLOSE_WAIT"));
+	assert_non_null(strstr(lines[0].buf, "SOCK"));
+	assert_int_equal(lines[0].cols, 80);
+	sk_render_row(ui, &f, 0, &lines[1]);
+	assert_non_null(strstr(lines[1].buf, "+4.0\xe2\x86\x91")); /* never fell: marked */
+	size_t at = (size_t)(strstr(lines[1].buf, "+4.0") - lines[1].buf);
+	bool red = false;
+
+	for (int k = 0; k < lines[1].nspans; k++)
+		red |= lines[1].spans[k].color == SK_C_CRIT && lines[1].spans[k].start <= at &&
+		       at < (size_t)lines[1].spans[k].start + lines[1].spans[k].len;
+	assert_true(red);
+	sk_render_row(ui, &f, 1, &lines[2]);
+	assert_non_null(strstr(lines[2].buf, "+2.0 ")); /* burst: no mark */
+	assert_null(strstr(lines[2].buf, "\xe2\x86\x91"));
+	sk_render_row(ui, &f, 3, &lines[3]);
+	assert_non_null(strstr(lines[3].buf, " - ")); /* no trend yet */
+
+	/* The trend line: the selected process, what it plots, over how long. */
+	n = sk_render_header(ui, 80, lines, SK_HEADER_MAX);
+	trend = header_line(lines, n, "Trend");
+	assert_non_null(trend);
+	assert_non_null(strstr(trend, "p10[10] CLOSE_WAIT last 2m "));
+	assert_non_null(strstr(trend, "\xe2\x96\x81\xe2\x96\x82\xe2\x96\x84\xe2\x96\x85"
+				      "\xe2\x96\x87\xe2\x96\x88 100\xe2\x86\x92" "110 +4.0/m"));
+	assert_non_null(strstr(trend, "growing steadily"));
+	for (int i = 0; i < n; i++)
+		assert_true(lines[i].cols <= 80);
+	/* Another process, another curve: the burst rises and falls. */
+	sk_view_move(&ui->view, 1);
+	n = sk_render_header(ui, 80, lines, SK_HEADER_MAX);
+	trend = header_line(lines, n, "Trend");
+	assert_non_null(strstr(trend, "p20[20] CLOSE_WAIT"));
+	assert_non_null(strstr(trend, "+2.0/m"));
+	assert_null(strstr(trend, "steadily"));
+	/* No process in focus: the system's count. */
+	sk_view_set_pane(&ui->view, SK_PANE_STATES);
+	sk_view_build(&ui->view, &s);
+	n = sk_render_header(ui, 80, lines, SK_HEADER_MAX);
+	assert_non_null(strstr(header_line(lines, n, "Trend"), "system CLOSE_WAIT"));
+	sk_view_set_pane(&ui->view, SK_PANE_PROCS);
+	sk_view_build(&ui->view, &s);
+	sk_view_move_to(&ui->view, 3);
+	n = sk_render_header(ui, 80, lines, SK_HEADER_MAX);
+	assert_non_null(strstr(header_line(lines, n, "Trend"), "p40[40] CLOSE_WAIT  no trend yet"));
+
+	/* ASCII terminals: a # sparkline and a ! mark, nothing else. */
+	ui->unicode = false;
+	sk_view_move_to(&ui->view, 0);
+	n = sk_render_header(ui, 80, lines, SK_HEADER_MAX);
+	trend = header_line(lines, n, "Trend");
+	assert_non_null(strstr(trend, "_.:=*# 100->110 +4.0/m"));
+	sk_render_layout(ui, 80, 0, 14, &f);
+	sk_render_colhdr(ui, &f, &lines[0]);
+	assert_non_null(strstr(lines[0].buf, "vGROW/m"));
+	sk_render_row(ui, &f, 0, &lines[1]);
+	assert_non_null(strstr(lines[1].buf, "+4.0!"));
+	for (int i = 0; i < 2; i++)
+		for (size_t b = 0; b < lines[i].len; b++)
+			assert_true((unsigned char)lines[i].buf[b] < 0x80);
+	/* A narrow terminal keeps the rate. */
+	n = sk_render_header(ui, 60, lines, SK_HEADER_MAX);
+	trend = header_line(lines, n, "Trend");
+	assert_non_null(strstr(trend, "+4.0/m"));
+	assert_true(sk_text_width(trend, true) <= 60);
+
+	/* Help lists the key and explains the column. */
+	bool key = false, legend = false;
+
+	ui->mode = SK_MODE_HELP;
+	for (size_t r = 0; r < sk_render_body_rows(ui); r++) {
+		sk_render_row(ui, &f, r, &lines[0]);
+		key |= strncmp(lines[0].buf, " G ", 3) == 0 && strstr(lines[0].buf, "growth");
+		legend |= strstr(lines[0].buf, "GROW/m =") != NULL;
+	}
+	assert_true(key && legend);
+	sk_view_free(&ui->view);
+	sk_history_free(&h);
+	sk_snapshot_free(&s);
+	free(ui);
+	free(lines);
+}
+
 int main(void)
 {
 	/* wcwidth needs a UTF-8 locale; C.UTF-8 is always there on glibc. */
@@ -1005,6 +1309,10 @@ int main(void)
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_snapshot_key),
+		cmocka_unit_test(test_state_names),
+		cmocka_unit_test(test_growth_units),
+		cmocka_unit_test(test_growth_sort),
+		cmocka_unit_test(test_growth_render),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,9 @@ const struct sk_coldef sk_pcols[SK_PCOL_LAST] = {
 			    R, true, SK_SORT_CLOSED},
 	[SK_PCOL_ORPHANS] = {"ORPHANS", "orphaned TCP sockets of its listeners (likely owner)", 7, 0,
 			     2, R, true, SK_SORT_ORPHANS},
+	/* 7 wide so that at 80 columns it costs RECV-Q, not SOCK as well. */
+	[SK_PCOL_GROWTH] = {"GROW/m", "growth per minute of the count last sorted by (else sockets)",
+			    7, 0, 2, R, true, SK_VSORT_GROWTH},
 	[SK_PCOL_ESTAB] = {"ESTAB", "established TCP sockets", 5, 0, 6, R, true, SK_SORT_ESTAB},
 	[SK_PCOL_TIME_WAIT] = {"TIME_WAIT", "TIME_WAIT sockets still held by fds (rare)", 9, 0, 9, R,
 			       true, SK_SORT_TIME_WAIT},

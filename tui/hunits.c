@@ -2,8 +2,11 @@
 
 #include "hunits.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "units.h"
 
 char *sk_tui_fmt_count(uint64_t n, int width, char *buf, size_t size)
 {
@@ -54,6 +57,35 @@ char *sk_tui_fmt_ms(uint64_t ms, char *buf, size_t size)
 			 (unsigned long long)(s % 86400 / 3600));
 	else
 		snprintf(buf, size, "%llud", (unsigned long long)(s / 86400));
+	return buf;
+}
+
+char *sk_tui_fmt_rate(double per_min, bool bytes, char *buf, size_t size)
+{
+	double a = per_min < 0 ? -per_min : per_min;
+	char sign = per_min < 0 ? '-' : '+', num[24];
+
+	if (!isfinite(a)) {
+		snprintf(buf, size, "?");
+		return buf;
+	}
+	/* Under one a minute only counts get a decimal: half a byte means nothing. */
+	if (bytes ? a < 0.5 : a < 0.05) {
+		snprintf(buf, size, "0");
+		return buf;
+	}
+	if (!bytes && a < 9.95) {
+		snprintf(buf, size, "%c%.1f", sign, a);
+		return buf;
+	}
+	/* 1e18 keeps the conversion defined whatever the history holds. */
+	uint64_t n = a >= 1e18 ? (uint64_t)1e18 : (uint64_t)(a + 0.5);
+
+	if (bytes)
+		sk_format_bytes(n, num, sizeof(num));
+	else
+		sk_tui_fmt_count(n, 4, num, sizeof(num));
+	snprintf(buf, size, "%c%s", sign, num);
 	return buf;
 }
 

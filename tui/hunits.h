@@ -5,6 +5,7 @@
 #ifndef SKTOP_TUI_HUNITS_H
 #define SKTOP_TUI_HUNITS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,6 +16,11 @@ char *sk_tui_fmt_count(uint64_t n, int width, char *buf, size_t size);
 /* A duration in milliseconds, at most 6 characters: "0ms", "850ms", "1.2s",
  * "45s", "12m30s", "2h05m", "3d04h". Returns buf. */
 char *sk_tui_fmt_ms(uint64_t ms, char *buf, size_t size);
+
+/* A rate per minute with its sign, at most 6 characters: "+12", "-3",
+ * "+0.5", "+1.2k" (counts); "+48K", "+1.5M" (bytes, powers of 1024);
+ * "0" when it rounds to nothing. Returns buf. */
+char *sk_tui_fmt_rate(double per_min, bool bytes, char *buf, size_t size);
 
 /* Percentage of value against limit, clamped to 0..999; -1 when unknown. */
 int sk_tui_percent(int64_t value, int64_t limit);

@@ -189,6 +189,21 @@ static unsigned act_sort_pid(struct sk_ui *ui)
 						    SK_OCOL_OWNER});
 }
 
+/* Growth is a process figure: the other lists have nothing to rank by it,
+ * and saying so beats sorting them by something else. */
+static unsigned act_sort_growth(struct sk_ui *ui)
+{
+	unsigned r = direct_sort(ui, (struct direct_sort){SK_VSORT_GROWTH, -1, -1, -1});
+
+	if (sk_view_top(&ui->view)->kind != SK_VK_PROCS)
+		sk_ui_status(ui, false, "G ranks processes by growth: press 1 for the Processes pane.");
+	else
+		sk_ui_status(ui, false,
+			     "Sorted by %s growth per minute; sort by another count first to rank it.",
+			     sk_view_metric_name((enum sk_pmetric)ui->view.growth_metric));
+	return r;
+}
+
 static unsigned act_sort_menu(struct sk_ui *ui)
 {
 	int cols[64];
@@ -367,6 +382,8 @@ const struct sk_actiondef sk_actions[SK_ACT_LAST] = {
 	[SK_ACT_SORT_TIME_WAIT] = {"t", "sort by TIME_WAIT (sockets: timer)", SK_HS_SORT,
 				   act_sort_tw},
 	[SK_ACT_SORT_PID] = {"N", "sort by PID", SK_HS_SORT, act_sort_pid},
+	[SK_ACT_SORT_GROWTH] = {"G", "sort by growth per minute (GROW/m) of the count last sorted by",
+				SK_HS_SORT, act_sort_growth},
 	[SK_ACT_SORT_MENU] = {"F6 S", "choose the sort column from a list", SK_HS_SORT,
 			      act_sort_menu},
 	[SK_ACT_SORT_PREV] = {"<", "sort by the previous column", SK_HS_SORT, act_sort_prev},
@@ -411,6 +428,7 @@ static const struct binding bindings[] = {
 	{'c', SK_ACT_SORT_CLOSE_WAIT}, {'l', SK_ACT_SORT_CLOSED}, {'o', SK_ACT_SORT_ORPHANS},
 	{'r', SK_ACT_SORT_RMEM}, {'w', SK_ACT_SORT_WMEM}, {'f', SK_ACT_SORT_FDS},
 	{'e', SK_ACT_SORT_ESTAB}, {'t', SK_ACT_SORT_TIME_WAIT}, {'N', SK_ACT_SORT_PID},
+	{'G', SK_ACT_SORT_GROWTH},
 	{KC(KEY_F(6)), SK_ACT_SORT_MENU}, {'S', SK_ACT_SORT_MENU},
 	{'<', SK_ACT_SORT_PREV}, {',', SK_ACT_SORT_PREV},
 	{'>', SK_ACT_SORT_NEXT}, {'.', SK_ACT_SORT_NEXT},

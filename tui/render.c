@@ -21,6 +21,8 @@
 #define G_UP(ui) G(ui, "\xe2\x96\xb2", "^")
 #define G_CRUMB(ui) G(ui, " \xe2\x80\xba ", " > ")
 #define G_INF(ui) G(ui, "\xe2\x88\x9e", "inf")
+#define G_RISING(ui) G(ui, "\xe2\x86\x91", "!")
+#define G_TO(ui) G(ui, "\xe2\x86\x92", "->")
 
 static const char *bytes(uint64_t b, char *buf)
 {
@@ -312,15 +314,17 @@ static void states_line(const struct sk_ui *ui, int width, struct sk_line *l)
 	const struct sk_totals *t = &ui->snap->totals;
 	const uint32_t *st = t->tcp_states;
 	struct hist_item it[] = {
-		{"ESTAB", st[SK_TCP_ESTABLISHED], SK_C_VALUE, 5},
-		{"SYN_RECV", (uint64_t)st[SK_TCP_SYN_RECV] + st[SK_TCP_NEW_SYN_RECV], SK_C_WARN, 6},
-		{"FIN_WAIT1", st[SK_TCP_FIN_WAIT1], SK_C_WARN, 3},
-		{"FIN_WAIT2", st[SK_TCP_FIN_WAIT2], SK_C_VALUE, 8},
-		{"TIME_WAIT", st[SK_TCP_TIME_WAIT], SK_C_VALUE, 4},
-		{"CLOSE_WAIT", st[SK_TCP_CLOSE_WAIT], SK_C_CRIT, 0},
-		{"LAST_ACK", st[SK_TCP_LAST_ACK], SK_C_WARN, 7},
-		{"closed", (uint64_t)t->closed[SK_SN_TCP] + t->closed[SK_SN_TCPV6], SK_C_CRIT, 1},
-		{"orphans", t->orphans, SK_C_WARN, 2},
+		{sk_dstate_name(SK_TCP_ESTABLISHED), st[SK_TCP_ESTABLISHED], SK_C_VALUE, 5},
+		{sk_dstate_name(SK_TCP_SYN_RECV),
+		 (uint64_t)st[SK_TCP_SYN_RECV] + st[SK_TCP_NEW_SYN_RECV], SK_C_WARN, 6},
+		{sk_dstate_name(SK_TCP_FIN_WAIT1), st[SK_TCP_FIN_WAIT1], SK_C_WARN, 3},
+		{sk_dstate_name(SK_TCP_FIN_WAIT2), st[SK_TCP_FIN_WAIT2], SK_C_VALUE, 8},
+		{sk_dstate_name(SK_TCP_TIME_WAIT), st[SK_TCP_TIME_WAIT], SK_C_VALUE, 4},
+		{sk_dstate_name(SK_TCP_CLOSE_WAIT), st[SK_TCP_CLOSE_WAIT], SK_C_CRIT, 0},
+		{sk_dstate_name(SK_TCP_LAST_ACK), st[SK_TCP_LAST_ACK], SK_C_WARN, 7},
+		{sk_dstate_name(SK_DS_CLOSED), (uint64_t)t->closed[SK_SN_TCP] + t->closed[SK_SN_TCPV6],
+		 SK_C_CRIT, 1},
+		{sk_dstate_name(SK_DS_ORPHANS), t->orphans, SK_C_WARN, 2},
 	};
 	enum { N = sizeof(it) / sizeof(it[0]) };
 	bool on[N];
@@ -406,6 +410,175 @@ static void findings_line(const struct sk_ui *ui, int width, struct sk_line *l)
 	sk_line_addf(l, SK_C_DEFAULT, ": %s", f->title);
 }
 
+/* A count that never fell is a leak's signature; red once it is more than
+ * a trickle, yellow while it is. */
+static uint8_t growth_color(const struct sk_trend *t)
+{
+	if (!t->known)
+		return SK_C_DIM;
+	if (t->monotonic)
+		return t->per_min >= 1 ? SK_C_CRIT : SK_C_WARN;
+	return t->per_min > -0.05 && t->per_min < 0.05 ? SK_C_DIM : SK_C_DEFAULT;
+}
+
+/* The samples of a series, oldest first: the kept ring, then the latest
+ * refresh when the ring has not kept it (it keeps one per window/slots). */
+static size_t series_points(const struct sk_series *se, struct sk_sample *out)
+{
+	int start = (se->head + SK_HISTORY_SLOTS - se->n) % SK_HISTORY_SLOTS;
+	size_t k = 0;
+
+	for (int i = 0; i < se->n; i++)
+		out[k++] = se->s[(start + i) % SK_HISTORY_SLOTS];
+	if (k && se->last.t_ms > out[k - 1].t_ms)
+		out[k++] = se->last;
+	return k;
+}
+
+/* Eighth blocks from the lowest to the highest of the points shown: the
+ * shape of the curve, with the figures beside it for the scale. */
+static void sparkline(const struct sk_ui *ui, const struct sk_sample *p, size_t n, char *buf,
+		      size_t size)
+{
+	static const char *const blocks[8] = {
+		"\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83", "\xe2\x96\x84",
+		"\xe2\x96\x85", "\xe2\x96\x86", "\xe2\x96\x87", "\xe2\x96\x88",
+	};
+	static const char ascii[8] = "_.-:=+*#";
+	int64_t lo = p[0].v, hi = lo;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 1; i < n; i++) {
+		lo = p[i].v < lo ? p[i].v : lo;
+		hi = p[i].v > hi ? p[i].v : hi;
+	}
+	for (size_t i = 0; i < n; i++) {
+		double range = (double)hi - (double)lo;
+		int lvl = range > 0 ? (int)(((double)p[i].v - (double)lo) * 7 / range + 0.5) : 0;
+		const char *g = ui->unicode ? blocks[lvl] : (char[2]){ascii[lvl], '\0'};
+		size_t gl = strlen(g);
+
+		if (len + gl + 1 > size)
+			break;
+		memcpy(buf + len, g, gl + 1);
+		len += gl;
+	}
+}
+
+/* "45s", "4m", "10m": the time the sparkline covers ("last 4m"). */
+static void span_text(uint64_t ms, char *buf, size_t size)
+{
+	if (ms < 60000)
+		snprintf(buf, size, "%llus", (unsigned long long)(ms / 1000));
+	else
+		snprintf(buf, size, "%llum", (unsigned long long)(ms / 60000));
+}
+
+static const char *amount(int64_t v, bool is_bytes, char *buf)
+{
+	if (v < 0)
+		v = 0;
+	return is_bytes ? bytes((uint64_t)v, buf) : count((uint64_t)v, 7, buf);
+}
+
+/* Where the count GROW/m measures has been going: for the process in
+ * focus, else for the whole system. "leakgen[42] CLOSE_WAIT last 10m
+ * _.-=*# 3->812 +80/m growing steadily" (in blocks on a UTF-8 terminal).
+ * Narrow terminals lose the figures, then sparkline width, then the words,
+ * never the rate. */
+static void trend_line(const struct sk_ui *ui, int width, struct sk_line *l)
+{
+	const struct sk_snapshot *s = ui->snap;
+	enum sk_pmetric m = (enum sk_pmetric)ui->view.growth_metric;
+	uint32_t pi = sk_view_focus_proc(&ui->view, s);
+	const char *name = sk_view_metric_name(m);
+	bool is_bytes = sk_view_metric_bytes(m);
+	const struct sk_series *se = NULL;
+	char who[96];
+
+	sk_line_init(l, width, !ui->unicode);
+	sk_line_field(l, SK_C_LABEL, "Trend", 9, SK_ALIGN_LEFT);
+	if (!s->history) {
+		sk_line_add(l, SK_C_DIM, "no history in this snapshot");
+		return;
+	}
+	if (pi != SK_NONE) {
+		const struct sk_process *p = &s->procs.v[pi];
+		const struct sk_proc_history *ph = sk_history_find(s->history, p->pid, p->starttime);
+
+		sk_view_proc_label(p, who, sizeof(who));
+		se = ph ? &ph->m[m] : NULL;
+	} else {
+		/* Nothing in focus (states, orphans, all sockets): the same count
+		 * machine-wide where the history has it, CLOSE_WAIT otherwise. */
+		enum sk_smetric sm = m == SK_PM_CLOSED ? SK_SM_CLOSED
+				     : m == SK_PM_ORPHANS ? SK_SM_ORPHANS : SK_SM_CLOSE_WAIT;
+
+		snprintf(who, sizeof(who), "system");
+		name = sm == SK_SM_CLOSED ? "closed" : sm == SK_SM_ORPHANS ? "orphans" : "CLOSE_WAIT";
+		is_bytes = false;
+		se = &s->history->sys[sm];
+	}
+	sk_line_add(l, SK_C_BOLD, who);
+	sk_line_addf(l, SK_C_DEFAULT, " %s", name);
+
+	struct sk_sample pts[SK_HISTORY_SLOTS + 1];
+	size_t n = se ? series_points(se, pts) : 0;
+	struct sk_trend tr = se ? sk_series_trend(se) : (struct sk_trend){0};
+
+	if (!tr.known || n < 2) {
+		sk_line_add(l, SK_C_DIM, ui->opts && ui->opts->replay_file
+					 ? "  no trend saved in this file"
+					 : "  no trend yet: it takes two refreshes a second apart");
+		return;
+	}
+	char rate[32], r[24], vals[64], a[24], b[24], span[24];
+	char spark[(SK_HISTORY_SLOTS + 1) * 3 + 1];
+	const char *flag = tr.monotonic ? "growing steadily" : "";
+	int room = l->max - l->cols;
+
+	snprintf(rate, sizeof(rate), "%s/m", sk_tui_fmt_rate(tr.per_min, is_bytes, r, sizeof(r)));
+	snprintf(vals, sizeof(vals), "%s%s%s", amount(pts[0].v, is_bytes, a), G_TO(ui),
+		 amount(pts[n - 1].v, is_bytes, b));
+	/* Widths of: span, sparkline, figures, rate, flag; each after a space. */
+	size_t cols = n;
+	int w_vals = sk_text_width(vals, !ui->unicode) + 1, w_rate = (int)strlen(rate) + 1;
+	int w_flag = flag[0] ? (int)strlen(flag) + 2 : 0, w_span;
+
+	span_text(pts[n - 1].t_ms - pts[0].t_ms, span, sizeof(span));
+	w_span = (int)strlen(span) + 7;
+	bool show_vals = true, show_flag = flag[0] != '\0';
+
+	for (;;) {
+		int need = w_span + (int)cols + 1 + (show_vals ? w_vals : 0) + w_rate +
+			   (show_flag ? w_flag : 0);
+
+		if (need <= room)
+			break;
+		if (show_vals)
+			show_vals = false;
+		else if (cols > 8)
+			cols = need - room >= (int)cols - 8 ? 8 : cols - (size_t)(need - room);
+		else if (show_flag)
+			show_flag = false;
+		else
+			break; /* the line clips the rest */
+	}
+	const struct sk_sample *shown = pts + (n - cols);
+
+	span_text(shown[cols - 1].t_ms - shown[0].t_ms, span, sizeof(span));
+	sparkline(ui, shown, cols, spark, sizeof(spark));
+	sk_line_addf(l, SK_C_DIM, " last %s ", span);
+	sk_line_add(l, tr.monotonic ? growth_color(&tr) : SK_C_BAR, spark);
+	if (show_vals)
+		sk_line_addf(l, SK_C_DEFAULT, " %s", vals);
+	sk_line_add(l, SK_C_DEFAULT, " ");
+	sk_line_add(l, tr.monotonic ? growth_color(&tr) : SK_C_VALUE, rate);
+	if (show_flag)
+		sk_line_addf(l, growth_color(&tr), "  %s", flag);
+}
+
 int sk_render_header(const struct sk_ui *ui, int width, struct sk_line *out, int max)
 {
 	int n = 0;
@@ -446,6 +619,8 @@ int sk_render_header(const struct sk_ui *ui, int width, struct sk_line *out, int
 		counters_line(ui, width, &out[n++]);
 	if (n < max && ui->snap->findings)
 		findings_line(ui, width, &out[n++]);
+	if (n < max)
+		trend_line(ui, width, &out[n++]);
 	return n;
 }
 
@@ -781,7 +956,7 @@ static uint8_t zero_dim(uint64_t v, uint8_t color)
 }
 
 static void proc_row(const struct sk_ui *ui, const struct sk_frame *f, const struct sk_process *p,
-		     struct sk_line *l)
+		     const struct sk_trend *growth, struct sk_line *l)
 {
 	char buf[SK_LINE_BYTES], a[24];
 
@@ -816,6 +991,18 @@ static void proc_row(const struct sk_ui *ui, const struct sk_frame *f, const str
 			goto number;
 		case SK_PCOL_CLOSED: n = sk_proc_closed(p); c = SK_C_CRIT; goto number;
 		case SK_PCOL_ORPHANS: n = p->agg.orphans; c = SK_C_WARN; goto number;
+		case SK_PCOL_GROWTH:
+			if (!growth || !growth->known) {
+				snprintf(buf, sizeof(buf), "-");
+				c = SK_C_DIM;
+				break;
+			}
+			sk_tui_fmt_rate(growth->per_min,
+					sk_view_metric_bytes((enum sk_pmetric)ui->view.growth_metric),
+					a, sizeof(a));
+			snprintf(buf, sizeof(buf), "%s%s", a, growth->monotonic ? G_RISING(ui) : "");
+			c = growth_color(growth);
+			break;
 		case SK_PCOL_ESTAB: n = p->agg.tcp_states[SK_TCP_ESTABLISHED]; goto number;
 		case SK_PCOL_TIME_WAIT: n = p->agg.tcp_states[SK_TCP_TIME_WAIT]; goto number;
 		case SK_PCOL_RECVQ: n = p->agg.recv_q; goto bytes;
@@ -1158,6 +1345,18 @@ static void detail_row(const struct sk_ui *ui, const struct sk_vline *ln, struct
 
 /* --- help ---------------------------------------------------------------------------- */
 
+/* Under the keys: what the columns and lines mean. */
+static const char *const legend[] = {
+	"Columns: CLOSE_WAIT = peer closed, process did not; CLOSED = leaked socket fds",
+	"(lsof: can't identify protocol); ORPHANS = closed by the process, still in the kernel",
+	"(likely owner: the process listening on their port); ~PID = likely owner, no fd.",
+	"GROW/m = growth per minute over the last 10 minutes of the count last sorted by",
+	"(c l o r f; sockets otherwise), marked when it never fell: a leak's signature.",
+	"The Trend line plots that count for the selected process (else the system).",
+	"Counts come from sock_diag and /proc; root sees every process and namespace.",
+};
+#define NLEGEND (sizeof(legend) / sizeof(legend[0]))
+
 /* Help rows: for each section a heading, then its actions. Row r maps to
  * (section, action) by walking the table; it is short. */
 static size_t help_count(void)
@@ -1170,7 +1369,7 @@ static size_t help_count(void)
 			n += sk_actions[a].section == s;
 		n += 1; /* blank */
 	}
-	return n + 4;
+	return n + NLEGEND;
 }
 
 static void help_row(const struct sk_ui *ui, size_t row, struct sk_line *l)
@@ -1195,15 +1394,9 @@ static void help_row(const struct sk_ui *ui, size_t row, struct sk_line *l)
 		if (r++ == row)
 			return;
 	}
-	static const char *const legend[] = {
-		"Columns: CLOSE_WAIT = peer closed, process did not; CLOSED = leaked socket fds",
-		"(lsof: can't identify protocol); ORPHANS = closed by the process, still in the kernel",
-		"(likely owner: the process listening on their port); ~PID = likely owner, no fd.",
-		"Counts come from sock_diag and /proc; root sees every process and namespace.",
-	};
 	size_t i = row - r;
 
-	if (i < sizeof(legend) / sizeof(legend[0]))
+	if (i < NLEGEND)
 		sk_line_add(l, SK_C_DIM, legend[i]);
 	(void)ui;
 }
@@ -1283,7 +1476,8 @@ bool sk_render_row(const struct sk_ui *ui, const struct sk_frame *f, size_t row,
 		return false;
 	switch (top->kind) {
 	case SK_VK_PROCS:
-		proc_row(ui, f, &ui->snap->procs.v[v->procs.v[row]], l);
+		proc_row(ui, f, &ui->snap->procs.v[v->procs.v[row]],
+			 row < v->growth.n ? &v->growth.v[row].tr : NULL, l);
 		break;
 	case SK_VK_SOCKS:
 		if (v->grouped)
@@ -1318,6 +1512,26 @@ bool sk_render_row(const struct sk_ui *ui, const struct sk_frame *f, size_t row,
 
 /* --- bottom line ------------------------------------------------------------------------ */
 
+/* A line being typed on the bottom line: what it asks, the text so far with
+ * the cursor after it, and how to finish. */
+static void prompt(struct sk_line *l, const char *label, const char *input, const char *hint)
+{
+	sk_line_add(l, SK_C_KEY, label);
+	sk_line_add(l, SK_C_DEFAULT, " ");
+	sk_line_add(l, SK_C_BOLD, input);
+	sk_line_add(l, SK_C_CURSOR, " ");
+	sk_line_addf(l, SK_C_DIM, "  %s", hint);
+}
+
+/* "key what  key what": kv holds key, text pairs and ends with NULL. */
+static void key_hints(struct sk_line *l, const char *const *kv)
+{
+	for (size_t i = 0; kv[i] && kv[i + 1]; i += 2) {
+		sk_line_add(l, SK_C_KEY, kv[i]);
+		sk_line_addf(l, SK_C_STATUS, kv[i + 2] ? " %s  " : " %s", kv[i + 1]);
+	}
+}
+
 void sk_render_status(const struct sk_ui *ui, int width, struct sk_line *l)
 {
 	/* Key, what it does, and how long it stays when the line is short. */
@@ -1330,38 +1544,27 @@ void sk_render_status(const struct sk_ui *ui, int width, struct sk_line *l)
 		{"h", "Help", 0},     {"q", "Quit", 0},
 	};
 	enum { NH = sizeof(hints) / sizeof(hints[0]) };
+	char hint[64];
+
 	sk_line_init(l, width, !ui->unicode);
-	if (ui->mode == SK_MODE_FILTER) {
-		sk_line_add(l, SK_C_KEY, "Filter:");
-		sk_line_add(l, SK_C_DEFAULT, " ");
-		sk_line_add(l, SK_C_BOLD, ui->input);
-		sk_line_add(l, SK_C_CURSOR, " ");
-		sk_line_add(l, SK_C_DIM, "  Enter keeps it, Esc clears it");
+	switch (ui->mode) {
+	case SK_MODE_FILTER:
+		prompt(l, "Filter:", ui->input, "Enter keeps it, Esc clears it");
 		return;
-	}
-	if (ui->mode == SK_MODE_HELP) {
-		sk_line_add(l, SK_C_KEY, "Up/Down PgUp/PgDn");
-		sk_line_add(l, SK_C_STATUS, " scroll  ");
-		sk_line_add(l, SK_C_KEY, "any other key");
-		sk_line_add(l, SK_C_STATUS, " back to sktop");
+	case SK_MODE_DELAY:
+		snprintf(hint, sizeof(hint), "now %g; Enter sets, Esc cancels", ui->interval);
+		prompt(l, "Refresh every (seconds):", ui->input, hint);
 		return;
-	}
-	if (ui->mode == SK_MODE_SORT) {
-		sk_line_add(l, SK_C_KEY, "Enter");
-		sk_line_add(l, SK_C_STATUS, " sort by it  ");
-		sk_line_add(l, SK_C_KEY, "I");
-		sk_line_add(l, SK_C_STATUS, " invert  ");
-		sk_line_add(l, SK_C_KEY, "Esc");
-		sk_line_add(l, SK_C_STATUS, " cancel");
+	case SK_MODE_HELP:
+		key_hints(l, (const char *const[]){"Up/Down PgUp/PgDn", "scroll", "any other key",
+						   "back to sktop", NULL});
 		return;
-	}
-	if (ui->mode == SK_MODE_DELAY) {
-		sk_line_add(l, SK_C_KEY, "Refresh every (seconds):");
-		sk_line_add(l, SK_C_DEFAULT, " ");
-		sk_line_add(l, SK_C_BOLD, ui->input);
-		sk_line_add(l, SK_C_CURSOR, " ");
-		sk_line_addf(l, SK_C_DIM, "  now %g; Enter sets, Esc cancels", ui->interval);
+	case SK_MODE_SORT:
+		key_hints(l, (const char *const[]){"Enter", "sort by it", "I", "invert", "Esc",
+						   "cancel", NULL});
 		return;
+	default:
+		break;
 	}
 	if (ui->status[0]) {
 		sk_line_add(l, ui->status_err ? SK_C_STATUS_ERR : SK_C_BOLD, ui->status);

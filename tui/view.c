@@ -27,25 +27,13 @@ const char *const sk_group_names[SK_GROUP_LAST] = {
 
 /* --- display states -------------------------------------------------------- */
 
-static const char *const dstate_names[SK_DS_LAST] = {
-	[SK_TCP_UNKNOWN] = "UNKNOWN",
-	[SK_TCP_ESTABLISHED] = "ESTAB",
-	[SK_TCP_SYN_SENT] = "SYN_SENT",
-	[SK_TCP_SYN_RECV] = "SYN_RECV",
-	[SK_TCP_FIN_WAIT1] = "FIN_WAIT1",
-	[SK_TCP_FIN_WAIT2] = "FIN_WAIT2",
-	[SK_TCP_TIME_WAIT] = "TIME_WAIT",
-	[SK_TCP_CLOSE] = "CLOSE",
-	[SK_TCP_CLOSE_WAIT] = "CLOSE_WAIT",
-	[SK_TCP_LAST_ACK] = "LAST_ACK",
-	[SK_TCP_LISTEN] = "LISTEN",
-	[SK_TCP_CLOSING] = "CLOSING",
-	[SK_TCP_NEW_SYN_RECV] = "SYN_RECV",
-	[SK_TCP_BOUND_INACTIVE] = "BOUND",
-	[SK_DS_CLOSED] = "closed",
-	[SK_DS_UNBOUND] = "unbound",
-	[SK_DS_UNCONN] = "UNCONN",
-	[SK_DS_ORPHANS] = "orphans",
+/* The kernel's states by their short names (src/sock.c), then what sktop
+ * infers. */
+static const char *const inferred_names[SK_DS_LAST - SK_TCP_STATE_LAST] = {
+	[SK_DS_CLOSED - SK_TCP_STATE_LAST] = "closed",
+	[SK_DS_UNBOUND - SK_TCP_STATE_LAST] = "unbound",
+	[SK_DS_UNCONN - SK_TCP_STATE_LAST] = "UNCONN",
+	[SK_DS_ORPHANS - SK_TCP_STATE_LAST] = "orphans",
 };
 
 /* What to look at first when sorting by state: leaks, then stuck closes. */
@@ -60,7 +48,9 @@ static const int8_t dstate_rank[SK_DS_LAST] = {
 
 const char *sk_dstate_name(unsigned ds)
 {
-	return ds < SK_DS_LAST ? dstate_names[ds] : "?";
+	if (ds < SK_TCP_STATE_LAST)
+		return sk_tcp_state_short_names[ds];
+	return ds < SK_DS_LAST ? inferred_names[ds - SK_TCP_STATE_LAST] : "?";
 }
 
 int sk_dstate_badness(unsigned ds)
@@ -296,6 +286,83 @@ void sk_view_okey_label(const struct sk_snapshot *s, const struct sk_vorphan *o,
 	}
 }
 
+/* --- growth ---------------------------------------------------------------------- */
+
+static const char *const metric_names[SK_PM_LAST] = {
+	[SK_PM_SOCKETS] = "sockets",
+	[SK_PM_FDS] = "fds",
+	[SK_PM_CLOSE_WAIT] = "CLOSE_WAIT",
+	[SK_PM_CLOSED] = "closed",
+	[SK_PM_ORPHANS] = "orphans",
+	[SK_PM_RMEM] = "rmem",
+	[SK_PM_RECVQ] = "Recv-Q",
+};
+
+const char *sk_view_metric_name(enum sk_pmetric m)
+{
+	return m < SK_PM_LAST ? metric_names[m] : "?";
+}
+
+bool sk_view_metric_bytes(enum sk_pmetric m)
+{
+	return m == SK_PM_RMEM || m == SK_PM_RECVQ;
+}
+
+struct sk_trend sk_view_proc_trend(const struct sk_snapshot *s, const struct sk_process *p,
+				   enum sk_pmetric m)
+{
+	const struct sk_proc_history *ph;
+
+	if (!s->history || m >= SK_PM_LAST)
+		return (struct sk_trend){0};
+	ph = sk_history_find(s->history, p->pid, p->starttime);
+	return ph ? sk_series_trend(&ph->m[m]) : (struct sk_trend){0};
+}
+
+/* The metric GROW/m follows once the process sort is `col`: the sorted
+ * count when history keeps it, the same as before when sorting by growth
+ * itself, sockets otherwise. */
+static enum sk_pmetric growth_metric_after(enum sk_pmetric before, int col)
+{
+	switch (col) {
+	case SK_SORT_SOCKETS: return SK_PM_SOCKETS;
+	case SK_SORT_FDS: return SK_PM_FDS;
+	case SK_SORT_CLOSE_WAIT: return SK_PM_CLOSE_WAIT;
+	case SK_SORT_CLOSED: return SK_PM_CLOSED;
+	case SK_SORT_ORPHANS: return SK_PM_ORPHANS;
+	case SK_SORT_RMEM: return SK_PM_RMEM;
+	case SK_SORT_RECVQ: return SK_PM_RECVQ;
+	default: return col == SK_VSORT_GROWTH ? before : SK_PM_SOCKETS;
+	}
+}
+
+struct growth_ctx {
+	const struct sk_snapshot *s;
+	bool descending;
+};
+
+/* Processes whose trend is not known yet go last either way: "no data"
+ * is neither the fastest nor the slowest grower. Ties: the one that never
+ * fell first, then by pid, so the order is stable across refreshes. */
+static int cmp_growth(const void *pa, const void *pb, void *arg)
+{
+	const struct sk_vgrowth *a = pa, *b = pb;
+	const struct growth_ctx *c = arg;
+
+	if (a->tr.known != b->tr.known)
+		return a->tr.known ? -1 : 1;
+	if (a->tr.known && a->tr.per_min != b->tr.per_min) {
+		int d = a->tr.per_min < b->tr.per_min ? -1 : 1;
+
+		return c->descending ? -d : d;
+	}
+	if (a->tr.monotonic != b->tr.monotonic)
+		return a->tr.monotonic ? -1 : 1;
+	int32_t x = c->s->procs.v[a->proc].pid, y = c->s->procs.v[b->proc].pid;
+
+	return x < y ? -1 : x > y;
+}
+
 /* --- init / free --------------------------------------------------------------- */
 
 static void level_init(struct sk_level *l, enum sk_vkind kind)
@@ -316,6 +383,7 @@ void sk_view_init(struct sk_view *v, const struct sk_view_config *cfg,
 	v->width = 80;
 	level_init(&v->stack[0], SK_VK_PROCS);
 	v->sort[SK_VK_PROCS] = (struct sk_sortstate){(int)proc_sort, invert};
+	v->growth_metric = (uint8_t)growth_metric_after(SK_PM_SOCKETS, (int)proc_sort);
 	v->sort[SK_VK_SOCKS] = (struct sk_sortstate){SK_SCOL_STATE, false};
 	v->sort[SK_VK_ORPHANS] = (struct sk_sortstate){SK_OCOL_COUNT, false};
 	v->sort[SK_VK_STATES] = (struct sk_sortstate){-1, false};
@@ -326,6 +394,7 @@ void sk_view_init(struct sk_view *v, const struct sk_view_config *cfg,
 void sk_view_free(struct sk_view *v)
 {
 	free(v->procs.v);
+	free(v->growth.v);
 	free(v->socks.v);
 	free(v->groups.v);
 	free(v->orphans.v);
@@ -419,6 +488,7 @@ static int build_procs(struct sk_view *v, const struct sk_snapshot *s)
 	const struct sk_sortstate *ss = &v->sort[SK_VK_PROCS];
 
 	v->procs.n = 0;
+	v->growth.n = 0;
 	for (size_t i = 0; i < s->procs.n; i++) {
 		const struct sk_process *p = &s->procs.v[i];
 
@@ -436,7 +506,27 @@ static int build_procs(struct sk_view *v, const struct sk_snapshot *s)
 			return -ENOMEM;
 		*slot = (uint32_t)i;
 	}
-	sk_proc_sort(s->procs.v, v->procs.v, v->procs.n, (enum sk_sort_key)ss->col, ss->invert);
+	bool by_growth = ss->col == SK_VSORT_GROWTH;
+
+	v->growth_metric = (uint8_t)growth_metric_after((enum sk_pmetric)v->growth_metric, ss->col);
+	if (!by_growth)
+		sk_proc_sort(s->procs.v, v->procs.v, v->procs.n, (enum sk_sort_key)ss->col, ss->invert);
+	if (sk_vec_reserve((void **)&v->growth.v, &v->growth.cap, v->procs.n,
+			   sizeof(struct sk_vgrowth)))
+		return -ENOMEM;
+	for (size_t i = 0; i < v->procs.n; i++)
+		v->growth.v[i] = (struct sk_vgrowth){
+			v->procs.v[i],
+			sk_view_proc_trend(s, &s->procs.v[v->procs.v[i]],
+					   (enum sk_pmetric)v->growth_metric)};
+	v->growth.n = v->procs.n;
+	if (by_growth) {
+		struct growth_ctx c = {s, !ss->invert};
+
+		sk_qsort_r(v->growth.v, v->growth.n, sizeof(struct sk_vgrowth), cmp_growth, &c);
+		for (size_t i = 0; i < v->growth.n; i++)
+			v->procs.v[i] = v->growth.v[i].proc;
+	}
 	if (sk_vec_reserve((void **)&v->keys.v, &v->keys.cap, v->procs.n, sizeof(struct sk_vkey)))
 		return -ENOMEM;
 	for (size_t i = 0; i < v->procs.n; i++)
@@ -573,7 +663,7 @@ static int collect_proc_socks(struct sk_view *v, const struct sk_snapshot *s, ui
 			return -ENOMEM;
 		*slot = f;
 	}
-	qsort_r(v->scratch.v, v->scratch.n, sizeof(uint32_t), cmp_fdref_by_sock, s->fdrefs.v);
+	sk_qsort_r(v->scratch.v, v->scratch.n, sizeof(uint32_t), cmp_fdref_by_sock, s->fdrefs.v);
 	for (size_t i = 0; i < v->scratch.n;) {
 		const struct sk_fdref *ref = &s->fdrefs.v[v->scratch.v[i]];
 		size_t j = i + 1;
@@ -766,7 +856,7 @@ static int build_groups(struct sk_view *v, const struct sk_snapshot *s, unsigned
 	uint32_t last_proc = SK_NONE;
 
 	v->groups.n = 0;
-	qsort_r(v->socks.v, v->socks.n, sizeof(struct sk_vsock), cmp_member, &gc);
+	sk_qsort_r(v->socks.v, v->socks.n, sizeof(struct sk_vsock), cmp_member, &gc);
 	for (size_t i = 0; i < v->socks.n; i++) {
 		const struct sk_vsock *r = &v->socks.v[i];
 		const struct sk_socket *k = &s->socks.v[r->sock];
@@ -885,7 +975,7 @@ static int build_socks(struct sk_view *v, const struct sk_snapshot *s, struct sk
 		struct scmp_ctx c = {s, v, v->gsort.col,
 				     col_descending(sk_gcols, v->gsort.col, v->gsort.invert)};
 
-		qsort_r(v->groups.v, v->groups.n, sizeof(struct sk_vgroup), cmp_group, &c);
+		sk_qsort_r(v->groups.v, v->groups.n, sizeof(struct sk_vgroup), cmp_group, &c);
 		v->grouped = true;
 		if (sk_vec_reserve((void **)&v->keys.v, &v->keys.cap, v->groups.n,
 				   sizeof(struct sk_vkey)))
@@ -898,7 +988,7 @@ static int build_socks(struct sk_view *v, const struct sk_snapshot *s, struct sk
 	const struct sk_sortstate *ss = &v->sort[SK_VK_SOCKS];
 	struct scmp_ctx c = {s, v, ss->col, col_descending(sk_scols, ss->col, ss->invert)};
 
-	qsort_r(v->socks.v, v->socks.n, sizeof(struct sk_vsock), cmp_vsock, &c);
+	sk_qsort_r(v->socks.v, v->socks.n, sizeof(struct sk_vsock), cmp_vsock, &c);
 	if (sk_vec_reserve((void **)&v->keys.v, &v->keys.cap, v->socks.n, sizeof(struct sk_vkey)))
 		return -ENOMEM;
 	for (size_t i = 0; i < v->socks.n; i++)
@@ -978,7 +1068,7 @@ static int build_states(struct sk_view *v, const struct sk_snapshot *s)
 				     k->likely_owner < s->procs.n ? k->likely_owner : NOPROC);
 		}
 	}
-	qsort(v->scratch.v, v->scratch.n, sizeof(uint32_t), cmp_u32);
+	sk_qsort(v->scratch.v, v->scratch.n, sizeof(uint32_t), cmp_u32);
 
 	struct sk_vstate by_ds[SK_DS_LAST];
 
@@ -1087,7 +1177,7 @@ static int build_orphans(struct sk_view *v, const struct sk_snapshot *s)
 			return -ENOMEM;
 		*slot = (uint32_t)i;
 	}
-	qsort_r(v->scratch.v, v->scratch.n, sizeof(uint32_t), cmp_orphan_member, (void *)s);
+	sk_qsort_r(v->scratch.v, v->scratch.n, sizeof(uint32_t), cmp_orphan_member, (void *)s);
 	for (size_t i = 0; i < v->scratch.n; i++) {
 		const struct sk_socket *k = &s->socks.v[v->scratch.v[i]];
 		struct sk_okey key = okey_of(s, k);
@@ -1125,7 +1215,7 @@ static int build_orphans(struct sk_view *v, const struct sk_snapshot *s)
 	const struct sk_sortstate *ss = &v->sort[SK_VK_ORPHANS];
 	struct scmp_ctx c = {s, v, ss->col, col_descending(sk_ocols, ss->col, ss->invert)};
 
-	qsort_r(v->orphans.v, v->orphans.n, sizeof(struct sk_vorphan), cmp_orphan_row, &c);
+	sk_qsort_r(v->orphans.v, v->orphans.n, sizeof(struct sk_vorphan), cmp_orphan_row, &c);
 	if (sk_vec_reserve((void **)&v->keys.v, &v->keys.cap, v->orphans.n, sizeof(struct sk_vkey)))
 		return -ENOMEM;
 	for (size_t i = 0; i < v->orphans.n; i++)
@@ -1200,6 +1290,25 @@ static int collect_finding_socks(struct sk_view *v, const struct sk_snapshot *s,
 			return rc;
 	}
 	return 0;
+}
+
+uint32_t sk_view_focus_proc(const struct sk_view *v, const struct sk_snapshot *s)
+{
+	const struct sk_level *l = sk_view_top_c(v);
+
+	if (!s)
+		return SK_NONE;
+	switch (l->kind) {
+	case SK_VK_PROCS:
+		return l->cursor < v->procs.n && v->procs.v[l->cursor] < s->procs.n
+		       ? v->procs.v[l->cursor] : SK_NONE;
+	case SK_VK_SOCKS:
+		return l->scope == SK_SCOPE_PROC ? level_proc(l, s) : SK_NONE;
+	case SK_VK_DETAIL:
+		return l->pid ? level_proc(l, s) : SK_NONE;
+	default:
+		return SK_NONE;
+	}
 }
 
 /* --- the build and the cursor ------------------------------------------------------------ */
@@ -1527,9 +1636,12 @@ bool sk_view_sort_descending(const struct sk_view *v)
 	size_t n;
 	const struct sk_coldef *defs;
 
-	if (sk_view_top_c(v)->kind == SK_VK_PROCS)
+	if (sk_view_top_c(v)->kind == SK_VK_PROCS) {
+		if (ss->col == SK_VSORT_GROWTH)
+			return sk_pcols[SK_PCOL_GROWTH].descending != ss->invert;
 		return ss->col >= 0 && ss->col < SK_SORT_LAST &&
 		       sk_sort_defs[ss->col].descending != ss->invert;
+	}
 	defs = sort_defs(v, &n);
 	return defs && ss->col >= 0 && (size_t)ss->col < n && defs[ss->col].descending != ss->invert;
 }
@@ -1581,8 +1693,11 @@ const char *sk_view_sort_name(const struct sk_view *v, int col)
 	size_t n;
 	const struct sk_coldef *defs;
 
-	if (sk_view_top_c(v)->kind == SK_VK_PROCS)
+	if (sk_view_top_c(v)->kind == SK_VK_PROCS) {
+		if (col == SK_VSORT_GROWTH)
+			return sk_pcols[SK_PCOL_GROWTH].title;
 		return col >= 0 && col < SK_SORT_LAST ? sk_sort_defs[col].title : "?";
+	}
 	defs = sort_defs(v, &n);
 	if (!defs || col < 0 || (size_t)col >= n)
 		return "?";
@@ -1596,8 +1711,11 @@ const char *sk_view_sort_desc(const struct sk_view *v, int col)
 	size_t n;
 	const struct sk_coldef *defs;
 
-	if (sk_view_top_c(v)->kind == SK_VK_PROCS)
+	if (sk_view_top_c(v)->kind == SK_VK_PROCS) {
+		if (col == SK_VSORT_GROWTH)
+			return sk_pcols[SK_PCOL_GROWTH].desc;
 		return col >= 0 && col < SK_SORT_LAST ? sk_sort_defs[col].description : "";
+	}
 	defs = sort_defs(v, &n);
 	if (!defs || col < 0 || (size_t)col >= n)
 		return "";

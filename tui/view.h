@@ -13,6 +13,7 @@
 
 #include "procsort.h"
 #include "findings.h"
+#include "history.h"
 #include "snapshot.h"
 #include "vec.h"
 
@@ -165,6 +166,26 @@ struct sk_vline {
 enum sk_vline_kind { SK_VL_HEADING, SK_VL_FIELD, SK_VL_NOTE, SK_VL_WARN };
 #define SK_DETAIL_LABEL 13 /* columns of a field's label */
 
+/* --- growth ---------------------------------------------------------------- */
+
+/* The process sort past the engine's keys (procsort.h): growth per minute
+ * needs the snapshot's history, which procsort's comparator never sees. */
+#define SK_VSORT_GROWTH ((int)SK_SORT_LAST)
+
+/* A process row's trend of the view's growth metric. */
+struct sk_vgrowth {
+	uint32_t proc;      /* snapshot process index */
+	struct sk_trend tr; /* tr.known false: fewer than two samples a second apart */
+};
+
+/* The trend of metric m of process p in s's history ({0}: none yet). */
+struct sk_trend sk_view_proc_trend(const struct sk_snapshot *s, const struct sk_process *p,
+				   enum sk_pmetric m);
+/* "CLOSE_WAIT", "sockets", "rmem": how the header and help name a metric. */
+const char *sk_view_metric_name(enum sk_pmetric m);
+/* Whether metric m counts bytes (rmem, Recv-Q) rather than things. */
+bool sk_view_metric_bytes(enum sk_pmetric m);
+
 /* --- columns and sorting of the non-process views ------------------------- */
 
 enum sk_scol {
@@ -241,6 +262,10 @@ struct sk_view {
 	/* The rows of the top level, rebuilt by sk_view_build. */
 	size_t nrows;
 	SK_VEC(uint32_t) procs;        /* SK_VK_PROCS: process indices */
+	SK_VEC(struct sk_vgrowth) growth; /* SK_VK_PROCS: one per row, in row order */
+	/* What GROW/m measures: the count last sorted by, so that sorting by
+	 * growth right after `c` ranks CLOSE_WAIT growth (enum sk_pmetric). */
+	uint8_t growth_metric;
 	SK_VEC(struct sk_vsock) socks; /* SK_VK_SOCKS: member sockets (also when grouped) */
 	SK_VEC(struct sk_vgroup) groups;
 	SK_VEC(struct sk_vorphan) orphans;
@@ -320,6 +345,11 @@ const char *sk_view_proto(const struct sk_socket *k);
 /* The row identities, for tests and the renderer's cursor. */
 struct sk_vkey sk_view_key_proc(const struct sk_process *p);
 struct sk_vkey sk_view_key_sock(const struct sk_socket *k);
+
+/* The process the screen is about, for the trend line: the cursor row of
+ * the process list, the process whose sockets or socket is open; SK_NONE
+ * elsewhere (or when it has exited). */
+uint32_t sk_view_focus_proc(const struct sk_view *v, const struct sk_snapshot *s);
 
 /* Fills the detail lines of socket `sock` (proc: context, SK_NONE). */
 int sk_view_detail(struct sk_view *v, const struct sk_snapshot *s, uint32_t sock, uint32_t proc);

@@ -122,6 +122,20 @@ check "80x24: the TCP line keeps CLOSE_WAIT, closed, orphans" \
 	"grep -E '^TCP ' '$tmp/screen' | grep -q 'CLOSE_WAIT' && grep -E '^TCP ' '$tmp/screen' | grep -q 'closed' && grep -E '^TCP ' '$tmp/screen' | grep -q 'orphans'"
 check "80x24: columns and COMMAND fit" "grep -Eq '^ +PID .*CLOSE_WAIT .*COMMAND' '$tmp/screen'"
 check "80x24: still sorted, leaker on top" "first_row | grep -q 'leakgen'"
+# --- growth: the GROW/m column, its sort key, the trend line ------------------------------------
+# The leak is built before sktop starts and then holds still: its growth
+# is 0/m once two refreshes a second apart are in the history.
+check "80x24: the GROW/m column is there beside the leak columns" \
+	"grep -Eq '^ +PID .*CLOSE_WAIT .*GROW/m .*COMMAND' '$tmp/screen'"
+check "80x24: the Trend line plots the leaker's CLOSE_WAIT" \
+	"grep -Eq '^Trend +leakgen\\[$leaker\\] CLOSE_WAIT last [0-9]+[sm] .* 0/m' '$tmp/screen'"
+keys G
+check "G sorts by growth: the arrow moves to GROW/m" \
+	"grep -Eq '^ +PID .*CLOSE_WAIT .*▼GROW/m .*COMMAND' '$tmp/screen'"
+check "G says what it ranks" "tail -1 '$tmp/screen' | grep -q 'Sorted by CLOSE_WAIT growth per minute'"
+keys c
+check "c sorts by CLOSE_WAIT again, leaker on top" \
+	"first_row | grep -q 'leakgen' && grep -Eq '^ +PID .* GROW/m' '$tmp/screen'"
 check "80x24: the bottom line shows how to quit" "tail -1 '$tmp/screen' | grep -q 'q Quit'"
 
 # --- 3: Enter shows its CLOSE_WAIT four-tuples -----------------------------------------------
@@ -197,6 +211,11 @@ wait_for "PID .*COMMAND" 15
 check "TERM=vt100: nothing but ASCII on screen" "! LC_ALL=C grep -q '[^ -~]' '$tmp/screen'"
 keys 3
 check "TERM=vt100: the states pane draws bars with #" "grep -Eq '^CLOSE_WAIT +[0-9]+ #' '$tmp/screen'"
+keys 1
+keys G
+check "TERM=vt100: G puts an ASCII arrow on GROW/m" "grep -Eq '^ +PID .*vGROW/m' '$tmp/screen'"
+check "TERM=vt100: the Trend line is there, in ASCII" \
+	"grep -q '^Trend ' '$tmp/screen' && ! LC_ALL=C grep -q '[^ -~]' '$tmp/screen'"
 T send-keys -t "$S" C-c
 wait_for "EXIT=" 5
 check "Ctrl-C exits cleanly" "grep -q 'EXIT=0' '$tmp/screen'"
