@@ -70,7 +70,7 @@ static void span_extend(struct sk_line *l, uint8_t color, size_t start, size_t l
 		last->len = (uint16_t)(last->len + len);
 		return;
 	}
-	if (l->nspans == SK_LINE_SPANS) {
+	if (last && l->nspans == SK_LINE_SPANS) {
 		/* Out of spans: the text still shows, in the last span's colour. */
 		last->len = (uint16_t)(start + len - last->start);
 		return;

@@ -1550,7 +1550,7 @@ bool sk_view_enter(struct sk_view *v, const struct sk_snapshot *s)
 		unsigned ds = v->states.v[row].dstate;
 
 		if (ds == SK_DS_ORPHANS)
-			return (l = push(v, SK_VK_ORPHANS)) != NULL;
+			return push(v, SK_VK_ORPHANS) != NULL;
 		if (!(l = push(v, SK_VK_SOCKS)))
 			return false;
 		l->scope = SK_SCOPE_STATE;
