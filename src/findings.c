@@ -402,6 +402,21 @@ static void rule_closed_and_fds(struct ctx *c)
 	}
 }
 
+/* "; file-max in 35 min at +120/min" when the count grows towards its
+ * limit over the history window, "" otherwise. */
+static const char *exhaustion_text(const struct ctx *c, enum sk_exhaust ex, char *buf,
+				   size_t size)
+{
+	struct sk_exhaustion x[SK_EX_LAST];
+
+	sk_history_exhaustion(c->h, &c->s->sys, x);
+	buf[0] = '\0';
+	if (x[ex].minutes >= 0)
+		snprintf(buf, size, "; %s in %.0f min at %+.1f/min", sk_exhaust_limit_names[ex],
+			 x[ex].minutes, x[ex].trend.per_min);
+	return buf;
+}
+
 static void rule_files(struct ctx *c)
 {
 	const struct sk_limits *l = &c->s->sys.limits;
@@ -417,14 +432,15 @@ static void rule_files(struct ctx *c)
 	struct sk_finding *f = new_finding(c, SK_FIND_FD_EXHAUSTION,
 					   p >= c->th[SK_TH_FDS_CRIT_PCT] ? SK_SEV_CRITICAL
 					   : SK_SEV_WARNING);
-	char trend[64];
+	char trend[64], eta[80];
 
 	if (!f)
 		return;
 	evidence(f, "files", used, max);
 	text(f->title, sizeof(f->title), "System open files at %lld%% of fs.file-max", (long long)p);
-	text(f->detail, sizeof(f->detail), "file-nr %lld of file-max %lld%s", (long long)used,
-	     (long long)max, trend_text(&tr, trend, sizeof(trend)));
+	text(f->detail, sizeof(f->detail), "file-nr %lld of file-max %lld%s%s", (long long)used,
+	     (long long)max, trend_text(&tr, trend, sizeof(trend)),
+	     exhaustion_text(c, SK_EX_FILES, eta, sizeof(eta)));
 	text(f->next_step, sizeof(f->next_step),
 	     "sort processes by fds (key f) to find who holds them; sysctl fs.file-max");
 }
@@ -635,10 +651,13 @@ static void rule_orphans(struct ctx *c)
 	     "Orphans near the limit: %lld of tcp_max_orphans %lld (%lld%%)%s", (long long)orphans,
 	     (long long)max, (long long)p,
 	     aborts > 0 ? ": the kernel is killing them (\"too many orphaned sockets\")" : "");
+	char eta[80];
+
 	text(f->detail, sizeof(f->detail),
-	     "machine-wide; TCPAbortOnMemory %+lld over %llu s; sockets with errors or backoff "
+	     "machine-wide; TCPAbortOnMemory %+lld over %llu s%s; sockets with errors or backoff "
 	     "count 2x-4x against the limit, and tcp_mem pressure aborts them sooner",
-	     (long long)aborts, (unsigned long long)(abort_tr.span_ms / 1000));
+	     (long long)aborts, (unsigned long long)(abort_tr.span_ms / 1000),
+	     exhaustion_text(c, SK_EX_ORPHANS, eta, sizeof(eta)));
 	text(f->next_step, sizeof(f->next_step),
 	     "dmesg | grep 'orphaned'; the Orphans pane shows whose port they are on; each orphan "
 	     "can hold up to 64K: raise net.ipv4.tcp_max_orphans only with memory to back it");
@@ -669,9 +688,12 @@ static void rule_tcp_mem(struct ctx *c)
 	     mem >= l->tcp_mem[2] ? "exhausted" : mem >= l->tcp_mem[1] ? "under pressure"
 	     : "near pressure", (long long)mem, sk_format_bytes((uint64_t)(mem * page), b, sizeof(b)),
 	     (long long)p);
+	char eta[80];
+
 	text(f->detail, sizeof(f->detail), "tcp_mem low %lld, pressure %lld, high %lld pages "
-	     "(machine-wide); above pressure buffers shrink, above high allocations fail",
-	     (long long)l->tcp_mem[0], (long long)l->tcp_mem[1], (long long)l->tcp_mem[2]);
+	     "(machine-wide)%s; above pressure buffers shrink, above high allocations fail",
+	     (long long)l->tcp_mem[0], (long long)l->tcp_mem[1], (long long)l->tcp_mem[2],
+	     exhaustion_text(c, SK_EX_TCP_MEM, eta, sizeof(eta)));
 	text(f->next_step, sizeof(f->next_step),
 	     "who holds it: sort by rmem (r) and wmem (w); orphans' send queues count too; "
 	     "sysctl net.ipv4.tcp_mem");

@@ -203,6 +203,34 @@ int sk_history_record(struct sk_history *h, const struct sk_snapshot *s)
 	return 0;
 }
 
+const char *const sk_exhaust_names[SK_EX_LAST] = {"orphans", "tcp_mem_pages", "time_wait",
+						   "files"};
+const char *const sk_exhaust_limit_names[SK_EX_LAST] = {"tcp_max_orphans", "tcp_mem high",
+							"tcp_max_tw_buckets", "file-max"};
+
+void sk_history_exhaustion(const struct sk_history *h, const struct sk_system *sys,
+			   struct sk_exhaustion out[SK_EX_LAST])
+{
+	static const enum sk_smetric series[SK_EX_LAST] = {SK_SM_ORPHANS, SK_SM_TCP_MEM,
+							   SK_SM_TIME_WAIT, SK_SM_FILES};
+	const struct sk_limits *l = &sys->limits;
+	const int64_t limit[SK_EX_LAST] = {l->tcp_max_orphans, l->tcp_mem[2],
+					   l->tcp_max_tw_buckets, l->file_max};
+	const int64_t now[SK_EX_LAST] = {sys->sockstat[SK_SS_TCP_ORPHAN],
+					 sys->sockstat[SK_SS_TCP_MEM], sys->sockstat[SK_SS_TCP_TW],
+					 l->file_nr[0]};
+
+	for (int i = 0; i < SK_EX_LAST; i++) {
+		struct sk_exhaustion *x = &out[i];
+
+		x->now = now[i];
+		x->limit = limit[i];
+		x->trend = h ? sk_series_trend(&h->sys[series[i]]) : (struct sk_trend){0};
+		x->minutes = x->trend.known && now[i] != SK_UNKNOWN
+			     ? sk_minutes_to_limit(now[i], x->trend.per_min, limit[i]) : -1;
+	}
+}
+
 double sk_minutes_to_limit(int64_t current, double per_min, int64_t limit)
 {
 	if (per_min <= 0 || limit <= 0 || limit == SK_UNKNOWN)

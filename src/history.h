@@ -99,4 +99,27 @@ double sk_minutes_to_limit(int64_t current, double per_min, int64_t limit);
 
 int64_t sk_pmetric_value(const struct sk_process *p, enum sk_pmetric m);
 
+/* The machine's counts that run into a limit, and when they will at the
+ * rate seen over the window: orphans vs tcp_max_orphans, TCP memory vs
+ * tcp_mem's high mark, TIME_WAIT vs tcp_max_tw_buckets, open files vs
+ * file-max. (fds vs RLIMIT_NOFILE is per process: see the findings.) */
+enum sk_exhaust {
+	SK_EX_ORPHANS,
+	SK_EX_TCP_MEM,
+	SK_EX_TIME_WAIT,
+	SK_EX_FILES,
+	SK_EX_LAST
+};
+extern const char *const sk_exhaust_names[SK_EX_LAST]; /* JSON keys */
+extern const char *const sk_exhaust_limit_names[SK_EX_LAST]; /* "tcp_max_orphans", ... */
+
+struct sk_exhaustion {
+	int64_t now, limit;  /* SK_UNKNOWN when not read */
+	struct sk_trend trend;
+	double minutes;      /* to the limit at trend.per_min; < 0: not growing, or no limit */
+};
+
+void sk_history_exhaustion(const struct sk_history *h, const struct sk_system *sys,
+			   struct sk_exhaustion out[SK_EX_LAST]);
+
 #endif

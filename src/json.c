@@ -199,6 +199,32 @@ static void jw_tcp_states(struct jw *w, const char *key, const uint32_t *states)
 
 /* --- sections ------------------------------------------------------------------------ */
 
+static void jw_kv_double_or_null(struct jw *w, const char *key, bool known, double v);
+
+/* "exhaustion":{"orphans":{"now":..,"limit":..,"per_min":..,"minutes_left":..},...}:
+ * when each machine-wide count reaches its limit at the rate seen over the
+ * history window; null where it is not growing or there is no limit. */
+static void write_exhaustion(struct jw *w, const struct sk_snapshot *s)
+{
+	struct sk_exhaustion x[SK_EX_LAST];
+
+	if (!s->history)
+		return;
+	sk_history_exhaustion(s->history, &s->sys, x);
+	jw_key(w, "exhaustion");
+	jw_open(w, '{');
+	for (int i = 0; i < SK_EX_LAST; i++) {
+		jw_key(w, sk_exhaust_names[i]);
+		jw_open(w, '{');
+		jw_kv_fig(w, "now", x[i].now);
+		jw_kv_fig(w, "limit", x[i].limit);
+		jw_kv_double_or_null(w, "per_min", x[i].trend.known, x[i].trend.per_min);
+		jw_kv_double_or_null(w, "minutes_left", x[i].minutes >= 0, x[i].minutes);
+		jw_close(w, '}');
+	}
+	jw_close(w, '}');
+}
+
 static void write_system(struct jw *w, const struct sk_snapshot *s)
 {
 	const struct sk_system *sys = &s->sys;
@@ -248,6 +274,7 @@ static void write_system(struct jw *w, const struct sk_snapshot *s)
 	jw_kv_fig(w, "rmem_max", l->rmem_max);
 	jw_kv_fig(w, "wmem_max", l->wmem_max);
 	jw_close(w, '}');
+	write_exhaustion(w, s);
 
 	jw_tcp_states(w, "tcp_states", t->tcp_states);
 	jw_kv_u64(w, "orphans", t->orphans);
@@ -307,6 +334,15 @@ static void jw_double(struct jw *w, double v)
 	frac[2] = (char)('0' + milli / 10 % 10);
 	frac[3] = (char)('0' + milli % 10);
 	jw_raw(w, frac, 4);
+}
+
+static void jw_kv_double_or_null(struct jw *w, const char *key, bool known, double v)
+{
+	jw_key(w, key);
+	if (known)
+		jw_double(w, v);
+	else
+		jw_lit(w, "null");
 }
 
 /* "growth_per_min":{"close_wait":12.5,...} and "growing":["close_wait"]

@@ -330,6 +330,33 @@ static void test_orphans_limit_and_aborts(void **state)
 	assert_non_null(strstr(f->title, "too many orphaned sockets"));
 }
 
+/* Growing towards the limit: the finding says when it gets there. The
+ * fake clock puts 60 s between two refreshes, +6 orphans: 3 minutes to
+ * the remaining 18. */
+static void test_orphans_time_to_limit(void **state)
+{
+	struct world *w = *state;
+	struct sk_exhaustion x[SK_EX_LAST];
+
+	begin(w, 1000);
+	w->s.sys.sockstat[SK_SS_TCP_ORPHAN] = 40;
+	w->s.sys.limits.tcp_max_orphans = 64;
+	finish(w);
+	assert_null(strstr(only(w, SK_FIND_ORPHANS)->detail, "tcp_max_orphans in"));
+	begin(w, 61000);
+	w->s.sys.sockstat[SK_SS_TCP_ORPHAN] = 46;
+	w->s.sys.limits.tcp_max_orphans = 64;
+	finish(w);
+	assert_non_null(strstr(only(w, SK_FIND_ORPHANS)->detail,
+			       "tcp_max_orphans in 3 min at +6.0/min"));
+	sk_history_exhaustion(&w->h, &w->s.sys, x);
+	assert_int_equal(x[SK_EX_ORPHANS].now, 46);
+	assert_int_equal(x[SK_EX_ORPHANS].limit, 64);
+	assert_true(x[SK_EX_ORPHANS].minutes > 2.99 && x[SK_EX_ORPHANS].minutes < 3.01);
+	/* flat counts have no time to the limit */
+	assert_true(x[SK_EX_FILES].minutes < 0);
+}
+
 static void test_tcp_mem(void **state)
 {
 	struct world *w = *state;
@@ -495,6 +522,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_recv_stuck_first_refresh_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_zero_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_orphans_limit_and_aborts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_orphans_time_to_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_mem, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ephemeral_ports, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_overflow, setup, teardown),
