@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -287,6 +288,90 @@ static int collect_netns(struct sk_engine *e, struct sk_snapshot *s, struct sk_e
 	return 0;
 }
 
+/* Processes the scan found after the dumps (the owner cache proved stale
+ * and /proc was read again) may live in a namespace that was never dumped.
+ * Their fds cannot be judged (link_fds finds no such namespace), and the
+ * snapshot says so: the namespace is listed as not dumped, and nprocs is
+ * recounted over the processes actually in the snapshot. */
+static int netns_catch_up(struct sk_snapshot *s, struct sk_error *err)
+{
+	for (size_t k = 0; k < s->netns.n; k++)
+		s->netns.v[k].nprocs = 0;
+	for (size_t i = 0; i < s->procs.n; i++) {
+		const struct sk_process *p = &s->procs.v[i];
+		struct sk_netns *found = NULL;
+
+		if (p->netns == 0)
+			continue;
+		for (size_t k = 0; k < s->netns.n; k++)
+			if (s->netns.v[k].id == p->netns)
+				found = &s->netns.v[k];
+		if (!found) {
+			found = SK_VEC_PUSH(&s->netns);
+			if (!found)
+				return sk_error_set(err, ENOMEM, "out of memory");
+			found->id = p->netns;
+			found->rep_pid = p->pid;
+			found->dump_error = -EAGAIN; /* born during the refresh: next time */
+			s->partial = true;
+		}
+		found->nprocs++;
+	}
+	return 0;
+}
+
+/* Whether proc_root is a procfs mounted with hidepid (noaccess, invisible
+ * or ptraceable) that hides other users' processes from us. Those are not
+ * listed at all, so no fd table counts as denied, and without this check an
+ * unprivileged snapshot would pass for the whole machine. The gid= group is
+ * exempt. A fixture tree has no mountinfo and hides nothing. */
+static bool procfs_hides_processes(const char *proc_root)
+{
+	char path[PATH_MAX], line[4096];
+	struct stat st;
+	bool hides = false;
+	FILE *f;
+
+	if (stat(proc_root, &st) < 0)
+		return false;
+	snprintf(path, sizeof(path), "%s/self/mountinfo", proc_root);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!hides && fgets(line, sizeof(line), f)) {
+		unsigned maj, min;
+		char *sep = strstr(line, " - "), *opts, *save = NULL;
+		long gid = -1;
+
+		/* id parent major:minor root mountpoint ... - fstype source superoptions */
+		if (sscanf(line, "%*u %*u %u:%u", &maj, &min) != 2 || !sep ||
+		    makedev(maj, min) != st.st_dev || strncmp(sep + 3, "proc ", 5) != 0)
+			continue;
+		opts = strchr(sep + 8, ' ');
+		if (!opts)
+			continue;
+		opts[strcspn(opts, "\n")] = '\0';
+		for (char *o = strtok_r(opts + 1, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+			if (strncmp(o, "hidepid=", 8) == 0)
+				hides = strcmp(o + 8, "0") != 0 && strcmp(o + 8, "off") != 0;
+			else if (strncmp(o, "gid=", 4) == 0)
+				gid = strtol(o + 4, NULL, 10);
+		}
+		if (hides && gid >= 0) {
+			gid_t groups[256];
+			int n = getgroups(256, groups);
+
+			if (getegid() == (gid_t)gid)
+				hides = false;
+			for (int i = 0; i < n; i++)
+				if (groups[i] == (gid_t)gid)
+					hides = false;
+		}
+	}
+	fclose(f);
+	return hides;
+}
+
 struct dump_plan {
 	uint8_t kind, family, protocol;
 	enum sk_sockname sockname;
@@ -411,6 +496,10 @@ static int scan_and_join(struct sk_engine *e, struct sk_snapshot *s, struct sk_e
 		sk_snapshot_unjoin(s);
 		rc = sk_procfs_scan_cached(e->cfg.proc_root, e->owners, &s->procs, &s->fdrefs,
 					   &s->strs, &s->procfs, err);
+		if (rc == 0 && s->procfs.fd_denied)
+			s->partial = true;
+		if (rc == 0)
+			rc = netns_catch_up(s, err);
 		if (rc == 0)
 			rc = sk_snapshot_join(s, e->cfg.sockname, e->cfg.sockname_ctx, err);
 		if (rc)
@@ -440,8 +529,9 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 				   &s->procfs, err);
 	if (rc)
 		return rc;
-	if (s->procfs.fd_denied)
-		s->partial = true; /* a vanished process is no loss: it has no sockets left */
+	/* A vanished process is no loss: it has no sockets left. A hidden one is. */
+	if (s->procfs.fd_denied || (!s->root && procfs_hides_processes(e->cfg.proc_root)))
+		s->partial = true;
 	rc = sk_sysinfo_read(e->cfg.proc_root, &s->sys, err);
 	if (rc)
 		return rc;
