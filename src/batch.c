@@ -138,11 +138,23 @@ static void print_header(FILE *out, const struct sk_snapshot *s)
 		undumped += s->netns.v[i].dump_error != 0;
 	if (s->netns.n > 1 || undumped) {
 		fprintf(out, "Netns:   %zu with processes", s->netns.n);
-		for (size_t i = 0; i < s->netns.n; i++)
-			if (s->netns.v[i].dump_error)
+		for (size_t i = 0; i < s->netns.n; i++) {
+			const struct sk_netns *ns = &s->netns.v[i];
+
+			if (!ns->dump_error)
+				continue;
+			if (!ns->dumped) {
 				fprintf(out, "; %llu NOT dumped (%s): its sockets are not judged",
-					(unsigned long long)s->netns.v[i].id,
-					strerror(-s->netns.v[i].dump_error));
+					(unsigned long long)ns->id, strerror(-ns->dump_error));
+				continue;
+			}
+			/* One protocol failed (no udp_diag, say): the rest was judged. */
+			fprintf(out, "; %llu partly dumped (%s), judged only:",
+				(unsigned long long)ns->id, strerror(-ns->dump_error));
+			for (int c = 0; c < SK_SN_LAST; c++)
+				if (ns->dumped & (1u << c))
+					fprintf(out, " %s", sk_sockname_names[c]);
+		}
 		fputc('\n', out);
 	}
 	if (s->diag.rejected || s->diag.failed || s->diag.unsupported)

@@ -306,6 +306,16 @@ static void write_system(struct jw *w, const struct sk_snapshot *s)
 		jw_kv_bool(w, "dumped", ns->dump_error == 0);
 		if (ns->dump_error)
 			jw_kv_str(w, "error", strerror(-ns->dump_error));
+		/* A dump can fail for one protocol only (no udp_diag): the
+		 * classes whose fds were judged closed/unbound here. */
+		jw_key(w, "dumped_classes");
+		jw_open(w, '[');
+		for (int c = 0; c < SK_SN_LAST; c++)
+			if (ns->dumped & (1u << c)) {
+				jw_elem(w);
+				jw_str(w, sk_sockname_names[c]);
+			}
+		jw_close(w, ']');
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');

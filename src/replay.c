@@ -1108,10 +1108,33 @@ static int errno_from_text(const jnode *n)
 	return -EIO;
 }
 
-enum { N_ID, N_OWN, N_PROCESSES, N_SOCKETS, N_TCP_STATES, N_ORPHANS, N_DUMPED, N_ERROR, N_LAST };
+enum {
+	N_ID, N_OWN, N_PROCESSES, N_SOCKETS, N_TCP_STATES, N_ORPHANS, N_DUMPED, N_ERROR,
+	N_DUMPED_CLASSES, N_LAST
+};
 static const char *const netns_keys[N_LAST] = {
 	"id", "own", "processes", "sockets", "tcp_states", "orphans", "dumped", "error",
+	"dumped_classes",
 };
+
+/* ["TCP","UDP",...] -> a mask of 1 << enum sk_sockname. */
+static int get_classes(struct rctx *c, const jnode *a, const char *field, uint32_t *mask)
+{
+	const jnode *e;
+	int rc = want(c, a, field, SK_JSON_ARRAY);
+
+	*mask = 0;
+	e = rc ? NULL : sk_json_first(a);
+	for (uint32_t i = 0; rc == 0 && i < a->len; i++) {
+		unsigned cls = 0;
+
+		rc = get_enum(c, e, field, sk_sockname_names, SK_SN_LAST, "socket class", &cls);
+		if (rc == 0)
+			*mask |= 1u << cls;
+		e = sk_json_next(c->d, e);
+	}
+	return rc;
+}
 
 static int map_netns(struct rctx *c, const jnode *a)
 {
@@ -1154,6 +1177,11 @@ static int map_netns(struct rctx *c, const jnode *a)
 			rc = want(c, f[N_ERROR], "error", SK_JSON_STRING);
 		if (rc == 0 && !dumped)
 			ns->dump_error = errno_from_text(f[N_ERROR]);
+		/* Files from before dumped_classes: all or nothing, as they meant. */
+		if (rc == 0 && f[N_DUMPED_CLASSES])
+			rc = get_classes(c, f[N_DUMPED_CLASSES], "dumped_classes", &ns->dumped);
+		else if (rc == 0 && dumped)
+			ns->dumped = (1u << SK_SN_LAST) - 1;
 		path_pop(c, o);
 		e = sk_json_next(c->d, e);
 	}
