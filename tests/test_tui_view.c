@@ -1175,6 +1175,49 @@ static const char *header_line(struct sk_line *lines, int n, const char *label)
 	return NULL;
 }
 
+/* Orphans +10 every 30 s towards tcp_max_orphans 210: at 150 the meter
+ * says the limit is 3 minutes away; a flat count says nothing. */
+static void test_meter_time_to_limit(void **state)
+{
+	struct sk_snapshot s;
+	struct sk_history h;
+	struct sk_options o;
+	struct sk_ui *ui = calloc(1, sizeof(*ui));
+	struct sk_line *lines = calloc(SK_HEADER_MAX, sizeof(struct sk_line));
+	const char *orphans, *files;
+	int n;
+
+	(void)state;
+	assert_non_null(ui);
+	assert_non_null(lines);
+	sk_snapshot_init(&s);
+	sk_history_init(&h, 600000);
+	for (int t = 0; t < 6; t++) {
+		sk_snapshot_reset(&s);
+		s.seq = (uint64_t)t + 1;
+		sb_time(&s, 1000 + (uint64_t)t * 30000);
+		s.sys.sockstat[SK_SS_TCP_ORPHAN] = 100 + 10 * t;
+		s.sys.limits.tcp_max_orphans = 210;
+		s.sys.limits.file_nr[0] = 500;
+		s.sys.limits.file_max = 1000;
+		assert_int_equal(sk_history_record(&h, &s), 0);
+	}
+	s.history = &h;
+	ui_new(ui, &o, &s);
+	n = sk_render_header(ui, 200, lines, SK_HEADER_MAX);
+	orphans = header_line(lines, n, "Orphans");
+	assert_non_null(orphans);
+	assert_non_null(strstr(orphans, "full 3m: 150/210"));
+	files = strstr(orphans, "Files");
+	assert_non_null(files);
+	assert_null(strstr(files, "full"));
+	sk_view_free(&ui->view);
+	sk_snapshot_free(&s);
+	sk_history_free(&h);
+	free(lines);
+	free(ui);
+}
+
 static void test_growth_render(void **state)
 {
 	struct sk_snapshot s;
@@ -1313,6 +1356,7 @@ int main(void)
 		cmocka_unit_test(test_growth_units),
 		cmocka_unit_test(test_growth_sort),
 		cmocka_unit_test(test_growth_render),
+		cmocka_unit_test(test_meter_time_to_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -181,6 +181,32 @@ struct meter_spec {
 	char text[64];
 };
 
+/* A count that has grown steadily over the history window gets, in front
+ * of its figures, when it reaches its limit at that rate ("full 12m:"),
+ * unless that is two days away. The meters are in enum sk_exhaust order. */
+static void meters_eta(const struct sk_ui *ui, struct meter_spec m[SK_EX_LAST])
+{
+	struct sk_exhaustion x[SK_EX_LAST];
+
+	if (!ui->snap->history)
+		return;
+	sk_history_exhaustion(ui->snap->history, &ui->snap->sys, x);
+	for (int i = 0; i < SK_EX_LAST; i++) {
+		char eta[16], text[sizeof(m[i].text)];
+
+		if (x[i].minutes < 0 || !x[i].trend.monotonic || x[i].minutes >= 48 * 60)
+			continue;
+		if (x[i].minutes < 60)
+			snprintf(eta, sizeof(eta), "%.0fm", x[i].minutes);
+		else
+			snprintf(eta, sizeof(eta), "%.0fh", x[i].minutes / 60);
+		snprintf(text, sizeof(text), "full %s: %s", eta, m[i].text);
+		memcpy(m[i].text, text, sizeof(text));
+		if (x[i].minutes < 60 && m[i].lvl == LVL_OK)
+			m[i].lvl = LVL_WARN;
+	}
+}
+
 static void meters(const struct sk_ui *ui, struct meter_spec m[4])
 {
 	const struct sk_system *sys = &ui->snap->sys;
@@ -220,6 +246,7 @@ static void meters(const struct sk_ui *ui, struct meter_spec m[4])
 	m[3] = (struct meter_spec){"Files", lim->file_nr[0], fmax, 0, ""};
 	m[3].lvl = pct_level(m[3].value, m[3].limit, th(ui, SK_TH_FILES_WARN_PCT, 80), 95);
 	snprintf(m[3].text, sizeof(m[3].text), "%s/%s", fig(m[3].value, a), fig(m[3].limit, b));
+	meters_eta(ui, m);
 }
 
 /* The figures of the tcp_mem meter are long; a narrow meter gets the short
