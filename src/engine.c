@@ -257,16 +257,17 @@ static void fill_identity(struct sk_snapshot *s)
 	s->root = geteuid() == 0;
 }
 
-/* Groups scanned processes by network namespace; sktop's own comes first. */
-static int collect_netns(struct sk_engine *e, struct sk_snapshot *s, struct sk_error *err)
+/* Counts the scanned processes of each network namespace, adding the
+ * namespaces not listed yet. Before the dumps that is how the list is made
+ * (sktop's own is put first by the caller). After them, when the owner
+ * cache proved stale and /proc was read again, a process may live in a
+ * namespace that was never dumped: its fds cannot be judged (link_fds
+ * finds no such namespace), so the namespace is listed as not dumped and
+ * the snapshot says it is partial. */
+static int count_netns(struct sk_snapshot *s, bool after_dumps, struct sk_error *err)
 {
-	uint64_t own = sk_procfs_ns_inode(e->cfg.proc_root, 0, "net");
-	struct sk_netns *ns = SK_VEC_PUSH(&s->netns);
-
-	if (!ns)
-		return sk_error_set(err, ENOMEM, "out of memory");
-	ns->id = own;
-	ns->own = true;
+	for (size_t k = 0; k < s->netns.n; k++)
+		s->netns.v[k].nprocs = 0;
 	for (size_t i = 0; i < s->procs.n; i++) {
 		const struct sk_process *p = &s->procs.v[i];
 		struct sk_netns *found = NULL;
@@ -282,42 +283,26 @@ static int collect_netns(struct sk_engine *e, struct sk_snapshot *s, struct sk_e
 				return sk_error_set(err, ENOMEM, "out of memory");
 			found->id = p->netns;
 			found->rep_pid = p->pid;
+			if (after_dumps) {
+				found->dump_error = -EAGAIN; /* born during the refresh: next time */
+				s->partial = true;
+			}
 		}
 		found->nprocs++;
 	}
 	return 0;
 }
 
-/* Processes the scan found after the dumps (the owner cache proved stale
- * and /proc was read again) may live in a namespace that was never dumped.
- * Their fds cannot be judged (link_fds finds no such namespace), and the
- * snapshot says so: the namespace is listed as not dumped, and nprocs is
- * recounted over the processes actually in the snapshot. */
-static int netns_catch_up(struct sk_snapshot *s, struct sk_error *err)
+/* Groups scanned processes by network namespace; sktop's own comes first. */
+static int collect_netns(struct sk_engine *e, struct sk_snapshot *s, struct sk_error *err)
 {
-	for (size_t k = 0; k < s->netns.n; k++)
-		s->netns.v[k].nprocs = 0;
-	for (size_t i = 0; i < s->procs.n; i++) {
-		const struct sk_process *p = &s->procs.v[i];
-		struct sk_netns *found = NULL;
+	struct sk_netns *ns = SK_VEC_PUSH(&s->netns);
 
-		if (p->netns == 0)
-			continue;
-		for (size_t k = 0; k < s->netns.n; k++)
-			if (s->netns.v[k].id == p->netns)
-				found = &s->netns.v[k];
-		if (!found) {
-			found = SK_VEC_PUSH(&s->netns);
-			if (!found)
-				return sk_error_set(err, ENOMEM, "out of memory");
-			found->id = p->netns;
-			found->rep_pid = p->pid;
-			found->dump_error = -EAGAIN; /* born during the refresh: next time */
-			s->partial = true;
-		}
-		found->nprocs++;
-	}
-	return 0;
+	if (!ns)
+		return sk_error_set(err, ENOMEM, "out of memory");
+	ns->id = sk_procfs_ns_inode(e->cfg.proc_root, 0, "net");
+	ns->own = true;
+	return count_netns(s, false, err);
 }
 
 /* Whether proc_root is a procfs mounted with hidepid (noaccess, invisible
@@ -499,7 +484,7 @@ static int scan_and_join(struct sk_engine *e, struct sk_snapshot *s, struct sk_e
 		if (rc == 0 && s->procfs.fd_denied)
 			s->partial = true;
 		if (rc == 0)
-			rc = netns_catch_up(s, err);
+			rc = count_netns(s, true, err);
 		if (rc == 0)
 			rc = sk_snapshot_join(s, e->cfg.sockname, e->cfg.sockname_ctx, err);
 		if (rc)
