@@ -46,6 +46,7 @@
 #include "engine.h"
 #include "json.h"
 #include "json_check.h"
+#include "helpers/loopback.h"
 
 #define NOBODY 65534
 /* No count in these small worlds comes near this; a count that went below
@@ -107,23 +108,6 @@ static void report_fail(FILE *rep, int line, const char *cond, const char *fmt, 
 
 typedef int (*world_fn)(FILE *rep);
 
-/* A fresh namespace's loopback is down, and 127.0.0.1 unusable until it is up. */
-static void loopback_up(void)
-{
-	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return;
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		(void)ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-}
-
 /* The runner makes the namespaces; its first child is the world's init. */
 static int runner_main(world_fn fn, const char *proc_opts, int wfd)
 {
@@ -152,7 +136,12 @@ static int runner_main(world_fn fn, const char *proc_opts, int wfd)
 			dprintf(wfd, "FAIL private /proc: %s\n", strerror(errno));
 			_exit(1);
 		}
-		loopback_up();
+		int lo = loopback_up();
+
+		if (lo < 0) {
+			dprintf(wfd, "FAIL bringing lo up: %s\n", strerror(-lo));
+			_exit(1);
+		}
 		rep = fdopen(wfd, "w");
 		if (!rep)
 			_exit(1);
@@ -1053,9 +1042,8 @@ static int start_holder(struct holder *h)
 
 		close(ctl[1]);
 		close(rp[0]);
-		if (unshare(CLONE_NEWNET) < 0)
+		if (unshare(CLONE_NEWNET) < 0 || loopback_up() < 0)
 			_exit(1);
-		loopback_up();
 		lfd = tcp_listener(AF_INET);
 		if (lfd < 0 || stat("/proc/self/ns/net", &st) < 0)
 			_exit(1);

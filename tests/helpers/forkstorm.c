@@ -40,6 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loopback.h"
+
 struct plan {
 	double seconds;
 	int lifetime;
@@ -62,23 +64,6 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* A fresh namespace's loopback is down; 127.0.0.1 is unusable until it is up. */
-static void loopback_up(void)
-{
-	struct ifreq ifr;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return;
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		(void)ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-}
-
 static void loopback(struct sockaddr_in *sa)
 {
 	memset(sa, 0, sizeof(*sa));
@@ -98,7 +83,7 @@ static void child(unsigned long n, bool own_netns)
 	/* Dies with the storm (the storm dies with the test). */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (own_netns && unshare(CLONE_NEWNET) == 0)
-		loopback_up();
+		(void)loopback_up(); /* if it stays down, this child just opens fewer sockets */
 	loopback(&sa);
 	lfd = socket(AF_INET, SOCK_STREAM, 0);
 	if (lfd >= 0 && bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(lfd, 8) == 0 &&

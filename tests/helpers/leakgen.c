@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "hold.h"
+#include "loopback.h"
 
 struct plan {
 	bool unshare_net;
@@ -384,9 +385,8 @@ int main(int argc, char **argv)
 	if (p.unshare_net) {
 		if (unshare(CLONE_NEWNET) < 0)
 			die("unshare(CLONE_NEWNET)");
-		/* Bring loopback up without depending on ip(8). */
-		if (system("ip link set lo up") != 0)
-			die("ip link set lo up");
+		if (loopback_up() < 0)
+			die("bringing lo up");
 		if (p.range_lo)
 			set_port_range(p.range_lo, p.range_hi);
 	}
