@@ -44,7 +44,7 @@ bool sk_unsafe_codepoint(uint32_t cp)
 	       (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
-size_t sk_escape(const char *in, size_t len, char *out, size_t outsize)
+static size_t escape(const char *in, size_t len, char *out, size_t outsize, bool keep_backslash)
 {
 	const unsigned char *s = (const unsigned char *)in;
 	size_t i = 0, o = 0;
@@ -59,7 +59,7 @@ size_t sk_escape(const char *in, size_t len, char *out, size_t outsize)
 
 		if (n == 1 && cp == '\\') {
 			memcpy(tmp, "\\\\", 2);
-			tlen = 2;
+			tlen = keep_backslash ? 1 : 2;
 		} else if (n == 0 || sk_unsafe_codepoint(cp)) {
 			/* Escape every byte of the offending sequence (one byte when
 			 * invalid), so nothing of it reaches the output raw. */
@@ -82,4 +82,14 @@ size_t sk_escape(const char *in, size_t len, char *out, size_t outsize)
 	}
 	out[o] = '\0';
 	return o;
+}
+
+size_t sk_escape(const char *in, size_t len, char *out, size_t outsize)
+{
+	return escape(in, len, out, outsize, false);
+}
+
+size_t sk_escape_again(const char *in, size_t len, char *out, size_t outsize)
+{
+	return escape(in, len, out, outsize, true);
 }

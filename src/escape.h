@@ -15,6 +15,12 @@
  * written. */
 size_t sk_escape(const char *in, size_t len, char *out, size_t outsize);
 
+/* The same for a string that was escaped when it was stored and comes back
+ * from a file (a replayed snapshot): a backslash passes through, since
+ * escaping it twice would show "\\x1b" where the live view showed "\x1b".
+ * A backslash is printable, so this opens no way to the terminal. */
+size_t sk_escape_again(const char *in, size_t len, char *out, size_t outsize);
+
 /* Length of the shortest-form UTF-8 sequence at s (1..4) with its scalar
  * value in *cp, or 0 when the bytes are not valid UTF-8. */
 size_t sk_utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp);

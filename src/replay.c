@@ -108,47 +108,10 @@ static int nomem(struct rctx *c)
 	return sk_error_set(c->err, ENOMEM, "%s: out of memory", c->name);
 }
 
-/* Escapes like the engine does before it stores a string (control bytes,
- * invalid UTF-8, bidi overrides become \xNN), except that a backslash passes
- * through: stored strings are already escaped, and escaping them twice
- * would show "\\x1b" where the live view showed "\x1b". A backslash is
- * printable, so this adds no way to reach the terminal. */
-static size_t sanitize(const char *in, size_t len, char *out, size_t outsize)
-{
-	const unsigned char *s = (const unsigned char *)in;
-	size_t i = 0, o = 0;
-
-	if (outsize == 0)
-		return 0;
-	while (i < len) {
-		char tmp[4 * 4 + 1];
-		size_t n, tl;
-
-		if (s[i] == '\\') {
-			tmp[0] = '\\';
-			n = tl = 1;
-		} else {
-			/* One character at a time, so truncation falls on a boundary;
-			 * sk_escape judges whether it is valid and safe. */
-			n = s[i] < 0xC0 ? 1 : s[i] < 0xE0 ? 2 : s[i] < 0xF0 ? 3 : 4;
-			if (n > len - i)
-				n = len - i;
-			tl = sk_escape(in + i, n, tmp, sizeof(tmp));
-		}
-		if (o + tl + 1 > outsize)
-			break;
-		memcpy(out + o, tmp, tl);
-		o += tl;
-		i += n;
-	}
-	out[o] = '\0';
-	return o;
-}
-
 /* A string from the file, made safe to print in a message. */
 static const char *quote(const jnode *n, char *buf, size_t size)
 {
-	sanitize(n->v.str, n->len, buf, size);
+	sk_escape_again(n->v.str, n->len, buf, size);
 	return buf;
 }
 
@@ -274,7 +237,7 @@ static int get_text(struct rctx *c, const jnode *n, const char *field, char *out
 	int rc = want(c, n, field, SK_JSON_STRING);
 
 	if (rc == 0)
-		sanitize(n->v.str, n->len, out, size);
+		sk_escape_again(n->v.str, n->len, out, size);
 	return rc;
 }
 
@@ -286,7 +249,7 @@ static int get_strtab(struct rctx *c, const jnode *n, const char *field, uint32_
 
 	if (rc)
 		return rc;
-	len = sanitize(n->v.str, n->len, c->str, STR_MAX);
+	len = sk_escape_again(n->v.str, n->len, c->str, STR_MAX);
 	*off = sk_strtab_add(&c->r->snap.strs, c->str, len, &rc);
 	return rc ? nomem(c) : 0;
 }
