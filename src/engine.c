@@ -55,6 +55,9 @@ struct sk_engine {
 	SK_VEC(uint64_t) unowned;          /* dumped inodes no fd held, last exact refresh */
 	uint64_t seq;
 	uint64_t owner_rescans;            /* refreshes where the cache proved stale */
+	/* Mount options do not change under a running sktop: read once, on the
+	 * first refresh that is not root (the only one that can be hidden from). */
+	bool hidepid_checked, hidepid;
 };
 
 /* --- live sock_diag -------------------------------------------------------------- */
@@ -515,7 +518,11 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 	if (rc)
 		return rc;
 	/* A vanished process is no loss: it has no sockets left. A hidden one is. */
-	if (s->procfs.fd_denied || (!s->root && procfs_hides_processes(e->cfg.proc_root)))
+	if (!s->root && !e->hidepid_checked) {
+		e->hidepid = procfs_hides_processes(e->cfg.proc_root);
+		e->hidepid_checked = true;
+	}
+	if (s->procfs.fd_denied || (!s->root && e->hidepid))
 		s->partial = true;
 	rc = sk_sysinfo_read(e->cfg.proc_root, &s->sys, err);
 	if (rc)
