@@ -154,14 +154,36 @@ const struct sk_proc_history *sk_history_find(const struct sk_history *h, int32_
 	return ph && ph->starttime == starttime ? ph : NULL;
 }
 
+/* Whether this refresh saw all of a process's sockets. One whose network
+ * namespace was not dumped (born during the refresh, a failed dump) or
+ * whose fd table was denied shows too few; recorded, that would read as a
+ * leak growing from zero on the next refresh. */
+static bool fully_seen(const struct sk_snapshot *s, const struct sk_process *p,
+		       bool any_undumped)
+{
+	if (p->flags & SK_PROC_FD_DENIED)
+		return false;
+	if (any_undumped)
+		for (size_t k = 0; k < s->netns.n; k++)
+			if (s->netns.v[k].id == p->netns && s->netns.v[k].dump_error)
+				return false;
+	return true;
+}
+
 int sk_history_record(struct sk_history *h, const struct sk_snapshot *s)
 {
 	uint64_t t = (uint64_t)s->monotonic.tv_sec * 1000 + (uint64_t)s->monotonic.tv_nsec / 1000000;
 	size_t appended_from = h->procs.n;
+	bool any_undumped = false;
 
+	for (size_t k = 0; k < s->netns.n; k++)
+		any_undumped |= s->netns.v[k].dump_error != 0;
 	for (int m = 0; m < SK_SM_LAST; m++) {
 		int64_t v = smetric_value(s, (enum sk_smetric)m);
 
+		/* Counts made from the rows miss an undumped namespace's. */
+		if (any_undumped && (m == SK_SM_CLOSE_WAIT || m == SK_SM_CLOSED))
+			continue;
 		if (v != SK_UNKNOWN)
 			series_push(&h->sys[m], h->window_ms, t, v);
 	}
@@ -171,7 +193,11 @@ int sk_history_record(struct sk_history *h, const struct sk_snapshot *s)
 
 		if (p->agg.sockets == 0 && p->agg.orphans == 0)
 			continue;
+		bool seen = fully_seen(s, p, any_undumped);
+
 		ph = find_mut(h, appended_from, p->pid);
+		if (!seen && (!ph || ph->starttime != p->starttime))
+			continue; /* nothing trustworthy to start a history with */
 		if (ph && ph->starttime != p->starttime) {
 			/* The pid was reused: the old process's trend means nothing now. */
 			memset(ph->m, 0, sizeof(ph->m));
@@ -184,7 +210,9 @@ int sk_history_record(struct sk_history *h, const struct sk_snapshot *s)
 			ph->pid = p->pid;
 			ph->starttime = p->starttime;
 		}
-		ph->seen_seq = s->seq;
+		ph->seen_seq = s->seq; /* kept, but only a full view adds a sample */
+		if (!seen)
+			continue;
 		for (int m = 0; m < SK_PM_LAST; m++)
 			series_push(&ph->m[m], h->window_ms, t, sk_pmetric_value(p, (enum sk_pmetric)m));
 	}

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <math.h>
 
 #include "history.h"
@@ -28,6 +29,51 @@ static void record(struct sk_history *h, struct sk_snapshot *s, uint64_t t_ms, i
 	p->fd_count = close_wait + 10;
 	s->sys.sockstat[SK_SS_TCP_ORPHAN] = close_wait;
 	assert_int_equal(sk_history_record(h, s), 0);
+}
+
+/* A refresh that could not dump the process's namespace (born during the
+ * refresh) sees none of its CLOSE_WAITs. Recorded, 0 then 77 then 77 would
+ * read as a leak growing at +77 per interval; it must not be a sample. */
+static void test_undumped_refresh_is_no_sample(void **state)
+{
+	struct sk_snapshot s;
+	struct sk_history h;
+	struct sk_netns *ns;
+
+	(void)state;
+	sk_snapshot_init(&s);
+	sk_history_init(&h, 600000);
+	for (int i = 0; i < 3; i++) {
+		sk_snapshot_reset(&s);
+		s.seq++;
+		sb_time(&s, 1000 + (uint64_t)i * 30000);
+		ns = SK_VEC_PUSH(&s.netns);
+		assert_non_null(ns);
+		ns->id = 99;
+		ns->dump_error = i == 0 ? -EAGAIN : 0;
+		struct sk_process *p = SK_VEC_PUSH(&s.procs);
+
+		assert_non_null(p);
+		p->pid = 42;
+		p->starttime = 7;
+		p->netns = 99;
+		p->agg.sockets = i == 0 ? 1 : 78;
+		p->agg.tcp_states[SK_TCP_CLOSE_WAIT] = i == 0 ? 0 : 77;
+		s.totals.tcp_states[SK_TCP_CLOSE_WAIT] = p->agg.tcp_states[SK_TCP_CLOSE_WAIT];
+		assert_int_equal(sk_history_record(&h, &s), 0);
+	}
+	const struct sk_proc_history *ph = sk_history_find(&h, 42, 7);
+
+	assert_non_null(ph);
+	struct sk_trend t = sk_series_trend(&ph->m[SK_PM_CLOSE_WAIT]);
+
+	assert_true(t.known);
+	assert_int_equal(t.first, 77);
+	assert_true(fabs(t.per_min) < 0.001);
+	assert_false(t.monotonic);
+	assert_int_equal(sk_series_trend(&h.sys[SK_SM_CLOSE_WAIT]).first, 77);
+	sk_history_free(&h);
+	sk_snapshot_free(&s);
 }
 
 static void test_rate_and_monotonic(void **state)
@@ -117,6 +163,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rate_and_monotonic),
+		cmocka_unit_test(test_undumped_refresh_is_no_sample),
 		cmocka_unit_test(test_bounded_and_windowed),
 		cmocka_unit_test(test_exit_and_pid_reuse),
 	};
