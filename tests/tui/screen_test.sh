@@ -73,12 +73,15 @@ first_row() { awk '/^ *PID .*COMMAND/ { getline; print; exit }' "$tmp/screen"; }
 # the leaker and nothing else a busy CI machine runs, so "on top" is about
 # the leak and not about the neighbours. The leak's sockets live in
 # leakgen's own network namespace, which sktop enters as it does on a host.
+# sktop starts once leakgen says READY: the leak is then complete and holds
+# still, so its growth is 0/m (a refresh of a half-built leak is growth).
 mkfifo "$tmp/in"
 exec 3<>"$tmp/in"   # held open: leakgen exits when the test closes it
 T new-session -d -s s -x 120 -y 40 "unshare --pid --fork --mount-proc sh -c '\
 	\"$leakgen\" --unshare --port $PORT --close-wait $CW --closed $CLOSED \
 	--finwait1 $FINWAIT1 --recvq $RECVQ --lifetime 300 <\"$tmp/in\" >\"$tmp/ready\" \
 	2>\"$tmp/leakgen.err\" & \
+	for i in \$(seq 100); do grep -q READY \"$tmp/ready\" && break; sleep 0.1; done; \
 	env LANG=C.UTF-8 \"$sktop\" -d 2 --snapshot-dir \"$tmp\"; \
 	echo EXIT=\$?; stty -a >\"$tmp/stty\"; sleep 600' || echo UNSHARE-FAILED; sleep 600"
 for _ in $(seq 75); do grep -q READY "$tmp/ready" 2>/dev/null && break; sleep 0.2; done
