@@ -196,10 +196,20 @@ static void test_recv_queue(void **state)
 static void test_finwait1_orphans(void **state)
 {
 	struct world *w = need_root(state);
+	char cmd[256];
+
+	/* Right after the close a socket may be between timers; no signal
+	 * exists for that, so poll ss (50 ms apart, 10 s at most) until every
+	 * FIN_WAIT1 has its persist or retransmit timer armed. */
+	snprintf(cmd, sizeof(cmd),
+		 "nsenter -t %d -n ss -tanoH state fin-wait-1 | grep -Ec 'timer:\\((persist|on),'",
+		 w->main.leaker);
+	for (int i = 0; i < 200 && first_number(cmd) != FINWAIT1_N; i++)
+		usleep(50 * 1000);
+
 	const struct sk_snapshot *s;
 	struct sk_engine *e = snapshot_now(&s, false);
 	const struct sk_process *p = proc_of(s, w->main.leaker);
-	char cmd[256];
 	int orphans = 0, persist = 0, fin_wait2 = 0;
 
 	snprintf(cmd, sizeof(cmd), "nsenter -t %d -n ss -tanH state fin-wait-1", w->main.leaker);
