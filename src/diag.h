@@ -7,6 +7,7 @@
 #ifndef SKTOP_DIAG_H
 #define SKTOP_DIAG_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,6 +31,7 @@ struct sk_diag_sink {
 	struct sk_strtab *strs;
 	uint64_t netns;
 	struct sk_diag_stats *stats;
+	const atomic_bool *cancel; /* NULL, or set from another thread to stop the dump */
 };
 
 enum sk_diag_kind {
@@ -71,7 +73,9 @@ void sk_diag_close(struct sk_diag_conn *conn);
  * that the kernel interrupted (NLM_F_DUMP_INTR) or that overran the socket
  * buffer (ENOBUFS) a bounded number of times, discarding the partial rows.
  * A protocol the kernel has no diag module for returns -ENOENT (or
- * -EOPNOTSUPP) with nothing appended, and the caller reports it. */
+ * -EOPNOTSUPP) with nothing appended, and the caller reports it. When
+ * sink->cancel is set it returns -ECANCELED with nothing appended; the rest
+ * of that dump is drained on the connection's next use. */
 int sk_diag_dump(struct sk_diag_conn *conn, const struct sk_diag_request *req,
 		 struct sk_diag_sink *sink, struct sk_error *err);
 

@@ -297,9 +297,9 @@ static int run_dump(struct sk_diag_conn *c, const struct sk_diag_request *req, d
 		return 0;
 	}
 	/* The dump may have ended (an NLMSG_ERROR) or be stalled half way; a
-	 * timed-out socket would only time out again, so leave it for the next
-	 * dump to drain. */
-	if (rc != -ETIMEDOUT)
+	 * timed-out socket would only time out again, and a cancelled one is
+	 * being given up to quit: both are left for the next dump to drain. */
+	if (rc != -ETIMEDOUT && rc != -ECANCELED)
 		(void)drain(c);
 	return rc;
 }
@@ -343,6 +343,8 @@ static int parse_dgram(const void *buf, size_t len, void *ctx)
 {
 	struct parse_ctx *p = ctx;
 
+	if (p->sink->cancel && atomic_load_explicit(p->sink->cancel, memory_order_relaxed))
+		return -ECANCELED;
 	return sk_diag_parse_buffer(buf, len, (enum sk_diag_kind)p->req->kind,
 				    p->req->protocol, p->sink);
 }
@@ -376,6 +378,8 @@ int sk_diag_dump(struct sk_diag_conn *conn, const struct sk_diag_request *req,
 			break;
 	}
 
+	if (rc == -ECANCELED)
+		return sk_error_set(err, ECANCELED, "sock_diag dump of %s cancelled", req_name(req));
 	if (rc == -ENOENT || rc == -EOPNOTSUPP) {
 		sink->stats->unsupported++;
 		return sk_error_set(err, rc,

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,13 +44,22 @@ struct live_diag {
 	uint64_t seq;
 };
 
+/* What one refresh produces, kept whole for a reader while (with
+ * double_buffer) the other buffer takes the next refresh. */
+struct refresh_buffer {
+	struct sk_snapshot snap;
+	struct sk_findings findings;
+	struct sk_history history; /* the engine's, as of this snapshot (double_buffer) */
+};
+
 struct sk_engine {
 	struct sk_engine_config cfg;
 	struct sk_diag_ops live_ops;
 	struct live_diag *live;
-	struct sk_snapshot snap;
-	struct sk_history history;
-	struct sk_findings findings;
+	struct refresh_buffer buf[2];
+	unsigned shown;                    /* the buffer sk_engine_snapshot returns */
+	struct sk_history history;         /* recorded by every refresh */
+	atomic_bool cancel;
 	struct sk_thresholds thresholds;
 	struct sk_procfs_cache *owners;    /* the incremental owner map */
 	SK_VEC(uint64_t) unowned;          /* dumped inodes no fd held, last exact refresh */
@@ -215,9 +225,13 @@ int sk_engine_new(const struct sk_engine_config *cfg, struct sk_engine **out,
 		sk_engine_free(e);
 		return sk_error_set(err, ENOMEM, "out of memory");
 	}
-	sk_snapshot_init(&e->snap);
+	for (size_t i = 0; i < 2; i++) {
+		sk_snapshot_init(&e->buf[i].snap);
+		sk_findings_init(&e->buf[i].findings);
+		sk_history_init(&e->buf[i].history, e->cfg.history_window_ms);
+	}
 	sk_history_init(&e->history, e->cfg.history_window_ms);
-	sk_findings_init(&e->findings);
+	atomic_init(&e->cancel, false);
 	if (e->cfg.thresholds)
 		e->thresholds = *e->cfg.thresholds;
 	else
@@ -234,17 +248,32 @@ void sk_engine_free(struct sk_engine *e)
 	live_free(e->live);
 	if (e->cfg.diag && e->cfg.diag != &e->live_ops && e->cfg.diag->free)
 		e->cfg.diag->free(e->cfg.diag->ctx);
-	sk_snapshot_free(&e->snap);
+	for (size_t i = 0; i < 2; i++) {
+		sk_snapshot_free(&e->buf[i].snap);
+		sk_findings_free(&e->buf[i].findings);
+		sk_history_free(&e->buf[i].history);
+	}
 	sk_procfs_cache_free(e->owners);
 	free(e->unowned.v);
 	sk_history_free(&e->history);
-	sk_findings_free(&e->findings);
 	free(e);
 }
 
 const struct sk_snapshot *sk_engine_snapshot(const struct sk_engine *e)
 {
-	return &e->snap;
+	return &e->buf[e->shown].snap;
+}
+
+void sk_engine_cancel(struct sk_engine *e)
+{
+	atomic_store(&e->cancel, true);
+}
+
+static int check_cancel(struct sk_engine *e, struct sk_error *err)
+{
+	if (atomic_load_explicit(&e->cancel, memory_order_relaxed))
+		return sk_error_set(err, ECANCELED, "refresh cancelled");
+	return 0;
 }
 
 static void fill_identity(struct sk_snapshot *s)
@@ -373,7 +402,9 @@ static const struct dump_plan dump_plans[] = {
 	{SK_DIAG_UNIX, AF_UNIX, 0, SK_SN_UNIX},
 };
 
-static void dump_netns(struct sk_engine *e, struct sk_snapshot *s, struct sk_netns *ns)
+/* Returns -ECANCELED when cancelled; every other failure is the
+ * namespace's, recorded in it, and the snapshot goes on without it. */
+static int dump_netns(struct sk_engine *e, struct sk_snapshot *s, struct sk_netns *ns)
 {
 	for (size_t i = 0; i < sizeof(dump_plans) / sizeof(dump_plans[0]); i++) {
 		const struct dump_plan *plan = &dump_plans[i];
@@ -387,6 +418,7 @@ static void dump_netns(struct sk_engine *e, struct sk_snapshot *s, struct sk_net
 		};
 		struct sk_diag_sink sink = {
 			.socks = &s->socks, .strs = &s->strs, .netns = ns->id, .stats = &s->diag,
+			.cancel = &e->cancel,
 		};
 		struct sk_error derr;
 		int rc;
@@ -400,6 +432,8 @@ static void dump_netns(struct sk_engine *e, struct sk_snapshot *s, struct sk_net
 			ns->dumped |= 1u << plan->sockname;
 			continue;
 		}
+		if (rc == -ECANCELED)
+			return rc;
 		/* A namespace or protocol we could not dump is reported, and its
 		 * fds are not judged: "unknown" is better than a wrong zero. */
 		s->partial = true;
@@ -409,6 +443,7 @@ static void dump_netns(struct sk_engine *e, struct sk_snapshot *s, struct sk_net
 		    rc != -ESRCH)
 			break; /* the namespace is unreachable: don't try its other tables */
 	}
+	return 0;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -500,10 +535,15 @@ static int scan_and_join(struct sk_engine *e, struct sk_snapshot *s, struct sk_e
 
 int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 {
-	struct sk_snapshot *s = &e->snap;
+	unsigned into = e->cfg.double_buffer ? !e->shown : e->shown;
+	struct refresh_buffer *b = &e->buf[into];
+	struct sk_snapshot *s = &b->snap;
 	struct timespec t0, t1;
 	int rc;
 
+	rc = check_cancel(e, err);
+	if (rc)
+		return rc;
 	sk_snapshot_reset(s);
 	s->findings = NULL;
 	s->history = NULL;
@@ -533,7 +573,7 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 
 	if (e->live)
 		e->live->seq = s->seq;
-	for (size_t i = 0; i < s->netns.n; i++) {
+	for (size_t i = 0; i < s->netns.n && rc == 0; i++) {
 		struct sk_netns *ns = &s->netns.v[i];
 
 		if (!ns->own && (e->cfg.own_netns_only || (e->live && e->live->own_ns_fd < 0))) {
@@ -541,23 +581,32 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 			s->partial = true;
 			continue;
 		}
-		dump_netns(e, s, ns);
+		rc = dump_netns(e, s, ns);
 	}
+	if (rc)
+		return sk_error_set(err, ECANCELED, "refresh cancelled");
 	if (e->live)
 		live_drop_unused(e->live);
 
 	rc = scan_and_join(e, s, err);
+	if (rc == 0)
+		rc = check_cancel(e, err);
 	if (rc)
 		return rc;
 	rc = sk_history_record(&e->history, s);
 	if (rc == 0)
-		rc = sk_findings_evaluate(&e->findings, s, &e->history, &e->thresholds);
+		rc = sk_findings_evaluate(&b->findings, s, &e->history, &e->thresholds);
+	/* The reader of the other buffer keeps its own history: the copy is the
+	 * price of never locking (a few KiB per process with sockets). */
+	if (rc == 0 && e->cfg.double_buffer)
+		rc = sk_history_copy(&b->history, &e->history);
 	if (rc)
 		return sk_error_set(err, -rc, "out of memory evaluating findings");
-	s->history = &e->history;
-	s->findings = &e->findings;
+	s->history = e->cfg.double_buffer ? &b->history : &e->history;
+	s->findings = &b->findings;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	s->duration_us = (uint32_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
 				    (t1.tv_nsec - t0.tv_nsec) / 1000);
+	e->shown = into;
 	return 0;
 }

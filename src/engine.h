@@ -33,6 +33,10 @@ struct sk_engine_config {
 	void *sockname_ctx;
 	const struct sk_thresholds *thresholds; /* NULL: the documented defaults */
 	uint64_t history_window_ms;     /* 0: SK_HISTORY_WINDOW_MS_DEFAULT */
+	/* Two snapshots (with their findings and history), so a reader on
+	 * another thread keeps the last one while the next is taken. Costs a
+	 * second set of tables: the TUI wants it, batch mode does not. */
+	bool double_buffer;
 };
 
 struct sk_engine;
@@ -41,10 +45,22 @@ int sk_engine_new(const struct sk_engine_config *cfg, struct sk_engine **out,
 		  struct sk_error *err);
 void sk_engine_free(struct sk_engine *e);
 
-/* Takes a new snapshot, reusing the previous one's memory. On error the
- * snapshot is incomplete and must not be shown as the machine's state. */
+/* Takes a new snapshot, reusing the memory of the one before it (with
+ * double_buffer: of the one before the last). On error the snapshot being
+ * taken is incomplete and must not be shown as the machine's state; with
+ * double_buffer, sk_engine_snapshot still returns the last complete one.
+ * Returns -ECANCELED once sk_engine_cancel was called. */
 int sk_engine_refresh(struct sk_engine *e, struct sk_error *err);
 
+/* The latest snapshot. With double_buffer it, its findings and its history
+ * stay untouched during the next sk_engine_refresh, so one thread may read
+ * them while another refreshes, as long as the reader asks for the new
+ * snapshot (after that refresh returned) before it starts the one after. */
 const struct sk_snapshot *sk_engine_snapshot(const struct sk_engine *e);
+
+/* Makes a refresh under way on another thread return -ECANCELED soon (at
+ * the next netlink datagram or step), and every later one at once: for
+ * quitting without waiting out a multi-second dump. Safe from any thread. */
+void sk_engine_cancel(struct sk_engine *e);
 
 #endif

@@ -44,6 +44,20 @@ void sk_history_free(struct sk_history *h)
 	memset(h, 0, sizeof(*h));
 }
 
+int sk_history_copy(struct sk_history *dst, const struct sk_history *src)
+{
+	if (sk_vec_reserve((void **)&dst->procs.v, &dst->procs.cap, src->procs.n,
+			   sizeof(*src->procs.v)))
+		return -ENOMEM;
+	if (src->procs.n)
+		memcpy(dst->procs.v, src->procs.v, src->procs.n * sizeof(*src->procs.v));
+	dst->procs.n = src->procs.n;
+	memcpy(dst->sys, src->sys, sizeof(dst->sys));
+	dst->window_ms = src->window_ms;
+	dst->samples = src->samples;
+	return 0;
+}
+
 static void series_push(struct sk_series *se, uint64_t window_ms, uint64_t t, int64_t v)
 {
 	uint64_t spacing = window_ms / SK_HISTORY_SLOTS;

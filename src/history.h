@@ -87,6 +87,10 @@ void sk_history_free(struct sk_history *h);
  * gone, or whose pid now belongs to another process, drop out. */
 int sk_history_record(struct sk_history *h, const struct sk_snapshot *s);
 
+/* Makes dst an independent copy of src, reusing dst's memory: a reader can
+ * keep the copy while src records the next snapshot. 0 or -ENOMEM. */
+int sk_history_copy(struct sk_history *dst, const struct sk_history *src);
+
 struct sk_trend sk_series_trend(const struct sk_series *se);
 
 /* History of a process in the latest recorded snapshot, or NULL. */
