@@ -59,6 +59,7 @@ struct sk_ui {
 	uint64_t status_until_ms;         /* monotonic; 0: until the next key */
 	char engine_error[SK_STATUS_MAX]; /* the last refresh's error, "" when fine */
 	uint64_t now_ms;                  /* monotonic, set by the loop */
+	uint64_t refresh_started_ms;      /* monotonic; 0: no refresh under way */
 	uint64_t refreshes_failed;
 };
 

@@ -87,6 +87,12 @@ static void title_line(const struct sk_ui *ui, int width, struct sk_line *out)
 		strftime(when, sizeof(when), "%H:%M:%S", &tm);
 		sk_line_addf(&left, SK_C_BOLD, " %s", s->host);
 		sk_line_addf(&left, SK_C_DEFAULT, "  %s", when);
+		/* The rows are from `when`; a slow refresh (a million sockets)
+		 * says it is coming rather than looking frozen. */
+		if (ui->refresh_started_ms && !ui->paused &&
+		    ui->now_ms >= ui->refresh_started_ms + 1000)
+			sk_line_addf(&left, SK_C_WARN, " (refreshing %llus)",
+				     (unsigned long long)((ui->now_ms - ui->refresh_started_ms) / 1000));
 	}
 	if (ui->opts && ui->opts->replay_file)
 		sk_line_add(&left, SK_C_WARN, "  REPLAY (saved snapshot, read-only)");

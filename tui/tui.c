@@ -1,8 +1,10 @@
-/* The main loop: one thread, the input timeout is the refresh tick. Each
- * turn waits for a key at most until the next refresh is due, takes a
- * snapshot when it is, hands keys to keys.c, and draws only when a handler
- * or a refresh asked for it. Terminal setup and teardown live here, with
- * the signal handlers that restore the terminal. */
+/* The main loop: the input timeout is the refresh tick. Each turn waits
+ * for a key at most until the next refresh is due, asks the refresh thread
+ * (refresher.c) for a snapshot when it is, shows one when it has arrived,
+ * hands keys to keys.c, and draws only when a handler or a refresh asked
+ * for it. Keys never wait on a refresh: while one runs, the screen stays on
+ * the last snapshot. Terminal setup and teardown live here, with the signal
+ * handlers that restore the terminal. */
 #include <config.h>
 
 #include "replay.h"
@@ -23,6 +25,7 @@
 #include "draw.h"
 #include "engine.h"
 #include "keys.h"
+#include "refresher.h"
 #include "users.h"
 #include "view.h"
 
@@ -30,6 +33,10 @@
  * that ncurses swallowed, or a status message to expire, is noticed by
  * then. Waking twice a second to find nothing to do costs nothing. */
 #define SK_MAX_WAIT_MS 500
+
+/* How often the loop looks for a finished refresh while one runs: the
+ * refresh itself costs far more than waking this often to look. */
+#define SK_REFRESH_POLL_MS 20
 
 /* Set by SIGINT/SIGTERM/SIGHUP; the loop exits cleanly when it sees it. */
 static volatile sig_atomic_t stop_signal;
@@ -101,6 +108,7 @@ struct loop {
 	struct sk_ui ui;
 	struct sk_screen screen;
 	struct sk_engine *engine;
+	struct sk_refresher *refresher;
 	struct sk_replay *replay;  /* -r FILE: a saved snapshot, never refreshed */
 	bool keyed;                /* the operator has pressed a key */
 	uint64_t next_refresh;  /* monotonic ms */
@@ -126,13 +134,10 @@ static void rebuild(struct loop *lp)
 		sk_ui_status(&lp->ui, true, "Out of memory building the view.");
 }
 
-/* One refresh. A failed refresh leaves the engine's tables half-filled:
- * they are not shown, the error is, and the next tick tries again. */
-static void refresh_now(struct loop *lp)
+/* Asks for a refresh; it arrives through take_refresh. */
+static void start_refresh(struct loop *lp)
 {
-	struct sk_error err = {0};
 	struct sk_ui *ui = &lp->ui;
-	int rc;
 
 	if (lp->replay) {
 		/* A post-mortem: the file is the machine; nothing to refresh. */
@@ -142,8 +147,22 @@ static void refresh_now(struct loop *lp)
 		rebuild(lp);
 		return;
 	}
-	rc = sk_engine_refresh(lp->engine, &err);
+	if (sk_refresher_request(lp->refresher))
+		ui->refresh_started_ms = now_ms();
+}
 
+/* Shows a finished refresh, if there is one. A failed refresh is not
+ * shown as the machine's state: the error is, and the next tick tries
+ * again. While paused a finished refresh waits, so the screen holds. */
+static bool take_refresh(struct loop *lp)
+{
+	struct sk_error err;
+	struct sk_ui *ui = &lp->ui;
+	int rc;
+
+	if (!lp->refresher || ui->paused || !sk_refresher_collect(lp->refresher, &rc, &err))
+		return false;
+	ui->refresh_started_ms = 0;
 	lp->last_refresh = now_ms();
 	lp->next_refresh = lp->last_refresh + (uint64_t)(ui->interval * 1000);
 	if (rc) {
@@ -158,6 +177,7 @@ static void refresh_now(struct loop *lp)
 		findings_first(lp);
 	}
 	rebuild(lp);
+	return true;
 }
 
 /* An escape sequence the terminfo entry does not know (a TERM that does
@@ -206,7 +226,9 @@ static int wait_ms(const struct loop *lp, uint64_t now)
 {
 	uint64_t wait = SK_MAX_WAIT_MS;
 
-	if (!lp->ui.paused)
+	if (lp->ui.refresh_started_ms && !lp->ui.paused)
+		wait = SK_REFRESH_POLL_MS;
+	else if (!lp->ui.paused)
 		wait = lp->next_refresh > now ? lp->next_refresh - now : 0;
 	if (lp->ui.status[0] && lp->ui.status_until_ms > now &&
 	    lp->ui.status_until_ms - now < wait)
@@ -220,6 +242,7 @@ static void run_loop(struct loop *lp)
 {
 	struct sk_ui *ui = &lp->ui;
 	bool redraw = true;
+	uint64_t shown_secs = 0;
 
 	for (;;) {
 		uint64_t now = now_ms();
@@ -227,10 +250,16 @@ static void run_loop(struct loop *lp)
 		ui->now_ms = now;
 		if (stop_signal)
 			break;
-		if (!ui->paused && now >= lp->next_refresh) {
-			refresh_now(lp);
+		if (take_refresh(lp)) {
 			redraw = true;
 			now = ui->now_ms = now_ms();
+		}
+		if (!ui->paused && now >= lp->next_refresh && !ui->refresh_started_ms)
+			start_refresh(lp);
+		/* The header counts the seconds of a long refresh. */
+		if (ui->refresh_started_ms && (now - ui->refresh_started_ms) / 1000 != shown_secs) {
+			shown_secs = (now - ui->refresh_started_ms) / 1000;
+			redraw = true;
 		}
 		if (ui->status[0] && ui->status_until_ms && now >= ui->status_until_ms) {
 			ui->status[0] = '\0';
@@ -260,7 +289,8 @@ static void run_loop(struct loop *lp)
 			break;
 		if (h & SK_H_RETIME)
 			lp->next_refresh = lp->last_refresh + (uint64_t)(ui->interval * 1000);
-		if ((h & SK_H_RESCAN) && !ui->paused)
+		/* One under way already is the fresh data asked for. */
+		if ((h & SK_H_RESCAN) && !ui->paused && !ui->refresh_started_ms)
 			lp->next_refresh = 0;
 		if (h & SK_H_REBUILD)
 			rebuild(lp);
@@ -279,6 +309,7 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 		.want_meminfo = true,
 		.want_tcpinfo = true,
 		.thresholds = &opts->thresholds,
+		.double_buffer = true,
 	};
 	struct loop *lp;
 	struct sk_users *users;
@@ -313,6 +344,8 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 		/* The first snapshot before the screen changes: if the engine
 		 * cannot work at all, the error reads best on a normal terminal. */
 		rc = sk_engine_refresh(lp->engine, err);
+		if (rc == 0)
+			rc = sk_refresher_start(lp->engine, &lp->refresher, err);
 		if (rc)
 			goto out;
 	}
@@ -375,6 +408,7 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 out_view:
 	sk_view_free(&lp->ui.view);
 out:
+	sk_refresher_stop(lp->refresher);
 	if (lp->engine)
 		sk_engine_free(lp->engine);
 	if (lp->replay) {

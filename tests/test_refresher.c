@@ -1,0 +1,246 @@
+/* The refresh thread and the engine's double buffer: the snapshot the key
+ * loop shows is never written by the refresh after it, a failed or
+ * cancelled refresh leaves the last complete snapshot in place, and
+ * quitting does not wait for a dump to end. The kernel is replaced by a
+ * dumper that makes up rows (a different count each refresh) and, when
+ * told to, blocks until the engine cancels it. */
+#include <config.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "history.h"
+#include "refresher.h"
+
+struct fake_kernel {
+	unsigned refreshes;     /* TCP v4 dumps so far: one per refresh */
+	bool block;             /* the next TCP v4 dump waits for cancellation */
+	int entered_fd;         /* written when a blocking dump has started */
+	bool saw_cancel;
+	bool gave_up;           /* waited 20 s for a cancel that never came */
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Refresh n has n TCP sockets, so every snapshot is told apart by its count. */
+static int fake_dump(void *ctx, uint64_t netns, int32_t pid, const struct sk_diag_request *req,
+		     struct sk_diag_sink *sink, struct sk_error *err)
+{
+	struct fake_kernel *k = ctx;
+
+	(void)netns;
+	(void)err;
+	if (pid != 0 || req->kind != SK_DIAG_INET || req->protocol != IPPROTO_TCP ||
+	    req->family != AF_INET)
+		return 0;
+	k->refreshes++;
+	if (k->block) {
+		uint64_t until = now_ms() + 20000;
+		char c = 1;
+
+		k->block = false;
+		assert_int_equal(write(k->entered_fd, &c, 1), 1);
+		/* Polling the flag is the point: nothing else tells a dump to stop. */
+		while (!atomic_load(sink->cancel) && now_ms() < until)
+			poll(NULL, 0, 1);
+		k->saw_cancel = atomic_load(sink->cancel);
+		k->gave_up = !k->saw_cancel;
+		return k->saw_cancel ? -ECANCELED : 0;
+	}
+	for (unsigned i = 0; i < k->refreshes; i++) {
+		struct sk_socket *s = SK_VEC_PUSH(sink->socks);
+
+		assert_non_null(s);
+		s->proto = SK_PROTO_TCP;
+		s->family = AF_INET;
+		s->sockname = SK_SN_TCP;
+		s->state = SK_TCP_ESTABLISHED;
+		s->inode = 4000000000ULL + i; /* nobody's: no fd points at it */
+		s->netns = sink->netns;
+		s->local.port = (uint16_t)(10000 + i);
+		sink->stats->sockets++;
+	}
+	return 0;
+}
+
+static struct sk_engine *new_engine(struct fake_kernel *k, struct sk_diag_ops *ops)
+{
+	struct sk_engine_config cfg = {
+		.proc_root = "/proc",
+		.want_unix = false,
+		.want_meminfo = true,
+		.own_netns_only = true,
+		.diag = ops,
+		.double_buffer = true,
+	};
+	struct sk_engine *e = NULL;
+	struct sk_error err;
+
+	ops->dump = fake_dump;
+	ops->ctx = k;
+	sk_error_clear(&err);
+	assert_int_equal(sk_engine_new(&cfg, &e, &err), 0);
+	return e;
+}
+
+/* Each refresh fills the buffer not shown; the shown one, its findings and
+ * its history are left exactly as they were. */
+static void test_shown_snapshot_is_not_rewritten(void **state)
+{
+	struct fake_kernel k = {0};
+	struct sk_diag_ops ops = {0};
+	struct sk_engine *e = new_engine(&k, &ops);
+	const struct sk_snapshot *a, *b, *c;
+	struct sk_error err;
+
+	(void)state;
+	assert_int_equal(sk_engine_refresh(e, &err), 0);
+	a = sk_engine_snapshot(e);
+	assert_int_equal(a->totals.sockets, 1);
+	assert_int_equal(a->history->samples, 1);
+	const struct sk_findings *fa = a->findings;
+	const struct sk_history *ha = a->history;
+	uint64_t seq_a = a->seq;
+
+	assert_int_equal(sk_engine_refresh(e, &err), 0);
+	b = sk_engine_snapshot(e);
+	assert_ptr_not_equal(a, b);
+	assert_ptr_not_equal(fa, b->findings);
+	assert_ptr_not_equal(ha, b->history);
+	assert_int_equal(b->totals.sockets, 2);
+	assert_int_equal(b->history->samples, 2);
+	/* What the loop still shows: */
+	assert_int_equal(a->totals.sockets, 1);
+	assert_int_equal(a->socks.n, 1);
+	assert_int_equal(a->seq, seq_a);
+	assert_ptr_equal(a->findings, fa);
+	assert_int_equal(a->history->samples, 1);
+
+	/* The third reuses the first's memory, as the loop has let it go. */
+	assert_int_equal(sk_engine_refresh(e, &err), 0);
+	c = sk_engine_snapshot(e);
+	assert_ptr_equal(c, a);
+	assert_int_equal(c->totals.sockets, 3);
+	assert_int_equal(c->history->samples, 3);
+	assert_int_equal(b->totals.sockets, 2);
+	sk_engine_free(e);
+}
+
+/* Cancelled, the refresh says so and the last complete snapshot stays. */
+static void test_cancel_keeps_last_snapshot(void **state)
+{
+	struct fake_kernel k = {0};
+	struct sk_diag_ops ops = {0};
+	struct sk_engine *e = new_engine(&k, &ops);
+	const struct sk_snapshot *b;
+	struct sk_error err;
+
+	(void)state;
+	assert_int_equal(sk_engine_refresh(e, &err), 0);
+	assert_int_equal(sk_engine_refresh(e, &err), 0);
+	b = sk_engine_snapshot(e);
+	sk_engine_cancel(e);
+	assert_int_equal(sk_engine_refresh(e, &err), -ECANCELED);
+	assert_int_equal(err.code, ECANCELED);
+	assert_ptr_equal(sk_engine_snapshot(e), b);
+	assert_int_equal(b->totals.sockets, 2);
+	assert_non_null(b->findings);
+	sk_engine_free(e);
+}
+
+/* The thread: one refresh at a time, each result taken before the next. */
+static void test_refresher_one_at_a_time(void **state)
+{
+	struct fake_kernel k = {0};
+	struct sk_diag_ops ops = {0};
+	struct sk_engine *e = new_engine(&k, &ops);
+	struct sk_refresher *r = NULL;
+	struct sk_error err;
+	int rc = -1;
+
+	(void)state;
+	sk_error_clear(&err);
+	assert_int_equal(sk_refresher_start(e, &r, &err), 0);
+	assert_false(sk_refresher_busy(r));
+	assert_false(sk_refresher_collect(r, &rc, &err));
+	assert_false(sk_refresher_wait(r, 10)); /* nothing asked */
+
+	for (unsigned n = 1; n <= 3; n++) {
+		assert_true(sk_refresher_request(r));
+		assert_true(sk_refresher_busy(r));
+		assert_false(sk_refresher_request(r)); /* one under way */
+		assert_true(sk_refresher_wait(r, 20000));
+		assert_false(sk_refresher_request(r)); /* its result not taken yet */
+		assert_true(sk_refresher_collect(r, &rc, &err));
+		assert_int_equal(rc, 0);
+		assert_int_equal(sk_engine_snapshot(e)->totals.sockets, n);
+		assert_false(sk_refresher_busy(r));
+		assert_false(sk_refresher_collect(r, &rc, &err));
+	}
+	sk_refresher_stop(r);
+	assert_int_equal(k.refreshes, 3);
+	sk_engine_free(e);
+}
+
+/* Quitting in the middle of a dump that would not end by itself. */
+static void test_stop_cancels_a_dump_under_way(void **state)
+{
+	struct fake_kernel k = {0};
+	struct sk_diag_ops ops = {0};
+	struct sk_engine *e = new_engine(&k, &ops);
+	struct sk_refresher *r = NULL;
+	struct sk_error err;
+	struct pollfd pfd;
+	int fds[2];
+	char c;
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	k.entered_fd = fds[1];
+	k.block = true;
+	assert_int_equal(sk_refresher_start(e, &r, &err), 0);
+	assert_true(sk_refresher_request(r));
+	pfd.fd = fds[0];
+	pfd.events = POLLIN;
+	assert_int_equal(poll(&pfd, 1, 20000), 1);
+	assert_int_equal(read(fds[0], &c, 1), 1);
+
+	sk_refresher_stop(r);
+	assert_true(k.saw_cancel);
+	assert_false(k.gave_up);
+	assert_int_equal(k.refreshes, 1);
+	close(fds[0]);
+	close(fds[1]);
+	sk_engine_free(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shown_snapshot_is_not_rewritten),
+		cmocka_unit_test(test_cancel_keeps_last_snapshot),
+		cmocka_unit_test(test_refresher_one_at_a_time),
+		cmocka_unit_test(test_stop_cancels_a_dump_under_way),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

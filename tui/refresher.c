@@ -1,0 +1,171 @@
+#include <config.h>
+
+#include "refresher.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum job {
+	JOB_IDLE,    /* nothing asked */
+	JOB_ASKED,   /* the loop asked; the worker has not started it */
+	JOB_RUNNING,
+	JOB_DONE,    /* result waiting for the loop */
+};
+
+struct sk_refresher {
+	struct sk_engine *engine;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;     /* the worker: a job or stop */
+	pthread_cond_t finished; /* sk_refresher_wait: a result */
+	enum job job;
+	bool stopping;
+	int rc;
+	struct sk_error err;
+};
+
+static void *worker(void *arg)
+{
+	struct sk_refresher *r = arg;
+
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		while (r->job != JOB_ASKED && !r->stopping)
+			pthread_cond_wait(&r->wake, &r->lock);
+		if (r->stopping)
+			break;
+		r->job = JOB_RUNNING;
+		pthread_mutex_unlock(&r->lock);
+
+		struct sk_error err;
+		int rc;
+
+		sk_error_clear(&err);
+		rc = sk_engine_refresh(r->engine, &err);
+
+		pthread_mutex_lock(&r->lock);
+		r->rc = rc;
+		r->err = err;
+		r->job = JOB_DONE;
+		pthread_cond_broadcast(&r->finished);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+int sk_refresher_start(struct sk_engine *e, struct sk_refresher **out, struct sk_error *err)
+{
+	struct sk_refresher *r = calloc(1, sizeof(*r));
+	pthread_condattr_t attr;
+	sigset_t all, old;
+	int rc;
+
+	*out = NULL;
+	if (!r)
+		return sk_error_set(err, ENOMEM, "out of memory");
+	r->engine = e;
+	r->job = JOB_IDLE;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->wake, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->finished, &attr);
+	pthread_condattr_destroy(&attr);
+	/* Signals are the loop's: Ctrl-C, SIGTERM and SIGWINCH must reach the
+	 * thread that handles them, never the worker. It inherits this mask. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&r->thread, NULL, worker, r);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		pthread_cond_destroy(&r->finished);
+		pthread_cond_destroy(&r->wake);
+		pthread_mutex_destroy(&r->lock);
+		free(r);
+		return sk_error_set(err, rc, "cannot start the refresh thread: %s", strerror(rc));
+	}
+	*out = r;
+	return 0;
+}
+
+bool sk_refresher_request(struct sk_refresher *r)
+{
+	bool asked = false;
+
+	pthread_mutex_lock(&r->lock);
+	if (r->job == JOB_IDLE) {
+		r->job = JOB_ASKED;
+		asked = true;
+		pthread_cond_signal(&r->wake);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return asked;
+}
+
+bool sk_refresher_busy(struct sk_refresher *r)
+{
+	bool busy;
+
+	pthread_mutex_lock(&r->lock);
+	busy = r->job != JOB_IDLE;
+	pthread_mutex_unlock(&r->lock);
+	return busy;
+}
+
+bool sk_refresher_collect(struct sk_refresher *r, int *rc, struct sk_error *err)
+{
+	bool done;
+
+	pthread_mutex_lock(&r->lock);
+	done = r->job == JOB_DONE;
+	if (done) {
+		*rc = r->rc;
+		*err = r->err;
+		r->job = JOB_IDLE;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return done;
+}
+
+bool sk_refresher_wait(struct sk_refresher *r, unsigned timeout_ms)
+{
+	struct timespec until;
+	bool done;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&r->lock);
+	while (r->job != JOB_DONE && r->job != JOB_IDLE) {
+		if (pthread_cond_timedwait(&r->finished, &r->lock, &until) == ETIMEDOUT)
+			break;
+	}
+	done = r->job == JOB_DONE;
+	pthread_mutex_unlock(&r->lock);
+	return done;
+}
+
+void sk_refresher_stop(struct sk_refresher *r)
+{
+	if (!r)
+		return;
+	/* Quitting must not wait out a dump of a million sockets. */
+	sk_engine_cancel(r->engine);
+	pthread_mutex_lock(&r->lock);
+	r->stopping = true;
+	pthread_cond_signal(&r->wake);
+	pthread_mutex_unlock(&r->lock);
+	pthread_join(r->thread, NULL);
+	pthread_cond_destroy(&r->finished);
+	pthread_cond_destroy(&r->wake);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}

@@ -1,0 +1,42 @@
+/* Refreshes off the key loop. A million sockets take seconds to dump and
+ * join; the keys must not wait for that. One worker thread runs
+ * sk_engine_refresh when the loop asks, one refresh at a time, and the loop
+ * takes each result before it asks for the next. That order is what makes
+ * the engine's double buffer safe without a lock around the snapshot: the
+ * worker only ever writes the buffer the loop has stopped showing. */
+#ifndef SKTOP_TUI_REFRESHER_H
+#define SKTOP_TUI_REFRESHER_H
+
+#include <stdbool.h>
+
+#include "engine.h"
+#include "error.h"
+
+struct sk_refresher;
+
+/* Starts the worker for an engine made with double_buffer. The engine must
+ * outlive the refresher. Returns 0 or -errno. */
+int sk_refresher_start(struct sk_engine *e, struct sk_refresher **out, struct sk_error *err);
+
+/* Asks for one refresh. False (and nothing happens) while the last one is
+ * still running or its result has not been collected. */
+bool sk_refresher_request(struct sk_refresher *r);
+
+/* Running, or finished and not collected yet. */
+bool sk_refresher_busy(struct sk_refresher *r);
+
+/* Takes the result of a finished refresh: true with *rc (0 or -errno) and
+ * err filled; false when none is waiting. After a true with *rc == 0, and
+ * before the next request, sk_engine_snapshot returns the new snapshot. */
+bool sk_refresher_collect(struct sk_refresher *r, int *rc, struct sk_error *err);
+
+/* Blocks until a refresh asked for has finished (true) or timeout_ms
+ * passed, or nothing was asked (false). For callers with nothing else to
+ * do meanwhile; the key loop never waits. */
+bool sk_refresher_wait(struct sk_refresher *r, unsigned timeout_ms);
+
+/* Cancels a refresh under way (it stops at its next netlink datagram),
+ * waits for the worker and frees it. NULL is fine. */
+void sk_refresher_stop(struct sk_refresher *r);
+
+#endif
