@@ -39,10 +39,14 @@ enum sk_diag_kind {
 	SK_DIAG_UNIX, /* unix_diag_msg */
 };
 
-/* What to ask for. ext_* toggle the extensions the columns in use need. */
+/* What to ask for. ext_* toggle the extensions the columns in use need.
+ * AF_UNSPEC with TCP asks for both families in one walk of the kernel's
+ * TCP tables. sock_diag proper has no such request (it dispatches on the
+ * family), so that one goes out as the older inet_diag TCPDIAG_GETSOCK,
+ * which every kernel since 2.6 still answers with the same messages. */
 struct sk_diag_request {
 	uint8_t kind;     /* enum sk_diag_kind */
-	uint8_t family;   /* AF_INET, AF_INET6 (AF_UNIX for unix) */
+	uint8_t family;   /* AF_INET, AF_INET6, AF_UNSPEC for TCP (AF_UNIX for unix) */
 	uint8_t protocol; /* IPPROTO_TCP, IPPROTO_UDP (ignored for unix) */
 	uint32_t states;  /* bit mask of 1 << enum sk_tcp_state */
 	bool ext_meminfo; /* INET_DIAG_SKMEMINFO / UDIAG_SHOW_MEMINFO */

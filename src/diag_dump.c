@@ -223,6 +223,13 @@ static int drain(struct sk_diag_conn *c)
 	return -EBUSY;
 }
 
+/* The largest request header: the older both-families one. */
+#define SK_DIAG_REQ_MAX                                                            \
+	(sizeof(struct inet_diag_req) > sizeof(struct inet_diag_req_v2)           \
+		 ? sizeof(struct inet_diag_req)                                    \
+		 : sizeof(struct inet_diag_req_v2))
+_Static_assert(sizeof(struct unix_diag_req) <= SK_DIAG_REQ_MAX, "request buffer too small");
+
 static size_t build_request(void *buf, const struct sk_diag_request *req, uint32_t seq)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -230,7 +237,20 @@ static size_t build_request(void *buf, const struct sk_diag_request *req, uint32
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
-	if (req->kind == SK_DIAG_UNIX) {
+	if (req->kind == SK_DIAG_INET && req->family == AF_UNSPEC) {
+		/* The kernel walks its whole TCP hash for every dump, and the
+		 * walk costs the same with nothing in it (~25 ms here): one
+		 * walk for both families instead of two. */
+		struct inet_diag_req *r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
+
+		nlh->nlmsg_type = TCPDIAG_GETSOCK;
+		r->idiag_family = AF_UNSPEC;
+		r->idiag_states = req->states;
+		if (req->ext_meminfo)
+			r->idiag_ext |= 1u << (INET_DIAG_SKMEMINFO - 1);
+		if (req->ext_tcpinfo)
+			r->idiag_ext |= 1u << (INET_DIAG_INFO - 1);
+	} else if (req->kind == SK_DIAG_UNIX) {
 		struct unix_diag_req *u = mnl_nlmsg_put_extra_header(nlh, sizeof(*u));
 
 		u->sdiag_family = AF_UNIX;
@@ -262,7 +282,7 @@ static int run_dump(struct sk_diag_conn *c, const struct sk_diag_request *req, d
 {
 	union {
 		struct nlmsghdr h;
-		char b[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_req_v2))];
+		char b[MNL_NLMSG_HDRLEN + MNL_ALIGN(SK_DIAG_REQ_MAX)];
 	} msg;
 	uint32_t seq;
 	int rc;
@@ -309,7 +329,7 @@ static const char *req_name(const struct sk_diag_request *req)
 	if (req->kind == SK_DIAG_UNIX)
 		return "unix";
 	if (req->protocol == IPPROTO_TCP)
-		return req->family == AF_INET6 ? "tcp/ipv6" : "tcp/ipv4";
+		return req->family == AF_INET6 ? "tcp/ipv6" : req->family == AF_INET ? "tcp/ipv4" : "tcp";
 	if (req->protocol == IPPROTO_UDP)
 		return req->family == AF_INET6 ? "udp/ipv6" : "udp/ipv4";
 	return req->family == AF_INET6 ? "ipv6" : "ipv4";
@@ -323,6 +343,8 @@ static int check_request(const struct sk_diag_conn *c, const struct sk_diag_requ
 	if (req->kind == SK_DIAG_UNIX)
 		return 0;
 	if (req->kind == SK_DIAG_INET && (req->family == AF_INET || req->family == AF_INET6))
+		return 0;
+	if (req->kind == SK_DIAG_INET && req->family == AF_UNSPEC && req->protocol == IPPROTO_TCP)
 		return 0;
 	return sk_error_set(err, EINVAL, "sock_diag: bad request (kind %u, family %u)",
 			    (unsigned)req->kind, (unsigned)req->family);

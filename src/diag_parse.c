@@ -498,6 +498,7 @@ int sk_diag_parse_buffer(const void *buf, size_t len, enum sk_diag_kind kind,
 		case NLMSG_OVERRUN:
 			return -ENOBUFS; /* messages were lost: the dump is incomplete */
 		case SOCK_DIAG_BY_FAMILY:
+		case TCPDIAG_GETSOCK: /* the answer to a both-families TCP dump */
 			if (kind == SK_DIAG_INET)
 				rc = parse_inet(nlh, protocol, sink);
 			else if (kind == SK_DIAG_UNIX)

@@ -389,17 +389,24 @@ static bool procfs_hides_processes(const char *proc_root)
 	return hides;
 }
 
+#define SN(x) (1u << (x))
+
 struct dump_plan {
 	uint8_t kind, family, protocol;
-	enum sk_sockname sockname;
+	uint32_t classes;  /* 1 << enum sk_sockname for each class the dump covers */
+	/* Tried first; when it fails, the plans after it that cover its
+	 * classes run instead and report any error themselves. */
+	bool optional;
 };
 
 static const struct dump_plan dump_plans[] = {
-	{SK_DIAG_INET, AF_INET, IPPROTO_TCP, SK_SN_TCP},
-	{SK_DIAG_INET, AF_INET6, IPPROTO_TCP, SK_SN_TCPV6},
-	{SK_DIAG_INET, AF_INET, IPPROTO_UDP, SK_SN_UDP},
-	{SK_DIAG_INET, AF_INET6, IPPROTO_UDP, SK_SN_UDPV6},
-	{SK_DIAG_UNIX, AF_UNIX, 0, SK_SN_UNIX},
+	/* TCP: both families in one walk of the kernel's tables (diag.h). */
+	{SK_DIAG_INET, AF_UNSPEC, IPPROTO_TCP, SN(SK_SN_TCP) | SN(SK_SN_TCPV6), true},
+	{SK_DIAG_INET, AF_INET, IPPROTO_TCP, SN(SK_SN_TCP), false},
+	{SK_DIAG_INET, AF_INET6, IPPROTO_TCP, SN(SK_SN_TCPV6), false},
+	{SK_DIAG_INET, AF_INET, IPPROTO_UDP, SN(SK_SN_UDP), false},
+	{SK_DIAG_INET, AF_INET6, IPPROTO_UDP, SN(SK_SN_UDPV6), false},
+	{SK_DIAG_UNIX, AF_UNIX, 0, SN(SK_SN_UNIX), false},
 };
 
 /* Returns -ECANCELED when cancelled; every other failure is the
@@ -425,15 +432,19 @@ static int dump_netns(struct sk_engine *e, struct sk_snapshot *s, struct sk_netn
 
 		if (plan->kind == SK_DIAG_UNIX && !e->cfg.want_unix)
 			continue;
+		if ((ns->dumped & plan->classes) == plan->classes)
+			continue; /* an optional plan before this one covered it */
 		sk_error_clear(&derr);
 		rc = e->cfg.diag->dump(e->cfg.diag->ctx, ns->id, ns->own ? 0 : ns->rep_pid, &req,
 				       &sink, &derr);
 		if (rc == 0) {
-			ns->dumped |= 1u << plan->sockname;
+			ns->dumped |= plan->classes;
 			continue;
 		}
 		if (rc == -ECANCELED)
 			return rc;
+		if (plan->optional)
+			continue;
 		/* A namespace or protocol we could not dump is reported, and its
 		 * fds are not judged: "unknown" is better than a wrong zero. */
 		s->partial = true;

@@ -1393,6 +1393,36 @@ static void live_child(void)
 	for (size_t i = 0; i < v.n; i++)
 		LIVE_CHECK(!(v.v[i].flags & (SK_SOCK_HAS_MEM | SK_SOCK_HAS_TCPINFO)));
 
+	/* Both families in one walk: the v4 rows above plus a v6 listener,
+	 * each with its own family, class and extensions, and nothing twice. */
+	{
+		struct sockaddr_in6 sa6 = {.sin6_family = AF_INET6, .sin6_port = htons(4002),
+					   .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+		int l6 = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		struct sk_diag_request both = req;
+
+		if (l6 < 0 || bind(l6, (struct sockaddr *)&sa6, sizeof(sa6)) < 0 || listen(l6, 4) < 0) {
+			fprintf(stderr, "v6 listener: %s\n", strerror(errno));
+			_exit(1);
+		}
+		v.n = 0;
+		both.family = AF_UNSPEC;
+		both.ext_meminfo = true;
+		rc = sk_diag_dump(conn, &both, &sink, &err);
+		if (rc)
+			fprintf(stderr, "both-families dump: %s\n", err.msg);
+		LIVE_CHECK(rc == 0 && v.n == 4);
+		s = live_find(&v, inode_of(l6));
+		LIVE_CHECK(s && s->family == AF_INET6 && s->sockname == SK_SN_TCPV6 &&
+			   s->state == SK_TCP_LISTEN && s->local.port == 4002 &&
+			   (s->flags & SK_SOCK_HAS_MEM));
+		s = live_find(&v, inode_of(cfd));
+		LIVE_CHECK(s && s->family == AF_INET && s->sockname == SK_SN_TCP &&
+			   s->state == SK_TCP_ESTABLISHED && !(s->flags & SK_SOCK_HAS_TCPINFO));
+		LIVE_CHECK(live_find(&v, inode_of(lfd)) && live_find(&v, inode_of(afd)));
+		close(l6);
+	}
+
 	/* A protocol no diag handler knows: -ENOENT, counted, nothing added. */
 	v.n = 0;
 	req.protocol = 200;

@@ -26,8 +26,8 @@
 #include "refresher.h"
 
 struct fake_kernel {
-	unsigned refreshes;     /* TCP v4 dumps so far: one per refresh */
-	bool block;             /* the next TCP v4 dump waits for cancellation */
+	unsigned refreshes;     /* TCP dumps so far: one per refresh */
+	bool block;             /* the next TCP dump waits for cancellation */
 	int entered_fd;         /* written when a blocking dump has started */
 	bool saw_cancel;
 	bool gave_up;           /* waited 20 s for a cancel that never came */
@@ -50,8 +50,8 @@ static int fake_dump(void *ctx, uint64_t netns, int32_t pid, const struct sk_dia
 	(void)netns;
 	(void)err;
 	if (pid != 0 || req->kind != SK_DIAG_INET || req->protocol != IPPROTO_TCP ||
-	    req->family != AF_INET)
-		return 0;
+	    req->family != AF_UNSPEC)
+		return 0; /* only the both-families TCP dump makes rows */
 	k->refreshes++;
 	if (k->block) {
 		uint64_t until = now_ms() + 20000;
