@@ -81,22 +81,34 @@ static const struct cache_entry *cache_find(const struct sk_procfs_cache *c, int
 	return NULL; /* unknown, or the pid now belongs to another process */
 }
 
-/* The cached socket inode of an fd: 0 when it was not a socket or is new. */
+/* The cached socket inode of an fd: 0 when it was not a socket or is new.
+ * /proc lists a process's fds in ascending order, so *at follows the
+ * listing forward (a binary search per fd cost about 2 ms a refresh at
+ * 93k fds); a listing out of order (a fixture tree on another filesystem)
+ * falls back to a binary search below *at. */
 static uint64_t cached_socket(const struct sk_procfs_cache *c, const struct cache_entry *e,
-			      int32_t fd)
+			      int32_t fd, size_t *at)
 {
-	size_t lo = e->start, hi = (size_t)e->start + e->count;
+	const struct cached_fd *v = c->cur.fds.v;
+	size_t end = (size_t)e->start + e->count;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
+	if (*at > e->start && v[*at - 1].fd >= fd) {
+		size_t lo = e->start, hi = *at;
 
-		if (c->cur.fds.v[mid].fd < fd)
-			lo = mid + 1;
-		else
-			hi = mid;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (v[mid].fd < fd)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		*at = lo;
+	} else {
+		while (*at < end && v[*at].fd < fd)
+			(*at)++;
 	}
-	return lo < (size_t)e->start + e->count && c->cur.fds.v[lo].fd == fd ? c->cur.fds.v[lo].inode
-									      : 0;
+	return *at < end && v[*at].fd == fd ? v[*at].inode : 0;
 }
 
 static int cache_begin(struct sk_procfs_cache *c, const struct sk_process *p)
@@ -121,6 +133,23 @@ static int cache_add_fd(struct sk_procfs_cache *c, int32_t fd, uint64_t inode)
 	cf->inode = inode;
 	c->next.procs.v[c->next.procs.n - 1].count++;
 	return 0;
+}
+
+static int cmp_cached_fd(const void *a, const void *b)
+{
+	const struct cached_fd *x = a, *y = b;
+
+	return (x->fd > y->fd) - (x->fd < y->fd);
+}
+
+/* The lookups need each process's fds ascending. /proc lists them so; a
+ * fixture tree's filesystem may list them in hash order. */
+static void cache_end(struct sk_procfs_cache *c, bool ascending)
+{
+	const struct cache_entry *e = &c->next.procs.v[c->next.procs.n - 1];
+
+	if (!ascending)
+		sk_qsort(c->next.fds.v + e->start, e->count, sizeof(struct cached_fd), cmp_cached_fd);
 }
 
 static int cmp_entry_pid(const void *a, const void *b)
@@ -255,7 +284,9 @@ static int scan_fds(int piddir, uint32_t proc, struct sk_process *p, sk_fdrefvec
 {
 	int fd = openat(piddir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	const struct cache_entry *prev = cache ? cache_find(cache, p->pid, p->starttime) : NULL;
-	bool any_cached = false, denied = false;
+	size_t at = prev ? prev->start : 0;
+	bool any_cached = false, denied = false, ascending = true;
+	int32_t last = -1;
 	DIR *d;
 	struct dirent *e;
 	int rc = 0;
@@ -288,11 +319,13 @@ static int scan_fds(int piddir, uint32_t proc, struct sk_process *p, sk_fdrefvec
 		}
 		if (!is_number(e->d_name, &num))
 			continue; /* "." and ".." */
+		ascending &= num > last;
+		last = num;
 		p->fd_count++;
 		if (denied)
 			continue; /* still counting: the number of fds is known */
 		if (prev)
-			inode = cached_socket(cache, prev, num);
+			inode = cached_socket(cache, prev, num, &at);
 		if (inode) {
 			flags = SK_FDREF_CACHED;
 			any_cached = true;
@@ -336,6 +369,8 @@ out:
 		}
 		return rc;
 	}
+	if (cache)
+		cache_end(cache, ascending);
 	p->fdrefs_count = (uint32_t)(fds->n - p->fdrefs_start);
 	st->cached += any_cached;
 	return 0;
@@ -343,7 +378,21 @@ out:
 
 /* Reads one process into *p (zeroed). Returns 0; -ENOENT when it vanished
  * before its fds were read (the caller rolls back what was appended);
- * -errno for a failure of ours (scan_fatal). */
+ * -errno for a failure of ours (scan_fatal).
+ *
+ * Only fd links are ever taken from the owner cache. Everything else is
+ * read every refresh, because each can change under an unchanged start
+ * time with no event and no trace in the fd table: the real uid with
+ * setresuid (the /proc/PID owner is the effective uid, so not even a stat
+ * of the directory shows it), RLIMIT_NOFILE with prlimit from another
+ * process, comm with PR_SET_NAME, cmdline when a process rewrites its argv
+ * (setproctitle: sshd, postgres, nginx), the network namespace with setns
+ * or unshare, and RSS all the time. RSS cannot come from stat's rss field
+ * instead of status: since 6.16 VmRSS sums the per-CPU counters and stat
+ * does not, and the two differ by hundreds of kB (measured on every
+ * process of the 6.18 bench VM). Together these files cost about 3 ms a
+ * refresh for 95 processes (tests/test_owners checks that each change is
+ * seen). */
 static int read_process(int rootfd, int32_t pid, uint32_t index, struct sk_process *p,
 			sk_fdrefvec *fds, struct sk_strtab *strs, struct sk_procfs_stats *st,
 			struct sk_procfs_cache *cache)

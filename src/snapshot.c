@@ -23,6 +23,7 @@ void sk_snapshot_reset(struct sk_snapshot *s)
 	s->netns.n = 0;
 	s->seen_by.n = 0;
 	s->listeners.n = 0;
+	s->proc_seen.n = 0;
 	sk_strtab_reset(&s->strs);
 	memset(&s->totals, 0, sizeof(s->totals));
 	memset(&s->diag, 0, sizeof(s->diag));
@@ -43,6 +44,7 @@ void sk_snapshot_free(struct sk_snapshot *s)
 	free(s->netns.v);
 	free(s->seen_by.v);
 	free(s->listeners.v);
+	free(s->proc_seen.v);
 	free(s->inode_hash.keys);
 	free(s->inode_hash.vals);
 	sk_strtab_free(&s->strs);
@@ -66,7 +68,9 @@ static int hash_prepare(struct sk_snapshot *s, size_t entries)
 {
 	size_t want = 64;
 
-	while (want < entries * 2) {
+	/* At most three quarters full even if every fd were a synthesized row;
+	 * in practice fds in no dump are few and the load stays under 0.4. */
+	while (want / 4 * 3 < entries) {
 		if (want > SIZE_MAX / 4)
 			return -ENOMEM;
 		want *= 2;
@@ -105,6 +109,24 @@ static void hash_put(struct sk_snapshot *s, size_t slot, uint64_t key, uint32_t 
 	s->inode_hash.vals[slot] = val;
 }
 
+/* Inodes arrive in no useful order, so at 100k sockets nearly every probe
+ * is a cache miss: the slot of the key a few rows ahead is fetched while
+ * the current one is worked on. (A hint only; it changes no result.) A
+ * macro, not a function: gcc finds a function holding only prefetches
+ * free of side effects and deletes its calls. */
+#define SK_PREFETCH_AHEAD 8
+#if defined(__GNUC__) || defined(__clang__)
+#define SK_PREFETCH(addr) __builtin_prefetch(addr)
+#else
+#define SK_PREFETCH(addr) ((void)(addr))
+#endif
+#define HASH_PREFETCH(s, key)                                                       \
+	do {                                                                         \
+		size_t slot_ = hash_slot((key), (s)->inode_hash.cap - 1);            \
+		SK_PREFETCH(&(s)->inode_hash.keys[slot_]);                           \
+		SK_PREFETCH(&(s)->inode_hash.vals[slot_]);                           \
+	} while (0)
+
 /* --- helpers ---------------------------------------------------------------- */
 
 static struct sk_netns *netns_of(struct sk_snapshot *s, uint64_t id)
@@ -113,6 +135,16 @@ static struct sk_netns *netns_of(struct sk_snapshot *s, uint64_t id)
 		if (s->netns.v[i].id == id)
 			return &s->netns.v[i];
 	return NULL;
+}
+
+/* Rows come grouped by namespace (one dump after another), so the last
+ * answer is nearly always the next one: a host with a thousand container
+ * namespaces must not pay a linear search per socket. */
+static struct sk_netns *netns_of_cached(struct sk_snapshot *s, uint64_t id, struct sk_netns **last)
+{
+	if (!*last || (*last)->id != id)
+		*last = netns_of(s, id);
+	return *last;
 }
 
 static bool sockname_is_tcp(unsigned sn)
@@ -183,10 +215,20 @@ static int listener_cmp(const void *pa, const void *pb, void *ctx)
 	return 0;
 }
 
-/* The process holding a LISTEN socket on the orphan's local address:port in
- * its namespace: a server-side orphan is a connection that listener's
- * process accepted and closed. An exact address beats a wildcard one. */
-static uint32_t find_listener(const struct sk_snapshot *s, const struct sk_socket *orphan)
+/* Where row i's fdrefs start in owner_index, from the end cursors that
+ * build_owner_index leaves (the rows' own fields are filled later, in the
+ * same walk that needs this for rows not reached yet). */
+static uint32_t owners_start_of(const uint32_t *ends, size_t i)
+{
+	return i ? ends[i - 1] : 0;
+}
+
+/* The LISTEN socket on the orphan's local address:port in its namespace
+ * that some process holds: a server-side orphan is a connection that
+ * listener's process accepted and closed. An exact address beats a
+ * wildcard one. */
+static uint32_t find_listener(const struct sk_snapshot *s, const struct sk_socket *orphan,
+			      const uint32_t *ends)
 {
 	size_t lo = 0, hi = s->listeners.n;
 	uint32_t wildcard = SK_NONE;
@@ -207,8 +249,8 @@ static uint32_t find_listener(const struct sk_snapshot *s, const struct sk_socke
 
 		if (l->netns != orphan->netns || l->local.port != orphan->local.port)
 			break;
-		if (l->owners_count == 0)
-			continue;
+		if (ends[li] == owners_start_of(ends, li))
+			continue; /* held by no fd */
 		if (same_local_addr(l, orphan))
 			return li;
 		/* An AF_INET listener's children are AF_INET: it cannot own a v6 one. */
@@ -225,26 +267,41 @@ static void sort_listeners(struct sk_snapshot *s)
 	sk_qsort_r(s->listeners.v, s->listeners.n, sizeof(uint32_t), listener_cmp, s->socks.v);
 }
 
-/* --- the join ----------------------------------------------------------------- */
+/* --- the join -----------------------------------------------------------------
+ * At 100k sockets the join is bound by memory, not by arithmetic: a socket
+ * row is 288 bytes, so the rows are walked front to back (twice) and the
+ * per-fd work touches only the fdref table, the hash and one compact
+ * counter per socket. Every count is a sum, so the order of the walks does
+ * not change a result. */
 
-static int link_fds(struct sk_snapshot *s, sk_sockname_fn sockname, void *ctx)
+/* Links every fd to its row, synthesizing rows for fds no dump reported,
+ * and counts each row's fds in owners[] (one slot per row, reserved by the
+ * caller for every row that can exist). */
+static int link_fds(struct sk_snapshot *s, sk_sockname_fn sockname, void *ctx, uint32_t *owners)
 {
+	struct sk_netns *last_ns = NULL;
+
 	for (size_t f = 0; f < s->fdrefs.n; f++) {
 		struct sk_fdref *ref = &s->fdrefs.v[f];
-		const struct sk_process *p = &s->procs.v[ref->proc];
-		size_t slot = hash_find(s, ref->inode);
 
+		if (f + SK_PREFETCH_AHEAD < s->fdrefs.n)
+			HASH_PREFETCH(s, s->fdrefs.v[f + SK_PREFETCH_AHEAD].inode);
 		ref->sock = SK_NONE;
 		if (ref->inode == 0)
 			continue;
+
+		size_t slot = hash_find(s, ref->inode);
+
 		if (s->inode_hash.keys[slot] == ref->inode) {
 			ref->sock = s->inode_hash.vals[slot];
+			owners[ref->sock]++;
 			continue;
 		}
 		/* Not in any dump. Only a class sktop dumped in this process's
 		 * namespace can be judged; anything else is just "other". */
+		const struct sk_process *p = &s->procs.v[ref->proc];
 		enum sk_sockname sn = sockname(ctx, p->pid, ref->fd);
-		const struct sk_netns *ns = netns_of(s, p->netns);
+		const struct sk_netns *ns = netns_of_cached(s, p->netns, &last_ns);
 		bool judged = sn < SK_SN_LAST && ns && (ns->dumped & (1u << sn)) &&
 			      (sockname_is_tcp(sn) || sockname_is_udp(sn));
 
@@ -263,46 +320,33 @@ static int link_fds(struct sk_snapshot *s, sk_sockname_fn sockname, void *ctx)
 		/* The table may have grown: the hash was sized for that (see join). */
 		hash_put(s, slot, ref->inode, idx);
 		ref->sock = idx;
+		owners[idx] = 1;
 	}
 	return 0;
 }
 
-static int build_owner_index(struct sk_snapshot *s)
+/* owner_index lists, per row in row order, the fdrefs holding it in fdref
+ * order (replay.c rebuilds the same layout). owners[] holds each row's
+ * count on entry and its end in owner_index on return. */
+static int build_owner_index(struct sk_snapshot *s, uint32_t *owners)
 {
-	size_t total = 0;
-
-	for (size_t i = 0; i < s->socks.n; i++)
-		s->socks.v[i].owners_count = 0;
-	for (size_t f = 0; f < s->fdrefs.n; f++)
-		if (s->fdrefs.v[f].sock != SK_NONE) {
-			s->socks.v[s->fdrefs.v[f].sock].owners_count++;
-			total++;
-		}
-	if (sk_vec_reserve((void **)&s->owner_index.v, &s->owner_index.cap, total,
-			   sizeof(uint32_t)))
-		return -ENOMEM;
-	s->owner_index.n = total;
 	uint32_t next = 0;
 
 	for (size_t i = 0; i < s->socks.n; i++) {
-		struct sk_socket *k = &s->socks.v[i];
+		uint32_t count = owners[i];
 
-		uint32_t count = k->owners_count;
-
-		k->owners_start = next;
+		owners[i] = next;
 		next += count;
-		k->owners_count = 0; /* refilled below as a cursor */
-		if (count)
-			k->owner_kind = SK_OWNER_FD;
 	}
+	if (sk_vec_reserve((void **)&s->owner_index.v, &s->owner_index.cap, next,
+			   sizeof(uint32_t)))
+		return -ENOMEM;
+	s->owner_index.n = next;
 	for (size_t f = 0; f < s->fdrefs.n; f++) {
 		uint32_t si = s->fdrefs.v[f].sock;
 
-		if (si == SK_NONE)
-			continue;
-		struct sk_socket *k = &s->socks.v[si];
-
-		s->owner_index.v[k->owners_start + k->owners_count++] = (uint32_t)f;
+		if (si != SK_NONE)
+			s->owner_index.v[owners[si]++] = (uint32_t)f;
 	}
 	return 0;
 }
@@ -334,64 +378,62 @@ static void count_row_in_agg(struct sk_agg *a, const struct sk_socket *k)
 	}
 }
 
-static void aggregate_processes(struct sk_snapshot *s)
+/* Each process holding row i counts it once, however many fds (dup) it
+ * holds it by: proc_seen[p] remembers the last row p counted. */
+static void aggregate_owners(struct sk_snapshot *s, size_t i, uint32_t *proc_seen)
 {
-	for (size_t i = 0; i < s->socks.n; i++)
-		s->seen_by.v[i] = SK_NONE;
-	for (size_t f = 0; f < s->fdrefs.n; f++) {
-		const struct sk_fdref *ref = &s->fdrefs.v[f];
+	const struct sk_socket *k = &s->socks.v[i];
 
-		if (ref->sock == SK_NONE)
+	for (uint32_t j = 0; j < k->owners_count; j++) {
+		uint32_t p = s->fdrefs.v[s->owner_index.v[k->owners_start + j]].proc;
+
+		if (proc_seen[p] == (uint32_t)i)
 			continue;
-		/* dup()ed fds of one process count once. */
-		if (s->seen_by.v[ref->sock] == ref->proc)
-			continue;
-		s->seen_by.v[ref->sock] = ref->proc;
-		count_row_in_agg(&s->procs.v[ref->proc].agg, &s->socks.v[ref->sock]);
+		proc_seen[p] = (uint32_t)i;
+		count_row_in_agg(&s->procs.v[p].agg, k);
 	}
 }
 
-static void aggregate_totals(struct sk_snapshot *s)
+static void aggregate_total(struct sk_snapshot *s, const struct sk_socket *k,
+			    struct sk_netns **last_ns)
 {
 	struct sk_totals *t = &s->totals;
+	unsigned st = k->state < SK_TCP_STATE_LAST ? k->state : 0;
 
-	for (size_t i = 0; i < s->socks.n; i++) {
-		const struct sk_socket *k = &s->socks.v[i];
-		struct sk_netns *ns = netns_of(s, k->netns);
-		unsigned st = k->state < SK_TCP_STATE_LAST ? k->state : 0;
+	t->sockets++;
+	t->by_proto[k->proto < SK_PROTO_LAST ? k->proto : SK_PROTO_TCP]++;
+	if (k->flags & SK_SOCK_UNDUMPED) {
+		if (k->proto == SK_PROTO_TCP)
+			t->closed[k->sockname]++;
+		else
+			t->unbound[k->sockname]++;
+		return;
+	}
 
-		t->sockets++;
-		t->by_proto[k->proto < SK_PROTO_LAST ? k->proto : SK_PROTO_TCP]++;
-		if (k->flags & SK_SOCK_UNDUMPED) {
-			if (k->proto == SK_PROTO_TCP)
-				t->closed[k->sockname]++;
-			else
-				t->unbound[k->sockname]++;
-			continue;
-		}
+	struct sk_netns *ns = netns_of_cached(s, k->netns, last_ns);
+
+	if (ns)
+		ns->sockets++;
+	if (k->proto == SK_PROTO_TCP) {
+		t->tcp_states[st]++;
 		if (ns)
-			ns->sockets++;
-		if (k->proto == SK_PROTO_TCP) {
-			t->tcp_states[st]++;
-			if (ns)
-				ns->tcp_states[st]++;
-			if (st == SK_TCP_CLOSE)
-				t->closed[k->sockname]++;
-		}
-		if (k->flags & SK_SOCK_ORPHAN) {
-			t->orphans++;
-			t->orphans_by_state[st]++;
-			if (ns)
-				ns->orphans[st]++;
-			if (k->likely_owner != SK_NONE)
-				t->orphans_attributed++;
-		}
-		t->rmem += k->mem.rmem_alloc;
-		t->wmem += k->mem.wmem_queued;
-		if (k->state != SK_TCP_LISTEN) {
-			t->recv_q += k->recv_q;
-			t->send_q += k->send_q;
-		}
+			ns->tcp_states[st]++;
+		if (st == SK_TCP_CLOSE)
+			t->closed[k->sockname]++;
+	}
+	if (k->flags & SK_SOCK_ORPHAN) {
+		t->orphans++;
+		t->orphans_by_state[st]++;
+		if (ns)
+			ns->orphans[st]++;
+		if (k->likely_owner != SK_NONE)
+			t->orphans_attributed++;
+	}
+	t->rmem += k->mem.rmem_alloc;
+	t->wmem += k->mem.wmem_queued;
+	if (k->state != SK_TCP_LISTEN) {
+		t->recv_q += k->recv_q;
+		t->send_q += k->send_q;
 	}
 }
 
@@ -399,54 +441,58 @@ static void aggregate_totals(struct sk_snapshot *s)
  * (the application closed them; the kernel finishes the job); established
  * or CLOSE_WAIT ones are children still in a listener's accept queue. Both
  * are attributed to the listener's process as a likely owner, and orphans
- * with no listener (client side) to their cgroup. */
-static void attribute_fdless(struct sk_snapshot *s)
+ * with no listener (client side) to their cgroup. Needs every row's owners. */
+static void attribute_fdless(struct sk_snapshot *s, struct sk_socket *k, const uint32_t *ends)
 {
-	for (size_t i = 0; i < s->socks.n; i++) {
-		struct sk_socket *k = &s->socks.v[i];
+	if (k->proto != SK_PROTO_TCP || k->inode != 0 || (k->flags & SK_SOCK_UNDUMPED))
+		return;
+	if (k->state == SK_TCP_TIME_WAIT || k->state == SK_TCP_NEW_SYN_RECV ||
+	    k->state == SK_TCP_SYN_RECV)
+		return;
+	bool orphan = sk_socket_is_orphan_state(k->state);
 
-		if (k->proto != SK_PROTO_TCP || k->inode != 0 || (k->flags & SK_SOCK_UNDUMPED))
-			continue;
-		if (k->state == SK_TCP_TIME_WAIT || k->state == SK_TCP_NEW_SYN_RECV ||
-		    k->state == SK_TCP_SYN_RECV)
-			continue;
-		bool orphan = sk_socket_is_orphan_state(k->state);
+	if (orphan)
+		k->flags |= SK_SOCK_ORPHAN;
+	uint32_t li = find_listener(s, k, ends);
 
+	if (li != SK_NONE) {
+		k->likely_owner = s->fdrefs.v[s->owner_index.v[owners_start_of(ends, li)]].proc;
+		k->owner_kind = SK_OWNER_LISTENER;
 		if (orphan)
-			k->flags |= SK_SOCK_ORPHAN;
-		uint32_t li = find_listener(s, k);
-
-		if (li != SK_NONE) {
-			const struct sk_socket *l = &s->socks.v[li];
-			uint32_t f = s->owner_index.v[l->owners_start];
-
-			k->likely_owner = s->fdrefs.v[f].proc;
-			k->owner_kind = SK_OWNER_LISTENER;
-			if (orphan)
-				s->procs.v[k->likely_owner].agg.orphans++;
-		} else if (orphan && (k->flags & SK_SOCK_HAS_CGROUP) && k->cgroup_id) {
-			k->owner_kind = SK_OWNER_CGROUP;
-		}
+			s->procs.v[k->likely_owner].agg.orphans++;
+	} else if (orphan && (k->flags & SK_SOCK_HAS_CGROUP) && k->cgroup_id) {
+		k->owner_kind = SK_OWNER_CGROUP;
 	}
 }
 
 int sk_snapshot_join(struct sk_snapshot *s, sk_sockname_fn sockname, void *ctx,
 		     struct sk_error *err)
 {
+	/* Every dumped row plus one synthesized row per fd, at most. */
+	size_t max_rows = s->socks.n + s->fdrefs.n;
 	int rc;
 
-	/* Room for every dumped row plus one synthesized row per fd. */
-	rc = hash_prepare(s, s->socks.n + s->fdrefs.n);
+	rc = hash_prepare(s, max_rows);
+	if (rc == 0)
+		rc = sk_vec_reserve((void **)&s->seen_by.v, &s->seen_by.cap, max_rows,
+				    sizeof(uint32_t));
+	if (rc == 0)
+		rc = sk_vec_reserve((void **)&s->proc_seen.v, &s->proc_seen.cap, s->procs.n,
+				    sizeof(uint32_t));
 	if (rc)
 		return sk_error_set(err, -rc, "out of memory joining %zu sockets", s->socks.n);
 
 	/* Index dumped rows by inode; drop exact duplicates (a socket reported
-	 * twice, e.g. across a namespace race) so nothing is counted twice. */
+	 * twice, e.g. across a namespace race) so nothing is counted twice.
+	 * Synthesized rows are CLOSE, so the listeners are all found here. */
 	size_t out = 0;
 
+	s->listeners.n = 0;
 	for (size_t i = 0; i < s->socks.n; i++) {
 		struct sk_socket *k = &s->socks.v[i];
 
+		if (i + SK_PREFETCH_AHEAD < s->socks.n)
+			HASH_PREFETCH(s, s->socks.v[i + SK_PREFETCH_AHEAD].inode);
 		k->likely_owner = SK_NONE;
 		k->owner_kind = SK_OWNER_NONE;
 		k->owners_count = 0;
@@ -461,33 +507,28 @@ int sk_snapshot_join(struct sk_snapshot *s, sk_sockname_fn sockname, void *ctx,
 		}
 		if (out != i)
 			s->socks.v[out] = *k;
-		out++;
-	}
-	s->socks.n = out;
-	s->dumped_rows = (uint32_t)out;
-
-	rc = link_fds(s, sockname, ctx);
-	if (rc == 0)
-		rc = build_owner_index(s);
-	if (rc == 0)
-		rc = sk_vec_reserve((void **)&s->seen_by.v, &s->seen_by.cap, s->socks.n,
-				    sizeof(uint32_t));
-	if (rc)
-		return sk_error_set(err, -rc, "out of memory joining %zu sockets", s->socks.n);
-	s->seen_by.n = s->socks.n;
-
-	s->listeners.n = 0;
-	for (size_t i = 0; i < s->socks.n; i++) {
-		const struct sk_socket *k = &s->socks.v[i];
-
 		if (k->proto == SK_PROTO_TCP && k->state == SK_TCP_LISTEN) {
 			uint32_t *slot = SK_VEC_PUSH(&s->listeners);
 
 			if (!slot)
 				return sk_error_set(err, ENOMEM, "out of memory indexing listeners");
-			*slot = (uint32_t)i;
+			*slot = (uint32_t)out;
 		}
+		out++;
 	}
+	s->socks.n = out;
+	s->dumped_rows = (uint32_t)out;
+
+	uint32_t *owners = s->seen_by.v;
+
+	if (out)
+		memset(owners, 0, out * sizeof(*owners));
+	rc = link_fds(s, sockname, ctx, owners);
+	if (rc == 0)
+		rc = build_owner_index(s, owners);
+	if (rc)
+		return sk_error_set(err, -rc, "out of memory joining %zu sockets", s->socks.n);
+	s->seen_by.n = s->socks.n;
 	sort_listeners(s);
 
 	s->procs_sorted = true;
@@ -495,9 +536,28 @@ int sk_snapshot_join(struct sk_snapshot *s, sk_sockname_fn sockname, void *ctx,
 		if (s->procs.v[i - 1].pid >= s->procs.v[i].pid)
 			s->procs_sorted = false;
 
-	aggregate_processes(s);
-	attribute_fdless(s);
-	aggregate_totals(s);
+	/* From here one walk over the rows does the rest: orphans look their
+	 * listener's owners up in owners[], which is complete. */
+	struct sk_netns *last_ns = NULL;
+
+	s->proc_seen.n = s->procs.n;
+	for (size_t p = 0; p < s->procs.n; p++)
+		s->proc_seen.v[p] = SK_NONE;
+	for (size_t i = 0; i < s->socks.n; i++) {
+		struct sk_socket *k = &s->socks.v[i];
+
+		/* The fdrefs of the rows ahead: owner_index is in row order,
+		 * the fdrefs it points to in no order. */
+		if (owners[i] + SK_PREFETCH_AHEAD < s->owner_index.n)
+			SK_PREFETCH(&s->fdrefs.v[s->owner_index.v[owners[i] + SK_PREFETCH_AHEAD]]);
+		k->owners_start = owners_start_of(owners, i);
+		k->owners_count = owners[i] - k->owners_start;
+		if (k->owners_count)
+			k->owner_kind = SK_OWNER_FD;
+		attribute_fdless(s, k, owners);
+		aggregate_total(s, k, &last_ns);
+		aggregate_owners(s, i, s->proc_seen.v);
+	}
 	return 0;
 }
 

@@ -87,8 +87,9 @@ struct sk_snapshot {
 		uint32_t *vals;
 		size_t cap;        /* power of two */
 	} inode_hash;
-	SK_VEC(uint32_t) seen_by;  /* per socket: last process index counted */
+	SK_VEC(uint32_t) seen_by;  /* per socket: its fds counted, then its end in owner_index */
 	SK_VEC(uint32_t) listeners;
+	SK_VEC(uint32_t) proc_seen; /* per process: last socket counted (dup()ed fds count once) */
 };
 
 void sk_snapshot_init(struct sk_snapshot *s);

@@ -475,6 +475,254 @@ static void test_cmdline_bounded(void **state)
 	assert_string_equal(small, "\\x1b");
 }
 
+/* --- the cached scan: only an fd's link is ever taken from the cache --- */
+
+/* A private, writable copy of the fixture tree (links kept as links). */
+static void tree_copy(char *out, size_t size)
+{
+	char src[PATH_MAX], cmd[2 * PATH_MAX + 32];
+
+	fixture_root("proc", src, sizeof(src));
+	snprintf(out, size, "/tmp/sktop-proc-cached-XXXXXX");
+	assert_non_null(mkdtemp(out));
+	snprintf(cmd, sizeof(cmd), "cp -a '%s/.' '%s'", src, out);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void tree_remove(const char *dir)
+{
+	char cmd[PATH_MAX + 16];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void tree_path(char *path, size_t size, const char *root, const char *rel)
+{
+	int n = snprintf(path, size, "%s/%s", root, rel);
+
+	assert_true(n > 0 && (size_t)n < size);
+}
+
+static void tree_write(const char *root, const char *rel, const char *text, size_t len)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	tree_path(path, sizeof(path), root, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void tree_link(const char *root, const char *rel, const char *target)
+{
+	char path[PATH_MAX];
+
+	tree_path(path, sizeof(path), root, rel);
+	unlink(path);
+	assert_int_equal(symlink(target, path), 0);
+}
+
+/* The committed fixture file back into the copy. */
+static void tree_restore(const char *root, const char *rel)
+{
+	char src[PATH_MAX + 64], sub[64], buf[4096];
+	FILE *f;
+	size_t n;
+
+	tree_path(sub, sizeof(sub), "proc", rel);
+	fixture_src(sub, src, sizeof(src));
+	f = fopen(src, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf), f);
+	assert_int_equal(fclose(f), 0);
+	tree_write(root, rel, buf, n);
+}
+
+static void scan_cached(struct scan *sc, const char *root, struct sk_procfs_cache *cache)
+{
+	struct sk_error err = {0};
+
+	memset(sc, 0, sizeof(*sc));
+	sk_strtab_init(&sc->strs);
+	if (sk_procfs_scan_cached(root, cache, &sc->procs, &sc->fds, &sc->strs, &sc->st, &err))
+		fail_msg("cached scan %s: %s", root, err.msg);
+}
+
+static const struct sk_fdref *fdref_of(const struct scan *sc, const struct sk_process *p,
+				       int32_t fd)
+{
+	for (uint32_t i = 0; i < p->fdrefs_count; i++)
+		if (sc->fds.v[p->fdrefs_start + i].fd == fd)
+			return &sc->fds.v[p->fdrefs_start + i];
+	return NULL;
+}
+
+/* Everything the scan says about a process but its socket fds is read
+ * again each time: the same as a full scan's. */
+static void assert_same_process(const struct scan *a, const struct sk_process *p,
+				const struct scan *b, const struct sk_process *q)
+{
+	assert_non_null(p);
+	assert_non_null(q);
+	assert_int_equal(p->pid, q->pid);
+	assert_int_equal(p->uid, q->uid);
+	assert_int_equal(p->starttime, q->starttime);
+	assert_int_equal(p->netns, q->netns);
+	assert_int_equal(p->fd_limit, q->fd_limit);
+	assert_int_equal(p->rss_kb, q->rss_kb);
+	assert_int_equal(p->fd_count, q->fd_count);
+	assert_int_equal(p->flags, q->flags);
+	assert_string_equal(p->comm, q->comm);
+	assert_string_equal(sk_strtab_get(&a->strs, p->cmdline), sk_strtab_get(&b->strs, q->cmdline));
+}
+
+static const char status_v2[] = "Name:\tnginy\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t100\n"
+				"Pid:\t100\nPPid:\t1\nUid:\t1001\t0\t0\t0\nGid:\t1000\t1000\t1000\t1000\n"
+				"VmRSS:\t    4242 kB\nThreads:\t1\n";
+static const char limits_v2[] = "Limit                     Soft Limit           Hard Limit           Units     \n"
+				"Max open files            2048                 4096                 files     \n";
+static const char limits_v3[] = "Limit                     Soft Limit           Hard Limit           Units     \n"
+				"Max open files            unlimited            unlimited            files     \n";
+static const char stat_v2[] = "100 (nginy) S 1 100 100 0 -1 4194560 2254 0 0 0 12 5 0 0 20 0 1 0 "
+			      "987654 12345678 900 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 1 0 0 0 0 0\n";
+static const char stat_reused[] = "100 (nginx) S 1 100 100 0 -1 4194560 2254 0 0 0 12 5 0 0 20 0 1 0 "
+				  "999999 12345678 900 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 1 0 0 0 0 0\n";
+static const char cmdline_v2[] = "nginx: master process\0";
+
+/* A process's uid changes with setresuid (only the real one: the /proc
+ * directory's owner, the effective uid, stays), its limit with prlimit
+ * from outside, its comm with PR_SET_NAME, its cmdline when it rewrites
+ * its argv (setproctitle), its RSS and namespace at any time: none of it
+ * tells the fd table apart, and no event announces it. A cached scan
+ * must see each change the next time, exactly as a full scan does. */
+static void test_cached_scan_rereads_process_files(void **state)
+{
+	char root[PATH_MAX];
+	struct sk_procfs_cache *cache;
+	struct scan first, second, full;
+	const struct sk_process *p;
+	const struct sk_fdref *r;
+
+	(void)state;
+	tree_copy(root, sizeof(root));
+	assert_int_equal(sk_procfs_cache_new(&cache), 0);
+	scan_cached(&first, root, cache);
+	p = pid_of(&first, 100);
+	assert_non_null(p);
+	assert_int_equal(p->uid, 1000);
+	assert_int_equal(first.st.cached, 0); /* nothing to take from an empty cache */
+
+	tree_write(root, "100/status", status_v2, sizeof(status_v2) - 1);
+	tree_write(root, "100/limits", limits_v2, sizeof(limits_v2) - 1);
+	tree_write(root, "100/stat", stat_v2, sizeof(stat_v2) - 1);
+	tree_write(root, "100/cmdline", cmdline_v2, sizeof(cmdline_v2));
+	tree_link(root, "100/ns/net", "net:[4026532999]");
+	tree_link(root, "100/fd/9", "socket:[1009]"); /* a new fd number: read */
+	scan_cached(&second, root, cache);
+	scan_root(&full, root);
+	assert_true(fdrefs_consistent(&second));
+	p = pid_of(&second, 100);
+	assert_non_null(p);
+	assert_int_equal(p->uid, 1001);
+	assert_int_equal(p->rss_kb, 4242);
+	assert_int_equal(p->fd_limit, 2048);
+	assert_string_equal(p->comm, "nginy");
+	assert_string_equal(sk_strtab_get(&second.strs, p->cmdline), "nginx: master process");
+	assert_int_equal(p->netns, 4026532999ULL);
+	assert_int_equal(p->fd_count, 6);
+	/* Known socket fds come from the cache, flagged for the join to check;
+	 * the new one was read. */
+	r = fdref_of(&second, p, 3);
+	assert_non_null(r);
+	assert_int_equal(r->inode, 1001);
+	assert_int_equal(r->flags, SK_FDREF_CACHED);
+	r = fdref_of(&second, p, 9);
+	assert_non_null(r);
+	assert_int_equal(r->inode, 1009);
+	assert_int_equal(r->flags, 0);
+	for (size_t i = 0; i < full.procs.n; i++)
+		assert_same_process(&second, pid_of(&second, full.procs.v[i].pid), &full,
+				    &full.procs.v[i]);
+	assert_int_equal(second.procs.n, full.procs.n);
+	assert_int_equal(second.fds.n, full.fds.n);
+	assert_int_equal(second.st.cached, 3); /* 100, 200 and 700 */
+	scan_free(&first);
+	scan_free(&full);
+
+	/* Back the other way, and an unlimited limit. */
+	tree_write(root, "100/limits", limits_v3, sizeof(limits_v3) - 1);
+	tree_restore(root, "100/status");
+	scan_free(&second);
+	scan_cached(&second, root, cache);
+	scan_root(&full, root);
+	p = pid_of(&second, 100);
+	assert_int_equal(p->uid, 1000);
+	assert_int_equal(p->rss_kb, 300);
+	assert_int_equal(p->fd_limit, SK_FD_LIMIT_UNLIMITED);
+	assert_same_process(&second, p, &full, pid_of(&full, 100));
+	scan_free(&full);
+	scan_free(&second);
+
+	/* A new start time is another process under a reused pid: nothing of
+	 * the old one's may be used, not even its fd links. */
+	tree_write(root, "100/stat", stat_reused, sizeof(stat_reused) - 1);
+	scan_cached(&second, root, cache);
+	p = pid_of(&second, 100);
+	assert_non_null(p);
+	assert_int_equal(p->starttime, 999999);
+	for (uint32_t i = 0; i < p->fdrefs_count; i++)
+		assert_int_equal(second.fds.v[p->fdrefs_start + i].flags, 0);
+	scan_free(&second);
+	sk_procfs_cache_free(cache);
+	tree_remove(root);
+}
+
+/* The cache follows /proc's ascending fd listing with a cursor; a listing
+ * in another order (this tree's filesystem lists in hash order) must give
+ * the same links. */
+static void test_cached_scan_any_listing_order(void **state)
+{
+	static const int order[] = {17, 3, 41, 8, 25, 4, 33, 12, 5, 39, 20, 6, 30, 9, 14, 27,
+				    7, 36, 11, 22, 10, 42, 15, 31, 13, 19, 35, 16, 24, 18, 28,
+				    21, 38, 23, 26, 29, 32, 34, 37, 40};
+	char root[PATH_MAX], rel[64], link[64];
+	struct sk_procfs_cache *cache;
+	struct scan a, b, full;
+
+	(void)state;
+	tree_copy(root, sizeof(root));
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		snprintf(rel, sizeof(rel), "100/fd/%d", order[i]);
+		snprintf(link, sizeof(link), order[i] % 5 ? "socket:[%d]" : "/dev/null", 5000 + order[i]);
+		tree_link(root, rel, link);
+	}
+	assert_int_equal(sk_procfs_cache_new(&cache), 0);
+	scan_cached(&a, root, cache);
+	scan_cached(&b, root, cache);
+	scan_root(&full, root);
+	const struct sk_process *p = pid_of(&b, 100), *q = pid_of(&full, 100);
+
+	assert_non_null(p);
+	assert_int_equal(p->fdrefs_count, q->fdrefs_count);
+	assert_int_equal(p->fdrefs_count, 1 + 32); /* 1003 on 1048575, and 32 sockets on 3..42 */
+	for (uint32_t i = 0; i < q->fdrefs_count; i++) {
+		const struct sk_fdref *want = &full.fds.v[q->fdrefs_start + i];
+		const struct sk_fdref *got = fdref_of(&b, p, want->fd);
+
+		assert_non_null(got);
+		assert_int_equal(got->inode, want->inode);
+		assert_int_equal(got->flags, SK_FDREF_CACHED);
+	}
+	scan_free(&a);
+	scan_free(&b);
+	scan_free(&full);
+	sk_procfs_cache_free(cache);
+	tree_remove(root);
+}
+
 /* Our own sockets, found by inode in the real /proc and classified by xattr. */
 static void test_live_own_sockets(void **state)
 {
@@ -665,6 +913,8 @@ int main(void)
 		cmocka_unit_test(test_parse_socket_link),
 		cmocka_unit_test(test_cmdline),
 		cmocka_unit_test(test_cmdline_bounded),
+		cmocka_unit_test(test_cached_scan_rereads_process_files),
+		cmocka_unit_test(test_cached_scan_any_listing_order),
 		cmocka_unit_test(test_live_own_sockets),
 		cmocka_unit_test(test_live_unprivileged),
 		cmocka_unit_test(test_live_listing_without_ptrace),
