@@ -93,14 +93,42 @@ void sk_findings_init(struct sk_findings *f)
 	memset(f, 0, sizeof(*f));
 }
 
-void sk_findings_free(struct sk_findings *f)
-{
-	free(f->list.v);
-	free(f->socks.v);
-	memset(f, 0, sizeof(*f));
-}
-
 /* --- building findings ---------------------------------------------------------------- */
+
+typedef SK_VEC(uint32_t) idxvec;
+
+/* A destination: the connections sharing it share one pool of local ports.
+ * Grouped with a hash as the rows go by, not by sorting every connected
+ * socket afterwards (90k at 100k sockets, each compare two cache misses
+ * into the rows). */
+struct dest {
+	uint64_t netns;
+	uint64_t hash;
+	uint8_t addr[16];
+	uint16_t port;
+	uint8_t family;
+	uint32_t used;  /* connections towards it */
+	uint32_t start; /* qualifying ones: where its members start in the member list */
+};
+
+struct dest_groups {
+	SK_VEC(struct dest) dests;
+	uint32_t *slots;  /* dest index + 1; 0 is empty */
+	size_t cap;       /* power of two, at least twice the dests */
+	idxvec of;        /* the dest of each ports candidate */
+	uint64_t seed;
+};
+
+/* Kept between evaluations: at 100k sockets these are megabytes, and
+ * allocating them each refresh cost a page fault per 4 KiB touched. */
+struct sk_findings_scratch {
+	/* The rows each rule over sockets can fire on, ascending, found in one
+	 * walk (collect_candidates): a row is 288 bytes, and at 100k sockets
+	 * every walk over the table costs milliseconds. */
+	idxvec zero_window, ports, listeners, udp, orphans;
+	struct dest_groups dg; /* the ports candidates by destination */
+	idxvec members, hits;  /* ephemeral_ports */
+};
 
 struct ctx {
 	struct sk_findings *f;
@@ -108,7 +136,33 @@ struct ctx {
 	const struct sk_history *h;
 	const int64_t *th;
 	int rc;
+	struct sk_findings_scratch *x;
 };
+
+static void scratch_free(struct sk_findings_scratch *x)
+{
+	if (!x)
+		return;
+	free(x->zero_window.v);
+	free(x->ports.v);
+	free(x->listeners.v);
+	free(x->udp.v);
+	free(x->orphans.v);
+	free(x->dg.dests.v);
+	free(x->dg.slots);
+	free(x->dg.of.v);
+	free(x->members.v);
+	free(x->hits.v);
+	free(x);
+}
+
+void sk_findings_free(struct sk_findings *f)
+{
+	free(f->list.v);
+	free(f->socks.v);
+	scratch_free(f->scratch);
+	memset(f, 0, sizeof(*f));
+}
 
 static struct sk_finding *new_finding(struct ctx *c, enum sk_finding_kind kind,
 				      enum sk_severity sev)
@@ -205,6 +259,158 @@ static int64_t pct(int64_t v, int64_t limit)
 	for (uint32_t _f = (s)->procs.v[proc].fdrefs_start;                               \
 	     _f < (s)->procs.v[proc].fdrefs_start + (s)->procs.v[proc].fdrefs_count; _f++) \
 		if (((si) = (s)->fdrefs.v[_f].sock) != SK_NONE)
+
+/* --- one walk over the sockets ------------------------------------------------------------ */
+
+static bool zero_window_candidate(const struct sk_socket *k)
+{
+	return k->proto == SK_PROTO_TCP && k->send_q > 0 && k->timer == SK_TIMER_PERSIST &&
+	       (k->state == SK_TCP_FIN_WAIT1 || k->state == SK_TCP_ESTABLISHED ||
+		k->state == SK_TCP_CLOSE_WAIT || k->state == SK_TCP_LAST_ACK);
+}
+
+/* A connected TCP socket whose local port comes from the ephemeral range. */
+static bool ports_candidate(const struct sk_socket *k, int64_t lo, int64_t hi)
+{
+	return k->proto == SK_PROTO_TCP && k->state != SK_TCP_LISTEN &&
+	       !(k->flags & SK_SOCK_UNDUMPED) && k->peer.port != 0 && k->local.port >= lo &&
+	       k->local.port <= hi;
+}
+
+static bool ports_range(const struct sk_snapshot *s, int64_t *lo, int64_t *hi)
+{
+	*lo = s->sys.limits.ip_local_port_range[0];
+	*hi = s->sys.limits.ip_local_port_range[1];
+	return *lo != SK_UNKNOWN && *hi != SK_UNKNOWN && *hi >= *lo;
+}
+
+static int push_index(idxvec *v, size_t i)
+{
+	if (v->n == v->cap &&
+	    sk_vec_reserve((void **)&v->v, &v->cap, v->n + 1, sizeof(*v->v)))
+		return -ENOMEM;
+	v->v[v->n++] = (uint32_t)i;
+	return 0;
+}
+
+static bool dest_is(const struct dest *d, const struct sk_socket *k)
+{
+	return d->netns == k->netns && d->family == k->family && d->port == k->peer.port &&
+	       memcmp(d->addr, k->peer.addr, 16) == 0;
+}
+
+static uint64_t mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* Peer addresses and ports are chosen by whoever connects: the seed (from
+ * the snapshot's clock, never shown) keeps them from lining up in one
+ * probe chain. Any seed gives the same groups. */
+static uint64_t dest_hash(const struct sk_socket *k, uint64_t seed)
+{
+	uint64_t a, b;
+
+	memcpy(&a, k->peer.addr, 8);
+	memcpy(&b, k->peer.addr + 8, 8);
+	return mix64(mix64(mix64(seed ^ k->netns) ^ a) ^ b) ^
+	       mix64(((uint64_t)k->peer.port << 8 | k->family) + seed);
+}
+
+static int dest_grow(struct dest_groups *g)
+{
+	size_t cap = g->cap ? g->cap * 2 : 64;
+	uint32_t *slots = calloc(cap, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (size_t d = 0; d < g->dests.n; d++) {
+		size_t slot = (size_t)g->dests.v[d].hash & (cap - 1);
+
+		while (slots[slot])
+			slot = (slot + 1) & (cap - 1);
+		slots[slot] = (uint32_t)d + 1;
+	}
+	free(g->slots);
+	g->slots = slots;
+	g->cap = cap;
+	return 0;
+}
+
+/* Counts the row in its destination's group and records which one. */
+static int dest_add(struct dest_groups *g, const struct sk_socket *k)
+{
+	if ((g->dests.n + 1) * 2 > g->cap && dest_grow(g))
+		return -ENOMEM;
+
+	uint64_t h = dest_hash(k, g->seed);
+	size_t slot = (size_t)h & (g->cap - 1);
+
+	while (g->slots[slot] && !dest_is(&g->dests.v[g->slots[slot] - 1], k))
+		slot = (slot + 1) & (g->cap - 1);
+	if (!g->slots[slot]) {
+		struct dest *d = SK_VEC_PUSH(&g->dests);
+
+		if (!d)
+			return -ENOMEM;
+		d->netns = k->netns;
+		d->hash = h;
+		memcpy(d->addr, k->peer.addr, 16);
+		d->port = k->peer.port;
+		d->family = k->family;
+		g->slots[slot] = (uint32_t)g->dests.n;
+	}
+	g->dests.v[g->slots[slot] - 1].used++;
+	return push_index(&g->of, g->slots[slot] - 1);
+}
+
+static int collect_candidates(struct ctx *c)
+{
+	const struct sk_snapshot *s = c->s;
+	int64_t lo, hi;
+	bool ports = ports_range(s, &lo, &hi);
+	int rc = 0;
+
+	c->x->dg.dests.n = 0;
+	c->x->dg.of.n = 0;
+	if (c->x->dg.slots)
+		memset(c->x->dg.slots, 0, c->x->dg.cap * sizeof(*c->x->dg.slots));
+	c->x->zero_window.n = c->x->ports.n = c->x->listeners.n = c->x->udp.n = c->x->orphans.n = 0;
+	c->x->dg.seed = mix64((uint64_t)s->realtime.tv_nsec ^ ((uint64_t)s->monotonic.tv_nsec << 32) ^
+			   (uint64_t)s->seq);
+	/* Most connected sockets are candidates on a busy client: one
+	 * allocation each instead of a doubling series every refresh. */
+	if (ports && s->socks.n &&
+	    (sk_vec_reserve((void **)&c->x->ports.v, &c->x->ports.cap, s->socks.n, sizeof(uint32_t)) ||
+	     sk_vec_reserve((void **)&c->x->dg.of.v, &c->x->dg.of.cap, s->socks.n, sizeof(uint32_t))))
+		return -ENOMEM;
+	for (size_t i = 0; i < s->socks.n && rc == 0; i++) {
+		const struct sk_socket *k = &s->socks.v[i];
+
+		if (zero_window_candidate(k))
+			rc = push_index(&c->x->zero_window, i);
+		if (rc == 0 && ports && ports_candidate(k, lo, hi)) {
+			rc = push_index(&c->x->ports, i);
+			if (rc == 0)
+				rc = dest_add(&c->x->dg, k);
+		}
+		/* A listener's Recv-Q is its accept queue, Send-Q its backlog. */
+		if (rc == 0 && k->proto == SK_PROTO_TCP && k->state == SK_TCP_LISTEN &&
+		    k->send_q != 0)
+			rc = push_index(&c->x->listeners, i);
+		if (rc == 0 && k->proto == SK_PROTO_UDP && (k->flags & SK_SOCK_HAS_MEM) &&
+		    k->mem.rcvbuf != 0)
+			rc = push_index(&c->x->udp, i);
+		if (rc == 0 && (k->flags & SK_SOCK_ORPHAN))
+			rc = push_index(&c->x->orphans, i);
+	}
+	return rc;
+}
 
 /* --- close_wait --------------------------------------------------------------------------- */
 
@@ -525,13 +731,6 @@ static uint32_t owner_proc(const struct sk_snapshot *s, const struct sk_socket *
 	return k->likely_owner;
 }
 
-static bool zero_window_candidate(const struct sk_socket *k)
-{
-	return k->proto == SK_PROTO_TCP && k->send_q > 0 && k->timer == SK_TIMER_PERSIST &&
-	       (k->state == SK_TCP_FIN_WAIT1 || k->state == SK_TCP_ESTABLISHED ||
-		k->state == SK_TCP_CLOSE_WAIT || k->state == SK_TCP_LAST_ACK);
-}
-
 static void zero_window_for(struct ctx *c, uint32_t proc)
 {
 	const struct sk_snapshot *s = c->s;
@@ -539,10 +738,10 @@ static void zero_window_for(struct ctx *c, uint32_t proc)
 	uint32_t n = 0, orphaned = 0, backoff = 0;
 	bool have_tcpinfo = false; /* backoff is in tcp_info, which text mode does not ask for */
 
-	for (size_t i = 0; i < s->socks.n; i++) {
-		const struct sk_socket *k = &s->socks.v[i];
+	for (size_t j = 0; j < c->x->zero_window.n; j++) {
+		const struct sk_socket *k = &s->socks.v[c->x->zero_window.v[j]];
 
-		if (!zero_window_candidate(k) || owner_proc(s, k) != proc)
+		if (owner_proc(s, k) != proc)
 			continue;
 		n++;
 		sendq += k->send_q;
@@ -564,9 +763,9 @@ static void zero_window_for(struct ctx *c, uint32_t proc)
 		return;
 	if (proc != SK_NONE)
 		subject_process(f, s, proc);
-	for (size_t i = 0; i < s->socks.n; i++)
-		if (zero_window_candidate(&s->socks.v[i]) && owner_proc(s, &s->socks.v[i]) == proc)
-			add_sock(c, f, (uint32_t)i);
+	for (size_t j = 0; j < c->x->zero_window.n; j++)
+		if (owner_proc(s, &s->socks.v[c->x->zero_window.v[j]]) == proc)
+			add_sock(c, f, c->x->zero_window.v[j]);
 	evidence(f, "sockets", n, SK_UNKNOWN);
 	evidence(f, "orphaned", orphaned, SK_UNKNOWN);
 	evidence(f, "send_q", (int64_t)sendq, SK_UNKNOWN);
@@ -601,12 +800,8 @@ static void rule_peer_zero_window(struct ctx *c)
 		return;
 	}
 	/* Once per owner, in socket order; one pass collects the owners. */
-	for (size_t i = 0; i < s->socks.n; i++) {
-		const struct sk_socket *k = &s->socks.v[i];
-
-		if (!zero_window_candidate(k))
-			continue;
-		uint32_t p = owner_proc(s, k);
+	for (size_t j = 0; j < c->x->zero_window.n; j++) {
+		uint32_t p = owner_proc(s, &s->socks.v[c->x->zero_window.v[j]]);
 
 		if (p == SK_NONE)
 			unowned = true;
@@ -642,9 +837,8 @@ static void rule_orphans(struct ctx *c)
 
 	if (!f)
 		return;
-	for (size_t i = 0; i < c->s->socks.n; i++)
-		if (c->s->socks.v[i].flags & SK_SOCK_ORPHAN)
-			add_sock(c, f, (uint32_t)i);
+	for (size_t j = 0; j < c->x->orphans.n; j++)
+		add_sock(c, f, c->x->orphans.v[j]);
 	evidence(f, "orphans", orphans, max);
 	evidence(f, "TCPAbortOnMemory", sys->counters[SK_CTR_TCP_ABORT_ON_MEMORY], SK_UNKNOWN);
 	text(f->title, sizeof(f->title),
@@ -701,86 +895,113 @@ static void rule_tcp_mem(struct ctx *c)
 
 /* --- ephemeral_ports ----------------------------------------------------------------------- */
 
+/* The order findings have always come in: namespace, family, address
+ * bytes, port. */
 static int cmp_dest(const void *pa, const void *pb, void *ctx)
 {
-	const struct sk_socket *socks = ctx;
-	const struct sk_socket *a = &socks[*(const uint32_t *)pa], *b = &socks[*(const uint32_t *)pb];
+	const struct dest *dests = ctx;
+	const struct dest *a = &dests[*(const uint32_t *)pa], *b = &dests[*(const uint32_t *)pb];
 
 	if (a->netns != b->netns)
 		return a->netns < b->netns ? -1 : 1;
 	if (a->family != b->family)
 		return a->family - b->family;
-	int d = memcmp(a->peer.addr, b->peer.addr, 16);
+	int d = memcmp(a->addr, b->addr, 16);
 
 	if (d)
 		return d;
-	return a->peer.port - b->peer.port;
+	return a->port - b->port;
+}
+
+static void ports_finding(struct ctx *c, const struct dest *d, const uint32_t *members,
+			  int64_t range, int64_t lo, int64_t hi)
+{
+	const struct sk_snapshot *s = c->s;
+	const struct sk_socket *k = &s->socks.v[members[0]];
+	int64_t used = d->used, p = pct(used, range);
+	struct sk_finding *f = new_finding(c, SK_FIND_EPHEMERAL_PORTS,
+					   p >= c->th[SK_TH_PORTS_CRIT_PCT] ? SK_SEV_CRITICAL
+					   : SK_SEV_WARNING);
+	uint32_t tw = 0;
+
+	if (!f)
+		return;
+	f->subject_type = SK_SUBJ_DESTINATION;
+	sk_endpoint_format(&k->peer, k->family, f->subject, sizeof(f->subject));
+	for (uint32_t m = 0; m < d->used; m++) {
+		add_sock(c, f, members[m]);
+		tw += s->socks.v[members[m]].state == SK_TCP_TIME_WAIT;
+	}
+	evidence(f, "ports", used, range);
+	evidence(f, "time_wait", tw, SK_UNKNOWN);
+	text(f->title, sizeof(f->title),
+	     "Ephemeral ports running out towards %s: %lld of %lld local ports (%lld%%)",
+	     f->subject, (long long)used, (long long)range, (long long)p);
+	text(f->detail, sizeof(f->detail),
+	     "%u of them in TIME_WAIT (connection churn); ip_local_port_range %lld-%lld", tw,
+	     (long long)lo, (long long)hi);
+	text(f->next_step, sizeof(f->next_step),
+	     "reuse connections to %s (keep-alive, pooling); widen "
+	     "net.ipv4.ip_local_port_range; net.ipv4.tcp_tw_reuse=1 for outgoing ones",
+	     f->subject);
+}
+
+static bool ports_qualify(const struct ctx *c, int64_t used, int64_t range)
+{
+	return used >= c->th[SK_TH_PORTS_MIN] && pct(used, range) >= c->th[SK_TH_PORTS_WARN_PCT];
 }
 
 static void rule_ephemeral_ports(struct ctx *c)
 {
 	const struct sk_snapshot *s = c->s;
-	int64_t lo = s->sys.limits.ip_local_port_range[0], hi = s->sys.limits.ip_local_port_range[1];
-	uint32_t *idx;
-	size_t n = 0;
+	const idxvec *cand = &c->x->ports;
+	struct dest_groups *g = &c->x->dg;
+	int64_t lo, hi;
 
-	if (lo == SK_UNKNOWN || hi == SK_UNKNOWN || hi < lo)
+	if (!ports_range(s, &lo, &hi))
 		return;
 	int64_t range = hi - lo + 1;
 
-	idx = malloc((s->socks.n + 1) * sizeof(*idx));
-	if (!idx) {
-		c->rc = -ENOMEM;
+	/* No destination can have more connections than there are: most
+	 * machines stop here. */
+	if (cand->n == 0 || !ports_qualify(c, (int64_t)cand->n, range))
 		return;
+
+	/* Members of each qualifying destination, contiguous and in socket
+	 * order; the destinations in cmp_dest order. */
+	idxvec *hitv = &c->x->hits;
+	uint32_t *members, next = 0;
+
+	hitv->n = 0;
+	if (sk_vec_reserve((void **)&c->x->members.v, &c->x->members.cap, cand->n,
+			   sizeof(uint32_t)))
+		goto nomem;
+	members = c->x->members.v;
+	for (size_t d = 0; d < g->dests.n; d++) {
+		if (!ports_qualify(c, g->dests.v[d].used, range))
+			continue;
+		if (push_index(hitv, d))
+			goto nomem;
+		g->dests.v[d].start = next;
+		next += g->dests.v[d].used;
 	}
-	for (size_t i = 0; i < s->socks.n; i++) {
-		const struct sk_socket *k = &s->socks.v[i];
+	for (size_t j = 0; j < cand->n; j++) {
+		struct dest *d = &g->dests.v[g->of.v[j]];
 
-		if (k->proto == SK_PROTO_TCP && k->state != SK_TCP_LISTEN &&
-		    !(k->flags & SK_SOCK_UNDUMPED) && k->peer.port != 0 &&
-		    k->local.port >= lo && k->local.port <= hi)
-			idx[n++] = (uint32_t)i;
+		if (ports_qualify(c, d->used, range))
+			members[d->start++] = cand->v[j];
 	}
-	sk_qsort_r(idx, n, sizeof(*idx), cmp_dest, s->socks.v);
-	for (size_t i = 0; i < n;) {
-		size_t j = i;
+	for (size_t i = 0; i < hitv->n; i++)
+		g->dests.v[hitv->v[i]].start -= g->dests.v[hitv->v[i]].used;
+	sk_qsort_r(hitv->v, hitv->n, sizeof(*hitv->v), cmp_dest, g->dests.v);
+	for (size_t i = 0; i < hitv->n && c->rc == 0; i++) {
+		const struct dest *d = &g->dests.v[hitv->v[i]];
 
-		while (j < n && cmp_dest(&idx[i], &idx[j], s->socks.v) == 0)
-			j++;
-		int64_t used = (int64_t)(j - i);
-		int64_t p = pct(used, range);
-
-		if (used >= c->th[SK_TH_PORTS_MIN] && p >= c->th[SK_TH_PORTS_WARN_PCT]) {
-			const struct sk_socket *k = &s->socks.v[idx[i]];
-			struct sk_finding *f = new_finding(c, SK_FIND_EPHEMERAL_PORTS,
-							   p >= c->th[SK_TH_PORTS_CRIT_PCT]
-							   ? SK_SEV_CRITICAL : SK_SEV_WARNING);
-			uint32_t tw = 0;
-
-			if (!f)
-				break;
-			f->subject_type = SK_SUBJ_DESTINATION;
-			sk_endpoint_format(&k->peer, k->family, f->subject, sizeof(f->subject));
-			for (size_t m = i; m < j; m++) {
-				add_sock(c, f, idx[m]);
-				tw += s->socks.v[idx[m]].state == SK_TCP_TIME_WAIT;
-			}
-			evidence(f, "ports", used, range);
-			evidence(f, "time_wait", tw, SK_UNKNOWN);
-			text(f->title, sizeof(f->title),
-			     "Ephemeral ports running out towards %s: %lld of %lld local ports (%lld%%)",
-			     f->subject, (long long)used, (long long)range, (long long)p);
-			text(f->detail, sizeof(f->detail),
-			     "%u of them in TIME_WAIT (connection churn); ip_local_port_range %lld-%lld",
-			     tw, (long long)lo, (long long)hi);
-			text(f->next_step, sizeof(f->next_step),
-			     "reuse connections to %s (keep-alive, pooling); widen "
-			     "net.ipv4.ip_local_port_range; net.ipv4.tcp_tw_reuse=1 for outgoing ones",
-			     f->subject);
-		}
-		i = j;
+		ports_finding(c, d, members + d->start, range, lo, hi);
 	}
-	free(idx);
+	return;
+nomem:
+	c->rc = -ENOMEM;
 }
 
 /* --- accept_overflow ----------------------------------------------------------------------- */
@@ -791,12 +1012,11 @@ static void rule_accept_overflow(struct ctx *c)
 	struct sk_trend ovf = sys_trend(c, SK_SM_LISTEN_OVERFLOWS);
 	int64_t rising = ovf.known ? ovf.last - ovf.first : 0;
 
-	for (size_t i = 0; i < s->socks.n; i++) {
+	for (size_t j = 0; j < c->x->listeners.n; j++) {
+		uint32_t i = c->x->listeners.v[j];
 		const struct sk_socket *k = &s->socks.v[i];
 
-		/* A listener's Recv-Q is its accept queue, Send-Q its backlog. */
-		if (k->proto != SK_PROTO_TCP || k->state != SK_TCP_LISTEN || k->send_q == 0 ||
-		    pct(k->recv_q, k->send_q) < c->th[SK_TH_ACCEPT_WARN_PCT])
+		if (pct(k->recv_q, k->send_q) < c->th[SK_TH_ACCEPT_WARN_PCT])
 			continue;
 		bool full = k->recv_q > k->send_q;
 		struct sk_finding *f = new_finding(c, SK_FIND_ACCEPT_OVERFLOW,
@@ -817,7 +1037,7 @@ static void rule_accept_overflow(struct ctx *c)
 		} else {
 			snprintf(f->subject, sizeof(f->subject), "%s", where);
 		}
-		add_sock(c, f, (uint32_t)i);
+		add_sock(c, f, i);
 		evidence(f, "accept_queue", k->recv_q, k->send_q);
 		evidence(f, "ListenOverflows", s->sys.counters[SK_CTR_LISTEN_OVERFLOWS], SK_UNKNOWN);
 		text(f->title, sizeof(f->title), "Accept queue %s on %s: %u waiting, backlog %u",
@@ -852,11 +1072,11 @@ static void rule_udp_rcvbuf(struct ctx *c)
 	struct sk_trend errs = sys_trend(c, SK_SM_UDP_RCVBUF_ERRORS);
 	int64_t rising = errs.known ? errs.last - errs.first : 0;
 
-	for (size_t i = 0; i < s->socks.n; i++) {
+	for (size_t j = 0; j < c->x->udp.n; j++) {
+		uint32_t i = c->x->udp.v[j];
 		const struct sk_socket *k = &s->socks.v[i];
 
-		if (k->proto != SK_PROTO_UDP || !(k->flags & SK_SOCK_HAS_MEM) || k->mem.rcvbuf == 0 ||
-		    !udp_rcvbuf_full(c, k) || (k->mem.drops == 0 && rising <= 0))
+		if (!udp_rcvbuf_full(c, k) || (k->mem.drops == 0 && rising <= 0))
 			continue;
 		struct sk_finding *f = new_finding(c, SK_FIND_UDP_RCVBUF,
 						   rising > 0 ? SK_SEV_CRITICAL : SK_SEV_WARNING);
@@ -868,7 +1088,7 @@ static void rule_udp_rcvbuf(struct ctx *c)
 		sk_endpoint_format(&k->local, k->family, where, sizeof(where));
 		if (p != SK_NONE)
 			subject_process(f, s, p);
-		add_sock(c, f, (uint32_t)i);
+		add_sock(c, f, i);
 		evidence(f, "rmem", k->mem.rmem_alloc, k->mem.rcvbuf);
 		evidence(f, "drops", k->mem.drops, SK_UNKNOWN);
 		evidence(f, "RcvbufErrors", s->sys.counters[SK_CTR_UDP_RCVBUF_ERRORS], SK_UNKNOWN);
@@ -915,11 +1135,16 @@ static int cmp_findings(const void *pa, const void *pb)
 int sk_findings_evaluate(struct sk_findings *f, const struct sk_snapshot *s,
 			 const struct sk_history *h, const struct sk_thresholds *th)
 {
-	struct ctx c = {f, s, h, th->v, 0};
+	struct ctx c = {.f = f, .s = s, .h = h, .th = th->v};
+
+	if (!f->scratch && !(f->scratch = calloc(1, sizeof(*f->scratch))))
+		return -ENOMEM;
+	c.x = f->scratch;
 
 	f->list.n = 0;
 	f->socks.n = 0;
 	memset(f->by_severity, 0, sizeof(f->by_severity));
+	c.rc = collect_candidates(&c);
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]) && c.rc == 0; i++)
 		rules[i](&c);
 	if (c.rc)

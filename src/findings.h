@@ -107,10 +107,13 @@ void sk_thresholds_default(struct sk_thresholds *t);
 /* "name=value": returns 0 or -EINVAL with a one-line message. */
 int sk_thresholds_set(struct sk_thresholds *t, const char *assignment, struct sk_error *err);
 
+struct sk_findings_scratch; /* findings.c */
+
 struct sk_findings {
 	SK_VEC(struct sk_finding) list;  /* most severe first */
 	SK_VEC(uint32_t) socks;          /* socket indices backing the findings */
 	uint32_t by_severity[SK_SEV_LAST];
+	struct sk_findings_scratch *scratch; /* the rules' working memory, kept between evaluations */
 };
 
 void sk_findings_init(struct sk_findings *f);

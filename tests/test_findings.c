@@ -404,6 +404,180 @@ static void test_ephemeral_ports(void **state)
 	assert_int_equal(f->severity, SK_SEV_WARNING);
 }
 
+/* Destinations are grouped by namespace, family, address and port: the
+ * same address in another namespace, over v6 or on another port is another
+ * pool. Thousands of small destinations around them grow the grouping
+ * table; the rows come in no order. Each finding lists exactly its
+ * destination's sockets, in socket order. */
+static void test_ephemeral_ports_many_destinations(void **state)
+{
+	struct world *w = *state;
+	static const struct {
+		uint64_t ns;
+		int family;
+		const char *addr;
+		uint16_t port;
+		int conns;
+		const char *subject;
+	} dest[] = {
+		{NS_B, AF_INET, "10.0.0.5", 5432, 70, "10.0.0.5:5432"},
+		{NS_A, AF_INET6, "fd00::5", 5432, 66, "[fd00::5]:5432"},
+		{NS_A, AF_INET, "10.0.0.5", 5433, 62, "10.0.0.5:5433"},
+		{NS_A, AF_INET, "10.0.0.5", 5432, 58, "10.0.0.5:5432"},
+	};
+	uint32_t placed[4] = {0}, total = 0, want = 0;
+	uint64_t x = 12345;
+
+	begin(w, 1000);
+	sb_netns(&w->s, NS_B, ALL_INET);
+	w->s.sys.limits.ip_local_port_range[0] = 40000;
+	w->s.sys.limits.ip_local_port_range[1] = 40099;
+	for (size_t d = 0; d < 4; d++)
+		want += (uint32_t)dest[d].conns;
+	while (total < want) {
+		size_t d = (size_t)((x = x * 6364136223846793005ULL + 1442695040888963407ULL) >> 33) % 4;
+
+		if (placed[d] == (uint32_t)dest[d].conns)
+			continue;
+		struct sk_socket *k = sb_sock(&w->s, SK_PROTO_TCP, (uint8_t)dest[d].family,
+					      placed[d] % 3 ? SK_TCP_ESTABLISHED : SK_TCP_TIME_WAIT, 0,
+					      dest[d].family == AF_INET ? "10.0.0.1" : "fd00::1",
+					      (uint16_t)(40000 + placed[d]), dest[d].ns);
+
+		sb_peer(k, dest[d].addr, dest[d].port);
+		placed[d]++;
+		total++;
+		if (total % 8 == 0) /* a destination too small to matter */
+			sb_peer(sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 0, "10.0.0.1",
+					40001, NS_A), "10.1.0.9", (uint16_t)(1000 + total));
+	}
+	for (int i = 0; i < 3000; i++)
+		sb_peer(sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 0, "10.0.0.1", 40002,
+				NS_A), "10.2.0.9", (uint16_t)(1000 + i));
+	finish(w);
+	assert_int_equal(w->f.list.n, 4);
+	for (size_t i = 0; i < 4; i++) {
+		const struct sk_finding *f = &w->f.list.v[i];
+		uint32_t prev = 0, tw = 0;
+
+		/* Most connections first. */
+		assert_int_equal(f->kind, SK_FIND_EPHEMERAL_PORTS);
+		assert_string_equal(f->subject, dest[i].subject);
+		assert_int_equal(f->ev[0].value, dest[i].conns);
+		assert_int_equal(f->socks_count, (uint32_t)dest[i].conns);
+		for (uint32_t j = 0; j < f->socks_count; j++) {
+			uint32_t si = w->f.socks.v[f->socks_start + j];
+			const struct sk_socket *k = &w->s.socks.v[si];
+
+			assert_true(j == 0 || si > prev);
+			prev = si;
+			assert_int_equal(k->netns, dest[i].ns);
+			assert_int_equal(k->family, dest[i].family);
+			assert_int_equal(k->peer.port, dest[i].port);
+			tw += k->state == SK_TCP_TIME_WAIT;
+		}
+		assert_int_equal(f->ev[1].value, tw);
+	}
+}
+
+/* The ephemeral-port rule against counting every pair by hand, on random
+ * tables with random thresholds: the same destinations, the same sockets,
+ * the same counts and severities. */
+static void test_ephemeral_ports_brute_force(void **state)
+{
+	struct world *w = *state;
+	uint64_t x = 99;
+	uint32_t total_found = 0;
+
+	for (int round = 0; round < 60; round++) {
+		unsigned nsock = 1 + (unsigned)((x = x * 6364136223846793005ULL + 1) >> 33) % 400;
+		uint32_t found = 0;
+
+		begin(w, 1000 + (uint64_t)round * 1000);
+		sb_netns(&w->s, NS_B, ALL_INET);
+		w->s.sys.limits.ip_local_port_range[0] = 40000;
+		w->s.sys.limits.ip_local_port_range[1] = 40000 + (int64_t)(x >> 40) % 80;
+		w->th.v[SK_TH_PORTS_MIN] = (int64_t)(x >> 20) % 6;
+		w->th.v[SK_TH_PORTS_WARN_PCT] = (int64_t)(x >> 24) % 40;
+		w->th.v[SK_TH_PORTS_CRIT_PCT] = (int64_t)(x >> 28) % 80;
+		for (unsigned i = 0; i < nsock; i++) {
+			uint64_t r = (x = x * 6364136223846793005ULL + 1442695040888963407ULL) >> 20;
+			char peer[32];
+			bool v6 = r % 5 == 0;
+			struct sk_socket *k;
+
+			snprintf(peer, sizeof(peer), v6 ? "fd00::%u" : "10.0.0.%u", (unsigned)(r >> 3) % 3);
+			k = sb_sock(&w->s, SK_PROTO_TCP, v6 ? AF_INET6 : AF_INET,
+				    (r >> 5) % 7 == 0 ? SK_TCP_LISTEN : (r >> 5) % 3 ? SK_TCP_ESTABLISHED
+				    : SK_TCP_TIME_WAIT, 0, v6 ? "fd00::1" : "10.0.0.1",
+				    (uint16_t)(39990 + (r >> 9) % 100), (r >> 17) % 4 ? NS_A : NS_B);
+			sb_peer(k, peer, (uint16_t)((r >> 19) % 3));
+		}
+		finish(w);
+		int64_t lo = w->s.sys.limits.ip_local_port_range[0];
+		int64_t hi = w->s.sys.limits.ip_local_port_range[1], range = hi - lo + 1;
+		const struct sk_snapshot *s = &w->s;
+
+		for (size_t i = 0; i < s->socks.n; i++) {
+			const struct sk_socket *k = &s->socks.v[i], *first = NULL;
+			uint32_t members[400], n = 0, tw = 0;
+			bool seen_before = false;
+
+#define PORTS_CANDIDATE(q) ((q)->proto == SK_PROTO_TCP && (q)->state != SK_TCP_LISTEN &&     \
+			    (q)->peer.port != 0 && (q)->local.port >= lo && (q)->local.port <= hi)
+#define SAME_DEST(a, b) ((a)->netns == (b)->netns && (a)->family == (b)->family &&             \
+			 (a)->peer.port == (b)->peer.port && !memcmp((a)->peer.addr, (b)->peer.addr, 16))
+			if (!PORTS_CANDIDATE(k))
+				continue;
+			for (size_t j = 0; j < i; j++)
+				seen_before |= PORTS_CANDIDATE(&s->socks.v[j]) && SAME_DEST(&s->socks.v[j], k);
+			if (seen_before)
+				continue; /* counted with its destination's first socket */
+			for (size_t j = i; j < s->socks.n; j++)
+				if (PORTS_CANDIDATE(&s->socks.v[j]) && SAME_DEST(&s->socks.v[j], k)) {
+					members[n++] = (uint32_t)j;
+					tw += s->socks.v[j].state == SK_TCP_TIME_WAIT;
+					first = first ? first : &s->socks.v[j];
+				}
+			int64_t pct = (int64_t)((double)n * 100.0 / (double)range);
+
+			if ((int64_t)n < w->th.v[SK_TH_PORTS_MIN] || pct < w->th.v[SK_TH_PORTS_WARN_PCT])
+				continue;
+			/* exactly one finding lists these sockets */
+			const struct sk_finding *f = NULL;
+
+			for (size_t m = 0; m < w->f.list.n; m++) {
+				const struct sk_finding *g = &w->f.list.v[m];
+
+				if (g->kind == SK_FIND_EPHEMERAL_PORTS && g->socks_count &&
+				    w->f.socks.v[g->socks_start] == members[0]) {
+					assert_null(f);
+					f = g;
+				}
+			}
+			assert_non_null(f);
+			assert_int_equal(f->socks_count, n);
+			assert_memory_equal(&w->f.socks.v[f->socks_start], members, n * sizeof(uint32_t));
+			assert_int_equal(f->ev[0].value, n);
+			assert_int_equal(f->ev[0].limit, range);
+			assert_int_equal(f->ev[1].value, tw);
+			assert_int_equal(f->severity, pct >= w->th.v[SK_TH_PORTS_CRIT_PCT] ? SK_SEV_CRITICAL
+											    : SK_SEV_WARNING);
+			found++;
+#undef PORTS_CANDIDATE
+#undef SAME_DEST
+		}
+		uint32_t reported = 0;
+
+		for (size_t m = 0; m < w->f.list.n; m++)
+			reported += w->f.list.v[m].kind == SK_FIND_EPHEMERAL_PORTS;
+		assert_int_equal(reported, found);
+		total_found += found;
+		sk_thresholds_default(&w->th);
+	}
+	assert_true(total_found > 60); /* the rule fired, many times over */
+}
+
 static void test_accept_overflow(void **state)
 {
 	struct world *w = *state;
@@ -525,6 +699,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_orphans_time_to_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_mem, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ephemeral_ports, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ephemeral_ports_many_destinations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ephemeral_ports_brute_force, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_overflow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_rcvbuf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_small_rcvbuf, setup, teardown),
