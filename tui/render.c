@@ -206,7 +206,9 @@ static void meters_eta(const struct sk_ui *ui, struct meter_spec m[SK_EX_LAST])
 			snprintf(eta, sizeof(eta), "%.0fm", x[i].minutes);
 		else
 			snprintf(eta, sizeof(eta), "%.0fh", x[i].minutes / 60);
-		snprintf(text, sizeof(text), "full %s: %s", eta, m[i].text);
+		/* Cutting the meter's text short is fine: it is a label. */
+		if (snprintf(text, sizeof(text), "full %s: %s", eta, m[i].text) >= (int)sizeof(text))
+			text[sizeof(text) - 1] = '\0';
 		memcpy(m[i].text, text, sizeof(text));
 		if (x[i].minutes < 60 && m[i].lvl == LVL_OK)
 			m[i].lvl = LVL_WARN;
