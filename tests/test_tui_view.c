@@ -1,5 +1,6 @@
 /* The TUI's view models and renderer against hand-built snapshots:
- * sorting, the cursor staying on the same process or socket across
+ * sorting (the socket sort against a plain comparator, on a snapshot made
+ * to tie), the cursor staying on the same process or socket across
  * refreshes and re-sorts, filtering, grouping by peer and local port,
  * orphans and states, human units, width-aware clipping, escaping of
  * hostile names, an 80x24 header that fits, the snapshot key's files, and
@@ -572,6 +573,391 @@ static void test_socket_cursor_follows_inode(void **state)
 	sk_view_free(&v);
 	sk_snapshot_free(&s1);
 	sk_snapshot_free(&s2);
+}
+
+/* --- the socket sort against its definition -------------------------------------------- */
+
+/* The order of socket rows as the view defines it, written the plain way:
+ * the column in its direction, then the peer, the local endpoint, inode,
+ * cookie and socket index, ascending. view.c sorts by a byte-string key
+ * with a radix sort instead; this is what it must agree with. */
+static int ref_endpoint(const struct sk_socket *a, const struct sk_socket *b, bool peer)
+{
+	const struct sk_endpoint *ea = peer ? &a->peer : &a->local;
+	const struct sk_endpoint *eb = peer ? &b->peer : &b->local;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	int c = memcmp(ea->addr, eb->addr, sizeof(ea->addr));
+
+	if (c)
+		return c < 0 ? -1 : 1;
+	return ea->port < eb->port ? -1 : ea->port > eb->port;
+}
+
+static int ref_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int ref_cmp(const struct sk_snapshot *s, int col, bool descending, const struct sk_vsock *ra,
+		   const struct sk_vsock *rb)
+{
+	const struct sk_socket *a = &s->socks.v[ra->sock], *b = &s->socks.v[rb->sock];
+	int r = 0;
+
+	switch (col) {
+	case SK_SCOL_PROTO: r = strcmp(sk_view_proto(a), sk_view_proto(b)); break;
+	case SK_SCOL_STATE: r = sk_dstate_badness(ra->dstate) - sk_dstate_badness(rb->dstate); break;
+	case SK_SCOL_FD: r = ra->fd < rb->fd ? -1 : ra->fd > rb->fd; break;
+	case SK_SCOL_LOCAL: r = ref_endpoint(a, b, false); break;
+	case SK_SCOL_PEER: r = ref_endpoint(a, b, true); break;
+	case SK_SCOL_RECVQ: r = ref_u64(a->recv_q, b->recv_q); break;
+	case SK_SCOL_SENDQ: r = ref_u64(a->send_q, b->send_q); break;
+	case SK_SCOL_RMEM: r = ref_u64(a->mem.rmem_alloc, b->mem.rmem_alloc); break;
+	case SK_SCOL_WMEM: r = ref_u64(a->mem.wmem_queued, b->mem.wmem_queued); break;
+	case SK_SCOL_TIMER:
+		r = ref_u64(a->timer == SK_TIMER_OFF ? 0 : a->timer_ms,
+			    b->timer == SK_TIMER_OFF ? 0 : b->timer_ms);
+		break;
+	case SK_SCOL_USER: r = ref_u64(a->uid, b->uid); break;
+	case SK_SCOL_INODE: r = ref_u64(a->inode, b->inode); break;
+	case SK_SCOL_PID:
+	case SK_SCOL_COMMAND: {
+		int32_t pa = ra->proc == SK_NONE ? 0 : s->procs.v[ra->proc].pid;
+		int32_t pb = rb->proc == SK_NONE ? 0 : s->procs.v[rb->proc].pid;
+
+		if (col == SK_SCOL_COMMAND && ra->proc != SK_NONE && rb->proc != SK_NONE)
+			r = strcmp(s->procs.v[ra->proc].comm, s->procs.v[rb->proc].comm);
+		if (r == 0)
+			r = pa < pb ? -1 : pa > pb;
+		break;
+	}
+	default: break;
+	}
+	if (descending)
+		r = -r;
+	if (r)
+		return r;
+	r = ref_endpoint(a, b, true);
+	if (r == 0)
+		r = ref_endpoint(a, b, false);
+	if (r == 0)
+		r = ref_u64(a->inode, b->inode);
+	if (r == 0)
+		r = ref_u64(a->cookie, b->cookie);
+	if (r == 0)
+		r = ref_u64(ra->sock, rb->sock);
+	return r;
+}
+
+static uint64_t mix_state = 0x2545f4914f6cdd1dULL;
+
+static uint32_t mix_below(uint32_t n)
+{
+	mix_state ^= mix_state << 13;
+	mix_state ^= mix_state >> 7;
+	mix_state ^= mix_state << 17;
+	return (uint32_t)(mix_state % n);
+}
+
+/* A snapshot made to tie: few peers, ports, queue sizes and cookies, so
+ * that rows agree on the column and go deep into the tie-breakers; IPv4,
+ * IPv6, UDP and unix rows; fd-less TIME_WAIT and orphans; closed fds no
+ * dump reported; shared and dup'ed fds; processes with the same name.
+ * `nlocal` distinct local addresses; `tail`: one IPv4 address with bytes
+ * past its fourth (which no kernel sends). */
+static void build_mixed(struct sk_snapshot *s, size_t nsocks, uint32_t nlocal, bool tail)
+{
+	static const char *const comms[] = {"b", "a", "b", "c", "a", "b"};
+	enum { NPROC = 6 };
+	struct sk_error err = {0};
+	uint32_t owner[NPROC + 1][1200];
+	size_t nowned[NPROC] = {0};
+
+	sk_snapshot_init(s);
+	sb_netns(s, NS_A, ALL_INET);
+	for (size_t i = 0; i < nsocks; i++) {
+		uint32_t kind = mix_below(100), st;
+		uint8_t family = kind < 65 ? AF_INET : kind < 85 ? AF_INET6 : AF_INET;
+		uint8_t proto = kind >= 90 ? SK_PROTO_UDP : SK_PROTO_TCP;
+		bool fdless = false;
+
+		static const uint8_t states[] = {SK_TCP_ESTABLISHED, SK_TCP_ESTABLISHED, SK_TCP_CLOSE_WAIT,
+						 SK_TCP_LISTEN, SK_TCP_SYN_SENT, SK_TCP_CLOSE,
+						 SK_TCP_TIME_WAIT, SK_TCP_FIN_WAIT1};
+		st = states[mix_below(sizeof(states))];
+		if (proto == SK_PROTO_UDP)
+			st = mix_below(2) ? SK_TCP_CLOSE : SK_TCP_ESTABLISHED;
+		fdless = proto == SK_PROTO_TCP && (st == SK_TCP_TIME_WAIT || st == SK_TCP_FIN_WAIT1);
+		struct sk_socket *k = sb_sock(s, proto, family, (uint8_t)st, fdless ? 0 : 5000 + i,
+					      family == AF_INET6 ? "::" : "0.0.0.0",
+					      (uint16_t)(8000 + mix_below(3)), NS_A);
+
+		if (kind >= 85 && kind < 90) { /* unix: no addresses at all */
+			k->proto = SK_PROTO_UNIX;
+			k->family = AF_UNIX;
+			k->sock_type = (uint8_t)(1 + mix_below(5));
+			k->local.port = 0;
+		} else {
+			uint32_t l = mix_below(nlocal);
+
+			k->local.addr[0] = family == AF_INET6 ? 0xfd : 10;
+			k->local.addr[1] = (uint8_t)(l >> 16);
+			k->local.addr[2] = (uint8_t)(l >> 8);
+			k->local.addr[3] = (uint8_t)l;
+			if (mix_below(4)) {
+				k->peer.addr[0] = family == AF_INET6 ? 0x20 : 192;
+				k->peer.addr[3] = (uint8_t)mix_below(3);
+				k->peer.port = (uint16_t)(40000 + mix_below(4));
+			}
+			if (family == AF_INET6)
+				k->peer.addr[15] = (uint8_t)mix_below(2);
+		}
+		k->cookie = mix_below(3) ? 0 : 1 + mix_below(4);
+		k->recv_q = mix_below(3) ? 0 : mix_below(3) * 1000;
+		k->send_q = mix_below(4) ? 0 : 0x80000000u + mix_below(2);
+		k->mem.rmem_alloc = mix_below(2) ? 0 : 0xffffffffu - mix_below(2);
+		k->mem.wmem_queued = mix_below(3);
+		k->uid = mix_below(2) ? 0 : 1000;
+		k->timer = (uint8_t)mix_below(SK_TIMER_LAST);
+		k->timer_ms = mix_below(3) * 500;
+		if (!fdless) {
+			uint32_t p = mix_below(NPROC + 1); /* NPROC: nobody holds it */
+
+			if (p < NPROC && nowned[p] < 1200)
+				owner[p][nowned[p]++] = (uint32_t)i;
+			if (p < NPROC && !mix_below(20) && nowned[(p + 1) % NPROC] < 1200)
+				owner[(p + 1) % NPROC][nowned[(p + 1) % NPROC]++] = (uint32_t)i;
+		}
+	}
+	if (tail) {
+		for (size_t i = 0; i < s->socks.n; i++)
+			if (s->socks.v[i].family == AF_INET) {
+				s->socks.v[i].peer.addr[9] = 1;
+				break;
+			}
+	}
+	for (uint32_t p = 0; p < NPROC; p++) {
+		uint32_t pi = sb_proc(s, (int32_t)(10 * (p + 1)), NS_A);
+
+		snprintf(s->procs.v[pi].comm, sizeof(s->procs.v[pi].comm), "%s", comms[p]);
+		for (size_t j = 0; j < nowned[p]; j++) {
+			uint64_t inode = s->socks.v[owner[p][j]].inode;
+
+			sb_fd(s, pi, (int32_t)(1000 + mix_below(4000)), inode);
+			if (!mix_below(30)) /* dup'ed */
+				sb_fd(s, pi, (int32_t)(6000 + j), inode);
+		}
+		for (int32_t c = 0; c < 3; c++) /* closed: in no dump */
+			sb_fd(s, pi, 100 + c, 900000 + 10 * p + (uint64_t)c);
+	}
+	assert_int_equal(sk_snapshot_join(s, sb_sockname, NULL, &err), 0);
+}
+
+/* Every sort column (or just `only`) both ways: rows in the defined
+ * order, the identities matching the rows. */
+static void check_socket_sorts(struct sk_view *v, const struct sk_snapshot *s, int only)
+{
+	int cols[SK_SCOL_LAST];
+	size_t ncols = sk_view_sort_columns(v, cols, SK_SCOL_LAST);
+
+	assert_true(ncols > 0);
+	for (size_t c = 0; c < ncols; c++) {
+		if (only >= 0 && cols[c] != only)
+			continue;
+		for (int inv = 0; inv < 2; inv++) {
+			sk_view_set_sort(v, cols[c]);
+			if (inv)
+				sk_view_invert(v);
+			assert_int_equal(sk_view_build(v, s), 0);
+			bool desc = sk_scols[cols[c]].descending != (inv != 0);
+
+			assert_int_equal(v->keys.n, v->nrows);
+			for (size_t i = 0; i < v->nrows; i++) {
+				struct sk_vkey k = sk_view_key_sock(&s->socks.v[v->socks.v[i].sock]);
+
+				assert_true(k.a == v->keys.v[i].a && k.b == v->keys.v[i].b);
+				if (i > 0 && ref_cmp(s, cols[c], desc, &v->socks.v[i - 1], &v->socks.v[i]) >= 0)
+					fail_msg("column %d%s: rows %zu and %zu out of order", cols[c],
+						 inv ? " inverted" : "", i - 1, i);
+			}
+		}
+	}
+}
+
+/* Groups against a count made the plain way from the ungrouped rows:
+ * every group's members, owners (how many, the lowest), sums and longest
+ * timer, and the groups in COUNT order (ties by key). */
+static void check_groups(struct sk_view *v, const struct sk_snapshot *s, unsigned mode)
+{
+	struct sk_vsock *rows;
+	size_t nrows;
+
+	assert_int_equal(sk_view_build(v, s), 0);
+	assert_false(v->grouped);
+	nrows = v->socks.n;
+	rows = malloc(nrows * sizeof(*rows) + 1);
+	assert_non_null(rows);
+	memcpy(rows, v->socks.v, nrows * sizeof(*rows));
+	while (sk_view_top(v)->group != mode)
+		sk_view_cycle_group(v);
+	assert_int_equal(sk_view_build(v, s), 0);
+	assert_true(v->grouped);
+	assert_int_equal(v->socks.n, nrows);
+	size_t members = 0;
+
+	for (size_t gi = 0; gi < v->groups.n; gi++) {
+		const struct sk_vgroup *g = &v->groups.v[gi];
+		struct sk_vgroup want;
+		uint8_t *seen = calloc(s->procs.n + 1, 1);
+
+		assert_non_null(seen);
+		memset(&want, 0, sizeof(want));
+		want.proc = SK_NONE;
+		for (size_t i = 0; i < nrows; i++) {
+			const struct sk_socket *k = &s->socks.v[rows[i].sock];
+			bool undumped = k->flags & SK_SOCK_UNDUMPED;
+			struct sk_gkey key;
+
+			memset(&key, 0, sizeof(key));
+			key.mode = (uint8_t)mode;
+			key.dstate = rows[i].dstate;
+			if (mode == SK_GROUP_LPORT) {
+				key.port = undumped ? 0 : k->local.port;
+			} else if (!undumped && (k->family == AF_INET || k->family == AF_INET6)) {
+				key.family = k->family;
+				memcpy(key.addr, k->peer.addr, k->family == AF_INET ? 4 : 16);
+			} else if (k->family == AF_UNIX) {
+				key.family = AF_UNIX;
+			}
+			if (key.dstate != g->key.dstate || key.family != g->key.family ||
+			    key.port != g->key.port || memcmp(key.addr, g->key.addr, 16) != 0)
+				continue;
+			want.count++;
+			if (rows[i].proc != SK_NONE && !seen[rows[i].proc]) {
+				seen[rows[i].proc] = 1;
+				want.nprocs++;
+				if (want.proc == SK_NONE || rows[i].proc < want.proc)
+					want.proc = rows[i].proc;
+			}
+			if (k->state != SK_TCP_LISTEN) {
+				want.recv_q += k->recv_q;
+				want.send_q += k->send_q;
+			}
+			want.rmem += k->mem.rmem_alloc;
+			want.wmem += k->mem.wmem_queued;
+			uint32_t tm = k->timer == SK_TIMER_OFF ? 0 : k->timer_ms;
+
+			if (tm > want.timer_max_ms)
+				want.timer_max_ms = tm;
+		}
+		free(seen);
+		members += want.count;
+		assert_int_equal(g->count, want.count);
+		assert_int_equal(g->nprocs, want.nprocs);
+		assert_int_equal(g->proc, want.proc);
+		assert_true(g->recv_q == want.recv_q && g->send_q == want.send_q);
+		assert_true(g->rmem == want.rmem && g->wmem == want.wmem);
+		assert_int_equal(g->timer_max_ms, want.timer_max_ms);
+		if (gi > 0) {
+			const struct sk_gkey *a = &v->groups.v[gi - 1].key, *b = &g->key;
+			int c = a->dstate != b->dstate ? a->dstate - b->dstate
+				: a->family != b->family ? a->family - b->family
+				: a->port != b->port ? a->port - b->port
+				: memcmp(a->addr, b->addr, 16);
+
+			assert_true(v->groups.v[gi - 1].count > g->count ||
+				    (v->groups.v[gi - 1].count == g->count && c < 0));
+		}
+	}
+	assert_int_equal(members, nrows);
+	while (sk_view_top(v)->group != SK_GROUP_NONE)
+		sk_view_cycle_group(v);
+	free(rows);
+}
+
+static void test_socket_sort_order(void **state)
+{
+	struct sk_snapshot s, s2;
+	struct sk_view v;
+
+	(void)state;
+	build_mixed(&s, 3000, 4, false);
+	view_new(&v);
+	sk_view_set_pane(&v, SK_PANE_SOCKS);
+	check_socket_sorts(&v, &s, -1);
+	size_t all = v.nrows;
+
+	assert_int_equal(all, s.socks.n);
+	/* Each socket once. */
+	uint8_t *seen = calloc(s.socks.n, 1);
+
+	assert_non_null(seen);
+	for (size_t i = 0; i < v.nrows; i++) {
+		assert_false(seen[v.socks.v[i].sock]);
+		seen[v.socks.v[i].sock] = 1;
+	}
+	free(seen);
+	/* The same through a filter, a state, and one process's sockets. */
+	sk_view_set_filter(&v, "192.");
+	check_socket_sorts(&v, &s, -1);
+	assert_true(v.nrows > 0 && v.nrows < all);
+	/* No row, and a single row (the first socket: its inode is unique). */
+	sk_view_set_filter(&v, "no such socket");
+	check_socket_sorts(&v, &s, -1);
+	assert_int_equal(v.nrows, 0);
+	sk_view_cycle_group(&v);
+	assert_int_equal(sk_view_build(&v, &s), 0);
+	assert_int_equal(v.nrows, 0);
+	sk_view_cycle_group(&v);
+	sk_view_cycle_group(&v);
+	sk_view_set_filter(&v, "");
+	sk_view_set_pane(&v, SK_PANE_ORPHANS);
+	assert_int_equal(sk_view_build(&v, &s), 0);
+	assert_true(v.nrows > 0);
+	assert_true(sk_view_enter(&v, &s));
+	check_socket_sorts(&v, &s, -1);
+	sk_view_set_pane(&v, SK_PANE_SOCKS);
+	sk_view_set_pane(&v, SK_PANE_STATES);
+	assert_int_equal(sk_view_build(&v, &s), 0);
+	for (size_t r = 0; r < v.states.n; r++)
+		if (v.states.v[r].dstate == SK_TCP_ESTABLISHED)
+			sk_view_move_to(&v, r);
+	assert_true(sk_view_enter(&v, &s));
+	check_socket_sorts(&v, &s, -1);
+	sk_view_set_pane(&v, SK_PANE_PROCS);
+	sk_view_set_sort(&v, SK_SORT_PID);
+	assert_int_equal(sk_view_build(&v, &s), 0);
+	assert_true(sk_view_enter(&v, &s));
+	check_socket_sorts(&v, &s, -1);
+	assert_true(v.nrows > 100);
+
+	sk_view_set_pane(&v, SK_PANE_SOCKS);
+	check_groups(&v, &s, SK_GROUP_PEER);
+	check_groups(&v, &s, SK_GROUP_LPORT);
+
+	/* A second snapshot with other local addresses, in the same view:
+	 * what the view learnt of the first must not leak into the order. */
+	build_mixed(&s2, 2000, 300, false);
+	sk_view_set_pane(&v, SK_PANE_SOCKS);
+	check_socket_sorts(&v, &s2, -1);
+	sk_snapshot_free(&s2);
+	/* An IPv4 address with bytes past its fourth. */
+	build_mixed(&s2, 1000, 3, true);
+	check_socket_sorts(&v, &s2, -1);
+	sk_snapshot_free(&s2);
+	/* More local addresses than the view ranks (65535): keys fall back
+	 * to the addresses themselves. */
+	build_mixed(&s2, 150000, 1u << 20, false);
+	check_socket_sorts(&v, &s2, SK_SCOL_LOCAL);
+	check_socket_sorts(&v, &s2, SK_SCOL_STATE);
+	sk_snapshot_free(&s2);
+	build_mixed(&s2, 1000, 3, false);
+	check_socket_sorts(&v, &s2, SK_SCOL_PEER);
+	sk_snapshot_free(&s2);
+	sk_view_free(&v);
+	sk_snapshot_free(&s);
 }
 
 static void test_states_and_orphans(void **state)
@@ -1345,6 +1731,7 @@ int main(void)
 		cmocka_unit_test(test_proc_sockets_and_groups),
 		cmocka_unit_test(test_closed_fds_are_rows),
 		cmocka_unit_test(test_socket_cursor_follows_inode),
+		cmocka_unit_test(test_socket_sort_order),
 		cmocka_unit_test(test_states_and_orphans),
 		cmocka_unit_test(test_render_80x24),
 		cmocka_unit_test(test_render_hostile_names),

@@ -233,6 +233,8 @@ enum sk_ocol {
 
 /* --- the view ------------------------------------------------------------- */
 
+struct sk_vlocals; /* view.c */
+
 /* Writes the user name of uid (or the number) into buf. */
 typedef void (*sk_user_fn)(void *ctx, uint32_t uid, char *buf, size_t size);
 
@@ -273,6 +275,14 @@ struct sk_view {
 	SK_VEC(struct sk_vline) lines; /* SK_VK_DETAIL */
 	SK_VEC(struct sk_vkey) keys;   /* identity of each row */
 	SK_VEC(uint32_t) scratch;
+	/* The socket sort's scratch, kept across builds (view.c): its words
+	 * (then the identities in sorted order, swapped with keys), its early
+	 * words (then the rows in sorted order, swapped with socks), its
+	 * indices, and the local addresses it has ranked. */
+	SK_VEC(struct sk_vkey) sortkeys;
+	SK_VEC(struct sk_vsock) sortrows;
+	SK_VEC(uint32_t) sortidx;
+	struct sk_vlocals *locals;
 	bool grouped;                  /* rows are groups */
 	bool stale;                    /* the detail's socket or process is gone */
 	uint32_t hidden;               /* rows the filter hid */
