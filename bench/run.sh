@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench: sktop against ss, lsof, netstat and the floor programs, side by
-# side in one run, on N real loopback sockets in a private namespace.
+# side in one run, on N real loopback sockets in a private namespace; then
+# the TUI's sort (bench/viewsort) on a synthesized million-socket snapshot.
 #   bench/run.sh [SOCKETS...]       default: 10000 100000 (add 1000000 on request)
 #   RUNS=5 PROCS=16 bench/run.sh
 # Run from the build directory (make bench does). Needs root. Writes
@@ -115,4 +116,15 @@ for n in $sizes; do
 	exec {LOADGEN[1]}>&-
 	wait "$LOADGEN_PID" 2>/dev/null || true
 done
+
+# The TUI rebuilds and sorts its rows on every sort key, filter change and
+# refresh: timed in memory at a million rows whatever the sizes above.
+{
+	echo "## Sorting in the TUI"
+	echo
+	echo "\`bench/viewsort -n 1000000 -p 64\`: \`sk_view_build\` on a synthesized snapshot of 1,000,000 TCP sockets over 64 processes (no kernel), median of $runs runs; issue 5's target is 100 ms."
+	echo
+	"$here/bench/viewsort" -n 1000000 -p 64 -r "$runs"
+	echo
+} >>"$out"
 cat "$out"
