@@ -44,5 +44,5 @@ done
 scan=$(screen | sed -n '1s/.*scan \([0-9]*\)ms.*/\1/p')
 tmux send-keys -t "$session" q
 sorted=($(printf '%s\n' "${lat[@]}" | sort -n))
-echo "all: ${lat[*]}"
+echo "all: ${lat[*]}" >&2
 echo "keys: ${#lat[@]}, median $(( sorted[${#sorted[@]} / 2] )) ms, max ${sorted[-1]} ms; refresh (scan) ${scan:-?} ms"

@@ -112,6 +112,11 @@ for n in $sizes; do
 				'BEGIN { printf "| `%s` | %d | %.2fx | %.2fx | %s |\n", name, ms, (ss ? ms/ss : 0), (fl ? ms/fl : 0), rss }'
 		done
 		echo
+		# Keys while refreshes run back to back (needs tmux; skipped without).
+		if command -v tmux >/dev/null; then
+			echo "TUI key latency while refreshing (\`bench/keylatency.sh\`, -d 0.1, 20 pane switches): $("$(dirname "$0")/keylatency.sh" "$here/sktop" "$pid" 20 | tail -1)"
+			echo
+		fi
 	} >>"$out"
 	exec {LOADGEN[1]}>&-
 	wait "$LOADGEN_PID" 2>/dev/null || true
