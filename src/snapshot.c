@@ -351,31 +351,41 @@ static int build_owner_index(struct sk_snapshot *s, uint32_t *owners)
 	return 0;
 }
 
+/* One row into a count of rows. A process's aggregate and the machine's
+ * totals name these fields alike, and the rules must not drift apart: a
+ * macro, as the two are different structs. */
+#define COUNT_ROW(a, k)                                                                  \
+	do {                                                                             \
+		unsigned st_ = (k)->state < SK_TCP_STATE_LAST ? (k)->state : 0;          \
+                                                                                         \
+		(a)->sockets++;                                                          \
+		(a)->by_proto[(k)->proto < SK_PROTO_LAST ? (k)->proto : SK_PROTO_TCP]++; \
+		if ((k)->flags & SK_SOCK_UNDUMPED) {                                     \
+			if ((k)->proto == SK_PROTO_TCP)                                  \
+				(a)->closed[(k)->sockname]++;                            \
+			else                                                             \
+				(a)->unbound[(k)->sockname]++;                           \
+			break;                                                           \
+		}                                                                        \
+		/* Bound but never listening or connected (dumped by kernels >=  \
+		 * 6.8): the same CLOSE state as an unbound leaked socket. */            \
+		if ((k)->proto == SK_PROTO_TCP) {                                        \
+			(a)->tcp_states[st_]++;                                          \
+			if (st_ == SK_TCP_CLOSE)                                         \
+				(a)->closed[(k)->sockname]++;                            \
+		}                                                                        \
+		(a)->rmem += (k)->mem.rmem_alloc;                                        \
+		(a)->wmem += (k)->mem.wmem_queued;                                       \
+		/* A listener's queues are its accept backlog, not bytes. */             \
+		if ((k)->state != SK_TCP_LISTEN) {                                       \
+			(a)->recv_q += (k)->recv_q;                                      \
+			(a)->send_q += (k)->send_q;                                      \
+		}                                                                        \
+	} while (0)
+
 static void count_row_in_agg(struct sk_agg *a, const struct sk_socket *k)
 {
-	a->sockets++;
-	a->by_proto[k->proto < SK_PROTO_LAST ? k->proto : SK_PROTO_TCP]++;
-	if (k->flags & SK_SOCK_UNDUMPED) {
-		if (k->proto == SK_PROTO_TCP)
-			a->closed[k->sockname]++;
-		else
-			a->unbound[k->sockname]++;
-		return;
-	}
-	if (k->proto == SK_PROTO_TCP) {
-		a->tcp_states[k->state < SK_TCP_STATE_LAST ? k->state : 0]++;
-		/* Bound but never listening or connected (dumped by kernels >= 6.8):
-		 * the same CLOSE state as an unbound leaked socket. */
-		if (k->state == SK_TCP_CLOSE)
-			a->closed[k->sockname]++;
-	}
-	a->rmem += k->mem.rmem_alloc;
-	a->wmem += k->mem.wmem_queued;
-	/* A listener's queues are its accept backlog, not bytes. */
-	if (k->state != SK_TCP_LISTEN) {
-		a->recv_q += k->recv_q;
-		a->send_q += k->send_q;
-	}
+	COUNT_ROW(a, k);
 }
 
 /* Each process holding row i counts it once, however many fds (dup) it
@@ -400,26 +410,16 @@ static void aggregate_total(struct sk_snapshot *s, const struct sk_socket *k,
 	struct sk_totals *t = &s->totals;
 	unsigned st = k->state < SK_TCP_STATE_LAST ? k->state : 0;
 
-	t->sockets++;
-	t->by_proto[k->proto < SK_PROTO_LAST ? k->proto : SK_PROTO_TCP]++;
-	if (k->flags & SK_SOCK_UNDUMPED) {
-		if (k->proto == SK_PROTO_TCP)
-			t->closed[k->sockname]++;
-		else
-			t->unbound[k->sockname]++;
+	COUNT_ROW(t, k);
+	if (k->flags & SK_SOCK_UNDUMPED)
 		return;
-	}
 
 	struct sk_netns *ns = netns_of_cached(s, k->netns, last_ns);
 
-	if (ns)
+	if (ns) {
 		ns->sockets++;
-	if (k->proto == SK_PROTO_TCP) {
-		t->tcp_states[st]++;
-		if (ns)
+		if (k->proto == SK_PROTO_TCP)
 			ns->tcp_states[st]++;
-		if (st == SK_TCP_CLOSE)
-			t->closed[k->sockname]++;
 	}
 	if (k->flags & SK_SOCK_ORPHAN) {
 		t->orphans++;
@@ -428,12 +428,6 @@ static void aggregate_total(struct sk_snapshot *s, const struct sk_socket *k,
 			ns->orphans[st]++;
 		if (k->likely_owner != SK_NONE)
 			t->orphans_attributed++;
-	}
-	t->rmem += k->mem.rmem_alloc;
-	t->wmem += k->mem.wmem_queued;
-	if (k->state != SK_TCP_LISTEN) {
-		t->recv_q += k->recv_q;
-		t->send_q += k->send_q;
 	}
 }
 
