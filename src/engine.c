@@ -427,6 +427,7 @@ static int dump_netns(struct sk_engine *e, struct sk_snapshot *s, struct sk_netn
 			.socks = &s->socks, .strs = &s->strs, .netns = ns->id, .stats = &s->diag,
 			.cancel = &e->cancel,
 		};
+		struct sk_diag_stats stats_before = s->diag;
 		struct sk_error derr;
 		int rc;
 
@@ -443,8 +444,12 @@ static int dump_netns(struct sk_engine *e, struct sk_snapshot *s, struct sk_netn
 		}
 		if (rc == -ECANCELED)
 			return rc;
-		if (plan->optional)
+		if (plan->optional) {
+			/* Not a failure of the snapshot: the plans after it dump
+			 * the same classes and count their own outcome. */
+			s->diag = stats_before;
 			continue;
+		}
 		/* A namespace or protocol we could not dump is reported, and its
 		 * fds are not judged: "unknown" is better than a wrong zero. */
 		s->partial = true;

@@ -1,7 +1,8 @@
 /* The refresh thread and the engine's double buffer: the snapshot the key
  * loop shows is never written by the refresh after it, a failed or
  * cancelled refresh leaves the last complete snapshot in place, and
- * quitting does not wait for a dump to end. The kernel is replaced by a
+ * quitting does not wait for a dump to end. With the same fake kernel: the
+ * engine's fallback when the both-families TCP dump is refused. The kernel is replaced by a
  * dumper that makes up rows (a different count each refresh) and, when
  * told to, blocks until the engine cancels it. */
 #include <config.h>
@@ -31,6 +32,8 @@ struct fake_kernel {
 	int entered_fd;         /* written when a blocking dump has started */
 	bool saw_cancel;
 	bool gave_up;           /* waited 20 s for a cancel that never came */
+	bool refuse_both;       /* an old kernel: no both-families TCP dump */
+	unsigned per_family;    /* TCP dumps of one family asked for */
 };
 
 static uint64_t now_ms(void)
@@ -48,9 +51,17 @@ static int fake_dump(void *ctx, uint64_t netns, int32_t pid, const struct sk_dia
 	struct fake_kernel *k = ctx;
 
 	(void)netns;
-	(void)err;
-	if (pid != 0 || req->kind != SK_DIAG_INET || req->protocol != IPPROTO_TCP ||
-	    req->family != AF_UNSPEC)
+	if (pid != 0 || req->kind != SK_DIAG_INET || req->protocol != IPPROTO_TCP)
+		return 0;
+	if (k->refuse_both) {
+		if (req->family == AF_UNSPEC) {
+			sink->stats->unsupported++; /* as sk_diag_dump counts a refusal */
+			return sk_error_set(err, EINVAL, "no TCPDIAG_GETSOCK here");
+		}
+		k->per_family++;
+		return 0;
+	}
+	if (req->family != AF_UNSPEC)
 		return 0; /* only the both-families TCP dump makes rows */
 	k->refreshes++;
 	if (k->block) {
@@ -233,6 +244,29 @@ static void test_stop_cancels_a_dump_under_way(void **state)
 	sk_engine_free(e);
 }
 
+/* A kernel that refuses the both-families dump gets the two per-family
+ * ones, and the snapshot is whole: both classes dumped, nothing partial,
+ * no refusal counted. */
+static void test_tcp_per_family_fallback(void **state)
+{
+	struct fake_kernel k = {.refuse_both = true};
+	struct sk_diag_ops ops = {0};
+	struct sk_engine *e = new_engine(&k, &ops);
+	const struct sk_snapshot *s;
+	struct sk_error err;
+	uint32_t tcp = (1u << SK_SN_TCP) | (1u << SK_SN_TCPV6);
+
+	(void)state;
+	assert_int_equal(sk_engine_refresh(e, &err), 0);
+	s = sk_engine_snapshot(e);
+	assert_int_equal(k.per_family, 2);
+	assert_true(s->netns.n >= 1 && s->netns.v[0].own);
+	assert_int_equal(s->netns.v[0].dumped & tcp, tcp);
+	assert_int_equal(s->netns.v[0].dump_error, 0);
+	assert_int_equal(s->diag.unsupported, 0);
+	sk_engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +274,7 @@ int main(void)
 		cmocka_unit_test(test_cancel_keeps_last_snapshot),
 		cmocka_unit_test(test_refresher_one_at_a_time),
 		cmocka_unit_test(test_stop_cancels_a_dump_under_way),
+		cmocka_unit_test(test_tcp_per_family_fallback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
