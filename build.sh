@@ -70,8 +70,8 @@ test)
 	make -C build/clang check TESTS= -j"$(nproc)" >/dev/null
 	# Inline suppressions only, each with its reason beside it.
 	cppcheck --enable=warning,portability,performance --std=c11 --inline-suppr \
-		--suppress=missingIncludeSystem --error-exitcode=1 -q -I src -I tui \
-		-I build/clang src tui tests bench
+		--suppress=missingIncludeSystem --error-exitcode=1 -q -I src -I cli -I tui \
+		-I build/clang src cli tui tests bench
 	# scan-build covers the program and the benchmark; the tests are left
 	# to cppcheck, because cmocka's assertions are not marked noreturn and
 	# every assert_non_null() would read as a possible NULL dereference.

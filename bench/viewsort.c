@@ -29,9 +29,9 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "error.h"
-#include "history.h"
-#include "snapshot.h"
+#include "util/error.h"
+#include "analyse/history.h"
+#include "model/snapshot.h"
 #include "view.h"
 
 #define TARGET_MS 100.0

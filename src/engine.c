@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "escape.h"
+#include "util/escape.h"
 
 /* Every TCP state bit, including the bound-inactive pseudo state: kernels
  * before 6.8 ignore that bit, later ones then report bound sockets too. */

@@ -7,10 +7,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "diag.h"
-#include "error.h"
-#include "findings.h"
-#include "snapshot.h"
+#include "collect/diag.h"
+#include "util/error.h"
+#include "analyse/findings.h"
+#include "model/snapshot.h"
 
 /* How the engine talks to sock_diag. Production uses the live dumper; tests
  * replace it with one that replays captured messages. `dump` appends the

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "snapshot.h"
+#include "model/snapshot.h"
 
 #define NS_A 4026531840ULL
 #define NS_B 4026532999ULL

@@ -36,9 +36,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "diag.h"
-#include "sock.h"
-#include "strtab.h"
+#include "collect/diag.h"
+#include "model/sock.h"
+#include "util/strtab.h"
 
 #define TEST_NETNS 4026531840ull
 

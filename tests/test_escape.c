@@ -8,8 +8,8 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "escape.h"
-#include "units.h"
+#include "util/escape.h"
+#include "util/units.h"
 
 struct escape_case {
 	const char *in;

@@ -42,9 +42,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "diag.h"
+#include "collect/diag.h"
 #include "engine.h"
-#include "json.h"
+#include "store/json.h"
 #include "json_check.h"
 #include "helpers/loopback.h"
 

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "findings.h"
-#include "history.h"
+#include "analyse/findings.h"
+#include "analyse/history.h"
 #include "snapbuild.h"
 
 struct world {

@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <math.h>
 
-#include "history.h"
+#include "analyse/history.h"
 #include "snapbuild.h"
 
 static void record(struct sk_history *h, struct sk_snapshot *s, uint64_t t_ms, int32_t pid,

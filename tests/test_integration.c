@@ -20,7 +20,7 @@
 #include "engine.h"
 #include "json_check.h"
 #include "leakrun.h"
-#include "procsort.h"
+#include "model/procsort.h"
 
 #define CLOSE_WAIT_N 40
 #define CLOSED_N 13

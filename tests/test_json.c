@@ -13,9 +13,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "json.h"
+#include "store/json.h"
 #include "json_check.h"
-#include "snapshot.h"
+#include "model/snapshot.h"
 
 static enum sk_sockname tcp_sockname(void *ctx, int32_t pid, int32_t fd)
 {

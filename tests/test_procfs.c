@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "fixture_root.h"
-#include "proc.h"
+#include "collect/proc.h"
 
 struct scan {
 	sk_procvec procs;

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "engine.h"
-#include "history.h"
+#include "analyse/history.h"
 #include "refresher.h"
 
 struct fake_kernel {

@@ -17,11 +17,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "findings.h"
-#include "history.h"
-#include "json.h"
-#include "json_read.h"
-#include "replay.h"
+#include "analyse/findings.h"
+#include "analyse/history.h"
+#include "store/json.h"
+#include "store/json_read.h"
+#include "store/replay.h"
 #include "snapbuild.h"
 
 #define T0 1714564800 /* 2024-05-01T12:00:00Z */

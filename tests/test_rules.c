@@ -25,7 +25,7 @@
 
 #include "json_check.h"
 #include "leakrun.h"
-#include "replay.h"
+#include "store/replay.h"
 
 #define PORT 7000 /* leakgen's default; each scenario has a namespace of its own */
 

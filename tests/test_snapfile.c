@@ -20,7 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "snapfile.h"
+#include "store/snapfile.h"
 
 static char *make_dir(void)
 {

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "procsort.h"
+#include "model/procsort.h"
 #include "snapbuild.h"
-#include "snapshot.h"
+#include "model/snapshot.h"
 
 static const struct sk_socket *by_inode(const struct sk_snapshot *s, uint64_t inode)
 {

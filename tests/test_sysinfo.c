@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "fixture_root.h"
-#include "sysinfo.h"
+#include "collect/sysinfo.h"
 
 static size_t read_fixture(const char *rel, char *buf, size_t size)
 {

@@ -26,14 +26,14 @@
 #include "app.h"
 #include "colors.h"
 #include "columns.h"
-#include "history.h"
+#include "analyse/history.h"
 #include "hunits.h"
 #include "keys.h"
 #include "line.h"
 #include "render.h"
 #include "snapbuild.h"
-#include "snapshot.h"
-#include "units.h"
+#include "model/snapshot.h"
+#include "util/units.h"
 #include "view.h"
 
 /* --- fixtures ---------------------------------------------------------------------- */

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "options.h"
-#include "snapshot.h"
+#include "model/snapshot.h"
 #include "users.h"
 #include "view.h"
 

@@ -11,7 +11,7 @@
 
 #include "hunits.h"
 #include "line.h"
-#include "units.h"
+#include "util/units.h"
 #include "view.h"
 
 static int add(struct sk_view *v, enum sk_vline_kind kind, const char *fmt, ...)

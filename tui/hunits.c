@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "units.h"
+#include "util/units.h"
 
 char *sk_tui_fmt_count(uint64_t n, int width, char *buf, size_t size)
 {

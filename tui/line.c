@@ -6,7 +6,7 @@
 #include <string.h>
 #include <wchar.h>
 
-#include "escape.h"
+#include "util/escape.h"
 
 /* One displayable character from s: its bytes in out, its width. Returns
  * the bytes of input consumed (at least 1). */

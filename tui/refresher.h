@@ -10,7 +10,7 @@
 #include <stdbool.h>
 
 #include "engine.h"
-#include "error.h"
+#include "util/error.h"
 
 struct sk_refresher;
 

@@ -8,10 +8,10 @@
 #include <time.h>
 
 #include "colors.h"
-#include "findings.h"
+#include "analyse/findings.h"
 #include "hunits.h"
 #include "keys.h"
-#include "units.h"
+#include "util/units.h"
 
 /* Glyphs with their ASCII stand-ins (TERM=vt100, no UTF-8 locale). */
 #define G(ui, utf8, ascii) ((ui)->unicode ? (utf8) : (ascii))

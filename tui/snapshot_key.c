@@ -13,9 +13,9 @@
 #include <string.h>
 
 #include "app.h"
-#include "json.h"
+#include "store/json.h"
 #include "render.h"
-#include "snapfile.h"
+#include "store/snapfile.h"
 
 #define SK_SNAPSHOT_TRIES 9
 

@@ -7,7 +7,7 @@
  * handlers that restore the terminal. */
 #include <config.h>
 
-#include "replay.h"
+#include "store/replay.h"
 #include "tui.h"
 
 #include <curses.h>

@@ -3,7 +3,7 @@
 #ifndef SKTOP_TUI_H
 #define SKTOP_TUI_H
 
-#include "error.h"
+#include "util/error.h"
 #include "options.h"
 
 /* Runs the TUI until the user quits. Returns 0, or -errno with err set

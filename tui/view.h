@@ -11,11 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "procsort.h"
-#include "findings.h"
-#include "history.h"
-#include "snapshot.h"
-#include "vec.h"
+#include "model/procsort.h"
+#include "analyse/findings.h"
+#include "analyse/history.h"
+#include "model/snapshot.h"
+#include "util/vec.h"
 
 #define SK_FINDING_ROWS 3 /* title, evidence, next step */
 

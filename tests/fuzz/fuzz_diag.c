@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diag.h"
+#include "collect/diag.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

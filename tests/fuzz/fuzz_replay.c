@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
-#include "json_read.h"
-#include "replay.h"
+#include "store/json.h"
+#include "store/json_read.h"
+#include "store/replay.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,7 +3,7 @@
 
 #include <stdint.h>
 
-#include "sysinfo.h"
+#include "collect/sysinfo.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

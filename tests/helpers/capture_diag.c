@@ -23,7 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "diag.h"
+#include "collect/diag.h"
 
 struct out {
 	int fd;

@@ -1,0 +1,356 @@
+#include <config.h>
+
+#include "batch.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine.h"
+#include "analyse/findings.h"
+#include "store/json.h"
+#include "model/procsort.h"
+#include "store/replay.h"
+#include "store/snapfile.h"
+#include "util/units.h"
+
+bool sk_batch_wants(const struct sk_options *o, const struct sk_process *p)
+{
+	if (p->agg.sockets == 0 && p->agg.orphans == 0)
+		return false;
+	if (o->have_uid && p->uid != o->uid)
+		return false;
+	if (o->npids) {
+		for (int i = 0; i < o->npids; i++)
+			if (o->pids[i] == p->pid)
+				return true;
+		return false;
+	}
+	return true;
+}
+
+static void user_name(uint32_t uid, char *buf, size_t size)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[1024];
+
+	if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res && strlen(res->pw_name) < 9)
+		snprintf(buf, size, "%s", res->pw_name);
+	else
+		snprintf(buf, size, "%u", uid);
+}
+
+/* label then value; a label ending in '/' or '-' joins the value directly. */
+static void print_fig(FILE *out, const char *label, int64_t v)
+{
+	size_t n = strlen(label);
+	const char *sep = n && (label[n - 1] == '/' || label[n - 1] == '-') ? "" : " ";
+
+	if (v == SK_UNKNOWN)
+		fprintf(out, "%s%s?", label, sep);
+	else
+		fprintf(out, "%s%s%lld", label, sep, (long long)v);
+}
+
+static void print_header(FILE *out, const struct sk_snapshot *s)
+{
+	const struct sk_system *sys = &s->sys;
+	const struct sk_limits *l = &sys->limits;
+	const struct sk_totals *t = &s->totals;
+	struct tm tm;
+	char when[32], b1[16], b2[16];
+
+	gmtime_r(&s->realtime.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	fprintf(out, "sktop %s - %s - %s - Linux %s - refresh %llu took %u ms%s\n", PACKAGE_VERSION,
+		when, s->host, s->kernel, (unsigned long long)s->seq, s->duration_us / 1000,
+		s->root ? "" : " - NOT ROOT: other users' sockets are not attributed");
+
+	fprintf(out, "Sockets: %u seen (tcp %u, udp %u, unix %u)", t->sockets,
+		t->by_proto[SK_PROTO_TCP], t->by_proto[SK_PROTO_UDP], t->by_proto[SK_PROTO_UNIX]);
+	fprintf(out, " | this netns: ");
+	print_fig(out, "used", sys->sockstat[SK_SS_SOCKETS_USED]);
+	print_fig(out, ", TCP inuse", sys->sockstat[SK_SS_TCP_INUSE]);
+	print_fig(out, ", tw", sys->sockstat[SK_SS_TCP_TW]);
+	fprintf(out, " | machine-wide: ");
+	print_fig(out, "TCP orphan", sys->sockstat[SK_SS_TCP_ORPHAN]);
+	print_fig(out, ", alloc", sys->sockstat[SK_SS_TCP_ALLOC]);
+	print_fig(out, ", mem", sys->sockstat[SK_SS_TCP_MEM]);
+	fprintf(out, " pages\n");
+
+	fprintf(out, "TCP:     ESTAB %u  SYN_RECV %u  FIN_WAIT1 %u  FIN_WAIT2 %u  TIME_WAIT %u  "
+		"CLOSE_WAIT %u  LAST_ACK %u  CLOSING %u  LISTEN %u  closed %u  orphans %u\n",
+		t->tcp_states[SK_TCP_ESTABLISHED],
+		t->tcp_states[SK_TCP_SYN_RECV] + t->tcp_states[SK_TCP_NEW_SYN_RECV],
+		t->tcp_states[SK_TCP_FIN_WAIT1], t->tcp_states[SK_TCP_FIN_WAIT2],
+		t->tcp_states[SK_TCP_TIME_WAIT], t->tcp_states[SK_TCP_CLOSE_WAIT],
+		t->tcp_states[SK_TCP_LAST_ACK], t->tcp_states[SK_TCP_CLOSING],
+		t->tcp_states[SK_TCP_LISTEN], t->closed[SK_SN_TCP] + t->closed[SK_SN_TCPV6],
+		t->orphans);
+
+	fprintf(out, "Limits:  ");
+	print_fig(out, "orphans", sys->sockstat[SK_SS_TCP_ORPHAN]);
+	print_fig(out, "/", l->tcp_max_orphans);
+	print_fig(out, "  tcp_mem", sys->sockstat[SK_SS_TCP_MEM]);
+	print_fig(out, " pages (pressure", l->tcp_mem[1]);
+	print_fig(out, ", high", l->tcp_mem[2]);
+	print_fig(out, ")  TIME_WAIT", sys->sockstat[SK_SS_TCP_TW]);
+	print_fig(out, "/", l->tcp_max_tw_buckets);
+	print_fig(out, "  files", l->file_nr[0]);
+	print_fig(out, "/", l->file_max);
+	print_fig(out, "  ports", l->ip_local_port_range[0]);
+	print_fig(out, "-", l->ip_local_port_range[1]);
+	fputc('\n', out);
+
+	fprintf(out, "Memory:  rmem %s  wmem %s  Recv-Q %s  Send-Q %s (all sockets seen)",
+		sk_format_bytes(t->rmem, b1, sizeof(b1)), sk_format_bytes(t->wmem, b2, sizeof(b2)),
+		sk_format_bytes(t->recv_q, (char[16]){0}, 16),
+		sk_format_bytes(t->send_q, (char[16]){0}, 16));
+	uint32_t unbound = t->unbound[SK_SN_UDP] + t->unbound[SK_SN_UDPV6];
+
+	if (unbound)
+		fprintf(out, "  unbound UDP %u", unbound);
+	fputc('\n', out);
+
+	/* Counters are cumulative since boot; only the non-zero ones tell anything. */
+	bool any = false;
+
+	for (int i = 0; i < SK_CTR_LAST; i++) {
+		int64_t v = sys->counters[i];
+
+		if (v <= 0 || i == SK_CTR_TCP_ACTIVE_OPENS || i == SK_CTR_TCP_PASSIVE_OPENS ||
+		    i == SK_CTR_TCP_CURR_ESTAB || i == SK_CTR_TCP_RETRANS_SEGS)
+			continue;
+		fprintf(out, "%s%s %lld", any ? "  " : "Counters: ", sk_counter_defs[i].name,
+			(long long)v);
+		any = true;
+	}
+	if (any)
+		fputc('\n', out);
+
+	size_t undumped = 0;
+
+	for (size_t i = 0; i < s->netns.n; i++)
+		undumped += s->netns.v[i].dump_error != 0;
+	if (s->netns.n > 1 || undumped) {
+		fprintf(out, "Netns:   %zu with processes", s->netns.n);
+		for (size_t i = 0; i < s->netns.n; i++) {
+			const struct sk_netns *ns = &s->netns.v[i];
+
+			if (!ns->dump_error)
+				continue;
+			if (!ns->dumped) {
+				fprintf(out, "; %llu NOT dumped (%s): its sockets are not judged",
+					(unsigned long long)ns->id, strerror(-ns->dump_error));
+				continue;
+			}
+			/* One protocol failed (no udp_diag, say): the rest was judged. */
+			fprintf(out, "; %llu partly dumped (%s), judged only:",
+				(unsigned long long)ns->id, strerror(-ns->dump_error));
+			for (int c = 0; c < SK_SN_LAST; c++)
+				if (ns->dumped & (1u << c))
+					fprintf(out, " %s", sk_sockname_names[c]);
+		}
+		fputc('\n', out);
+	}
+	if (s->diag.rejected || s->diag.failed || s->diag.unsupported)
+		fprintf(out, "Kernel:  %u malformed messages skipped, %u dumps failed, %u protocols "
+			"without sock_diag support\n", s->diag.rejected, s->diag.failed,
+			s->diag.unsupported);
+}
+
+static void print_findings(FILE *out, const struct sk_snapshot *s)
+{
+	const struct sk_findings *fs = s->findings;
+
+	if (!fs)
+		return;
+	if (fs->list.n == 0) {
+		fprintf(out, "Findings: none\n");
+		return;
+	}
+	fprintf(out, "Findings: %u critical, %u warning, %u info\n", fs->by_severity[SK_SEV_CRITICAL],
+		fs->by_severity[SK_SEV_WARNING], fs->by_severity[SK_SEV_INFO]);
+	for (size_t i = 0; i < fs->list.n; i++) {
+		const struct sk_finding *f = &fs->list.v[i];
+		char sev[16];
+		size_t k;
+
+		for (k = 0; sk_severity_names[f->severity][k] && k + 1 < sizeof(sev); k++)
+			sev[k] = (char)(sk_severity_names[f->severity][k] - 'a' + 'A');
+		sev[k] = '\0';
+		fprintf(out, "  %-8s %-16s %s: %s\n", sev, sk_finding_kind_names[f->kind], f->subject,
+			f->title);
+		fprintf(out, "  %-8s %-16s %s\n", "", "", f->detail);
+		fprintf(out, "  %-8s %-16s next: %s\n", "", "", f->next_step);
+	}
+}
+
+static void print_process(FILE *out, const struct sk_snapshot *s, const struct sk_process *p)
+{
+	char user[16], fds[32], rq[16], sq[16], rm[16], wm[16];
+
+	user_name(p->uid, user, sizeof(user));
+	if (p->fd_limit == SK_FD_LIMIT_UNLIMITED)
+		snprintf(fds, sizeof(fds), "%u/unlim", p->fd_count);
+	else
+		snprintf(fds, sizeof(fds), "%u/%llu", p->fd_count, (unsigned long long)p->fd_limit);
+	const char *cmd = sk_strtab_get(&s->strs, p->cmdline);
+
+	fprintf(out, "%7d %-8s %13s %5u %10u %6llu %7u %5u %9u %6s %6s %5s %5s %s\n", (int)p->pid,
+		user, fds, p->agg.sockets, p->agg.tcp_states[SK_TCP_CLOSE_WAIT],
+		(unsigned long long)sk_proc_closed(p), p->agg.orphans,
+		p->agg.tcp_states[SK_TCP_ESTABLISHED], p->agg.tcp_states[SK_TCP_TIME_WAIT],
+		sk_format_bytes(p->agg.recv_q, rq, sizeof(rq)),
+		sk_format_bytes(p->agg.send_q, sq, sizeof(sq)),
+		sk_format_bytes(p->agg.rmem, rm, sizeof(rm)),
+		sk_format_bytes(p->agg.wmem, wm, sizeof(wm)), cmd[0] ? cmd : p->comm);
+}
+
+void sk_batch_print_text(FILE *out, const struct sk_snapshot *s, const struct sk_options *o)
+{
+	uint32_t *idx = malloc((s->procs.n + 1) * sizeof(*idx));
+	size_t n = 0;
+
+	print_header(out, s);
+	print_findings(out, s);
+	fputc('\n', out);
+	fprintf(out, "%7s %-8s %13s %5s %10s %6s %7s %5s %9s %6s %6s %5s %5s %s\n", "PID", "USER",
+		"FDS/LIMIT", "SOCK", "CLOSE_WAIT", "CLOSED", "ORPHANS", "ESTAB", "TIME_WAIT",
+		"RECV-Q", "SEND-Q", "RMEM", "WMEM", "COMMAND");
+	if (!idx) {
+		fprintf(out, "(out of memory sorting processes)\n");
+		return;
+	}
+	for (size_t i = 0; i < s->procs.n; i++)
+		if (sk_batch_wants(o, &s->procs.v[i]))
+			idx[n++] = (uint32_t)i;
+	sk_proc_sort(s->procs.v, idx, n, o->sort, o->sort_invert);
+	for (size_t i = 0; i < n && (o->top == 0 || (long)i < o->top); i++)
+		print_process(out, s, &s->procs.v[idx[i]]);
+	free(idx);
+	if (s->totals.orphans_attributed)
+		fprintf(out, "ORPHANS: %u of %u orphans attributed to the process listening on their "
+			"local address:port (likely owner, not certain)\n",
+			s->totals.orphans_attributed, s->totals.orphans);
+}
+
+static struct sk_engine_config engine_config(const struct sk_options *o)
+{
+	struct sk_engine_config cfg = {
+		.proc_root = o->proc_root,
+		.want_unix = !o->no_unix,
+		.want_meminfo = true,
+		/* Ask the kernel only for what is shown: no text column shows
+		 * tcp_info, and it is over half of each TCP message. The JSON
+		 * and -w files carry it for the post-mortem. */
+		.want_tcpinfo = o->json || o->write_file,
+		.thresholds = &o->thresholds,
+	};
+	return cfg;
+}
+
+static void sleep_seconds(double sec)
+{
+	struct timespec ts = {(time_t)sec, (long)((sec - (double)(time_t)sec) * 1e9)};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int sk_batch_run(const struct sk_options *o, FILE *out, struct sk_error *err)
+{
+	struct sk_engine_config cfg = engine_config(o);
+	struct sk_engine *e;
+	int rc = sk_engine_new(&cfg, &e, err);
+
+	if (rc)
+		return rc;
+	for (long i = 0; o->count == 0 || i < o->count; i++) {
+		if (i > 0 && o->interval > 0)
+			sleep_seconds(o->interval);
+		rc = sk_engine_refresh(e, err);
+		if (rc)
+			break;
+		const struct sk_snapshot *s = sk_engine_snapshot(e);
+
+		if (o->json) {
+			rc = sk_json_write_snapshot_ex(out, s, 0);
+			if (rc) {
+				sk_error_set(err, rc, "cannot write JSON: %s", strerror(-rc));
+				break;
+			}
+		} else {
+			sk_batch_print_text(out, s, o);
+			fputc('\n', out);
+			if (fflush(out) != 0) {
+				rc = sk_error_set(err, errno, "cannot write output: %s", strerror(errno));
+				break;
+			}
+		}
+	}
+	sk_engine_free(e);
+	return rc;
+}
+
+int sk_batch_replay(const struct sk_options *o, FILE *out, struct sk_error *err)
+{
+	struct sk_replay *r = malloc(sizeof(*r));
+	int rc;
+
+	if (!r)
+		return sk_error_set(err, ENOMEM, "out of memory");
+	rc = sk_replay_load(o->replay_file, r, err);
+	if (rc) {
+		free(r);
+		return rc;
+	}
+	if (o->json) {
+		rc = sk_json_write_snapshot(out, &r->snap);
+		if (rc)
+			sk_error_set(err, rc, "cannot write JSON: %s", strerror(-rc));
+	} else {
+		fprintf(out, "Replay of %s (read-only)\n", o->replay_file);
+		sk_batch_print_text(out, &r->snap, o);
+		if (fflush(out) != 0)
+			rc = sk_error_set(err, errno, "cannot write output: %s", strerror(errno));
+	}
+	sk_replay_free(r);
+	free(r);
+	return rc;
+}
+
+int sk_batch_write(const struct sk_options *o, struct sk_error *err)
+{
+	struct sk_engine_config cfg = engine_config(o);
+	struct sk_engine *e;
+	struct sk_snapfile sf;
+	char dir[PATH_MAX], base[PATH_MAX];
+	int rc;
+
+	if (strlen(o->write_file) >= sizeof(dir))
+		return sk_error_set(err, ENAMETOOLONG, "-w: path too long");
+	strcpy(dir, o->write_file);
+	strcpy(base, o->write_file);
+	rc = sk_engine_new(&cfg, &e, err);
+	if (rc)
+		return rc;
+	rc = sk_engine_refresh(e, err);
+	if (rc == 0)
+		rc = sk_snapfile_create(&sf, dirname(dir), basename(base), err);
+	if (rc == 0) {
+		rc = sk_json_write_snapshot(sf.f, sk_engine_snapshot(e));
+		if (rc) {
+			sk_error_set(err, rc, "cannot write %s: %s", sf.path, strerror(-rc));
+			sk_snapfile_abort(&sf);
+		} else {
+			rc = sk_snapfile_commit(&sf, err);
+		}
+	}
+	sk_engine_free(e);
+	return rc;
+}

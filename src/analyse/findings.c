@@ -1,0 +1,1156 @@
+/* The rules. Each one is recognisable from a field report: CLOSE_WAIT
+ * behind a deadlocked handler, "can't identify protocol" fds that run a
+ * process into EMFILE, rmem piling up under a tiny RSS, FIN_WAIT1 orphans
+ * with unsent data behind a zero window, "TCP: too many orphaned sockets",
+ * and the limits around them. */
+#include <config.h>
+
+#include "analyse/findings.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "model/procsort.h"
+#include "util/units.h"
+
+const char *const sk_severity_names[SK_SEV_LAST] = {"info", "warning", "critical"};
+
+const char *const sk_finding_kind_names[SK_FIND_LAST] = {
+	[SK_FIND_CLOSE_WAIT] = "close_wait",
+	[SK_FIND_CLOSED_LEAK] = "closed_leak",
+	[SK_FIND_RECV_STUCK] = "recv_stuck",
+	[SK_FIND_PEER_ZERO_WINDOW] = "peer_zero_window",
+	[SK_FIND_ORPHANS] = "orphans",
+	[SK_FIND_TCP_MEM] = "tcp_mem",
+	[SK_FIND_EPHEMERAL_PORTS] = "ephemeral_ports",
+	[SK_FIND_ACCEPT_OVERFLOW] = "accept_overflow",
+	[SK_FIND_FD_EXHAUSTION] = "fd_exhaustion",
+	[SK_FIND_UDP_RCVBUF] = "udp_rcvbuf",
+};
+
+const char *const sk_subject_names[SK_SUBJ_LAST] = {"system", "process", "listener",
+						     "destination"};
+
+const struct sk_threshold_def sk_threshold_defs[SK_TH_LAST] = {
+	[SK_TH_CLOSE_WAIT_WARN] = {"close_wait_warn", 50, "CLOSE_WAIT sockets in one process for a warning"},
+	[SK_TH_CLOSE_WAIT_CRIT] = {"close_wait_crit", 500, "... for critical (also: growing over the window)"},
+	[SK_TH_CLOSED_WARN] = {"closed_warn", 50, "closed socket fds in one process for a warning"},
+	[SK_TH_CLOSED_CRIT] = {"closed_crit", 1000, "... for critical (also: growing, or fds near the limit)"},
+	[SK_TH_RECV_STUCK_BYTES] = {"recv_stuck_bytes", 65536, "Recv-Q of one socket that counts as a backlog when it does not shrink"},
+	[SK_TH_RECV_STUCK_FIRST_BYTES] = {"recv_stuck_first_bytes", 1048576, "Recv-Q of one socket reported before a second refresh confirms it"},
+	[SK_TH_ZERO_WINDOW_SOCKETS] = {"zero_window_sockets", 4, "sockets with unsent data behind a zero window (persist timer)"},
+	[SK_TH_ZERO_WINDOW_SENDQ] = {"zero_window_sendq", 1048576, "... or their total Send-Q in bytes"},
+	[SK_TH_ORPHANS_WARN_PCT] = {"orphans_warn_pct", 50, "orphans as % of tcp_max_orphans for a warning"},
+	[SK_TH_ORPHANS_CRIT_PCT] = {"orphans_crit_pct", 80, "... for critical"},
+	[SK_TH_TCP_MEM_WARN_PCT] = {"tcp_mem_warn_pct", 80, "TCP memory as % of the tcp_mem pressure threshold"},
+	[SK_TH_PORTS_WARN_PCT] = {"ports_warn_pct", 50, "local ports towards one destination as % of ip_local_port_range"},
+	[SK_TH_PORTS_CRIT_PCT] = {"ports_crit_pct", 80, "... for critical"},
+	[SK_TH_PORTS_MIN] = {"ports_min", 32, "fewest connections to one destination worth a finding"},
+	[SK_TH_ACCEPT_WARN_PCT] = {"accept_warn_pct", 80, "accept queue as % of the listen backlog"},
+	[SK_TH_FDS_WARN_PCT] = {"fds_warn_pct", 80, "open fds as % of RLIMIT_NOFILE (or file-max) for a warning"},
+	[SK_TH_FDS_CRIT_PCT] = {"fds_crit_pct", 95, "... for critical"},
+	[SK_TH_FILES_WARN_PCT] = {"files_warn_pct", 80, "system open files as % of fs.file-max"},
+	[SK_TH_UDP_RCVBUF_PCT] = {"udp_rcvbuf_pct", 90, "UDP receive memory as % of its rcvbuf"},
+};
+
+void sk_thresholds_default(struct sk_thresholds *t)
+{
+	for (int i = 0; i < SK_TH_LAST; i++)
+		t->v[i] = sk_threshold_defs[i].value;
+}
+
+int sk_thresholds_set(struct sk_thresholds *t, const char *assignment, struct sk_error *err)
+{
+	const char *eq = strchr(assignment, '=');
+	char *end;
+
+	if (!eq)
+		return sk_error_set(err, EINVAL, "--threshold: '%s' is not NAME=VALUE", assignment);
+	for (int i = 0; i < SK_TH_LAST; i++) {
+		const char *name = sk_threshold_defs[i].name;
+
+		if (strlen(name) != (size_t)(eq - assignment) ||
+		    strncmp(assignment, name, (size_t)(eq - assignment)) != 0)
+			continue;
+		errno = 0;
+		long long v = strtoll(eq + 1, &end, 10);
+
+		if (errno || end == eq + 1 || *end || v < 0)
+			return sk_error_set(err, EINVAL, "--threshold: '%s' needs a whole number >= 0",
+					    name);
+		t->v[i] = v;
+		return 0;
+	}
+	return sk_error_set(err, EINVAL, "--threshold: unknown threshold '%.*s' (see doc/THRESHOLDS.md)",
+			    (int)(eq - assignment), assignment);
+}
+
+void sk_findings_init(struct sk_findings *f)
+{
+	memset(f, 0, sizeof(*f));
+}
+
+/* --- building findings ---------------------------------------------------------------- */
+
+typedef SK_VEC(uint32_t) idxvec;
+
+/* A destination: the connections sharing it share one pool of local ports.
+ * Grouped with a hash as the rows go by, not by sorting every connected
+ * socket afterwards (90k at 100k sockets, each compare two cache misses
+ * into the rows). */
+struct dest {
+	uint64_t netns;
+	uint64_t hash;
+	uint8_t addr[16];
+	uint16_t port;
+	uint8_t family;
+	uint32_t used;  /* connections towards it */
+	uint32_t start; /* qualifying ones: where its members start in the member list */
+};
+
+struct dest_groups {
+	SK_VEC(struct dest) dests;
+	uint32_t *slots;  /* dest index + 1; 0 is empty */
+	size_t cap;       /* power of two, at least twice the dests */
+	idxvec of;        /* the dest of each ports candidate */
+	uint64_t seed;
+};
+
+/* Kept between evaluations: at 100k sockets these are megabytes, and
+ * allocating them each refresh cost a page fault per 4 KiB touched. */
+struct sk_findings_scratch {
+	/* The rows each rule over sockets can fire on, ascending, found in one
+	 * walk (collect_candidates): a row is 288 bytes, and at 100k sockets
+	 * every walk over the table costs milliseconds. */
+	idxvec zero_window, ports, listeners, udp, orphans;
+	struct dest_groups dg; /* the ports candidates by destination */
+	idxvec members, hits;  /* ephemeral_ports */
+};
+
+struct ctx {
+	struct sk_findings *f;
+	const struct sk_snapshot *s;
+	const struct sk_history *h;
+	const int64_t *th;
+	int rc;
+	struct sk_findings_scratch *x;
+};
+
+static void scratch_free(struct sk_findings_scratch *x)
+{
+	if (!x)
+		return;
+	free(x->zero_window.v);
+	free(x->ports.v);
+	free(x->listeners.v);
+	free(x->udp.v);
+	free(x->orphans.v);
+	free(x->dg.dests.v);
+	free(x->dg.slots);
+	free(x->dg.of.v);
+	free(x->members.v);
+	free(x->hits.v);
+	free(x);
+}
+
+void sk_findings_free(struct sk_findings *f)
+{
+	free(f->list.v);
+	free(f->socks.v);
+	scratch_free(f->scratch);
+	memset(f, 0, sizeof(*f));
+}
+
+static struct sk_finding *new_finding(struct ctx *c, enum sk_finding_kind kind,
+				      enum sk_severity sev)
+{
+	struct sk_finding *f = SK_VEC_PUSH(&c->f->list);
+
+	if (!f) {
+		c->rc = -ENOMEM;
+		return NULL;
+	}
+	f->kind = (uint8_t)kind;
+	f->severity = (uint8_t)sev;
+	f->proc = SK_NONE;
+	f->socks_start = (uint32_t)c->f->socks.n;
+	snprintf(f->subject, sizeof(f->subject), "system");
+	return f;
+}
+
+static void subject_process(struct sk_finding *f, const struct sk_snapshot *s, uint32_t proc)
+{
+	const struct sk_process *p = &s->procs.v[proc];
+
+	f->subject_type = SK_SUBJ_PROCESS;
+	f->pid = p->pid;
+	f->proc = proc;
+	snprintf(f->subject, sizeof(f->subject), "%.40s[%d]", p->comm, (int)p->pid);
+}
+
+static void add_sock(struct ctx *c, struct sk_finding *f, uint32_t sock)
+{
+	uint32_t *slot = SK_VEC_PUSH(&c->f->socks);
+
+	if (!slot) {
+		c->rc = -ENOMEM;
+		return;
+	}
+	*slot = sock;
+	f->socks_count++;
+}
+
+static void evidence(struct sk_finding *f, const char *name, int64_t value, int64_t limit)
+{
+	if (f->nev < SK_FINDING_EVIDENCE)
+		f->ev[f->nev++] = (struct sk_evidence){name, value, limit};
+}
+
+__attribute__((format(printf, 3, 4)))
+static void text(char *dst, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(dst, size, fmt, ap);
+	va_end(ap);
+}
+
+static struct sk_trend proc_trend(const struct ctx *c, const struct sk_process *p,
+				  enum sk_pmetric m)
+{
+	const struct sk_proc_history *ph = c->h ? sk_history_find(c->h, p->pid, p->starttime) : NULL;
+	struct sk_trend none = {0};
+
+	return ph ? sk_series_trend(&ph->m[m]) : none;
+}
+
+static struct sk_trend sys_trend(const struct ctx *c, enum sk_smetric m)
+{
+	struct sk_trend none = {0};
+
+	return c->h ? sk_series_trend(&c->h->sys[m]) : none;
+}
+
+/* " (+12.0/min, growing for 5 min)" or "" when unknown. */
+static const char *trend_text(const struct sk_trend *t, char *buf, size_t size)
+{
+	if (!t->known) {
+		buf[0] = '\0';
+		return buf;
+	}
+	snprintf(buf, size, " (%+.1f/min%s over %llu s)", t->per_min,
+		 t->monotonic ? ", growing steadily" : "", (unsigned long long)(t->span_ms / 1000));
+	return buf;
+}
+
+static int64_t pct(int64_t v, int64_t limit)
+{
+	if (limit <= 0 || v < 0)
+		return 0;
+	return (int64_t)((double)v * 100.0 / (double)limit);
+}
+
+/* Visits the socket behind each socket fd of a process. */
+#define FOR_EACH_PROC_SOCK(s, proc, si)                                                   \
+	for (uint32_t _f = (s)->procs.v[proc].fdrefs_start;                               \
+	     _f < (s)->procs.v[proc].fdrefs_start + (s)->procs.v[proc].fdrefs_count; _f++) \
+		if (((si) = (s)->fdrefs.v[_f].sock) != SK_NONE)
+
+/* --- one walk over the sockets ------------------------------------------------------------ */
+
+static bool zero_window_candidate(const struct sk_socket *k)
+{
+	return k->proto == SK_PROTO_TCP && k->send_q > 0 && k->timer == SK_TIMER_PERSIST &&
+	       (k->state == SK_TCP_FIN_WAIT1 || k->state == SK_TCP_ESTABLISHED ||
+		k->state == SK_TCP_CLOSE_WAIT || k->state == SK_TCP_LAST_ACK);
+}
+
+/* A connected TCP socket whose local port comes from the ephemeral range. */
+static bool ports_candidate(const struct sk_socket *k, int64_t lo, int64_t hi)
+{
+	return k->proto == SK_PROTO_TCP && k->state != SK_TCP_LISTEN &&
+	       !(k->flags & SK_SOCK_UNDUMPED) && k->peer.port != 0 && k->local.port >= lo &&
+	       k->local.port <= hi;
+}
+
+static bool ports_range(const struct sk_snapshot *s, int64_t *lo, int64_t *hi)
+{
+	*lo = s->sys.limits.ip_local_port_range[0];
+	*hi = s->sys.limits.ip_local_port_range[1];
+	return *lo != SK_UNKNOWN && *hi != SK_UNKNOWN && *hi >= *lo;
+}
+
+static int push_index(idxvec *v, size_t i)
+{
+	if (v->n == v->cap &&
+	    sk_vec_reserve((void **)&v->v, &v->cap, v->n + 1, sizeof(*v->v)))
+		return -ENOMEM;
+	v->v[v->n++] = (uint32_t)i;
+	return 0;
+}
+
+static bool dest_is(const struct dest *d, const struct sk_socket *k)
+{
+	return d->netns == k->netns && d->family == k->family && d->port == k->peer.port &&
+	       memcmp(d->addr, k->peer.addr, 16) == 0;
+}
+
+static uint64_t mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* Peer addresses and ports are chosen by whoever connects: the seed (from
+ * the snapshot's clock, never shown) keeps them from lining up in one
+ * probe chain. Any seed gives the same groups. */
+static uint64_t dest_hash(const struct sk_socket *k, uint64_t seed)
+{
+	uint64_t a, b;
+
+	memcpy(&a, k->peer.addr, 8);
+	memcpy(&b, k->peer.addr + 8, 8);
+	return mix64(mix64(mix64(seed ^ k->netns) ^ a) ^ b) ^
+	       mix64(((uint64_t)k->peer.port << 8 | k->family) + seed);
+}
+
+static int dest_grow(struct dest_groups *g)
+{
+	size_t cap = g->cap ? g->cap * 2 : 64;
+	uint32_t *slots = calloc(cap, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (size_t d = 0; d < g->dests.n; d++) {
+		size_t slot = (size_t)g->dests.v[d].hash & (cap - 1);
+
+		while (slots[slot])
+			slot = (slot + 1) & (cap - 1);
+		slots[slot] = (uint32_t)d + 1;
+	}
+	free(g->slots);
+	g->slots = slots;
+	g->cap = cap;
+	return 0;
+}
+
+/* Counts the row in its destination's group and records which one. */
+static int dest_add(struct dest_groups *g, const struct sk_socket *k)
+{
+	if ((g->dests.n + 1) * 2 > g->cap && dest_grow(g))
+		return -ENOMEM;
+
+	uint64_t h = dest_hash(k, g->seed);
+	size_t slot = (size_t)h & (g->cap - 1);
+
+	while (g->slots[slot] && !dest_is(&g->dests.v[g->slots[slot] - 1], k))
+		slot = (slot + 1) & (g->cap - 1);
+	if (!g->slots[slot]) {
+		struct dest *d = SK_VEC_PUSH(&g->dests);
+
+		if (!d)
+			return -ENOMEM;
+		d->netns = k->netns;
+		d->hash = h;
+		memcpy(d->addr, k->peer.addr, 16);
+		d->port = k->peer.port;
+		d->family = k->family;
+		g->slots[slot] = (uint32_t)g->dests.n;
+	}
+	g->dests.v[g->slots[slot] - 1].used++;
+	return push_index(&g->of, g->slots[slot] - 1);
+}
+
+static int collect_candidates(struct ctx *c)
+{
+	const struct sk_snapshot *s = c->s;
+	int64_t lo, hi;
+	bool ports = ports_range(s, &lo, &hi);
+	int rc = 0;
+
+	c->x->dg.dests.n = 0;
+	c->x->dg.of.n = 0;
+	if (c->x->dg.slots)
+		memset(c->x->dg.slots, 0, c->x->dg.cap * sizeof(*c->x->dg.slots));
+	c->x->zero_window.n = c->x->ports.n = c->x->listeners.n = c->x->udp.n = c->x->orphans.n = 0;
+	c->x->dg.seed = mix64((uint64_t)s->realtime.tv_nsec ^ ((uint64_t)s->monotonic.tv_nsec << 32) ^
+			   (uint64_t)s->seq);
+	/* Most connected sockets are candidates on a busy client: one
+	 * allocation each instead of a doubling series every refresh. */
+	if (ports && s->socks.n &&
+	    (sk_vec_reserve((void **)&c->x->ports.v, &c->x->ports.cap, s->socks.n, sizeof(uint32_t)) ||
+	     sk_vec_reserve((void **)&c->x->dg.of.v, &c->x->dg.of.cap, s->socks.n, sizeof(uint32_t))))
+		return -ENOMEM;
+	for (size_t i = 0; i < s->socks.n && rc == 0; i++) {
+		const struct sk_socket *k = &s->socks.v[i];
+
+		if (zero_window_candidate(k))
+			rc = push_index(&c->x->zero_window, i);
+		if (rc == 0 && ports && ports_candidate(k, lo, hi)) {
+			rc = push_index(&c->x->ports, i);
+			if (rc == 0)
+				rc = dest_add(&c->x->dg, k);
+		}
+		/* A listener's Recv-Q is its accept queue, Send-Q its backlog. */
+		if (rc == 0 && k->proto == SK_PROTO_TCP && k->state == SK_TCP_LISTEN &&
+		    k->send_q != 0)
+			rc = push_index(&c->x->listeners, i);
+		if (rc == 0 && k->proto == SK_PROTO_UDP && (k->flags & SK_SOCK_HAS_MEM) &&
+		    k->mem.rcvbuf != 0)
+			rc = push_index(&c->x->udp, i);
+		if (rc == 0 && (k->flags & SK_SOCK_ORPHAN))
+			rc = push_index(&c->x->orphans, i);
+	}
+	return rc;
+}
+
+/* --- close_wait --------------------------------------------------------------------------- */
+
+struct peer_count {
+	uint8_t addr[16];
+	uint8_t family;
+	uint32_t n;
+};
+
+static int cmp_peer(const void *a, const void *b)
+{
+	const struct peer_count *x = a, *y = b;
+
+	if (x->family != y->family)
+		return x->family - y->family;
+	return memcmp(x->addr, y->addr, 16);
+}
+
+static int cmp_count_desc(const void *a, const void *b)
+{
+	const struct peer_count *x = a, *y = b;
+
+	return (x->n < y->n) - (x->n > y->n);
+}
+
+/* "10.0.3.7 x800, 10.0.3.8 x12": an upstream proxy timing out shows as one peer. */
+static void top_peers(struct ctx *c, struct sk_finding *f, char *out, size_t size)
+{
+	const struct sk_snapshot *s = c->s;
+	struct peer_count *pc = calloc(f->socks_count ? f->socks_count : 1, sizeof(*pc));
+	size_t n = 0, groups = 0, len = 0;
+
+	out[0] = '\0';
+	if (!pc)
+		return;
+	for (uint32_t i = 0; i < f->socks_count; i++) {
+		const struct sk_socket *k = &s->socks.v[c->f->socks.v[f->socks_start + i]];
+
+		memcpy(pc[n].addr, k->peer.addr, 16);
+		pc[n].family = k->family;
+		pc[n++].n = 1;
+	}
+	sk_qsort(pc, n, sizeof(*pc), cmp_peer);
+	for (size_t i = 0; i < n; i++) {
+		if (groups && cmp_peer(&pc[groups - 1], &pc[i]) == 0)
+			pc[groups - 1].n++;
+		else
+			pc[groups++] = pc[i];
+	}
+	sk_qsort(pc, groups, sizeof(*pc), cmp_count_desc);
+	for (size_t i = 0; i < groups && i < 3; i++) {
+		struct sk_endpoint ep = {0};
+		char addr[64];
+
+		memcpy(ep.addr, pc[i].addr, 16);
+		sk_endpoint_format(&ep, pc[i].family, addr, sizeof(addr));
+		addr[strlen(addr) - 2] = '\0'; /* drop ":0" */
+		len += (size_t)snprintf(out + len, len < size ? size - len : 0, "%s%s x%u",
+					i ? ", " : "", addr, pc[i].n);
+	}
+	free(pc);
+}
+
+static void rule_close_wait(struct ctx *c)
+{
+	const struct sk_snapshot *s = c->s;
+
+	for (uint32_t p = 0; p < s->procs.n; p++) {
+		const struct sk_process *proc = &s->procs.v[p];
+		int64_t cw = proc->agg.tcp_states[SK_TCP_CLOSE_WAIT];
+
+		if (cw < c->th[SK_TH_CLOSE_WAIT_WARN])
+			continue;
+		struct sk_trend tr = proc_trend(c, proc, SK_PM_CLOSE_WAIT);
+		bool growing = tr.known && tr.monotonic && tr.per_min > 0;
+		struct sk_finding *f = new_finding(c, SK_FIND_CLOSE_WAIT,
+						   cw >= c->th[SK_TH_CLOSE_WAIT_CRIT] || growing
+						   ? SK_SEV_CRITICAL : SK_SEV_WARNING);
+		char peers[160], trend[64];
+		uint32_t si;
+		uint16_t port = 0;
+
+		if (!f)
+			return;
+		subject_process(f, s, p);
+		FOR_EACH_PROC_SOCK(s, p, si) {
+			const struct sk_socket *k = &s->socks.v[si];
+
+			if (k->proto == SK_PROTO_TCP && k->state == SK_TCP_CLOSE_WAIT &&
+			    !(k->flags & SK_SOCK_UNDUMPED)) {
+				add_sock(c, f, si);
+				port = k->local.port;
+			}
+		}
+		top_peers(c, f, peers, sizeof(peers));
+		evidence(f, "close_wait", cw, SK_UNKNOWN);
+		evidence(f, "fds", proc->fd_count,
+			 proc->fd_limit == SK_FD_LIMIT_UNLIMITED ? SK_UNKNOWN : (int64_t)proc->fd_limit);
+		text(f->title, sizeof(f->title),
+		     "CLOSE_WAIT pile-up: %lld connections the peer closed and %s never did",
+		     (long long)cw, proc->comm);
+		text(f->detail, sizeof(f->detail), "CLOSE_WAIT %lld%s; top peers %s; local port %u",
+		     (long long)cw, trend_text(&tr, trend, sizeof(trend)), peers, port);
+		text(f->next_step, sizeof(f->next_step),
+		     "a hung or deadlocked handler, or a missing close(): strace -f -p %d, a thread "
+		     "dump; ss -tanp state close-wait '( sport = :%u )'", (int)proc->pid, port);
+	}
+}
+
+/* --- closed_leak and per-process fd_exhaustion ------------------------------------------- */
+
+static void fd_budget_text(const struct sk_process *proc, const struct sk_trend *fds,
+			   char *buf, size_t size)
+{
+	if (proc->fd_limit == SK_FD_LIMIT_UNLIMITED) {
+		snprintf(buf, size, "fds %u (no limit)", proc->fd_count);
+		return;
+	}
+	double minutes = fds->known ? sk_minutes_to_limit(proc->fd_count, fds->per_min,
+							   (int64_t)proc->fd_limit) : -1;
+
+	if (minutes >= 0)
+		snprintf(buf, size, "fds %u/%llu (%lld%%), EMFILE in ~%.0f min", proc->fd_count,
+			 (unsigned long long)proc->fd_limit,
+			 (long long)pct(proc->fd_count, (int64_t)proc->fd_limit), minutes);
+	else
+		snprintf(buf, size, "fds %u/%llu (%lld%%)", proc->fd_count,
+			 (unsigned long long)proc->fd_limit,
+			 (long long)pct(proc->fd_count, (int64_t)proc->fd_limit));
+}
+
+static void rule_closed_and_fds(struct ctx *c)
+{
+	const struct sk_snapshot *s = c->s;
+
+	for (uint32_t p = 0; p < s->procs.n; p++) {
+		const struct sk_process *proc = &s->procs.v[p];
+		int64_t closed = (int64_t)sk_proc_closed(proc);
+		int64_t limit = proc->fd_limit == SK_FD_LIMIT_UNLIMITED ? SK_UNKNOWN
+				: (int64_t)proc->fd_limit;
+		int64_t fd_pct = limit == SK_UNKNOWN ? 0 : pct(proc->fd_count, limit);
+		struct sk_trend tr = proc_trend(c, proc, SK_PM_CLOSED);
+		struct sk_trend fds = proc_trend(c, proc, SK_PM_FDS);
+		char budget[96], trend[64];
+		struct sk_finding *f;
+		uint32_t si;
+
+		if (closed >= c->th[SK_TH_CLOSED_WARN]) {
+			bool crit = closed >= c->th[SK_TH_CLOSED_CRIT] ||
+				    fd_pct >= c->th[SK_TH_FDS_CRIT_PCT] ||
+				    (tr.known && tr.monotonic && tr.per_min > 0);
+
+			f = new_finding(c, SK_FIND_CLOSED_LEAK, crit ? SK_SEV_CRITICAL : SK_SEV_WARNING);
+			if (!f)
+				return;
+			subject_process(f, s, p);
+			FOR_EACH_PROC_SOCK(s, p, si) {
+				const struct sk_socket *k = &s->socks.v[si];
+
+				if (k->proto == SK_PROTO_TCP && k->state == SK_TCP_CLOSE)
+					add_sock(c, f, si);
+			}
+			fd_budget_text(proc, &fds, budget, sizeof(budget));
+			evidence(f, "closed", closed, SK_UNKNOWN);
+			evidence(f, "fds", proc->fd_count, limit);
+			text(f->title, sizeof(f->title),
+			     "Leaked closed sockets: %s holds %lld socket fds in CLOSE "
+			     "(lsof: can't identify protocol)", proc->comm, (long long)closed);
+			text(f->detail, sizeof(f->detail), "closed %lld%s; %s", (long long)closed,
+			     trend_text(&tr, trend, sizeof(trend)), budget);
+			text(f->next_step, sizeof(f->next_step),
+			     "sockets opened and never closed, often after a failed connect: "
+			     "lsof -p %d | grep -c sock; the limit: grep 'open files' /proc/%d/limits",
+			     (int)proc->pid, (int)proc->pid);
+			continue;
+		}
+		if (limit == SK_UNKNOWN || fd_pct < c->th[SK_TH_FDS_WARN_PCT])
+			continue;
+		f = new_finding(c, SK_FIND_FD_EXHAUSTION, fd_pct >= c->th[SK_TH_FDS_CRIT_PCT]
+				? SK_SEV_CRITICAL : SK_SEV_WARNING);
+		if (!f)
+			return;
+		subject_process(f, s, p);
+		fd_budget_text(proc, &fds, budget, sizeof(budget));
+		evidence(f, "fds", proc->fd_count, limit);
+		evidence(f, "sockets", proc->agg.sockets, SK_UNKNOWN);
+		text(f->title, sizeof(f->title), "fd exhaustion: %s uses %lld%% of its open-files limit",
+		     proc->comm, (long long)fd_pct);
+		text(f->detail, sizeof(f->detail), "%s%s; %u of them sockets", budget,
+		     trend_text(&fds, trend, sizeof(trend)), proc->agg.sockets);
+		text(f->next_step, sizeof(f->next_step),
+		     "what it holds: ls -l /proc/%d/fd | awk '{print $NF}' | sort | uniq -c | sort -rn "
+		     "| head; raise LimitNOFILE / ulimit -n only if the count is legitimate",
+		     (int)proc->pid);
+	}
+}
+
+/* "; file-max in 35 min at +120/min" when the count grows towards its
+ * limit over the history window, "" otherwise. */
+static const char *exhaustion_text(const struct ctx *c, enum sk_exhaust ex, char *buf,
+				   size_t size)
+{
+	struct sk_exhaustion x[SK_EX_LAST];
+
+	sk_history_exhaustion(c->h, &c->s->sys, x);
+	buf[0] = '\0';
+	if (x[ex].minutes >= 0)
+		snprintf(buf, size, "; %s in %.0f min at %+.1f/min", sk_exhaust_limit_names[ex],
+			 x[ex].minutes, x[ex].trend.per_min);
+	return buf;
+}
+
+static void rule_files(struct ctx *c)
+{
+	const struct sk_limits *l = &c->s->sys.limits;
+	int64_t used = l->file_nr[0], max = l->file_max;
+
+	if (used == SK_UNKNOWN || max == SK_UNKNOWN || max <= 0)
+		return;
+	int64_t p = pct(used, max);
+
+	if (p < c->th[SK_TH_FILES_WARN_PCT])
+		return;
+	struct sk_trend tr = sys_trend(c, SK_SM_FILES);
+	struct sk_finding *f = new_finding(c, SK_FIND_FD_EXHAUSTION,
+					   p >= c->th[SK_TH_FDS_CRIT_PCT] ? SK_SEV_CRITICAL
+					   : SK_SEV_WARNING);
+	char trend[64], eta[80];
+
+	if (!f)
+		return;
+	evidence(f, "files", used, max);
+	text(f->title, sizeof(f->title), "System open files at %lld%% of fs.file-max", (long long)p);
+	text(f->detail, sizeof(f->detail), "file-nr %lld of file-max %lld%s%s", (long long)used,
+	     (long long)max, trend_text(&tr, trend, sizeof(trend)),
+	     exhaustion_text(c, SK_EX_FILES, eta, sizeof(eta)));
+	text(f->next_step, sizeof(f->next_step),
+	     "sort processes by fds (key f) to find who holds them; sysctl fs.file-max");
+}
+
+/* --- recv_stuck ---------------------------------------------------------------------------- */
+
+static void rule_recv_stuck(struct ctx *c)
+{
+	const struct sk_snapshot *s = c->s;
+
+	for (uint32_t p = 0; p < s->procs.n; p++) {
+		const struct sk_process *proc = &s->procs.v[p];
+		struct sk_trend tr = proc_trend(c, proc, SK_PM_RECVQ);
+		/* Not shrinking across refreshes; on the first refresh only a
+		 * very large queue is reported, and it says so. */
+		bool confirmed = tr.known && tr.last >= tr.first;
+		int64_t min_bytes = confirmed ? c->th[SK_TH_RECV_STUCK_BYTES]
+					      : c->th[SK_TH_RECV_STUCK_FIRST_BYTES];
+		uint64_t recvq = 0, rmem = 0;
+		uint32_t n = 0, si;
+		uint16_t port = 0;
+
+		if (proc->agg.recv_q < (uint64_t)min_bytes)
+			continue;
+		FOR_EACH_PROC_SOCK(s, p, si) {
+			const struct sk_socket *k = &s->socks.v[si];
+
+			if (k->proto == SK_PROTO_TCP && k->recv_q >= (uint64_t)min_bytes &&
+			    (k->state == SK_TCP_ESTABLISHED || k->state == SK_TCP_CLOSE_WAIT))
+				n++;
+		}
+		if (n == 0)
+			continue;
+		struct sk_finding *f = new_finding(c, SK_FIND_RECV_STUCK,
+						   tr.known && tr.monotonic ? SK_SEV_CRITICAL
+					       : SK_SEV_WARNING);
+		char q[16], m[16], rss[16];
+
+		if (!f)
+			return;
+		subject_process(f, s, p);
+		FOR_EACH_PROC_SOCK(s, p, si) {
+			const struct sk_socket *k = &s->socks.v[si];
+
+			if (k->proto == SK_PROTO_TCP && k->recv_q >= (uint64_t)min_bytes &&
+			    (k->state == SK_TCP_ESTABLISHED || k->state == SK_TCP_CLOSE_WAIT)) {
+				add_sock(c, f, si);
+				recvq += k->recv_q;
+				rmem += k->mem.rmem_alloc;
+				port = k->local.port;
+			}
+		}
+		evidence(f, "sockets", n, SK_UNKNOWN);
+		evidence(f, "recv_q", (int64_t)recvq, SK_UNKNOWN);
+		evidence(f, "rmem", (int64_t)rmem, SK_UNKNOWN);
+		evidence(f, "rss", (int64_t)proc->rss_kb * 1024, SK_UNKNOWN);
+		text(f->title, sizeof(f->title),
+		     "Receive queue not drained: %s has %s unread in %u socket%s (RSS %s)", proc->comm,
+		     sk_format_bytes(recvq, q, sizeof(q)), n, n == 1 ? "" : "s",
+		     sk_format_bytes(proc->rss_kb * 1024, rss, sizeof(rss)));
+		if (confirmed)
+			text(f->detail, sizeof(f->detail),
+			     "Recv-Q %s, rmem %s, not shrinking for %llu s; local port %u", q,
+			     sk_format_bytes(rmem, m, sizeof(m)),
+			     (unsigned long long)(tr.span_ms / 1000), port);
+		else
+			text(f->detail, sizeof(f->detail),
+			     "Recv-Q %s, rmem %s; one refresh so far: not yet seen to stay; local port %u",
+			     q, sk_format_bytes(rmem, m, sizeof(m)), port);
+		text(f->next_step, sizeof(f->next_step),
+		     "the application stopped reading: strace -p %d -e trace=recvfrom,read; look for "
+		     "a blocked reader thread; ss -tnm '( sport = :%u )'", (int)proc->pid, port);
+	}
+}
+
+/* --- peer_zero_window ---------------------------------------------------------------------- */
+
+static uint32_t owner_proc(const struct sk_snapshot *s, const struct sk_socket *k)
+{
+	if (k->owners_count)
+		return s->fdrefs.v[s->owner_index.v[k->owners_start]].proc;
+	return k->likely_owner;
+}
+
+static void zero_window_for(struct ctx *c, uint32_t proc)
+{
+	const struct sk_snapshot *s = c->s;
+	uint64_t sendq = 0, wmem = 0;
+	uint32_t n = 0, orphaned = 0, backoff = 0;
+	bool have_tcpinfo = false; /* backoff is in tcp_info, which text mode does not ask for */
+
+	for (size_t j = 0; j < c->x->zero_window.n; j++) {
+		const struct sk_socket *k = &s->socks.v[c->x->zero_window.v[j]];
+
+		if (owner_proc(s, k) != proc)
+			continue;
+		n++;
+		sendq += k->send_q;
+		wmem += k->mem.wmem_queued;
+		orphaned += (k->flags & SK_SOCK_ORPHAN) != 0;
+		have_tcpinfo |= (k->flags & SK_SOCK_HAS_TCPINFO) != 0;
+		if ((k->flags & SK_SOCK_HAS_TCPINFO) && k->tcp.backoff > backoff)
+			backoff = k->tcp.backoff;
+	}
+	if (n < (uint64_t)c->th[SK_TH_ZERO_WINDOW_SOCKETS] &&
+	    sendq < (uint64_t)c->th[SK_TH_ZERO_WINDOW_SENDQ])
+		return;
+	struct sk_finding *f = new_finding(c, SK_FIND_PEER_ZERO_WINDOW,
+					   sendq >= 64ULL << 20 || orphaned >= 1000 ? SK_SEV_CRITICAL
+					   : SK_SEV_WARNING);
+	char q[16], m[16];
+
+	if (!f)
+		return;
+	if (proc != SK_NONE)
+		subject_process(f, s, proc);
+	for (size_t j = 0; j < c->x->zero_window.n; j++)
+		if (owner_proc(s, &s->socks.v[c->x->zero_window.v[j]]) == proc)
+			add_sock(c, f, c->x->zero_window.v[j]);
+	evidence(f, "sockets", n, SK_UNKNOWN);
+	evidence(f, "orphaned", orphaned, SK_UNKNOWN);
+	evidence(f, "send_q", (int64_t)sendq, SK_UNKNOWN);
+	if (have_tcpinfo)
+		evidence(f, "backoff", backoff, SK_UNKNOWN);
+	evidence(f, "tcp_orphan_retries", s->sys.limits.tcp_orphan_retries, SK_UNKNOWN);
+	text(f->title, sizeof(f->title),
+	     "Peers not reading: %u connection%s stuck behind a zero window (%u orphaned), %s unsent",
+	     n, n == 1 ? "" : "s", orphaned, sk_format_bytes(sendq, q, sizeof(q)));
+	char backoff_text[32] = "";
+
+	if (have_tcpinfo)
+		snprintf(backoff_text, sizeof(backoff_text), ", backoff up to %u", backoff);
+	text(f->detail, sizeof(f->detail),
+	     "persist timer%s; Send-Q %s, wmem %s held%s", backoff_text, q,
+	     sk_format_bytes(wmem, m, sizeof(m)),
+	     proc != SK_NONE && orphaned ? "; orphans attributed to the listener (likely)" : "");
+	text(f->next_step, sizeof(f->next_step),
+	     "the peers stopped reading; orphans live on for tcp_orphan_retries (%lld) probes: "
+	     "ss -tno state fin-wait-1; tcp_fin_timeout does not apply to FIN_WAIT1",
+	     (long long)s->sys.limits.tcp_orphan_retries);
+}
+
+static void rule_peer_zero_window(struct ctx *c)
+{
+	const struct sk_snapshot *s = c->s;
+	uint32_t *seen = calloc(s->procs.n + 1, sizeof(*seen));
+	bool unowned = false;
+
+	if (!seen) {
+		c->rc = -ENOMEM;
+		return;
+	}
+	/* Once per owner, in socket order; one pass collects the owners. */
+	for (size_t j = 0; j < c->x->zero_window.n; j++) {
+		uint32_t p = owner_proc(s, &s->socks.v[c->x->zero_window.v[j]]);
+
+		if (p == SK_NONE)
+			unowned = true;
+		else if (!seen[p]) {
+			seen[p] = 1;
+			zero_window_for(c, p);
+		}
+	}
+	if (unowned)
+		zero_window_for(c, SK_NONE);
+	free(seen);
+}
+
+/* --- orphans, tcp_mem ---------------------------------------------------------------------- */
+
+static void rule_orphans(struct ctx *c)
+{
+	const struct sk_system *sys = &c->s->sys;
+	int64_t orphans = sys->sockstat[SK_SS_TCP_ORPHAN];
+	int64_t max = sys->limits.tcp_max_orphans;
+	struct sk_trend abort_tr = sys_trend(c, SK_SM_ABORT_ON_MEMORY);
+	int64_t aborts = abort_tr.known ? abort_tr.last - abort_tr.first : 0;
+
+	if (orphans == SK_UNKNOWN || max == SK_UNKNOWN || max <= 0)
+		return;
+	int64_t p = pct(orphans, max);
+
+	if (p < c->th[SK_TH_ORPHANS_WARN_PCT] && aborts <= 0)
+		return;
+	struct sk_finding *f = new_finding(c, SK_FIND_ORPHANS,
+					   p >= c->th[SK_TH_ORPHANS_CRIT_PCT] || aborts > 0
+					   ? SK_SEV_CRITICAL : SK_SEV_WARNING);
+
+	if (!f)
+		return;
+	for (size_t j = 0; j < c->x->orphans.n; j++)
+		add_sock(c, f, c->x->orphans.v[j]);
+	evidence(f, "orphans", orphans, max);
+	evidence(f, "TCPAbortOnMemory", sys->counters[SK_CTR_TCP_ABORT_ON_MEMORY], SK_UNKNOWN);
+	text(f->title, sizeof(f->title),
+	     "Orphans near the limit: %lld of tcp_max_orphans %lld (%lld%%)%s", (long long)orphans,
+	     (long long)max, (long long)p,
+	     aborts > 0 ? ": the kernel is killing them (\"too many orphaned sockets\")" : "");
+	char eta[80];
+
+	text(f->detail, sizeof(f->detail),
+	     "machine-wide; TCPAbortOnMemory %+lld over %llu s%s; sockets with errors or backoff "
+	     "count 2x-4x against the limit, and tcp_mem pressure aborts them sooner",
+	     (long long)aborts, (unsigned long long)(abort_tr.span_ms / 1000),
+	     exhaustion_text(c, SK_EX_ORPHANS, eta, sizeof(eta)));
+	text(f->next_step, sizeof(f->next_step),
+	     "dmesg | grep 'orphaned'; the Orphans pane shows whose port they are on; each orphan "
+	     "can hold up to 64K: raise net.ipv4.tcp_max_orphans only with memory to back it");
+}
+
+static void rule_tcp_mem(struct ctx *c)
+{
+	const struct sk_system *sys = &c->s->sys;
+	const struct sk_limits *l = &sys->limits;
+	int64_t mem = sys->sockstat[SK_SS_TCP_MEM];
+
+	if (mem == SK_UNKNOWN || l->tcp_mem[1] == SK_UNKNOWN || l->tcp_mem[1] <= 0)
+		return;
+	int64_t p = pct(mem, l->tcp_mem[1]);
+
+	if (p < c->th[SK_TH_TCP_MEM_WARN_PCT])
+		return;
+	int64_t page = l->page_size > 0 ? l->page_size : 4096;
+	struct sk_finding *f = new_finding(c, SK_FIND_TCP_MEM,
+					   mem >= l->tcp_mem[1] ? SK_SEV_CRITICAL : SK_SEV_WARNING);
+	char b[16];
+
+	if (!f)
+		return;
+	evidence(f, "tcp_mem_pages", mem, l->tcp_mem[1]);
+	evidence(f, "tcp_mem_high", l->tcp_mem[2], SK_UNKNOWN);
+	text(f->title, sizeof(f->title), "TCP memory %s: %lld pages (%s), %lld%% of the pressure threshold",
+	     mem >= l->tcp_mem[2] ? "exhausted" : mem >= l->tcp_mem[1] ? "under pressure"
+	     : "near pressure", (long long)mem, sk_format_bytes((uint64_t)(mem * page), b, sizeof(b)),
+	     (long long)p);
+	char eta[80];
+
+	text(f->detail, sizeof(f->detail), "tcp_mem low %lld, pressure %lld, high %lld pages "
+	     "(machine-wide)%s; above pressure buffers shrink, above high allocations fail",
+	     (long long)l->tcp_mem[0], (long long)l->tcp_mem[1], (long long)l->tcp_mem[2],
+	     exhaustion_text(c, SK_EX_TCP_MEM, eta, sizeof(eta)));
+	text(f->next_step, sizeof(f->next_step),
+	     "who holds it: sort by rmem (r) and wmem (w); orphans' send queues count too; "
+	     "sysctl net.ipv4.tcp_mem");
+}
+
+/* --- ephemeral_ports ----------------------------------------------------------------------- */
+
+/* The order findings have always come in: namespace, family, address
+ * bytes, port. */
+static int cmp_dest(const void *pa, const void *pb, void *ctx)
+{
+	const struct dest *dests = ctx;
+	const struct dest *a = &dests[*(const uint32_t *)pa], *b = &dests[*(const uint32_t *)pb];
+
+	if (a->netns != b->netns)
+		return a->netns < b->netns ? -1 : 1;
+	if (a->family != b->family)
+		return a->family - b->family;
+	int d = memcmp(a->addr, b->addr, 16);
+
+	if (d)
+		return d;
+	return a->port - b->port;
+}
+
+static void ports_finding(struct ctx *c, const struct dest *d, const uint32_t *members,
+			  int64_t range, int64_t lo, int64_t hi)
+{
+	const struct sk_snapshot *s = c->s;
+	const struct sk_socket *k = &s->socks.v[members[0]];
+	int64_t used = d->used, p = pct(used, range);
+	struct sk_finding *f = new_finding(c, SK_FIND_EPHEMERAL_PORTS,
+					   p >= c->th[SK_TH_PORTS_CRIT_PCT] ? SK_SEV_CRITICAL
+					   : SK_SEV_WARNING);
+	uint32_t tw = 0;
+
+	if (!f)
+		return;
+	f->subject_type = SK_SUBJ_DESTINATION;
+	sk_endpoint_format(&k->peer, k->family, f->subject, sizeof(f->subject));
+	for (uint32_t m = 0; m < d->used; m++) {
+		add_sock(c, f, members[m]);
+		tw += s->socks.v[members[m]].state == SK_TCP_TIME_WAIT;
+	}
+	evidence(f, "ports", used, range);
+	evidence(f, "time_wait", tw, SK_UNKNOWN);
+	text(f->title, sizeof(f->title),
+	     "Ephemeral ports running out towards %s: %lld of %lld local ports (%lld%%)",
+	     f->subject, (long long)used, (long long)range, (long long)p);
+	text(f->detail, sizeof(f->detail),
+	     "%u of them in TIME_WAIT (connection churn); ip_local_port_range %lld-%lld", tw,
+	     (long long)lo, (long long)hi);
+	text(f->next_step, sizeof(f->next_step),
+	     "reuse connections to %s (keep-alive, pooling); widen "
+	     "net.ipv4.ip_local_port_range; net.ipv4.tcp_tw_reuse=1 for outgoing ones",
+	     f->subject);
+}
+
+static bool ports_qualify(const struct ctx *c, int64_t used, int64_t range)
+{
+	return used >= c->th[SK_TH_PORTS_MIN] && pct(used, range) >= c->th[SK_TH_PORTS_WARN_PCT];
+}
+
+static void rule_ephemeral_ports(struct ctx *c)
+{
+	const struct sk_snapshot *s = c->s;
+	const idxvec *cand = &c->x->ports;
+	struct dest_groups *g = &c->x->dg;
+	int64_t lo, hi;
+
+	if (!ports_range(s, &lo, &hi))
+		return;
+	int64_t range = hi - lo + 1;
+
+	/* No destination can have more connections than there are: most
+	 * machines stop here. */
+	if (cand->n == 0 || !ports_qualify(c, (int64_t)cand->n, range))
+		return;
+
+	/* Members of each qualifying destination, contiguous and in socket
+	 * order; the destinations in cmp_dest order. */
+	idxvec *hitv = &c->x->hits;
+	uint32_t *members, next = 0;
+
+	hitv->n = 0;
+	if (sk_vec_reserve((void **)&c->x->members.v, &c->x->members.cap, cand->n,
+			   sizeof(uint32_t)))
+		goto nomem;
+	members = c->x->members.v;
+	for (size_t d = 0; d < g->dests.n; d++) {
+		if (!ports_qualify(c, g->dests.v[d].used, range))
+			continue;
+		if (push_index(hitv, d))
+			goto nomem;
+		g->dests.v[d].start = next;
+		next += g->dests.v[d].used;
+	}
+	for (size_t j = 0; j < cand->n; j++) {
+		struct dest *d = &g->dests.v[g->of.v[j]];
+
+		if (ports_qualify(c, d->used, range))
+			members[d->start++] = cand->v[j];
+	}
+	for (size_t i = 0; i < hitv->n; i++)
+		g->dests.v[hitv->v[i]].start -= g->dests.v[hitv->v[i]].used;
+	sk_qsort_r(hitv->v, hitv->n, sizeof(*hitv->v), cmp_dest, g->dests.v);
+	for (size_t i = 0; i < hitv->n && c->rc == 0; i++) {
+		const struct dest *d = &g->dests.v[hitv->v[i]];
+
+		ports_finding(c, d, members + d->start, range, lo, hi);
+	}
+	return;
+nomem:
+	c->rc = -ENOMEM;
+}
+
+/* --- accept_overflow ----------------------------------------------------------------------- */
+
+static void rule_accept_overflow(struct ctx *c)
+{
+	const struct sk_snapshot *s = c->s;
+	struct sk_trend ovf = sys_trend(c, SK_SM_LISTEN_OVERFLOWS);
+	int64_t rising = ovf.known ? ovf.last - ovf.first : 0;
+
+	for (size_t j = 0; j < c->x->listeners.n; j++) {
+		uint32_t i = c->x->listeners.v[j];
+		const struct sk_socket *k = &s->socks.v[i];
+
+		if (pct(k->recv_q, k->send_q) < c->th[SK_TH_ACCEPT_WARN_PCT])
+			continue;
+		bool full = k->recv_q > k->send_q;
+		struct sk_finding *f = new_finding(c, SK_FIND_ACCEPT_OVERFLOW,
+						   full || rising > 0 ? SK_SEV_CRITICAL
+						   : SK_SEV_WARNING);
+		uint32_t p = owner_proc(s, k);
+		char where[64];
+
+		if (!f)
+			return;
+		sk_endpoint_format(&k->local, k->family, where, sizeof(where));
+		f->subject_type = SK_SUBJ_LISTENER;
+		if (p != SK_NONE) {
+			f->pid = s->procs.v[p].pid;
+			f->proc = p;
+			snprintf(f->subject, sizeof(f->subject), "%.40s %.40s[%d]", where,
+				 s->procs.v[p].comm, (int)f->pid);
+		} else {
+			snprintf(f->subject, sizeof(f->subject), "%s", where);
+		}
+		add_sock(c, f, i);
+		evidence(f, "accept_queue", k->recv_q, k->send_q);
+		evidence(f, "ListenOverflows", s->sys.counters[SK_CTR_LISTEN_OVERFLOWS], SK_UNKNOWN);
+		text(f->title, sizeof(f->title), "Accept queue %s on %s: %u waiting, backlog %u",
+		     full ? "overflowing" : "nearly full", where, k->recv_q, k->send_q);
+		text(f->detail, sizeof(f->detail), "ListenOverflows %+lld, ListenDrops %lld (this netns); "
+		     "somaxconn %lld", (long long)rising,
+		     (long long)s->sys.counters[SK_CTR_LISTEN_DROPS],
+		     (long long)s->sys.limits.somaxconn);
+		text(f->next_step, sizeof(f->next_step),
+		     "the process is not calling accept() fast enough or is stuck: check its accept "
+		     "loop/workers; raise the listen() backlog and net.core.somaxconn only after that");
+	}
+}
+
+/* --- udp_rcvbuf ---------------------------------------------------------------------------- */
+
+/* Receive memory counts each datagram's whole buffer (truesize: 2304
+ * bytes for a 1 KiB datagram on loopback), so a small rcvbuf is full well
+ * under 90%: 8192 holds three such datagrams, 84%. Full is the percentage,
+ * or no room left for one more typical datagram. */
+#define SK_UDP_DGRAM_TRUESIZE 4096
+
+static bool udp_rcvbuf_full(const struct ctx *c, const struct sk_socket *k)
+{
+	return pct(k->mem.rmem_alloc, k->mem.rcvbuf) >= c->th[SK_TH_UDP_RCVBUF_PCT] ||
+	       k->mem.rmem_alloc + SK_UDP_DGRAM_TRUESIZE > k->mem.rcvbuf;
+}
+
+static void rule_udp_rcvbuf(struct ctx *c)
+{
+	const struct sk_snapshot *s = c->s;
+	struct sk_trend errs = sys_trend(c, SK_SM_UDP_RCVBUF_ERRORS);
+	int64_t rising = errs.known ? errs.last - errs.first : 0;
+
+	for (size_t j = 0; j < c->x->udp.n; j++) {
+		uint32_t i = c->x->udp.v[j];
+		const struct sk_socket *k = &s->socks.v[i];
+
+		if (!udp_rcvbuf_full(c, k) || (k->mem.drops == 0 && rising <= 0))
+			continue;
+		struct sk_finding *f = new_finding(c, SK_FIND_UDP_RCVBUF,
+						   rising > 0 ? SK_SEV_CRITICAL : SK_SEV_WARNING);
+		uint32_t p = owner_proc(s, k);
+		char where[64], a[16], b[16];
+
+		if (!f)
+			return;
+		sk_endpoint_format(&k->local, k->family, where, sizeof(where));
+		if (p != SK_NONE)
+			subject_process(f, s, p);
+		add_sock(c, f, i);
+		evidence(f, "rmem", k->mem.rmem_alloc, k->mem.rcvbuf);
+		evidence(f, "drops", k->mem.drops, SK_UNKNOWN);
+		evidence(f, "RcvbufErrors", s->sys.counters[SK_CTR_UDP_RCVBUF_ERRORS], SK_UNKNOWN);
+		text(f->title, sizeof(f->title), "UDP receive buffer overflowing on %s: %s of %s, %u drops",
+		     where, sk_format_bytes(k->mem.rmem_alloc, a, sizeof(a)),
+		     sk_format_bytes(k->mem.rcvbuf, b, sizeof(b)), k->mem.drops);
+		text(f->detail, sizeof(f->detail), "RcvbufErrors %+lld over the window (this netns); "
+		     "net.core.rmem_max %lld", (long long)rising, (long long)s->sys.limits.rmem_max);
+		text(f->next_step, sizeof(f->next_step),
+		     "the application reads slower than datagrams arrive: more readers, or a larger "
+		     "SO_RCVBUF (capped by net.core.rmem_max); ss -uamp 'sport = :%u'", k->local.port);
+	}
+}
+
+/* --- the table --------------------------------------------------------------------------- */
+
+static void (*const rules[])(struct ctx *) = {
+	rule_close_wait,
+	rule_closed_and_fds, /* closed_leak, or fd_exhaustion when closed sockets don't explain it */
+	rule_recv_stuck,
+	rule_peer_zero_window,
+	rule_orphans,
+	rule_tcp_mem,
+	rule_ephemeral_ports,
+	rule_accept_overflow,
+	rule_files,
+	rule_udp_rcvbuf,
+};
+
+static int cmp_findings(const void *pa, const void *pb)
+{
+	const struct sk_finding *a = pa, *b = pb;
+
+	if (a->severity != b->severity)
+		return b->severity - a->severity;
+	if (a->kind != b->kind)
+		return a->kind - b->kind;
+	/* Bigger evidence first within a kind. */
+	int64_t va = a->nev ? a->ev[0].value : 0, vb = b->nev ? b->ev[0].value : 0;
+
+	return (va < vb) - (va > vb);
+}
+
+int sk_findings_evaluate(struct sk_findings *f, const struct sk_snapshot *s,
+			 const struct sk_history *h, const struct sk_thresholds *th)
+{
+	struct ctx c = {.f = f, .s = s, .h = h, .th = th->v};
+
+	if (!f->scratch && !(f->scratch = calloc(1, sizeof(*f->scratch))))
+		return -ENOMEM;
+	c.x = f->scratch;
+
+	f->list.n = 0;
+	f->socks.n = 0;
+	memset(f->by_severity, 0, sizeof(f->by_severity));
+	c.rc = collect_candidates(&c);
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]) && c.rc == 0; i++)
+		rules[i](&c);
+	if (c.rc)
+		return c.rc;
+	sk_qsort(f->list.v, f->list.n, sizeof(*f->list.v), cmp_findings);
+	for (size_t i = 0; i < f->list.n; i++)
+		f->by_severity[f->list.v[i].severity]++;
+	return 0;
+}

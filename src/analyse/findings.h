@@ -1,0 +1,127 @@
+/* Diagnoses: what a pile of sockets means, with the numbers that show it
+ * and what to look at next. Rules live in one table (findings.c); each has
+ * a stable `kind` used in JSON and docs. Thresholds are named, documented in
+ * doc/THRESHOLDS.md and overridable with --threshold NAME=VALUE. */
+#ifndef SKTOP_FINDINGS_H
+#define SKTOP_FINDINGS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "util/error.h"
+#include "analyse/history.h"
+#include "model/snapshot.h"
+
+enum sk_severity {
+	SK_SEV_INFO,
+	SK_SEV_WARNING,
+	SK_SEV_CRITICAL,
+	SK_SEV_LAST
+};
+extern const char *const sk_severity_names[SK_SEV_LAST]; /* "info", "warning", "critical" */
+
+enum sk_finding_kind {
+	SK_FIND_CLOSE_WAIT,
+	SK_FIND_CLOSED_LEAK,
+	SK_FIND_RECV_STUCK,
+	SK_FIND_PEER_ZERO_WINDOW,
+	SK_FIND_ORPHANS,
+	SK_FIND_TCP_MEM,
+	SK_FIND_EPHEMERAL_PORTS,
+	SK_FIND_ACCEPT_OVERFLOW,
+	SK_FIND_FD_EXHAUSTION,
+	SK_FIND_UDP_RCVBUF,
+	SK_FIND_LAST
+};
+extern const char *const sk_finding_kind_names[SK_FIND_LAST]; /* "close_wait", ... */
+
+enum sk_subject_type {
+	SK_SUBJ_SYSTEM,
+	SK_SUBJ_PROCESS,
+	SK_SUBJ_LISTENER,    /* a LISTEN socket: addr:port */
+	SK_SUBJ_DESTINATION, /* a remote ip:port */
+	SK_SUBJ_LAST
+};
+extern const char *const sk_subject_names[SK_SUBJ_LAST];
+
+#define SK_FINDING_TEXT 256
+#define SK_FINDING_EVIDENCE 8
+
+/* One number that triggered a finding, with its limit when there is one. */
+struct sk_evidence {
+	const char *name;  /* static string: "close_wait", "fds", ... */
+	int64_t value;
+	int64_t limit;     /* SK_UNKNOWN: none */
+};
+
+struct sk_finding {
+	uint8_t kind;      /* enum sk_finding_kind */
+	uint8_t severity;  /* enum sk_severity */
+	uint8_t subject_type;
+	int32_t pid;       /* process subjects, and the owner of listener subjects; 0 otherwise */
+	uint32_t proc;     /* process index in the snapshot, SK_NONE */
+	char subject[96];  /* "nginx[4684]", "127.0.0.1:80", "10.0.3.7:5432", "system" */
+	char title[SK_FINDING_TEXT];
+	char detail[SK_FINDING_TEXT];    /* the evidence as one line */
+	char next_step[SK_FINDING_TEXT]; /* the command or setting to look at */
+	struct sk_evidence ev[SK_FINDING_EVIDENCE];
+	uint8_t nev;
+	uint32_t socks_start, socks_count; /* supporting sockets: indices in sk_findings.socks */
+};
+
+enum sk_threshold {
+	SK_TH_CLOSE_WAIT_WARN,
+	SK_TH_CLOSE_WAIT_CRIT,
+	SK_TH_CLOSED_WARN,
+	SK_TH_CLOSED_CRIT,
+	SK_TH_RECV_STUCK_BYTES,
+	SK_TH_RECV_STUCK_FIRST_BYTES,
+	SK_TH_ZERO_WINDOW_SOCKETS,
+	SK_TH_ZERO_WINDOW_SENDQ,
+	SK_TH_ORPHANS_WARN_PCT,
+	SK_TH_ORPHANS_CRIT_PCT,
+	SK_TH_TCP_MEM_WARN_PCT,
+	SK_TH_PORTS_WARN_PCT,
+	SK_TH_PORTS_CRIT_PCT,
+	SK_TH_PORTS_MIN,
+	SK_TH_ACCEPT_WARN_PCT,
+	SK_TH_FDS_WARN_PCT,
+	SK_TH_FDS_CRIT_PCT,
+	SK_TH_FILES_WARN_PCT,
+	SK_TH_UDP_RCVBUF_PCT,
+	SK_TH_LAST
+};
+
+struct sk_threshold_def {
+	const char *name;
+	int64_t value;        /* default */
+	const char *meaning;
+};
+extern const struct sk_threshold_def sk_threshold_defs[SK_TH_LAST];
+
+struct sk_thresholds {
+	int64_t v[SK_TH_LAST];
+};
+
+void sk_thresholds_default(struct sk_thresholds *t);
+/* "name=value": returns 0 or -EINVAL with a one-line message. */
+int sk_thresholds_set(struct sk_thresholds *t, const char *assignment, struct sk_error *err);
+
+struct sk_findings_scratch; /* findings.c */
+
+struct sk_findings {
+	SK_VEC(struct sk_finding) list;  /* most severe first */
+	SK_VEC(uint32_t) socks;          /* socket indices backing the findings */
+	uint32_t by_severity[SK_SEV_LAST];
+	struct sk_findings_scratch *scratch; /* the rules' working memory, kept between evaluations */
+};
+
+void sk_findings_init(struct sk_findings *f);
+void sk_findings_free(struct sk_findings *f);
+
+/* Runs every rule over the snapshot (and the history, which may be empty:
+ * rules that need a trend then say less, never more). */
+int sk_findings_evaluate(struct sk_findings *f, const struct sk_snapshot *s,
+			 const struct sk_history *h, const struct sk_thresholds *th);
+
+#endif

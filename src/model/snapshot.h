@@ -1,0 +1,116 @@
+/* One refresh's view of the machine: sockets, processes, the fds joining
+ * them, namespaces and system figures. Built by the engine, read by batch
+ * output, JSON, and the TUI. All tables are reused across refreshes. */
+#ifndef SKTOP_SNAPSHOT_H
+#define SKTOP_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "collect/diag.h"
+#include "collect/proc.h"
+#include "model/sock.h"
+#include "util/strtab.h"
+#include "collect/sysinfo.h"
+
+#define SK_HOST_MAX 256
+#define SK_KERNEL_MAX 128
+
+/* A network namespace some scanned process lives in. */
+struct sk_netns {
+	uint64_t id;         /* inode of the ns link */
+	int32_t rep_pid;     /* the process whose ns link was entered to dump it */
+	uint32_t nprocs;
+	uint32_t sockets;    /* dumped rows in this namespace */
+	uint32_t tcp_states[SK_TCP_STATE_LAST];
+	uint32_t orphans[SK_TCP_STATE_LAST]; /* orphans by state */
+	int dump_error;      /* 0, or the -errno of the first dump that failed */
+	uint32_t dumped;     /* 1 << enum sk_sockname for each class fully dumped:
+	                      * only those classes can be judged closed/unbound */
+	bool own;            /* sktop's own namespace */
+};
+
+typedef SK_VEC(struct sk_netns) sk_netnsvec;
+
+struct sk_findings; /* findings.h */
+struct sk_history;  /* history.h */
+
+/* Machine-wide totals computed from the rows (not from sockstat). */
+struct sk_totals {
+	uint32_t sockets;                      /* distinct rows */
+	uint32_t by_proto[SK_PROTO_LAST];
+	uint32_t tcp_states[SK_TCP_STATE_LAST];
+	uint32_t orphans;
+	uint32_t orphans_by_state[SK_TCP_STATE_LAST];
+	uint32_t orphans_attributed;           /* of which a likely owner was found */
+	uint32_t closed[SK_SN_LAST];
+	uint32_t unbound[SK_SN_LAST];
+	uint32_t other[SK_SN_LAST];
+	uint64_t rmem, wmem, recv_q, send_q;
+};
+
+struct sk_snapshot {
+	struct timespec realtime;  /* when the refresh started */
+	struct timespec monotonic;
+	uint32_t duration_us;      /* how long the refresh took */
+	uint64_t seq;              /* refresh number, from 1 */
+	char host[SK_HOST_MAX];    /* escaped */
+	char kernel[SK_KERNEL_MAX];
+	bool root;                 /* effective uid 0: every fd table was readable */
+	bool partial;              /* something could not be seen: see the stats */
+
+	struct sk_system sys;
+	struct sk_totals totals;
+
+	sk_sockvec socks;
+	sk_procvec procs;
+	sk_fdrefvec fdrefs;
+	SK_VEC(uint32_t) owner_index; /* fdref indices grouped per socket (sk_socket.owners_*) */
+	sk_netnsvec netns;
+	struct sk_strtab strs;
+
+	struct sk_diag_stats diag;
+	struct sk_procfs_stats procfs;
+	/* Filled by the engine after the join; NULL in hand-built snapshots. */
+	const struct sk_findings *findings;
+	const struct sk_history *history;
+	uint32_t duplicates;       /* dumped rows whose inode was already seen (dropped) */
+	uint32_t dumped_rows;      /* rows from the dumps, after deduplication */
+	uint32_t owners_cached;    /* processes first taken from the owner cache */
+	bool owners_rescanned;     /* the cache proved stale: every fd table was read again */
+	bool procs_sorted;         /* procs ascend by pid (always, from a real /proc) */
+
+	/* Join scratch, kept to avoid reallocating every refresh. */
+	struct {
+		uint64_t *keys;
+		uint32_t *vals;
+		size_t cap;        /* power of two */
+	} inode_hash;
+	SK_VEC(uint32_t) seen_by;  /* per socket: its fds counted, then its end in owner_index */
+	SK_VEC(uint32_t) listeners;
+	SK_VEC(uint32_t) proc_seen; /* per process: last socket counted (dup()ed fds count once) */
+};
+
+void sk_snapshot_init(struct sk_snapshot *s);
+void sk_snapshot_reset(struct sk_snapshot *s); /* empties the tables, keeps memory */
+void sk_snapshot_free(struct sk_snapshot *s);
+
+/* The join: given sockets (dumped) and processes + fdrefs (scanned), link
+ * every fd to its socket, synthesize rows for fds no dump reported
+ * (classified with `sockname`, which is the xattr lookup in production and a
+ * table in tests), mark orphans and attribute them, and fill per-process,
+ * per-namespace and machine totals. */
+typedef enum sk_sockname (*sk_sockname_fn)(void *ctx, int32_t pid, int32_t fd);
+int sk_snapshot_join(struct sk_snapshot *s, sk_sockname_fn sockname, void *ctx,
+		     struct sk_error *err);
+
+/* Undoes a join so it can be redone over a fresh process scan: drops the
+ * rows it synthesized (keeping the dumped ones, deduplicated), the
+ * processes, fdrefs and every count it made. */
+void sk_snapshot_unjoin(struct sk_snapshot *s);
+
+/* Lookups for the frontends. */
+const struct sk_process *sk_snapshot_find_pid(const struct sk_snapshot *s, int32_t pid);
+
+#endif

@@ -1,0 +1,166 @@
+/* One socket as the kernel's sock_diag reports it (or, for a socket fd the
+ * dumps never mentioned, as /proc shows it). Plain data, no pointers: rows
+ * are stored in one array per snapshot and reused across refreshes. */
+#ifndef SKTOP_SOCK_H
+#define SKTOP_SOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/vec.h"
+
+#define SK_NONE UINT32_MAX /* "no index" for every uint32_t index field */
+
+enum sk_proto {
+	SK_PROTO_TCP,
+	SK_PROTO_UDP,
+	SK_PROTO_UNIX,
+	SK_PROTO_LAST
+};
+
+/* Values are the kernel's (include/net/tcp_states.h) so they index directly. */
+enum sk_tcp_state {
+	SK_TCP_UNKNOWN = 0,
+	SK_TCP_ESTABLISHED = 1,
+	SK_TCP_SYN_SENT,
+	SK_TCP_SYN_RECV,
+	SK_TCP_FIN_WAIT1,
+	SK_TCP_FIN_WAIT2,
+	SK_TCP_TIME_WAIT,
+	SK_TCP_CLOSE,
+	SK_TCP_CLOSE_WAIT,
+	SK_TCP_LAST_ACK,
+	SK_TCP_LISTEN,
+	SK_TCP_CLOSING,
+	SK_TCP_NEW_SYN_RECV,
+	SK_TCP_BOUND_INACTIVE, /* request-only pseudo state, kernels >= 6.8 */
+	SK_TCP_STATE_LAST
+};
+
+/* idiag_timer values. */
+enum sk_timer {
+	SK_TIMER_OFF = 0,
+	SK_TIMER_ON = 1,        /* retransmit */
+	SK_TIMER_KEEPALIVE = 2,
+	SK_TIMER_TIMEWAIT = 3,
+	SK_TIMER_PERSIST = 4,   /* zero-window probe */
+	SK_TIMER_LAST
+};
+
+/* Why a socket is attributed to a process. */
+enum sk_owner_kind {
+	SK_OWNER_NONE,
+	SK_OWNER_FD,       /* some process holds an fd to it: certain */
+	SK_OWNER_LISTENER, /* orphan: process listening on its local addr:port (likely) */
+	SK_OWNER_CGROUP,   /* orphan: only its cgroup is known (likely) */
+	SK_OWNER_LAST
+};
+
+/* The socket's name as getxattr("system.sockprotoname") gives it: the class
+ * of a socket fd whose inode no dump reported. */
+enum sk_sockname {
+	SK_SN_TCP,
+	SK_SN_TCPV6,
+	SK_SN_UDP,
+	SK_SN_UDPV6,
+	SK_SN_UNIX,
+	SK_SN_NETLINK,
+	SK_SN_PACKET,
+	SK_SN_RAW,
+	SK_SN_RAWV6,
+	SK_SN_OTHER,
+	SK_SN_LAST
+};
+
+enum sk_sock_flag {
+	SK_SOCK_HAS_MEM = 1u << 0,     /* mem filled from INET_DIAG_SKMEMINFO / UNIX_DIAG_MEMINFO */
+	SK_SOCK_HAS_TCPINFO = 1u << 1, /* tcp filled from INET_DIAG_INFO */
+	SK_SOCK_HAS_CGROUP = 1u << 2,  /* cgroup_id filled */
+	SK_SOCK_HAS_SHUTDOWN = 1u << 3,
+	SK_SOCK_UNDUMPED = 1u << 4,    /* synthesized from an fd no dump reported */
+	SK_SOCK_ORPHAN = 1u << 5,      /* full TCP socket, inode 0, closing state */
+	SK_SOCK_V6ONLY = 1u << 6,
+	SK_SOCK_HAS_UID = 1u << 7,
+};
+
+struct sk_endpoint {
+	uint8_t addr[16]; /* network order; IPv4 in the first 4 bytes */
+	uint16_t port;    /* host order */
+};
+
+/* SK_MEMINFO_* vector, all bytes. */
+struct sk_meminfo {
+	uint32_t rmem_alloc, rcvbuf, wmem_alloc, sndbuf, fwd_alloc, wmem_queued,
+		optmem, backlog, drops;
+};
+
+/* The tcp_info fields an operator needs for a stuck socket. Filled from a
+ * zero-padded copy, so fields a kernel does not send read as 0; tcpinfo_len
+ * says how many bytes of struct tcp_info the kernel sent. */
+struct sk_tcpinfo {
+	uint8_t ca_state, retransmits, probes, backoff;
+	uint8_t snd_wscale, rcv_wscale;
+	uint16_t tcpinfo_len;
+	uint32_t rto_us, ato_us, snd_mss, rcv_mss;
+	uint32_t unacked, sacked, lost, retrans, total_retrans;
+	uint32_t last_data_sent_ms, last_data_recv_ms, last_ack_recv_ms;
+	uint32_t rtt_us, rttvar_us, snd_cwnd, snd_ssthresh, rcv_space;
+	uint32_t notsent_bytes, delivered;
+	uint32_t snd_wnd, rcv_wnd; /* 0 when the kernel predates them */
+	uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;
+};
+
+struct sk_socket {
+	uint64_t inode;
+	uint64_t cookie;
+	uint64_t cgroup_id;
+	uint64_t netns;           /* inode of the network namespace it was dumped in */
+	struct sk_endpoint local, peer;
+	struct sk_meminfo mem;
+	struct sk_tcpinfo tcp;
+	uint32_t recv_q, send_q;  /* idiag_rqueue / idiag_wqueue; unix: rqlen */
+	uint32_t uid;
+	uint32_t timer_ms;        /* idiag_expires */
+	uint32_t ifindex;
+	uint32_t path;            /* unix: offset of the bound path in the snapshot strtab */
+	uint32_t unix_peer;       /* unix: peer inode */
+	uint32_t owners_start;    /* index into snapshot owner_index[] */
+	uint32_t owners_count;    /* fds (any process) that hold this socket */
+	uint32_t likely_owner;    /* orphans: process index of the listener, else SK_NONE */
+	uint32_t flags;           /* enum sk_sock_flag */
+	uint8_t proto;            /* enum sk_proto */
+	uint8_t family;           /* AF_INET, AF_INET6, AF_UNIX */
+	uint8_t state;            /* enum sk_tcp_state (unix sockets use the same values) */
+	uint8_t timer;            /* enum sk_timer */
+	uint8_t retrans;          /* idiag_retrans */
+	uint8_t shutdown;         /* bit 0: no more receives, bit 1: no more sends */
+	uint8_t owner_kind;       /* enum sk_owner_kind */
+	uint8_t sock_type;        /* unix: SOCK_STREAM/DGRAM/SEQPACKET */
+	uint8_t sockname;         /* enum sk_sockname */
+};
+
+typedef SK_VEC(struct sk_socket) sk_sockvec;
+
+extern const char *const sk_proto_names[SK_PROTO_LAST];        /* "tcp", "udp", "unix" */
+extern const char *const sk_tcp_state_names[SK_TCP_STATE_LAST]; /* kernel names, "ESTABLISHED" */
+/* The same states in the width of a list column, as ss and netstat users
+ * read them: "ESTAB"; NEW_SYN_RECV is a SYN_RECV to an operator, and
+ * BOUND_INACTIVE shortens to "BOUND". */
+extern const char *const sk_tcp_state_short_names[SK_TCP_STATE_LAST];
+extern const char *const sk_timer_names[SK_TIMER_LAST];         /* "off", "on", "keepalive", "timewait", "persist" */
+extern const char *const sk_owner_names[SK_OWNER_LAST];         /* "none", "fd", "listener", "cgroup" */
+extern const char *const sk_sockname_names[SK_SN_LAST];         /* "TCP", "TCPv6", ... as the kernel names them */
+
+const char *sk_tcp_state_name(unsigned state); /* "UNKNOWN" when out of range */
+
+/* Maps a system.sockprotoname value ("TCP", "UNIX-STREAM", ...) to its class. */
+enum sk_sockname sk_sockname_parse(const char *name);
+
+/* Formats "1.2.3.4:80" or "[::1]:80" ("*" for a unix socket). Returns
+ * the length written (always NUL-terminated when size > 0). */
+int sk_endpoint_format(const struct sk_endpoint *ep, int family, char *buf, size_t size);
+
+bool sk_socket_is_orphan_state(unsigned state); /* FIN_WAIT1, FIN_WAIT2, CLOSING, LAST_ACK */
+
+#endif

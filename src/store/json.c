@@ -1,0 +1,794 @@
+#include <config.h>
+
+#include "store/json.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "util/escape.h"
+#include "analyse/findings.h"
+#include "analyse/history.h"
+#include "model/procsort.h"
+
+/* A buffered writer: a snapshot of 100k sockets is ~40 MB of JSON, and one
+ * stdio call per field would cost more than the kernel dump itself. */
+struct jw {
+	FILE *f;
+	size_t n;
+	int err;
+	bool first; /* no comma before the next member */
+	char buf[1 << 16];
+};
+
+static void jw_flush(struct jw *w)
+{
+	if (w->n && !w->err && fwrite(w->buf, 1, w->n, w->f) != w->n)
+		w->err = errno ? errno : EIO;
+	w->n = 0;
+}
+
+static void jw_raw(struct jw *w, const char *s, size_t len)
+{
+	if (len > sizeof(w->buf) - w->n) {
+		jw_flush(w);
+		if (len > sizeof(w->buf)) {
+			if (!w->err && fwrite(s, 1, len, w->f) != len)
+				w->err = errno ? errno : EIO;
+			return;
+		}
+	}
+	memcpy(w->buf + w->n, s, len);
+	w->n += len;
+}
+
+static void jw_lit(struct jw *w, const char *s)
+{
+	jw_raw(w, s, strlen(s));
+}
+
+static void jw_u64(struct jw *w, uint64_t v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	jw_raw(w, tmp + i, sizeof(tmp) - i);
+}
+
+static void jw_i64(struct jw *w, int64_t v)
+{
+	if (v < 0) {
+		jw_raw(w, "-", 1);
+		jw_u64(w, (uint64_t)0 - (uint64_t)v);
+	} else {
+		jw_u64(w, (uint64_t)v);
+	}
+}
+
+static void jw_str(struct jw *w, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), i = 0, run = 0;
+
+	jw_raw(w, "\"", 1);
+	while (i < len) {
+		unsigned char c = p[i];
+		uint32_t cp;
+		size_t n = c < 0x80 ? 1 : sk_utf8_decode(p + i, len - i, &cp);
+
+		if (n && c >= 0x20 && c != '"' && c != '\\') {
+			i += n;
+			run += n;
+			continue;
+		}
+		jw_raw(w, s + i - run, run);
+		run = 0;
+		if (c == '"' || c == '\\') {
+			char esc[2] = {'\\', (char)c};
+
+			jw_raw(w, esc, 2);
+		} else {
+			/* Control byte, or a byte of invalid UTF-8: \u00XX keeps the
+			 * document valid and the byte recoverable. */
+			char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+
+			jw_raw(w, esc, 6);
+		}
+		i++;
+	}
+	jw_raw(w, s + i - run, run);
+	jw_raw(w, "\"", 1);
+}
+
+/* --- object helpers: members are comma-separated automatically ---------------- */
+
+static void jw_open(struct jw *w, char c)
+{
+	jw_raw(w, &c, 1);
+	w->first = true;
+}
+
+static void jw_close(struct jw *w, char c)
+{
+	jw_raw(w, &c, 1);
+	w->first = false;
+}
+
+static void jw_key(struct jw *w, const char *key)
+{
+	if (!w->first)
+		jw_raw(w, ",", 1);
+	w->first = false;
+	jw_str(w, key);
+	jw_raw(w, ":", 1);
+}
+
+static void jw_elem(struct jw *w)
+{
+	if (!w->first)
+		jw_raw(w, ",", 1);
+	w->first = false;
+}
+
+static void jw_kv_u64(struct jw *w, const char *key, uint64_t v)
+{
+	jw_key(w, key);
+	jw_u64(w, v);
+}
+
+/* SK_UNKNOWN (-1) from a file that could not be read is null, not -1. */
+static void jw_kv_fig(struct jw *w, const char *key, int64_t v)
+{
+	jw_key(w, key);
+	if (v == SK_UNKNOWN)
+		jw_lit(w, "null");
+	else
+		jw_i64(w, v);
+}
+
+static void jw_kv_str(struct jw *w, const char *key, const char *v)
+{
+	jw_key(w, key);
+	jw_str(w, v);
+}
+
+static void jw_kv_bool(struct jw *w, const char *key, bool v)
+{
+	jw_key(w, key);
+	jw_lit(w, v ? "true" : "false");
+}
+
+static void jw_fig_array(struct jw *w, const char *key, const int64_t *v, int n)
+{
+	jw_key(w, key);
+	jw_open(w, '[');
+	for (int i = 0; i < n; i++) {
+		jw_elem(w);
+		if (v[i] == SK_UNKNOWN)
+			jw_lit(w, "null");
+		else
+			jw_i64(w, v[i]);
+	}
+	jw_close(w, ']');
+}
+
+/* {"NAME":count,...} for the non-zero entries of a counts array. */
+static void jw_counts(struct jw *w, const char *key, const uint32_t *counts,
+		      const char *const *names, int n)
+{
+	jw_key(w, key);
+	jw_open(w, '{');
+	for (int i = 0; i < n; i++)
+		if (counts[i])
+			jw_kv_u64(w, names[i], counts[i]);
+	jw_close(w, '}');
+}
+
+static void jw_tcp_states(struct jw *w, const char *key, const uint32_t *states)
+{
+	jw_counts(w, key, states, sk_tcp_state_names, SK_TCP_STATE_LAST);
+}
+
+/* --- sections ------------------------------------------------------------------------ */
+
+static void jw_kv_double_or_null(struct jw *w, const char *key, bool known, double v);
+
+/* "exhaustion":{"orphans":{"now":..,"limit":..,"per_min":..,"minutes_left":..},...}:
+ * when each machine-wide count reaches its limit at the rate seen over the
+ * history window; null where it is not growing or there is no limit. */
+static void write_exhaustion(struct jw *w, const struct sk_snapshot *s)
+{
+	struct sk_exhaustion x[SK_EX_LAST];
+
+	if (!s->history)
+		return;
+	sk_history_exhaustion(s->history, &s->sys, x);
+	jw_key(w, "exhaustion");
+	jw_open(w, '{');
+	for (int i = 0; i < SK_EX_LAST; i++) {
+		jw_key(w, sk_exhaust_names[i]);
+		jw_open(w, '{');
+		jw_kv_fig(w, "now", x[i].now);
+		jw_kv_fig(w, "limit", x[i].limit);
+		jw_kv_double_or_null(w, "per_min", x[i].trend.known, x[i].trend.per_min);
+		jw_kv_double_or_null(w, "minutes_left", x[i].minutes >= 0, x[i].minutes);
+		jw_close(w, '}');
+	}
+	jw_close(w, '}');
+}
+
+static void write_system(struct jw *w, const struct sk_snapshot *s)
+{
+	const struct sk_system *sys = &s->sys;
+	const struct sk_limits *l = &sys->limits;
+	const struct sk_totals *t = &s->totals;
+
+	jw_key(w, "system");
+	jw_open(w, '{');
+
+	jw_key(w, "sockstat");
+	jw_open(w, '{');
+	for (int i = 0; i < SK_SS_LAST; i++)
+		jw_kv_fig(w, sk_sockstat_defs[i].name, sys->sockstat[i]);
+	jw_close(w, '}');
+	/* Which sockstat figures are machine-wide; the rest are sktop's own
+	 * network namespace. Never subtract one kind from the other. */
+	jw_key(w, "sockstat_global");
+	jw_open(w, '[');
+	for (int i = 0; i < SK_SS_LAST; i++)
+		if (sk_sockstat_defs[i].global) {
+			jw_elem(w);
+			jw_str(w, sk_sockstat_defs[i].name);
+		}
+	jw_close(w, ']');
+
+	jw_key(w, "counters");
+	jw_open(w, '{');
+	for (int i = 0; i < SK_CTR_LAST; i++)
+		jw_kv_fig(w, sk_counter_defs[i].name, sys->counters[i]);
+	jw_close(w, '}');
+
+	jw_key(w, "limits");
+	jw_open(w, '{');
+	jw_kv_fig(w, "tcp_max_orphans", l->tcp_max_orphans);
+	jw_fig_array(w, "tcp_mem", l->tcp_mem, 3);
+	jw_kv_fig(w, "page_size", l->page_size);
+	jw_fig_array(w, "tcp_rmem", l->tcp_rmem, 3);
+	jw_fig_array(w, "tcp_wmem", l->tcp_wmem, 3);
+	jw_kv_fig(w, "tcp_max_tw_buckets", l->tcp_max_tw_buckets);
+	jw_kv_fig(w, "tcp_fin_timeout", l->tcp_fin_timeout);
+	jw_kv_fig(w, "tcp_orphan_retries", l->tcp_orphan_retries);
+	jw_fig_array(w, "ip_local_port_range", l->ip_local_port_range, 2);
+	jw_kv_fig(w, "somaxconn", l->somaxconn);
+	jw_fig_array(w, "file_nr", l->file_nr, 3);
+	jw_kv_fig(w, "file_max", l->file_max);
+	jw_kv_fig(w, "nr_open", l->nr_open);
+	jw_kv_fig(w, "rmem_max", l->rmem_max);
+	jw_kv_fig(w, "wmem_max", l->wmem_max);
+	jw_close(w, '}');
+	write_exhaustion(w, s);
+
+	jw_tcp_states(w, "tcp_states", t->tcp_states);
+	jw_kv_u64(w, "orphans", t->orphans);
+	jw_tcp_states(w, "orphans_by_state", t->orphans_by_state);
+	jw_kv_u64(w, "orphans_attributed", t->orphans_attributed);
+	jw_counts(w, "closed", t->closed, sk_sockname_names, SK_SN_LAST);
+	jw_counts(w, "unbound", t->unbound, sk_sockname_names, SK_SN_LAST);
+	jw_counts(w, "other", t->other, sk_sockname_names, SK_SN_LAST);
+	jw_kv_u64(w, "sockets", t->sockets);
+	jw_counts(w, "by_proto", t->by_proto, sk_proto_names, SK_PROTO_LAST);
+	jw_kv_u64(w, "rmem", t->rmem);
+	jw_kv_u64(w, "wmem", t->wmem);
+	jw_kv_u64(w, "recv_q", t->recv_q);
+	jw_kv_u64(w, "send_q", t->send_q);
+
+	jw_key(w, "netns");
+	jw_open(w, '[');
+	for (size_t i = 0; i < s->netns.n; i++) {
+		const struct sk_netns *ns = &s->netns.v[i];
+
+		jw_elem(w);
+		jw_open(w, '{');
+		jw_kv_u64(w, "id", ns->id);
+		jw_kv_bool(w, "own", ns->own);
+		jw_kv_u64(w, "processes", ns->nprocs);
+		jw_kv_u64(w, "sockets", ns->sockets);
+		jw_tcp_states(w, "tcp_states", ns->tcp_states);
+		jw_tcp_states(w, "orphans", ns->orphans);
+		jw_kv_bool(w, "dumped", ns->dump_error == 0);
+		if (ns->dump_error)
+			jw_kv_str(w, "error", strerror(-ns->dump_error));
+		/* A dump can fail for one protocol only (no udp_diag): the
+		 * classes whose fds were judged closed/unbound here. */
+		jw_key(w, "dumped_classes");
+		jw_open(w, '[');
+		for (int c = 0; c < SK_SN_LAST; c++)
+			if (ns->dumped & (1u << c)) {
+				jw_elem(w);
+				jw_str(w, sk_sockname_names[c]);
+			}
+		jw_close(w, ']');
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+	jw_close(w, '}');
+}
+
+/* Three decimals with a '.', whatever LC_NUMERIC says: the TUI sets the
+ * locale, and "12,500" would not be JSON. */
+static void jw_double(struct jw *w, double v)
+{
+	char frac[4];
+	uint64_t milli;
+
+	if (!isfinite(v))
+		v = 0;
+	if (v < 0) {
+		jw_raw(w, "-", 1);
+		v = -v;
+	}
+	if (v > 9e15)
+		v = 9e15;
+	milli = (uint64_t)(v * 1000.0 + 0.5);
+	jw_u64(w, milli / 1000);
+	frac[0] = '.';
+	frac[1] = (char)('0' + milli / 100 % 10);
+	frac[2] = (char)('0' + milli / 10 % 10);
+	frac[3] = (char)('0' + milli % 10);
+	jw_raw(w, frac, 4);
+}
+
+static void jw_kv_double_or_null(struct jw *w, const char *key, bool known, double v)
+{
+	jw_key(w, key);
+	if (known)
+		jw_double(w, v);
+	else
+		jw_lit(w, "null");
+}
+
+/* "growth_per_min":{"close_wait":12.5,...} and "growing":["close_wait"]
+ * (monotonic over the window: the signature of a leak). */
+static void write_growth(struct jw *w, const struct sk_snapshot *s, const struct sk_process *p)
+{
+	const struct sk_proc_history *ph = s->history ? sk_history_find(s->history, p->pid,
+									  p->starttime) : NULL;
+	struct sk_trend tr[SK_PM_LAST];
+
+	if (!ph)
+		return;
+	for (int m = 0; m < SK_PM_LAST; m++)
+		tr[m] = sk_series_trend(&ph->m[m]);
+	if (!tr[SK_PM_SOCKETS].known)
+		return;
+	jw_key(w, "growth_per_min");
+	jw_open(w, '{');
+	for (int m = 0; m < SK_PM_LAST; m++) {
+		jw_key(w, sk_pmetric_names[m]);
+		jw_double(w, tr[m].per_min);
+	}
+	jw_close(w, '}');
+	jw_key(w, "growing");
+	jw_open(w, '[');
+	for (int m = 0; m < SK_PM_LAST; m++)
+		if (tr[m].monotonic) {
+			jw_elem(w);
+			jw_str(w, sk_pmetric_names[m]);
+		}
+	jw_close(w, ']');
+	jw_kv_u64(w, "history_span_s", tr[SK_PM_SOCKETS].span_ms / 1000);
+}
+
+static void write_process(struct jw *w, const struct sk_snapshot *s, const struct sk_process *p)
+{
+	const struct sk_agg *a = &p->agg;
+
+	jw_open(w, '{');
+	jw_kv_u64(w, "pid", (uint64_t)p->pid);
+	jw_kv_str(w, "comm", p->comm);
+	jw_kv_str(w, "cmdline", sk_strtab_get(&s->strs, p->cmdline));
+	jw_kv_u64(w, "uid", p->uid);
+	jw_kv_u64(w, "netns", p->netns);
+	jw_kv_u64(w, "fds", p->fd_count);
+	jw_key(w, "fd_limit");
+	if (p->fd_limit == SK_FD_LIMIT_UNLIMITED)
+		jw_lit(w, "null");
+	else
+		jw_u64(w, p->fd_limit);
+	jw_kv_u64(w, "sockets", a->sockets);
+	jw_tcp_states(w, "tcp_states", a->tcp_states);
+	jw_counts(w, "closed", a->closed, sk_sockname_names, SK_SN_LAST);
+	jw_counts(w, "unbound", a->unbound, sk_sockname_names, SK_SN_LAST);
+	jw_counts(w, "other", a->other, sk_sockname_names, SK_SN_LAST);
+	jw_counts(w, "by_proto", a->by_proto, sk_proto_names, SK_PROTO_LAST);
+	jw_kv_u64(w, "orphans", a->orphans);
+	jw_kv_u64(w, "rmem", a->rmem);
+	jw_kv_u64(w, "wmem", a->wmem);
+	jw_kv_u64(w, "recv_q", a->recv_q);
+	jw_kv_u64(w, "send_q", a->send_q);
+	jw_kv_u64(w, "rss_kb", p->rss_kb);
+	jw_kv_u64(w, "starttime", p->starttime);
+	write_growth(w, s, p);
+	if (p->flags & SK_PROC_FD_DENIED)
+		jw_kv_bool(w, "fds_denied", true);
+	jw_close(w, '}');
+}
+
+static void write_endpoint(struct jw *w, const char *key, const struct sk_socket *k,
+			   const struct sk_endpoint *ep)
+{
+	char buf[64];
+
+	sk_endpoint_format(ep, k->family, buf, sizeof(buf));
+	jw_kv_str(w, key, buf);
+}
+
+static void write_tcpinfo(struct jw *w, const struct sk_tcpinfo *t)
+{
+	jw_key(w, "tcp_info");
+	jw_open(w, '{');
+	jw_kv_u64(w, "rtt_us", t->rtt_us);
+	jw_kv_u64(w, "rttvar_us", t->rttvar_us);
+	jw_kv_u64(w, "rto_us", t->rto_us);
+	jw_kv_u64(w, "ato_us", t->ato_us);
+	jw_kv_u64(w, "backoff", t->backoff);
+	jw_kv_u64(w, "probes", t->probes);
+	jw_kv_u64(w, "retransmits", t->retransmits);
+	jw_kv_u64(w, "total_retrans", t->total_retrans);
+	jw_kv_u64(w, "unacked", t->unacked);
+	jw_kv_u64(w, "sacked", t->sacked);
+	jw_kv_u64(w, "lost", t->lost);
+	jw_kv_u64(w, "retrans", t->retrans);
+	jw_kv_u64(w, "snd_cwnd", t->snd_cwnd);
+	jw_kv_u64(w, "snd_ssthresh", t->snd_ssthresh);
+	jw_kv_u64(w, "snd_mss", t->snd_mss);
+	jw_kv_u64(w, "rcv_mss", t->rcv_mss);
+	jw_kv_u64(w, "snd_wscale", t->snd_wscale);
+	jw_kv_u64(w, "rcv_wscale", t->rcv_wscale);
+	jw_kv_u64(w, "snd_wnd", t->snd_wnd);
+	jw_kv_u64(w, "rcv_wnd", t->rcv_wnd);
+	jw_kv_u64(w, "rcv_space", t->rcv_space);
+	jw_kv_u64(w, "notsent_bytes", t->notsent_bytes);
+	jw_kv_u64(w, "last_data_sent_ms", t->last_data_sent_ms);
+	jw_kv_u64(w, "last_data_recv_ms", t->last_data_recv_ms);
+	jw_kv_u64(w, "last_ack_recv_ms", t->last_ack_recv_ms);
+	jw_kv_u64(w, "delivered", t->delivered);
+	jw_kv_u64(w, "bytes_acked", t->bytes_acked);
+	jw_kv_u64(w, "bytes_received", t->bytes_received);
+	jw_kv_u64(w, "bytes_sent", t->bytes_sent);
+	jw_kv_u64(w, "bytes_retrans", t->bytes_retrans);
+	jw_kv_u64(w, "ca_state", t->ca_state);
+	jw_kv_u64(w, "tcp_info_len", t->tcpinfo_len);
+	jw_close(w, '}');
+}
+
+static void write_socket(struct jw *w, const struct sk_snapshot *s, const struct sk_socket *k)
+{
+	const char *family = k->family == AF_INET6 ? "inet6" : k->family == AF_UNIX ? "unix" : "inet";
+
+	jw_open(w, '{');
+	jw_kv_str(w, "proto", k->proto < SK_PROTO_LAST ? sk_proto_names[k->proto] : "?");
+	jw_kv_str(w, "family", family);
+	jw_kv_str(w, "state", sk_tcp_state_name(k->state));
+	if (k->family == AF_UNIX) {
+		jw_kv_str(w, "local", sk_strtab_get(&s->strs, k->path));
+		jw_kv_u64(w, "peer_inode", k->unix_peer);
+		jw_kv_str(w, "type", k->sock_type == SOCK_STREAM ? "stream"
+				     : k->sock_type == SOCK_DGRAM ? "dgram"
+				     : k->sock_type == SOCK_SEQPACKET ? "seqpacket" : "?");
+	} else {
+		write_endpoint(w, "local", k, &k->local);
+		write_endpoint(w, "peer", k, &k->peer);
+	}
+	jw_kv_u64(w, "recv_q", k->recv_q);
+	jw_kv_u64(w, "send_q", k->send_q);
+	jw_kv_u64(w, "inode", k->inode);
+	if (k->flags & SK_SOCK_HAS_UID)
+		jw_kv_u64(w, "uid", k->uid);
+	jw_kv_u64(w, "netns", k->netns);
+
+	jw_key(w, "pids");
+	jw_open(w, '[');
+	for (uint32_t i = 0; i < k->owners_count; i++) {
+		const struct sk_fdref *ref = &s->fdrefs.v[s->owner_index.v[k->owners_start + i]];
+
+		jw_elem(w);
+		jw_u64(w, (uint64_t)s->procs.v[ref->proc].pid);
+	}
+	jw_close(w, ']');
+	jw_key(w, "fds");
+	jw_open(w, '[');
+	for (uint32_t i = 0; i < k->owners_count; i++) {
+		const struct sk_fdref *ref = &s->fdrefs.v[s->owner_index.v[k->owners_start + i]];
+
+		jw_elem(w);
+		jw_open(w, '{');
+		jw_kv_u64(w, "pid", (uint64_t)s->procs.v[ref->proc].pid);
+		jw_kv_u64(w, "fd", (uint64_t)ref->fd);
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+	jw_kv_str(w, "owner", sk_owner_names[k->owner_kind < SK_OWNER_LAST ? k->owner_kind : 0]);
+	if (k->owner_kind == SK_OWNER_LISTENER && k->likely_owner != SK_NONE)
+		jw_kv_u64(w, "likely_pid", (uint64_t)s->procs.v[k->likely_owner].pid);
+	if (k->flags & SK_SOCK_HAS_CGROUP)
+		jw_kv_u64(w, "cgroup_id", k->cgroup_id);
+	if (k->flags & SK_SOCK_ORPHAN)
+		jw_kv_bool(w, "orphan", true);
+	if (k->flags & SK_SOCK_UNDUMPED)
+		jw_kv_bool(w, "undumped", true);
+	jw_kv_str(w, "timer", sk_timer_names[k->timer < SK_TIMER_LAST ? k->timer : 0]);
+	jw_kv_u64(w, "timer_ms", k->timer_ms);
+	jw_kv_u64(w, "retrans", k->retrans);
+	if (k->flags & SK_SOCK_HAS_SHUTDOWN)
+		jw_kv_u64(w, "shutdown", k->shutdown);
+	jw_kv_u64(w, "cookie", k->cookie);
+	if (k->flags & SK_SOCK_HAS_MEM) {
+		const struct sk_meminfo *m = &k->mem;
+
+		jw_kv_u64(w, "rmem", m->rmem_alloc);
+		jw_kv_u64(w, "wmem", m->wmem_queued);
+		jw_key(w, "skmem");
+		jw_open(w, '{');
+		jw_kv_u64(w, "rmem_alloc", m->rmem_alloc);
+		jw_kv_u64(w, "rcvbuf", m->rcvbuf);
+		jw_kv_u64(w, "wmem_alloc", m->wmem_alloc);
+		jw_kv_u64(w, "sndbuf", m->sndbuf);
+		jw_kv_u64(w, "fwd_alloc", m->fwd_alloc);
+		jw_kv_u64(w, "wmem_queued", m->wmem_queued);
+		jw_kv_u64(w, "optmem", m->optmem);
+		jw_kv_u64(w, "backlog", m->backlog);
+		jw_kv_u64(w, "drops", m->drops);
+		jw_close(w, '}');
+	}
+	if (k->flags & SK_SOCK_HAS_TCPINFO)
+		write_tcpinfo(w, &k->tcp);
+	jw_close(w, '}');
+}
+
+static void write_findings(struct jw *w, const struct sk_snapshot *s)
+{
+	const struct sk_findings *fs = s->findings;
+
+	jw_key(w, "findings");
+	jw_open(w, '[');
+	for (size_t i = 0; fs && i < fs->list.n; i++) {
+		const struct sk_finding *f = &fs->list.v[i];
+
+		jw_elem(w);
+		jw_open(w, '{');
+		jw_kv_str(w, "kind", sk_finding_kind_names[f->kind]);
+		jw_kv_str(w, "severity", sk_severity_names[f->severity]);
+		jw_key(w, "subject");
+		jw_open(w, '{');
+		jw_kv_str(w, "type", sk_subject_names[f->subject_type]);
+		jw_kv_str(w, "name", f->subject);
+		if (f->pid)
+			jw_kv_u64(w, "pid", (uint64_t)f->pid);
+		jw_close(w, '}');
+		jw_kv_str(w, "title", f->title);
+		jw_kv_str(w, "detail", f->detail);
+		jw_kv_str(w, "next_step", f->next_step);
+		jw_key(w, "evidence");
+		jw_open(w, '{');
+		for (int e = 0; e < f->nev; e++) {
+			jw_key(w, f->ev[e].name);
+			jw_open(w, '{');
+			jw_key(w, "value");
+			jw_i64(w, f->ev[e].value);
+			if (f->ev[e].limit != SK_UNKNOWN) {
+				jw_key(w, "limit");
+				jw_i64(w, f->ev[e].limit);
+			}
+			jw_close(w, '}');
+		}
+		jw_close(w, '}');
+		jw_kv_u64(w, "socket_count", f->socks_count);
+		/* The inodes (or cookies, for fd-less sockets) of the first few
+		 * supporting sockets, to find them in "sockets". */
+		jw_key(w, "sockets");
+		jw_open(w, '[');
+		for (uint32_t k = 0; k < f->socks_count && k < 64; k++) {
+			const struct sk_socket *so = &s->socks.v[fs->socks.v[f->socks_start + k]];
+
+			jw_elem(w);
+			jw_open(w, '{');
+			jw_kv_u64(w, "inode", so->inode);
+			jw_kv_u64(w, "cookie", so->cookie);
+			jw_close(w, '}');
+		}
+		jw_close(w, ']');
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+	jw_key(w, "findings_by_severity");
+	jw_open(w, '{');
+	for (int sev = 0; sev < SK_SEV_LAST; sev++)
+		jw_kv_u64(w, sk_severity_names[sev], fs ? fs->by_severity[sev] : 0);
+	jw_close(w, '}');
+}
+
+static void write_ring(struct jw *w, const char *key, const struct sk_series *se)
+{
+	int start = (se->head + SK_HISTORY_SLOTS - se->n) % SK_HISTORY_SLOTS;
+
+	jw_key(w, key);
+	jw_open(w, '[');
+	for (int i = 0; i < se->n; i++) {
+		const struct sk_sample *sm = &se->s[(start + i) % SK_HISTORY_SLOTS];
+
+		jw_elem(w);
+		jw_raw(w, "[", 1);
+		jw_u64(w, sm->t_ms);
+		jw_raw(w, ",", 1);
+		jw_i64(w, sm->v);
+		jw_raw(w, "]", 1);
+	}
+	if (se->n) {
+		jw_elem(w);
+		jw_raw(w, "[", 1);
+		jw_u64(w, se->last.t_ms);
+		jw_raw(w, ",", 1);
+		jw_i64(w, se->last.v);
+		jw_raw(w, "]", 1);
+	}
+	jw_close(w, ']');
+}
+
+static void write_history(struct jw *w, const struct sk_snapshot *s, bool rings)
+{
+	const struct sk_history *h = s->history;
+
+	if (!h)
+		return;
+	jw_key(w, "history");
+	jw_open(w, '{');
+	jw_kv_u64(w, "window_s", h->window_ms / 1000);
+	jw_kv_u64(w, "samples", h->samples);
+	jw_key(w, "system");
+	jw_open(w, '{');
+	for (int m = 0; m < SK_SM_LAST; m++) {
+		struct sk_trend tr = sk_series_trend(&h->sys[m]);
+
+		if (!h->sys[m].n)
+			continue;
+		jw_key(w, sk_smetric_names[m]);
+		jw_open(w, '{');
+		jw_key(w, "per_min");
+		jw_double(w, tr.known ? tr.per_min : 0);
+		jw_kv_bool(w, "monotonic", tr.monotonic);
+		jw_kv_u64(w, "span_s", tr.span_ms / 1000);
+		if (rings)
+			write_ring(w, "samples", &h->sys[m]);
+		jw_close(w, '}');
+	}
+	jw_close(w, '}');
+	if (rings) {
+		/* [t_ms, value] pairs, monotonic clock; the last pair is the newest. */
+		jw_key(w, "processes");
+		jw_open(w, '[');
+		for (size_t i = 0; i < h->procs.n; i++) {
+			const struct sk_proc_history *ph = &h->procs.v[i];
+
+			jw_elem(w);
+			jw_open(w, '{');
+			jw_kv_u64(w, "pid", (uint64_t)ph->pid);
+			jw_kv_u64(w, "starttime", ph->starttime);
+			for (int m = 0; m < SK_PM_LAST; m++)
+				write_ring(w, sk_pmetric_names[m], &ph->m[m]);
+			jw_close(w, '}');
+		}
+		jw_close(w, ']');
+	}
+	jw_close(w, '}');
+}
+
+static void write_time(struct jw *w, const struct timespec *ts)
+{
+	struct tm tm;
+	char buf[32];
+
+	gmtime_r(&ts->tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	jw_kv_str(w, "time", buf);
+}
+
+int sk_json_write_snapshot(FILE *f, const struct sk_snapshot *s)
+{
+	return sk_json_write_snapshot_ex(f, s, SK_JSON_HISTORY);
+}
+
+int sk_json_write_snapshot_ex(FILE *f, const struct sk_snapshot *s, unsigned flags)
+{
+	struct jw *w = malloc(sizeof(*w)); /* 64 KiB: too big for a stack frame */
+
+	if (!w)
+		return -ENOMEM;
+	w->f = f;
+	w->n = 0;
+	w->err = 0;
+	jw_open(w, '{');
+	jw_kv_u64(w, "schema", SK_JSON_SCHEMA);
+	write_time(w, &s->realtime);
+	jw_kv_str(w, "host", s->host);
+	jw_kv_str(w, "kernel", s->kernel);
+	jw_kv_bool(w, "root", s->root);
+	jw_kv_bool(w, "partial", s->partial);
+	jw_kv_u64(w, "seq", s->seq);
+	jw_kv_u64(w, "duration_us", s->duration_us);
+
+	jw_key(w, "diag");
+	jw_open(w, '{');
+	jw_kv_u64(w, "messages", s->diag.messages);
+	jw_kv_u64(w, "rejected", s->diag.rejected);
+	jw_kv_u64(w, "retries", s->diag.retries);
+	jw_kv_u64(w, "unsupported", s->diag.unsupported);
+	jw_kv_u64(w, "failed", s->diag.failed);
+	jw_kv_u64(w, "duplicates", s->duplicates);
+	jw_close(w, '}');
+	jw_key(w, "procfs");
+	jw_open(w, '{');
+	jw_kv_u64(w, "processes", s->procfs.processes);
+	jw_kv_u64(w, "vanished", s->procfs.vanished);
+	jw_kv_u64(w, "fd_denied", s->procfs.fd_denied);
+	jw_kv_u64(w, "fds", s->procfs.fds);
+	jw_kv_u64(w, "owners_cached", s->owners_cached);
+	jw_kv_bool(w, "owners_rescanned", s->owners_rescanned);
+	jw_close(w, '}');
+
+	write_system(w, s);
+	write_findings(w, s);
+	write_history(w, s, flags & SK_JSON_HISTORY);
+
+	jw_key(w, "processes");
+	jw_open(w, '[');
+	for (size_t i = 0; i < s->procs.n; i++) {
+		const struct sk_process *p = &s->procs.v[i];
+
+		if (p->agg.sockets == 0 && p->agg.orphans == 0)
+			continue; /* sktop is about sockets: others only add noise */
+		jw_elem(w);
+		write_process(w, s, p);
+	}
+	jw_close(w, ']');
+
+	jw_key(w, "sockets");
+	jw_open(w, '[');
+	for (size_t i = 0; i < s->socks.n; i++) {
+		jw_elem(w);
+		write_socket(w, s, &s->socks.v[i]);
+	}
+	jw_close(w, ']');
+	jw_close(w, '}');
+	jw_raw(w, "\n", 1);
+	jw_flush(w);
+
+	int err = w->err;
+
+	free(w);
+	if (!err && fflush(f) != 0)
+		err = errno ? errno : EIO;
+	return -err;
+}
+
+void sk_json_write_string(FILE *f, const char *s)
+{
+	struct jw *w = malloc(sizeof(*w));
+
+	if (!w)
+		return;
+	w->f = f;
+	w->n = 0;
+	w->err = 0;
+	jw_str(w, s);
+	jw_flush(w);
+	free(w);
+}
