@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "exporter.h"
 #include "options.h"
 #include "tui.h"
 
@@ -19,7 +20,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sktop: %s\nTry 'sktop --help'.\n", err.msg);
 		return 2;
 	}
-	if (opts.write_file)
+	if (opts.exporter)
+		rc = sk_exporter_run(&opts, &err);
+	else if (opts.textfile)
+		rc = sk_textfile_run(&opts, &err);
+	else if (opts.write_file)
 		rc = sk_batch_write(&opts, &err);
 	else if (opts.replay_file && opts.batch)
 		rc = sk_batch_replay(&opts, stdout, &err);
