@@ -35,7 +35,7 @@ struct sk_metrics_opts {
 };
 
 struct sk_metrics_buf {
-	char *data;
+	char *data;    /* NUL-terminated once anything was rendered */
 	size_t len, cap;
 	bool oom;  /* an append failed: the buffer is incomplete */
 };
