@@ -217,9 +217,11 @@ static int listen_socket(const struct sk_options *o, struct sk_error *err)
 	return fd;
 }
 
+/* No MHD_USE_ERROR_LOG: it writes a line per malformed or abandoned
+ * request, so any client could flood the journal. */
 static struct MHD_Daemon *start_http(struct exporter *x, int fd)
 {
-	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL,
 				0, NULL, NULL, handle, x,
 				MHD_OPTION_LISTEN_SOCKET, fd,
 				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
