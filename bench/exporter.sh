@@ -37,7 +37,9 @@ stop_exporter() { kill "$exporter"; wait "$exporter" 2>/dev/null || true; }
 series() { curl -s "$url" | grep -vc '^#'; }
 pct() { sort -n | awk -v p="$1" '{a[NR]=$1} END {i=int(NR*p/100+0.5); if(i<1)i=1; printf "%.2f", a[i]*1000}'; }
 
-start_exporter -d 15
+# -d 1: at this size a refresh takes about as long, so the scrapes below
+# run while refreshes compete with them for the CPU (the worst case).
+start_exporter -d 1
 sleep 1
 # One curl for the sequential run: no process start between scrapes.
 args=()
@@ -61,7 +63,7 @@ uncapped_pp=$(series)
 stop_exporter
 
 cat <<REPORT
-# sktop --exporter at $n sockets, $procs processes ($(nproc) cores, kernel $(uname -r))
+# sktop --exporter -d 1 at $n sockets, $procs processes ($(nproc) cores, kernel $(uname -r))
 refresh (sktop_refresh_duration_seconds): ${refresh} s
 scrape, sequential ($scrapes):   p50 $(pct 50 <<<"$seq_times") ms  p99 $(pct 99 <<<"$seq_times") ms
 scrape, 16 at once ($scrapes):   p50 $(pct 50 <<<"$par_times") ms  p99 $(pct 99 <<<"$par_times") ms
