@@ -4,9 +4,11 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -305,6 +307,8 @@ static void refresh_once(struct exporter *x)
 	/* A failed refresh leaves the last good metrics served: their
 	 * timestamp stops moving (the stale alert), and the error count shows
 	 * with the next good one. */
+	if (rc == -ECANCELED)
+		return; /* stopping */
 	if (rc) {
 		x->refresh_errors++;
 		fprintf(stderr, "sktop: refresh failed: %s\n", err.msg);
@@ -328,32 +332,81 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Sleeps until `until` (monotonic seconds); true when a stop signal came,
- * also one that came while the caller was busy. */
-static bool wait_or_signal(const sigset_t *stop, double until)
+/* Stopping: SIGINT and SIGTERM are blocked in every thread and taken by one
+ * thread that cancels the refresh under way (a dump at a million sockets
+ * takes seconds) and wakes the loop through a pipe. No handler, no global. */
+struct stopper {
+	sigset_t set;
+	int pipe[2];
+	struct sk_engine *engine;
+	pthread_t thread;
+	bool running;
+};
+
+static void *stop_thread(void *arg)
+{
+	struct stopper *st = arg;
+	int sig;
+
+	if (sigwait(&st->set, &sig) == 0) {
+		sk_engine_cancel(st->engine);
+		while (write(st->pipe[1], "x", 1) < 0 && errno == EINTR)
+			;
+	}
+	return NULL;
+}
+
+/* Blocks the stop signals in the calling thread, and so in every thread
+ * it starts afterwards. */
+static void block_stop_signals(struct stopper *st)
+{
+	sigemptyset(&st->set);
+	sigaddset(&st->set, SIGINT);
+	sigaddset(&st->set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &st->set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	st->pipe[0] = st->pipe[1] = -1;
+}
+
+static int stopper_start(struct stopper *st, struct sk_engine *e, struct sk_error *err)
+{
+	int rc;
+
+	st->engine = e;
+	if (pipe2(st->pipe, O_CLOEXEC) < 0)
+		return sk_error_set(err, errno, "pipe: %s", strerror(errno));
+	rc = pthread_create(&st->thread, NULL, stop_thread, st);
+	if (rc)
+		return sk_error_set(err, rc, "cannot start a thread: %s", strerror(rc));
+	st->running = true;
+	return 0;
+}
+
+static void stopper_end(struct stopper *st)
+{
+	if (st->running) {
+		/* A signal aimed at the thread ends its sigwait if none came. */
+		pthread_kill(st->thread, SIGTERM);
+		pthread_join(st->thread, NULL);
+	}
+	for (int i = 0; i < 2; i++)
+		if (st->pipe[i] >= 0)
+			close(st->pipe[i]);
+}
+
+/* Sleeps until `until` (monotonic seconds); true once a stop signal came. */
+static bool wait_or_stop(struct stopper *st, double until)
 {
 	for (;;) {
 		double left = until - now_s();
+		struct pollfd p = {.fd = st->pipe[0], .events = POLLIN};
+		int n = poll(&p, 1, left > 0 ? (int)(left * 1000) + 1 : 0);
 
-		if (left < 0)
-			left = 0;
-		struct timespec ts = {(time_t)left, (long)((left - (double)(time_t)left) * 1e9)};
-
-		if (sigtimedwait(stop, NULL, &ts) > 0)
+		if (n > 0)
 			return true;
-		if (left == 0)
+		if (n == 0 && left <= 0)
 			return false;
 	}
-}
-
-static void block_stop_signals(sigset_t *stop)
-{
-	sigemptyset(stop);
-	sigaddset(stop, SIGINT);
-	sigaddset(stop, SIGTERM);
-	/* Blocked here, before any thread exists, so none of them takes it. */
-	pthread_sigmask(SIG_BLOCK, stop, NULL);
-	signal(SIGPIPE, SIG_IGN);
 }
 
 int sk_exporter_run(const struct sk_options *o, struct sk_error *err)
@@ -361,16 +414,19 @@ int sk_exporter_run(const struct sk_options *o, struct sk_error *err)
 	struct sk_engine_config cfg = engine_config(o);
 	struct exporter x = {.opts = o};
 	struct MHD_Daemon *d;
-	sigset_t stop;
+	struct stopper st = {0};
 	int fd, rc;
 
-	block_stop_signals(&stop);
-	pthread_mutex_init(&x.lock, NULL);
+	block_stop_signals(&st);
 	rc = sk_engine_new(&cfg, &x.engine, err);
 	if (rc)
 		return rc;
+	pthread_mutex_init(&x.lock, NULL);
 	fd = listen_socket(o, err);
 	rc = fd < 0 ? fd : drop_privileges(err);
+	/* Every thread starts after the drop: capabilities are per thread. */
+	if (rc == 0)
+		rc = stopper_start(&st, x.engine, err);
 	if (rc < 0)
 		goto out;
 	refresh_once(&x);
@@ -384,7 +440,7 @@ int sk_exporter_run(const struct sk_options *o, struct sk_error *err)
 		strchr(o->exporter_addr, ':') ? "[" : "", o->exporter_addr,
 		strchr(o->exporter_addr, ':') ? "]" : "", o->exporter_port, o->interval);
 	for (double next = now_s() + o->interval;; next += o->interval) {
-		if (wait_or_signal(&stop, next))
+		if (wait_or_stop(&st, next))
 			break;
 		/* A refresh longer than the interval starts the next at once,
 		 * without a burst of catch-up refreshes. */
@@ -395,6 +451,7 @@ int sk_exporter_run(const struct sk_options *o, struct sk_error *err)
 	MHD_stop_daemon(d);
 	rc = 0;
 out:
+	stopper_end(&st);
 	if (fd >= 0)
 		close(fd);
 	rendered_unref(x.cur);
@@ -407,22 +464,27 @@ int sk_textfile_run(const struct sk_options *o, struct sk_error *err)
 {
 	struct sk_engine_config cfg = engine_config(o);
 	struct sk_engine *e;
-	uint64_t refreshes = 0, errors = 0;
-	sigset_t stop;
-	int rc = sk_engine_new(&cfg, &e, err);
+	uint64_t refreshes = 0;
+	struct stopper st = {0};
+	int rc;
 
+	block_stop_signals(&st);
+	rc = sk_engine_new(&cfg, &e, err);
 	if (rc)
 		return rc;
-	block_stop_signals(&stop);
-	for (long i = 0; o->count == 0 || i < o->count; i++) {
+	rc = stopper_start(&st, e, err);
+	for (long i = 0; rc == 0 && (o->count == 0 || i < o->count); i++) {
 		double t0 = now_s();
 		struct sk_metrics_buf b = {0};
 		struct sk_metrics_opts m;
 
 		rc = sk_engine_refresh(e, err);
-		if (rc)
+		if (rc == -ECANCELED)
+			rc = 0; /* stopped by a signal: not a failure */
+		if (rc || wait_or_stop(&st, 0))
 			break;
-		m = metrics_opts(o, SK_METRICS_PROMETHEUS, ++refreshes, errors);
+		/* A failure ends the run, so the file never counts one. */
+		m = metrics_opts(o, SK_METRICS_PROMETHEUS, ++refreshes, 0);
 		rc = sk_metrics_render(&b, sk_engine_snapshot(e), &m);
 		if (rc)
 			sk_error_set(err, -rc, "cannot render the metrics: %s", strerror(-rc));
@@ -431,9 +493,10 @@ int sk_textfile_run(const struct sk_options *o, struct sk_error *err)
 		sk_metrics_buf_free(&b);
 		if (rc)
 			break;
-		if ((o->count == 0 || i + 1 < o->count) && wait_or_signal(&stop, t0 + o->interval))
+		if ((o->count == 0 || i + 1 < o->count) && wait_or_stop(&st, t0 + o->interval))
 			break;
 	}
+	stopper_end(&st);
 	sk_engine_free(e);
 	return rc;
 }

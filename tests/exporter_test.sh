@@ -73,8 +73,13 @@ grep -q READY "$tmp/ready" || { cat "$tmp/leakgen.err"; not_ok "leakgen got read
 for _ in $(seq 50); do curl -sf -o /dev/null "$url" && break; sleep 0.2; done
 check "the exporter answers" "curl -sf -o '$tmp/scrape' '$url'"
 check "promtool accepts the text format" "promtool check metrics <'$tmp/scrape'"
-check "it runs as nobody after setup" \
-	"grep -Eq '^Uid:[[:space:]]+65534' /proc/$(pgrep -f "sktop --exporter 127.0.0.1:$EXP")/status"
+# nobody, with SYS_PTRACE, DAC_READ_SEARCH, SYS_ADMIN and NET_ADMIN
+# (bits 19, 2, 21, 12) and nothing else, in every thread, HTTP ones too.
+expid=$(pgrep -f "sktop --exporter 127.0.0.1:$EXP")
+check "it runs as nobody after setup" "grep -Eq '^Uid:[[:space:]]+65534' /proc/$expid/status"
+check "every thread keeps only the four capabilities" \
+	"[ \$(ls /proc/$expid/task | wc -l) -ge 3 ] &&
+	 ! grep -hE '^Cap(Prm|Eff|Bnd):' /proc/$expid/task/*/status | grep -qv '0000000000281004\$'"
 
 cat >"$tmp/prometheus.yml" <<EOF
 global: {scrape_interval: 1s, evaluation_interval: 1s}
