@@ -5,6 +5,7 @@
 
 #include "batch.h"
 #include "exporter.h"
+#include "check.h"
 #include "options.h"
 #include "tui.h"
 
@@ -20,6 +21,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sktop: %s\nTry 'sktop --help'.\n", err.msg);
 		return 2;
 	}
+	if (opts.check)
+		return sk_check_run(&opts, stdout);
 	if (opts.exporter)
 		rc = sk_exporter_run(&opts, &err);
 	else if (opts.textfile)

@@ -23,6 +23,7 @@ enum {
 	OPT_TEXTFILE,
 	OPT_MAX_GROUPS,
 	OPT_PER_PROCESS,
+	OPT_CHECK,
 };
 
 static const struct option long_options[] = {
@@ -46,6 +47,7 @@ static const struct option long_options[] = {
 	{"textfile", required_argument, NULL, OPT_TEXTFILE},
 	{"max-groups", required_argument, NULL, OPT_MAX_GROUPS},
 	{"per-process", no_argument, NULL, OPT_PER_PROCESS},
+	{"check", no_argument, NULL, OPT_CHECK},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -73,6 +75,9 @@ static void print_help(FILE *out)
 		"      --max-groups N     metrics: at most N groups, the rest summed as \"other\"\n"
 		"                         (default 200)\n"
 		"      --per-process      metrics: per-pid series too (capped by --max-groups)\n"
+		"      --check            one line and a Nagios plugin exit status from the\n"
+		"                         findings: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN\n"
+		"                         (-n N -d S: judge the last of N refreshes)\n"
 		"\n"
 		"Options:\n"
 		"  -d, --delay SECONDS    refresh interval (default 2; batch: 0 = back to back)\n"
@@ -96,7 +101,7 @@ static void print_help(FILE *out)
 		"  -V, --version          show the version and exit\n"
 		"\n"
 		"Run as root to see every process's sockets and other network namespaces.\n"
-		"Exit status: 0 ok, 1 runtime error, 2 invalid usage.\n");
+		"Exit status: 0 ok, 1 runtime error, 2 invalid usage (--check: as above).\n");
 }
 
 static int parse_long(const char *opt, const char *arg, long min, long max, long *out,
@@ -261,6 +266,7 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 			rc = parse_long("--max-groups", optarg, 1, 100000, &o->max_groups, err);
 			break;
 		case OPT_PER_PROCESS: o->per_process = true; break;
+		case OPT_CHECK: o->check = true; break;
 		case 'h': print_help(out); return SK_OPTIONS_EXIT;
 		case 'V': fprintf(out, "sktop %s\n", PACKAGE_VERSION); return SK_OPTIONS_EXIT;
 		case ':':
@@ -276,17 +282,19 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 		return sk_error_set(err, EINVAL, "unexpected argument '%s'", argv[optind]);
 	if (o->json && !o->batch)
 		return sk_error_set(err, EINVAL, "--json goes with -b (or use -w FILE)");
+	if (o->check && (o->batch || o->write_file || o->replay_file))
+		return sk_error_set(err, EINVAL, "--check is a mode of its own: drop -b, -w and -r");
 	if (o->write_file && o->batch)
 		return sk_error_set(err, EINVAL, "-w and -b are separate modes: pick one");
 	if (o->write_file && o->replay_file)
 		return sk_error_set(err, EINVAL, "-r shows a saved snapshot; -w takes a new one: pick one");
-	if (o->exporter && (o->batch || o->write_file || o->replay_file))
-		return sk_error_set(err, EINVAL, "--exporter is a mode of its own: no -b, -w or -r");
-	if (o->textfile && (!o->batch || o->json || o->replay_file))
-		return sk_error_set(err, EINVAL, "--textfile goes with -b (not --json, not -r)");
+	if (o->exporter && (o->batch || o->write_file || o->replay_file || o->check))
+		return sk_error_set(err, EINVAL, "--exporter is a mode of its own: no -b, -w, -r or --check");
+	if (o->textfile && (!o->batch || o->json || o->replay_file || o->check))
+		return sk_error_set(err, EINVAL, "--textfile goes with -b (not --json, -r or --check)");
 	if (o->exporter && !delay_given)
 		o->interval = 15.0;
-	if (!o->batch && !o->write_file && o->interval < 0.1)
+	if (!o->batch && !o->write_file && !o->check && o->interval < 0.1)
 		return sk_error_set(err, EINVAL, "-d: the interactive interval must be at least 0.1 s");
 	if (!o->proc_root[0] || !o->snapshot_dir[0])
 		return sk_error_set(err, EINVAL, "an empty directory name");

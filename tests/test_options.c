@@ -158,6 +158,7 @@ static void test_exporter_options(void **state)
 	assert_true(o.interval == 1.0 && o.per_process);
 	assert_int_equal(o.max_groups, 5);
 	assert_int_equal(parse(&o, &err, "--exporter", "9966", "-b", (char *)NULL), -EINVAL);
+	assert_int_equal(parse(&o, &err, "--exporter", "9966", "--check", (char *)NULL), -EINVAL);
 	assert_int_equal(parse(&o, &err, "--max-groups", "0", (char *)NULL), -EINVAL);
 	assert_int_equal(parse(&o, &err, "-b", "--textfile", "/tmp/x.prom", (char *)NULL),
 			 SK_OPTIONS_RUN);
