@@ -40,7 +40,8 @@ pct() { sort -n | awk -v p="$1" '{a[NR]=$1} END {i=int(NR*p/100+0.5); if(i<1)i=1
 # -d 1: at this size a refresh takes about as long, so the scrapes below
 # run while refreshes compete with them for the CPU (the worst case).
 start_exporter -d 1
-sleep 1
+sleep 3
+refresh_idle=$(curl -s "$url" | sed -n 's/^sktop_refresh_duration_seconds //p')
 # One curl for the sequential run: no process start between scrapes.
 args=()
 for _ in $(seq "$scrapes"); do args+=(-o /dev/null "$url"); done
@@ -64,7 +65,7 @@ stop_exporter
 
 cat <<REPORT
 # sktop --exporter -d 1 at $n sockets, $procs processes ($(nproc) cores, kernel $(uname -r))
-refresh (sktop_refresh_duration_seconds): ${refresh} s
+refresh (sktop_refresh_duration_seconds): ${refresh_idle} s before the scrapes, ${refresh} s after them
 scrape, sequential ($scrapes):   p50 $(pct 50 <<<"$seq_times") ms  p99 $(pct 99 <<<"$seq_times") ms
 scrape, 16 at once ($scrapes):   p50 $(pct 50 <<<"$par_times") ms  p99 $(pct 99 <<<"$par_times") ms
 response: $bytes bytes (text format, default cap)
