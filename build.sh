@@ -9,11 +9,12 @@ cd "$(dirname "$0")"
 top=$(pwd)
 
 # What building and running sktop need; a server gets nothing more from `run`.
-run_deps=(build-essential autoconf automake pkg-config libmnl-dev libncurses-dev)
+run_deps=(build-essential autoconf automake pkg-config libmnl-dev libncurses-dev
+	  libmicrohttpd-dev libcap-dev)
 # The test toolchain: cmocka, the tools the integration tests compare
 # against or drive (ss, lsof, tmux), and CI's checkers.
 test_deps=(libcmocka-dev iproute2 lsof tmux procps util-linux valgrind clang
-	   libclang-rt-14-dev clang-tools-14 cppcheck)
+	   libclang-rt-14-dev clang-tools-14 cppcheck prometheus curl)
 
 install_missing() {
 	local missing=()
@@ -47,7 +48,7 @@ bootstrap() {
 }
 
 # The suites that need nothing but the build (no root, no real sockets).
-unit_tests=$(echo tests/test_{escape,diag,procfs,sysinfo,snapshot,history,findings,json,replay,options,check,settings,snapfile,tui_view})
+unit_tests=$(echo tests/test_{escape,diag,procfs,sysinfo,snapshot,history,findings,json,replay,options,check,settings,snapfile,tui_view,metrics})
 
 cmd=${1:-run}
 shift || true
