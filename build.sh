@@ -66,11 +66,11 @@ test)
 	bootstrap
 	echo "== build (gcc, -Werror) and make check"
 	build_in default
-	make -C build/default check -j"$(nproc)" || { cat build/default/tests/*.log; exit 1; }
+	make -C build/default check -j"$(nproc)" || { cat build/default/test-suite.log; exit 1; }
 	echo "== AddressSanitizer + UBSan build, make check [${SECONDS}s]"
 	build_in asan --enable-sanitizers
 	ASAN_OPTIONS=detect_leaks=1 make -C build/asan check -j"$(nproc)" ||
-		{ cat build/asan/tests/*.log; exit 1; }
+		{ cat build/asan/test-suite.log; exit 1; }
 	echo "== clang -Werror build (tests too), cppcheck, scan-build: zero findings [${SECONDS}s]"
 	build_in clang CC=clang
 	make -C build/clang check TESTS= -j"$(nproc)" >/dev/null
