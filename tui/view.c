@@ -454,38 +454,50 @@ size_t sk_view_sort_columns(const struct sk_view *v, int *cols, size_t max)
 	return k;
 }
 
-const char *sk_view_sort_name(const struct sk_view *v, int col)
+/* The title and description of the top level's sort column col; false
+ * when it has no such column. */
+static bool sort_label(const struct sk_view *v, int col, const char **title, const char **desc)
 {
 	size_t n;
 	const struct sk_coldef *defs;
 
 	if (sk_view_top_c(v)->kind == SK_VK_PROCS) {
-		if (col == SK_VSORT_GROWTH)
-			return sk_pcols[SK_PCOL_GROWTH].title;
-		return col >= 0 && col < SK_SORT_LAST ? sk_sort_defs[col].title : "?";
+		if (col == SK_VSORT_GROWTH) {
+			*title = sk_pcols[SK_PCOL_GROWTH].title;
+			*desc = sk_pcols[SK_PCOL_GROWTH].desc;
+			return true;
+		}
+		if (col < 0 || col >= SK_SORT_LAST)
+			return false;
+		*title = sk_sort_defs[col].title;
+		*desc = sk_sort_defs[col].description;
+		return true;
 	}
 	defs = sort_defs(v, &n);
 	if (!defs || col < 0 || (size_t)col >= n)
+		return false;
+	*title = defs[col].title;
+	*desc = defs[col].desc;
+	return true;
+}
+
+const char *sk_view_sort_name(const struct sk_view *v, int col)
+{
+	const char *title, *desc;
+	size_t n;
+
+	if (!sort_label(v, col, &title, &desc))
 		return "?";
-	if (defs == sk_gcols && col == SK_GCOL_ADDR)
+	if (sort_defs(v, &n) == sk_gcols && col == SK_GCOL_ADDR)
 		return sk_view_top_c(v)->group == SK_GROUP_LPORT ? "LOCAL PORT" : "PEER ADDRESS";
-	return defs[col].title;
+	return title;
 }
 
 const char *sk_view_sort_desc(const struct sk_view *v, int col)
 {
-	size_t n;
-	const struct sk_coldef *defs;
+	const char *title, *desc;
 
-	if (sk_view_top_c(v)->kind == SK_VK_PROCS) {
-		if (col == SK_VSORT_GROWTH)
-			return sk_pcols[SK_PCOL_GROWTH].desc;
-		return col >= 0 && col < SK_SORT_LAST ? sk_sort_defs[col].description : "";
-	}
-	defs = sort_defs(v, &n);
-	if (!defs || col < 0 || (size_t)col >= n)
-		return "";
-	return defs[col].desc;
+	return sort_label(v, col, &title, &desc) ? desc : "";
 }
 
 void sk_view_set_sort(struct sk_view *v, int col)
