@@ -172,6 +172,13 @@ static uint8_t state_color(unsigned ds, bool orphan)
 	}
 }
 
+/* A state cell: its name in its colour. */
+static uint8_t state_cell(unsigned ds, bool orphan, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", sk_dstate_name(ds));
+	return state_color(ds, orphan);
+}
+
 static void sock_row(const struct sk_ui *ui, const struct sk_frame *f, const struct sk_vsock *r,
 		     struct sk_line *l)
 {
@@ -188,8 +195,7 @@ static void sock_row(const struct sk_ui *ui, const struct sk_frame *f, const str
 		switch (pos->col) {
 		case SK_SCOL_PROTO: snprintf(buf, sizeof(buf), "%s", sk_view_proto(k)); break;
 		case SK_SCOL_STATE:
-			snprintf(buf, sizeof(buf), "%s", sk_dstate_name(r->dstate));
-			c = state_color(r->dstate, k->flags & SK_SOCK_ORPHAN);
+			c = state_cell(r->dstate, k->flags & SK_SOCK_ORPHAN, buf, sizeof(buf));
 			break;
 		case SK_SCOL_FD:
 			if (r->fd >= 0)
@@ -268,8 +274,7 @@ static void group_row(const struct sk_ui *ui, const struct sk_frame *f, const st
 			c = SK_C_GROUP;
 			break;
 		case SK_GCOL_STATE:
-			snprintf(buf, sizeof(buf), "%s", sk_dstate_name(g->key.dstate));
-			c = state_color(g->key.dstate, false);
+			c = state_cell(g->key.dstate, false, buf, sizeof(buf));
 			break;
 		case SK_GCOL_ADDR: sk_view_gkey_label(&g->key, buf, sizeof(buf)); break;
 		case SK_GCOL_PROCS: sk_tui_count(g->nprocs, pos->w, buf); break;
@@ -340,8 +345,7 @@ static void orphan_row(const struct sk_ui *ui, const struct sk_frame *f,
 		buf[0] = '\0';
 		switch (pos->col) {
 		case SK_OCOL_STATE:
-			snprintf(buf, sizeof(buf), "%s", sk_dstate_name(o->key.dstate));
-			c = state_color(o->key.dstate, true);
+			c = state_cell(o->key.dstate, true, buf, sizeof(buf));
 			break;
 		case SK_OCOL_COUNT: sk_tui_count(o->count, pos->w, buf); c = SK_C_GROUP; break;
 		case SK_OCOL_SENDQ: c = bytes_cell(o->send_q, c, buf); break;

@@ -10,17 +10,16 @@
 int sk_vpane_findings(struct sk_view *v, const struct sk_snapshot *s)
 {
 	size_t n = s->findings ? s->findings->list.n : 0;
+	struct sk_vkey *keys = sk_vrows_keys(v, n * SK_FINDING_ROWS);
 
-	if (sk_vec_reserve((void **)&v->keys.v, &v->keys.cap, n * SK_FINDING_ROWS,
-			   sizeof(struct sk_vkey)))
+	if (!keys)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		struct sk_vkey k = sk_vkey_finding(&s->findings->list.v[i]);
 
 		for (size_t j = 0; j < SK_FINDING_ROWS; j++)
-			v->keys.v[i * SK_FINDING_ROWS + j] = (struct sk_vkey){k.a * 4 + j, k.b};
+			keys[i * SK_FINDING_ROWS + j] = (struct sk_vkey){k.a * 4 + j, k.b};
 	}
-	v->keys.n = v->nrows = n * SK_FINDING_ROWS;
 	return 0;
 }
 

@@ -190,10 +190,11 @@ int sk_vpane_groups(struct sk_view *v, const struct sk_snapshot *s, unsigned mod
 
 	sk_qsort_r(v->groups.v, v->groups.n, sizeof(struct sk_vgroup), cmp_group, &c);
 	v->grouped = true;
-	if (sk_vec_reserve((void **)&v->keys.v, &v->keys.cap, v->groups.n, sizeof(struct sk_vkey)))
+	struct sk_vkey *keys = sk_vrows_keys(v, v->groups.n);
+
+	if (!keys)
 		return -ENOMEM;
 	for (size_t i = 0; i < v->groups.n; i++)
-		v->keys.v[i] = sk_vkey_group(&v->groups.v[i].key);
-	v->keys.n = v->nrows = v->groups.n;
+		keys[i] = sk_vkey_group(&v->groups.v[i].key);
 	return 0;
 }

@@ -29,6 +29,14 @@ const char *sk_view_user(const struct sk_view *v, uint32_t uid, char *buf, size_
 	return buf;
 }
 
+struct sk_vkey *sk_vrows_keys(struct sk_view *v, size_t n)
+{
+	if (sk_vec_reserve((void **)&v->keys.v, &v->keys.cap, n, sizeof(struct sk_vkey)))
+		return NULL;
+	v->keys.n = v->nrows = n;
+	return v->keys.v;
+}
+
 /* --- init / free --------------------------------------------------------------- */
 
 static void level_init(struct sk_level *l, enum sk_vkind kind)

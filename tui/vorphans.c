@@ -106,10 +106,11 @@ int sk_vpane_orphans(struct sk_view *v, const struct sk_snapshot *s)
 	struct scmp_ctx c = {s, v, ss->col, sk_col_descending(sk_ocols, ss->col, ss->invert)};
 
 	sk_qsort_r(v->orphans.v, v->orphans.n, sizeof(struct sk_vorphan), cmp_orphan_row, &c);
-	if (sk_vec_reserve((void **)&v->keys.v, &v->keys.cap, v->orphans.n, sizeof(struct sk_vkey)))
+	struct sk_vkey *keys = sk_vrows_keys(v, v->orphans.n);
+
+	if (!keys)
 		return -ENOMEM;
 	for (size_t i = 0; i < v->orphans.n; i++)
-		v->keys.v[i] = sk_vkey_orphan(&v->orphans.v[i].key);
-	v->keys.n = v->nrows = v->orphans.n;
+		keys[i] = sk_vkey_orphan(&v->orphans.v[i].key);
 	return 0;
 }

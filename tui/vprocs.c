@@ -106,12 +106,12 @@ int sk_vpane_procs(struct sk_view *v, const struct sk_snapshot *s)
 		for (size_t i = 0; i < v->growth.n; i++)
 			v->procs.v[i] = v->growth.v[i].proc;
 	}
-	if (sk_vec_reserve((void **)&v->keys.v, &v->keys.cap, v->procs.n, sizeof(struct sk_vkey)))
+	struct sk_vkey *keys = sk_vrows_keys(v, v->procs.n);
+
+	if (!keys)
 		return -ENOMEM;
 	for (size_t i = 0; i < v->procs.n; i++)
-		v->keys.v[i] = sk_view_key_proc(&s->procs.v[v->procs.v[i]]);
-	v->keys.n = v->procs.n;
-	v->nrows = v->procs.n;
+		keys[i] = sk_view_key_proc(&s->procs.v[v->procs.v[i]]);
 	return 0;
 }
 

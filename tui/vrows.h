@@ -26,6 +26,10 @@ int sk_vpane_findings(struct sk_view *v, const struct sk_snapshot *s);
 int sk_vpane_finding_socks(struct sk_view *v, const struct sk_snapshot *s,
 			   const struct sk_level *l);
 
+/* Room for the identities of the n rows being built, with v->keys.n and
+ * v->nrows set to n; NULL: no memory. */
+struct sk_vkey *sk_vrows_keys(struct sk_view *v, size_t n);
+
 /* The process a level names, checking it is the same process (start time)
  * and not a new one that reused the pid; SK_NONE. */
 uint32_t sk_view_level_proc(const struct sk_level *l, const struct sk_snapshot *s);

@@ -404,21 +404,30 @@ int sk_vsort_scratch(struct sk_view *v, size_t cap, struct sk_rsort *rs, uint32_
 	return 0;
 }
 
-/* Rows into the order of rs->idx: gathered over the early words, which are
- * done with, and that buffer swapped with the rows'. */
+/* n elements of `size` bytes into the order of idx: gathered into a spare
+ * buffer that is done with, which then trades places with the live one. */
+static inline void gather_swap(void **live, size_t *live_cap, void **spare, size_t *spare_cap,
+			       const uint32_t *idx, size_t n, size_t size)
+{
+	char *to = *spare;
+	const char *from = *live;
+	void *t = *spare;
+	size_t cap = *spare_cap;
+
+	for (size_t i = 0; i < n; i++)
+		memcpy(to + i * size, from + (size_t)idx[i] * size, size);
+	*spare = *live;
+	*spare_cap = *live_cap;
+	*live = t;
+	*live_cap = cap;
+}
+
+/* Rows into the order of rs->idx, over the early words. */
 void sk_vsort_gather(struct sk_view *v, struct sk_rsort *rs, size_t n)
 {
-	struct sk_vsock *rows = v->sortrows.v;
-	size_t cap = v->sortrows.cap;
-
-	if (n < 2)
-		return;
-	for (size_t i = 0; i < n; i++)
-		rows[i] = v->socks.v[rs->idx[i]];
-	v->sortrows.v = v->socks.v;
-	v->sortrows.cap = v->socks.cap;
-	v->socks.v = rows;
-	v->socks.cap = cap;
+	if (n >= 2)
+		gather_swap((void **)&v->socks.v, &v->socks.cap, (void **)&v->sortrows.v,
+			    &v->sortrows.cap, rs->idx, n, sizeof(struct sk_vsock));
 }
 
 /* Room for `cap` rows (v->socks must not move until sk_vsort_end). */
@@ -533,14 +542,7 @@ void sk_vsort_end(struct sk_view *v, struct sk_sortjob *j, size_t n)
 		radix_sort(rs->key, rs->idx, rs->key2, rs->idx2, n);
 	}
 	/* Identities into sorted order over the words, now done with. */
-	struct sk_vkey *keys = v->sortkeys.v;
-	size_t cap = v->sortkeys.cap;
-
-	for (size_t i = 0; i < n; i++)
-		keys[i] = v->keys.v[rs->idx[i]];
-	v->sortkeys.v = v->keys.v;
-	v->sortkeys.cap = v->keys.cap;
-	v->keys.v = keys;
-	v->keys.cap = cap;
+	gather_swap((void **)&v->keys.v, &v->keys.cap, (void **)&v->sortkeys.v, &v->sortkeys.cap,
+		    rs->idx, n, sizeof(struct sk_vkey));
 	sk_vsort_gather(v, rs, n);
 }

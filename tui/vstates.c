@@ -87,10 +87,11 @@ int sk_vpane_states(struct sk_view *v, const struct sk_snapshot *s)
 		*st = by_ds[state_rows[r]];
 		st->dstate = state_rows[r];
 	}
-	if (sk_vec_reserve((void **)&v->keys.v, &v->keys.cap, v->states.n, sizeof(struct sk_vkey)))
+	struct sk_vkey *keys = sk_vrows_keys(v, v->states.n);
+
+	if (!keys)
 		return -ENOMEM;
 	for (size_t i = 0; i < v->states.n; i++)
-		v->keys.v[i] = (struct sk_vkey){v->states.v[i].dstate, 4};
-	v->keys.n = v->nrows = v->states.n;
+		keys[i] = (struct sk_vkey){v->states.v[i].dstate, 4};
 	return 0;
 }
