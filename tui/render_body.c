@@ -172,6 +172,22 @@ static uint8_t state_color(unsigned ds, bool orphan)
 	}
 }
 
+/* A row of a list whose cells fn fills: each cell's text into buf, and
+ * its colour returned. */
+typedef uint8_t (*cell_fn)(const struct sk_ui *ui, const void *row, const struct sk_colpos *pos,
+			   char *buf, size_t size);
+
+static void row_cells(const struct sk_ui *ui, const struct sk_frame *f, cell_fn fn,
+		      const void *row, struct sk_line *l)
+{
+	char buf[SK_LINE_BYTES];
+
+	for (size_t i = 0; i < f->ncols; i++) {
+		buf[0] = '\0';
+		cell(l, f, &f->pos[i], fn(ui, row, &f->pos[i], buf, sizeof(buf)), buf);
+	}
+}
+
 /* A state cell: its name in its colour. */
 static uint8_t state_cell(unsigned ds, bool orphan, char *buf, size_t size)
 {
@@ -179,131 +195,122 @@ static uint8_t state_cell(unsigned ds, bool orphan, char *buf, size_t size)
 	return state_color(ds, orphan);
 }
 
-static void sock_row(const struct sk_ui *ui, const struct sk_frame *f, const struct sk_vsock *r,
-		     struct sk_line *l)
+static uint8_t sock_cell(const struct sk_ui *ui, const void *row, const struct sk_colpos *pos,
+			char *buf, size_t size)
 {
+	const struct sk_vsock *r = row;
 	const struct sk_snapshot *s = ui->snap;
 	const struct sk_socket *k = &s->socks.v[r->sock];
 	const struct sk_process *p = row_proc(ui, r->proc);
-	char buf[SK_LINE_BYTES];
+	uint8_t c = SK_C_DEFAULT;
 
-	for (size_t i = 0; i < f->ncols; i++) {
-		const struct sk_colpos *pos = &f->pos[i];
-		uint8_t c = SK_C_DEFAULT;
-
-		buf[0] = '\0';
-		switch (pos->col) {
-		case SK_SCOL_PROTO: snprintf(buf, sizeof(buf), "%s", sk_view_proto(k)); break;
-		case SK_SCOL_STATE:
-			c = state_cell(r->dstate, k->flags & SK_SOCK_ORPHAN, buf, sizeof(buf));
-			break;
-		case SK_SCOL_FD:
-			if (r->fd >= 0)
-				snprintf(buf, sizeof(buf), "%d%s", (int)r->fd, r->nfds > 1 ? "+" : "");
-			else if (k->flags & SK_SOCK_ORPHAN)
-				snprintf(buf, sizeof(buf), "orph"), c = SK_C_WARN;
-			else if (r->likely)
-				snprintf(buf, sizeof(buf), "queue"), c = SK_C_DIM;
-			else
-				snprintf(buf, sizeof(buf), "-"), c = SK_C_DIM;
-			break;
-		case SK_SCOL_LOCAL: sk_view_endpoint(s, k, false, buf, sizeof(buf)); break;
-		case SK_SCOL_PEER: sk_view_endpoint(s, k, true, buf, sizeof(buf)); break;
-		case SK_SCOL_RECVQ:
-			c = bytes_cell(k->state == SK_TCP_LISTEN ? 0 : k->recv_q, c, buf);
-			break;
-		case SK_SCOL_SENDQ:
-			c = bytes_cell(k->state == SK_TCP_LISTEN ? 0 : k->send_q, c, buf);
-			break;
-		case SK_SCOL_RMEM: c = bytes_cell(k->mem.rmem_alloc, c, buf); break;
-		case SK_SCOL_WMEM: c = bytes_cell(k->mem.wmem_queued, c, buf); break;
-		case SK_SCOL_TIMER:
-			sk_view_timer(k, buf, sizeof(buf));
-			if (k->timer == SK_TIMER_ON || k->timer == SK_TIMER_PERSIST)
-				c = k->retrans ? SK_C_WARN : SK_C_DEFAULT;
-			else
-				c = SK_C_DIM;
-			break;
-		case SK_SCOL_USER:
-			if (k->flags & SK_SOCK_HAS_UID)
-				sk_view_user(&ui->view, k->uid, buf, 64);
-			else
-				snprintf(buf, sizeof(buf), "-");
-			break;
-		case SK_SCOL_INODE:
-			snprintf(buf, sizeof(buf), "%llu", (unsigned long long)k->inode);
-			c = k->inode ? SK_C_DEFAULT : SK_C_DIM;
-			break;
-		case SK_SCOL_PID:
-			if (p)
-				snprintf(buf, sizeof(buf), "%s%d", r->likely ? "~" : "", (int)p->pid);
-			else
-				snprintf(buf, sizeof(buf), "-"), c = SK_C_DIM;
-			break;
-		case SK_SCOL_COMMAND:
-			if (p) {
-				command_text(ui, p, pos->w, buf, sizeof(buf));
-			} else {
-				snprintf(buf, sizeof(buf), "%s",
-					 k->state == SK_TCP_TIME_WAIT ? "(kernel: TIME_WAIT)"
-					 : (k->flags & SK_SOCK_ORPHAN) ? "(orphan, owner unknown)"
-					 : "(no process)");
-				c = SK_C_DIM;
-			}
-			break;
-		default: break;
+	switch (pos->col) {
+	case SK_SCOL_PROTO: snprintf(buf, size, "%s", sk_view_proto(k)); break;
+	case SK_SCOL_STATE:
+		c = state_cell(r->dstate, k->flags & SK_SOCK_ORPHAN, buf, size);
+		break;
+	case SK_SCOL_FD:
+		if (r->fd >= 0)
+			snprintf(buf, size, "%d%s", (int)r->fd, r->nfds > 1 ? "+" : "");
+		else if (k->flags & SK_SOCK_ORPHAN)
+			snprintf(buf, size, "orph"), c = SK_C_WARN;
+		else if (r->likely)
+			snprintf(buf, size, "queue"), c = SK_C_DIM;
+		else
+			snprintf(buf, size, "-"), c = SK_C_DIM;
+		break;
+	case SK_SCOL_LOCAL: sk_view_endpoint(s, k, false, buf, size); break;
+	case SK_SCOL_PEER: sk_view_endpoint(s, k, true, buf, size); break;
+	case SK_SCOL_RECVQ:
+		c = bytes_cell(k->state == SK_TCP_LISTEN ? 0 : k->recv_q, c, buf);
+		break;
+	case SK_SCOL_SENDQ:
+		c = bytes_cell(k->state == SK_TCP_LISTEN ? 0 : k->send_q, c, buf);
+		break;
+	case SK_SCOL_RMEM: c = bytes_cell(k->mem.rmem_alloc, c, buf); break;
+	case SK_SCOL_WMEM: c = bytes_cell(k->mem.wmem_queued, c, buf); break;
+	case SK_SCOL_TIMER:
+		sk_view_timer(k, buf, size);
+		if (k->timer == SK_TIMER_ON || k->timer == SK_TIMER_PERSIST)
+			c = k->retrans ? SK_C_WARN : SK_C_DEFAULT;
+		else
+			c = SK_C_DIM;
+		break;
+	case SK_SCOL_USER:
+		if (k->flags & SK_SOCK_HAS_UID)
+			sk_view_user(&ui->view, k->uid, buf, 64);
+		else
+			snprintf(buf, size, "-");
+		break;
+	case SK_SCOL_INODE:
+		snprintf(buf, size, "%llu", (unsigned long long)k->inode);
+		c = k->inode ? SK_C_DEFAULT : SK_C_DIM;
+		break;
+	case SK_SCOL_PID:
+		if (p)
+			snprintf(buf, size, "%s%d", r->likely ? "~" : "", (int)p->pid);
+		else
+			snprintf(buf, size, "-"), c = SK_C_DIM;
+		break;
+	case SK_SCOL_COMMAND:
+		if (p) {
+			command_text(ui, p, pos->w, buf, size);
+		} else {
+			snprintf(buf, size, "%s",
+				 k->state == SK_TCP_TIME_WAIT ? "(kernel: TIME_WAIT)"
+				 : (k->flags & SK_SOCK_ORPHAN) ? "(orphan, owner unknown)"
+				 : "(no process)");
+			c = SK_C_DIM;
 		}
-		cell(l, f, pos, c, buf);
+		break;
+	default: break;
 	}
+	return c;
 }
 
-static void group_row(const struct sk_ui *ui, const struct sk_frame *f, const struct sk_vgroup *g,
-		      struct sk_line *l)
+static uint8_t group_cell(const struct sk_ui *ui, const void *row, const struct sk_colpos *pos,
+			char *buf, size_t size)
 {
-	char buf[SK_LINE_BYTES];
+	const struct sk_vgroup *g = row;
 	const struct sk_process *p = row_proc(ui, g->proc);
+	uint8_t c = SK_C_DEFAULT;
 
-	for (size_t i = 0; i < f->ncols; i++) {
-		const struct sk_colpos *pos = &f->pos[i];
-		uint8_t c = SK_C_DEFAULT;
+	switch (pos->col) {
+	case SK_GCOL_COUNT:
+		snprintf(buf, size, "%s%s", G_TIMES(ui),
+			 sk_tui_count(g->count, pos->w - 1, (char[SK_TUI_NUM]){0}));
+		c = SK_C_GROUP;
+		break;
+	case SK_GCOL_STATE:
+		c = state_cell(g->key.dstate, false, buf, size);
+		break;
+	case SK_GCOL_ADDR: sk_view_gkey_label(&g->key, buf, size); break;
+	case SK_GCOL_PROCS: sk_tui_count(g->nprocs, pos->w, buf); break;
+	case SK_GCOL_RECVQ: c = bytes_cell(g->recv_q, c, buf); break;
+	case SK_GCOL_SENDQ: c = bytes_cell(g->send_q, c, buf); break;
+	case SK_GCOL_RMEM: c = bytes_cell(g->rmem, c, buf); break;
+	case SK_GCOL_WMEM: c = bytes_cell(g->wmem, c, buf); break;
+	case SK_GCOL_TIMER:
+		if (g->timer_max_ms)
+			sk_tui_fmt_ms(g->timer_max_ms, buf, size);
+		break;
+	case SK_GCOL_OWNER:
+		if (p) {
+			char who[96];
 
-		buf[0] = '\0';
-		switch (pos->col) {
-		case SK_GCOL_COUNT:
-			snprintf(buf, sizeof(buf), "%s%s", G_TIMES(ui), sk_tui_count(g->count, pos->w - 1, (char[24]){0}));
-			c = SK_C_GROUP;
-			break;
-		case SK_GCOL_STATE:
-			c = state_cell(g->key.dstate, false, buf, sizeof(buf));
-			break;
-		case SK_GCOL_ADDR: sk_view_gkey_label(&g->key, buf, sizeof(buf)); break;
-		case SK_GCOL_PROCS: sk_tui_count(g->nprocs, pos->w, buf); break;
-		case SK_GCOL_RECVQ: c = bytes_cell(g->recv_q, c, buf); break;
-		case SK_GCOL_SENDQ: c = bytes_cell(g->send_q, c, buf); break;
-		case SK_GCOL_RMEM: c = bytes_cell(g->rmem, c, buf); break;
-		case SK_GCOL_WMEM: c = bytes_cell(g->wmem, c, buf); break;
-		case SK_GCOL_TIMER:
-			if (g->timer_max_ms)
-				sk_tui_fmt_ms(g->timer_max_ms, buf, sizeof(buf));
-			break;
-		case SK_GCOL_OWNER:
-			if (p) {
-				char who[96];
-
-				sk_view_proc_label(p, who, sizeof(who));
-				if (g->nprocs > 1)
-					snprintf(buf, sizeof(buf), "%s +%u more", who, g->nprocs - 1);
-				else
-					snprintf(buf, sizeof(buf), "%s", who);
-			} else {
-				snprintf(buf, sizeof(buf), "(no process)");
-				c = SK_C_DIM;
-			}
-			break;
-		default: break;
+			sk_view_proc_label(p, who, sizeof(who));
+			if (g->nprocs > 1)
+				snprintf(buf, size, "%s +%u more", who, g->nprocs - 1);
+			else
+				snprintf(buf, size, "%s", who);
+		} else {
+			snprintf(buf, size, "(no process)");
+			c = SK_C_DIM;
 		}
-		cell(l, f, pos, c, buf);
+		break;
+	default: break;
 	}
+	return c;
 }
 
 /* Three lines a finding: severity, kind, subject and title; the evidence;
@@ -333,45 +340,41 @@ static void finding_row(const struct sk_ui *ui, size_t row, struct sk_line *l)
 	}
 }
 
-static void orphan_row(const struct sk_ui *ui, const struct sk_frame *f,
-		       const struct sk_vorphan *o, struct sk_line *l)
+static uint8_t orphan_cell(const struct sk_ui *ui, const void *row, const struct sk_colpos *pos,
+			char *buf, size_t size)
 {
-	char buf[SK_LINE_BYTES], a[16], b[16];
+	const struct sk_vorphan *o = row;
+	char a[16], b[16];
+	uint8_t c = SK_C_DEFAULT;
 
-	for (size_t i = 0; i < f->ncols; i++) {
-		const struct sk_colpos *pos = &f->pos[i];
-		uint8_t c = SK_C_DEFAULT;
-
-		buf[0] = '\0';
-		switch (pos->col) {
-		case SK_OCOL_STATE:
-			c = state_cell(o->key.dstate, true, buf, sizeof(buf));
-			break;
-		case SK_OCOL_COUNT: sk_tui_count(o->count, pos->w, buf); c = SK_C_GROUP; break;
-		case SK_OCOL_SENDQ: c = bytes_cell(o->send_q, c, buf); break;
-		case SK_OCOL_RECVQ: c = bytes_cell(o->recv_q, c, buf); break;
-		case SK_OCOL_TIMER:
-			if (o->timer_max_ms == 0 && o->timer_min_ms == UINT32_MAX)
-				snprintf(buf, sizeof(buf), "-");
-			else if (o->timer_min_ms == o->timer_max_ms || o->count == 1)
-				snprintf(buf, sizeof(buf), "%s", sk_tui_fmt_ms(o->timer_max_ms, a, sizeof(a)));
-			else
-				snprintf(buf, sizeof(buf), "%s..%s",
-					 sk_tui_fmt_ms(o->timer_min_ms, a, sizeof(a)),
-					 sk_tui_fmt_ms(o->timer_max_ms, b, sizeof(b)));
-			break;
-		case SK_OCOL_RETRANS:
-			snprintf(buf, sizeof(buf), "%u", o->retrans_max);
-			c = zero_dim(o->retrans_max, SK_C_WARN);
-			break;
-		case SK_OCOL_OWNER:
-			sk_view_okey_label(ui->snap, o, buf, sizeof(buf));
-			c = o->key.owner_kind == SK_OWNER_NONE ? SK_C_DIM : SK_C_DEFAULT;
-			break;
-		default: break;
-		}
-		cell(l, f, pos, c, buf);
+	switch (pos->col) {
+	case SK_OCOL_STATE:
+		c = state_cell(o->key.dstate, true, buf, size);
+		break;
+	case SK_OCOL_COUNT: sk_tui_count(o->count, pos->w, buf); c = SK_C_GROUP; break;
+	case SK_OCOL_SENDQ: c = bytes_cell(o->send_q, c, buf); break;
+	case SK_OCOL_RECVQ: c = bytes_cell(o->recv_q, c, buf); break;
+	case SK_OCOL_TIMER:
+		if (o->timer_max_ms == 0 && o->timer_min_ms == UINT32_MAX)
+			snprintf(buf, size, "-");
+		else if (o->timer_min_ms == o->timer_max_ms || o->count == 1)
+			snprintf(buf, size, "%s", sk_tui_fmt_ms(o->timer_max_ms, a, sizeof(a)));
+		else
+			snprintf(buf, size, "%s..%s",
+				 sk_tui_fmt_ms(o->timer_min_ms, a, sizeof(a)),
+				 sk_tui_fmt_ms(o->timer_max_ms, b, sizeof(b)));
+		break;
+	case SK_OCOL_RETRANS:
+		snprintf(buf, size, "%u", o->retrans_max);
+		c = zero_dim(o->retrans_max, SK_C_WARN);
+		break;
+	case SK_OCOL_OWNER:
+		sk_view_okey_label(ui->snap, o, buf, size);
+		c = o->key.owner_kind == SK_OWNER_NONE ? SK_C_DIM : SK_C_DEFAULT;
+		break;
+	default: break;
 	}
+	return c;
 }
 
 static void state_row(const struct sk_ui *ui, int width, const struct sk_vstate *st,
@@ -593,12 +596,12 @@ bool sk_render_row(const struct sk_ui *ui, const struct sk_frame *f, size_t row,
 		break;
 	case SK_VK_SOCKS:
 		if (v->grouped)
-			group_row(ui, f, &v->groups.v[row], l);
+			row_cells(ui, f, group_cell, &v->groups.v[row], l);
 		else
-			sock_row(ui, f, &v->socks.v[row], l);
+			row_cells(ui, f, sock_cell, &v->socks.v[row], l);
 		break;
 	case SK_VK_ORPHANS:
-		orphan_row(ui, f, &v->orphans.v[row], l);
+		row_cells(ui, f, orphan_cell, &v->orphans.v[row], l);
 		break;
 	case SK_VK_FINDINGS:
 		finding_row(ui, row, l);
