@@ -114,30 +114,28 @@ bool sk_gkey_eq(const struct sk_gkey *a, const struct sk_gkey *b)
 	       a->port == b->port && memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
 }
 
+/* -1, 0, 1 as a is below, equal to, above b (both of one integer type). */
+#define CMP(a, b) ((a) < (b) ? -1 : (a) > (b))
+
 int sk_gkey_cmp(const struct sk_gkey *a, const struct sk_gkey *b)
 {
-	if (a->dstate != b->dstate)
-		return a->dstate < b->dstate ? -1 : 1;
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	if (a->port != b->port)
-		return a->port < b->port ? -1 : 1;
-	int c = memcmp(a->addr, b->addr, sizeof(a->addr));
+	int r;
 
-	return c < 0 ? -1 : c > 0;
+	if ((r = CMP(a->dstate, b->dstate)) || (r = CMP(a->family, b->family)) ||
+	    (r = CMP(a->port, b->port)))
+		return r;
+	r = memcmp(a->addr, b->addr, sizeof(a->addr));
+	return CMP(r, 0);
 }
 
 int sk_okey_cmp(const struct sk_okey *a, const struct sk_okey *b)
 {
-	if (a->dstate != b->dstate)
-		return a->dstate < b->dstate ? -1 : 1;
-	if (a->owner_kind != b->owner_kind)
-		return a->owner_kind < b->owner_kind ? -1 : 1;
-	if (a->pid != b->pid)
-		return a->pid < b->pid ? -1 : 1;
-	if (a->cgroup != b->cgroup)
-		return a->cgroup < b->cgroup ? -1 : 1;
-	return a->lport < b->lport ? -1 : a->lport > b->lport;
+	int r;
+
+	if ((r = CMP(a->dstate, b->dstate)) || (r = CMP(a->owner_kind, b->owner_kind)) ||
+	    (r = CMP(a->pid, b->pid)) || (r = CMP(a->cgroup, b->cgroup)))
+		return r;
+	return CMP(a->lport, b->lport);
 }
 
 /* A finding is the same one across refreshes when its kind and subject are. */
