@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "check.h"
 #include "options.h"
 #include "tui.h"
 
@@ -19,6 +20,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sktop: %s\nTry 'sktop --help'.\n", err.msg);
 		return 2;
 	}
+	if (opts.check)
+		return sk_check_run(&opts, stdout);
 	if (opts.write_file)
 		rc = sk_batch_write(&opts, &err);
 	else if (opts.replay_file && opts.batch)
