@@ -38,6 +38,9 @@ enum sk_field_flag {
 	SK_FIELD_TRENDED = 1u << 1,    /* history keeps a series of it */
 	SK_FIELD_BATCH = 1u << 2,      /* a column of the batch text report */
 	SK_FIELD_SUM = 1u << 3,        /* the value is the sum of the `count` elements */
+	SK_FIELD_OPTIONAL = 1u << 4,   /* 0 when the kernel predates it: a group of only
+	                                * such rows, all 0, is not shown */
+	SK_FIELD_ZERO_NOTE = 1u << 5,  /* at 0 it means trouble: the description says which */
 };
 
 /* The sock_diag extension a field is filled from: the engine asks the

@@ -662,6 +662,11 @@ static void write_time(struct jw *w, const struct timespec *ts)
 	jw_kv_str(w, "time", buf);
 }
 
+uint32_t sk_json_needs(void)
+{
+	return sk_rec_tcpinfo.needs | sk_rec_skmem.needs | sk_record_needs(&sk_rec_proc, 0);
+}
+
 int sk_json_write_snapshot(FILE *f, const struct sk_snapshot *s)
 {
 	return sk_json_write_snapshot_ex(f, s, SK_JSON_HISTORY);
