@@ -21,13 +21,17 @@
 #include "store/json.h"
 #include "store/replay.h"
 
-static const struct sk_record *const written[] = {&sk_rec_tcpinfo, &sk_rec_skmem, &sk_rec_limits};
+static const struct sk_record *const written[] = {
+	&sk_rec_tcpinfo, &sk_rec_skmem, &sk_rec_limits, &sk_rec_diag, &sk_rec_procfs,
+};
 
 /* A value that fits the row's width and differs from every other element
  * of every table (n counts elements across the tables), with high bits
  * set where the width allows, so a reader that narrows a field shows. */
 static uint64_t distinct(const struct sk_field *f, unsigned n)
 {
+	if (f->type == SK_FT_BOOL)
+		return 1; /* false is what an unread row holds */
 	switch (f->type == SK_FT_FIG ? 8 : f->width) {
 	case 1: return n + 1;
 	case 2: return ((uint64_t)(n + 1) << 8) | n;
@@ -50,7 +54,9 @@ static void *record_of(const struct sk_record *r, struct sk_snapshot *s, struct 
 		return &k->tcp;
 	if (r == &sk_rec_skmem)
 		return &k->mem;
-	return &s->sys.limits;
+	if (r == &sk_rec_limits)
+		return &s->sys.limits;
+	return s;
 }
 
 static char *render(const struct sk_snapshot *s, size_t *len)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "model/procsort.h"
+#include "model/snapshot.h"
 
 #define U(t, m) .offset = offsetof(t, m), .type = SK_FT_UINT, .width = sizeof(((t *)0)->m), .count = 1
 
@@ -104,6 +105,42 @@ static const struct sk_field limits_fields[] = {
 
 const struct sk_record sk_rec_limits = {
 	"limits", limits_fields, sizeof(limits_fields) / sizeof(limits_fields[0]), 0, SK_NEED_NONE,
+};
+
+/* --- the refresh's own figures, members of struct sk_snapshot --------------- */
+
+#define SN(k, m, desc) {.key = k, .label = k, .description = desc, .unit = SK_UNIT_COUNT, \
+			U(struct sk_snapshot, m)}
+static const struct sk_field diag_fields[] = {
+	SN("messages", diag.messages, "netlink messages seen"),
+	SN("rejected", diag.rejected, "malformed messages skipped"),
+	SN("retries", diag.retries, "dumps redone after an interrupted or overrun dump"),
+	SN("unsupported", diag.unsupported, "dumps the kernel refused"),
+	SN("failed", diag.failed, "dumps given up after the retry bound"),
+	SN("duplicates", duplicates, "dumped rows whose inode was already seen"),
+};
+
+const struct sk_record sk_rec_diag = {
+	"diag", diag_fields, sizeof(diag_fields) / sizeof(diag_fields[0]), 0, SK_NEED_NONE,
+};
+
+static const struct sk_field procfs_fields[] = {
+	SN("processes", procfs.processes, "processes read"),
+	SN("vanished", procfs.vanished, "processes gone before they were read"),
+	SN("fd_denied", procfs.fd_denied, "fd tables sktop was not allowed to list"),
+	SN("fds", procfs.fds, "fds listed"),
+	{.key = "owners_cached", .label = "owners_cached", .unit = SK_UNIT_COUNT,
+	 .description = "processes first taken from the owner cache",
+	 U(struct sk_snapshot, owners_cached), .flags = SK_FIELD_LATER},
+	{.key = "owners_rescanned", .label = "owners_rescanned",
+	 .description = "the owner cache proved stale: every fd table was read again",
+	 .offset = offsetof(struct sk_snapshot, owners_rescanned), .type = SK_FT_BOOL,
+	 .width = sizeof(bool), .count = 1, .flags = SK_FIELD_LATER},
+};
+#undef SN
+
+const struct sk_record sk_rec_procfs = {
+	"procfs", procfs_fields, sizeof(procfs_fields) / sizeof(procfs_fields[0]), 0, SK_NEED_NONE,
 };
 
 /* --- process metrics: one spelling per face, each a contract ----------------- */
@@ -215,6 +252,8 @@ uint64_t sk_field_value(const struct sk_field *f, const void *rec)
 
 uint64_t sk_field_max(const struct sk_field *f)
 {
+	if (f->type == SK_FT_BOOL)
+		return 1;
 	if (f->type == SK_FT_FIG || f->width >= 8)
 		return UINT64_MAX;
 	return (UINT64_C(1) << (8 * f->width)) - 1;

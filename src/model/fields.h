@@ -31,6 +31,7 @@ enum sk_unit {
 enum sk_field_type {
 	SK_FT_UINT, /* unsigned integer of `width` bytes */
 	SK_FT_FIG,  /* int64_t system figure: SK_UNKNOWN reads and writes as null */
+	SK_FT_BOOL, /* bool: true or false */
 };
 
 enum sk_field_flag {
@@ -41,6 +42,7 @@ enum sk_field_flag {
 	SK_FIELD_OPTIONAL = 1u << 4,   /* 0 when the kernel predates it: a group of only
 	                                * such rows, all 0, is not shown */
 	SK_FIELD_ZERO_NOTE = 1u << 5,  /* at 0 it means trouble: the description says which */
+	SK_FIELD_LATER = 1u << 6,      /* added later: files from before lack it (read as 0) */
 };
 
 /* The sock_diag extension a field is filled from: the engine asks the
@@ -82,6 +84,10 @@ struct sk_record {
 extern const struct sk_record sk_rec_tcpinfo; /* struct sk_tcpinfo */
 extern const struct sk_record sk_rec_skmem;   /* struct sk_meminfo */
 extern const struct sk_record sk_rec_limits;  /* struct sk_limits */
+
+/* How the refresh went (struct sk_snapshot): "diag" and "procfs". */
+extern const struct sk_record sk_rec_diag;
+extern const struct sk_record sk_rec_procfs;
 
 /* Process metrics, indexed by enum sk_sort_key (model/procsort.h): the
  * sortable, trended and batch-text columns of struct sk_process. */

@@ -188,6 +188,8 @@ static void jw_field(struct jw *w, const struct sk_field *f, const void *rec)
 			jw_elem(w);
 		if (f->type == SK_FT_FIG)
 			jw_fig(w, (int64_t)v);
+		else if (f->type == SK_FT_BOOL)
+			jw_lit(w, v ? "true" : "false");
 		else
 			jw_u64(w, v);
 	}
@@ -691,24 +693,8 @@ int sk_json_write_snapshot_ex(FILE *f, const struct sk_snapshot *s, unsigned fla
 	jw_kv_u64(w, "seq", s->seq);
 	jw_kv_u64(w, "duration_us", s->duration_us);
 
-	jw_key(w, "diag");
-	jw_open(w, '{');
-	jw_kv_u64(w, "messages", s->diag.messages);
-	jw_kv_u64(w, "rejected", s->diag.rejected);
-	jw_kv_u64(w, "retries", s->diag.retries);
-	jw_kv_u64(w, "unsupported", s->diag.unsupported);
-	jw_kv_u64(w, "failed", s->diag.failed);
-	jw_kv_u64(w, "duplicates", s->duplicates);
-	jw_close(w, '}');
-	jw_key(w, "procfs");
-	jw_open(w, '{');
-	jw_kv_u64(w, "processes", s->procfs.processes);
-	jw_kv_u64(w, "vanished", s->procfs.vanished);
-	jw_kv_u64(w, "fd_denied", s->procfs.fd_denied);
-	jw_kv_u64(w, "fds", s->procfs.fds);
-	jw_kv_u64(w, "owners_cached", s->owners_cached);
-	jw_kv_bool(w, "owners_rescanned", s->owners_rescanned);
-	jw_close(w, '}');
+	jw_record(w, &sk_rec_diag, s);
+	jw_record(w, &sk_rec_procfs, s);
 
 	write_system(w, s);
 	write_findings(w, s);

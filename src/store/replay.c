@@ -1034,49 +1034,9 @@ static const char *const top_keys[T_LAST] = {
 	"procfs", "system", "findings", "history", "processes", "sockets",
 };
 
-static int map_counters(struct rctx *c, const jnode *o, const char *field, const char *const *keys,
-			uint32_t *const *dst, size_t n)
-{
-	const jnode *f[8];
-	size_t old = rd_path_push_key(c, field);
-	int rc = rd_collect(c, o, NULL, keys, n, f);
-
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = rd_get_u32(c, f[i], keys[i], dst[i]);
-	rd_path_pop(c, old);
-	return rc;
-}
-
-static int map_procfs(struct rctx *c, const jnode *o, const char *const *keys,
-		      uint32_t *const *dst)
-{
-	struct sk_snapshot *s = &c->r->snap;
-	const jnode *f[6];
-	size_t old = rd_path_push_key(c, "procfs");
-	int rc = rd_collect(c, o, NULL, keys, 6, f);
-
-	for (size_t i = 0; i < 4 && rc == 0; i++)
-		rc = rd_get_u32(c, f[i], keys[i], dst[i]);
-	/* The owner cache came later: files from before it lack both. */
-	if (rc == 0 && f[4])
-		rc = rd_get_u32(c, f[4], keys[4], &s->owners_cached);
-	if (rc == 0 && f[5])
-		rc = rd_get_bool(c, f[5], keys[5], &s->owners_rescanned);
-	rd_path_pop(c, old);
-	return rc;
-}
-
 static int map_doc(struct rctx *c, const jnode *root)
 {
-	static const char *const diag_keys[] = {"messages", "rejected", "retries", "unsupported",
-						"failed", "duplicates"};
-	static const char *const procfs_keys[] = {"processes", "vanished", "fd_denied", "fds",
-						  "owners_cached", "owners_rescanned"};
 	struct sk_snapshot *s = &c->r->snap;
-	uint32_t *const diag_dst[] = {&s->diag.messages, &s->diag.rejected, &s->diag.retries,
-				      &s->diag.unsupported, &s->diag.failed, &s->duplicates};
-	uint32_t *const procfs_dst[] = {&s->procfs.processes, &s->procfs.vanished,
-					&s->procfs.fd_denied, &s->procfs.fds};
 	const jnode *f[T_LAST];
 	uint64_t schema = 0;
 	int rc;
@@ -1107,9 +1067,9 @@ static int map_doc(struct rctx *c, const jnode *root)
 	if (rc == 0)
 		rc = rd_get_u32(c, f[T_DURATION_US], "duration_us", &s->duration_us);
 	if (rc == 0)
-		rc = map_counters(c, f[T_DIAG], "diag", diag_keys, diag_dst, 6);
+		rc = rd_get_record(c, f[T_DIAG], &sk_rec_diag, s);
 	if (rc == 0)
-		rc = map_procfs(c, f[T_PROCFS], procfs_keys, procfs_dst);
+		rc = rd_get_record(c, f[T_PROCFS], &sk_rec_procfs, s);
 	/* Processes first: sockets, findings and history refer to them by pid. */
 	if (rc == 0)
 		rc = map_processes(c, f[T_PROCESSES]);

@@ -397,6 +397,11 @@ static int get_element(struct rctx *c, const jnode *n, const char *field,
 	if (f->type == SK_FT_FIG) {
 		rc = rd_get_fig(c, n, field, &fig);
 		v = (uint64_t)fig;
+	} else if (f->type == SK_FT_BOOL) {
+		bool b = false;
+
+		rc = rd_get_bool(c, n, field, &b);
+		v = b;
 	} else {
 		rc = rd_get_uint(c, n, field, sk_field_max(f), &v);
 	}
@@ -411,6 +416,8 @@ static int get_field(struct rctx *c, const jnode *n, const struct sk_field *f, v
 	size_t old;
 	int rc;
 
+	if (!n && (f->flags & SK_FIELD_LATER))
+		return 0;
 	if (f->count <= 1)
 		return get_element(c, n, f->key, f, rec, 0);
 	rc = rd_want(c, n, f->key, SK_JSON_ARRAY);

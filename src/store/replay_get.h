@@ -76,8 +76,9 @@ int rd_get_figs(struct rctx *c, const jnode *obj, const char *field, const char 
 int rd_kv_sort(struct kv *a, size_t n);
 const struct kv *rd_kv_find(const struct kv *a, size_t n, uint64_t key);
 
-/* The object at o, one member per row of r, into the record at rec; with
- * field on the path of any message. Every row must be there. */
+/* The object at o, one member per row of r, into the record at rec. Every
+ * row must be there but those added later (SK_FIELD_LATER), which files
+ * from before them lack: those are left as they are. */
 int rd_get_record(struct rctx *c, const jnode *o, const struct sk_record *r, void *rec);
 
 #endif
