@@ -570,21 +570,30 @@ static void test_hostile_strings_escaped(void **state)
 	free(d);
 }
 
+/* doc loads into r and is written back as the fixture itself. */
+static void loads_as_fixture(const struct fixture *fx, const char *doc, size_t len,
+			     struct sk_replay *r)
+{
+	size_t len2;
+	char *again;
+
+	load_ok(doc, len, r);
+	again = render(&r->snap, SK_JSON_HISTORY, &len2);
+	assert_same_json(fx->json, fx->len, again, len2);
+	free(again);
+}
+
 static void test_unknown_fields_ignored(void **state)
 {
 	struct fixture *fx = *state;
 	struct sk_replay r;
-	size_t len, len2;
+	size_t len;
 	char *a = replace(fx->json, "{\"schema\":1,",
 			  "{\"future\":{\"x\":[1,2.5e3,{\"y\":null}],\"z\":\"\\u00e9\"},\"schema\":1,", NULL);
 	char *b = replace(a, "\"cookie\":", "\"new_field\":[[],{}],\"cookie\":", NULL);
 	char *c = replace(b, "\"evidence\":{", "\"evidence\":{\"zz_future\":{\"value\":1},", &len);
-	char *again;
 
-	load_ok(c, len, &r);
-	again = render(&r.snap, SK_JSON_HISTORY, &len2);
-	assert_same_json(fx->json, fx->len, again, len2);
-	free(again);
+	loads_as_fixture(fx, c, len, &r);
 	sk_replay_free(&r);
 	free(a);
 	free(b);
@@ -613,21 +622,17 @@ static void test_counts_recounted(void **state)
 {
 	struct fixture *fx = *state;
 	struct sk_replay r;
-	size_t len, len2;
+	size_t len;
 	char *a = replace(fx->json, "\"orphans_attributed\":1,", "\"orphans_attributed\":77,", NULL);
 	char *b = replace(a, "\"fd_limit\":1024,\"sockets\":", "\"fd_limit\":1024,\"sockets\":5000,\"y\":",
 			  NULL);
 	char *c = replace(b, "\"sockets\":", "\"sockets\":999999,\"x\":", &len);
-	char *again;
 
-	load_ok(c, len, &r);
+	loads_as_fixture(fx, c, len, &r);
 	assert_int_equal(r.snap.totals.orphans_attributed, 1);
 	assert_int_equal(r.snap.totals.sockets, r.snap.socks.n);
 	assert_int_equal(sk_snapshot_find_pid(&r.snap, 100)->agg.orphans, 1);
 	assert_int_not_equal(sk_snapshot_find_pid(&r.snap, 100)->agg.sockets, 5000);
-	again = render(&r.snap, SK_JSON_HISTORY, &len2);
-	assert_same_json(fx->json, fx->len, again, len2);
-	free(again);
 	sk_replay_free(&r);
 	free(a);
 	free(b);

@@ -721,7 +721,7 @@ static void rule_recv_stuck(struct ctx *c)
 			    (k->state == SK_TCP_ESTABLISHED || k->state == SK_TCP_CLOSE_WAIT)) {
 				add_sock(c, f, si);
 				recvq += k->recv_q;
-				rmem += k->mem.rmem_alloc;
+				rmem += sk_socket_rmem(k);
 				port = k->local.port;
 			}
 		}
@@ -771,7 +771,7 @@ static void zero_window_for(struct ctx *c, uint32_t proc)
 			continue;
 		n++;
 		sendq += k->send_q;
-		wmem += k->mem.wmem_queued;
+		wmem += sk_socket_wmem(k);
 		orphaned += (k->flags & SK_SOCK_ORPHAN) != 0;
 		have_tcpinfo |= (k->flags & SK_SOCK_HAS_TCPINFO) != 0;
 		if ((k->flags & SK_SOCK_HAS_TCPINFO) && k->tcp.backoff > backoff)

@@ -24,7 +24,7 @@ enum sk_unit {
 	SK_UNIT_MS,
 	SK_UNIT_US,
 	SK_UNIT_SECONDS,
-	SK_UNIT_ID,      /* a number that names something: pid, port, ca_state */
+	SK_UNIT_ID,      /* a number that names something: a pid, a port, a state */
 	SK_UNIT_LAST
 };
 

@@ -379,8 +379,8 @@ static int build_owner_index(struct sk_snapshot *s, uint32_t *owners)
 			if (st_ == SK_TCP_CLOSE)                                         \
 				(a)->closed[(k)->sockname]++;                            \
 		}                                                                        \
-		(a)->rmem += (k)->mem.rmem_alloc;                                        \
-		(a)->wmem += (k)->mem.wmem_queued;                                       \
+		(a)->rmem += sk_socket_rmem(k);                                          \
+		(a)->wmem += sk_socket_wmem(k);                                          \
 		/* A listener's queues are its accept backlog, not bytes. */             \
 		if ((k)->state != SK_TCP_LISTEN) {                                       \
 			(a)->recv_q += (k)->recv_q;                                      \

@@ -505,14 +505,12 @@ static void write_socket(struct jw *w, const struct sk_snapshot *s, const struct
 	if (k->flags & SK_SOCK_HAS_SHUTDOWN)
 		jw_kv_u64(w, "shutdown", k->shutdown);
 	jw_kv_u64(w, "cookie", k->cookie);
-	if (k->flags & SK_SOCK_HAS_MEM) {
-		const struct sk_meminfo *m = &k->mem;
-
-		jw_kv_u64(w, "rmem", m->rmem_alloc);
-		jw_kv_u64(w, "wmem", m->wmem_queued);
-		jw_record(w, &sk_rec_skmem, m);
+	if (k->flags & sk_rec_skmem.present) {
+		jw_kv_u64(w, "rmem", sk_socket_rmem(k));
+		jw_kv_u64(w, "wmem", sk_socket_wmem(k));
+		jw_record(w, &sk_rec_skmem, &k->mem);
 	}
-	if (k->flags & SK_SOCK_HAS_TCPINFO)
+	if (k->flags & sk_rec_tcpinfo.present)
 		jw_record(w, &sk_rec_tcpinfo, &k->tcp);
 	jw_close(w, '}');
 }
