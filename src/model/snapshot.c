@@ -409,8 +409,8 @@ static void aggregate_owners(struct sk_snapshot *s, size_t i, uint32_t *proc_see
 	}
 }
 
-static void aggregate_total(struct sk_snapshot *s, const struct sk_socket *k,
-			    struct sk_netns **last_ns)
+/* ns: the namespace of a dumped row k, NULL when it has none listed. */
+static void aggregate_total(struct sk_snapshot *s, const struct sk_socket *k, struct sk_netns *ns)
 {
 	struct sk_totals *t = &s->totals;
 	unsigned st = k->state < SK_TCP_STATE_LAST ? k->state : 0;
@@ -418,8 +418,6 @@ static void aggregate_total(struct sk_snapshot *s, const struct sk_socket *k,
 	COUNT_ROW(t, k);
 	if (k->flags & SK_SOCK_UNDUMPED)
 		return;
-
-	struct sk_netns *ns = netns_of_cached(s, k->netns, last_ns);
 
 	if (ns) {
 		ns->sockets++;
@@ -438,11 +436,11 @@ static void aggregate_total(struct sk_snapshot *s, const struct sk_socket *k,
 
 /* Row i into every count: the machine's, its namespace's, and those of
  * the processes holding it or (an orphan) likely owning it. */
-static void count_row(struct sk_snapshot *s, size_t i, struct sk_netns **last_ns)
+static void count_row(struct sk_snapshot *s, size_t i, struct sk_netns *ns)
 {
 	const struct sk_socket *k = &s->socks.v[i];
 
-	aggregate_total(s, k, last_ns);
+	aggregate_total(s, k, ns);
 	aggregate_owners(s, i, s->proc_seen.v);
 	if ((k->flags & SK_SOCK_ORPHAN) && k->likely_owner < s->procs.n)
 		s->procs.v[k->likely_owner].agg.orphans++;
@@ -569,7 +567,8 @@ int sk_snapshot_join(struct sk_snapshot *s, sk_sockname_fn sockname, void *ctx,
 		if (k->owners_count)
 			k->owner_kind = SK_OWNER_FD;
 		attribute_fdless(s, k, owners);
-		count_row(s, i, &last_ns);
+		count_row(s, i, (k->flags & SK_SOCK_UNDUMPED) ? NULL
+				: netns_of_cached(s, k->netns, &last_ns));
 	}
 	return 0;
 }
@@ -615,9 +614,32 @@ static void clear_row_counts(struct sk_snapshot *s)
 	clear_netns_counts(s);
 }
 
-int sk_snapshot_recount(struct sk_snapshot *s)
+struct ns_key {
+	uint64_t id;
+	uint32_t index;
+};
+
+static int ns_key_cmp(const void *pa, const void *pb)
 {
-	struct sk_netns *last_ns = NULL;
+	const struct ns_key *a = pa, *b = pb;
+
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* A namespace with this id by binary search: rows from a file come in any
+ * order, and a crafted one must not make every row scan a long namespace
+ * list. (Ids are unique in a snapshot; a file that repeats one gets its
+ * counts in one of them.) */
+static struct sk_netns *netns_find(struct sk_snapshot *s, const struct ns_key *keys, uint64_t id)
+{
+	struct ns_key want = {id, 0};
+	const struct ns_key *hit = sk_bsearch(&want, keys, s->netns.n, sizeof(*keys), ns_key_cmp);
+
+	return hit ? &s->netns.v[hit->index] : NULL;
+}
+
+static int index_owners(struct sk_snapshot *s)
+{
 	uint32_t *owners;
 
 	if (sk_vec_reserve((void **)&s->seen_by.v, &s->seen_by.cap, s->socks.n + 1,
@@ -633,6 +655,22 @@ int sk_snapshot_recount(struct sk_snapshot *s)
 	if (build_owner_index(s, owners))
 		return -ENOMEM;
 	s->seen_by.n = s->socks.n;
+	return 0;
+}
+
+int sk_snapshot_recount(struct sk_snapshot *s)
+{
+	struct ns_key *keys = malloc((s->netns.n + 1) * sizeof(*keys));
+	const uint32_t *owners;
+
+	if (!keys || index_owners(s)) {
+		free(keys);
+		return -ENOMEM;
+	}
+	owners = s->seen_by.v;
+	for (size_t i = 0; i < s->netns.n; i++)
+		keys[i] = (struct ns_key){s->netns.v[i].id, (uint32_t)i};
+	sk_qsort(keys, s->netns.n, sizeof(*keys), ns_key_cmp);
 	clear_row_counts(s);
 	reset_proc_seen(s);
 	for (size_t i = 0; i < s->socks.n; i++) {
@@ -640,8 +678,10 @@ int sk_snapshot_recount(struct sk_snapshot *s)
 
 		k->owners_start = owners_start_of(owners, i);
 		k->owners_count = owners[i] - k->owners_start;
-		count_row(s, i, &last_ns);
+		count_row(s, i, (k->flags & SK_SOCK_UNDUMPED) ? NULL
+				: netns_find(s, keys, k->netns));
 	}
+	free(keys);
 	return 0;
 }
 
