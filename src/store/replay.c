@@ -90,41 +90,50 @@ static int map_process(struct rctx *c, const jnode *o, struct sk_process *p)
 
 /* Puts procs in pid order (the file's order when it already is) and
  * refuses a pid given twice. */
-static int sort_procs(struct rctx *c)
+/* The pid of element i, base pointing at element 0's pid. */
+static int32_t pid_at(const char *base, size_t i, size_t size)
 {
-	sk_procvec *pv = &c->r->snap.procs;
-	struct sk_process *sorted;
-	struct kv *idx;
+	int32_t pid;
+
+	memcpy(&pid, base + i * size, sizeof(pid));
+	return pid;
+}
+
+/* Puts the n elements of `size` bytes at *v in ascending order of the pid
+ * at pid_off (the file's order when it already is: no copy) and refuses a
+ * pid given twice. what: the array, for the message. */
+static int sort_by_pid(struct rctx *c, void **v, size_t *cap, size_t n, size_t size,
+		       size_t pid_off, const char *what)
+{
+	const char *base = (const char *)*v + pid_off;
+	char *sorted = NULL;
+	struct kv *idx = NULL;
 	bool in_order = true;
 	int rc = 0;
 
-	for (size_t i = 1; i < pv->n && in_order; i++)
-		in_order = pv->v[i - 1].pid < pv->v[i].pid;
+	for (size_t i = 1; i < n && in_order; i++)
+		in_order = pid_at(base, i - 1, size) < pid_at(base, i, size);
 	if (in_order)
 		return 0;
-	idx = malloc(pv->n * sizeof(*idx));
-	sorted = malloc(pv->n * sizeof(*sorted));
-	if (!idx || !sorted) {
+	idx = malloc(n * sizeof(*idx));
+	sorted = malloc(n * size);
+	for (size_t i = 0; idx && i < n; i++)
+		idx[i] = (struct kv){(uint64_t)pid_at(base, i, size), (uint32_t)i};
+	if (!idx || !sorted || rd_kv_sort(idx, n)) {
 		rc = rd_nomem(c);
 		goto out;
 	}
-	for (size_t i = 0; i < pv->n; i++)
-		idx[i] = (struct kv){(uint64_t)pv->v[i].pid, (uint32_t)i};
-	if (rd_kv_sort(idx, pv->n)) {
-		rc = rd_nomem(c);
-		goto out;
-	}
-	for (size_t i = 0; i < pv->n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (i && idx[i].key == idx[i - 1].key) {
-			rc = rd_bad(c, NULL, "processes[%u]: duplicate pid %llu (also processes[%u])",
-				 idx[i].val, (unsigned long long)idx[i].key, idx[i - 1].val);
+			rc = rd_bad(c, NULL, "%s[%u]: duplicate pid %llu (also %s[%u])", what,
+				    idx[i].val, (unsigned long long)idx[i].key, what, idx[i - 1].val);
 			goto out;
 		}
-		sorted[i] = pv->v[idx[i].val];
+		memcpy(sorted + i * size, (const char *)*v + (size_t)idx[i].val * size, size);
 	}
-	free(pv->v);
-	pv->v = sorted;
-	pv->cap = pv->n;
+	free(*v);
+	*v = sorted;
+	*cap = n;
 	sorted = NULL;
 out:
 	free(idx);
@@ -132,27 +141,29 @@ out:
 	return rc;
 }
 
+static int sort_procs(struct rctx *c)
+{
+	sk_procvec *pv = &c->r->snap.procs;
+
+	return sort_by_pid(c, (void **)&pv->v, &pv->cap, pv->n, sizeof(*pv->v),
+			   offsetof(struct sk_process, pid), "processes");
+}
+
+/* One at a time: the element count says nothing about memory until each
+ * element has proved to be a process. */
+static int process_element(struct rctx *c, const jnode *e, size_t i, void *arg)
+{
+	struct sk_process *p = SK_VEC_PUSH(&c->r->snap.procs);
+
+	(void)i;
+	(void)arg;
+	return p ? map_process(c, e, p) : rd_nomem(c);
+}
+
 static int map_processes(struct rctx *c, const jnode *a)
 {
-	const jnode *e;
-	size_t old;
-	int rc = rd_want(c, a, "processes", SK_JSON_ARRAY);
+	int rc = rd_each_element(c, a, "processes", process_element, NULL);
 
-	if (rc)
-		return rc;
-	old = rd_path_push_key(c, "processes");
-	e = sk_json_first(a);
-	for (uint32_t i = 0; i < a->len && rc == 0; i++) {
-		/* One at a time: the element count says nothing about memory
-		 * until each element has proved to be a process. */
-		struct sk_process *p = SK_VEC_PUSH(&c->r->snap.procs);
-		size_t o = rd_path_push_index(c, i);
-
-		rc = p ? map_process(c, e, p) : rd_nomem(c);
-		rd_path_pop(c, o);
-		e = sk_json_next(c->d, e);
-	}
-	rd_path_pop(c, old);
 	if (rc == 0)
 		rc = sort_procs(c);
 	/* From here pids resolve by binary search (sk_snapshot_find_pid): a
@@ -226,47 +237,39 @@ static const int family_values[] = {AF_INET, AF_INET6, AF_UNIX};
 static const char *const unix_type_names[] = {"?", "stream", "dgram", "seqpacket"};
 static const uint8_t unix_type_values[] = {0, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET};
 
-static int map_fds(struct rctx *c, const jnode *a, uint32_t sock)
+static int fd_element(struct rctx *c, const jnode *e, size_t i, void *sock)
 {
 	static const char *const keys[] = {"pid", "fd"};
-	const jnode *e;
-	size_t old;
-	int rc = rd_want(c, a, "fds", SK_JSON_ARRAY);
+	const jnode *f[2];
+	int32_t pid = 0;
+	uint64_t fd = 0;
+	int rc = rd_collect(c, e, NULL, keys, 2, f);
 
-	if (rc)
-		return rc;
-	old = rd_path_push_key(c, "fds");
-	e = sk_json_first(a);
-	for (uint32_t i = 0; i < a->len && rc == 0; i++) {
-		const jnode *f[2];
-		size_t o = rd_path_push_index(c, i);
-		int32_t pid = 0;
-		uint64_t fd = 0;
+	(void)i;
+	if (rc == 0)
+		rc = rd_get_pid(c, f[0], "pid", &pid);
+	if (rc == 0)
+		rc = rd_get_uint(c, f[1], "fd", INT32_MAX, &fd);
+	if (rc == 0) {
+		uint32_t proc = proc_index(&c->r->snap, pid);
+		struct fdtmp *t;
 
-		rc = rd_collect(c, e, NULL, keys, 2, f);
-		if (rc == 0)
-			rc = rd_get_pid(c, f[0], "pid", &pid);
-		if (rc == 0)
-			rc = rd_get_uint(c, f[1], "fd", INT32_MAX, &fd);
-		if (rc == 0) {
-			uint32_t proc = proc_index(&c->r->snap, pid);
-			struct fdtmp *t;
-
-			if (proc == SK_NONE) {
-				rc = rd_bad(c, "pid", "pid %d is not in \"processes\"", (int)pid);
-			} else if (!(t = SK_VEC_PUSH(&c->fds))) {
-				rc = rd_nomem(c);
-			} else {
-				t->proc = proc;
-				t->sock = sock;
-				t->fd = (int32_t)fd;
-			}
+		if (proc == SK_NONE) {
+			rc = rd_bad(c, "pid", "pid %d is not in \"processes\"", (int)pid);
+		} else if (!(t = SK_VEC_PUSH(&c->fds))) {
+			rc = rd_nomem(c);
+		} else {
+			t->proc = proc;
+			t->sock = *(const uint32_t *)sock;
+			t->fd = (int32_t)fd;
 		}
-		rd_path_pop(c, o);
-		e = sk_json_next(c->d, e);
 	}
-	rd_path_pop(c, old);
 	return rc;
+}
+
+static int map_fds(struct rctx *c, const jnode *a, uint32_t sock)
+{
+	return rd_each_element(c, a, "fds", fd_element, &sock);
 }
 
 static int map_socket(struct rctx *c, const jnode *o, struct sk_socket *k, uint32_t index)
@@ -377,26 +380,17 @@ static int map_socket(struct rctx *c, const jnode *o, struct sk_socket *k, uint3
 	return rc;
 }
 
+static int socket_element(struct rctx *c, const jnode *e, size_t i, void *arg)
+{
+	struct sk_socket *k = SK_VEC_PUSH(&c->r->snap.socks);
+
+	(void)arg;
+	return k ? map_socket(c, e, k, (uint32_t)i) : rd_nomem(c);
+}
+
 static int map_sockets(struct rctx *c, const jnode *a)
 {
-	const jnode *e;
-	size_t old;
-	int rc = rd_want(c, a, "sockets", SK_JSON_ARRAY);
-
-	if (rc)
-		return rc;
-	old = rd_path_push_key(c, "sockets");
-	e = sk_json_first(a);
-	for (uint32_t i = 0; i < a->len && rc == 0; i++) {
-		struct sk_socket *k = SK_VEC_PUSH(&c->r->snap.socks);
-		size_t o = rd_path_push_index(c, i);
-
-		rc = k ? map_socket(c, e, k, i) : rd_nomem(c);
-		rd_path_pop(c, o);
-		e = sk_json_next(c->d, e);
-	}
-	rd_path_pop(c, old);
-	return rc;
+	return rd_each_element(c, a, "sockets", socket_element, NULL);
 }
 
 /* What the writer flattened into each socket's "fds", back into the fd
@@ -511,49 +505,41 @@ static int get_classes(struct rctx *c, const jnode *a, const char *field, uint32
 	return rc;
 }
 
+static int netns_element(struct rctx *c, const jnode *e, size_t i, void *arg)
+{
+	struct sk_netns *ns = SK_VEC_PUSH(&c->r->snap.netns);
+	const jnode *f[N_LAST];
+	bool dumped = false;
+	int rc;
+
+	(void)i;
+	(void)arg;
+	if (!ns)
+		return rd_nomem(c);
+	rc = rd_collect(c, e, NULL, netns_keys, N_LAST, f);
+	if (rc == 0)
+		rc = rd_get_u64(c, f[N_ID], "id", &ns->id);
+	if (rc == 0)
+		rc = rd_get_bool(c, f[N_OWN], "own", &ns->own);
+	if (rc == 0)
+		rc = rd_get_u32(c, f[N_PROCESSES], "processes", &ns->nprocs);
+	if (rc == 0)
+		rc = rd_get_bool(c, f[N_DUMPED], "dumped", &dumped);
+	if (rc == 0 && f[N_ERROR])
+		rc = rd_want(c, f[N_ERROR], "error", SK_JSON_STRING);
+	if (rc == 0 && !dumped)
+		rc = get_dump_error(c, f[N_ERRNO], f[N_ERROR], &ns->dump_error);
+	/* Files from before dumped_classes: all or nothing, as they meant. */
+	if (rc == 0 && f[N_DUMPED_CLASSES])
+		rc = get_classes(c, f[N_DUMPED_CLASSES], "dumped_classes", &ns->dumped);
+	else if (rc == 0 && dumped)
+		ns->dumped = (1u << SK_SN_LAST) - 1;
+	return rc;
+}
+
 static int map_netns(struct rctx *c, const jnode *a)
 {
-	const jnode *e;
-	size_t old;
-	int rc = rd_want(c, a, "netns", SK_JSON_ARRAY);
-
-	if (rc)
-		return rc;
-	old = rd_path_push_key(c, "netns");
-	e = sk_json_first(a);
-	for (uint32_t i = 0; i < a->len && rc == 0; i++) {
-		struct sk_netns *ns = SK_VEC_PUSH(&c->r->snap.netns);
-		const jnode *f[N_LAST];
-		size_t o = rd_path_push_index(c, i);
-		bool dumped = false;
-
-		if (!ns) {
-			rc = rd_nomem(c);
-			break;
-		}
-		rc = rd_collect(c, e, NULL, netns_keys, N_LAST, f);
-		if (rc == 0)
-			rc = rd_get_u64(c, f[N_ID], "id", &ns->id);
-		if (rc == 0)
-			rc = rd_get_bool(c, f[N_OWN], "own", &ns->own);
-		if (rc == 0)
-			rc = rd_get_u32(c, f[N_PROCESSES], "processes", &ns->nprocs);
-		if (rc == 0)
-			rc = rd_get_bool(c, f[N_DUMPED], "dumped", &dumped);
-		if (rc == 0 && f[N_ERROR])
-			rc = rd_want(c, f[N_ERROR], "error", SK_JSON_STRING);
-		if (rc == 0 && !dumped)
-			rc = get_dump_error(c, f[N_ERRNO], f[N_ERROR], &ns->dump_error);
-		/* Files from before dumped_classes: all or nothing, as they meant. */
-		if (rc == 0 && f[N_DUMPED_CLASSES])
-			rc = get_classes(c, f[N_DUMPED_CLASSES], "dumped_classes", &ns->dumped);
-		else if (rc == 0 && dumped)
-			ns->dumped = (1u << SK_SN_LAST) - 1;
-		rd_path_pop(c, o);
-		e = sk_json_next(c->d, e);
-	}
-	rd_path_pop(c, old);
-	return rc;
+	return rd_each_element(c, a, "netns", netns_element, NULL);
 }
 
 /* The machine's totals are counted from the rows, but for "other". */
@@ -658,51 +644,46 @@ static int index_sockets(struct rctx *c)
 	return 0;
 }
 
-static int map_finding_sockets(struct rctx *c, const jnode *a, struct sk_finding *fd)
+static int finding_socket_element(struct rctx *c, const jnode *e, size_t i, void *finding)
 {
 	static const char *const keys[] = {"inode", "cookie"};
 	struct sk_findings *fs = &c->r->findings;
-	const jnode *e;
-	size_t old;
+	struct sk_finding *fd = finding;
+	const jnode *f[2];
+	uint64_t inode = 0, cookie = 0;
+	int rc = rd_collect(c, e, NULL, keys, 2, f);
+
+	(void)i;
+	if (rc == 0)
+		rc = rd_get_u64(c, f[0], "inode", &inode);
+	if (rc == 0)
+		rc = rd_get_u64(c, f[1], "cookie", &cookie);
+	if (rc == 0) {
+		const struct kv *hit = inode ? rd_kv_find(c->by_inode, c->n_inode, inode)
+					     : rd_kv_find(c->by_cookie, c->n_cookie, cookie);
+		uint32_t *slot;
+
+		if (!hit)
+			rc = rd_bad(c, NULL, "no socket with inode %llu, cookie %llu in \"sockets\"",
+				 (unsigned long long)inode, (unsigned long long)cookie);
+		else if (!(slot = SK_VEC_PUSH(&fs->socks)))
+			rc = rd_nomem(c);
+		else {
+			*slot = hit->val;
+			fd->socks_count++;
+		}
+	}
+	return rc;
+}
+
+static int map_finding_sockets(struct rctx *c, const jnode *a, struct sk_finding *fd)
+{
 	int rc = rd_want(c, a, "sockets", SK_JSON_ARRAY);
 
-	if (rc)
-		return rc;
-	if (!c->indexed && a->len && (rc = index_sockets(c)) != 0)
-		return rc;
-	old = rd_path_push_key(c, "sockets");
-	e = sk_json_first(a);
-	fd->socks_start = (uint32_t)fs->socks.n;
-	for (uint32_t i = 0; i < a->len && rc == 0; i++) {
-		const jnode *f[2];
-		size_t o = rd_path_push_index(c, i);
-		uint64_t inode = 0, cookie = 0;
-
-		rc = rd_collect(c, e, NULL, keys, 2, f);
-		if (rc == 0)
-			rc = rd_get_u64(c, f[0], "inode", &inode);
-		if (rc == 0)
-			rc = rd_get_u64(c, f[1], "cookie", &cookie);
-		if (rc == 0) {
-			const struct kv *hit = inode ? rd_kv_find(c->by_inode, c->n_inode, inode)
-						     : rd_kv_find(c->by_cookie, c->n_cookie, cookie);
-			uint32_t *slot;
-
-			if (!hit)
-				rc = rd_bad(c, NULL, "no socket with inode %llu, cookie %llu in \"sockets\"",
-					 (unsigned long long)inode, (unsigned long long)cookie);
-			else if (!(slot = SK_VEC_PUSH(&fs->socks)))
-				rc = rd_nomem(c);
-			else {
-				*slot = hit->val;
-				fd->socks_count++;
-			}
-		}
-		rd_path_pop(c, o);
-		e = sk_json_next(c->d, e);
-	}
-	rd_path_pop(c, old);
-	return rc;
+	if (rc == 0 && !c->indexed && a->len)
+		rc = index_sockets(c);
+	fd->socks_start = (uint32_t)c->r->findings.socks.n;
+	return rc ? rc : rd_each_element(c, a, "sockets", finding_socket_element, fd);
 }
 
 enum { F_KIND, F_SEVERITY, F_SUBJECT, F_TITLE, F_DETAIL, F_NEXT_STEP, F_EVIDENCE, F_SOCKET_COUNT,
@@ -762,29 +743,22 @@ static int map_finding(struct rctx *c, const jnode *o, struct sk_finding *fd)
 	return rc;
 }
 
-static int map_findings(struct rctx *c, const jnode *a)
+static int finding_element(struct rctx *c, const jnode *e, size_t i, void *arg)
 {
 	struct sk_findings *fs = &c->r->findings;
-	const jnode *e;
-	size_t old;
-	int rc = rd_want(c, a, "findings", SK_JSON_ARRAY);
+	struct sk_finding *fd = SK_VEC_PUSH(&fs->list);
+	int rc = fd ? map_finding(c, e, fd) : rd_nomem(c);
 
-	if (rc)
-		return rc;
-	old = rd_path_push_key(c, "findings");
-	e = sk_json_first(a);
-	for (uint32_t i = 0; i < a->len && rc == 0; i++) {
-		struct sk_finding *fd = SK_VEC_PUSH(&fs->list);
-		size_t o = rd_path_push_index(c, i);
-
-		rc = fd ? map_finding(c, e, fd) : rd_nomem(c);
-		if (rc == 0)
-			fs->by_severity[fd->severity]++;
-		rd_path_pop(c, o);
-		e = sk_json_next(c->d, e);
-	}
-	rd_path_pop(c, old);
+	(void)i;
+	(void)arg;
+	if (rc == 0)
+		fs->by_severity[fd->severity]++;
 	return rc;
+}
+
+static int map_findings(struct rctx *c, const jnode *a)
+{
+	return rd_each_element(c, a, "findings", finding_element, NULL);
 }
 
 /* --- history ---------------------------------------------------------------------- */
@@ -859,80 +833,46 @@ static int map_history_system(struct rctx *c, const jnode *o, struct sk_history 
 
 static int sort_history_procs(struct rctx *c, struct sk_history *h)
 {
-	struct sk_proc_history *sorted = NULL;
-	struct kv *idx = NULL;
-	bool in_order = true;
-	int rc = 0;
+	return sort_by_pid(c, (void **)&h->procs.v, &h->procs.cap, h->procs.n, sizeof(*h->procs.v),
+			   offsetof(struct sk_proc_history, pid), "history.processes");
+}
 
-	for (size_t i = 1; i < h->procs.n && in_order; i++)
-		in_order = h->procs.v[i - 1].pid < h->procs.v[i].pid;
-	if (in_order)
-		return 0;
-	idx = malloc(h->procs.n * sizeof(*idx));
-	sorted = malloc(h->procs.n * sizeof(*sorted));
-	if (!idx || !sorted)
-		goto oom;
-	for (size_t i = 0; i < h->procs.n; i++)
-		idx[i] = (struct kv){(uint64_t)h->procs.v[i].pid, (uint32_t)i};
-	if (rd_kv_sort(idx, h->procs.n))
-		goto oom;
-	for (size_t i = 0; i < h->procs.n; i++) {
-		if (i && idx[i].key == idx[i - 1].key) {
-			rc = rd_bad(c, NULL, "history.processes[%u]: duplicate pid %llu", idx[i].val,
-				 (unsigned long long)idx[i].key);
-			goto out;
-		}
-		sorted[i] = h->procs.v[idx[i].val];
-	}
-	free(h->procs.v);
-	h->procs.v = sorted;
-	h->procs.cap = h->procs.n;
-	sorted = NULL;
-	goto out;
-oom:
-	rc = rd_nomem(c);
-out:
-	free(idx);
-	free(sorted);
+struct history_procs {
+	struct sk_history *h;
+	const char *keys[2 + SK_PM_LAST];
+};
+
+static int history_proc_element(struct rctx *c, const jnode *e, size_t i, void *arg)
+{
+	struct history_procs *hp = arg;
+	struct sk_proc_history *ph = SK_VEC_PUSH(&hp->h->procs);
+	const jnode *f[2 + SK_PM_LAST];
+	int rc;
+
+	(void)i;
+	if (!ph)
+		return rd_nomem(c);
+	rc = rd_collect(c, e, NULL, hp->keys, 2 + SK_PM_LAST, f);
+	if (rc == 0)
+		rc = rd_get_pid(c, f[0], "pid", &ph->pid);
+	if (rc == 0)
+		rc = rd_get_u64(c, f[1], "starttime", &ph->starttime);
+	/* A metric the file lacks is an empty series. */
+	for (int m = 0; m < SK_PM_LAST && rc == 0; m++)
+		if (f[2 + m])
+			rc = get_ring(c, f[2 + m], hp->keys[2 + m], &ph->m[m]);
+	ph->seen_seq = c->r->snap.seq;
 	return rc;
 }
 
 static int map_history_procs(struct rctx *c, const jnode *a, struct sk_history *h)
 {
-	const char *keys[2 + SK_PM_LAST] = {"pid", "starttime"};
-	const jnode *e;
-	size_t old;
-	int rc = rd_want(c, a, "processes", SK_JSON_ARRAY);
+	struct history_procs hp = {h, {"pid", "starttime"}};
+	int rc;
 
-	if (rc)
-		return rc;
 	for (int m = 0; m < SK_PM_LAST; m++)
-		keys[2 + m] = sk_pmetric_field((enum sk_pmetric)m)->key;
-	old = rd_path_push_key(c, "processes");
-	e = sk_json_first(a);
-	for (uint32_t i = 0; i < a->len && rc == 0; i++) {
-		struct sk_proc_history *ph = SK_VEC_PUSH(&h->procs);
-		const jnode *f[2 + SK_PM_LAST];
-		size_t o = rd_path_push_index(c, i);
-
-		if (!ph) {
-			rc = rd_nomem(c);
-			break;
-		}
-		rc = rd_collect(c, e, NULL, keys, 2 + SK_PM_LAST, f);
-		if (rc == 0)
-			rc = rd_get_pid(c, f[0], "pid", &ph->pid);
-		if (rc == 0)
-			rc = rd_get_u64(c, f[1], "starttime", &ph->starttime);
-		/* A metric the file lacks is an empty series. */
-		for (int m = 0; m < SK_PM_LAST && rc == 0; m++)
-			if (f[2 + m])
-				rc = get_ring(c, f[2 + m], keys[2 + m], &ph->m[m]);
-		ph->seen_seq = c->r->snap.seq;
-		rd_path_pop(c, o);
-		e = sk_json_next(c->d, e);
-	}
-	rd_path_pop(c, old);
+		hp.keys[2 + m] = sk_pmetric_field((enum sk_pmetric)m)->key;
+	rc = rd_each_element(c, a, "processes", history_proc_element, &hp);
 	return rc ? rc : sort_history_procs(c, h);
 }
 

@@ -281,6 +281,28 @@ int rd_each_member(struct rctx *c, const jnode *obj, const char *field,
 	return rc;
 }
 
+int rd_each_element(struct rctx *c, const jnode *a, const char *field, rd_member_fn *fn,
+		    void *arg)
+{
+	const jnode *e;
+	size_t old;
+	int rc = rd_want(c, a, field, SK_JSON_ARRAY);
+
+	if (rc)
+		return rc;
+	old = rd_path_push_key(c, field);
+	e = sk_json_first(a);
+	for (uint32_t i = 0; i < a->len && rc == 0; i++) {
+		size_t o = rd_path_push_index(c, i);
+
+		rc = fn(c, e, i, arg);
+		rd_path_pop(c, o);
+		e = sk_json_next(c->d, e);
+	}
+	rd_path_pop(c, old);
+	return rc;
+}
+
 static int slot_member(struct rctx *c, const jnode *value, size_t i, void *slots)
 {
 	(void)c;

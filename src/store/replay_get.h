@@ -76,6 +76,12 @@ int rd_get_figs(struct rctx *c, const jnode *obj, const char *field, const char 
 int rd_kv_sort(struct kv *a, size_t n);
 const struct kv *rd_kv_find(const struct kv *a, size_t n, uint64_t key);
 
+/* Calls fn(c, element, i, arg) for each element of the array a, the
+ * member field of the current object, with "field[i]" on the path of any
+ * message; stops at the first error. */
+int rd_each_element(struct rctx *c, const jnode *a, const char *field, rd_member_fn *fn,
+		    void *arg);
+
 /* The object at o, one member per row of r, into the record at rec. Every
  * row must be there but those added later (SK_FIELD_LATER), which files
  * from before them lack: those are left as they are. */
