@@ -389,19 +389,24 @@ int rd_kv_sort(struct kv *a, size_t n)
 	return 0;
 }
 
+struct kv_key {
+	const struct kv *a;
+	uint64_t key;
+};
+
+static bool kv_before(size_t i, const void *key)
+{
+	const struct kv_key *k = key;
+
+	return k->a[i].key < k->key;
+}
+
 /* First entry with this key (the lowest index, the sort being stable). */
 const struct kv *rd_kv_find(const struct kv *a, size_t n, uint64_t key)
 {
-	size_t lo = 0, hi = n;
+	const struct kv_key k = {a, key};
+	size_t lo = sk_lower_bound(0, n, &k, kv_before);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (a[mid].key < key)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	return lo < n && a[lo].key == key ? &a[lo] : NULL;
 }
 
