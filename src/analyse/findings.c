@@ -1088,8 +1088,8 @@ static void rule_accept_overflow(struct ctx *c)
 
 static bool udp_rcvbuf_full(const struct ctx *c, const struct sk_socket *k)
 {
-	return pct(k->mem.rmem_alloc, k->mem.rcvbuf) >= c->th[SK_TH_UDP_RCVBUF_PCT] ||
-	       k->mem.rmem_alloc + SK_UDP_DGRAM_TRUESIZE > k->mem.rcvbuf;
+	return pct(sk_socket_rmem(k), k->mem.rcvbuf) >= c->th[SK_TH_UDP_RCVBUF_PCT] ||
+	       sk_socket_rmem(k) + SK_UDP_DGRAM_TRUESIZE > k->mem.rcvbuf;
 }
 
 static void rule_udp_rcvbuf(struct ctx *c)
@@ -1115,11 +1115,11 @@ static void rule_udp_rcvbuf(struct ctx *c)
 		if (p != SK_NONE)
 			subject_process(f, s, p);
 		add_sock(c, f, i);
-		evidence(f, SK_EV_RMEM, k->mem.rmem_alloc, k->mem.rcvbuf);
+		evidence(f, SK_EV_RMEM, sk_socket_rmem(k), k->mem.rcvbuf);
 		evidence(f, SK_EV_DROPS, k->mem.drops, SK_UNKNOWN);
 		evidence(f, SK_EV_RCVBUF_ERRORS, s->sys.counters[SK_CTR_UDP_RCVBUF_ERRORS], SK_UNKNOWN);
 		text(f->title, sizeof(f->title), "UDP receive buffer overflowing on %s: %s of %s, %u drops",
-		     where, sk_format_bytes(k->mem.rmem_alloc, a, sizeof(a)),
+		     where, sk_format_bytes(sk_socket_rmem(k), a, sizeof(a)),
 		     sk_format_bytes(k->mem.rcvbuf, b, sizeof(b)), k->mem.drops);
 		text(f->detail, sizeof(f->detail), "RcvbufErrors %+lld over the window (this netns); "
 		     "net.core.rmem_max %lld", (long long)rising, (long long)s->sys.limits.rmem_max);
