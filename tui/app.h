@@ -62,6 +62,12 @@ struct sk_ui {
 	uint64_t now_ms;                  /* monotonic, set by the loop */
 	uint64_t refresh_started_ms;      /* monotonic; 0: no refresh under way */
 	uint64_t refreshes_failed;
+
+	/* -r on a log or a directory: the entry shown (from 0) of how many;
+	 * replay_count 0 for a single snapshot. travel: the step a key asked
+	 * for, taken by the loop (which owns the log). */
+	size_t replay_pos, replay_count;
+	long travel;
 };
 
 /* Sets the status line message (printf-style), shown for a few seconds. */

@@ -7,7 +7,7 @@
  * handlers that restore the terminal. */
 #include <config.h>
 
-#include "store/replay.h"
+#include "store/replaylog.h"
 #include "tui.h"
 
 #include <curses.h>
@@ -109,7 +109,7 @@ struct loop {
 	struct sk_screen screen;
 	struct sk_engine *engine;
 	struct sk_refresher *refresher;
-	struct sk_replay *replay;  /* -r FILE: a saved snapshot, never refreshed */
+	struct sk_replaylog *replay; /* -r: saved snapshots, never refreshed */
 	bool keyed;                /* the operator has pressed a key */
 	uint64_t next_refresh;  /* monotonic ms */
 	uint64_t last_refresh;
@@ -134,6 +134,38 @@ static void rebuild(struct loop *lp)
 		sk_ui_status(&lp->ui, true, "Out of memory building the view.");
 }
 
+static void replay_shown(struct loop *lp, size_t skipped_before)
+{
+	struct sk_ui *ui = &lp->ui;
+	const struct sk_replaylog *log = lp->replay;
+
+	ui->snap = &log->cur.snap;
+	ui->replay_pos = log->pos;
+	ui->replay_count = log->single ? 0 : sk_replaylog_count(log);
+	/* Deltas between entries the operator jumps across mean nothing. */
+	memset(&ui->counters, 0, sizeof(ui->counters));
+	sk_counter_track_update(&ui->counters, &ui->snap->sys, ui->snap->seq);
+	if (log->skipped > skipped_before)
+		sk_ui_status(ui, true, "skipped %zu unreadable %s", log->skipped,
+			     log->is_dir ? "files" : "lines");
+}
+
+/* The step a key asked for ([ ] { }): the loop owns the log. */
+static void travel(struct loop *lp)
+{
+	struct sk_error err = {0};
+	size_t before = lp->replay->skipped;
+	long delta = lp->ui.travel;
+
+	lp->ui.travel = 0;
+	if (sk_replaylog_step(lp->replay, delta, &err) < 0)
+		sk_ui_status(&lp->ui, true, "%s", err.msg);
+	else if (lp->replay->pos == lp->ui.replay_pos)
+		sk_ui_status(&lp->ui, false, delta < 0 ? "The first snapshot of the log."
+						       : "The last snapshot of the log.");
+	replay_shown(lp, before);
+}
+
 /* Asks for a refresh; it arrives through take_refresh. */
 static void start_refresh(struct loop *lp)
 {
@@ -142,8 +174,9 @@ static void start_refresh(struct loop *lp)
 	if (lp->replay) {
 		/* A post-mortem: the file is the machine; nothing to refresh. */
 		lp->next_refresh = now_ms() + 3600 * 1000;
-		sk_ui_status(ui, false, "Replay of %s: read-only, nothing refreshes.",
-			     ui->opts->replay_file);
+		if (!ui->replay_count)
+			sk_ui_status(ui, false, "Replay of %s: read-only, nothing refreshes.",
+				     ui->opts->replay_file);
 		rebuild(lp);
 		return;
 	}
@@ -287,6 +320,8 @@ static void run_loop(struct loop *lp)
 
 		if (h & SK_H_QUIT)
 			break;
+		if (ui->travel && lp->replay)
+			travel(lp);
 		if (h & SK_H_RETIME)
 			lp->next_refresh = lp->last_refresh + (uint64_t)(ui->interval * 1000);
 		/* One under way already is the fresh data asked for. */
@@ -333,10 +368,13 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 	sk_users_init(users);
 	if (opts->replay_file) {
 		lp->replay = calloc(1, sizeof(*lp->replay));
-		rc = lp->replay ? sk_replay_load(opts->replay_file, lp->replay, err)
+		rc = lp->replay ? sk_replaylog_open(opts->replay_file, lp->replay, err)
 				: sk_error_set(err, ENOMEM, "out of memory");
-		if (rc)
+		if (rc) {
+			free(lp->replay);
+			lp->replay = NULL;
 			goto out;
+		}
 	} else {
 		rc = sk_engine_new(&cfg, &lp->engine, err);
 		if (rc)
@@ -366,15 +404,22 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 	ui->unicode = want_unicode();
 	sk_view_init(&ui->view, &vc, opts->sort, opts->sort_invert);
 
-	ui->snap = lp->replay ? &lp->replay->snap : sk_engine_snapshot(lp->engine);
+	if (lp->replay) {
+		replay_shown(lp, 0);
+	} else {
+		ui->snap = sk_engine_snapshot(lp->engine);
+		sk_counter_track_update(&ui->counters, &ui->snap->sys, ui->snap->seq);
+	}
 	findings_first(lp);
-	sk_counter_track_update(&ui->counters, &ui->snap->sys, ui->snap->seq);
 	lp->last_refresh = now_ms();
 	lp->next_refresh = lp->last_refresh + (uint64_t)(ui->interval * 1000);
 	if (lp->replay) {
 		lp->next_refresh = lp->last_refresh + 3600 * 1000;
-		sk_ui_status(ui, false, "Replay of %s: read-only, nothing refreshes.",
-			     opts->replay_file);
+		if (!lp->replay->skipped)
+			sk_ui_status(ui, false, ui->replay_count
+				     ? "Replay of %s: [ ] step, { } jump 10; read-only."
+				     : "Replay of %s: read-only, nothing refreshes.",
+				     opts->replay_file);
 	}
 
 	install_signals();
@@ -412,7 +457,7 @@ out:
 	if (lp->engine)
 		sk_engine_free(lp->engine);
 	if (lp->replay) {
-		sk_replay_free(lp->replay);
+		sk_replaylog_free(lp->replay);
 		free(lp->replay);
 	}
 	free(lp);
