@@ -694,6 +694,10 @@ int sk_json_write_snapshot_ex(FILE *f, const struct sk_snapshot *s, unsigned fla
 	jw_kv_bool(w, "partial", s->partial);
 	jw_kv_u64(w, "seq", s->seq);
 	jw_kv_u64(w, "duration_us", s->duration_us);
+	/* The refresh's clock, so a replayed log orders and spaces its
+	 * entries as the history did ("time" has whole seconds only). */
+	jw_kv_u64(w, "monotonic_ms", (uint64_t)s->monotonic.tv_sec * 1000 +
+					     (uint64_t)s->monotonic.tv_nsec / 1000000);
 
 	jw_record(w, &sk_rec_diag, s);
 	jw_record(w, &sk_rec_procfs, s);

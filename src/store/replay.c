@@ -974,11 +974,13 @@ static int get_time(struct rctx *c, const jnode *n, const char *field, struct ti
 
 enum {
 	T_SCHEMA, T_TIME, T_HOST, T_KERNEL, T_ROOT, T_PARTIAL, T_SEQ, T_DURATION_US, T_DIAG,
-	T_PROCFS, T_SYSTEM, T_FINDINGS, T_HISTORY, T_PROCESSES, T_SOCKETS, T_SOCKETS_OMITTED, T_LAST
+	T_PROCFS, T_SYSTEM, T_FINDINGS, T_HISTORY, T_PROCESSES, T_SOCKETS, T_SOCKETS_OMITTED,
+	T_MONOTONIC_MS, T_LAST
 };
 static const char *const top_keys[T_LAST] = {
 	"schema", "time", "host", "kernel", "root", "partial", "seq", "duration_us", "diag",
 	"procfs", "system", "findings", "history", "processes", "sockets", "sockets_omitted",
+	"monotonic_ms",
 };
 
 static int map_doc(struct rctx *c, const jnode *root)
@@ -1043,6 +1045,14 @@ static int map_doc(struct rctx *c, const jnode *root)
 		s->findings = &c->r->findings;
 		s->history = &c->r->history;
 		set_monotonic(c->r);
+	}
+	/* Files from before monotonic_ms have the history's newest sample. */
+	if (rc == 0 && f[T_MONOTONIC_MS]) {
+		uint64_t ms = 0;
+
+		rc = rd_get_u64(c, f[T_MONOTONIC_MS], "monotonic_ms", &ms);
+		s->monotonic.tv_sec = (time_t)(ms / 1000);
+		s->monotonic.tv_nsec = (long)(ms % 1000) * 1000000;
 	}
 	return rc;
 }
