@@ -67,17 +67,6 @@ static void build_round(struct sk_snapshot *s, int r)
 	assert_int_equal(sk_snapshot_join(s, sb_sockname, NULL, &err), 0);
 }
 
-static char *render(const struct sk_snapshot *s, unsigned flags, size_t *len)
-{
-	char *buf = NULL;
-	FILE *f = open_memstream(&buf, len);
-
-	assert_non_null(f);
-	assert_int_equal(sk_json_write_snapshot_ex(f, s, flags), 0);
-	fclose(f);
-	return buf;
-}
-
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
@@ -95,7 +84,7 @@ static int setup(void **state)
 		 * the line then carries (without rings: a batch line). */
 		assert_int_equal(sk_history_record(&h, &s), 0);
 		s.history = &h;
-		fx->lines[r] = render(&s, 0, &fx->lens[r]);
+		fx->lines[r] = sb_json(&s, 0, &fx->lens[r]);
 		if (r < N_SNAPS) {
 			const struct sk_proc_history *ph =
 				sk_history_find(&h, PID, s.procs.v[0].starttime);
@@ -392,7 +381,7 @@ static void test_no_sockets(void **state)
 	fs.by_severity[SK_SEV_CRITICAL] = 1;
 	s.findings = &fs;
 
-	doc = render(&s, SK_JSON_NO_SOCKETS, &len);
+	doc = sb_json(&s, SK_JSON_NO_SOCKETS, &len);
 	assert_null(strstr(doc, "\"sockets\":["));
 	assert_null(strstr(doc, "\"inode\":"));
 	assert_non_null(strstr(doc, "\"socket_count\":2"));
@@ -404,7 +393,7 @@ static void test_no_sockets(void **state)
 	free(doc);
 
 	/* Without the flag, the same snapshot still lists them. */
-	doc = render(&s, 0, &len);
+	doc = sb_json(&s, 0, &len);
 	assert_non_null(strstr(doc, "\"socket_count\":2,\"sockets\":[{\"inode\":1000"));
 	assert_null(strstr(doc, "sockets_omitted"));
 	free(doc);
