@@ -64,14 +64,16 @@ static uint64_t sample_ms(const struct sk_snapshot *s)
 	return (uint64_t)ts->tv_sec * 1000 + (uint64_t)ts->tv_nsec / 1000000;
 }
 
-/* The first entry of the shown one's window, by the times in the index. */
+/* The first entry of the shown one's window, by the times in the index.
+ * A time going back (two runs' logs one after the other, a clock set
+ * back) ends it: what lies before belongs to another stretch of time. */
 static size_t window_start(const struct sk_replaylog *log, uint64_t window_ms)
 {
 	const struct sk_replaylog_entry *e = log->entries.v;
 	int64_t window_s = (int64_t)((window_ms + 999) / 1000);
 	size_t lo = log->pos;
 
-	while (lo > 0 && e[lo - 1].time <= e[log->pos].time &&
+	while (lo > 0 && e[lo - 1].time <= e[lo].time &&
 	       e[log->pos].time - e[lo - 1].time <= window_s)
 		lo--;
 	return lo;
