@@ -513,7 +513,9 @@ static void trend_line(const struct sk_ui *ui, int width, struct sk_line *l)
 	struct sk_trend tr = se ? sk_series_trend(se) : (struct sk_trend){0};
 
 	if (!tr.known || n < 2) {
-		sk_line_add(l, SK_C_DIM, ui->opts && ui->opts->replay_file
+		sk_line_add(l, SK_C_DIM, ui->replay_count
+					 ? "  no trend in the log before this snapshot"
+					 : ui->opts && ui->opts->replay_file
 					 ? "  no trend saved in this file"
 					 : "  no trend yet: it takes two refreshes a second apart");
 		return;
