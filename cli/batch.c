@@ -371,8 +371,7 @@ int sk_batch_replay(const struct sk_options *o, FILE *out, struct sk_error *err)
 	}
 	if (log->skipped)
 		fprintf(stderr, "sktop: %s: skipped %zu unreadable %s\n", o->replay_file, log->skipped,
-			log->is_dir ? (log->skipped == 1 ? "file" : "files")
-				    : (log->skipped == 1 ? "line" : "lines"));
+			sk_replaylog_skipped_noun(log));
 	sk_replaylog_free(log);
 	free(log);
 	return rc;

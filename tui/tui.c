@@ -147,7 +147,7 @@ static void replay_shown(struct loop *lp, size_t skipped_before)
 	sk_counter_track_update(&ui->counters, &ui->snap->sys, ui->snap->seq);
 	if (log->skipped > skipped_before)
 		sk_ui_status(ui, true, "skipped %zu unreadable %s", log->skipped,
-			     log->is_dir ? "files" : "lines");
+			     sk_replaylog_skipped_noun(log));
 }
 
 /* The step a key asked for ([ ] { }): the loop owns the log. */

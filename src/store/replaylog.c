@@ -240,6 +240,13 @@ static int scan_dir(struct sk_replaylog *log, int fd, struct sk_error *err)
 
 /* --- loading --------------------------------------------------------------------------- */
 
+const char *sk_replaylog_skipped_noun(const struct sk_replaylog *log)
+{
+	if (log->is_dir)
+		return log->skipped == 1 ? "file" : "files";
+	return log->skipped == 1 ? "line" : "lines";
+}
+
 void sk_replaylog_entry_name(const struct sk_replaylog *log, size_t i, char *buf, size_t size)
 {
 	const struct sk_replaylog_entry *e = &log->entries.v[i];

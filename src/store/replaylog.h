@@ -75,6 +75,9 @@ static inline size_t sk_replaylog_count(const struct sk_replaylog *log)
 
 void sk_replaylog_free(struct sk_replaylog *log);
 
+/* What was skipped, for "skipped N unreadable ...": line(s) or file(s). */
+const char *sk_replaylog_skipped_noun(const struct sk_replaylog *log);
+
 /* The file and the loading behind entry i, for a message ("log:12"). */
 void sk_replaylog_entry_name(const struct sk_replaylog *log, size_t i, char *buf, size_t size);
 

@@ -244,7 +244,7 @@ wait_for "REPLAY 5/5" 20
 check "replay: opens at the last snapshot, 5/5, with its time and figures" \
 	"head -1 '$tmp/screen' | grep -q '2024-05-01 12:05:00  REPLAY 5/5' && head -1 '$tmp/screen' | grep -q 'scan 5111ms'" 10
 check "replay: the garbage line is skipped with a count" \
-	"tail -1 '$tmp/screen' | grep -q 'skipped 1 unreadable lines'" 10
+	"tail -1 '$tmp/screen' | grep -q 'skipped 1 unreadable line$'" 10
 travel '['
 check "replay: [ steps back to 4/5 with that snapshot's figures" \
 	"head -1 '$tmp/screen' | grep -q '2024-05-01 12:04:00  REPLAY 4/5' && head -1 '$tmp/screen' | grep -q 'scan 4111ms'" 10
