@@ -33,7 +33,7 @@
 #define SK_REPLAYLOG_MAX_ENTRIES ((size_t)1 << 22)
 
 struct sk_replaylog_entry {
-	uint64_t off, len;  /* a log's line: its bytes in the file */
+	uint64_t off, len;  /* a log's line: its bytes; len 0: the whole file */
 	char *name;         /* a directory's file name; NULL for a log's line */
 	uint64_t line;      /* a log's line number, from 1 */
 	int64_t time;       /* the snapshot's "time", seconds since the epoch */
