@@ -250,8 +250,15 @@ static struct sk_engine_config engine_config(const struct sk_options *o)
 		 * and -w files carry it for the post-mortem. */
 		.want_tcpinfo = o->json || o->write_file,
 		.thresholds = &o->thresholds,
+		.no_bpf = o->no_bpf,
 	};
 	return cfg;
+}
+
+void sk_batch_owner_note(const struct sk_engine *e)
+{
+	if (sk_engine_owner_note(e)[0])
+		fprintf(stderr, "sktop: %s; reading /proc instead\n", sk_engine_owner_note(e));
 }
 
 static void sleep_seconds(double sec)
@@ -270,6 +277,7 @@ int sk_batch_run(const struct sk_options *o, FILE *out, struct sk_error *err)
 
 	if (rc)
 		return rc;
+	sk_batch_owner_note(e);
 	for (long i = 0; o->count == 0 || i < o->count; i++) {
 		if (i > 0 && o->interval > 0)
 			sleep_seconds(o->interval);
@@ -339,6 +347,7 @@ int sk_batch_write(const struct sk_options *o, struct sk_error *err)
 	rc = sk_engine_new(&cfg, &e, err);
 	if (rc)
 		return rc;
+	sk_batch_owner_note(e);
 	rc = sk_engine_refresh(e, err);
 	if (rc == 0)
 		rc = sk_snapfile_create(&sf, dirname(dir), basename(base), err);

@@ -20,6 +20,11 @@ int sk_batch_write(const struct sk_options *o, struct sk_error *err);
 /* The text report of one snapshot (header, findings-free process table). */
 void sk_batch_print_text(FILE *out, const struct sk_snapshot *s, const struct sk_options *o);
 
+/* One line on stderr when owners come from /proc although BPF was not
+ * turned off (--no-bpf): why the iterator could not be used. */
+struct sk_engine;
+void sk_batch_owner_note(const struct sk_engine *e);
+
 /* Whether a process passes -p/-u and has something to show. */
 bool sk_batch_wants(const struct sk_options *o, const struct sk_process *p);
 

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collect/bpf_owners.h"
 #include "util/escape.h"
 
 /* Every TCP state bit, including the bound-inactive pseudo state: kernels
@@ -68,6 +69,9 @@ struct sk_engine {
 	/* Mount options do not change under a running sktop: read once, on the
 	 * first refresh that is not root (the only one that can be hidden from). */
 	bool hidepid_checked, hidepid;
+	struct sk_bpf_owners *bpf;         /* NULL: owners from /proc */
+	sk_fdrowvec fdrows;                /* the iterator's rows, memory reused */
+	char owner_note[SK_ERROR_MSG_MAX];
 };
 
 /* --- live sock_diag -------------------------------------------------------------- */
@@ -193,6 +197,52 @@ static enum sk_sockname xattr_sockname(void *ctx, int32_t pid, int32_t fd)
 	return sk_procfs_sockname(ctx, pid, fd);
 }
 
+/* --- owners from BPF ------------------------------------------------------------- */
+
+/* Only the live /proc: a fixture tree's processes are not the kernel's. */
+static void open_bpf(struct sk_engine *e)
+{
+	struct sk_error berr;
+
+	if (e->cfg.no_bpf || strcmp(e->cfg.proc_root, "/proc") != 0)
+		return;
+	sk_error_clear(&berr);
+	if (sk_bpf_owners_open(&e->bpf, &berr))
+		snprintf(e->owner_note, sizeof(e->owner_note), "%s", berr.msg);
+}
+
+const char *sk_engine_owner_note(const struct sk_engine *e)
+{
+	return e->owner_note;
+}
+
+uint64_t sk_engine_bpf_load_us(const struct sk_engine *e)
+{
+	return sk_bpf_owners_load_us(e->bpf);
+}
+
+/* The process scan, with fd tables from the BPF iterator when it is
+ * loaded. An iterator that fails mid-run is dropped for good, said once in
+ * the note, and this refresh reads /proc like every later one. */
+static int scan_processes(struct sk_engine *e, struct sk_snapshot *s, struct sk_error *err)
+{
+	if (e->bpf) {
+		struct sk_error berr;
+
+		sk_error_clear(&berr);
+		if (sk_bpf_owners_read(e->bpf, &e->fdrows, &berr) == 0) {
+			s->owners_bpf = true;
+			return sk_procfs_scan_rows(e->cfg.proc_root, &e->fdrows, &s->procs,
+						   &s->fdrefs, &s->strs, &s->procfs, err);
+		}
+		snprintf(e->owner_note, sizeof(e->owner_note), "%s", berr.msg);
+		sk_bpf_owners_close(e->bpf);
+		e->bpf = NULL;
+	}
+	return sk_procfs_scan_cached(e->cfg.proc_root, e->owners, &s->procs, &s->fdrefs, &s->strs,
+				     &s->procfs, err);
+}
+
 /* --- engine ------------------------------------------------------------------------ */
 
 int sk_engine_new(const struct sk_engine_config *cfg, struct sk_engine **out,
@@ -221,6 +271,7 @@ int sk_engine_new(const struct sk_engine_config *cfg, struct sk_engine **out,
 		e->live_ops.ctx = e->live;
 		e->cfg.diag = &e->live_ops;
 	}
+	open_bpf(e);
 	if (sk_procfs_cache_new(&e->owners)) {
 		sk_engine_free(e);
 		return sk_error_set(err, ENOMEM, "out of memory");
@@ -254,6 +305,8 @@ void sk_engine_free(struct sk_engine *e)
 		sk_history_free(&e->buf[i].history);
 	}
 	sk_procfs_cache_free(e->owners);
+	sk_bpf_owners_close(e->bpf);
+	free(e->fdrows.v);
 	free(e->unowned.v);
 	sk_history_free(&e->history);
 	free(e);
@@ -610,8 +663,7 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 	s->seq = ++e->seq;
 	fill_identity(s);
 
-	rc = sk_procfs_scan_cached(e->cfg.proc_root, e->owners, &s->procs, &s->fdrefs, &s->strs,
-				   &s->procfs, err);
+	rc = scan_processes(e, s, err);
 	if (rc)
 		return rc;
 	/* A vanished process is no loss: it has no sockets left. A hidden one is. */

@@ -3,7 +3,8 @@
  * one socket over another so the count does not change, new sockets, files
  * over sockets) and compares the cached engine with a full scan each time;
  * a child changes everything about itself that is not an fd (limit, comm,
- * cmdline, uid, RSS, namespace) and the cached engine must see each. */
+ * cmdline, uid, RSS, namespace) and the cached engine must see each. Both
+ * engines read /proc (no_bpf): the BPF path has its own suite, test_bpf_owners. */
 #include <config.h>
 
 #include <stdarg.h>
@@ -84,7 +85,7 @@ static int new_socket(unsigned r)
 
 static void test_incremental_equals_full(void **state)
 {
-	struct sk_engine_config cfg = {.proc_root = "/proc", .want_unix = true};
+	struct sk_engine_config cfg = {.proc_root = "/proc", .want_unix = true, .no_bpf = true};
 	struct sk_error err = {0};
 	struct sk_engine *inc;
 	struct ref a[SLOTS], b[SLOTS];
@@ -249,7 +250,7 @@ static void seen_of(const struct sk_snapshot *s, pid_t pid, struct seen *out)
 static void refresh_and_compare(struct sk_engine *inc, pid_t pid, struct seen *got,
 				const char *what)
 {
-	struct sk_engine_config cfg = {.proc_root = "/proc", .want_unix = true};
+	struct sk_engine_config cfg = {.proc_root = "/proc", .want_unix = true, .no_bpf = true};
 	struct sk_error err = {0};
 	struct sk_engine *full;
 	struct seen want;
@@ -277,7 +278,7 @@ static void refresh_and_compare(struct sk_engine *inc, pid_t pid, struct seen *g
 
 static void test_process_changes_seen(void **state)
 {
-	struct sk_engine_config cfg = {.proc_root = "/proc", .want_unix = true};
+	struct sk_engine_config cfg = {.proc_root = "/proc", .want_unix = true, .no_bpf = true};
 	struct sk_error err = {0};
 	struct sk_engine *inc;
 	struct seen before, after;
