@@ -9,7 +9,10 @@ cd "$(dirname "$0")"
 top=$(pwd)
 
 # What building and running sktop need; a server gets nothing more from `run`.
-run_deps=(build-essential autoconf automake pkg-config libmnl-dev libncurses-dev)
+# clang, libbpf-dev and bpftool build the BPF owner iterator (configure
+# --disable-bpf builds without them).
+run_deps=(build-essential autoconf automake pkg-config libmnl-dev libncurses-dev
+	  clang libbpf-dev bpftool)
 # The test toolchain: cmocka, the tools the integration tests compare
 # against or drive (ss, lsof, tmux), and CI's checkers.
 test_deps=(libcmocka-dev iproute2 lsof tmux procps util-linux valgrind clang
