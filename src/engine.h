@@ -66,8 +66,9 @@ const struct sk_snapshot *sk_engine_snapshot(const struct sk_engine *e);
  * quitting without waiting out a multi-second dump. Safe from any thread. */
 void sk_engine_cancel(struct sk_engine *e);
 
-/* Why owners come from /proc although BPF was not turned off (one line),
- * or "" when they come from BPF or no_bpf was set. */
+/* Why owners come from /proc although BPF was not turned off and sktop has
+ * the capabilities to load it (one line), or "" when they come from BPF,
+ * no_bpf was set, or sktop is unprivileged (then BPF is not tried). */
 const char *sk_engine_owner_note(const struct sk_engine *e);
 
 /* Microseconds the BPF owner iterator took to load (verifier, BTF), 0

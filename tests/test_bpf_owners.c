@@ -6,7 +6,8 @@
  *  - a fork storm in a private pid namespace (so every pid the iterator
  *    reports must be translated into the reader's namespace), frozen with
  *    SIGSTOP for each comparison of every process's fd table;
- *  - the command line says which path it used, and --no-bpf forces /proc.
+ *  - the command line says which path it used, --no-bpf forces /proc, and
+ *    one line says why when BPF cannot load (root of a user namespace).
  * Each skips with its reason when BPF or namespaces are unavailable. */
 #include <config.h>
 
@@ -503,6 +504,21 @@ static void test_cli_ownership(void **state)
 	out = run_capture(cmd);
 	assert_non_null(strstr(out, "\"ownership\":\"bpf\""));
 	assert_null(strstr(out, "libbpf")); /* no noise on stderr */
+	free(out);
+	/* Root of a user namespace (a container) has every capability there
+	 * and none that loads BPF: one line says so, /proc is read instead. */
+	snprintf(cmd, sizeof(cmd), "unshare -U -r %s/sktop -b -n 1 --json 2>&1 >/dev/null",
+		 builddir());
+	out = run_capture(cmd);
+	if (strstr(out, "unshare")) {
+		fprintf(stderr, "skipped the user namespace case: %s", out);
+	} else {
+		char *nl = strchr(out, '\n');
+
+		assert_non_null(strstr(out, "sktop: BPF owners unavailable: "));
+		assert_non_null(strstr(out, "reading /proc instead\n"));
+		assert_true(nl && nl[1] == '\0'); /* one line */
+	}
 	free(out);
 }
 

@@ -3,7 +3,31 @@
 #include "collect/bpf_owners.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* CAP_BPF and CAP_PERFMON arrived in 5.8 headers: spelled out for older ones. */
+#define SK_CAP_SYS_ADMIN 21
+#define SK_CAP_PERFMON 38
+#define SK_CAP_BPF 39
+
+static bool cap_effective(const struct __user_cap_data_struct d[2], unsigned cap)
+{
+	return d[cap / 32].effective & (1u << (cap % 32));
+}
+
+bool sk_bpf_owners_permitted(void)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2] = {{0, 0, 0}, {0, 0, 0}};
+
+	if (syscall(SYS_capget, &h, d) != 0)
+		return false;
+	return cap_effective(d, SK_CAP_SYS_ADMIN) ||
+	       (cap_effective(d, SK_CAP_BPF) && cap_effective(d, SK_CAP_PERFMON));
+}
 
 #if HAVE_BPF
 
@@ -27,19 +51,25 @@ struct sk_bpf_owners {
 };
 
 /* libbpf's print callback takes no context pointer, so the one line worth
- * keeping (its last warning) goes to a buffer of the thread that is
- * loading, for exactly the duration of the load. */
-static _Thread_local char *libbpf_last;
+ * keeping goes to a buffer of the thread that is loading, for exactly the
+ * duration of the load: its first warning, which names the cause (the
+ * later ones only say that the load failed). */
+static _Thread_local char *libbpf_first;
 
-static int keep_last_line(enum libbpf_print_level level, const char *fmt, va_list ap)
+static int keep_first_line(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	size_t n;
+	char line[SK_ERROR_MSG_MAX];
+	const char *text = line;
 
-	if (level == LIBBPF_DEBUG || !libbpf_last)
+	if (level == LIBBPF_DEBUG || !libbpf_first || libbpf_first[0])
 		return 0;
-	vsnprintf(libbpf_last, SK_ERROR_MSG_MAX, fmt, ap);
-	n = strcspn(libbpf_last, "\n");
-	libbpf_last[n] = '\0';
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	if (strncmp(text, "libbpf: ", 8) == 0)
+		text += 8;
+	if (strstr(text, "RLIMIT_MEMLOCK"))
+		return 0; /* a side effect of the refusal, not its cause */
+	snprintf(libbpf_first, SK_ERROR_MSG_MAX, "%s", text);
 	return 0;
 }
 
@@ -94,11 +124,11 @@ int sk_bpf_owners_open(struct sk_bpf_owners **out, struct sk_error *err)
 	if (!b)
 		return sk_error_set(err, ENOMEM, "out of memory");
 	b->ns_per_tick = hz > 0 ? 1000000000u / (uint64_t)hz : 10000000u;
-	libbpf_last = last;
-	old = libbpf_set_print(keep_last_line);
+	libbpf_first = last;
+	old = libbpf_set_print(keep_first_line);
 	rc = load(b, last, err);
 	libbpf_set_print(old);
-	libbpf_last = NULL;
+	libbpf_first = NULL;
 	if (rc) {
 		sk_bpf_owners_close(b);
 		return rc;

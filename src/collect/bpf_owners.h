@@ -8,12 +8,17 @@
 #ifndef SKTOP_BPF_OWNERS_H
 #define SKTOP_BPF_OWNERS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "collect/proc.h"
 #include "util/error.h"
 
 struct sk_bpf_owners;
+
+/* Whether this process may load BPF at all: CAP_SYS_ADMIN, or CAP_BPF with
+ * CAP_PERFMON, effective. Without them open would only fail. */
+bool sk_bpf_owners_permitted(void);
 
 /* Loads and attaches the iterator. -EOPNOTSUPP when sktop was built
  * without BPF; otherwise the kernel's -errno, with err saying why in one
