@@ -89,7 +89,7 @@ test)
 	 scan-build-14 --status-bugs -o "$top/build/scan-report" make -j"$(nproc)" \
 		2>&1 | grep -E 'warning:|bugs found|No bugs')
 	echo "== valgrind: repeated refreshes leak no fd and no byte [${SECONDS}s]"
-	valgrind -q --track-fds=yes --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	valgrind -q --suppressions=.ci/valgrind.supp --track-fds=yes --leak-check=full --errors-for-leak-kinds=definite,indirect \
 		--error-exitcode=1 --log-file=build/valgrind.log \
 		build/default/sktop -b -d 0 -n 20 --json >/dev/null ||
 		{ cat build/valgrind.log; exit 1; }

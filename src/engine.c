@@ -200,13 +200,13 @@ static enum sk_sockname xattr_sockname(void *ctx, int32_t pid, int32_t fd)
 /* --- owners from BPF ------------------------------------------------------------- */
 
 /* Only the live /proc: a fixture tree's processes are not the kernel's.
- * Without the capabilities nothing is tried and nothing is said: an
- * unprivileged sktop reads /proc as it always did. */
+ * Without the capabilities, or in a build without BPF, nothing is tried and
+ * nothing is said: sktop reads /proc as it always did. */
 static void open_bpf(struct sk_engine *e)
 {
 	struct sk_error berr;
 
-	if (e->cfg.no_bpf || strcmp(e->cfg.proc_root, "/proc") != 0 ||
+	if (!HAVE_BPF || e->cfg.no_bpf || strcmp(e->cfg.proc_root, "/proc") != 0 ||
 	    !sk_bpf_owners_permitted())
 		return;
 	sk_error_clear(&berr);

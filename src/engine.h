@@ -68,7 +68,8 @@ void sk_engine_cancel(struct sk_engine *e);
 
 /* Why owners come from /proc although BPF was not turned off and sktop has
  * the capabilities to load it (one line), or "" when they come from BPF,
- * no_bpf was set, or sktop is unprivileged (then BPF is not tried). */
+ * no_bpf was set, sktop is unprivileged or built without BPF (then BPF is
+ * not tried). */
 const char *sk_engine_owner_note(const struct sk_engine *e);
 
 /* Microseconds the BPF owner iterator took to load (verifier, BTF), 0
