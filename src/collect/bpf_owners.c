@@ -41,6 +41,19 @@ bool sk_bpf_owners_permitted(void)
 #include <unistd.h>
 
 #include "collect/bpf/owners_record.h"
+#ifdef __clang_analyzer__
+/* scan-build does not see into libbpf, so the generated skeleton's error
+ * path looks like a leak: show it what the library frees. */
+static inline void sk_destroy_skeleton_model(struct bpf_object_skeleton *s)
+{
+	if (s) {
+		free(s->maps);
+		free(s->progs);
+		free(s);
+	}
+}
+#define bpf_object__destroy_skeleton sk_destroy_skeleton_model
+#endif
 #include "collect/bpf/owners.skel.h"
 
 struct sk_bpf_owners {
@@ -56,6 +69,7 @@ struct sk_bpf_owners {
  * later ones only say that the load failed). */
 static _Thread_local char *libbpf_first;
 
+__attribute__((format(printf, 2, 0)))
 static int keep_first_line(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char line[SK_ERROR_MSG_MAX];

@@ -74,6 +74,8 @@ struct bpf_iter__task_file {
 	struct file *file;
 } __attribute__((preserve_access_index));
 
+/* cppcheck reads this file without libbpf's headers: SEC is theirs. */
+// cppcheck-suppress unknownMacro
 char LICENSE[] SEC("license") = "GPL";
 
 /* numbers[] is a flexible array: its offset is relocated, the stride is the
@@ -104,6 +106,7 @@ static __always_inline int pid_in_reader_ns(struct task_struct *task)
 	return them.nr;
 }
 
+// cppcheck-suppress unknownMacro
 SEC("iter/task_file")
 int sk_owners(struct bpf_iter__task_file *ctx)
 {
