@@ -106,6 +106,35 @@ static __always_inline int pid_in_reader_ns(struct task_struct *task)
 	return them.nr;
 }
 
+/* The task whose files are being visited, as worked out at its first fd:
+ * its files come one after the other, with the task held, so one lookup
+ * per process is enough. Keyed by the session too, since a task freed
+ * after one read may be reallocated at the same address for the next.
+ * Only this process reads its own copy of the program, never two at once. */
+static struct {
+	__u64 session;
+	struct task_struct *task;
+	__s32 pid;    /* 0: skipped (a thread, or not visible to the reader) */
+	__u64 start_ns;
+} cur;
+
+static __always_inline void look_up(struct bpf_iter__task_file *ctx, struct task_struct *task)
+{
+	__u64 session = BPF_CORE_READ(ctx, meta, session_id);
+
+	if (cur.task == task && cur.session == session)
+		return;
+	cur.task = task;
+	cur.session = session;
+	cur.pid = 0;
+	/* /proc/PID/fd shows the leader's table: a thread that unshared its
+	 * own (CLONE_FILES off) must not add fds to its process. */
+	if (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid))
+		return;
+	cur.pid = pid_in_reader_ns(task);
+	cur.start_ns = BPF_CORE_READ(task, start_boottime);
+}
+
 // cppcheck-suppress unknownMacro
 SEC("iter/task_file")
 int sk_owners(struct bpf_iter__task_file *ctx)
@@ -117,15 +146,12 @@ int sk_owners(struct bpf_iter__task_file *ctx)
 
 	if (!task || !file)
 		return 0;
-	/* /proc/PID/fd shows the leader's table: a thread that unshared its
-	 * own (CLONE_FILES off) must not add fds to its process. */
-	if (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid))
+	look_up(ctx, task);
+	if (cur.pid <= 0)
 		return 0;
-	r.pid = pid_in_reader_ns(task);
-	if (r.pid <= 0)
-		return 0;
+	r.pid = cur.pid;
 	r.fd = ctx->fd;
-	r.start_ns = BPF_CORE_READ(task, start_boottime);
+	r.start_ns = cur.start_ns;
 	inode = BPF_CORE_READ(file, f_inode);
 	/* An O_PATH fd on a socket file has S_IFSOCK too, but lives on the
 	 * file's own filesystem and readlink shows its path: only sockfs
