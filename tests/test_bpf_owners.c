@@ -35,10 +35,8 @@
 
 #include "collect/bpf_owners.h"
 #include "engine.h"
+#include "fdchurn.h"
 #include "loopback.h"
-
-#define FIRST_FD 500 /* our fds live here, away from the engines' own */
-#define SLOTS 64
 
 static const char *builddir(void)
 {
@@ -107,86 +105,11 @@ static void test_program_loads(void **state)
 
 /* --- 150 random mutations ------------------------------------------------------------ */
 
-struct ref {
-	int32_t fd;
-	uint64_t inode;
-	bool dumped;
-};
-
-static int cmp_ref(const void *a, const void *b)
-{
-	const struct ref *x = a, *y = b;
-
-	return x->fd - y->fd;
-}
-
-/* Our socket fds >= FIRST_FD as the snapshot sees them, sorted by fd. */
-static size_t collect(const struct sk_snapshot *s, struct ref *out)
-{
-	const struct sk_process *me = sk_snapshot_find_pid(s, getpid());
-	size_t n = 0;
-
-	assert_non_null(me);
-	for (uint32_t i = 0; i < me->fdrefs_count; i++) {
-		const struct sk_fdref *r = &s->fdrefs.v[me->fdrefs_start + i];
-
-		if (r->fd < FIRST_FD)
-			continue;
-		out[n].fd = r->fd;
-		out[n].inode = r->inode;
-		out[n].dumped = r->sock != SK_NONE && !(s->socks.v[r->sock].flags & SK_SOCK_UNDUMPED);
-		n++;
-	}
-	qsort(out, n, sizeof(*out), cmp_ref);
-	return n;
-}
-
-static int new_socket(unsigned r)
-{
-	static const int kinds[][2] = {{AF_INET, SOCK_STREAM}, {AF_INET6, SOCK_STREAM},
-				       {AF_INET, SOCK_DGRAM}, {AF_UNIX, SOCK_STREAM}};
-	int fd = socket(kinds[r % 4][0], kinds[r % 4][1], 0);
-
-	assert_true(fd >= 0);
-	if (r % 8 == 4) {
-		struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-
-		close(fd);
-		fd = socket(AF_INET, SOCK_STREAM, 0);
-		assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-		assert_int_equal(listen(fd, 1), 0);
-	}
-	return fd;
-}
-
-static void mutate(unsigned *seed)
-{
-	int slot = FIRST_FD + rand_r(seed) % SLOTS, other = FIRST_FD + rand_r(seed) % SLOTS;
-	int fd;
-
-	switch ((unsigned)rand_r(seed) % 6) {
-	case 0: close(slot); break;
-	case 1: dup2(other, slot); break;
-	case 2:
-	case 3:
-		fd = new_socket((unsigned)rand_r(seed));
-		dup2(fd, slot);
-		close(fd);
-		break;
-	case 4:
-		fd = open("/dev/null", O_RDONLY);
-		dup2(fd, slot);
-		close(fd);
-		break;
-	case 5: break;
-	}
-}
-
 static void test_mutations(void **state)
 {
 	struct sk_engine *bpf, *procfs;
 	struct sk_error err = {0};
-	struct ref a[SLOTS], b[SLOTS];
+	struct fdchurn_ref a[FDCHURN_SLOTS], b[FDCHURN_SLOTS];
 	unsigned seed = 4242;
 
 	(void)state;
@@ -199,33 +122,21 @@ static void test_mutations(void **state)
 	procfs = engine(false);
 	assert_non_null(bpf);
 	assert_non_null(procfs);
-	for (int i = 0; i < SLOTS / 2; i++) {
-		int fd = new_socket((unsigned)i);
-
-		assert_int_equal(dup2(fd, FIRST_FD + i), FIRST_FD + i);
-		close(fd);
-	}
+	fdchurn_fill();
 	for (int iter = 0; iter < 150; iter++) {
-		mutate(&seed);
+		unsigned op = fdchurn_mutate(&seed);
+
 		assert_int_equal(sk_engine_refresh(bpf, &err), 0);
 		assert_int_equal(sk_engine_refresh(procfs, &err), 0);
 		const struct sk_snapshot *sb = sk_engine_snapshot(bpf);
 
 		assert_true(sb->owners_bpf);
 		assert_false(sk_engine_snapshot(procfs)->owners_bpf);
-		size_t na = collect(sb, a), nb = collect(sk_engine_snapshot(procfs), b);
+		size_t na = fdchurn_collect(sb, a), nb = fdchurn_collect(sk_engine_snapshot(procfs), b);
 
-		if (na != nb)
-			fail_msg("iteration %d: BPF %zu socket fds, /proc %zu", iter, na, nb);
-		for (size_t k = 0; k < na; k++)
-			if (a[k].fd != b[k].fd || a[k].inode != b[k].inode || a[k].dumped != b[k].dumped)
-				fail_msg("iteration %d: BPF fd %d inode %llu%s, /proc fd %d inode %llu%s",
-					 iter, a[k].fd, (unsigned long long)a[k].inode,
-					 a[k].dumped ? "" : " (undumped)", b[k].fd,
-					 (unsigned long long)b[k].inode, b[k].dumped ? "" : " (undumped)");
+		fdchurn_expect_same("BPF", a, na, "/proc", b, nb, iter, op);
 	}
-	for (int i = 0; i < SLOTS; i++)
-		close(FIRST_FD + i);
+	fdchurn_close_all();
 	sk_engine_free(bpf);
 	sk_engine_free(procfs);
 }

@@ -38,7 +38,6 @@ bool sk_bpf_owners_permitted(void)
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "collect/bpf/owners_record.h"
 #ifdef __clang_analyzer__
