@@ -1,6 +1,7 @@
 /* Owners from the BPF iterator must be exactly the owners the /proc walk
  * finds (the procfs path is the oracle):
- *  - loading the program is the verifier test;
+ *  - loading the program is the verifier test, and closing it leaves no
+ *    BPF object behind (nothing is pinned);
  *  - 150 random mutations of this process's fd table, in a private network
  *    namespace, each compared fd by fd;
  *  - a fork storm in a private pid namespace (so every pid the iterator
@@ -73,6 +74,29 @@ static struct sk_engine *engine(bool bpf)
 
 /* --- the verifier ------------------------------------------------------------------ */
 
+/* This process's fds that hold a BPF object (program, link, map, iterator). */
+static int bpf_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		char path[300], link[64];
+		ssize_t len;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = '\0';
+		n += strncmp(link, "anon_inode:bpf", 14) == 0;
+	}
+	closedir(d);
+	return n;
+}
+
 static void test_program_loads(void **state)
 {
 	struct sk_bpf_owners *b;
@@ -100,7 +124,11 @@ static void test_program_loads(void **state)
 	printf("BPF owner iterator: loaded in %.1f ms, %zu fds listed\n",
 	       (double)sk_bpf_owners_load_us(b) / 1000.0, rows.n);
 	free(rows.v);
+	assert_true(bpf_fds() > 0);
 	sk_bpf_owners_close(b);
+	/* Nothing is pinned: with its fds closed the kernel drops the program
+	 * and the link, so nothing outlives sktop. */
+	assert_int_equal(bpf_fds(), 0);
 }
 
 /* --- 150 random mutations ------------------------------------------------------------ */
