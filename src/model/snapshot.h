@@ -111,6 +111,13 @@ int sk_snapshot_join(struct sk_snapshot *s, sk_sockname_fn sockname, void *ctx,
  * processes, fdrefs and every count it made. */
 void sk_snapshot_unjoin(struct sk_snapshot *s);
 
+/* What a join derives from the rows and fds alone, done again by its own
+ * rules: owner_index and each row's owners_*, and every count (processes,
+ * namespaces, machine). For rows read back from a file, whose fdrefs carry
+ * their row in .sock and whose owner kind, likely owner and flags are the
+ * file's; "other" counts (fds with no row) are kept. -ENOMEM or 0. */
+int sk_snapshot_recount(struct sk_snapshot *s);
+
 /* Lookups for the frontends. */
 const struct sk_process *sk_snapshot_find_pid(const struct sk_snapshot *s, int32_t pid);
 

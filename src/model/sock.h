@@ -163,4 +163,17 @@ int sk_endpoint_format(const struct sk_endpoint *ep, int family, char *buf, size
 
 bool sk_socket_is_orphan_state(unsigned state); /* FIN_WAIT1, FIN_WAIT2, CLOSING, LAST_ACK */
 
+/* A socket's memory as sktop sums it (the rmem and wmem columns, a
+ * process's and the machine's totals): data received and not read, data
+ * queued to send. Named here so the counting, the JSON and the rules agree. */
+static inline uint64_t sk_socket_rmem(const struct sk_socket *k)
+{
+	return k->mem.rmem_alloc;
+}
+
+static inline uint64_t sk_socket_wmem(const struct sk_socket *k)
+{
+	return k->mem.wmem_queued;
+}
+
 #endif
