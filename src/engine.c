@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collect/service.h"
 #include "util/escape.h"
 
 /* Every TCP state bit, including the bound-inactive pseudo state: kernels
@@ -62,6 +63,7 @@ struct sk_engine {
 	atomic_bool cancel;
 	struct sk_thresholds thresholds;
 	struct sk_procfs_cache *owners;    /* the incremental owner map */
+	struct sk_service_resolver *services; /* cgroup -> service, cached across refreshes */
 	SK_VEC(uint64_t) unowned;          /* dumped inodes no fd held, last exact refresh */
 	uint64_t seq;
 	uint64_t owner_rescans;            /* refreshes where the cache proved stale */
@@ -225,6 +227,16 @@ int sk_engine_new(const struct sk_engine_config *cfg, struct sk_engine **out,
 		sk_engine_free(e);
 		return sk_error_set(err, ENOMEM, "out of memory");
 	}
+	if (!e->cfg.no_services) {
+		struct sk_service_paths sp = {e->cfg.proc_root, e->cfg.host_root,
+					      e->cfg.cgroup_mount};
+
+		rc = sk_service_resolver_new(&sp, &e->services, err);
+		if (rc) {
+			sk_engine_free(e);
+			return rc;
+		}
+	}
 	for (size_t i = 0; i < 2; i++) {
 		sk_snapshot_init(&e->buf[i].snap);
 		sk_findings_init(&e->buf[i].findings);
@@ -254,6 +266,7 @@ void sk_engine_free(struct sk_engine *e)
 		sk_history_free(&e->buf[i].history);
 	}
 	sk_procfs_cache_free(e->owners);
+	sk_service_resolver_free(e->services);
 	free(e->unowned.v);
 	sk_history_free(&e->history);
 	free(e);
@@ -646,6 +659,8 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 		live_drop_unused(e->live);
 
 	rc = scan_and_join(e, s, err);
+	if (rc == 0 && e->services)
+		rc = sk_service_attach(e->services, s, err);
 	if (rc == 0)
 		rc = check_cancel(e, err);
 	if (rc)

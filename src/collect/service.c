@@ -1,0 +1,597 @@
+/* The resolver's cache: cgroup path -> resolved service, cgroup id ->
+ * the same entry. A cgroup is resolved once (a stat for its id, and the
+ * name files of its kind); after that a refresh costs a hash lookup per
+ * process. Entries nothing used for SK_SERVICE_STALE refreshes go. */
+#include <config.h>
+
+#include "collect/service.h"
+#include "collect/service_names.h"
+#include "util/escape.h"
+#include "util/strtab.h"
+#include "util/vec.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct entry {
+	struct sk_service_info info; /* strings owned, "" when unknown */
+	char *raw;                   /* the raw path: the cache key */
+	size_t raw_len;
+	uint64_t used_seq;
+	uint64_t retry_seq;          /* names not found yet: look again then */
+	uint64_t row_seq;            /* sk_service_row's scratch, valid in that refresh */
+	uint32_t row;
+};
+
+struct walk_row {
+	uint64_t id;
+	uint32_t path; /* offset in walk_strs */
+};
+
+struct sk_service_resolver {
+	struct sk_service_paths paths; /* strings owned */
+	char mount[PATH_MAX];          /* cgroup2 mount point, "" when none */
+	char mount_root[PATH_MAX];     /* its root within the hierarchy */
+	SK_VEC(struct entry *) entries;
+	uint32_t *by_path, *by_id;     /* entry index + 1, 0 = empty slot */
+	size_t slots;                  /* power of two, both tables */
+	struct sk_name_index k8s_logs, podman;
+	SK_VEC(struct walk_row) walk;  /* ascending id */
+	struct sk_strtab walk_strs;
+	uint64_t seq, walk_seq;
+	struct sk_service_stats stats;
+};
+
+static const char empty[] = "";
+
+/* --- hashing ------------------------------------------------------------------ */
+
+static uint64_t mix(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	return k;
+}
+
+static uint64_t hash_bytes(const char *s, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+	return mix(h);
+}
+
+static void table_put(uint32_t *t, size_t slots, uint64_t h, uint32_t val)
+{
+	size_t i = (size_t)h & (slots - 1);
+
+	while (t[i])
+		i = (i + 1) & (slots - 1);
+	t[i] = val;
+}
+
+static int rehash(struct sk_service_resolver *r, size_t want)
+{
+	size_t slots = 64;
+	uint32_t *p, *d;
+
+	while (slots / 2 < want)
+		slots *= 2;
+	p = calloc(slots, sizeof(*p));
+	d = calloc(slots, sizeof(*d));
+	if (!p || !d) {
+		free(p);
+		free(d);
+		return -ENOMEM;
+	}
+	free(r->by_path);
+	free(r->by_id);
+	r->by_path = p;
+	r->by_id = d;
+	r->slots = slots;
+	for (size_t i = 0; i < r->entries.n; i++) {
+		const struct entry *e = r->entries.v[i];
+
+		table_put(p, slots, hash_bytes(e->raw, e->raw_len), (uint32_t)i + 1);
+		if (e->info.cgroup_id)
+			table_put(d, slots, mix(e->info.cgroup_id), (uint32_t)i + 1);
+	}
+	return 0;
+}
+
+static struct entry *find_path(const struct sk_service_resolver *r, const char *path, size_t len)
+{
+	size_t i;
+
+	if (!r->slots)
+		return NULL;
+	for (i = (size_t)hash_bytes(path, len) & (r->slots - 1); r->by_path[i];
+	     i = (i + 1) & (r->slots - 1)) {
+		struct entry *e = r->entries.v[r->by_path[i] - 1];
+
+		if (e->raw_len == len && memcmp(e->raw, path, len) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static struct entry *find_id(const struct sk_service_resolver *r, uint64_t id)
+{
+	if (!r->slots || !id)
+		return NULL;
+	for (size_t i = (size_t)mix(id) & (r->slots - 1); r->by_id[i];
+	     i = (i + 1) & (r->slots - 1)) {
+		struct entry *e = r->entries.v[r->by_id[i] - 1];
+
+		if (e->info.cgroup_id == id)
+			return e;
+	}
+	return NULL;
+}
+
+/* --- entries ------------------------------------------------------------------ */
+
+static void info_free(struct sk_service_info *in)
+{
+	const char **f[] = {&in->name, &in->id,        &in->pod,  &in->pod_uid,
+			    &in->ns,   &in->container, &in->unit, &in->cgroup};
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		if (*f[i] != empty)
+			free((char *)*f[i]);
+		*f[i] = empty;
+	}
+}
+
+static void entry_free(struct entry *e)
+{
+	if (!e)
+		return;
+	info_free(&e->info);
+	free(e->raw);
+	free(e);
+}
+
+/* The escaped form of untrusted bytes, cut at SK_SERVICE_NAME_MAX. */
+static int set_escaped(const char **slot, const char *raw, size_t len)
+{
+	char *out;
+
+	if (*slot != empty)
+		free((char *)*slot);
+	*slot = empty;
+	if (!raw || !len)
+		return 0;
+	out = malloc(SK_SERVICE_NAME_MAX + 1);
+	if (!out)
+		return -ENOMEM;
+	sk_escape(raw, len, out, SK_SERVICE_NAME_MAX + 1);
+	*slot = out;
+	return 0;
+}
+
+static int set_raw_str(const char **slot, const char *s)
+{
+	return set_escaped(slot, s, s ? strlen(s) : 0);
+}
+
+/* A string of this entry that is escaped already. */
+static int set_copy(const char **slot, const char *escaped)
+{
+	char *d = strdup(escaped);
+
+	if (!d)
+		return -ENOMEM;
+	if (*slot != empty)
+		free((char *)*slot);
+	*slot = d;
+	return 0;
+}
+
+/* The directory of a cgroup path under the mount: the path is relative
+ * to our cgroup namespace's root, the mount shows the hierarchy from
+ * mount_root. */
+static bool cgroup_dir(const struct sk_service_resolver *r, const char *path, size_t len,
+		       char *out, size_t size)
+{
+	size_t rl = strlen(r->mount_root);
+	int n;
+
+	if (!r->mount[0])
+		return false;
+	if (rl > 1) {
+		if (len < rl || memcmp(path, r->mount_root, rl) != 0 ||
+		    (len > rl && path[rl] != '/'))
+			return false;
+		path += rl;
+		len -= rl;
+	}
+	n = snprintf(out, size, "%s%.*s", r->mount, (int)len, path);
+	return n > 0 && (size_t)n < size;
+}
+
+static uint64_t stat_id(const struct sk_service_resolver *r, const char *path, size_t len)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (memchr(path, '\0', len) || !cgroup_dir(r, path, len, dir, sizeof(dir)) ||
+	    stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0; /* gone meanwhile, or not under our mount: no id, no error */
+	return (uint64_t)st.st_ino;
+}
+
+static int name_k8s(struct sk_service_resolver *r, struct entry *e, struct sk_names *n)
+{
+	const char *host = r->paths.host_root;
+	int rc = -ENOENT;
+
+	if (e->info.id[0])
+		rc = sk_names_k8s_logs(&r->k8s_logs, host, e->info.id, n);
+	if (rc == -ENOENT && e->info.id[0])
+		rc = sk_names_docker(host, e->info.id, n); /* dockershim's labels */
+	if (rc == -ENOMEM)
+		return rc;
+	if (!n->pod && e->info.pod_uid[0])
+		rc = sk_names_k8s_pod(host, e->info.pod_uid, n);
+	return rc == -ENOMEM ? rc : 0;
+}
+
+/* Looks the names up in the host's files; the column name falls back on
+ * the short id, the unit, the path. */
+static int fill_names(struct sk_service_resolver *r, struct entry *e)
+{
+	struct sk_names n = {0};
+	int rc = 0;
+	char buf[SK_SERVICE_NAME_MAX * 2 + 2];
+
+	switch (e->info.kind) {
+	case SK_SERVICE_K8S: rc = name_k8s(r, e, &n); break;
+	case SK_SERVICE_DOCKER: rc = sk_names_docker(r->paths.host_root, e->info.id, &n); break;
+	case SK_SERVICE_PODMAN: rc = sk_names_podman(&r->podman, r->paths.host_root, e->info.id, &n); break;
+	default: break;
+	}
+	if (rc == -ENOMEM)
+		goto out;
+	if (!n.container && n.name)
+		n.container = strdup(n.name);
+	rc = set_raw_str(&e->info.pod, n.pod);
+	if (rc == 0)
+		rc = set_raw_str(&e->info.ns, n.ns);
+	if (rc == 0)
+		rc = set_raw_str(&e->info.container, n.container);
+	if (rc)
+		goto out;
+	if (n.pod && n.container)
+		snprintf(buf, sizeof(buf), "%s/%s", n.pod, n.container);
+	else if (n.pod || n.container)
+		snprintf(buf, sizeof(buf), "%s", n.pod ? n.pod : n.container);
+	else if (e->info.id[0])
+		snprintf(buf, sizeof(buf), "%.12s", e->info.id);
+	else
+		buf[0] = '\0';
+	/* Names not found yet may be written soon (a kubelet links the log
+	 * after the container starts): look again later, not every refresh. */
+	e->retry_seq = (e->info.kind <= SK_SERVICE_PODMAN && e->info.kind != SK_SERVICE_NONE &&
+			!n.pod && !n.container) ? r->seq + 8 : 0;
+	if (buf[0])
+		rc = set_escaped(&e->info.name, buf, strlen(buf));
+	else
+		rc = set_copy(&e->info.name, e->info.unit[0] ? e->info.unit : e->info.cgroup);
+out:
+	sk_names_free(&n);
+	return rc;
+}
+
+static int shape_to_info(struct entry *e, const struct sk_cgroup_shape *sh)
+{
+	char uid[64];
+	size_t ul = sh->pod_uid_len < sizeof(uid) - 1 ? sh->pod_uid_len : sizeof(uid) - 1;
+	int rc;
+
+	e->info.kind = sh->kind;
+	for (size_t i = 0; i < ul; i++)
+		uid[i] = sh->pod_uid[i] == '_' ? '-' : sh->pod_uid[i]; /* systemd slice form */
+	rc = set_escaped(&e->info.pod_uid, uid, ul);
+	if (rc == 0)
+		rc = set_escaped(&e->info.id, sh->id, sh->id_len);
+	if (rc == 0)
+		rc = set_escaped(&e->info.unit, sh->unit, sh->unit_len);
+	if (rc == 0)
+		rc = set_escaped(&e->info.cgroup, e->raw, e->raw_len);
+	return rc;
+}
+
+static struct entry *add_entry(struct sk_service_resolver *r, const char *path, size_t len,
+			       uint64_t id)
+{
+	struct entry *e = calloc(1, sizeof(*e)), **slot;
+	struct sk_cgroup_shape sh;
+
+	if (!e)
+		return NULL;
+	e->info = (struct sk_service_info){.name = empty, .id = empty, .pod = empty,
+					   .pod_uid = empty, .ns = empty, .container = empty,
+					   .unit = empty, .cgroup = empty};
+	e->raw = malloc(len + 1);
+	if (!e->raw)
+		goto fail;
+	memcpy(e->raw, path, len);
+	e->raw[len] = '\0';
+	e->raw_len = len;
+	e->info.cgroup_id = id ? id : stat_id(r, path, len);
+	sk_cgroup_classify(path, len, &sh);
+	if (shape_to_info(e, &sh) || fill_names(r, e))
+		goto fail;
+	if ((r->entries.n + 1) * 2 > r->slots && rehash(r, r->entries.n + 1))
+		goto fail;
+	slot = SK_VEC_PUSH(&r->entries);
+	if (!slot)
+		goto fail;
+	*slot = e;
+	table_put(r->by_path, r->slots, hash_bytes(path, len), (uint32_t)r->entries.n);
+	if (e->info.cgroup_id && !find_id(r, e->info.cgroup_id))
+		table_put(r->by_id, r->slots, mix(e->info.cgroup_id), (uint32_t)r->entries.n);
+	r->stats.resolved++;
+	return e;
+fail:
+	entry_free(e);
+	return NULL;
+}
+
+static struct entry *resolve(struct sk_service_resolver *r, const char *path, size_t len,
+			     uint64_t id)
+{
+	struct entry *e = find_path(r, path, len);
+
+	if (!e)
+		e = add_entry(r, path, len, id);
+	else if (e->retry_seq && r->seq >= e->retry_seq && fill_names(r, e))
+		return NULL;
+	if (e)
+		e->used_seq = r->seq;
+	return e;
+}
+
+const struct sk_service_info *sk_service_resolve_path(struct sk_service_resolver *r,
+						       const char *path, size_t len)
+{
+	struct entry *e;
+
+	if (len > SK_CGROUP_PATH_MAX)
+		len = SK_CGROUP_PATH_MAX;
+	e = resolve(r, path, len, 0);
+	return e ? &e->info : NULL;
+}
+
+/* --- the walk: cgroup id -> path for sockets no process holds ---------------- */
+
+static int cmp_walk(const void *a, const void *b)
+{
+	uint64_t x = ((const struct walk_row *)a)->id, y = ((const struct walk_row *)b)->id;
+
+	return (x > y) - (x < y);
+}
+
+static int walk_add(struct sk_service_resolver *r, uint64_t id, const char *path, size_t len)
+{
+	struct walk_row *row = SK_VEC_PUSH(&r->walk);
+	int rc = 0;
+
+	if (!row)
+		return -ENOMEM;
+	row->id = id;
+	row->path = sk_strtab_add(&r->walk_strs, path, len, &rc);
+	return rc;
+}
+
+/* Breadth first over the mount, paths relative to it (the namespace's
+ * view), at most SK_SERVICE_WALK_MAX directories. Directories vanishing
+ * under the walk are skipped. The id is stat's inode: kernfs gives the
+ * same in d_ino, other filesystems (a test's tree on overlayfs) may not. */
+static int walk_mount(struct sk_service_resolver *r)
+{
+	size_t next = 0, rl = strlen(r->mount_root);
+	struct stat st;
+	int rc = 0;
+
+	r->walk.n = 0;
+	sk_strtab_reset(&r->walk_strs);
+	r->walk_seq = r->seq;
+	r->stats.walks++;
+	if (!r->mount[0] || stat(r->mount, &st) < 0)
+		return 0;
+	rc = walk_add(r, (uint64_t)st.st_ino, rl > 1 ? r->mount_root : "/",
+		      rl > 1 ? rl : 1);
+	while (rc == 0 && next < r->walk.n && r->walk.n < SK_SERVICE_WALK_MAX) {
+		char dir[PATH_MAX], rel[PATH_MAX];
+		const char *base = sk_strtab_get(&r->walk_strs, r->walk.v[next++].path);
+		struct dirent *de;
+		DIR *d;
+
+		snprintf(rel, sizeof(rel), "%s", base);
+		if (!cgroup_dir(r, rel, strlen(rel), dir, sizeof(dir)) || !(d = opendir(dir)))
+			continue;
+		while (rc == 0 && r->walk.n < SK_SERVICE_WALK_MAX && (de = readdir(d))) {
+			char child[PATH_MAX];
+			int n;
+
+			if ((de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) ||
+			    de->d_name[0] == '.' ||
+			    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    !S_ISDIR(st.st_mode))
+				continue;
+			n = snprintf(child, sizeof(child), "%s/%s", strcmp(rel, "/") ? rel : "",
+				     de->d_name);
+			if (n > 0 && (size_t)n < sizeof(child))
+				rc = walk_add(r, (uint64_t)st.st_ino, child, (size_t)n);
+		}
+		closedir(d);
+	}
+	sk_qsort(r->walk.v, r->walk.n, sizeof(*r->walk.v), cmp_walk);
+	return rc;
+}
+
+static const struct walk_row *walk_find(const struct sk_service_resolver *r, uint64_t id)
+{
+	struct walk_row key = {id, 0};
+
+	return sk_bsearch(&key, r->walk.v, r->walk.n, sizeof(key), cmp_walk);
+}
+
+const struct sk_service_info *sk_service_resolve_id(struct sk_service_resolver *r, uint64_t id)
+{
+	struct entry *e = find_id(r, id);
+	const struct walk_row *w;
+
+	if (e) {
+		e->used_seq = r->seq;
+		return &e->info;
+	}
+	if (!id)
+		return NULL;
+	w = walk_find(r, id);
+	if (!w && (!r->walk_seq || r->seq >= r->walk_seq + SK_SERVICE_WALK_EVERY)) {
+		if (walk_mount(r))
+			return NULL;
+		w = walk_find(r, id);
+	}
+	if (!w) {
+		r->stats.unknown_ids++;
+		return NULL;
+	}
+	e = resolve(r, sk_strtab_get(&r->walk_strs, w->path),
+		    strlen(sk_strtab_get(&r->walk_strs, w->path)), id);
+	if (e && e->info.cgroup_id != id) {
+		/* Removed and made again under the same path since it was
+		 * resolved: the walk is the newer word. If the tables cannot
+		 * be rebuilt, the next walk finds it again. */
+		e->info.cgroup_id = id;
+		(void)rehash(r, r->entries.n);
+	}
+	return e ? &e->info : NULL;
+}
+
+/* --- lifetime ------------------------------------------------------------------ */
+
+/* The cgroup2 mount from mountinfo: /sys/fs/cgroup on a unified host,
+ * /sys/fs/cgroup/unified on a hybrid one, anything in a container. */
+static void find_mount(struct sk_service_resolver *r)
+{
+	const char *who[] = {"self", "1"};
+	char path[PATH_MAX], line[8192];
+
+	for (size_t i = 0; i < 2 && !r->mount[0]; i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s/mountinfo", r->paths.proc_root, who[i]);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (sk_parse_mountinfo_cgroup2(line, r->mount, sizeof(r->mount),
+						       r->mount_root, sizeof(r->mount_root)))
+				break;
+		fclose(f);
+	}
+	if (strcmp(r->mount, "/") == 0)
+		r->mount[0] = '\0'; /* never walk the whole filesystem */
+}
+
+int sk_service_resolver_new(const struct sk_service_paths *paths,
+			    struct sk_service_resolver **out, struct sk_error *err)
+{
+	struct sk_service_resolver *r = calloc(1, sizeof(*r));
+
+	*out = NULL;
+	if (!r)
+		return sk_error_set(err, ENOMEM, "out of memory");
+	r->paths.proc_root = strdup(paths->proc_root ? paths->proc_root : "/proc");
+	r->paths.host_root = strdup(paths->host_root ? paths->host_root : "");
+	r->paths.cgroup_mount = paths->cgroup_mount ? strdup(paths->cgroup_mount) : NULL;
+	sk_strtab_init(&r->walk_strs);
+	if (!r->paths.proc_root || !r->paths.host_root ||
+	    (paths->cgroup_mount && !r->paths.cgroup_mount) || rehash(r, 0)) {
+		sk_service_resolver_free(r);
+		return sk_error_set(err, ENOMEM, "out of memory");
+	}
+	if (paths->cgroup_mount) {
+		snprintf(r->mount, sizeof(r->mount), "%s", paths->cgroup_mount);
+		snprintf(r->mount_root, sizeof(r->mount_root), "/");
+	} else {
+		find_mount(r);
+	}
+	*out = r;
+	return 0;
+}
+
+void sk_service_resolver_free(struct sk_service_resolver *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->entries.n; i++)
+		entry_free(r->entries.v[i]);
+	free(r->entries.v);
+	free(r->by_path);
+	free(r->by_id);
+	sk_name_index_free(&r->k8s_logs);
+	sk_name_index_free(&r->podman);
+	free(r->walk.v);
+	sk_strtab_free(&r->walk_strs);
+	free((char *)r->paths.proc_root);
+	free((char *)r->paths.host_root);
+	free((char *)r->paths.cgroup_mount);
+	free(r);
+}
+
+void sk_service_resolver_tick(struct sk_service_resolver *r)
+{
+	size_t out = 0;
+
+	r->seq++;
+	r->stats.unknown_ids = 0;
+	if (r->seq % 16)
+		return; /* sweeping is linear: not every refresh */
+	for (size_t i = 0; i < r->entries.n; i++) {
+		if (r->entries.v[i]->used_seq + SK_SERVICE_STALE < r->seq)
+			entry_free(r->entries.v[i]);
+		else
+			r->entries.v[out++] = r->entries.v[i];
+	}
+	if (out != r->entries.n) {
+		r->entries.n = out;
+		if (rehash(r, out))
+			r->slots = 0; /* lookups miss until the next sweep: slower, not wrong */
+	}
+}
+
+uint32_t *sk_service_row(struct sk_service_resolver *r, const struct sk_service_info *in)
+{
+	/* info is the entry's first member. */
+	struct entry *e = (struct entry *)(uintptr_t)in;
+
+	if (e->row_seq != r->seq) {
+		e->row_seq = r->seq;
+		e->row = 0;
+	}
+	return &e->row;
+}
+
+const struct sk_service_paths *sk_service_resolver_paths(const struct sk_service_resolver *r)
+{
+	return &r->paths;
+}
+
+void sk_service_resolver_stats(const struct sk_service_resolver *r, struct sk_service_stats *out)
+{
+	*out = r->stats;
+	out->cached = (uint32_t)r->entries.n;
+}

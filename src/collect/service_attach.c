@@ -1,0 +1,145 @@
+/* Puts the resolver's answers into a snapshot: one services row per
+ * distinct cgroup seen this refresh, strings copied into the snapshot's
+ * strtab so the snapshot stands alone (the double-buffered reader keeps it
+ * while the resolver's cache moves on). A steady refresh allocates
+ * nothing here: the row of each cgroup is scratch in the cache entry. */
+#include <config.h>
+
+#include "collect/service.h"
+#include "model/snapshot.h"
+#include "util/readfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+static int add_str(struct sk_snapshot *s, const char *v, uint32_t *off)
+{
+	int rc = 0;
+
+	*off = *v ? sk_strtab_add(&s->strs, v, strlen(v), &rc) : 0;
+	return rc;
+}
+
+static int new_row(struct sk_snapshot *s, const struct sk_service_info *in)
+{
+	struct sk_service *sv = SK_VEC_PUSH(&s->services);
+	int rc;
+
+	if (!sv)
+		return -ENOMEM;
+	sv->cgroup_id = in->cgroup_id;
+	sv->kind = in->kind;
+	rc = add_str(s, in->name, &sv->name);
+	if (rc == 0)
+		rc = add_str(s, in->id, &sv->id);
+	if (rc == 0)
+		rc = add_str(s, in->pod, &sv->pod);
+	if (rc == 0)
+		rc = add_str(s, in->pod_uid, &sv->pod_uid);
+	if (rc == 0)
+		rc = add_str(s, in->ns, &sv->ns);
+	if (rc == 0)
+		rc = add_str(s, in->container, &sv->container);
+	if (rc == 0)
+		rc = add_str(s, in->unit, &sv->unit);
+	if (rc == 0)
+		rc = add_str(s, in->cgroup, &sv->cgroup);
+	return rc;
+}
+
+/* The row of a resolved cgroup, added on first sight this refresh. */
+static int row_of(struct sk_service_resolver *r, struct sk_snapshot *s,
+		  const struct sk_service_info *in, uint32_t *row)
+{
+	uint32_t *slot = sk_service_row(r, in);
+	int rc;
+
+	if (!*slot) {
+		rc = new_row(s, in);
+		if (rc)
+			return rc;
+		*slot = (uint32_t)s->services.n;
+	}
+	*row = *slot;
+	return 0;
+}
+
+static const struct sk_service_info *proc_cgroup(struct sk_service_resolver *r, int32_t pid)
+{
+	char path[PATH_MAX], buf[SK_CGROUP_PATH_MAX + 64];
+	const char *cg;
+	size_t len;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%d/cgroup", sk_service_resolver_paths(r)->proc_root,
+		 (int)pid);
+	n = sk_read_at(AT_FDCWD, path, buf, sizeof(buf));
+	if (n <= 0 || sk_parse_proc_cgroup(buf, (size_t)n, sizeof(buf), &cg, &len))
+		return NULL; /* gone, or no v2 hierarchy: unknown, not an error */
+	return sk_service_resolve_path(r, cg, len);
+}
+
+static int attach_procs(struct sk_service_resolver *r, struct sk_snapshot *s)
+{
+	for (size_t i = 0; i < s->procs.n; i++) {
+		struct sk_process *p = &s->procs.v[i];
+		const struct sk_service_info *in;
+		int rc;
+
+		p->service = 0;
+		if (p->flags & SK_PROC_KERNEL)
+			continue; /* all in the root cgroup, and no sockets */
+		in = proc_cgroup(r, p->pid);
+		if (!in)
+			continue;
+		rc = row_of(r, s, in, &p->service);
+		if (rc)
+			return rc;
+		s->services.v[p->service - 1].nprocs++;
+	}
+	return 0;
+}
+
+static int attach_socks(struct sk_service_resolver *r, struct sk_snapshot *s)
+{
+	if (sk_vec_reserve((void **)&s->sock_service.v, &s->sock_service.cap, s->socks.n,
+			   sizeof(uint32_t)))
+		return -ENOMEM;
+	s->sock_service.n = s->socks.n;
+	memset(s->sock_service.v, 0, s->socks.n * sizeof(uint32_t));
+	for (size_t k = 0; k < s->socks.n; k++) {
+		const struct sk_socket *so = &s->socks.v[k];
+		const struct sk_service_info *in;
+		int rc;
+
+		if (so->owners_count || !so->cgroup_id)
+			continue;
+		in = sk_service_resolve_id(r, so->cgroup_id);
+		if (!in)
+			continue;
+		rc = row_of(r, s, in, &s->sock_service.v[k]);
+		if (rc)
+			return rc;
+		s->services.v[s->sock_service.v[k] - 1].nsockets++;
+	}
+	return 0;
+}
+
+int sk_service_attach(struct sk_service_resolver *r, struct sk_snapshot *s,
+		      struct sk_error *err)
+{
+	int rc;
+
+	sk_service_resolver_tick(r);
+	s->services.n = 0;
+	s->sock_service.n = 0;
+	rc = attach_procs(r, s);
+	if (rc == 0)
+		rc = attach_socks(r, s);
+	if (rc)
+		return sk_error_set(err, -rc, "resolving services: %s", strerror(-rc));
+	return 0;
+}
