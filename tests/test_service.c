@@ -55,35 +55,8 @@ static void tree_remove(void)
 
 static const char *tree_copy(void)
 {
-	char src[PATH_MAX], cmd[PATH_MAX * 2 + 64], line[1024];
-	FILE *links;
-
-	if (tree[0])
-		return tree;
-	fixture_src("service", src, sizeof(src));
-	snprintf(tree, sizeof(tree), "/tmp/sktop-service-XXXXXX");
-	if (!mkdtemp(tree))
-		fail_msg("cannot make a temporary directory");
-	atexit(tree_remove);
-	snprintf(cmd, sizeof(cmd), "cp -R '%s/.' '%s'", src, tree);
-	if (system(cmd) != 0)
-		fail_msg("cannot copy %s", src);
-	snprintf(cmd, sizeof(cmd), "%s/LINKS", src);
-	links = fopen(cmd, "r");
-	while (links && fgets(line, sizeof(line), links)) {
-		char *tab = strchr(line, '\t'), path[PATH_MAX];
-
-		if (!tab)
-			continue;
-		*tab = '\0';
-		tab[1 + strcspn(tab + 1, "\n")] = '\0';
-		snprintf(path, sizeof(path), "%s/%s", tree, line);
-		mkdir_parents(path);
-		if (symlink(tab + 1, path) != 0)
-			fail_msg("cannot make fixture link %s", path);
-	}
-	if (links)
-		fclose(links);
+	if (!tree[0])
+		fixture_copy_with_links("service", tree, sizeof(tree), tree_remove);
 	return tree;
 }
 
