@@ -2,7 +2,8 @@
  * parsers, then the resolver over a fixture tree (tests/fixtures/service,
  * see its README) with names from the kubelet's links, Docker's and
  * Podman's files, hostile and 4 KB names made here, the cache, the walk
- * for socket cgroup ids, and the attach step into a snapshot. */
+ * for socket cgroup ids, the attach step into a snapshot, and the
+ * questions the faces ask of it (filter, sort, totals per service). */
 #include <config.h>
 
 #include <stdarg.h>
@@ -16,12 +17,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "fixture_root.h"
 #include "collect/service.h"
+#include "model/services.h"
 #include "model/snapshot.h"
+#include "snapbuild.h"
 
 #define K1 "6ab9f1eb8f7d3388f4f9d586f66e99fd54080df2c446f0e58668b09c08a16dd0"
 #define K2 "015f7e6bc5aeaf483724089e9252cc13b50951a6b69412522765cff4d780306e"
@@ -605,6 +609,116 @@ static void test_attach(void **state)
 	sk_service_resolver_free(r);
 }
 
+/* --- the faces' questions ------------------------------------------------------ */
+
+static uint32_t add_service(struct sk_snapshot *s, uint8_t kind, const char *name,
+			    const char *pod, const char *ns, const char *unit)
+{
+	struct sk_service *v = SK_VEC_PUSH(&s->services);
+	int rc = 0;
+
+	assert_non_null(v);
+	v->kind = kind;
+	v->name = sk_strtab_add(&s->strs, name, strlen(name), &rc);
+	if (pod)
+		v->pod = sk_strtab_add(&s->strs, pod, strlen(pod), &rc);
+	if (ns)
+		v->ns = sk_strtab_add(&s->strs, ns, strlen(ns), &rc);
+	if (unit)
+		v->unit = sk_strtab_add(&s->strs, unit, strlen(unit), &rc);
+	assert_int_equal(rc, 0);
+	return (uint32_t)s->services.n;
+}
+
+/* Pod A runs two workers sharing a listener, each with its own
+ * connection; unit B one process with a CLOSE_WAIT; an orphan with no
+ * listener belongs to B by its cgroup, one behind A's listener to A. */
+static void test_totals(void **state)
+{
+	struct sk_snapshot s;
+	struct sk_service_totals t = {0};
+	struct sk_error err = {0};
+	struct sk_socket *k;
+	uint32_t a, b, p0, p1, p2;
+
+	(void)state;
+	sk_snapshot_init(&s);
+	sb_netns(&s, NS_A, ALL_INET);
+	sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_LISTEN, 10, "0.0.0.0", 80, NS_A);
+	sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 11, "10.0.0.1", 80, NS_A);
+	sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 12, "10.0.0.1", 80, NS_A);
+	sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_CLOSE_WAIT, 20, "10.0.0.2", 5432, NS_A);
+	k = sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_FIN_WAIT1, 0, "10.0.0.2", 40000, NS_A);
+	k->cgroup_id = 7;
+	k->flags |= SK_SOCK_HAS_CGROUP;
+	sb_peer(k, "10.0.0.9", 443);
+	sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_FIN_WAIT1, 0, "10.0.0.1", 80, NS_A);
+	p0 = sb_proc(&s, 100, NS_A);
+	p1 = sb_proc(&s, 101, NS_A);
+	p2 = sb_proc(&s, 200, NS_A);
+	sb_fd(&s, p0, 100, 10);
+	sb_fd(&s, p0, 101, 11);
+	sb_fd(&s, p0, 102, 10); /* dup()ed: still one socket */
+	sb_fd(&s, p1, 100, 10);
+	sb_fd(&s, p1, 101, 12);
+	sb_fd(&s, p2, 100, 20);
+	assert_int_equal(sk_snapshot_join(&s, sb_sockname, NULL, &err), 0);
+
+	a = add_service(&s, SK_SERVICE_K8S, "checkout-7d9f8b-x2x4q/checkout",
+			"checkout-7d9f8b-x2x4q", "shop", NULL);
+	b = add_service(&s, SK_SERVICE_SYSTEMD, "pg.service", NULL, NULL, "pg.service");
+	s.procs.v[p0].service = s.procs.v[p1].service = a;
+	s.procs.v[p2].service = b;
+	s.sock_service.n = s.socks.n;
+	s.sock_service.v = calloc(s.socks.n, sizeof(uint32_t));
+	s.sock_service.cap = s.socks.n;
+	assert_non_null(s.sock_service.v);
+	for (size_t i = 0; i < s.socks.n; i++)
+		if (s.socks.v[i].cgroup_id == 7)
+			s.sock_service.v[i] = b;
+
+	assert_int_equal(sk_service_totals_compute(&t, &s), 0);
+	assert_int_equal(t.v.n, 2);
+	assert_int_equal(t.v.v[a - 1].nprocs, 2);
+	assert_int_equal(t.v.v[a - 1].agg.sockets, 3);
+	assert_int_equal(t.v.v[a - 1].agg.tcp_states[SK_TCP_LISTEN], 1);
+	assert_int_equal(t.v.v[a - 1].agg.orphans, 1);
+	assert_int_equal(t.v.v[a - 1].fdless, 0);
+	assert_int_equal(t.v.v[b - 1].nprocs, 1);
+	assert_int_equal(t.v.v[b - 1].agg.sockets, 2);
+	assert_int_equal(t.v.v[b - 1].agg.tcp_states[SK_TCP_CLOSE_WAIT], 1);
+	assert_int_equal(t.v.v[b - 1].agg.tcp_states[SK_TCP_FIN_WAIT1], 1);
+	assert_int_equal(t.v.v[b - 1].fdless, 1);
+	assert_int_equal(t.v.v[b - 1].agg.orphans, 1);
+
+	/* The filter and the sort order. */
+	static const struct {
+		const char *pattern;
+		bool a, b;
+	} m[] = {
+		{"", true, true},         {"CHECKOUT", true, false}, {"shop/checkout", true, false},
+		{"pg.serv", false, true}, {"nothing", false, false}, {"shop/pg", false, false},
+	};
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		assert_int_equal(sk_service_matches(&s, sk_snapshot_service(&s, a), m[i].pattern),
+				 m[i].a);
+		assert_int_equal(sk_service_matches(&s, sk_snapshot_service(&s, b), m[i].pattern),
+				 m[i].b);
+	}
+	assert_false(sk_service_matches(&s, NULL, ""));
+	assert_true(sk_service_cmp(&s, sk_snapshot_service(&s, a), sk_snapshot_service(&s, b)) < 0);
+	assert_true(sk_service_cmp(&s, NULL, sk_snapshot_service(&s, b)) > 0);
+	assert_true(sk_service_cmp(&s, sk_snapshot_service(&s, a), NULL) < 0);
+	assert_int_equal(sk_service_cmp(&s, NULL, NULL), 0);
+
+	/* A snapshot with no services (hand-built, an older file). */
+	sk_snapshot_reset(&s);
+	assert_int_equal(sk_service_totals_compute(&t, &s), 0);
+	assert_int_equal(t.v.n, 0);
+	sk_service_totals_free(&t);
+	sk_snapshot_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -619,6 +733,7 @@ int main(void)
 		cmocka_unit_test(test_names_later),
 		cmocka_unit_test(test_mount_from_mountinfo),
 		cmocka_unit_test(test_attach),
+		cmocka_unit_test(test_totals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

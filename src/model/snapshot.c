@@ -597,3 +597,8 @@ const struct sk_process *sk_snapshot_find_pid(const struct sk_snapshot *s, int32
 				return &s->procs.v[i];
 	return NULL;
 }
+
+void sk_agg_count_row(struct sk_agg *a, const struct sk_socket *k)
+{
+	COUNT_ROW(a, k);
+}

@@ -134,4 +134,7 @@ static inline const struct sk_service *sk_snapshot_sock_service(const struct sk_
 	return k < s->sock_service.n ? sk_snapshot_service(s, s->sock_service.v[k]) : NULL;
 }
 
+/* Counts row k into an aggregate the way the join counts a process's. */
+void sk_agg_count_row(struct sk_agg *a, const struct sk_socket *k);
+
 #endif
