@@ -416,6 +416,15 @@ static void test_cache(void **state)
 	assert_string_equal(gone->name, "gone.service");
 	assert_int_equal(gone->cgroup_id, 0);
 
+	/* Outside our cgroup namespace: classified, but never stat'ed out of
+	 * the mount ("/.." of the fixture mount is the tree, a directory). */
+	path = "/../cgroup/system.slice/nginx.service";
+	gone = sk_service_resolve_path(r, path, strlen(path));
+	assert_int_equal(gone->kind, SK_SERVICE_SYSTEMD);
+	assert_int_equal(gone->cgroup_id, 0);
+	path = "/..";
+	assert_int_equal(sk_service_resolve_path(r, path, strlen(path))->cgroup_id, 0);
+
 	/* Unused for longer than SK_SERVICE_STALE refreshes: dropped. */
 	for (int i = 0; i < SK_SERVICE_STALE + 32; i++)
 		sk_service_resolver_tick(r);

@@ -218,12 +218,25 @@ static bool cgroup_dir(const struct sk_service_resolver *r, const char *path, si
 	return n > 0 && (size_t)n < size;
 }
 
+/* A ".." component: what a process outside our cgroup namespace shows.
+ * Its directory is not under our mount, and the path must not lead a stat
+ * out of it. */
+static bool climbs(const char *path, size_t len)
+{
+	for (size_t i = 0; i + 2 <= len; i++)
+		if ((i == 0 || path[i - 1] == '/') && path[i] == '.' && path[i + 1] == '.' &&
+		    (i + 2 == len || path[i + 2] == '/'))
+			return true;
+	return false;
+}
+
 static uint64_t stat_id(const struct sk_service_resolver *r, const char *path, size_t len)
 {
 	char dir[PATH_MAX];
 	struct stat st;
 
-	if (memchr(path, '\0', len) || !cgroup_dir(r, path, len, dir, sizeof(dir)) ||
+	if (memchr(path, '\0', len) || climbs(path, len) ||
+	    !cgroup_dir(r, path, len, dir, sizeof(dir)) ||
 	    stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return 0; /* gone meanwhile, or not under our mount: no id, no error */
 	return (uint64_t)st.st_ino;
