@@ -538,6 +538,7 @@ static void add_proc(struct sk_snapshot *s, int32_t pid, uint32_t flags)
 
 	assert_non_null(p);
 	p->pid = pid;
+	p->starttime = 5000 + (uint64_t)pid; /* as in the fixture's stat files */
 	p->flags = flags;
 	p->service = 99; /* stale: must be overwritten */
 }
@@ -563,8 +564,11 @@ static void test_attach(void **state)
 	struct sk_error err = {0};
 	const struct sk_service *v;
 	const char *nginx = "/system.slice/nginx.service";
+	char stat[PATH_MAX], moved[PATH_MAX];
 
 	(void)state;
+	tree_path(stat, sizeof(stat), "proc/10/stat");
+	tree_path(moved, sizeof(moved), "proc/10/stat.away");
 	sk_snapshot_init(&s);
 	for (int round = 0; round < 2; round++) {
 		sk_snapshot_reset(&s);
@@ -576,6 +580,8 @@ static void test_attach(void **state)
 		add_proc(&s, 15, 0);            /* newline in the path */
 		add_proc(&s, 16, SK_PROC_KERNEL);
 		add_proc(&s, 17, 0);            /* nginx again */
+		add_proc(&s, 18, 0);            /* its pid taken by another process */
+		s.procs.v[s.procs.n - 1].starttime = 1;
 		add_sock(&s, inode_of(nginx), 0);
 		add_sock(&s, inode_of("/machine.slice/libpod-" P1 ".scope/container"), 0);
 		add_sock(&s, inode_of(nginx), 1); /* held: the process says */
@@ -603,6 +609,7 @@ static void test_attach(void **state)
 		assert_null(proc_service(&s, 6));
 		assert_ptr_equal(proc_service(&s, 2), proc_service(&s, 7));
 		assert_int_equal(proc_service(&s, 2)->nprocs, 2);
+		assert_null(proc_service(&s, 8));
 
 		assert_int_equal(s.sock_service.n, s.socks.n);
 		assert_ptr_equal(sk_snapshot_sock_service(&s, 0), proc_service(&s, 2));
@@ -613,7 +620,11 @@ static void test_attach(void **state)
 		assert_null(sk_snapshot_sock_service(&s, 3));
 		assert_null(sk_snapshot_sock_service(&s, 4));
 		assert_int_equal(s.services.n, 5); /* k8s, web, nginx, gr\noup, db */
+		/* Seen with the same cgroup last time: no need to read stat again. */
+		if (round == 0)
+			assert_int_equal(rename(stat, moved), 0);
 	}
+	assert_int_equal(rename(moved, stat), 0);
 	sk_snapshot_free(&s);
 	sk_service_resolver_free(r);
 }

@@ -34,6 +34,12 @@ struct walk_row {
 	uint32_t path; /* offset in walk_strs */
 };
 
+struct pid_memo {
+	int32_t pid;
+	uint64_t starttime;
+	uint64_t path_hash;
+};
+
 struct sk_service_resolver {
 	struct sk_service_paths paths; /* strings owned */
 	char mount[PATH_MAX];          /* cgroup2 mount point, "" when none */
@@ -46,6 +52,8 @@ struct sk_service_resolver {
 	struct sk_strtab walk_strs;
 	uint64_t seq, walk_seq;
 	struct sk_service_stats stats;
+	/* Last refresh's pids (ascending) and the one being noted: swapped by tick. */
+	SK_VEC(struct pid_memo) memo_cur, memo_next;
 };
 
 static const char empty[] = "";
@@ -493,6 +501,54 @@ const struct sk_service_info *sk_service_resolve_id(struct sk_service_resolver *
 	return e ? &e->info : NULL;
 }
 
+/* --- which pid had which cgroup ------------------------------------------------ */
+
+static int cmp_memo(const void *a, const void *b)
+{
+	int32_t x = ((const struct pid_memo *)a)->pid, y = ((const struct pid_memo *)b)->pid;
+
+	return (x > y) - (x < y);
+}
+
+bool sk_service_pid_same(const struct sk_service_resolver *r, int32_t pid, uint64_t starttime,
+			 const char *path, size_t len)
+{
+	struct pid_memo key = {pid, 0, 0};
+	const struct pid_memo *m = sk_bsearch(&key, r->memo_cur.v, r->memo_cur.n, sizeof(key),
+					      cmp_memo);
+
+	return m && m->starttime == starttime && m->path_hash == hash_bytes(path, len);
+}
+
+int sk_service_pid_note(struct sk_service_resolver *r, int32_t pid, uint64_t starttime,
+			const char *path, size_t len)
+{
+	struct pid_memo *m = SK_VEC_PUSH(&r->memo_next);
+
+	if (!m)
+		return -ENOMEM;
+	*m = (struct pid_memo){pid, starttime, hash_bytes(path, len)};
+	return 0;
+}
+
+/* The noted pids become the ones to compare with. /proc lists pids in
+ * ascending order; a fixture tree may not. */
+static void memo_swap(struct sk_service_resolver *r)
+{
+	size_t cap = r->memo_cur.cap;
+	struct pid_memo *v = r->memo_cur.v;
+
+	r->memo_cur = r->memo_next;
+	r->memo_next.v = v;
+	r->memo_next.cap = cap;
+	r->memo_next.n = 0;
+	for (size_t i = 1; i < r->memo_cur.n; i++)
+		if (r->memo_cur.v[i - 1].pid > r->memo_cur.v[i].pid) {
+			sk_qsort(r->memo_cur.v, r->memo_cur.n, sizeof(*r->memo_cur.v), cmp_memo);
+			break;
+		}
+}
+
 /* --- lifetime ------------------------------------------------------------------ */
 
 /* The cgroup2 mount from mountinfo: /sys/fs/cgroup on a unified host,
@@ -558,6 +614,8 @@ void sk_service_resolver_free(struct sk_service_resolver *r)
 	sk_name_index_free(&r->k8s_logs);
 	sk_name_index_free(&r->podman);
 	free(r->walk.v);
+	free(r->memo_cur.v);
+	free(r->memo_next.v);
 	sk_strtab_free(&r->walk_strs);
 	free((char *)r->paths.proc_root);
 	free((char *)r->paths.host_root);
@@ -571,6 +629,7 @@ void sk_service_resolver_tick(struct sk_service_resolver *r)
 
 	r->seq++;
 	r->stats.unknown_ids = 0;
+	memo_swap(r);
 	if (r->seq % 16)
 		return; /* sweeping is linear: not every refresh */
 	for (size_t i = 0; i < r->entries.n; i++) {

@@ -149,6 +149,15 @@ int sk_service_attach(struct sk_service_resolver *r, struct sk_snapshot *s,
  * cgroup since the last tick, 0 for none yet. */
 uint32_t *sk_service_row(struct sk_service_resolver *r, const struct sk_service_info *in);
 
+/* sk_service_attach's memory of each process's cgroup path at the last
+ * refresh, by pid and start time. A path read after the scan may be a
+ * new process's that took a dead one's pid: when it is not the one seen
+ * last time, the caller checks the start time before trusting it. */
+bool sk_service_pid_same(const struct sk_service_resolver *r, int32_t pid, uint64_t starttime,
+			 const char *path, size_t len);
+int sk_service_pid_note(struct sk_service_resolver *r, int32_t pid, uint64_t starttime,
+			const char *path, size_t len);
+
 #define SK_SERVICE_WALK_EVERY 30   /* refreshes between walks of the cgroup2 mount */
 #define SK_SERVICE_WALK_MAX 65536  /* directories one walk visits at most */
 #define SK_SERVICE_STALE 64        /* refreshes an unused cache entry survives */

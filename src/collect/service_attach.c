@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,19 +68,42 @@ static int row_of(struct sk_service_resolver *r, struct sk_snapshot *s,
 	return 0;
 }
 
-static const struct sk_service_info *proc_cgroup(struct sk_service_resolver *r, int32_t pid)
+/* Whether pid is still the process the scan read: its start time. */
+static bool same_process(const char *proc_root, int32_t pid, uint64_t starttime)
 {
+	char path[PATH_MAX], buf[1024];
+	struct sk_proc_stat st;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%d/stat", proc_root, (int)pid);
+	n = sk_read_at(AT_FDCWD, path, buf, sizeof(buf));
+	return n > 0 && sk_parse_proc_stat(buf, (size_t)n, &st) == 0 && st.starttime == starttime;
+}
+
+/* The service of a scanned process, NULL when unknown (gone, no v2
+ * hierarchy, or its pid already another process's); *rc on ENOMEM. The
+ * cgroup file is read after the scan (every refresh: a process moved to
+ * another cgroup keeps its pid and start time). */
+static const struct sk_service_info *proc_cgroup(struct sk_service_resolver *r,
+						 const struct sk_process *p, int *rc)
+{
+	const char *root = sk_service_resolver_paths(r)->proc_root;
 	char path[PATH_MAX], buf[SK_CGROUP_PATH_MAX + 64];
+	const struct sk_service_info *in;
 	const char *cg;
 	size_t len;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "%s/%d/cgroup", sk_service_resolver_paths(r)->proc_root,
-		 (int)pid);
+	snprintf(path, sizeof(path), "%s/%d/cgroup", root, (int)p->pid);
 	n = sk_read_at(AT_FDCWD, path, buf, sizeof(buf));
 	if (n <= 0 || sk_parse_proc_cgroup(buf, (size_t)n, sizeof(buf), &cg, &len))
-		return NULL; /* gone, or no v2 hierarchy: unknown, not an error */
-	return sk_service_resolve_path(r, cg, len);
+		return NULL;
+	if (!sk_service_pid_same(r, p->pid, p->starttime, cg, len) &&
+	    !same_process(root, p->pid, p->starttime))
+		return NULL;
+	in = sk_service_resolve_path(r, cg, len);
+	*rc = in ? sk_service_pid_note(r, p->pid, p->starttime, cg, len) : -ENOMEM;
+	return *rc ? NULL : in;
 }
 
 static int attach_procs(struct sk_service_resolver *r, struct sk_snapshot *s)
@@ -87,12 +111,14 @@ static int attach_procs(struct sk_service_resolver *r, struct sk_snapshot *s)
 	for (size_t i = 0; i < s->procs.n; i++) {
 		struct sk_process *p = &s->procs.v[i];
 		const struct sk_service_info *in;
-		int rc;
+		int rc = 0;
 
 		p->service = 0;
 		if (p->flags & SK_PROC_KERNEL)
 			continue; /* all in the root cgroup, and no sockets */
-		in = proc_cgroup(r, p->pid);
+		in = proc_cgroup(r, p, &rc);
+		if (rc)
+			return rc;
 		if (!in)
 			continue;
 		rc = row_of(r, s, in, &p->service);
