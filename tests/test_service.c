@@ -276,10 +276,11 @@ struct resolve_case {
 static const struct resolve_case resolves[] = {
 	{POD1 "/cri-containerd-" K1 ".scope", SK_SERVICE_K8S, "checkout-7d9f8b-x2x4q/checkout",
 	 "checkout-7d9f8b-x2x4q", "shop", "checkout", K1, "", U1},
-	/* No log link: pod and namespace from /var/log/pods, its one container. */
-	{"/kubepods/besteffort/pod" U2 "/crio-" K2, SK_SERVICE_K8S, "web-0/web", "web-0",
-	 "default", "web", K2, "", U2},
-	/* Two containers in the pod's log directory: which one is unknown. */
+	/* No log link: pod and namespace from /var/log/pods; the container is
+	 * not guessed from the pod's one log directory (this may be the pause
+	 * container). */
+	{"/kubepods/besteffort/pod" U2 "/crio-" K2, SK_SERVICE_K8S, "web-0", "web-0", "default",
+	 "", K2, "", U2},
 	{"/kubepods/pod" U3 "/" K3, SK_SERVICE_K8S, "multi", "multi", "batch", "", K3, "", U3},
 	/* dockershim: the kubelet's labels in Docker's config. */
 	{"/kubepods.slice/kubepods-pod" U4S ".slice/docker-" K4 ".scope", SK_SERVICE_K8S,
@@ -489,6 +490,31 @@ static void test_names_later(void **state)
 	}
 	assert_string_equal(in->name, "late");
 	tree_path(file, sizeof(file), "host/var/lib/docker/containers/" D3 "/config.v2.json");
+	unlink(file);
+
+	/* The kubelet's link for a container first named by its pod alone. */
+	path = "/kubepods/besteffort/pod" U2 "/crio-" K2;
+	in = sk_service_resolve_path(r, path, strlen(path));
+	assert_string_equal(in->name, "web-0");
+	tree_path(file, sizeof(file), "host/var/log/containers/web-0_default_web-" K2 ".log");
+	assert_int_equal(symlink("/var/log/pods/x/web/0.log", file), 0);
+	{
+		/* A clock tick on: the same tick would need the once-a-second reload. */
+		struct timespec t[2] = {{0, UTIME_OMIT}, {0, 0}};
+		char dir[PATH_MAX];
+		struct stat st;
+
+		tree_path(dir, sizeof(dir), "host/var/log/containers");
+		assert_int_equal(stat(dir, &st), 0);
+		t[1].tv_sec = st.st_mtim.tv_sec + 10;
+		assert_int_equal(utimensat(AT_FDCWD, dir, t, 0), 0);
+	}
+	for (int i = 0; i < 16; i++) {
+		sk_service_resolver_tick(r);
+		in = sk_service_resolve_path(r, path, strlen(path));
+	}
+	assert_string_equal(in->name, "web-0/web");
+	assert_string_equal(in->ns, "default");
 	unlink(file);
 	sk_service_resolver_free(r);
 }

@@ -261,18 +261,43 @@ static int name_k8s(struct sk_service_resolver *r, struct entry *e, struct sk_na
 		rc = sk_names_docker(host, e->info.id, n); /* dockershim's labels */
 	if (rc == -ENOMEM)
 		return rc;
-	if (!n->pod && e->info.pod_uid[0])
+	/* The pod's names from its log directory, once: enough for the
+	 * sandbox (pause) container, which has no log of its own. */
+	if (!n->pod && !e->info.pod[0] && e->info.pod_uid[0])
 		rc = sk_names_k8s_pod(host, e->info.pod_uid, n);
 	return rc == -ENOMEM ? rc : 0;
 }
 
-/* Looks the names up in the host's files; the column name falls back on
- * the short id, the unit, the path. */
+/* The column's name from the escaped parts, cut at SK_SERVICE_NAME_MAX on
+ * a character boundary: pod/container, one of them, the short id, the
+ * unit, the path. */
+static int compose_name(struct entry *e)
+{
+	const struct sk_service_info *in = &e->info;
+	char buf[SK_SERVICE_NAME_MAX * 2 + 2], out[SK_SERVICE_NAME_MAX + 1];
+	int n;
+
+	if (in->pod[0] && in->container[0])
+		n = snprintf(buf, sizeof(buf), "%s/%s", in->pod, in->container);
+	else if (in->pod[0] || in->container[0])
+		n = snprintf(buf, sizeof(buf), "%s", in->pod[0] ? in->pod : in->container);
+	else if (in->id[0])
+		n = snprintf(buf, sizeof(buf), "%.12s", in->id);
+	else
+		n = snprintf(buf, sizeof(buf), "%s", in->unit[0] ? in->unit : in->cgroup);
+	if (n < 0)
+		return -EINVAL;
+	sk_escape_again(buf, strlen(buf), out, sizeof(out));
+	return set_copy(&e->info.name, out);
+}
+
+/* Looks the names up in the host's files. What a lookup does not find is
+ * kept from an earlier one. */
 static int fill_names(struct sk_service_resolver *r, struct entry *e)
 {
 	struct sk_names n = {0};
+	const char *container;
 	int rc = 0;
-	char buf[SK_SERVICE_NAME_MAX * 2 + 2];
 
 	switch (e->info.kind) {
 	case SK_SERVICE_K8S: rc = name_k8s(r, e, &n); break;
@@ -282,31 +307,19 @@ static int fill_names(struct sk_service_resolver *r, struct entry *e)
 	}
 	if (rc == -ENOMEM)
 		goto out;
-	if (!n.container && n.name)
-		n.container = strdup(n.name);
-	rc = set_raw_str(&e->info.pod, n.pod);
-	if (rc == 0)
+	rc = 0;
+	container = n.container ? n.container : n.name;
+	if (n.pod)
+		rc = set_raw_str(&e->info.pod, n.pod);
+	if (rc == 0 && n.ns)
 		rc = set_raw_str(&e->info.ns, n.ns);
+	if (rc == 0 && container)
+		rc = set_raw_str(&e->info.container, container);
 	if (rc == 0)
-		rc = set_raw_str(&e->info.container, n.container);
-	if (rc)
-		goto out;
-	if (n.pod && n.container)
-		snprintf(buf, sizeof(buf), "%s/%s", n.pod, n.container);
-	else if (n.pod || n.container)
-		snprintf(buf, sizeof(buf), "%s", n.pod ? n.pod : n.container);
-	else if (e->info.id[0])
-		snprintf(buf, sizeof(buf), "%.12s", e->info.id);
-	else
-		buf[0] = '\0';
-	/* Names not found yet may be written soon (a kubelet links the log
-	 * after the container starts): look again later, not every refresh. */
-	e->retry_seq = (e->info.kind <= SK_SERVICE_PODMAN && e->info.kind != SK_SERVICE_NONE &&
-			!n.pod && !n.container) ? r->seq + 8 : 0;
-	if (buf[0])
-		rc = set_escaped(&e->info.name, buf, strlen(buf));
-	else
-		rc = set_copy(&e->info.name, e->info.unit[0] ? e->info.unit : e->info.cgroup);
+		rc = compose_name(e);
+	/* A container's names may be written after it starts (the kubelet
+	 * links the log then): look again later, not every refresh. */
+	e->retry_seq = e->info.id[0] && !e->info.container[0] ? r->seq + 8 : 0;
 out:
 	sk_names_free(&n);
 	return rc;

@@ -114,9 +114,14 @@ static int copy_names(const struct sk_names *from, struct sk_names *to)
 	return 0;
 }
 
-/* Whether the index must be (re)loaded: its source changed since. */
+/* Whether the index must be (re)loaded: its source changed since. A
+ * change in the same clock tick as the load leaves the mtime as it was,
+ * so an index loaded within two seconds of its source's mtime may miss
+ * an entry: it is loaded again on a lookup that missed, at most once a
+ * second. */
 static bool index_stale(struct sk_name_index *x, const char *path)
 {
+	struct timespec now;
 	struct stat st;
 
 	if (stat(path, &st) < 0) {
@@ -124,11 +129,14 @@ static bool index_stale(struct sk_name_index *x, const char *path)
 			sk_name_index_free(x);
 		return false;
 	}
+	clock_gettime(CLOCK_REALTIME, &now);
 	if (x->loaded && st.st_mtim.tv_sec == x->mtime.tv_sec &&
-	    st.st_mtim.tv_nsec == x->mtime.tv_nsec)
+	    st.st_mtim.tv_nsec == x->mtime.tv_nsec &&
+	    (x->loaded_at > st.st_mtim.tv_sec + 1 || now.tv_sec <= x->loaded_at))
 		return false;
 	sk_name_index_free(x);
 	x->mtime = st.st_mtim;
+	x->loaded_at = now.tv_sec;
 	x->loaded = true;
 	return true;
 }
@@ -190,29 +198,6 @@ int sk_names_k8s_logs(struct sk_name_index *x, const char *host_root, const char
 	return row ? copy_names(&row->names, out) : -ENOENT;
 }
 
-/* The one subdirectory of a pod's log directory: its container, when the
- * pod runs only one (else which one a process is cannot be told here). */
-static int only_subdir(const char *dir, struct sk_names *out)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char found[256] = "";
-	int n = 0, rc = 0;
-
-	if (!d)
-		return 0;
-	for (size_t seen = 0; seen < SK_NAMES_DIR_MAX && (e = readdir(d)); seen++) {
-		if (e->d_name[0] == '.' || e->d_type != DT_DIR)
-			continue;
-		if (++n == 1)
-			snprintf(found, sizeof(found), "%s", e->d_name);
-	}
-	closedir(d);
-	if (n == 1)
-		rc = set_name(&out->container, found, strlen(found));
-	return rc;
-}
-
 int sk_names_k8s_pod(const char *host_root, const char *uid, struct sk_names *out)
 {
 	char dir[PATH_MAX];
@@ -228,7 +213,6 @@ int sk_names_k8s_pod(const char *host_root, const char *uid, struct sk_names *ou
 	for (size_t seen = 0; seen < SK_NAMES_DIR_MAX && (e = readdir(d)); seen++) {
 		size_t len = strlen(e->d_name);
 		const char *u1, *u2;
-		char sub[PATH_MAX];
 
 		/* <namespace>_<pod>_<uid> */
 		if (len < ulen + 4 || strcmp(e->d_name + len - ulen, uid) != 0 ||
@@ -241,8 +225,6 @@ int sk_names_k8s_pod(const char *host_root, const char *uid, struct sk_names *ou
 		rc = set_name(&out->ns, e->d_name, (size_t)(u1 - e->d_name));
 		if (rc == 0)
 			rc = set_name(&out->pod, u1 + 1, (size_t)(u2 - u1 - 1));
-		if (rc == 0 && snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name) < (int)sizeof(sub))
-			rc = only_subdir(sub, out);
 		break;
 	}
 	closedir(d);

@@ -27,6 +27,7 @@ struct sk_name_row {
 struct sk_name_index {
 	SK_VEC(struct sk_name_row) rows; /* ascending id */
 	struct timespec mtime;
+	time_t loaded_at; /* CLOCK_REALTIME seconds, as mtimes are */
 	bool loaded;
 };
 
@@ -39,8 +40,8 @@ void sk_name_index_free(struct sk_name_index *x);
 int sk_names_k8s_logs(struct sk_name_index *x, const char *host_root, const char *id,
 		      struct sk_names *out);
 
-/* /var/log/pods/<ns>_<pod>_<uid>/: pod and namespace, and the container
- * when the pod has only one. */
+/* /var/log/pods/<ns>_<pod>_<uid>/: pod and namespace. Not the container:
+ * a cgroup with no log link of its own may be the pod's sandbox. */
 int sk_names_k8s_pod(const char *host_root, const char *uid, struct sk_names *out);
 
 /* Docker's config.v2.json: "Name", and the kubelet's labels when dockershim
