@@ -5,13 +5,12 @@
 #include <config.h>
 
 #include "collect/service.h"
+#include "collect/cgroup_mount.h"
 #include "collect/service_names.h"
 #include "util/escape.h"
 #include "util/strtab.h"
 #include "util/vec.h"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -29,11 +28,6 @@ struct entry {
 	uint32_t row;
 };
 
-struct walk_row {
-	uint64_t id;
-	uint32_t path; /* offset in walk_strs */
-};
-
 struct pid_memo {
 	int32_t pid;
 	uint64_t starttime;
@@ -42,15 +36,12 @@ struct pid_memo {
 
 struct sk_service_resolver {
 	struct sk_service_paths paths; /* strings owned */
-	char mount[PATH_MAX];          /* cgroup2 mount point, "" when none */
-	char mount_root[PATH_MAX];     /* its root within the hierarchy */
+	struct sk_cgroup_mount mount;
 	SK_VEC(struct entry *) entries;
 	uint32_t *by_path, *by_id;     /* entry index + 1, 0 = empty slot */
 	size_t slots;                  /* power of two, both tables */
 	struct sk_name_index k8s_logs, podman;
-	SK_VEC(struct walk_row) walk;  /* ascending id */
-	struct sk_strtab walk_strs;
-	uint64_t seq, walk_seq;
+	uint64_t seq, walk_seq;        /* walk_seq: the refresh of the last walk, 0 none */
 	struct sk_service_stats stats;
 	/* Last refresh's pids (ascending) and the one being noted: swapped by tick. */
 	SK_VEC(struct pid_memo) memo_cur, memo_next;
@@ -204,47 +195,12 @@ static int set_copy(const char **slot, const char *escaped)
 	return 0;
 }
 
-/* The directory of a cgroup path under the mount: the path is relative
- * to our cgroup namespace's root, the mount shows the hierarchy from
- * mount_root. */
-static bool cgroup_dir(const struct sk_service_resolver *r, const char *path, size_t len,
-		       char *out, size_t size)
-{
-	size_t rl = strlen(r->mount_root);
-	int n;
-
-	if (!r->mount[0])
-		return false;
-	if (rl > 1) {
-		if (len < rl || memcmp(path, r->mount_root, rl) != 0 ||
-		    (len > rl && path[rl] != '/'))
-			return false;
-		path += rl;
-		len -= rl;
-	}
-	n = snprintf(out, size, "%s%.*s", r->mount, (int)len, path);
-	return n > 0 && (size_t)n < size;
-}
-
-/* A ".." component: what a process outside our cgroup namespace shows.
- * Its directory is not under our mount, and the path must not lead a stat
- * out of it. */
-static bool climbs(const char *path, size_t len)
-{
-	for (size_t i = 0; i + 2 <= len; i++)
-		if ((i == 0 || path[i - 1] == '/') && path[i] == '.' && path[i + 1] == '.' &&
-		    (i + 2 == len || path[i + 2] == '/'))
-			return true;
-	return false;
-}
-
 static uint64_t stat_id(const struct sk_service_resolver *r, const char *path, size_t len)
 {
 	char dir[PATH_MAX];
 	struct stat st;
 
-	if (memchr(path, '\0', len) || climbs(path, len) ||
-	    !cgroup_dir(r, path, len, dir, sizeof(dir)) ||
+	if (memchr(path, '\0', len) || !sk_cgroup_dir(&r->mount, path, len, dir, sizeof(dir)) ||
 	    stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return 0; /* gone meanwhile, or not under our mount: no id, no error */
 	return (uint64_t)st.st_ino;
@@ -406,85 +362,12 @@ const struct sk_service_info *sk_service_resolve_path(struct sk_service_resolver
 	return e ? &e->info : NULL;
 }
 
-/* --- the walk: cgroup id -> path for sockets no process holds ---------------- */
-
-static int cmp_walk(const void *a, const void *b)
-{
-	uint64_t x = ((const struct walk_row *)a)->id, y = ((const struct walk_row *)b)->id;
-
-	return (x > y) - (x < y);
-}
-
-static int walk_add(struct sk_service_resolver *r, uint64_t id, const char *path, size_t len)
-{
-	struct walk_row *row = SK_VEC_PUSH(&r->walk);
-	int rc = 0;
-
-	if (!row)
-		return -ENOMEM;
-	row->id = id;
-	row->path = sk_strtab_add(&r->walk_strs, path, len, &rc);
-	return rc;
-}
-
-/* Breadth first over the mount, paths relative to it (the namespace's
- * view), at most SK_SERVICE_WALK_MAX directories. Directories vanishing
- * under the walk are skipped. The id is stat's inode: kernfs gives the
- * same in d_ino, other filesystems (a test's tree on overlayfs) may not. */
-static int walk_mount(struct sk_service_resolver *r)
-{
-	size_t next = 0, rl = strlen(r->mount_root);
-	struct stat st;
-	int rc = 0;
-
-	r->walk.n = 0;
-	sk_strtab_reset(&r->walk_strs);
-	r->walk_seq = r->seq;
-	r->stats.walks++;
-	if (!r->mount[0] || stat(r->mount, &st) < 0)
-		return 0;
-	rc = walk_add(r, (uint64_t)st.st_ino, rl > 1 ? r->mount_root : "/",
-		      rl > 1 ? rl : 1);
-	while (rc == 0 && next < r->walk.n && r->walk.n < SK_SERVICE_WALK_MAX) {
-		char dir[PATH_MAX], rel[PATH_MAX];
-		const char *base = sk_strtab_get(&r->walk_strs, r->walk.v[next++].path);
-		struct dirent *de;
-		DIR *d;
-
-		snprintf(rel, sizeof(rel), "%s", base);
-		if (!cgroup_dir(r, rel, strlen(rel), dir, sizeof(dir)) || !(d = opendir(dir)))
-			continue;
-		while (rc == 0 && r->walk.n < SK_SERVICE_WALK_MAX && (de = readdir(d))) {
-			char child[PATH_MAX];
-			int n;
-
-			if ((de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) ||
-			    de->d_name[0] == '.' ||
-			    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-			    !S_ISDIR(st.st_mode))
-				continue;
-			n = snprintf(child, sizeof(child), "%s/%s", strcmp(rel, "/") ? rel : "",
-				     de->d_name);
-			if (n > 0 && (size_t)n < sizeof(child))
-				rc = walk_add(r, (uint64_t)st.st_ino, child, (size_t)n);
-		}
-		closedir(d);
-	}
-	sk_qsort(r->walk.v, r->walk.n, sizeof(*r->walk.v), cmp_walk);
-	return rc;
-}
-
-static const struct walk_row *walk_find(const struct sk_service_resolver *r, uint64_t id)
-{
-	struct walk_row key = {id, 0};
-
-	return sk_bsearch(&key, r->walk.v, r->walk.n, sizeof(key), cmp_walk);
-}
+/* --- ids: sockets whose process is gone ----------------------------------------- */
 
 const struct sk_service_info *sk_service_resolve_id(struct sk_service_resolver *r, uint64_t id)
 {
 	struct entry *e = find_id(r, id);
-	const struct walk_row *w;
+	const char *path;
 
 	if (e) {
 		e->used_seq = r->seq;
@@ -492,18 +375,19 @@ const struct sk_service_info *sk_service_resolve_id(struct sk_service_resolver *
 	}
 	if (!id)
 		return NULL;
-	w = walk_find(r, id);
-	if (!w && (!r->walk_seq || r->seq >= r->walk_seq + SK_SERVICE_WALK_EVERY)) {
-		if (walk_mount(r))
+	path = sk_cgroup_walk_find(&r->mount, id);
+	if (!path && (!r->walk_seq || r->seq >= r->walk_seq + SK_SERVICE_WALK_EVERY)) {
+		r->walk_seq = r->seq ? r->seq : 1;
+		r->stats.walks++;
+		if (sk_cgroup_walk(&r->mount, SK_SERVICE_WALK_MAX))
 			return NULL;
-		w = walk_find(r, id);
+		path = sk_cgroup_walk_find(&r->mount, id);
 	}
-	if (!w) {
+	if (!path) {
 		r->stats.unknown_ids++;
 		return NULL;
 	}
-	e = resolve(r, sk_strtab_get(&r->walk_strs, w->path),
-		    strlen(sk_strtab_get(&r->walk_strs, w->path)), id);
+	e = resolve(r, path, strlen(path), id);
 	if (e && e->info.cgroup_id != id) {
 		/* Removed and made again under the same path since it was
 		 * resolved: the walk is the newer word. If the tables cannot
@@ -564,30 +448,6 @@ static void memo_swap(struct sk_service_resolver *r)
 
 /* --- lifetime ------------------------------------------------------------------ */
 
-/* The cgroup2 mount from mountinfo: /sys/fs/cgroup on a unified host,
- * /sys/fs/cgroup/unified on a hybrid one, anything in a container. */
-static void find_mount(struct sk_service_resolver *r)
-{
-	const char *who[] = {"self", "1"};
-	char path[PATH_MAX], line[8192];
-
-	for (size_t i = 0; i < 2 && !r->mount[0]; i++) {
-		FILE *f;
-
-		snprintf(path, sizeof(path), "%s/%s/mountinfo", r->paths.proc_root, who[i]);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f))
-			if (sk_parse_mountinfo_cgroup2(line, r->mount, sizeof(r->mount),
-						       r->mount_root, sizeof(r->mount_root)))
-				break;
-		fclose(f);
-	}
-	if (strcmp(r->mount, "/") == 0)
-		r->mount[0] = '\0'; /* never walk the whole filesystem */
-}
-
 int sk_service_resolver_new(const struct sk_service_paths *paths,
 			    struct sk_service_resolver **out, struct sk_error *err)
 {
@@ -599,18 +459,13 @@ int sk_service_resolver_new(const struct sk_service_paths *paths,
 	r->paths.proc_root = strdup(paths->proc_root ? paths->proc_root : "/proc");
 	r->paths.host_root = strdup(paths->host_root ? paths->host_root : "");
 	r->paths.cgroup_mount = paths->cgroup_mount ? strdup(paths->cgroup_mount) : NULL;
-	sk_strtab_init(&r->walk_strs);
+	sk_cgroup_mount_init(&r->mount);
 	if (!r->paths.proc_root || !r->paths.host_root ||
 	    (paths->cgroup_mount && !r->paths.cgroup_mount) || rehash(r, 0)) {
 		sk_service_resolver_free(r);
 		return sk_error_set(err, ENOMEM, "out of memory");
 	}
-	if (paths->cgroup_mount) {
-		snprintf(r->mount, sizeof(r->mount), "%s", paths->cgroup_mount);
-		snprintf(r->mount_root, sizeof(r->mount_root), "/");
-	} else {
-		find_mount(r);
-	}
+	sk_cgroup_mount_find(&r->mount, r->paths.proc_root, paths->cgroup_mount);
 	*out = r;
 	return 0;
 }
@@ -626,10 +481,9 @@ void sk_service_resolver_free(struct sk_service_resolver *r)
 	free(r->by_id);
 	sk_name_index_free(&r->k8s_logs);
 	sk_name_index_free(&r->podman);
-	free(r->walk.v);
+	sk_cgroup_mount_free(&r->mount);
 	free(r->memo_cur.v);
 	free(r->memo_next.v);
-	sk_strtab_free(&r->walk_strs);
 	free((char *)r->paths.proc_root);
 	free((char *)r->paths.host_root);
 	free((char *)r->paths.cgroup_mount);
