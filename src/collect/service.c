@@ -159,20 +159,24 @@ static void entry_free(struct entry *e)
 	free(e);
 }
 
-/* The escaped form of untrusted bytes, cut at SK_SERVICE_NAME_MAX. */
+/* The escaped form of untrusted bytes, cut at SK_SERVICE_NAME_MAX, in an
+ * allocation of its own length (a thousand cgroups' worth of 4 KB buffers
+ * would be tens of megabytes). */
 static int set_escaped(const char **slot, const char *raw, size_t len)
 {
-	char *out;
+	char buf[SK_SERVICE_NAME_MAX + 1], *out;
+	size_t n;
 
 	if (*slot != empty)
 		free((char *)*slot);
 	*slot = empty;
 	if (!raw || !len)
 		return 0;
-	out = malloc(SK_SERVICE_NAME_MAX + 1);
+	n = sk_escape(raw, len, buf, sizeof(buf));
+	out = malloc(n + 1);
 	if (!out)
 		return -ENOMEM;
-	sk_escape(raw, len, out, SK_SERVICE_NAME_MAX + 1);
+	memcpy(out, buf, n + 1);
 	*slot = out;
 	return 0;
 }
