@@ -217,6 +217,23 @@ static void test_parse_proc_cgroup(void **state)
 	}
 	/* A buffer the file filled: cut, so not trusted. */
 	assert_int_equal(sk_parse_proc_cgroup("0::/abcd", 8, 8, &p, &len), -EINVAL);
+
+	static const struct cgfile_case v1[] = {
+		{"4:memory:/x\n1:name=systemd:/y\n", 0, "/y"},
+		{"12:memory:/docker/a\n3:cpu:/docker/a\n0::/\n", 0, "/docker/a"},
+		{"4:memory:/\n1:name=systemd:/\n0::/\n", -ENOENT, NULL},
+		{"0::/only-v2\n", -ENOENT, NULL},
+		{"garbage\n:x:/y\n4:memory\n", -ENOENT, NULL},
+		{"4:memory:/x", 0, "/x"},
+	};
+	for (size_t i = 0; i < sizeof(v1) / sizeof(v1[0]); i++) {
+		int rc = sk_parse_proc_cgroup_v1(v1[i].text, strlen(v1[i].text), &p, &len);
+
+		if (rc != v1[i].rc)
+			fail_msg("v1 case %zu: rc %d, want %d", i, rc, v1[i].rc);
+		if (!rc)
+			assert_span(v1[i].path, p, len);
+	}
 }
 
 static void test_parse_mountinfo(void **state)
@@ -602,12 +619,13 @@ static void test_attach(void **state)
 		add_proc(&s, 11, 0);
 		add_proc(&s, 12, 0);
 		add_proc(&s, 13, 0);            /* vanished */
-		add_proc(&s, 14, 0);            /* v1 only */
+		add_proc(&s, 14, 0);            /* v1 only: named by name=systemd */
 		add_proc(&s, 15, 0);            /* newline in the path */
 		add_proc(&s, 16, SK_PROC_KERNEL);
 		add_proc(&s, 17, 0);            /* nginx again */
 		add_proc(&s, 18, 0);            /* its pid taken by another process */
 		s.procs.v[s.procs.n - 1].starttime = 1;
+		add_proc(&s, 19, 0);            /* hybrid: v2 says "/", v1 docker/ID */
 		add_sock(&s, inode_of(nginx), 0);
 		add_sock(&s, inode_of("/machine.slice/libpod-" P1 ".scope/container"), 0);
 		add_sock(&s, inode_of(nginx), 1); /* held: the process says */
@@ -628,7 +646,8 @@ static void test_attach(void **state)
 		assert_string_equal(sk_strtab_get(&s.strs, proc_service(&s, 2)->name),
 				    "nginx.service");
 		assert_null(proc_service(&s, 3));
-		assert_null(proc_service(&s, 4));
+		assert_string_equal(sk_strtab_get(&s.strs, proc_service(&s, 4)->name), "/x");
+		assert_int_equal(proc_service(&s, 4)->cgroup_id, 0);
 		assert_string_equal(sk_strtab_get(&s.strs, proc_service(&s, 5)->cgroup),
 				    "/custom/gr\\x0aoup");
 		assert_int_equal(proc_service(&s, 5)->cgroup_id, 0);
@@ -636,6 +655,8 @@ static void test_attach(void **state)
 		assert_ptr_equal(proc_service(&s, 2), proc_service(&s, 7));
 		assert_int_equal(proc_service(&s, 2)->nprocs, 2);
 		assert_null(proc_service(&s, 8));
+		assert_int_equal(proc_service(&s, 9)->kind, SK_SERVICE_DOCKER);
+		assert_string_equal(sk_strtab_get(&s.strs, proc_service(&s, 9)->name), "web");
 
 		assert_int_equal(s.sock_service.n, s.socks.n);
 		assert_ptr_equal(sk_snapshot_sock_service(&s, 0), proc_service(&s, 2));
@@ -645,7 +666,8 @@ static void test_attach(void **state)
 		assert_null(sk_snapshot_sock_service(&s, 2));
 		assert_null(sk_snapshot_sock_service(&s, 3));
 		assert_null(sk_snapshot_sock_service(&s, 4));
-		assert_int_equal(s.services.n, 5); /* k8s, web, nginx, gr\noup, db */
+		/* k8s, web, nginx, /x, gr\noup, docker/D1, db */
+		assert_int_equal(s.services.n, 7);
 		/* Seen with the same cgroup last time: no need to read stat again. */
 		if (round == 0)
 			assert_int_equal(rename(stat, moved), 0);

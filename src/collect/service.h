@@ -74,6 +74,13 @@ void sk_cgroup_classify(const char *path, size_t len, struct sk_cgroup_shape *ou
 int sk_parse_proc_cgroup(const char *buf, size_t len, size_t bufsize, const char **path,
 			 size_t *plen);
 
+/* The path a cgroup v1 hierarchy gives, for hosts where v2 says nothing
+ * (v1 only: RHEL 7 and 8 by default; hybrid, where Docker's cgroupfs
+ * driver leaves the v2 path at "/"): the name=systemd line's path, else
+ * the first other non-root one. The shapes are the same; only v2 has the
+ * ids sockets carry. Returns 0 with *path and *plen into buf, or -ENOENT. */
+int sk_parse_proc_cgroup_v1(const char *buf, size_t len, const char **path, size_t *plen);
+
 /* From one mountinfo line: whether it is a cgroup2 mount, with its mount
  * point and root unescaped (\040 and friends) into the given buffers. */
 bool sk_parse_mountinfo_cgroup2(const char *line, char *point, size_t psize, char *root,

@@ -80,8 +80,9 @@ static bool same_process(const char *proc_root, int32_t pid, uint64_t starttime)
 	return n > 0 && sk_parse_proc_stat(buf, (size_t)n, &st) == 0 && st.starttime == starttime;
 }
 
-/* The service of a scanned process, NULL when unknown (gone, no v2
- * hierarchy, or its pid already another process's); *rc on ENOMEM. The
+/* The service of a scanned process, NULL when unknown (gone, no cgroup,
+ * or its pid already another process's); *rc on ENOMEM. The v2 path,
+ * unless it says nothing ("/" or none) where a v1 hierarchy does. The
  * cgroup file is read after the scan (every refresh: a process moved to
  * another cgroup keeps its pid and start time). */
 static const struct sk_service_info *proc_cgroup(struct sk_service_resolver *r,
@@ -93,10 +94,17 @@ static const struct sk_service_info *proc_cgroup(struct sk_service_resolver *r,
 	const char *cg;
 	size_t len;
 	ssize_t n;
+	int rc2;
 
 	snprintf(path, sizeof(path), "%s/%d/cgroup", root, (int)p->pid);
 	n = sk_read_at(AT_FDCWD, path, buf, sizeof(buf));
-	if (n <= 0 || sk_parse_proc_cgroup(buf, (size_t)n, sizeof(buf), &cg, &len))
+	if (n <= 0 || (size_t)n >= sizeof(buf))
+		return NULL; /* gone, or cut */
+	rc2 = sk_parse_proc_cgroup(buf, (size_t)n, sizeof(buf), &cg, &len);
+	if ((rc2 == -ENOENT || (rc2 == 0 && len == 1)) &&
+	    sk_parse_proc_cgroup_v1(buf, (size_t)n, &cg, &len) == 0)
+		rc2 = 0;
+	if (rc2)
 		return NULL;
 	if (!sk_service_pid_same(r, p->pid, p->starttime, cg, len) &&
 	    !same_process(root, p->pid, p->starttime))

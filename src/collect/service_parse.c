@@ -203,6 +203,53 @@ int sk_parse_proc_cgroup(const char *buf, size_t len, size_t bufsize, const char
 	return 0;
 }
 
+/* One "ID:CONTROLLERS:PATH" line of a v1 hierarchy (ID not 0). */
+static bool v1_line(const char *line, size_t len, const char **ctl, size_t *ctl_len,
+		    const char **path, size_t *plen)
+{
+	const char *c1 = memchr(line, ':', len), *c2;
+
+	if (!c1 || c1 == line || (c1 - line == 1 && line[0] == '0'))
+		return false;
+	c2 = memchr(c1 + 1, ':', (size_t)(line + len - c1 - 1));
+	if (!c2 || c2 + 1 >= line + len || c2[1] != '/')
+		return false;
+	*ctl = c1 + 1;
+	*ctl_len = (size_t)(c2 - c1 - 1);
+	*path = c2 + 1;
+	*plen = (size_t)(line + len - c2 - 1);
+	return true;
+}
+
+int sk_parse_proc_cgroup_v1(const char *buf, size_t len, const char **path, size_t *plen)
+{
+	const char *first = NULL;
+	size_t first_len = 0;
+
+	for (size_t i = 0; i < len;) {
+		const char *nl = memchr(buf + i, '\n', len - i), *ctl, *p;
+		size_t end = nl ? (size_t)(nl - buf) : len, ctl_len, pl;
+
+		if (v1_line(buf + i, end - i, &ctl, &ctl_len, &p, &pl) && pl > 1) {
+			if (equals(ctl, ctl_len, "name=systemd")) {
+				*path = p;
+				*plen = pl;
+				return 0;
+			}
+			if (!first) {
+				first = p;
+				first_len = pl;
+			}
+		}
+		i = end + 1;
+	}
+	if (!first)
+		return -ENOENT;
+	*path = first;
+	*plen = first_len;
+	return 0;
+}
+
 /* mountinfo escapes space, tab, newline and backslash as \ooo. */
 static bool unescape_field(const char *f, size_t len, char *out, size_t size)
 {

@@ -41,6 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 1:
 		if (sk_parse_proc_cgroup(buf, len, len + 1, &p, &plen) == 0)
 			inside(buf, len, p, plen);
+		if (sk_parse_proc_cgroup_v1(buf, len, &p, &plen) == 0)
+			inside(buf, len, p, plen);
 		break;
 	case 2:
 		/* mountinfo lines are NUL-terminated strings */
