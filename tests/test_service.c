@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "fixture_root.h"
+#include "collect/netns_names.h"
 #include "collect/service.h"
 #include "model/services.h"
 #include "model/snapshot.h"
@@ -787,6 +788,30 @@ static void test_totals(void **state)
 	sk_snapshot_free(&s);
 }
 
+/* A leftover file in /run/netns (the namespace's mount gone) names
+ * nothing, whatever its inode; an absent directory names nothing either.
+ * (A real bind mount is test_service_live's.) */
+static void test_netns_names_plain_file(void **state)
+{
+	struct sk_netns_names n;
+	char host[PATH_MAX], file[PATH_MAX];
+	struct stat st;
+
+	(void)state;
+	tree_path(host, sizeof(host), "host");
+	sk_netns_names_init(&n, host, "/proc");
+	assert_int_equal(sk_netns_names_refresh(&n), 0);
+	assert_string_equal(sk_netns_names_get(&n, 4026531840ULL), "");
+	write_file("host/run/netns/stale", "", 0);
+	tree_path(file, sizeof(file), "host/run/netns/stale");
+	assert_int_equal(stat(file, &st), 0);
+	assert_int_equal(sk_netns_names_refresh(&n), 0);
+	assert_string_equal(sk_netns_names_get(&n, (uint64_t)st.st_ino), "");
+	assert_int_equal(n.v.n, 0);
+	unlink(file);
+	sk_netns_names_free(&n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -802,6 +827,7 @@ int main(void)
 		cmocka_unit_test(test_mount_from_mountinfo),
 		cmocka_unit_test(test_attach),
 		cmocka_unit_test(test_totals),
+		cmocka_unit_test(test_netns_names_plain_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,8 +4,10 @@
  * each (the test process steps into the cgroup for the fork, so the
  * leaker's sockets, its orphans included, carry that cgroup's id), and the
  * engine's snapshot must name pod, container and unit, for the processes
- * and for the orphans no fd holds. The subtree is removed by the teardown,
- * which runs even when a check fails. */
+ * and for the orphans no fd holds; the first leaker's network namespace,
+ * bind-mounted as `ip netns add` would, must carry its name. The subtree is
+ * removed by the teardown, which runs even when a check fails; the mount
+ * is made in a private mount namespace, so it goes with the process. */
 #include <config.h>
 
 #include <stdarg.h>
@@ -19,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -151,6 +155,8 @@ static int teardown(void **state)
 		}
 	}
 	if (w->host[0]) {
+		snprintf(path, sizeof(path), "%s/run/netns/leaky-ns", w->host);
+		umount2(path, MNT_DETACH); /* may never have been mounted */
 		snprintf(path, sizeof(path), "rm -rf '%s'", w->host);
 		if (system(path) != 0)
 			fprintf(stderr, "could not remove %s\n", w->host);
@@ -200,6 +206,29 @@ static int setup(void **state)
 
 	*state = w;
 	return w ? 0 : -1;
+}
+
+/* As `ip netns add leaky-ns` would, under the fake host root. */
+static void name_netns(struct world *w, pid_t pid)
+{
+	char src[64], dst[PATH_MAX];
+
+	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		fail_msg("cannot make a private mount namespace: %s", strerror(errno));
+	mkdirs(w->host, "run/netns");
+	snprintf(dst, sizeof(dst), "%s/run/netns/leaky-ns", w->host);
+	put_file(dst, "");
+	snprintf(src, sizeof(src), "/proc/%d/ns/net", (int)pid);
+	if (mount(src, dst, NULL, MS_BIND, NULL) != 0)
+		fail_msg("cannot bind %s: %s", src, strerror(errno));
+}
+
+static const char *netns_name(const struct sk_snapshot *s, uint64_t id)
+{
+	for (size_t i = 0; i < s->netns.n; i++)
+		if (s->netns.v[i].id == id)
+			return sk_strtab_get(&s->strs, s->netns.v[i].name);
+	return NULL;
 }
 
 static const struct sk_service *leaker_service(const struct sk_snapshot *s, pid_t pid)
@@ -261,6 +290,7 @@ static void test_live_services(void **state)
 	make_host(w);
 	for (size_t i = 0; i < 3; i++)
 		start_in(w, dirs[i]);
+	name_netns(w, w->leaks[0].leaker);
 
 	cfg.host_root = w->host;
 	assert_int_equal(sk_engine_new(&cfg, &e, &err), 0);
@@ -293,6 +323,8 @@ static void test_live_services(void **state)
 		check_orphans(s, k8s, w->leaks[0].netns);
 		check_orphans(s, docker, w->leaks[1].netns);
 		check_orphans(s, unit, w->leaks[2].netns);
+		assert_string_equal(netns_name(s, w->leaks[0].netns), "leaky-ns");
+		assert_string_equal(netns_name(s, w->leaks[1].netns), "");
 	}
 	sk_engine_free(e);
 }

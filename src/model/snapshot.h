@@ -30,6 +30,7 @@ struct sk_netns {
 	uint32_t dumped;     /* 1 << enum sk_sockname for each class fully dumped:
 	                      * only those classes can be judged closed/unbound */
 	bool own;            /* sktop's own namespace */
+	uint32_t name;       /* strtab offset: its `ip netns` name (escaped), 0 none */
 };
 
 typedef SK_VEC(struct sk_netns) sk_netnsvec;
