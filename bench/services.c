@@ -37,24 +37,33 @@
 
 #include <fcntl.h>
 
-static double clock_ms(clockid_t c)
-{
-	struct timespec t;
-
-	clock_gettime(c, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static double now_ms(void)
-{
-	return clock_ms(CLOCK_MONOTONIC);
-}
-
-/* Wall and CPU time of one call: on a shared machine the wall time also
- * counts waiting for a core. */
+/* Wall and CPU time: on a shared machine the wall time also counts
+ * waiting for a core. */
 struct timing {
 	double wall, cpu;
 };
+
+static double ms_of(const struct timespec *t)
+{
+	return (double)t->tv_sec * 1e3 + (double)t->tv_nsec / 1e6;
+}
+
+static struct timing stamp(void)
+{
+	struct timespec w, c;
+
+	clock_gettime(CLOCK_MONOTONIC, &w);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c);
+	return (struct timing){ms_of(&w), ms_of(&c)};
+}
+
+static struct timing since(struct timing t0)
+{
+	struct timing t = stamp();
+
+	return (struct timing){t.wall - t0.wall, t.cpu - t0.cpu};
+}
+
 
 static void die(const char *what)
 {
@@ -164,11 +173,11 @@ static void scan(struct sk_snapshot *s)
 static struct timing attach_ms(struct sk_service_resolver *r, struct sk_snapshot *s)
 {
 	struct sk_error err = {0};
-	double t0 = now_ms(), c0 = clock_ms(CLOCK_THREAD_CPUTIME_ID);
+	struct timing t0 = stamp();
 
 	if (sk_service_attach(r, s, &err))
 		fprintf(stderr, "attach: %s\n", err.msg), exit(1);
-	return (struct timing){now_ms() - t0, clock_ms(CLOCK_THREAD_CPUTIME_ID) - c0};
+	return since(t0);
 }
 
 static int cmp_timing(const void *a, const void *b)
@@ -181,13 +190,13 @@ static int cmp_timing(const void *a, const void *b)
 static double read_cgroups_ms(const struct sk_snapshot *s)
 {
 	char path[64], buf[SK_CGROUP_PATH_MAX + 64];
-	double t0 = now_ms();
+	struct timing t0 = stamp();
 
 	for (size_t i = 0; i < s->procs.n; i++) {
 		snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)s->procs.v[i].pid);
 		(void)sk_read_at(AT_FDCWD, path, buf, sizeof(buf));
 	}
-	return now_ms() - t0;
+	return since(t0).wall;
 }
 
 static void find_mount(struct world *w)
@@ -247,9 +256,12 @@ int main(int argc, char **argv)
 
 	sk_snapshot_init(&s);
 	scan(&s);
-	scan_ms = now_ms();
-	scan(&s);
-	scan_ms = now_ms() - scan_ms;
+	{
+		struct timing t0 = stamp();
+
+		scan(&s);
+		scan_ms = since(t0).wall;
+	}
 	if (sk_service_resolver_new(&paths, &r, &err))
 		fprintf(stderr, "%s\n", err.msg), exit(1);
 	cold = attach_ms(r, &s);
@@ -277,10 +289,11 @@ int main(int argc, char **argv)
 		snprintf(dir, sizeof(dir), "%s/system.slice/svc-7.service", w.top);
 		if (stat(dir, &sb) < 0)
 			die(dir);
-		walk = now_ms();
+		struct timing t0 = stamp();
+
 		if (!sk_service_resolve_id(r, (uint64_t)sb.st_ino))
 			fprintf(stderr, "walk did not find %s\n", dir);
-		walk = now_ms() - walk;
+		walk = since(t0).wall;
 	}
 	printf("\nwalk of the cgroup2 mount for one unknown socket cgroup id: %.2f ms\n", walk);
 	sk_service_resolver_free(r);
