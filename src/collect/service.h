@@ -128,8 +128,9 @@ int sk_service_resolver_new(const struct sk_service_paths *paths,
 			    struct sk_service_resolver **out, struct sk_error *err);
 void sk_service_resolver_free(struct sk_service_resolver *r);
 
-/* Resolves a raw cgroup v2 path (as /proc/PID/cgroup gives it, from "/").
- * The cache keeps it; NULL only when memory runs out. */
+/* Resolves a raw cgroup path (as /proc/PID/cgroup gives it, from "/";
+ * cut at SK_CGROUP_PATH_MAX). The cache keeps it; NULL only when memory
+ * runs out. */
 const struct sk_service_info *sk_service_resolve_path(struct sk_service_resolver *r,
 						       const char *path, size_t len);
 
@@ -145,9 +146,10 @@ const struct sk_service_paths *sk_service_resolver_paths(const struct sk_service
 void sk_service_resolver_stats(const struct sk_service_resolver *r, struct sk_service_stats *out);
 
 /* Fills s->services, each process's service and s->sock_service for the
- * sockets no fd holds, reading /proc/PID/cgroup of every process (a
- * process moved to another cgroup keeps its pid and start time, so this
- * is not cached). The resolver's cache stays for the next refresh. */
+ * sockets no fd holds, reading /proc/PID/cgroup of every process each
+ * refresh (a process moved to another cgroup keeps its pid and start
+ * time, so the path cannot be cached by them; its resolution is). The
+ * v2 path is used, else a v1 one (sk_parse_proc_cgroup_v1). */
 struct sk_snapshot;
 int sk_service_attach(struct sk_service_resolver *r, struct sk_snapshot *s,
 		      struct sk_error *err);
