@@ -157,8 +157,8 @@ void sk_view_timer(const struct sk_socket *k, char *buf, size_t size)
 	if (k->timer == SK_TIMER_OFF || k->timer >= SK_TIMER_LAST || k->proto != SK_PROTO_TCP)
 		return;
 	/* Zero-window probes count in tcp_info, not in idiag_retrans. */
-	if (k->timer == SK_TIMER_PERSIST && (k->flags & SK_SOCK_HAS_TCPINFO) && k->tcp.probes > n)
-		n = k->tcp.probes;
+	if (k->timer == SK_TIMER_PERSIST && sk_socket_probes(k) > n)
+		n = sk_socket_probes(k);
 	sk_tui_fmt_ms(k->timer_ms, t, sizeof(t));
 	if (n)
 		snprintf(buf, size, "%s %s/%u", shortname[k->timer], t, n);
