@@ -3,6 +3,8 @@
 
 #include "vlabel.h"
 
+#include "model/fields.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -222,22 +224,13 @@ void sk_view_okey_label(const struct sk_snapshot *s, const struct sk_vorphan *o,
 
 /* --- growth ---------------------------------------------------------------------- */
 
-static const char *const metric_names[SK_PM_LAST] = {
-	[SK_PM_SOCKETS] = "sockets",
-	[SK_PM_FDS] = "fds",
-	[SK_PM_CLOSE_WAIT] = "CLOSE_WAIT",
-	[SK_PM_CLOSED] = "closed",
-	[SK_PM_ORPHANS] = "orphans",
-	[SK_PM_RMEM] = "rmem",
-	[SK_PM_RECVQ] = "Recv-Q",
-};
-
+/* A growth series is named and formatted by its process field row. */
 const char *sk_view_metric_name(enum sk_pmetric m)
 {
-	return m < SK_PM_LAST ? metric_names[m] : "?";
+	return m < SK_PM_LAST ? sk_pmetric_field(m)->label : "?";
 }
 
 bool sk_view_metric_bytes(enum sk_pmetric m)
 {
-	return m == SK_PM_RMEM || m == SK_PM_RECVQ;
+	return m < SK_PM_LAST && sk_pmetric_field(m)->unit == SK_UNIT_BYTES;
 }
