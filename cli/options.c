@@ -60,7 +60,7 @@ static void print_help(FILE *out)
 		"\n"
 		"Options:\n"
 		"  -d, --delay SECONDS    refresh interval (default 2; batch: 0 = back to back)\n"
-		"  -n, --iterations N     batch: stop after N refreshes (default 0 = until\n"
+		"  -n, --iterations N     stop after N refreshes (default 0 = until\n"
 		"                         interrupted)\n"
 		"  -s, --sort KEY         sort processes by KEY (default close_wait):\n");
 	for (int i = 0; i < SK_SORT_LAST; i++)
@@ -80,7 +80,8 @@ static void print_help(FILE *out)
 		"  -V, --version          show the version and exit\n"
 		"\n"
 		"Run as root to see every process's sockets and other network namespaces.\n"
-		"Exit status: 0 ok, 1 runtime error, 2 invalid usage.\n");
+		"Exit status: 0 ok, 1 runtime error, 2 invalid usage, 128+N the interactive\n"
+		"view stopped by signal N.\n");
 }
 
 static int parse_long(const char *opt, const char *arg, long min, long max, long *out,
