@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -1375,6 +1376,72 @@ static void test_snapshot_key(void **state)
 	free(ui);
 }
 
+/* Several sktops pressing s in the same second: each name is checked free
+ * at create, but another may link it before this one does. Every writer
+ * must end with a pair of its own, not give up on the name taken late. */
+#define SNAP_WRITERS 6
+
+static void test_snapshot_key_race(void **state)
+{
+	struct sk_snapshot s;
+	struct sk_options o;
+	struct sk_ui *ui = calloc(1, sizeof(*ui));
+	char dir[] = "/tmp/sktop-tui-race-XXXXXX", msg[SK_STATUS_MAX], path[512];
+	int go[2], saved = 0, files = 0;
+	pid_t kids[SNAP_WRITERS];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	build(&s, 8u << 20, true);
+	set_sys(&s);
+	s.realtime.tv_sec = 1700000000;
+	ui_new(ui, &o, &s);
+	o.snapshot_dir = dir;
+	assert_int_equal(pipe(go), 0);
+	fflush(NULL);
+	for (int i = 0; i < SNAP_WRITERS; i++) {
+		char c;
+
+		kids[i] = fork();
+		assert_true(kids[i] >= 0);
+		if (kids[i] == 0) {
+			close(go[1]);
+			if (read(go[0], &c, 1) != 0) /* all start at the close */
+				_exit(3);
+			if (sk_tui_snapshot_write(ui, msg, sizeof(msg)) != 0) {
+				fprintf(stderr, "writer %d: %s\n", i, msg);
+				_exit(1);
+			}
+			_exit(0);
+		}
+	}
+	close(go[0]);
+	close(go[1]);
+	for (int i = 0; i < SNAP_WRITERS; i++) {
+		int st;
+
+		assert_int_equal(waitpid(kids[i], &st, 0), kids[i]);
+		saved += WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	}
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		files++;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+	assert_int_equal(saved, SNAP_WRITERS);
+	assert_int_equal(files, 2 * SNAP_WRITERS);
+	sk_view_free(&ui->view);
+	sk_snapshot_free(&s);
+	free(ui);
+}
+
 /* --- growth: GROW/m, its sort, the trend line ------------------------------------------------ */
 
 static void test_state_names(void **state)
@@ -1739,6 +1806,7 @@ int main(void)
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_snapshot_key),
+		cmocka_unit_test(test_snapshot_key_race),
 		cmocka_unit_test(test_state_names),
 		cmocka_unit_test(test_growth_units),
 		cmocka_unit_test(test_growth_sort),

@@ -75,30 +75,47 @@ int sk_snapfile_create(struct sk_snapfile *sf, const char *dir, const char *name
 	return 0;
 }
 
-int sk_snapfile_commit(struct sk_snapfile *sf, struct sk_error *err)
+int sk_snapfile_link(struct sk_snapfile *sf, const char *name, struct sk_error *err)
 {
 	int rc = 0;
 
 	if (!sf->f)
 		return sk_error_set(err, EBADF, "snapshot file is not open");
-	if (fflush(sf->f) != 0 || ferror(sf->f))
-		rc = errno ? errno : EIO;
-	else if (fsync(fileno(sf->f)) < 0)
-		rc = errno;
-	if (rc) {
-		release(sf, true);
-		return sk_error_set(err, rc, "cannot write %s: %s", sf->path, strerror(rc));
+	if (!name[0] || strchr(name, '/'))
+		return sk_error_set(err, EINVAL, "invalid snapshot file name");
+	if (!sf->synced) {
+		if (fflush(sf->f) != 0 || ferror(sf->f))
+			rc = errno ? errno : EIO;
+		else if (fsync(fileno(sf->f)) < 0)
+			rc = errno;
+		if (rc)
+			return sk_error_set(err, rc, "cannot write %s: %s", sf->path, strerror(rc));
+		sf->synced = true;
 	}
 	/* link() never replaces an existing name, unlike rename(). */
-	if (linkat(sf->dirfd, sf->tmpname, sf->dirfd, strrchr(sf->path, '/') + 1, 0) < 0) {
+	if (linkat(sf->dirfd, sf->tmpname, sf->dirfd, name, 0) < 0) {
 		rc = errno;
-		release(sf, true);
 		if (rc == EEXIST)
 			return sk_error_set(err, rc, "%s already exists: not overwriting it", sf->path);
 		return sk_error_set(err, rc, "cannot create %s: %s", sf->path, strerror(rc));
 	}
-	release(sf, true);
 	return 0;
+}
+
+int sk_snapfile_unlink(struct sk_snapfile *sf, const char *name)
+{
+	if (sf->dirfd < 0 || !name[0] || strchr(name, '/'))
+		return -EINVAL;
+	return unlinkat(sf->dirfd, name, 0) < 0 ? -errno : 0;
+}
+
+int sk_snapfile_commit(struct sk_snapfile *sf, struct sk_error *err)
+{
+	int rc = sf->f ? sk_snapfile_link(sf, strrchr(sf->path, '/') + 1, err)
+		       : sk_error_set(err, EBADF, "snapshot file is not open");
+
+	release(sf, true);
+	return rc;
 }
 
 void sk_snapfile_abort(struct sk_snapfile *sf)
