@@ -84,6 +84,24 @@ static void print_help(FILE *out)
 		"view stopped by signal N.\n");
 }
 
+/* Digits, and with `point` one '.': strtol and strtod also take leading
+ * blanks, a sign, "0x10", "1e1" and "inf", none of which is how a person
+ * writes a count or a number of seconds. */
+static bool plain_number(const char *arg, bool point)
+{
+	bool digits = false;
+
+	for (const char *p = arg; *p; p++) {
+		if (*p >= '0' && *p <= '9')
+			digits = true;
+		else if (*p == '.' && point)
+			point = false;
+		else
+			return false;
+	}
+	return digits;
+}
+
 static int parse_long(const char *opt, const char *arg, long min, long max, long *out,
 		      struct sk_error *err)
 {
@@ -92,7 +110,7 @@ static int parse_long(const char *opt, const char *arg, long min, long max, long
 
 	errno = 0;
 	v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v < min || v > max)
+	if (!plain_number(arg, false) || errno || end == arg || *end || v < min || v > max)
 		return sk_error_set(err, EINVAL, "%s: '%s' is not a whole number from %ld to %ld",
 				    opt, arg, min, max);
 	*out = v;
@@ -106,7 +124,7 @@ static int parse_interval(const char *arg, double *out, struct sk_error *err)
 
 	errno = 0;
 	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !isfinite(v) || v < 0 || v > 86400)
+	if (!plain_number(arg, true) || errno || end == arg || *end || !isfinite(v) || v < 0 || v > 86400)
 		return sk_error_set(err, EINVAL,
 				    "-d: '%s' is not a number of seconds from 0 to 86400", arg);
 	*out = v;
@@ -226,5 +244,9 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 		return sk_error_set(err, EINVAL, "-d: the interactive interval must be at least 0.1 s");
 	if (!o->proc_root[0] || !o->snapshot_dir[0])
 		return sk_error_set(err, EINVAL, "an empty directory name");
+	/* After every --threshold: raising both of a pair is fine in any order. */
+	rc = sk_thresholds_check(&o->thresholds, err);
+	if (rc)
+		return rc;
 	return SK_OPTIONS_RUN;
 }
