@@ -382,7 +382,7 @@ int sk_batch_write(const struct sk_options *o, struct sk_error *err)
 	if (rc == 0) {
 		rc = sk_json_write_snapshot(sf.f, sk_engine_snapshot(e));
 		if (rc) {
-			sk_error_set(err, rc, "cannot write %s: %s", sf.path, strerror(-rc));
+			sk_error_set(err, rc, "cannot write %s: %s", sf.shown, strerror(-rc));
 			sk_snapfile_abort(&sf);
 		} else {
 			rc = sk_snapfile_commit(&sf, err);

@@ -142,7 +142,7 @@ int sk_tui_snapshot_write(const struct sk_ui *ui, char *msg, size_t msgsize)
 		if (rc == 0)
 			rc = write_text(tx.f, ui, ui->cols > 80 ? ui->cols : 80);
 		if (rc)
-			sk_error_set(&err, -rc, "cannot write %s: %s", js.path, strerror(-rc));
+			sk_error_set(&err, -rc, "cannot write %s: %s", js.shown, strerror(-rc));
 		else
 			rc = link_pair(&js, &tx, base, attempt, name, sizeof(name), &err);
 		sk_snapfile_abort(&js); /* the temp names; the linked ones stay */

@@ -18,7 +18,8 @@ struct sk_snapfile {
 	FILE *f;                            /* write here between create and commit */
 	int dirfd;
 	char tmpname[64];                   /* relative to dirfd */
-	char path[SK_SNAPFILE_PATH_MAX];    /* final path, for messages */
+	char path[SK_SNAPFILE_PATH_MAX];    /* final path, as given */
+	char shown[1024];                   /* the same escaped (sk_escape), for messages */
 	bool synced;                        /* flushed and fsync'd once */
 };
 
