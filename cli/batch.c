@@ -346,12 +346,16 @@ int sk_batch_replay(const struct sk_options *o, FILE *out, struct sk_error *err)
 		free(r);
 		return rc;
 	}
+	if (r->skipped_tail)
+		fprintf(stderr, "sktop: %s: skipped its incomplete last line (%zu bytes); showing the "
+			"line before it\n", o->replay_file, r->skipped_tail);
 	if (o->json) {
 		rc = sk_json_write_snapshot(out, &r->snap);
 		if (rc)
 			sk_error_set(err, rc, "cannot write JSON: %s", strerror(-rc));
 	} else {
 		fprintf(out, "Replay of %s (read-only)\n", o->replay_file);
+
 		sk_batch_print_text(out, &r->snap, o);
 		if (fflush(out) != 0)
 			rc = sk_error_set(err, errno, "cannot write output: %s", strerror(errno));

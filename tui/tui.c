@@ -403,8 +403,13 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 	lp->next_refresh = lp->last_refresh + (uint64_t)(ui->interval * 1000);
 	if (lp->replay) {
 		lp->next_refresh = lp->last_refresh + 3600 * 1000;
-		sk_ui_status(ui, false, "Replay of %s: read-only, nothing refreshes.",
-			     opts->replay_file);
+		if (lp->replay->skipped_tail)
+			sk_ui_status(ui, false, "Replay of %s: its incomplete last line (%zu bytes) "
+				     "skipped, the one before shown; read-only.", opts->replay_file,
+				     lp->replay->skipped_tail);
+		else
+			sk_ui_status(ui, false, "Replay of %s: read-only, nothing refreshes.",
+				     opts->replay_file);
 	}
 	sk_colors_init(&lp->screen.pal, !opts->no_color);
 	ui->color = lp->screen.pal.color;
