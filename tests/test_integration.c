@@ -346,6 +346,16 @@ static void test_write_file(void **state)
 	/* exactly one line of error before the rc line */
 	assert_ptr_equal(strchr(out, '\n'), strrchr(out, '\n') - strlen("rc=1") - 1);
 	free(out);
+	/* A --json log whose last line was cut: the line before is shown, and
+	 * stderr says, in one line, how much was skipped. */
+	snprintf(cmd, sizeof(cmd), "(cat %s; head -c 300 %s) > %s.log && %s/sktop -r %s.log -b "
+		 "2>%s.err >/dev/null; echo rc=$?; cat %s.err", path, path, path, builddir(), path,
+		 path, path);
+	out = run_capture(cmd, &len);
+	assert_non_null(strstr(out, "rc=0\nsktop: "));
+	assert_non_null(strstr(out, "incomplete last line (300 bytes)"));
+	assert_ptr_equal(strchr(out + 5, '\n'), out + len - 1); /* one line */
+	free(out);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
 }
