@@ -1130,7 +1130,7 @@ static void test_parser_values(void **state)
 static void test_parser_memory_bound(void **state)
 {
 	struct fixture *fx = *state;
-	size_t n = 8 * SK_JSON_FREE_NODES, len = 4 * n + 16;
+	size_t n = 8 * SK_JSON_FREE_NODES, len = 4 * n + 64;
 	char *doc = malloc(len);
 	struct sk_json_doc d;
 	struct sk_json_error e;
