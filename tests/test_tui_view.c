@@ -1317,6 +1317,39 @@ static void test_keys(void **state)
 	free(ui);
 }
 
+/* A UI on a fixed snapshot whose s key writes into a new directory dir. */
+static void snapshot_key_ui(struct sk_snapshot *s, struct sk_options *o, struct sk_ui *ui,
+			    char *dir)
+{
+	assert_non_null(mkdtemp(dir));
+	build(s, 8u << 20, true);
+	set_sys(s);
+	s->realtime.tv_sec = 1700000000;
+	ui_new(ui, o, s);
+	o->snapshot_dir = dir;
+}
+
+/* Empties and removes dir; returns how many files it held. */
+static int remove_snapshot_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[512];
+	int files = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		files++;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+	return files;
+}
+
 static void test_snapshot_key(void **state)
 {
 	struct sk_snapshot s;
@@ -1326,12 +1359,7 @@ static void test_snapshot_key(void **state)
 	struct stat st;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	build(&s, 8u << 20, true);
-	set_sys(&s);
-	s.realtime.tv_sec = 1700000000;
-	ui_new(ui, &o, &s);
-	o.snapshot_dir = dir;
+	snapshot_key_ui(&s, &o, ui, dir);
 	assert_int_equal(sk_tui_snapshot_write(ui, msg, sizeof(msg)), 0);
 	assert_non_null(strstr(msg, "sktop-testhost-20231114-221320.json"));
 	snprintf(path, sizeof(path), "%s/sktop-testhost-20231114-221320.json", dir);
@@ -1359,18 +1387,7 @@ static void test_snapshot_key(void **state)
 	assert_true(sk_tui_snapshot_write(ui, msg, sizeof(msg)) < 0);
 	assert_non_null(strstr(msg, "/nonexistent/dir"));
 	assert_null(strchr(msg, '\n'));
-
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
+	remove_snapshot_dir(dir);
 	sk_view_free(&ui->view);
 	sk_snapshot_free(&s);
 	free(ui);
@@ -1386,17 +1403,12 @@ static void test_snapshot_key_race(void **state)
 	struct sk_snapshot s;
 	struct sk_options o;
 	struct sk_ui *ui = calloc(1, sizeof(*ui));
-	char dir[] = "/tmp/sktop-tui-race-XXXXXX", msg[SK_STATUS_MAX], path[512];
-	int go[2], saved = 0, files = 0;
+	char dir[] = "/tmp/sktop-tui-race-XXXXXX", msg[SK_STATUS_MAX];
+	int go[2], saved = 0;
 	pid_t kids[SNAP_WRITERS];
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	build(&s, 8u << 20, true);
-	set_sys(&s);
-	s.realtime.tv_sec = 1700000000;
-	ui_new(ui, &o, &s);
-	o.snapshot_dir = dir;
+	snapshot_key_ui(&s, &o, ui, dir);
 	assert_int_equal(pipe(go), 0);
 	fflush(NULL);
 	for (int i = 0; i < SNAP_WRITERS; i++) {
@@ -1423,20 +1435,8 @@ static void test_snapshot_key_race(void **state)
 		assert_int_equal(waitpid(kids[i], &st, 0), kids[i]);
 		saved += WIFEXITED(st) && WEXITSTATUS(st) == 0;
 	}
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		files++;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
+	assert_int_equal(remove_snapshot_dir(dir), 2 * SNAP_WRITERS);
 	assert_int_equal(saved, SNAP_WRITERS);
-	assert_int_equal(files, 2 * SNAP_WRITERS);
 	sk_view_free(&ui->view);
 	sk_snapshot_free(&s);
 	free(ui);
