@@ -48,6 +48,11 @@ cleanup() {
 	if [ "${SKTOP_SCREEN_KEEP:-0}" = 1 ]; then echo "captures kept in $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
+# Killed (a make check interrupted): still clean up, leaving no tmux server
+# and no leak behind.
+trap 'exit 143' TERM
+trap 'exit 130' INT
+trap 'exit 129' HUP
 
 ok() { pass=$((pass + 1)); echo "ok - $1"; }
 not_ok() {
