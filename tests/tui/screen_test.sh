@@ -42,9 +42,13 @@ T() { tmux -u -L "$sock" "$@"; }
 pass=0 fail=0
 S=s # the tmux session the helpers talk to
 
+nsinit=
 cleanup() {
 	exec 3>&- 2>/dev/null           # leakgen exits when its stdin closes
-	T kill-server 2>/dev/null       # and the pid namespace dies with its shell
+	T kill-server 2>/dev/null
+	# The pid namespace's init shell ignores the hangup (init does): the
+	# namespace, with whatever is left in it, goes with a SIGKILL.
+	[ -n "$nsinit" ] && kill -KILL "$nsinit" 2>/dev/null
 	if [ "${SKTOP_SCREEN_KEEP:-0}" = 1 ]; then echo "captures kept in $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
@@ -123,6 +127,7 @@ echo "# leakgen ready: leaker pid $leaker (in the test's pid namespace), port $P
 # scan, and cannot slow or change what a check sees.
 nspid=$(pgrep -f -- "^$leakgen --unshare --port $PORT " | head -1)
 [ -n "$nspid" ] || { echo "not ok - leakgen's pid not found"; exit 1; }
+nsinit=$(ps -o ppid= -p "$nspid" | tr -d ' ')
 NS="nsenter -t $nspid -p -m"
 
 # --- 1: start wide: something is wrong, so the findings come first ----------------------------
