@@ -8,13 +8,16 @@ set -euo pipefail
 cd "$(dirname "$0")"
 top=$(pwd)
 
-deps=(build-essential autoconf automake pkg-config libmnl-dev libncurses-dev
-      libcmocka-dev iproute2 lsof tmux procps util-linux valgrind clang libclang-rt-14-dev
-      clang-tools-14 cppcheck)
+# What building and running sktop need; a server gets nothing more from `run`.
+run_deps=(build-essential autoconf automake pkg-config libmnl-dev libncurses-dev)
+# The test toolchain: cmocka, the tools the integration tests compare
+# against or drive (ss, lsof, tmux), and CI's checkers.
+test_deps=(libcmocka-dev iproute2 lsof tmux procps util-linux valgrind clang
+	   libclang-rt-14-dev clang-tools-14 cppcheck)
 
 install_missing() {
 	local missing=()
-	for p in "${deps[@]}"; do
+	for p in "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 			missing+=("$p")
 	done
@@ -44,19 +47,21 @@ bootstrap() {
 }
 
 # The suites that need nothing but the build (no root, no real sockets).
-unit_tests=$(echo tests/test_{escape,diag,procfs,sysinfo,snapshot,history,findings,json,replay,options,snapfile,tui_view})
+unit_tests=$(echo tests/test_{escape,diag,procfs,sysinfo,snapshot,history,findings,json,replay,options,check,settings,snapfile,tui_view})
 
 cmd=${1:-run}
 shift || true
 case "$cmd" in
 run)
-	install_missing
+	install_missing "${run_deps[@]}"
 	bootstrap
-	build_in default
-	exec build/default/sktop "$@"
+	# Its own build dir: configured without the test suite, so cmocka is
+	# not needed; `test` keeps build/default with the tests.
+	build_in run --disable-tests
+	exec build/run/sktop "$@"
 	;;
 test)
-	install_missing
+	install_missing "${run_deps[@]}" "${test_deps[@]}"
 	bootstrap
 	echo "== build (gcc, -Werror) and make check"
 	build_in default

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "check.h"
 #include "options.h"
 #include "tui.h"
 
@@ -34,6 +35,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	raise_nofile();
+	if (opts.check)
+		return sk_check_run(&opts, stdout);
 	if (opts.write_file)
 		rc = sk_batch_write(&opts, &err);
 	else if (opts.replay_file && opts.batch)

@@ -18,6 +18,7 @@ enum {
 	OPT_NO_UNIX,
 	OPT_TOP,
 	OPT_THRESHOLD,
+	OPT_CHECK,
 };
 
 static const struct option long_options[] = {
@@ -37,6 +38,7 @@ static const struct option long_options[] = {
 	{"no-unix", no_argument, NULL, OPT_NO_UNIX},
 	{"top", required_argument, NULL, OPT_TOP},
 	{"threshold", required_argument, NULL, OPT_THRESHOLD},
+	{"check", no_argument, NULL, OPT_CHECK},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -57,6 +59,9 @@ static void print_help(FILE *out)
 		"                         (created 0600, never overwrites, never follows a symlink)\n"
 		"  -r, --replay FILE      show a saved snapshot (from -w, the s key or --json)\n"
 		"                         read-only: in the TUI, or with -b as a report\n"
+		"      --check            one line and a Nagios plugin exit status from the\n"
+		"                         findings: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN\n"
+		"                         (-n N -d S: judge the last of N refreshes)\n"
 		"\n"
 		"Options:\n"
 		"  -d, --delay SECONDS    refresh interval (default 2; batch: 0 = back to back)\n"
@@ -80,8 +85,8 @@ static void print_help(FILE *out)
 		"  -V, --version          show the version and exit\n"
 		"\n"
 		"Run as root to see every process's sockets and other network namespaces.\n"
-		"Exit status: 0 ok, 1 runtime error, 2 invalid usage, 128+N the interactive\n"
-		"view stopped by signal N.\n");
+		"Exit status: 0 ok, 1 runtime error, 2 invalid usage (--check: as above),\n"
+		"128+N the interactive view stopped by signal N.\n");
 }
 
 /* Digits, and with `point` one '.': strtol and strtod also take leading
@@ -221,6 +226,7 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 			o->top = v;
 			break;
 		case OPT_THRESHOLD: rc = sk_thresholds_set(&o->thresholds, optarg, err); break;
+		case OPT_CHECK: o->check = true; break;
 		case 'h': print_help(out); return SK_OPTIONS_EXIT;
 		case 'V': fprintf(out, "sktop %s\n", PACKAGE_VERSION); return SK_OPTIONS_EXIT;
 		case ':':
@@ -236,11 +242,13 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 		return sk_error_set(err, EINVAL, "unexpected argument '%s'", argv[optind]);
 	if (o->json && !o->batch)
 		return sk_error_set(err, EINVAL, "--json goes with -b (or use -w FILE)");
+	if (o->check && (o->batch || o->write_file || o->replay_file))
+		return sk_error_set(err, EINVAL, "--check is a mode of its own: drop -b, -w and -r");
 	if (o->write_file && o->batch)
 		return sk_error_set(err, EINVAL, "-w and -b are separate modes: pick one");
 	if (o->write_file && o->replay_file)
 		return sk_error_set(err, EINVAL, "-r shows a saved snapshot; -w takes a new one: pick one");
-	if (!o->batch && !o->write_file && o->interval < 0.1)
+	if (!o->batch && !o->write_file && !o->check && o->interval < 0.1)
 		return sk_error_set(err, EINVAL, "-d: the interactive interval must be at least 0.1 s");
 	if (!o->proc_root[0] || !o->snapshot_dir[0])
 		return sk_error_set(err, EINVAL, "an empty directory name");

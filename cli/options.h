@@ -18,6 +18,7 @@
 struct sk_options {
 	bool batch;                /* -b */
 	bool json;                 /* --json (batch) */
+	bool check;                /* --check: one Nagios plugin line and exit status */
 	long count;                /* -n: refreshes, 0 = until interrupted */
 	double interval;           /* -d seconds; 0 = back to back (batch only) */
 	enum sk_sort_key sort;     /* -s */

@@ -62,19 +62,24 @@ void sk_procfs_cache_invalidate(struct sk_procfs_cache *c)
 		c->cur.procs.n = c->cur.fds.n = 0;
 }
 
+struct entry_key {
+	const struct cache_entry *v;
+	int32_t pid;
+};
+
+static bool entry_before(size_t i, const void *key)
+{
+	const struct entry_key *k = key;
+
+	return k->v[i].pid < k->pid;
+}
+
 static const struct cache_entry *cache_find(const struct sk_procfs_cache *c, int32_t pid,
 					    uint64_t starttime)
 {
-	size_t lo = 0, hi = c->cur.procs.n;
+	const struct entry_key key = { c->cur.procs.v, pid };
+	size_t lo = sk_lower_bound(0, c->cur.procs.n, &key, entry_before);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (c->cur.procs.v[mid].pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (lo < c->cur.procs.n && c->cur.procs.v[lo].pid == pid &&
 	    c->cur.procs.v[lo].starttime == starttime)
 		return &c->cur.procs.v[lo];
@@ -86,6 +91,18 @@ static const struct cache_entry *cache_find(const struct sk_procfs_cache *c, int
  * listing forward (a binary search per fd cost about 2 ms a refresh at
  * 93k fds); a listing out of order (a fixture tree on another filesystem)
  * falls back to a binary search below *at. */
+struct fd_key {
+	const struct cached_fd *v;
+	int32_t fd;
+};
+
+static bool fd_before(size_t i, const void *key)
+{
+	const struct fd_key *k = key;
+
+	return k->v[i].fd < k->fd;
+}
+
 static uint64_t cached_socket(const struct sk_procfs_cache *c, const struct cache_entry *e,
 			      int32_t fd, size_t *at)
 {
@@ -93,17 +110,9 @@ static uint64_t cached_socket(const struct sk_procfs_cache *c, const struct cach
 	size_t end = (size_t)e->start + e->count;
 
 	if (*at > e->start && v[*at - 1].fd >= fd) {
-		size_t lo = e->start, hi = *at;
+		const struct fd_key key = { v, fd };
 
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (v[mid].fd < fd)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		*at = lo;
+		*at = sk_lower_bound(e->start, *at, &key, fd_before);
 	} else {
 		while (*at < end && v[*at].fd < fd)
 			(*at)++;

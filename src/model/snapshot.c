@@ -227,22 +227,27 @@ static uint32_t owners_start_of(const uint32_t *ends, size_t i)
  * that some process holds: a server-side orphan is a connection that
  * listener's process accepted and closed. An exact address beats a
  * wildcard one. */
+struct listener_key {
+	const struct sk_snapshot *s;
+	const struct sk_socket *orphan;
+};
+
+static bool listener_before(size_t i, const void *key)
+{
+	const struct listener_key *k = key;
+	const struct sk_socket *l = &k->s->socks.v[k->s->listeners.v[i]];
+
+	return l->netns < k->orphan->netns ||
+	       (l->netns == k->orphan->netns && l->local.port < k->orphan->local.port);
+}
+
 static uint32_t find_listener(const struct sk_snapshot *s, const struct sk_socket *orphan,
 			      const uint32_t *ends)
 {
-	size_t lo = 0, hi = s->listeners.n;
+	const struct listener_key key = { s, orphan };
+	size_t lo = sk_lower_bound(0, s->listeners.n, &key, listener_before);
 	uint32_t wildcard = SK_NONE;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct sk_socket *l = &s->socks.v[s->listeners.v[mid]];
-
-		if (l->netns < orphan->netns ||
-		    (l->netns == orphan->netns && l->local.port < orphan->local.port))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	for (size_t i = lo; i < s->listeners.n; i++) {
 		uint32_t li = s->listeners.v[i];
 		const struct sk_socket *l = &s->socks.v[li];
@@ -572,19 +577,24 @@ void sk_snapshot_unjoin(struct sk_snapshot *s)
 	}
 }
 
+struct pid_key {
+	const struct sk_process *procs;
+	int32_t pid;
+};
+
+static bool proc_before(size_t i, const void *key)
+{
+	const struct pid_key *k = key;
+
+	return k->procs[i].pid < k->pid;
+}
+
 const struct sk_process *sk_snapshot_find_pid(const struct sk_snapshot *s, int32_t pid)
 {
 	/* /proc lists pids in ascending order; a fixture tree may not. */
-	size_t lo = 0, hi = s->procs.n;
+	const struct pid_key key = { s->procs.v, pid };
+	size_t lo = sk_lower_bound(0, s->procs.n, &key, proc_before);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->procs.v[mid].pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (lo < s->procs.n && s->procs.v[lo].pid == pid)
 		return &s->procs.v[lo];
 	if (!s->procs_sorted)

@@ -3,6 +3,7 @@
 #ifndef SKTOP_VEC_H
 #define SKTOP_VEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h> /* memset in SK_VEC_PUSH */
@@ -38,6 +39,23 @@ static inline void *sk_bsearch(const void *key, const void *base, size_t n, size
 			       int (*cmp)(const void *, const void *))
 {
 	return n ? bsearch(key, base, n, size, cmp) : NULL;
+}
+
+/* The first i in [lo, hi) for which before(i, key) is false, hi if none:
+ * the one binary search of sorted tables. `before` must be true on a
+ * prefix of the range and false after it. */
+static inline size_t sk_lower_bound(size_t lo, size_t hi, const void *key,
+				    bool (*before)(size_t i, const void *key))
+{
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (before(mid, key))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 #endif
