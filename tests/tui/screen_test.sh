@@ -15,7 +15,7 @@ set -u
 # no UTF-8 locale, and a terminal of its own. The checks below match "×" as
 # bytes, and tmux is told (-u) that the panes speak UTF-8; each sktop gets
 # the locale and TERM its check is about.
-unset LANG LANGUAGE LC_CTYPE LC_MESSAGES LC_COLLATE LC_NUMERIC LC_TIME LC_MONETARY
+unset LANG LANGUAGE LC_CTYPE LC_MESSAGES LC_COLLATE LC_NUMERIC LC_TIME LC_MONETARY NO_COLOR
 export LC_ALL=C TERM=xterm
 
 # Absolute: nsenter -m below starts in the namespace's root, not here.
@@ -37,8 +37,12 @@ chmod 666 /tmp/sktop-tests-machine.lock 2>/dev/null
 command -v flock >/dev/null && flock -s 9
 
 tmp=$(mktemp -d /tmp/sktop-screen.XXXXXX)
+# Nor may the caller's home: no sktoprc or other dotfile of theirs is read.
+export HOME="$tmp" XDG_CONFIG_HOME="$tmp/.config"
 sock="sktop-screen-$$"
-T() { tmux -u -L "$sock" "$@"; }
+# -f /dev/null: the caller's ~/.tmux.conf (status line, base-index, default
+# terminal) must not shape what the captures show.
+T() { tmux -u -f /dev/null -L "$sock" "$@"; }
 pass=0 fail=0
 S=s # the tmux session the helpers talk to
 
