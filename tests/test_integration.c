@@ -269,6 +269,33 @@ static void test_second_namespace_not_closed(void **state)
 	sk_engine_free(e);
 }
 
+/* The text report of the same machine, as root and as nobody: root's is
+ * whole and says so; nobody's cannot see root's leak and must say it is
+ * partial, never "(all sockets seen)" (it once read like a healthy box). */
+static void test_text_root_and_nobody(void **state)
+{
+	char cmd[4096];
+	size_t len;
+	char *out;
+
+	(void)need_root(state);
+	snprintf(cmd, sizeof(cmd), "%s/sktop -b -n 1", builddir());
+	out = run_capture(cmd, &len);
+	assert_non_null(strstr(out, "(all sockets seen)"));
+	assert_null(strstr(out, "\nPartial:"));
+	free(out);
+	snprintf(cmd, sizeof(cmd), "setpriv --reuid=65534 --regid=65534 --clear-groups %s/sktop -b -n 1",
+		 builddir());
+	out = run_capture(cmd, &len);
+	assert_non_null(strstr(out, "\nPartial: "));
+	assert_non_null(strstr(out, "not root"));
+	assert_non_null(strstr(out, "fd tables unreadable"));
+	assert_non_null(strstr(out, "(of the sockets seen: partial)"));
+	assert_null(strstr(out, "all sockets seen"));
+	assert_null(strstr(out, "Findings: none\n"));
+	free(out);
+}
+
 /* The binary, end to end: the JSON is valid and says what the engine said. */
 static void test_binary_json_and_text(void **state)
 {
@@ -369,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_finwait1_orphans),
 		cmocka_unit_test(test_second_namespace_not_closed),
 		cmocka_unit_test(test_binary_json_and_text),
+		cmocka_unit_test(test_text_root_and_nobody),
 		cmocka_unit_test(test_write_file),
 	};
 	signal(SIGPIPE, SIG_IGN);
