@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "exporter.h"
 #include "check.h"
 #include "options.h"
 #include "tui.h"
@@ -37,7 +38,11 @@ int main(int argc, char **argv)
 	raise_nofile();
 	if (opts.check)
 		return sk_check_run(&opts, stdout);
-	if (opts.write_file)
+	if (opts.exporter)
+		rc = sk_exporter_run(&opts, &err);
+	else if (opts.textfile)
+		rc = sk_textfile_run(&opts, &err);
+	else if (opts.write_file)
 		rc = sk_batch_write(&opts, &err);
 	else if (opts.replay_file && opts.batch)
 		rc = sk_batch_replay(&opts, stdout, &err);

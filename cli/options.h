@@ -35,6 +35,13 @@ struct sk_options {
 	bool no_unix;              /* --no-unix: skip AF_UNIX dumps */
 	long top;                  /* --top N: rows in batch text, 0 = all */
 	struct sk_thresholds thresholds; /* --threshold NAME=VALUE */
+	/* Prometheus (README "Prometheus"). */
+	bool exporter;             /* --exporter [ADDR:]PORT */
+	char exporter_addr[64];    /* numeric IPv4 or IPv6, default 127.0.0.1 */
+	uint16_t exporter_port;
+	const char *textfile;      /* --textfile PATH (with -b) */
+	long max_groups;           /* --max-groups N (default 200) */
+	bool per_process;          /* --per-process */
 };
 
 enum sk_options_result {

@@ -12,7 +12,8 @@
 #include "hunits.h"
 #include "line.h"
 #include "util/units.h"
-#include "view.h"
+#include "detail.h"
+#include "vlabel.h"
 
 static int add(struct sk_view *v, enum sk_vline_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "model/procsort.h"
+#include "util/hash.h"
 #include "util/units.h"
 
 const char *const sk_severity_names[SK_SEV_LAST] = {"info", "warning", "critical"};
@@ -137,8 +138,7 @@ struct dest {
 
 struct dest_groups {
 	SK_VEC(struct dest) dests;
-	uint32_t *slots;  /* dest index + 1; 0 is empty */
-	size_t cap;       /* power of two, at least twice the dests */
+	struct sk_itab tab; /* dests by destination */
 	idxvec of;        /* the dest of each ports candidate */
 	uint64_t seed;
 };
@@ -173,7 +173,7 @@ static void scratch_free(struct sk_findings_scratch *x)
 	free(x->udp.v);
 	free(x->orphans.v);
 	free(x->dg.dests.v);
-	free(x->dg.slots);
+	sk_itab_free(&x->dg.tab);
 	free(x->dg.of.v);
 	free(x->members.v);
 	free(x->hits.v);
@@ -323,16 +323,6 @@ static bool dest_is(const struct dest *d, const struct sk_socket *k)
 	       memcmp(d->addr, k->peer.addr, 16) == 0;
 }
 
-static uint64_t mix64(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
-
 /* Peer addresses and ports are chosen by whoever connects: the seed (from
  * the snapshot's clock, never shown) keeps them from lining up in one
  * probe chain. Any seed gives the same groups. */
@@ -342,42 +332,41 @@ static uint64_t dest_hash(const struct sk_socket *k, uint64_t seed)
 
 	memcpy(&a, k->peer.addr, 8);
 	memcpy(&b, k->peer.addr + 8, 8);
-	return mix64(mix64(mix64(seed ^ k->netns) ^ a) ^ b) ^
-	       mix64(((uint64_t)k->peer.port << 8 | k->family) + seed);
+	return sk_mix64(sk_mix64(sk_mix64(seed ^ k->netns) ^ a) ^ b) ^
+	       sk_mix64(((uint64_t)k->peer.port << 8 | k->family) + seed);
 }
 
-static int dest_grow(struct dest_groups *g)
+static uint64_t dest_rehash(const void *ctx, uint32_t i)
 {
-	size_t cap = g->cap ? g->cap * 2 : 64;
-	uint32_t *slots = calloc(cap, sizeof(*slots));
+	const struct dest_groups *g = ctx;
 
-	if (!slots)
-		return -ENOMEM;
-	for (size_t d = 0; d < g->dests.n; d++) {
-		size_t slot = (size_t)g->dests.v[d].hash & (cap - 1);
+	return g->dests.v[i].hash;
+}
 
-		while (slots[slot])
-			slot = (slot + 1) & (cap - 1);
-		slots[slot] = (uint32_t)d + 1;
-	}
-	free(g->slots);
-	g->slots = slots;
-	g->cap = cap;
-	return 0;
+struct dest_key {
+	const struct dest_groups *g;
+	const struct sk_socket *k;
+};
+
+static bool dest_key_is(const void *ctx, uint32_t i)
+{
+	const struct dest_key *dk = ctx;
+
+	return dest_is(&dk->g->dests.v[i], dk->k);
 }
 
 /* Counts the row in its destination's group and records which one. */
 static int dest_add(struct dest_groups *g, const struct sk_socket *k)
 {
-	if ((g->dests.n + 1) * 2 > g->cap && dest_grow(g))
+	if (sk_itab_full(&g->tab, g->dests.n) &&
+	    sk_itab_resize(&g->tab, g->tab.cap ? 2 * g->tab.cap : 64, g->dests.n, dest_rehash, g))
 		return -ENOMEM;
 
 	uint64_t h = dest_hash(k, g->seed);
-	size_t slot = (size_t)h & (g->cap - 1);
+	struct dest_key dk = {g, k};
+	size_t slot = sk_itab_find(&g->tab, h, dest_key_is, &dk);
 
-	while (g->slots[slot] && !dest_is(&g->dests.v[g->slots[slot] - 1], k))
-		slot = (slot + 1) & (g->cap - 1);
-	if (!g->slots[slot]) {
+	if (!g->tab.slot[slot]) {
 		struct dest *d = SK_VEC_PUSH(&g->dests);
 
 		if (!d)
@@ -387,10 +376,10 @@ static int dest_add(struct dest_groups *g, const struct sk_socket *k)
 		memcpy(d->addr, k->peer.addr, 16);
 		d->port = k->peer.port;
 		d->family = k->family;
-		g->slots[slot] = (uint32_t)g->dests.n;
+		g->tab.slot[slot] = (uint32_t)g->dests.n;
 	}
-	g->dests.v[g->slots[slot] - 1].used++;
-	return push_index(&g->of, g->slots[slot] - 1);
+	g->dests.v[g->tab.slot[slot] - 1].used++;
+	return push_index(&g->of, g->tab.slot[slot] - 1);
 }
 
 static int collect_candidates(struct ctx *c)
@@ -402,11 +391,10 @@ static int collect_candidates(struct ctx *c)
 
 	c->x->dg.dests.n = 0;
 	c->x->dg.of.n = 0;
-	if (c->x->dg.slots)
-		memset(c->x->dg.slots, 0, c->x->dg.cap * sizeof(*c->x->dg.slots));
+	sk_itab_clear(&c->x->dg.tab);
 	c->x->zero_window.n = c->x->ports.n = c->x->listeners.n = c->x->udp.n = c->x->orphans.n = 0;
-	c->x->dg.seed = mix64((uint64_t)s->realtime.tv_nsec ^ ((uint64_t)s->monotonic.tv_nsec << 32) ^
-			   (uint64_t)s->seq);
+	c->x->dg.seed = sk_mix64((uint64_t)s->realtime.tv_nsec ^
+				 ((uint64_t)s->monotonic.tv_nsec << 32) ^ (uint64_t)s->seq);
 	/* Most connected sockets are candidates on a busy client: one
 	 * allocation each instead of a doubling series every refresh. */
 	if (ports && s->socks.n &&
