@@ -27,6 +27,9 @@ struct sk_engine_config sk_batch_engine_config(const struct sk_options *o);
 /* Sleeps between refreshes, through signals that do not end the program. */
 void sk_batch_sleep(double sec);
 
+/* uid -> name as the text report shows it (the number when unknown or long). */
+void sk_batch_user_name(uint32_t uid, char *buf, size_t size);
+
 /* Whether a process passes -p/-u and has something to show. */
 bool sk_batch_wants(const struct sk_options *o, const struct sk_process *p);
 
