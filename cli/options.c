@@ -93,8 +93,8 @@ static void print_help(FILE *out)
 		"                         interrupted)\n"
 		"  -s, --sort KEY         sort processes by KEY (default close_wait):\n");
 	for (int i = 0; i < SK_SORT_LAST; i++)
-		fprintf(out, "                           %-11s %s\n", sk_sort_defs[i].name,
-			sk_sort_defs[i].description);
+		fprintf(out, "                           %-11s %s\n", sk_proc_fields[i].name,
+			sk_proc_fields[i].description);
 	fprintf(out,
 		"  -I, --invert           invert the sort order\n"
 		"  -p, --pid PID[,PID]    only these processes\n"
@@ -309,6 +309,10 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 	if (o->kill_filter && !o->kill_filter[strspn(o->kill_filter, " \t\n\r\v\f")])
 		return sk_error_set(err, EINVAL, "--kill-sockets needs a filter: an empty one "
 						 "would select every socket");
+	/* Ignoring them would destroy more than the operator meant. */
+	if (o->kill_filter && (o->npids || o->have_uid))
+		return sk_error_set(err, EINVAL, "--kill-sockets takes no -p or -u: put the pid, "
+						 "command or user in the filter");
 	if (o->dry_run && !o->kill_filter)
 		return sk_error_set(err, EINVAL, "--dry-run goes with --kill-sockets");
 	if (o->exporter && !delay_given)
