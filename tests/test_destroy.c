@@ -318,27 +318,8 @@ static void test_kill_sockets_takes_exactly_the_pile(void **state)
 
 static void test_destroy_exactly_the_rows_asked(void **state)
 {
-	int status;
-	pid_t pid;
-
 	(void)state;
-	if (geteuid() != 0) {
-		print_message("skipped: SOCK_DESTROY needs root (and unshare -n)\n");
-		skip();
-	}
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(child());
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == SKIP_CODE) {
-		print_message("skipped: no private network namespace, or a kernel without "
-			      "CONFIG_INET_DIAG_DESTROY\n");
-		skip();
-	}
-	assert_int_equal(WEXITSTATUS(status), 0);
+	run_in_child(child);
 }
 
 int main(void)
