@@ -14,7 +14,8 @@ int sk_match_compile(struct sk_match *m, const char *filter, sk_match_user_fn us
 {
 	size_t len = strlen(filter), at = 0;
 
-	memset(m, 0, sizeof(*m));
+	/* No memset: the TUI compiles its filter for every row it tests. */
+	m->nterms = 0;
 	m->user_name = user_name;
 	m->user_ctx = user_ctx;
 	if (len >= sizeof(m->text))
@@ -32,25 +33,37 @@ int sk_match_compile(struct sk_match *m, const char *filter, sk_match_user_fn us
 	return 0;
 }
 
-/* What a socket shows, formatted once for all the terms. */
+/* What a socket shows, formatted once for all the terms; the peer only
+ * when a term is not found elsewhere (a million-row list is filtered on
+ * every keystroke). */
 struct sock_text {
+	const struct sk_snapshot *s;
+	const struct sk_socket *k;
 	char local[4200], peer[4200];
 	const char *state, *proto;
+	bool have_peer;
 };
 
 static void sock_text(const struct sk_snapshot *s, const struct sk_socket *k,
 		      struct sock_text *t)
 {
+	t->s = s;
+	t->k = k;
+	t->have_peer = false;
 	sk_view_endpoint(s, k, false, t->local, sizeof(t->local));
-	sk_view_endpoint(s, k, true, t->peer, sizeof(t->peer));
 	t->state = sk_dstate_name(sk_dstate_of(k));
 	t->proto = sk_view_proto(k);
 }
 
-static bool sock_has(const struct sock_text *t, const char *term)
+static bool sock_has(struct sock_text *t, const char *term)
 {
-	return strcasestr(t->local, term) || strcasestr(t->peer, term) ||
-	       strcasestr(t->state, term) || strcasestr(t->proto, term);
+	if (strcasestr(t->local, term) || strcasestr(t->state, term) || strcasestr(t->proto, term))
+		return true;
+	if (!t->have_peer) {
+		sk_view_endpoint(t->s, t->k, true, t->peer, sizeof(t->peer));
+		t->have_peer = true;
+	}
+	return strcasestr(t->peer, term) != NULL;
 }
 
 static bool proc_has(const struct sk_match *m, const struct sk_snapshot *s,
@@ -71,7 +84,7 @@ static bool proc_has(const struct sk_match *m, const struct sk_snapshot *s,
 }
 
 static bool row_matches(const struct sk_match *m, const struct sk_snapshot *s,
-			const struct sock_text *t, const struct sk_process *p)
+			struct sock_text *t, const struct sk_process *p)
 {
 	for (unsigned i = 0; i < m->nterms; i++) {
 		const char *term = m->text + m->term[i];
