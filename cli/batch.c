@@ -12,6 +12,7 @@
 
 #include "engine.h"
 #include "analyse/findings.h"
+#include "model/command.h"
 #include "store/json.h"
 #include "model/procsort.h"
 #include "store/replay.h"
@@ -199,7 +200,9 @@ static void print_process(FILE *out, const struct sk_snapshot *s, const struct s
 		snprintf(fds, sizeof(fds), "%u/unlim", p->fd_count);
 	else
 		snprintf(fds, sizeof(fds), "%u/%llu", p->fd_count, (unsigned long long)p->fd_limit);
-	const char *cmd = sk_strtab_get(&s->strs, p->cmdline);
+	char cmd[SK_CMDLINE_MAX + SK_COMM_MAX + 8];
+
+	sk_command_format(p->comm, sk_strtab_get(&s->strs, p->cmdline), false, cmd, sizeof(cmd));
 
 	fprintf(out, "%7d %-8s %13s %5u %10u %6llu %7u %5u %9u %6s %6s %5s %5s %s\n", (int)p->pid,
 		user, fds, p->agg.sockets, p->agg.tcp_states[SK_TCP_CLOSE_WAIT],
@@ -208,7 +211,7 @@ static void print_process(FILE *out, const struct sk_snapshot *s, const struct s
 		sk_format_bytes(p->agg.recv_q, rq, sizeof(rq)),
 		sk_format_bytes(p->agg.send_q, sq, sizeof(sq)),
 		sk_format_bytes(p->agg.rmem, rm, sizeof(rm)),
-		sk_format_bytes(p->agg.wmem, wm, sizeof(wm)), cmd[0] ? cmd : p->comm);
+		sk_format_bytes(p->agg.wmem, wm, sizeof(wm)), cmd);
 }
 
 void sk_batch_print_text(FILE *out, const struct sk_snapshot *s, const struct sk_options *o)

@@ -348,7 +348,7 @@ const struct sk_actiondef sk_actions[SK_ACT_LAST] = {
 				act_pane_states},
 	[SK_ACT_PANE_ORPHANS] = {"4", "Orphans pane: orphans by state and likely owner",
 				 SK_HS_MOVE, act_pane_orphans},
-	[SK_ACT_PANE_FINDINGS] = {"5", "Findings pane: what looks wrong, with evidence; Enter lists its sockets",
+	[SK_ACT_PANE_FINDINGS] = {"5", "Findings pane: what looks wrong; Enter: the finding in full and its sockets",
 				  SK_HS_MOVE, act_pane_findings},
 	[SK_ACT_SORT_CLOSE_WAIT] = {"c", "sort by CLOSE_WAIT (sockets: troubled states first)",
 				    SK_HS_SORT, act_sort_cw},
@@ -589,6 +589,21 @@ static unsigned handle_help(struct sk_ui *ui, int key)
 	return SK_H_REDRAW;
 }
 
+/* A key that does nothing says so: silence reads as a hung terminal. */
+static unsigned unknown_key(struct sk_ui *ui, int key)
+{
+	char name[24];
+
+	if (key > 0x20 && key < 0x7f)
+		snprintf(name, sizeof(name), "'%c'", key);
+	else if (key >= KC(KEY_F(1)) && key <= KC(KEY_F(24)))
+		snprintf(name, sizeof(name), "F%d", key - KC(KEY_F(0)));
+	else
+		snprintf(name, sizeof(name), "that key");
+	sk_ui_status(ui, false, "Unknown key %s: h lists the keys.", name);
+	return SK_H_REDRAW;
+}
+
 unsigned sk_keys_handle(struct sk_ui *ui, int key)
 {
 	unsigned had_status = ui->status[0] && ui->status_until_ms == 0;
@@ -606,7 +621,7 @@ unsigned sk_keys_handle(struct sk_ui *ui, int key)
 		enum sk_action a = sk_keys_lookup(key);
 
 		if (a == SK_ACT_NONE || !sk_actions[a].run)
-			r = SK_H_NONE;
+			r = unknown_key(ui, key);
 		else
 			r = sk_actions[a].run(ui);
 		break;

@@ -131,7 +131,7 @@ static void level_label(const struct sk_ui *ui, const struct sk_level *lv, bool 
 			snprintf(buf, size, "findings");
 			return;
 		}
-		snprintf(buf, size, "%zu finding%s: %u critical, %u warning (Enter: the sockets)",
+		snprintf(buf, size, "%zu finding%s: %u critical, %u warning (Enter: in full)",
 			 fs->list.n, fs->list.n == 1 ? "" : "s", fs->by_severity[SK_SEV_CRITICAL],
 			 fs->by_severity[SK_SEV_WARNING]);
 		return;

@@ -12,7 +12,7 @@
 #include "columns.h"
 #include "line.h"
 
-#define SK_HEADER_MAX 8
+#define SK_HEADER_MAX 14 /* 8 of meters; an opened finding's text may need more */
 
 /* Column positions of the list being shown, computed once per frame from
  * the rows that will be drawn (they decide how wide addresses get). */

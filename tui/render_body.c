@@ -11,6 +11,7 @@
 
 #include "colors.h"
 #include "analyse/findings.h"
+#include "model/command.h"
 #include "hunits.h"
 #include "keys.h"
 #include "render_int.h"
@@ -33,29 +34,17 @@ size_t sk_render_body_rows(const struct sk_ui *ui)
 
 /* --- rows ------------------------------------------------------------------------------- */
 
-/* The command line as a COMMAND cell of `width` columns shows it: whole when
- * it fits, else with the directory of the program dropped, so the name an
+/* The COMMAND cell of `width` columns: the name and command line whole
+ * when they fit, else with the program's directory dropped, so the name an
  * operator looks for ("leakgen", "java") is not the part that is cut. */
 static void command_text(const struct sk_ui *ui, const struct sk_process *p, int width, char *buf,
 			 size_t size)
 {
 	const char *cmd = sk_strtab_get(&ui->snap->strs, p->cmdline);
 
-	if (!cmd[0]) {
-		snprintf(buf, size, "[%s]", p->comm); /* kernel threads, zombies */
-		return;
-	}
-	if (sk_text_width(cmd, !ui->unicode) <= width) {
-		snprintf(buf, size, "%s", cmd);
-		return;
-	}
-	size_t arg0 = strcspn(cmd, " ");
-	const char *base = cmd;
-
-	for (const char *c = cmd; c < cmd + arg0; c++)
-		if (*c == '/' && c + 1 < cmd + arg0)
-			base = c + 1;
-	snprintf(buf, size, "%s", base);
+	sk_command_format(p->comm, cmd, false, buf, size);
+	if (sk_text_width(buf, !ui->unicode) > width)
+		sk_command_format(p->comm, cmd, true, buf, size);
 }
 
 static void cell(struct sk_line *l, const struct sk_frame *f, const struct sk_colpos *p,
