@@ -235,6 +235,9 @@ void sk_batch_print_text(FILE *out, const struct sk_snapshot *s, const struct sk
 	sk_proc_sort(s->procs.v, idx, n, o->sort, o->sort_invert);
 	for (size_t i = 0; i < n && (o->top == 0 || (long)i < o->top); i++)
 		print_process(out, s, &s->procs.v[idx[i]]);
+	if (n == 0 && (o->npids || o->have_uid))
+		fprintf(out, "no such process: none %s holds a socket\n",
+			o->npids ? "of the -p pids" : "of the -u user's processes");
 	free(idx);
 	if (s->totals.orphans_attributed)
 		fprintf(out, "ORPHANS: %u of %u orphans attributed to the process listening on their "

@@ -534,6 +534,12 @@ static void empty_message(const struct sk_ui *ui, struct sk_line *l)
 	}
 	switch (top->kind) {
 	case SK_VK_PROCS:
+		if (v->cfg.npids || v->cfg.have_uid) {
+			sk_line_add(l, SK_C_WARN, v->cfg.npids ? "No such process: no process given to -p "
+						   "holds a socket." : "No such process: no process of the "
+						   "-u user holds a socket.");
+			break;
+		}
 		sk_line_add(l, SK_C_DIM, ui->snap && !ui->snap->root
 					 ? "No process of yours holds a socket (run as root to see all)."
 					 : "No process holds a socket.");
