@@ -15,6 +15,7 @@
 #include "hunits.h"
 #include "keys.h"
 #include "render_int.h"
+#include "setup.h"
 
 /* --- body: which rows -------------------------------------------------------------- */
 
@@ -29,6 +30,10 @@ size_t sk_render_body_rows(const struct sk_ui *ui)
 
 		return sk_view_sort_columns(&ui->view, cols, 64);
 	}
+	if (ui->mode == SK_MODE_SIGNAL)
+		return sk_nsignals;
+	if (ui->mode == SK_MODE_SETUP)
+		return sk_setup_rows();
 	return ui->view.nrows;
 }
 
@@ -569,6 +574,23 @@ bool sk_render_row(const struct sk_ui *ui, const struct sk_frame *f, size_t row,
 	}
 	if (ui->mode == SK_MODE_SORT) {
 		menu_row(ui, row, l);
+		return row == ui->menu_cursor;
+	}
+	if (ui->mode == SK_MODE_SIGNAL) {
+		if (row < sk_nsignals) {
+			sk_line_addf(l, SK_C_DEFAULT, " %2d ", sk_signals[row].sig);
+			sk_line_field(l, SK_C_BOLD, sk_signals[row].name, 9, SK_ALIGN_LEFT);
+			sk_line_add(l, SK_C_DEFAULT, sk_signals[row].help);
+		}
+		return row == ui->menu_cursor;
+	}
+	if (ui->mode == SK_MODE_SETUP) {
+		char buf[256];
+
+		sk_setup_row_text(ui, row, buf, sizeof(buf));
+		if (row == SK_SETUP_COLUMNS)
+			sk_line_add(l, SK_C_DIM, "");
+		sk_line_addf(l, row < SK_SETUP_COLUMNS ? SK_C_BOLD : SK_C_DEFAULT, " %s", buf);
 		return row == ui->menu_cursor;
 	}
 	if (!ui->snap) {

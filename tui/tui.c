@@ -121,8 +121,9 @@ static void findings_first(struct loop *lp)
 {
 	const struct sk_snapshot *s = lp->ui.snap;
 
-	if (lp->keyed || !s || !s->findings || lp->ui.view.depth != 1 ||
-	    sk_view_pane(&lp->ui.view) != SK_PANE_PROCS)
+	/* A pane chosen in F2 is the operator's wheel too. */
+	if (lp->keyed || lp->ui.settings.pane >= 0 || !s || !s->findings ||
+	    lp->ui.view.depth != 1 || sk_view_pane(&lp->ui.view) != SK_PANE_PROCS)
 		return;
 	if (s->findings->by_severity[SK_SEV_CRITICAL] + s->findings->by_severity[SK_SEV_WARNING])
 		sk_view_set_pane(&lp->ui.view, SK_PANE_FINDINGS);
@@ -365,6 +366,8 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 	ui->interval = opts->interval >= 0.1 ? opts->interval : 2.0;
 	ui->unicode = want_unicode();
 	sk_view_init(&ui->view, &vc, opts->sort, opts->sort_invert);
+	ui->send_signal = sk_killproc_send;
+	sk_setup_load(ui);
 
 	ui->snap = lp->replay ? &lp->replay->snap : sk_engine_snapshot(lp->engine);
 	findings_first(lp);
@@ -393,7 +396,7 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 	intrflush(stdscr, FALSE);
 	curs_set(0);
 	set_escdelay(25); /* Esc is "back": it must feel instant */
-	sk_colors_init(&lp->screen.pal, !opts->no_color);
+	sk_colors_init(&lp->screen.pal, !opts->no_color && ui->settings.color != 0);
 	ui->color = lp->screen.pal.color;
 	sk_draw_layout(&lp->screen, ui);
 	rebuild(lp);

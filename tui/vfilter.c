@@ -72,12 +72,16 @@ bool sk_vfilter_proc(const struct sk_view *v, const struct sk_snapshot *s,
 	return false;
 }
 
+bool sk_vfilter_vsock_text(const struct sk_view *v, const struct sk_snapshot *s,
+			   const struct sk_vsock *r, const char *f)
+{
+	if (sk_vfilter_sock_text(s, &s->socks.v[r->sock], f))
+		return true;
+	return r->proc != SK_NONE && sk_vfilter_proc_text(v, s, &s->procs.v[r->proc], f);
+}
+
 bool sk_vfilter_vsock(const struct sk_view *v, const struct sk_snapshot *s,
 			  const struct sk_vsock *r)
 {
-	if (!v->filter[0])
-		return true;
-	if (sk_vfilter_sock_text(s, &s->socks.v[r->sock], v->filter))
-		return true;
-	return r->proc != SK_NONE && sk_vfilter_proc_text(v, s, &s->procs.v[r->proc], v->filter);
+	return !v->filter[0] || sk_vfilter_vsock_text(v, s, r, v->filter);
 }

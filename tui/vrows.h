@@ -69,6 +69,9 @@ bool sk_vfilter_proc(const struct sk_view *v, const struct sk_snapshot *s,
 		     const struct sk_process *p);
 bool sk_vfilter_vsock(const struct sk_view *v, const struct sk_snapshot *s,
 		      const struct sk_vsock *r);
+/* A socket row's text (its socket's, its holder's) holds f. */
+bool sk_vfilter_vsock_text(const struct sk_view *v, const struct sk_snapshot *s,
+			   const struct sk_vsock *r, const char *f);
 
 /* --- small shared helpers --------------------------------------------------- */
 
