@@ -217,19 +217,37 @@ static void context(const struct sk_ui *ui, struct sk_line *l)
 		sk_line_add(l, SK_C_WARN, " - the process has exited");
 }
 
-void sk_render_tabs(const struct sk_ui *ui, int width, struct sk_line *l)
+static const char *tab_name(int pane, int width)
 {
 	static const char *const shortname[SK_PANE_LAST] = {"Procs", "Socks", "States", "Orph",
 							    "Find"};
+
+	return width < 110 ? shortname[pane] : sk_pane_names[pane];
+}
+
+int sk_render_tab_at(int width, int x)
+{
+	int at = 0;
+
+	for (int p = 0; p < SK_PANE_LAST; p++) {
+		int w = 2 + (int)strlen(tab_name(p, width));
+
+		if (x >= at && x < at + w)
+			return p;
+		at += w + 1;
+	}
+	return -1;
+}
+
+void sk_render_tabs(const struct sk_ui *ui, int width, struct sk_line *l)
+{
 	enum sk_pane cur = sk_view_pane(&ui->view);
-	bool narrow = width < 110;
 
 	sk_line_init(l, width, !ui->unicode);
 	for (int p = 0; p < SK_PANE_LAST; p++) {
 		bool on = p == (int)cur;
 
-		sk_line_addf(l, on ? SK_C_TAB_ACTIVE : SK_C_TAB, "%d %s", p + 1,
-			     narrow ? shortname[p] : sk_pane_names[p]);
+		sk_line_addf(l, on ? SK_C_TAB_ACTIVE : SK_C_TAB, "%d %s", p + 1, tab_name(p, width));
 		sk_line_add(l, SK_C_DEFAULT, " ");
 	}
 	if (ui->mode == SK_MODE_HELP) {

@@ -25,6 +25,7 @@
 #include "draw.h"
 #include "engine.h"
 #include "keys.h"
+#include "mouse.h"
 #include "refresher.h"
 #include "users.h"
 #include "view.h"
@@ -223,6 +224,24 @@ static int read_key(int timeout_ms)
 	return (int)wc;
 }
 
+/* The terminal's mouse report, handed to mouse.c as a cell and a button. */
+static unsigned read_mouse(struct sk_ui *ui)
+{
+	MEVENT ev;
+
+	if (getmouse(&ev) != OK)
+		return SK_H_NONE;
+	if (ev.bstate & BUTTON4_PRESSED)
+		return sk_mouse_handle(ui, ev.y, ev.x, SK_MB_WHEEL_UP);
+#ifdef BUTTON5_PRESSED
+	if (ev.bstate & BUTTON5_PRESSED)
+		return sk_mouse_handle(ui, ev.y, ev.x, SK_MB_WHEEL_DOWN);
+#endif
+	if (ev.bstate & (BUTTON1_RELEASED | BUTTON1_CLICKED))
+		return sk_mouse_handle(ui, ev.y, ev.x, SK_MB_CLICK);
+	return SK_H_NONE;
+}
+
 static int wait_ms(const struct loop *lp, uint64_t now)
 {
 	uint64_t wait = SK_MAX_WAIT_MS;
@@ -284,7 +303,7 @@ static void run_loop(struct loop *lp)
 			continue;
 		}
 		lp->keyed = true;
-		unsigned h = sk_keys_handle(ui, key);
+		unsigned h = key == (SK_KEYCODE | KEY_MOUSE) ? read_mouse(ui) : sk_keys_handle(ui, key);
 
 		if (h & SK_H_QUIT)
 			break;
@@ -396,6 +415,8 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 	intrflush(stdscr, FALSE);
 	curs_set(0);
 	set_escdelay(25); /* Esc is "back": it must feel instant */
+	mousemask(BUTTON1_RELEASED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	mouseinterval(0); /* a click is a release: no wait for a double click */
 	sk_colors_init(&lp->screen.pal, !opts->no_color && ui->settings.color != 0);
 	ui->color = lp->screen.pal.color;
 	sk_draw_layout(&lp->screen, ui);
