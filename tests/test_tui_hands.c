@@ -111,6 +111,35 @@ static void ui_new(struct sk_ui *ui, struct sk_options *o, const struct sk_snaps
 	sk_view_build(&ui->view, s);
 }
 
+/* Each UI test starts on a fresh snapshot and UI (cmocka setup/teardown). */
+struct fx {
+	struct sk_snapshot s;
+	struct sk_options o;
+	struct sk_ui ui;
+};
+
+static int fx_setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	build(&f->s);
+	ui_new(&f->ui, &f->o, &f->s);
+	*state = f;
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	struct fx *f = *state;
+
+	sk_view_free(&f->ui.view);
+	sk_snapshot_free(&f->s);
+	free(f);
+	return 0;
+}
+
 static int32_t cursor_pid(const struct sk_ui *ui)
 {
 	const struct sk_level *l = sk_view_top_c(&ui->view);
@@ -215,13 +244,11 @@ static void test_command_text(void **state)
 
 static void test_f9_signal(void **state)
 {
-	struct sk_snapshot s;
-	struct sk_options o;
-	struct sk_ui *ui = malloc(sizeof(*ui));
+	struct fx *fx = *state;
+	struct sk_ui *ui = &fx->ui;
+	struct sk_snapshot *s = &fx->s;
+	struct sk_options *o = &fx->o;
 
-	(void)state;
-	build(&s);
-	ui_new(ui, &o, &s);
 	assert_int_equal(cursor_pid(ui), 100);
 	/* F9 opens the menu on SIGTERM, naming the process; Esc sends nothing. */
 	sk_keys_handle(ui, KC(KEY_F(9)));
@@ -257,36 +284,29 @@ static void test_f9_signal(void **state)
 	assert_int_equal(ui->menu_cursor, sk_nsignals - 1);
 	sk_keys_handle(ui, 27);
 	/* Replay: refused, politely. */
-	o.replay_file = "old.json";
+	o->replay_file = "old.json";
 	sent.calls = 0;
 	sk_keys_handle(ui, KC(KEY_F(9)));
 	assert_int_equal(ui->mode, SK_MODE_NORMAL);
 	assert_false(ui->status_err);
 	assert_non_null(strstr(ui->status, "Replay"));
 	assert_int_equal(sent.calls, 0);
-	o.replay_file = NULL;
+	o->replay_file = NULL;
 	/* On a socket row it is the holder's signal. */
 	sk_keys_handle(ui, '2');
-	sk_view_build(&ui->view, &s);
+	sk_view_build(&ui->view, s);
 	sk_keys_handle(ui, KC(KEY_F(9)));
 	assert_int_equal(ui->mode, SK_MODE_SIGNAL);
 	assert_true(ui->sig_target.pid == 100 || ui->sig_target.pid == 200);
-	sk_view_free(&ui->view);
-	sk_snapshot_free(&s);
-	free(ui);
 }
 
 /* --- F3 --------------------------------------------------------------------------------- */
 
 static void test_f3_search(void **state)
 {
-	struct sk_snapshot s;
-	struct sk_options o;
-	struct sk_ui *ui = malloc(sizeof(*ui));
+	struct fx *fx = *state;
+	struct sk_ui *ui = &fx->ui;
 
-	(void)state;
-	build(&s);
-	ui_new(ui, &o, &s);
 	assert_int_equal(cursor_pid(ui), 100);
 	sk_keys_handle(ui, KC(KEY_F(3)));
 	assert_int_equal(ui->mode, SK_MODE_SEARCH);
@@ -313,27 +333,21 @@ static void test_f3_search(void **state)
 	sk_keys_handle(ui, 27);
 	assert_int_equal(cursor_pid(ui), 200);
 	assert_non_null(strstr(ui->status, "in no row"));
-	sk_view_free(&ui->view);
-	sk_snapshot_free(&s);
-	free(ui);
 }
 
 /* --- F2 --------------------------------------------------------------------------------- */
 
 static void test_f2_setup(void **state)
 {
-	struct sk_snapshot s;
-	struct sk_options o;
-	struct sk_ui *ui = malloc(sizeof(*ui));
+	struct fx *fx = *state;
+	struct sk_ui *ui = &fx->ui;
+	struct sk_snapshot *s = &fx->s;
 	char dir[] = "/tmp/sktop-hands.XXXXXX", path[600];
 	struct sk_settings back;
 	struct sk_error err = {0};
 	char text[256];
 
-	(void)state;
 	assert_non_null(mkdtemp(dir));
-	build(&s);
-	ui_new(ui, &o, &s);
 	snprintf(ui->settings_path, sizeof(ui->settings_path), "%s/sktop/sktoprc", dir);
 	sk_keys_handle(ui, KC(KEY_F(2)));
 	assert_int_equal(ui->mode, SK_MODE_SETUP);
@@ -375,7 +389,7 @@ static void test_f2_setup(void **state)
 	struct sk_line *l = malloc(sizeof(*l));
 
 	sk_view_set_pane(&ui->view, SK_PANE_PROCS);
-	sk_view_build(&ui->view, &s);
+	sk_view_build(&ui->view, s);
 	sk_render_layout(ui, 200, 0, ui->view.nrows, &f);
 	sk_render_colhdr(ui, &f, l);
 	assert_null(strstr(l->buf, "USER"));
@@ -384,7 +398,7 @@ static void test_f2_setup(void **state)
 	struct sk_ui *ui2 = malloc(sizeof(*ui2));
 	struct sk_options o2;
 
-	ui_new(ui2, &o2, &s);
+	ui_new(ui2, &o2, s);
 	o2.interval = 2.0;
 	o2.sort = SK_SORT_CLOSE_WAIT;
 	snprintf(path, sizeof(path), "XDG_CONFIG_HOME=%s", dir);
@@ -400,7 +414,7 @@ static void test_f2_setup(void **state)
 	fputs("pane = nowhere\n", fp);
 	fclose(fp);
 	sk_view_free(&ui2->view);
-	ui_new(ui2, &o2, &s);
+	ui_new(ui2, &o2, s);
 	sk_setup_load(ui2);
 	assert_int_equal(ui2->pcols.n, 0);
 	assert_true(ui2->status_err);
@@ -412,10 +426,7 @@ static void test_f2_setup(void **state)
 	rmdir(dir);
 	unsetenv("XDG_CONFIG_HOME");
 	sk_view_free(&ui2->view);
-	sk_view_free(&ui->view);
-	sk_snapshot_free(&s);
 	free(ui2);
-	free(ui);
 	free(l);
 }
 
@@ -423,14 +434,11 @@ static void test_f2_setup(void **state)
 
 static void test_unknown_key_and_mouse(void **state)
 {
-	struct sk_snapshot s;
-	struct sk_options o;
-	struct sk_ui *ui = malloc(sizeof(*ui));
+	struct fx *fx = *state;
+	struct sk_ui *ui = &fx->ui;
+	struct sk_snapshot *s = &fx->s;
 	int tabs;
 
-	(void)state;
-	build(&s);
-	ui_new(ui, &o, &s);
 	tabs = ui->rows - ui->body_height - 3;
 	sk_keys_handle(ui, 'X');
 	assert_non_null(strstr(ui->status, "Unknown key 'X'"));
@@ -442,7 +450,7 @@ static void test_unknown_key_and_mouse(void **state)
 	sk_mouse_handle(ui, tabs, 9, SK_MB_CLICK);
 	assert_int_equal(sk_view_pane(&ui->view), SK_PANE_SOCKS);
 	sk_mouse_handle(ui, tabs, 1, SK_MB_CLICK);
-	sk_view_build(&ui->view, &s);
+	sk_view_build(&ui->view, s);
 	assert_int_equal(sk_view_pane(&ui->view), SK_PANE_PROCS);
 	/* A click on the second row moves there; on it again opens it. */
 	sk_mouse_handle(ui, tabs + 3, 2, SK_MB_CLICK);
@@ -452,20 +460,17 @@ static void test_unknown_key_and_mouse(void **state)
 	assert_true(h & SK_H_REBUILD);
 	assert_int_equal(ui->view.depth, 2);
 	sk_keys_handle(ui, 27);
-	sk_view_build(&ui->view, &s);
+	sk_view_build(&ui->view, s);
 	/* A click on PID sorts by it; again inverts. */
 	sk_mouse_handle(ui, tabs + 1, 3, SK_MB_CLICK);
 	assert_int_equal(sk_view_sortstate(&ui->view)->col, SK_SORT_PID);
 	sk_mouse_handle(ui, tabs + 1, 3, SK_MB_CLICK);
 	assert_true(sk_view_sortstate(&ui->view)->invert);
 	/* The wheel moves the cursor, inside the rows. */
-	sk_view_build(&ui->view, &s);
+	sk_view_build(&ui->view, s);
 	sk_view_move_to(&ui->view, 0);
 	sk_mouse_handle(ui, tabs + 5, 0, SK_MB_WHEEL_DOWN);
 	assert_int_equal(sk_view_top(&ui->view)->cursor, 1);
-	sk_view_free(&ui->view);
-	sk_snapshot_free(&s);
-	free(ui);
 }
 
 /* --- columns in a chosen order ---------------------------------------------------------------- */
@@ -490,10 +495,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fview_wraps),
 		cmocka_unit_test(test_command_text),
-		cmocka_unit_test(test_f9_signal),
-		cmocka_unit_test(test_f3_search),
-		cmocka_unit_test(test_f2_setup),
-		cmocka_unit_test(test_unknown_key_and_mouse),
+		cmocka_unit_test_setup_teardown(test_f9_signal, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_f3_search, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_f2_setup, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_key_and_mouse, fx_setup, fx_teardown),
 		cmocka_unit_test(test_columns_reorder),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -63,6 +63,20 @@ size_t sk_setup_columns(const struct sk_colset *shown, uint8_t out[], bool on[])
 	return k;
 }
 
+/* The column rows as the screen lists them, and which of them `row` is. */
+struct colrows {
+	uint8_t cols[SK_PCOL_LAST];
+	bool on[SK_PCOL_LAST];
+	size_t n, i;
+};
+
+static bool column_row(const struct sk_ui *ui, size_t row, struct colrows *c)
+{
+	c->n = sk_setup_columns(&ui->pcols, c->cols, c->on);
+	c->i = row - SK_SETUP_COLUMNS;
+	return row >= SK_SETUP_COLUMNS && c->i < c->n;
+}
+
 void sk_setup_apply(struct sk_ui *ui, const struct sk_settings *s)
 {
 	struct sk_sortstate *ss = &ui->view.sort[SK_VK_PROCS];
@@ -113,16 +127,14 @@ void sk_setup_row_text(const struct sk_ui *ui, size_t row, char *buf, size_t siz
 	default:
 		break;
 	}
-	uint8_t cols[SK_PCOL_LAST];
-	bool on[SK_PCOL_LAST];
-	size_t n = sk_setup_columns(&ui->pcols, cols, on), i = row - SK_SETUP_COLUMNS;
+	struct colrows c;
 
-	if (row < SK_SETUP_COLUMNS || i >= n) {
+	if (!column_row(ui, row, &c)) {
 		buf[0] = '\0';
 		return;
 	}
-	snprintf(buf, size, "%s %-12s%s", on[i] ? "[x]" : "[ ]", sk_pcols[cols[i]].title,
-		 sk_pcols[cols[i]].desc);
+	snprintf(buf, size, "%s %-12s%s", c.on[c.i] ? "[x]" : "[ ]", sk_pcols[c.cols[c.i]].title,
+		 sk_pcols[c.cols[c.i]].desc);
 }
 
 /* The shown list after a change, from the screen's order and marks. */
@@ -162,34 +174,33 @@ void sk_setup_change(struct sk_ui *ui, size_t row, int dir)
 	default:
 		break;
 	}
-	uint8_t cols[SK_PCOL_LAST];
-	bool on[SK_PCOL_LAST];
-	size_t n = sk_setup_columns(&ui->pcols, cols, on), i = row - SK_SETUP_COLUMNS;
+	struct colrows c;
 
-	if (row < SK_SETUP_COLUMNS || i >= n)
+	if (!column_row(ui, row, &c))
 		return;
-	on[i] = !on[i];
-	store(ui, cols, on, n);
+	c.on[c.i] = !c.on[c.i];
+	store(ui, c.cols, c.on, c.n);
 	/* Every column off would be an empty table: keep one. */
 	if (ui->pcols.n == 0) {
-		ui->pcols.col[0] = cols[i];
+		ui->pcols.col[0] = c.cols[c.i];
 		ui->pcols.n = 1;
 	}
 }
 
 bool sk_setup_move(struct sk_ui *ui, size_t row, int dir)
 {
-	uint8_t cols[SK_PCOL_LAST];
-	bool on[SK_PCOL_LAST];
-	size_t n = sk_setup_columns(&ui->pcols, cols, on), i = row - SK_SETUP_COLUMNS;
-	size_t j = i + (size_t)(long)dir;
+	struct colrows c;
 
-	if (row < SK_SETUP_COLUMNS || i >= n || j >= n || !on[i] || !on[j])
+	if (!column_row(ui, row, &c))
 		return false;
-	uint8_t t = cols[i];
+	size_t j = c.i + (size_t)(long)dir;
 
-	cols[i] = cols[j];
-	cols[j] = t;
-	store(ui, cols, on, n);
+	if (j >= c.n || !c.on[c.i] || !c.on[j])
+		return false;
+	uint8_t t = c.cols[c.i];
+
+	c.cols[c.i] = c.cols[j];
+	c.cols[j] = t;
+	store(ui, c.cols, c.on, c.n);
 	return true;
 }

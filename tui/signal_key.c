@@ -56,7 +56,7 @@ unsigned sk_signal_open(struct sk_ui *ui)
 	return SK_H_REDRAW;
 }
 
-static unsigned send(struct sk_ui *ui)
+static unsigned send_chosen(struct sk_ui *ui)
 {
 	const struct sk_signal_def *d = &sk_signals[ui->menu_cursor];
 	int rc = ui->send_signal(ui->sig_target.pid, ui->sig_target.starttime, d->sig);
@@ -94,7 +94,7 @@ unsigned sk_signal_key(struct sk_ui *ui, int key)
 	}
 	if ((key == '\n' || key == '\r' || key == (SK_KEYCODE | KEY_ENTER)) &&
 	    ui->menu_cursor < sk_nsignals)
-		return send(ui);
+		return send_chosen(ui);
 	ui->mode = SK_MODE_NORMAL;
 	sk_ui_status(ui, false, "No signal sent.");
 	return SK_H_REDRAW;
