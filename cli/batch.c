@@ -14,6 +14,7 @@
 #include "analyse/findings.h"
 #include "model/command.h"
 #include "store/json.h"
+#include "model/fields.h"
 #include "model/procsort.h"
 #include "store/replay.h"
 #include "store/snapfile.h"
@@ -191,9 +192,21 @@ static void print_findings(FILE *out, const struct sk_snapshot *s)
 	}
 }
 
+/* One process metric in its column, by its unit. */
+static void print_metric(FILE *out, const struct sk_field *f, const struct sk_process *p)
+{
+	char buf[16];
+	uint64_t v = sk_field_value(f, p);
+
+	if (f->unit == SK_UNIT_BYTES)
+		fprintf(out, " %*s", f->colwidth, sk_format_bytes(v, buf, sizeof(buf)));
+	else
+		fprintf(out, " %*llu", f->colwidth, (unsigned long long)v);
+}
+
 static void print_process(FILE *out, const struct sk_snapshot *s, const struct sk_process *p)
 {
-	char user[16], fds[32], rq[16], sq[16], rm[16], wm[16];
+	char user[16], fds[32];
 
 	user_name(p->uid, user, sizeof(user));
 	if (p->fd_limit == SK_FD_LIMIT_UNLIMITED)
@@ -204,14 +217,20 @@ static void print_process(FILE *out, const struct sk_snapshot *s, const struct s
 
 	sk_command_format(p->comm, sk_strtab_get(&s->strs, p->cmdline), false, cmd, sizeof(cmd));
 
-	fprintf(out, "%7d %-8s %13s %5u %10u %6llu %7u %5u %9u %6s %6s %5s %5s %s\n", (int)p->pid,
-		user, fds, p->agg.sockets, p->agg.tcp_states[SK_TCP_CLOSE_WAIT],
-		(unsigned long long)sk_proc_closed(p), p->agg.orphans,
-		p->agg.tcp_states[SK_TCP_ESTABLISHED], p->agg.tcp_states[SK_TCP_TIME_WAIT],
-		sk_format_bytes(p->agg.recv_q, rq, sizeof(rq)),
-		sk_format_bytes(p->agg.send_q, sq, sizeof(sq)),
-		sk_format_bytes(p->agg.rmem, rm, sizeof(rm)),
-		sk_format_bytes(p->agg.wmem, wm, sizeof(wm)), cmd);
+	fprintf(out, "%7d %-8s %13s", (int)p->pid, user, fds);
+	for (int i = 0; i < SK_SORT_LAST; i++)
+		if (sk_proc_fields[i].flags & SK_FIELD_BATCH)
+			print_metric(out, &sk_proc_fields[i], p);
+	fprintf(out, " %s\n", cmd);
+}
+
+static void print_columns(FILE *out)
+{
+	fprintf(out, "%7s %-8s %13s", "PID", "USER", "FDS/LIMIT");
+	for (int i = 0; i < SK_SORT_LAST; i++)
+		if (sk_proc_fields[i].flags & SK_FIELD_BATCH)
+			fprintf(out, " %*s", sk_proc_fields[i].colwidth, sk_proc_fields[i].title);
+	fprintf(out, " %s\n", "COMMAND");
 }
 
 void sk_batch_print_text(FILE *out, const struct sk_snapshot *s, const struct sk_options *o)
@@ -222,9 +241,7 @@ void sk_batch_print_text(FILE *out, const struct sk_snapshot *s, const struct sk
 	print_header(out, s);
 	print_findings(out, s);
 	fputc('\n', out);
-	fprintf(out, "%7s %-8s %13s %5s %10s %6s %7s %5s %9s %6s %6s %5s %5s %s\n", "PID", "USER",
-		"FDS/LIMIT", "SOCK", "CLOSE_WAIT", "CLOSED", "ORPHANS", "ESTAB", "TIME_WAIT",
-		"RECV-Q", "SEND-Q", "RMEM", "WMEM", "COMMAND");
+	print_columns(out);
 	if (!idx) {
 		fprintf(out, "(out of memory sorting processes)\n");
 		return;
@@ -247,17 +264,28 @@ void sk_batch_print_text(FILE *out, const struct sk_snapshot *s, const struct sk
 
 struct sk_engine_config sk_batch_engine_config(const struct sk_options *o)
 {
+	/* Ask the kernel only for what is shown: no text column needs
+	 * tcp_info, and it is over half of each TCP message. The JSON and -w
+	 * files carry every record for the post-mortem, and --check's
+	 * findings read what the JSON holds. */
+	uint32_t needs = o->json || o->write_file || o->check
+				 ? sk_json_needs()
+				 : sk_record_needs(&sk_rec_proc, SK_FIELD_BATCH);
 	struct sk_engine_config cfg = {
 		.proc_root = o->proc_root,
 		.want_unix = !o->no_unix,
-		.want_meminfo = true,
-		/* Ask the kernel only for what is shown: no text column shows
-		 * tcp_info, and it is over half of each TCP message. The JSON
-		 * and -w files carry it for the post-mortem. */
-		.want_tcpinfo = o->json || o->write_file || o->check,
+		.want_meminfo = needs & SK_NEED_MEMINFO,
+		.want_tcpinfo = needs & SK_NEED_INFO,
 		.thresholds = &o->thresholds,
+		.no_bpf = o->no_bpf,
 	};
 	return cfg;
+}
+
+void sk_batch_owner_note(const struct sk_engine *e)
+{
+	if (sk_engine_owner_note(e)[0])
+		fprintf(stderr, "sktop: %s; reading /proc instead\n", sk_engine_owner_note(e));
 }
 
 void sk_batch_sleep(double sec)
@@ -276,6 +304,7 @@ int sk_batch_run(const struct sk_options *o, FILE *out, struct sk_error *err)
 
 	if (rc)
 		return rc;
+	sk_batch_owner_note(e);
 	for (long i = 0; o->count == 0 || i < o->count; i++) {
 		if (i > 0 && o->interval > 0)
 			sk_batch_sleep(o->interval);
@@ -345,6 +374,7 @@ int sk_batch_write(const struct sk_options *o, struct sk_error *err)
 	rc = sk_engine_new(&cfg, &e, err);
 	if (rc)
 		return rc;
+	sk_batch_owner_note(e);
 	rc = sk_engine_refresh(e, err);
 	if (rc == 0)
 		rc = sk_snapfile_create(&sf, dirname(dir), basename(base), err);

@@ -24,6 +24,7 @@ enum {
 	OPT_MAX_GROUPS,
 	OPT_PER_PROCESS,
 	OPT_CHECK,
+	OPT_NO_BPF,
 };
 
 static const struct option long_options[] = {
@@ -41,6 +42,7 @@ static const struct option long_options[] = {
 	{"proc-root", required_argument, NULL, OPT_PROC_ROOT},
 	{"no-color", no_argument, NULL, OPT_NO_COLOR},
 	{"no-unix", no_argument, NULL, OPT_NO_UNIX},
+	{"no-bpf", no_argument, NULL, OPT_NO_BPF},
 	{"top", required_argument, NULL, OPT_TOP},
 	{"threshold", required_argument, NULL, OPT_THRESHOLD},
 	{"exporter", required_argument, NULL, OPT_EXPORTER},
@@ -85,8 +87,8 @@ static void print_help(FILE *out)
 		"                         interrupted)\n"
 		"  -s, --sort KEY         sort processes by KEY (default close_wait):\n");
 	for (int i = 0; i < SK_SORT_LAST; i++)
-		fprintf(out, "                           %-11s %s\n", sk_sort_defs[i].name,
-			sk_sort_defs[i].description);
+		fprintf(out, "                           %-11s %s\n", sk_proc_fields[i].name,
+			sk_proc_fields[i].description);
 	fprintf(out,
 		"  -I, --invert           invert the sort order\n"
 		"  -p, --pid PID[,PID]    only these processes\n"
@@ -96,6 +98,8 @@ static void print_help(FILE *out)
 		"      --snapshot-dir DIR where the TUI's 's' key writes (default: .)\n"
 		"      --no-color         monochrome TUI (also when NO_COLOR is set)\n"
 		"      --no-unix          do not dump AF_UNIX sockets\n"
+		"      --no-bpf           find socket owners by reading /proc/PID/fd, not with\n"
+		"                         the BPF iterator (used by default when it loads)\n"
 		"      --proc-root DIR    read processes and counters from DIR instead of /proc\n"
 		"  -h, --help             show this help and exit\n"
 		"  -V, --version          show the version and exit\n"
@@ -255,6 +259,7 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 		case OPT_PROC_ROOT: o->proc_root = optarg; break;
 		case OPT_NO_COLOR: o->no_color = true; break;
 		case OPT_NO_UNIX: o->no_unix = true; break;
+		case OPT_NO_BPF: o->no_bpf = true; break;
 		case OPT_TOP:
 			rc = parse_long("--top", optarg, 0, INT_MAX, &v, err);
 			o->top = v;

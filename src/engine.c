@@ -18,6 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collect/bpf_owners.h"
+#include "collect/netns_names.h"
+#include "collect/service.h"
 #include "util/escape.h"
 
 /* Every TCP state bit, including the bound-inactive pseudo state: kernels
@@ -62,12 +65,17 @@ struct sk_engine {
 	atomic_bool cancel;
 	struct sk_thresholds thresholds;
 	struct sk_procfs_cache *owners;    /* the incremental owner map */
+	struct sk_service_resolver *services; /* cgroup -> service, cached across refreshes */
+	struct sk_netns_names netns_names;    /* /run/netns: `ip netns` names */
 	SK_VEC(uint64_t) unowned;          /* dumped inodes no fd held, last exact refresh */
 	uint64_t seq;
 	uint64_t owner_rescans;            /* refreshes where the cache proved stale */
 	/* Mount options do not change under a running sktop: read once, on the
 	 * first refresh that is not root (the only one that can be hidden from). */
 	bool hidepid_checked, hidepid;
+	struct sk_bpf_owners *bpf;         /* NULL: owners from /proc */
+	sk_fdrowvec fdrows;                /* the iterator's rows, memory reused */
+	char owner_note[SK_ERROR_MSG_MAX];
 };
 
 /* --- live sock_diag -------------------------------------------------------------- */
@@ -193,6 +201,55 @@ static enum sk_sockname xattr_sockname(void *ctx, int32_t pid, int32_t fd)
 	return sk_procfs_sockname(ctx, pid, fd);
 }
 
+/* --- owners from BPF ------------------------------------------------------------- */
+
+/* Only the live /proc: a fixture tree's processes are not the kernel's.
+ * Without the capabilities, or in a build without BPF, nothing is tried and
+ * nothing is said: sktop reads /proc as it always did. */
+static void open_bpf(struct sk_engine *e)
+{
+	struct sk_error berr;
+
+	if (!HAVE_BPF || e->cfg.no_bpf || strcmp(e->cfg.proc_root, "/proc") != 0 ||
+	    !sk_bpf_owners_permitted())
+		return;
+	sk_error_clear(&berr);
+	if (sk_bpf_owners_open(&e->bpf, &berr))
+		snprintf(e->owner_note, sizeof(e->owner_note), "%s", berr.msg);
+}
+
+const char *sk_engine_owner_note(const struct sk_engine *e)
+{
+	return e->owner_note;
+}
+
+uint64_t sk_engine_bpf_load_us(const struct sk_engine *e)
+{
+	return sk_bpf_owners_load_us(e->bpf);
+}
+
+/* The process scan, with fd tables from the BPF iterator when it is
+ * loaded. An iterator that fails mid-run is dropped for good, said once in
+ * the note, and this refresh reads /proc like every later one. */
+static int scan_processes(struct sk_engine *e, struct sk_snapshot *s, struct sk_error *err)
+{
+	if (e->bpf) {
+		struct sk_error berr;
+
+		sk_error_clear(&berr);
+		if (sk_bpf_owners_read(e->bpf, &e->fdrows, &berr) == 0) {
+			s->owners_bpf = true;
+			return sk_procfs_scan_rows(e->cfg.proc_root, &e->fdrows, &s->procs,
+						   &s->fdrefs, &s->strs, &s->procfs, err);
+		}
+		snprintf(e->owner_note, sizeof(e->owner_note), "%s", berr.msg);
+		sk_bpf_owners_close(e->bpf);
+		e->bpf = NULL;
+	}
+	return sk_procfs_scan_cached(e->cfg.proc_root, e->owners, &s->procs, &s->fdrefs, &s->strs,
+				     &s->procfs, err);
+}
+
 /* --- engine ------------------------------------------------------------------------ */
 
 int sk_engine_new(const struct sk_engine_config *cfg, struct sk_engine **out,
@@ -221,9 +278,21 @@ int sk_engine_new(const struct sk_engine_config *cfg, struct sk_engine **out,
 		e->live_ops.ctx = e->live;
 		e->cfg.diag = &e->live_ops;
 	}
+	open_bpf(e);
 	if (sk_procfs_cache_new(&e->owners)) {
 		sk_engine_free(e);
 		return sk_error_set(err, ENOMEM, "out of memory");
+	}
+	sk_netns_names_init(&e->netns_names, e->cfg.host_root, e->cfg.proc_root);
+	if (!e->cfg.no_services) {
+		struct sk_service_paths sp = {e->cfg.proc_root, e->cfg.host_root,
+					      e->cfg.cgroup_mount};
+
+		rc = sk_service_resolver_new(&sp, &e->services, err);
+		if (rc) {
+			sk_engine_free(e);
+			return rc;
+		}
 	}
 	for (size_t i = 0; i < 2; i++) {
 		sk_snapshot_init(&e->buf[i].snap);
@@ -254,6 +323,10 @@ void sk_engine_free(struct sk_engine *e)
 		sk_history_free(&e->buf[i].history);
 	}
 	sk_procfs_cache_free(e->owners);
+	sk_bpf_owners_close(e->bpf);
+	free(e->fdrows.v);
+	sk_service_resolver_free(e->services);
+	sk_netns_names_free(&e->netns_names);
 	free(e->unowned.v);
 	sk_history_free(&e->history);
 	free(e);
@@ -408,6 +481,20 @@ static const struct dump_plan dump_plans[] = {
 	{SK_DIAG_INET, AF_INET6, IPPROTO_UDP, SN(SK_SN_UDPV6), false},
 	{SK_DIAG_UNIX, AF_UNIX, 0, SN(SK_SN_UNIX), false},
 };
+
+/* The `ip netns` name of each dumped namespace, for hosts where no
+ * orchestrator names anything. */
+static int name_netns(struct sk_engine *e, struct sk_snapshot *s, struct sk_error *err)
+{
+	int rc = sk_netns_names_refresh(&e->netns_names);
+
+	for (size_t i = 0; rc == 0 && i < s->netns.n; i++) {
+		const char *name = sk_netns_names_get(&e->netns_names, s->netns.v[i].id);
+
+		s->netns.v[i].name = *name ? sk_strtab_add(&s->strs, name, strlen(name), &rc) : 0;
+	}
+	return rc ? sk_error_set(err, -rc, "out of memory naming namespaces") : 0;
+}
 
 /* Returns -ECANCELED when cancelled; every other failure is the
  * namespace's, recorded in it, and the snapshot goes on without it. */
@@ -610,8 +697,7 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 	s->seq = ++e->seq;
 	fill_identity(s);
 
-	rc = sk_procfs_scan_cached(e->cfg.proc_root, e->owners, &s->procs, &s->fdrefs, &s->strs,
-				   &s->procfs, err);
+	rc = scan_processes(e, s, err);
 	if (rc)
 		return rc;
 	/* A vanished process is no loss: it has no sockets left. A hidden one is. */
@@ -646,6 +732,10 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 		live_drop_unused(e->live);
 
 	rc = scan_and_join(e, s, err);
+	if (rc == 0 && e->services)
+		rc = sk_service_attach(e->services, s, err);
+	if (rc == 0)
+		rc = name_netns(e, s, err);
 	if (rc == 0)
 		rc = check_cancel(e, err);
 	if (rc)

@@ -221,8 +221,8 @@ static uint8_t sock_cell(const struct sk_ui *ui, const void *row, const struct s
 	case SK_SCOL_SENDQ:
 		c = bytes_cell(k->state == SK_TCP_LISTEN ? 0 : k->send_q, c, buf);
 		break;
-	case SK_SCOL_RMEM: c = bytes_cell(k->mem.rmem_alloc, c, buf); break;
-	case SK_SCOL_WMEM: c = bytes_cell(k->mem.wmem_queued, c, buf); break;
+	case SK_SCOL_RMEM: c = bytes_cell(sk_socket_rmem(k), c, buf); break;
+	case SK_SCOL_WMEM: c = bytes_cell(sk_socket_wmem(k), c, buf); break;
 	case SK_SCOL_TIMER:
 		sk_view_timer(k, buf, size);
 		if (k->timer == SK_TIMER_ON || k->timer == SK_TIMER_PERSIST)

@@ -24,6 +24,7 @@
 #include "app.h"
 #include "draw.h"
 #include "engine.h"
+#include "model/fields.h"
 #include "keys.h"
 #include "mouse.h"
 #include "refresher.h"
@@ -323,13 +324,18 @@ static void run_loop(struct loop *lp)
 
 int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 {
+	/* The detail view shows every tcp_info and skmem row, the columns
+	 * rmem/wmem and the rules read both: the TUI asks for what they need. */
+	uint32_t needs = sk_record_needs(&sk_rec_tcpinfo, 0) | sk_record_needs(&sk_rec_skmem, 0) |
+			 sk_record_needs(&sk_rec_proc, 0);
 	struct sk_engine_config cfg = {
 		.proc_root = opts->proc_root,
 		.want_unix = !opts->no_unix,
-		.want_meminfo = true,
-		.want_tcpinfo = true,
+		.want_meminfo = needs & SK_NEED_MEMINFO,
+		.want_tcpinfo = needs & SK_NEED_INFO,
 		.thresholds = &opts->thresholds,
 		.double_buffer = true,
+		.no_bpf = opts->no_bpf,
 	};
 	struct loop *lp;
 	struct sk_users *users;
@@ -361,6 +367,10 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 		rc = sk_engine_new(&cfg, &lp->engine, err);
 		if (rc)
 			goto out;
+		/* Before the screen takes over: readable in the scrollback. */
+		if (sk_engine_owner_note(lp->engine)[0])
+			fprintf(stderr, "sktop: %s; reading /proc instead\n",
+				sk_engine_owner_note(lp->engine));
 		/* The first snapshot before the screen changes: if the engine
 		 * cannot work at all, the error reads best on a normal terminal. */
 		rc = sk_engine_refresh(lp->engine, err);

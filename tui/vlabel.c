@@ -3,6 +3,8 @@
 
 #include "vlabel.h"
 
+#include "model/fields.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -157,8 +159,8 @@ void sk_view_timer(const struct sk_socket *k, char *buf, size_t size)
 	if (k->timer == SK_TIMER_OFF || k->timer >= SK_TIMER_LAST || k->proto != SK_PROTO_TCP)
 		return;
 	/* Zero-window probes count in tcp_info, not in idiag_retrans. */
-	if (k->timer == SK_TIMER_PERSIST && (k->flags & SK_SOCK_HAS_TCPINFO) && k->tcp.probes > n)
-		n = k->tcp.probes;
+	if (k->timer == SK_TIMER_PERSIST && sk_socket_probes(k) > n)
+		n = sk_socket_probes(k);
 	sk_tui_fmt_ms(k->timer_ms, t, sizeof(t));
 	if (n)
 		snprintf(buf, size, "%s %s/%u", shortname[k->timer], t, n);
@@ -222,22 +224,13 @@ void sk_view_okey_label(const struct sk_snapshot *s, const struct sk_vorphan *o,
 
 /* --- growth ---------------------------------------------------------------------- */
 
-static const char *const metric_names[SK_PM_LAST] = {
-	[SK_PM_SOCKETS] = "sockets",
-	[SK_PM_FDS] = "fds",
-	[SK_PM_CLOSE_WAIT] = "CLOSE_WAIT",
-	[SK_PM_CLOSED] = "closed",
-	[SK_PM_ORPHANS] = "orphans",
-	[SK_PM_RMEM] = "rmem",
-	[SK_PM_RECVQ] = "Recv-Q",
-};
-
+/* A growth series is named and formatted by its process field row. */
 const char *sk_view_metric_name(enum sk_pmetric m)
 {
-	return m < SK_PM_LAST ? metric_names[m] : "?";
+	return m < SK_PM_LAST ? sk_pmetric_field(m)->label : "?";
 }
 
 bool sk_view_metric_bytes(enum sk_pmetric m)
 {
-	return m == SK_PM_RMEM || m == SK_PM_RECVQ;
+	return m < SK_PM_LAST && sk_pmetric_field(m)->unit == SK_UNIT_BYTES;
 }

@@ -19,6 +19,31 @@
 
 const char *const sk_severity_names[SK_SEV_LAST] = {"info", "warning", "critical"};
 
+const char *const sk_evidence_names[SK_EV_LAST] = {
+	[SK_EV_CLOSE_WAIT] = "close_wait",
+	[SK_EV_FDS] = "fds",
+	[SK_EV_CLOSED] = "closed",
+	[SK_EV_SOCKETS] = "sockets",
+	[SK_EV_FILES] = "files",
+	[SK_EV_RECV_Q] = "recv_q",
+	[SK_EV_RMEM] = "rmem",
+	[SK_EV_RSS] = "rss",
+	[SK_EV_ORPHANED] = "orphaned",
+	[SK_EV_SEND_Q] = "send_q",
+	[SK_EV_BACKOFF] = "backoff",
+	[SK_EV_TCP_ORPHAN_RETRIES] = "tcp_orphan_retries",
+	[SK_EV_ORPHANS] = "orphans",
+	[SK_EV_TCP_MEM_PAGES] = "tcp_mem_pages",
+	[SK_EV_TCP_MEM_HIGH] = "tcp_mem_high",
+	[SK_EV_PORTS] = "ports",
+	[SK_EV_TIME_WAIT] = "time_wait",
+	[SK_EV_ACCEPT_QUEUE] = "accept_queue",
+	[SK_EV_DROPS] = "drops",
+	[SK_EV_TCP_ABORT_ON_MEMORY] = "TCPAbortOnMemory",
+	[SK_EV_LISTEN_OVERFLOWS] = "ListenOverflows",
+	[SK_EV_RCVBUF_ERRORS] = "RcvbufErrors",
+};
+
 const char *const sk_finding_kind_names[SK_FIND_LAST] = {
 	[SK_FIND_CLOSE_WAIT] = "close_wait",
 	[SK_FIND_CLOSED_LEAK] = "closed_leak",
@@ -203,10 +228,11 @@ static void add_sock(struct ctx *c, struct sk_finding *f, uint32_t sock)
 	f->socks_count++;
 }
 
-static void evidence(struct sk_finding *f, const char *name, int64_t value, int64_t limit)
+static void evidence(struct sk_finding *f, enum sk_evidence_name id, int64_t value, int64_t limit)
 {
 	if (f->nev < SK_FINDING_EVIDENCE)
-		f->ev[f->nev++] = (struct sk_evidence){name, value, limit};
+		f->ev[f->nev++] = (struct sk_evidence){sk_evidence_names[id], value, limit,
+							(uint8_t)id};
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -392,7 +418,7 @@ static int collect_candidates(struct ctx *c)
 		    k->send_q != 0)
 			rc = push_index(&c->x->listeners, i);
 		if (rc == 0 && k->proto == SK_PROTO_UDP && (k->flags & SK_SOCK_HAS_MEM) &&
-		    k->mem.rcvbuf != 0)
+		    sk_socket_rcvbuf(k) != 0)
 			rc = push_index(&c->x->udp, i);
 		if (rc == 0 && (k->flags & SK_SOCK_ORPHAN))
 			rc = push_index(&c->x->orphans, i);
@@ -494,8 +520,8 @@ static void rule_close_wait(struct ctx *c)
 			}
 		}
 		top_peers(c, f, peers, sizeof(peers));
-		evidence(f, "close_wait", cw, SK_UNKNOWN);
-		evidence(f, "fds", proc->fd_count,
+		evidence(f, SK_EV_CLOSE_WAIT, cw, SK_UNKNOWN);
+		evidence(f, SK_EV_FDS, proc->fd_count,
 			 proc->fd_limit == SK_FD_LIMIT_UNLIMITED ? SK_UNKNOWN : (int64_t)proc->fd_limit);
 		text(f->title, sizeof(f->title),
 		     "CLOSE_WAIT pile-up: %lld connections the peer closed and %s never did",
@@ -562,8 +588,8 @@ static void rule_closed_and_fds(struct ctx *c)
 					add_sock(c, f, si);
 			}
 			fd_budget_text(proc, &fds, budget, sizeof(budget));
-			evidence(f, "closed", closed, SK_UNKNOWN);
-			evidence(f, "fds", proc->fd_count, limit);
+			evidence(f, SK_EV_CLOSED, closed, SK_UNKNOWN);
+			evidence(f, SK_EV_FDS, proc->fd_count, limit);
 			text(f->title, sizeof(f->title),
 			     "Leaked closed sockets: %s holds %lld socket fds in CLOSE "
 			     "(lsof: can't identify protocol)", proc->comm, (long long)closed);
@@ -583,8 +609,8 @@ static void rule_closed_and_fds(struct ctx *c)
 			return;
 		subject_process(f, s, p);
 		fd_budget_text(proc, &fds, budget, sizeof(budget));
-		evidence(f, "fds", proc->fd_count, limit);
-		evidence(f, "sockets", proc->agg.sockets, SK_UNKNOWN);
+		evidence(f, SK_EV_FDS, proc->fd_count, limit);
+		evidence(f, SK_EV_SOCKETS, proc->agg.sockets, SK_UNKNOWN);
 		text(f->title, sizeof(f->title), "fd exhaustion: %s uses %lld%% of its open-files limit",
 		     proc->comm, (long long)fd_pct);
 		text(f->detail, sizeof(f->detail), "%s%s; %u of them sockets", budget,
@@ -630,7 +656,7 @@ static void rule_files(struct ctx *c)
 
 	if (!f)
 		return;
-	evidence(f, "files", used, max);
+	evidence(f, SK_EV_FILES, used, max);
 	text(f->title, sizeof(f->title), "System open files at %lld%% of fs.file-max", (long long)p);
 	text(f->detail, sizeof(f->detail), "file-nr %lld of file-max %lld%s%s", (long long)used,
 	     (long long)max, trend_text(&tr, trend, sizeof(trend)),
@@ -683,14 +709,14 @@ static void rule_recv_stuck(struct ctx *c)
 			    (k->state == SK_TCP_ESTABLISHED || k->state == SK_TCP_CLOSE_WAIT)) {
 				add_sock(c, f, si);
 				recvq += k->recv_q;
-				rmem += k->mem.rmem_alloc;
+				rmem += sk_socket_rmem(k);
 				port = k->local.port;
 			}
 		}
-		evidence(f, "sockets", n, SK_UNKNOWN);
-		evidence(f, "recv_q", (int64_t)recvq, SK_UNKNOWN);
-		evidence(f, "rmem", (int64_t)rmem, SK_UNKNOWN);
-		evidence(f, "rss", (int64_t)proc->rss_kb * 1024, SK_UNKNOWN);
+		evidence(f, SK_EV_SOCKETS, n, SK_UNKNOWN);
+		evidence(f, SK_EV_RECV_Q, (int64_t)recvq, SK_UNKNOWN);
+		evidence(f, SK_EV_RMEM, (int64_t)rmem, SK_UNKNOWN);
+		evidence(f, SK_EV_RSS, (int64_t)proc->rss_kb * 1024, SK_UNKNOWN);
 		text(f->title, sizeof(f->title),
 		     "Receive queue not drained: %s has %s unread in %u socket%s (RSS %s)", proc->comm,
 		     sk_format_bytes(recvq, q, sizeof(q)), n, n == 1 ? "" : "s",
@@ -733,11 +759,11 @@ static void zero_window_for(struct ctx *c, uint32_t proc)
 			continue;
 		n++;
 		sendq += k->send_q;
-		wmem += k->mem.wmem_queued;
+		wmem += sk_socket_wmem(k);
 		orphaned += (k->flags & SK_SOCK_ORPHAN) != 0;
 		have_tcpinfo |= (k->flags & SK_SOCK_HAS_TCPINFO) != 0;
-		if ((k->flags & SK_SOCK_HAS_TCPINFO) && k->tcp.backoff > backoff)
-			backoff = k->tcp.backoff;
+		if (sk_socket_backoff(k) > backoff)
+			backoff = sk_socket_backoff(k);
 	}
 	if (n < (uint64_t)c->th[SK_TH_ZERO_WINDOW_SOCKETS] &&
 	    sendq < (uint64_t)c->th[SK_TH_ZERO_WINDOW_SENDQ])
@@ -754,12 +780,12 @@ static void zero_window_for(struct ctx *c, uint32_t proc)
 	for (size_t j = 0; j < c->x->zero_window.n; j++)
 		if (owner_proc(s, &s->socks.v[c->x->zero_window.v[j]]) == proc)
 			add_sock(c, f, c->x->zero_window.v[j]);
-	evidence(f, "sockets", n, SK_UNKNOWN);
-	evidence(f, "orphaned", orphaned, SK_UNKNOWN);
-	evidence(f, "send_q", (int64_t)sendq, SK_UNKNOWN);
+	evidence(f, SK_EV_SOCKETS, n, SK_UNKNOWN);
+	evidence(f, SK_EV_ORPHANED, orphaned, SK_UNKNOWN);
+	evidence(f, SK_EV_SEND_Q, (int64_t)sendq, SK_UNKNOWN);
 	if (have_tcpinfo)
-		evidence(f, "backoff", backoff, SK_UNKNOWN);
-	evidence(f, "tcp_orphan_retries", s->sys.limits.tcp_orphan_retries, SK_UNKNOWN);
+		evidence(f, SK_EV_BACKOFF, backoff, SK_UNKNOWN);
+	evidence(f, SK_EV_TCP_ORPHAN_RETRIES, s->sys.limits.tcp_orphan_retries, SK_UNKNOWN);
 	text(f->title, sizeof(f->title),
 	     "Peers not reading: %u connection%s stuck behind a zero window (%u orphaned), %s unsent",
 	     n, n == 1 ? "" : "s", orphaned, sk_format_bytes(sendq, q, sizeof(q)));
@@ -827,8 +853,8 @@ static void rule_orphans(struct ctx *c)
 		return;
 	for (size_t j = 0; j < c->x->orphans.n; j++)
 		add_sock(c, f, c->x->orphans.v[j]);
-	evidence(f, "orphans", orphans, max);
-	evidence(f, "TCPAbortOnMemory", sys->counters[SK_CTR_TCP_ABORT_ON_MEMORY], SK_UNKNOWN);
+	evidence(f, SK_EV_ORPHANS, orphans, max);
+	evidence(f, SK_EV_TCP_ABORT_ON_MEMORY, sys->counters[SK_CTR_TCP_ABORT_ON_MEMORY], SK_UNKNOWN);
 	text(f->title, sizeof(f->title),
 	     "Orphans near the limit: %lld of tcp_max_orphans %lld (%lld%%)%s", (long long)orphans,
 	     (long long)max, (long long)p,
@@ -864,8 +890,8 @@ static void rule_tcp_mem(struct ctx *c)
 
 	if (!f)
 		return;
-	evidence(f, "tcp_mem_pages", mem, l->tcp_mem[1]);
-	evidence(f, "tcp_mem_high", l->tcp_mem[2], SK_UNKNOWN);
+	evidence(f, SK_EV_TCP_MEM_PAGES, mem, l->tcp_mem[1]);
+	evidence(f, SK_EV_TCP_MEM_HIGH, l->tcp_mem[2], SK_UNKNOWN);
 	text(f->title, sizeof(f->title), "TCP memory %s: %lld pages (%s), %lld%% of the pressure threshold",
 	     mem >= l->tcp_mem[2] ? "exhausted" : mem >= l->tcp_mem[1] ? "under pressure"
 	     : "near pressure", (long long)mem, sk_format_bytes((uint64_t)(mem * page), b, sizeof(b)),
@@ -920,8 +946,8 @@ static void ports_finding(struct ctx *c, const struct dest *d, const uint32_t *m
 		add_sock(c, f, members[m]);
 		tw += s->socks.v[members[m]].state == SK_TCP_TIME_WAIT;
 	}
-	evidence(f, "ports", used, range);
-	evidence(f, "time_wait", tw, SK_UNKNOWN);
+	evidence(f, SK_EV_PORTS, used, range);
+	evidence(f, SK_EV_TIME_WAIT, tw, SK_UNKNOWN);
 	text(f->title, sizeof(f->title),
 	     "Ephemeral ports running out towards %s: %lld of %lld local ports (%lld%%)",
 	     f->subject, (long long)used, (long long)range, (long long)p);
@@ -1026,8 +1052,8 @@ static void rule_accept_overflow(struct ctx *c)
 			snprintf(f->subject, sizeof(f->subject), "%s", where);
 		}
 		add_sock(c, f, i);
-		evidence(f, "accept_queue", k->recv_q, k->send_q);
-		evidence(f, "ListenOverflows", s->sys.counters[SK_CTR_LISTEN_OVERFLOWS], SK_UNKNOWN);
+		evidence(f, SK_EV_ACCEPT_QUEUE, k->recv_q, k->send_q);
+		evidence(f, SK_EV_LISTEN_OVERFLOWS, s->sys.counters[SK_CTR_LISTEN_OVERFLOWS], SK_UNKNOWN);
 		text(f->title, sizeof(f->title), "Accept queue %s on %s: %u waiting, backlog %u",
 		     full ? "overflowing" : "nearly full", where, k->recv_q, k->send_q);
 		text(f->detail, sizeof(f->detail), "ListenOverflows %+lld, ListenDrops %lld (this netns); "
@@ -1050,8 +1076,8 @@ static void rule_accept_overflow(struct ctx *c)
 
 static bool udp_rcvbuf_full(const struct ctx *c, const struct sk_socket *k)
 {
-	return pct(k->mem.rmem_alloc, k->mem.rcvbuf) >= c->th[SK_TH_UDP_RCVBUF_PCT] ||
-	       k->mem.rmem_alloc + SK_UDP_DGRAM_TRUESIZE > k->mem.rcvbuf;
+	return pct(sk_socket_rmem(k), sk_socket_rcvbuf(k)) >= c->th[SK_TH_UDP_RCVBUF_PCT] ||
+	       sk_socket_rmem(k) + SK_UDP_DGRAM_TRUESIZE > sk_socket_rcvbuf(k);
 }
 
 static void rule_udp_rcvbuf(struct ctx *c)
@@ -1064,7 +1090,7 @@ static void rule_udp_rcvbuf(struct ctx *c)
 		uint32_t i = c->x->udp.v[j];
 		const struct sk_socket *k = &s->socks.v[i];
 
-		if (!udp_rcvbuf_full(c, k) || (k->mem.drops == 0 && rising <= 0))
+		if (!udp_rcvbuf_full(c, k) || (sk_socket_drops(k) == 0 && rising <= 0))
 			continue;
 		struct sk_finding *f = new_finding(c, SK_FIND_UDP_RCVBUF,
 						   rising > 0 ? SK_SEV_CRITICAL : SK_SEV_WARNING);
@@ -1077,12 +1103,12 @@ static void rule_udp_rcvbuf(struct ctx *c)
 		if (p != SK_NONE)
 			subject_process(f, s, p);
 		add_sock(c, f, i);
-		evidence(f, "rmem", k->mem.rmem_alloc, k->mem.rcvbuf);
-		evidence(f, "drops", k->mem.drops, SK_UNKNOWN);
-		evidence(f, "RcvbufErrors", s->sys.counters[SK_CTR_UDP_RCVBUF_ERRORS], SK_UNKNOWN);
+		evidence(f, SK_EV_RMEM, sk_socket_rmem(k), sk_socket_rcvbuf(k));
+		evidence(f, SK_EV_DROPS, sk_socket_drops(k), SK_UNKNOWN);
+		evidence(f, SK_EV_RCVBUF_ERRORS, s->sys.counters[SK_CTR_UDP_RCVBUF_ERRORS], SK_UNKNOWN);
 		text(f->title, sizeof(f->title), "UDP receive buffer overflowing on %s: %s of %s, %u drops",
-		     where, sk_format_bytes(k->mem.rmem_alloc, a, sizeof(a)),
-		     sk_format_bytes(k->mem.rcvbuf, b, sizeof(b)), k->mem.drops);
+		     where, sk_format_bytes(sk_socket_rmem(k), a, sizeof(a)),
+		     sk_format_bytes(sk_socket_rcvbuf(k), b, sizeof(b)), sk_socket_drops(k));
 		text(f->detail, sizeof(f->detail), "RcvbufErrors %+lld over the window (this netns); "
 		     "net.core.rmem_max %lld", (long long)rising, (long long)s->sys.limits.rmem_max);
 		text(f->next_step, sizeof(f->next_step),
