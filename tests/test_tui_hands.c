@@ -23,6 +23,7 @@
 #include "fview.h"
 #include "keys.h"
 #include "model/command.h"
+#include "model/fields.h"
 #include "mouse.h"
 #include "render.h"
 #include "setup.h"
@@ -163,8 +164,8 @@ static void test_fview_wraps(void **state)
 	snprintf(f.next_step, sizeof(f.next_step),
 		 "a hung or deadlocked handler, or a missing close(): strace -f -p 42, a thread "
 		 "dump; ss -tanp state close-wait '( sport = :23456 )'");
-	f.ev[0] = (struct sk_evidence){"close_wait", 77, SK_UNKNOWN};
-	f.ev[1] = (struct sk_evidence){"fds", 97, 20000};
+	f.ev[0] = (struct sk_evidence){"close_wait", 77, SK_UNKNOWN, SK_EV_CLOSE_WAIT};
+	f.ev[1] = (struct sk_evidence){"fds", 97, 20000, SK_EV_FDS};
 	for (int width = 40; width <= 200; width += 40) {
 		n = sk_fview_lines(&f, width, out, 16);
 		assert_true(n >= 4 && n <= 16);
@@ -430,6 +431,21 @@ static void test_f2_setup(void **state)
 	free(l);
 }
 
+/* sktoprc spells sorts as -s does: the same names, one per engine key. */
+static void test_setup_names(void **state)
+{
+	const struct sk_settings_names *n = sk_setup_names();
+
+	(void)state;
+	assert_int_equal(n->nsorts, SK_SORT_LAST + 1);
+	for (int i = 0; i < SK_SORT_LAST; i++)
+		assert_string_equal(n->sorts[i], sk_proc_fields[i].name);
+	assert_string_equal(n->sorts[SK_VSORT_GROWTH], "growth");
+	assert_int_equal(n->npcols, SK_PCOL_LAST);
+	for (size_t i = 0; i < n->npcols; i++)
+		assert_non_null(n->pcols[i]);
+}
+
 /* --- unknown keys, the mouse --------------------------------------------------------------- */
 
 static void test_unknown_key_and_mouse(void **state)
@@ -500,6 +516,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_f2_setup, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_key_and_mouse, fx_setup, fx_teardown),
 		cmocka_unit_test(test_columns_reorder),
+		cmocka_unit_test(test_setup_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -75,6 +75,7 @@ struct sk_ui {
 		int32_t pid;
 		uint64_t starttime;
 		char comm[64];
+		char service[128];    /* "" when the snapshot does not know it */
 	} sig_target;
 	char search[128];                 /* F3: the last text searched for */
 	/* F2: the process pane's columns in order (n 0: all, as defined), and

@@ -294,6 +294,8 @@ void sk_render_colhdr(const struct sk_ui *ui, const struct sk_frame *f, struct s
 	} else if (ui->mode == SK_MODE_SIGNAL) {
 		sk_line_addf(l, SK_C_COLHDR, " Send a signal to %d (%s)? Enter sends, Esc cancels",
 			     (int)ui->sig_target.pid, ui->sig_target.comm);
+		if (ui->sig_target.service[0])
+			sk_line_addf(l, SK_C_COLHDR, ". Service: %s", ui->sig_target.service);
 	} else if (ui->mode == SK_MODE_SETUP) {
 		sk_line_add(l, SK_C_COLHDR, " SETUP (saved in sktoprc when you leave)");
 	} else if (!ui->snap) {

@@ -1,6 +1,6 @@
 /* F9 (and htop's k, which is Up here): a signal to the process under the
  * cursor. One screen is menu and confirmation at once: its title names the
- * pid and comm, the cursor starts on SIGTERM, Enter sends, Esc cancels. */
+ * pid, comm and service (when known), the cursor starts on SIGTERM, Enter sends, Esc cancels. */
 #include <config.h>
 
 #include <curses.h>
@@ -51,6 +51,11 @@ unsigned sk_signal_open(struct sk_ui *ui)
 	ui->sig_target.pid = ui->snap->procs.v[p].pid;
 	ui->sig_target.starttime = ui->snap->procs.v[p].starttime;
 	snprintf(ui->sig_target.comm, sizeof(ui->sig_target.comm), "%s", ui->snap->procs.v[p].comm);
+	const struct sk_service *sv = sk_snapshot_service(ui->snap, ui->snap->procs.v[p].service);
+
+	/* The unit or container says which of many same-named processes it is. */
+	snprintf(ui->sig_target.service, sizeof(ui->sig_target.service), "%s",
+		 sv ? sk_strtab_get(&ui->snap->strs, sv->name) : "");
 	ui->menu_cursor = sk_signal_default;
 	ui->mode = SK_MODE_SIGNAL;
 	return SK_H_REDRAW;
