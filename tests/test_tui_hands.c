@@ -402,8 +402,7 @@ static void test_f2_setup(void **state)
 	ui_new(ui2, &o2, s);
 	o2.interval = 2.0;
 	o2.sort = SK_SORT_CLOSE_WAIT;
-	snprintf(path, sizeof(path), "XDG_CONFIG_HOME=%s", dir);
-	putenv(path);
+	setenv("XDG_CONFIG_HOME", dir, 1);
 	sk_setup_load(ui2);
 	assert_int_equal(ui2->pcols.n, SK_PCOL_LAST - 1);
 	assert_int_equal(sk_view_pane(&ui2->view), SK_PANE_SOCKS);
