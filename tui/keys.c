@@ -381,7 +381,7 @@ const struct sk_actiondef sk_actions[SK_ACT_LAST] = {
 				act_pane_states},
 	[SK_ACT_PANE_ORPHANS] = {"4", "Orphans pane: orphans by state and likely owner",
 				 SK_HS_MOVE, act_pane_orphans},
-	[SK_ACT_PANE_FINDINGS] = {"5", "Findings pane: what looks wrong; Enter: the finding in full and its sockets",
+	[SK_ACT_PANE_FINDINGS] = {"5", "Findings pane; Enter: one in full, with its sockets",
 				  SK_HS_MOVE, act_pane_findings},
 	[SK_ACT_SORT_CLOSE_WAIT] = {"c", "sort by CLOSE_WAIT (sockets: troubled states first)",
 				    SK_HS_SORT, act_sort_cw},
