@@ -12,6 +12,7 @@
 
 #include "engine.h"
 #include "analyse/findings.h"
+#include "model/command.h"
 #include "store/json.h"
 #include "model/fields.h"
 #include "model/procsort.h"
@@ -249,13 +250,15 @@ static void print_process(FILE *out, const struct sk_snapshot *s, const struct s
 		snprintf(fds, sizeof(fds), "%u/unlim", p->fd_count);
 	else
 		snprintf(fds, sizeof(fds), "%u/%llu", p->fd_count, (unsigned long long)p->fd_limit);
-	const char *cmd = sk_strtab_get(&s->strs, p->cmdline);
+	char cmd[SK_CMDLINE_MAX + SK_COMM_MAX + 8];
+
+	sk_command_format(p->comm, sk_strtab_get(&s->strs, p->cmdline), false, cmd, sizeof(cmd));
 
 	fprintf(out, "%7d %-8s %13s", (int)p->pid, user, fds);
 	for (int i = 0; i < SK_SORT_LAST; i++)
 		if (sk_proc_fields[i].flags & SK_FIELD_BATCH)
 			print_metric(out, &sk_proc_fields[i], p);
-	fprintf(out, " %s\n", cmd[0] ? cmd : p->comm);
+	fprintf(out, " %s\n", cmd);
 }
 
 static void print_columns(FILE *out)
@@ -286,6 +289,9 @@ void sk_batch_print_text(FILE *out, const struct sk_snapshot *s, const struct sk
 	sk_proc_sort(s->procs.v, idx, n, o->sort, o->sort_invert);
 	for (size_t i = 0; i < n && (o->top == 0 || (long)i < o->top); i++)
 		print_process(out, s, &s->procs.v[idx[i]]);
+	if (n == 0 && (o->npids || o->have_uid))
+		fprintf(out, "no such process: none %s holds a socket\n",
+			o->npids ? "of the -p pids" : "of the -u user's processes");
 	free(idx);
 	if (s->totals.orphans_attributed)
 		fprintf(out, "ORPHANS: %u of %u orphans attributed to the process listening on their "

@@ -14,6 +14,8 @@
 #include "users.h"
 #include "view.h"
 #include "counters.h"
+#include "killproc.h"
+#include "settings.h"
 
 enum sk_mode {
 	SK_MODE_NORMAL,
@@ -22,6 +24,9 @@ enum sk_mode {
 	SK_MODE_SORT,      /* the sort column menu */
 	SK_MODE_HELP,
 	SK_MODE_DESTROY,   /* the K confirmation (destroy.c) */
+	SK_MODE_SIGNAL,    /* F9: the signal menu, its title the confirmation */
+	SK_MODE_SEARCH,    /* F3: typing the text to jump to */
+	SK_MODE_SETUP,     /* F2: columns, pane, sort, interval, colour */
 	SK_MODE_LAST
 };
 
@@ -74,6 +79,22 @@ struct sk_ui {
 	uint64_t refresh_started_ms;      /* monotonic; 0: no refresh under way */
 	uint64_t refreshes_failed;
 	struct sk_ui_destroy destroy;
+
+	/* F9: the process picked when the menu opened (the cursor may move
+	 * under a refresh; the signal goes to what the operator confirmed). */
+	sk_signal_fn send_signal;         /* NULL: signals not available */
+	struct {
+		int32_t pid;
+		uint64_t starttime;
+		char comm[64];
+		char service[128];    /* "" when the snapshot does not know it */
+	} sig_target;
+	char search[128];                 /* F3: the last text searched for */
+	/* F2: the process pane's columns in order (n 0: all, as defined), and
+	 * what sktoprc holds; setup_row is the setup screen's cursor. */
+	struct sk_colset pcols;
+	struct sk_settings settings;
+	char settings_path[512];          /* "": none (no HOME) */
 };
 
 /* Sets the status line message (printf-style), shown for a few seconds. */

@@ -119,7 +119,8 @@ void sk_draw(struct sk_screen *sc, struct sk_ui *ui)
 	if (ui->mode == SK_MODE_HELP) {
 		ui->help_top = sk_list_pager_top(ui->help_top, nbody, (size_t)body);
 		first = ui->help_top;
-	} else if (ui->mode == SK_MODE_SORT) {
+	} else if (ui->mode == SK_MODE_SORT || ui->mode == SK_MODE_SIGNAL ||
+		   ui->mode == SK_MODE_SETUP) {
 		first = sk_list_top(ui->menu_cursor, 0, nbody, (size_t)ui->body_height);
 	} else {
 		sk_view_scroll(&ui->view, (size_t)ui->body_height);

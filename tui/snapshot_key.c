@@ -1,5 +1,5 @@
 /* The `s` key: the whole snapshot as JSON (the engine's format, as -w
- * writes it) and the current pane as plain text, side by side, so a
+ * writes it) and the full text report (as -b prints it), side by side, so a
  * colleague can read what you saw and a tool can replay what sktop knew.
  * Files are created through snapfile.c: 0600, no symlinks followed, never
  * overwriting; when the name for this second is taken (two presses in one
@@ -14,7 +14,7 @@
 
 #include "app.h"
 #include "store/json.h"
-#include "render.h"
+#include "batch.h"
 #include "store/snapfile.h"
 
 #define SK_SNAPSHOT_TRIES 9
@@ -32,41 +32,13 @@ static const char *name_base(const char *path, char *buf, size_t size)
 	return buf;
 }
 
-/* One line without the padding that only matters on a screen. */
-static void put_line(FILE *f, const struct sk_line *l)
+/* The full report, as `sktop -b` prints it: every process and whole
+ * lines, not the rows and columns the terminal happened to have. */
+static int write_text(FILE *f, const struct sk_ui *ui)
 {
-	size_t len = l->len;
+	static const struct sk_options none;
 
-	while (len > 0 && l->buf[len - 1] == ' ')
-		len--;
-	fprintf(f, "%.*s\n", (int)len, l->buf);
-}
-
-/* Everything the pane holds, not only the rows that fit the terminal. */
-static int write_text(FILE *f, const struct sk_ui *ui, int width)
-{
-	struct sk_line *lines = malloc(sizeof(struct sk_line) * SK_HEADER_MAX);
-	struct sk_frame fr;
-	int n;
-
-	if (!lines)
-		return -ENOMEM;
-	n = sk_render_header(ui, width, lines, SK_HEADER_MAX);
-	for (int i = 0; i < n; i++)
-		put_line(f, &lines[i]);
-	fputc('\n', f);
-	sk_render_layout(ui, width, 0, ui->view.nrows, &fr);
-	sk_render_tabs(ui, width, &lines[0]);
-	put_line(f, &lines[0]);
-	sk_render_colhdr(ui, &fr, &lines[0]);
-	put_line(f, &lines[0]);
-	size_t rows = ui->view.nrows ? ui->view.nrows : 1;
-
-	for (size_t r = 0; r < rows; r++) {
-		sk_render_row(ui, &fr, r, &lines[0]);
-		put_line(f, &lines[0]);
-	}
-	free(lines);
+	sk_batch_print_text(f, ui->snap, ui->opts ? ui->opts : &none);
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -140,7 +112,7 @@ int sk_tui_snapshot_write(const struct sk_ui *ui, char *msg, size_t msgsize)
 		}
 		rc = sk_json_write_snapshot(js.f, s);
 		if (rc == 0)
-			rc = write_text(tx.f, ui, ui->cols > 80 ? ui->cols : 80);
+			rc = write_text(tx.f, ui);
 		if (rc)
 			sk_error_set(&err, -rc, "cannot write %s: %s", js.shown, strerror(-rc));
 		else

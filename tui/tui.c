@@ -27,6 +27,7 @@
 #include "engine.h"
 #include "model/fields.h"
 #include "keys.h"
+#include "mouse.h"
 #include "refresher.h"
 #include "users.h"
 #include "view.h"
@@ -124,8 +125,9 @@ static void findings_first(struct loop *lp)
 {
 	const struct sk_snapshot *s = lp->ui.snap;
 
-	if (lp->keyed || !s || !s->findings || lp->ui.view.depth != 1 ||
-	    sk_view_pane(&lp->ui.view) != SK_PANE_PROCS)
+	/* A pane chosen in F2 is the operator's wheel too. */
+	if (lp->keyed || lp->ui.settings.pane >= 0 || !s || !s->findings ||
+	    lp->ui.view.depth != 1 || sk_view_pane(&lp->ui.view) != SK_PANE_PROCS)
 		return;
 	if (s->findings->by_severity[SK_SEV_CRITICAL] + s->findings->by_severity[SK_SEV_WARNING])
 		sk_view_set_pane(&lp->ui.view, SK_PANE_FINDINGS);
@@ -234,6 +236,24 @@ static int read_key(int timeout_ms)
 	return (int)wc;
 }
 
+/* The terminal's mouse report, handed to mouse.c as a cell and a button. */
+static unsigned read_mouse(struct sk_ui *ui)
+{
+	MEVENT ev;
+
+	if (getmouse(&ev) != OK)
+		return SK_H_NONE;
+	if (ev.bstate & BUTTON4_PRESSED)
+		return sk_mouse_handle(ui, ev.y, ev.x, SK_MB_WHEEL_UP);
+#ifdef BUTTON5_PRESSED
+	if (ev.bstate & BUTTON5_PRESSED)
+		return sk_mouse_handle(ui, ev.y, ev.x, SK_MB_WHEEL_DOWN);
+#endif
+	if (ev.bstate & (BUTTON1_RELEASED | BUTTON1_CLICKED))
+		return sk_mouse_handle(ui, ev.y, ev.x, SK_MB_CLICK);
+	return SK_H_NONE;
+}
+
 static int wait_ms(const struct loop *lp, uint64_t now)
 {
 	uint64_t wait = SK_MAX_WAIT_MS;
@@ -302,7 +322,7 @@ static void run_loop(struct loop *lp)
 			continue;
 		}
 		lp->keyed = true;
-		unsigned h = sk_keys_handle(ui, key);
+		unsigned h = key == (SK_KEYCODE | KEY_MOUSE) ? read_mouse(ui) : sk_keys_handle(ui, key);
 
 		if (h & SK_H_QUIT)
 			break;
@@ -383,6 +403,8 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 	intrflush(stdscr, FALSE);
 	curs_set(0);
 	set_escdelay(25); /* Esc is "back": it must feel instant */
+	mousemask(BUTTON1_RELEASED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	mouseinterval(0); /* a click is a release: no wait for a double click */
 	if (!lp->replay) {
 		rc = sk_engine_new(&cfg, &lp->engine, err);
 		/* The screen is up already: the reason BPF is off goes on the
@@ -414,6 +436,8 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 	ui->interval = opts->interval >= 0.1 ? opts->interval : 2.0;
 	ui->unicode = want_unicode();
 	sk_view_init(&ui->view, &vc, opts->sort, opts->sort_invert);
+	ui->send_signal = sk_killproc_send;
+	sk_setup_load(ui);
 
 	ui->snap = lp->replay ? &lp->replay->snap : sk_engine_snapshot(lp->engine);
 	findings_first(lp);
@@ -430,7 +454,7 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 			sk_ui_status(ui, false, "Replay of %s: read-only, nothing refreshes.",
 				     opts->replay_file);
 	}
-	sk_colors_init(&lp->screen.pal, !opts->no_color);
+	sk_colors_init(&lp->screen.pal, !opts->no_color && ui->settings.color != 0);
 	ui->color = lp->screen.pal.color;
 	sk_draw_layout(&lp->screen, ui);
 	rebuild(lp);

@@ -54,6 +54,32 @@ bool sk_vfilter_sock(const struct sk_view *v, const struct sk_snapshot *s,
 	return sk_match_sock_row(&m, s, k, proc < s->procs.n ? &s->procs.v[proc] : NULL);
 }
 
+/* F3 searches in the filter's language, with its own text. */
+static void compile_text(const struct sk_view *v, const char *t, struct sk_match *m)
+{
+	if (sk_match_compile(m, t, v->cfg.user_name, v->cfg.user_ctx))
+		m->nterms = 0;
+}
+
+bool sk_vfilter_proc_text(const struct sk_view *v, const struct sk_snapshot *s,
+			  const struct sk_process *p, const char *t)
+{
+	struct sk_match m;
+
+	compile_text(v, t, &m);
+	return sk_match_proc(&m, s, p);
+}
+
+bool sk_vfilter_vsock_text(const struct sk_view *v, const struct sk_snapshot *s,
+			   const struct sk_vsock *r, const char *t)
+{
+	struct sk_match m;
+
+	compile_text(v, t, &m);
+	return sk_match_sock_row(&m, s, &s->socks.v[r->sock],
+				 r->proc != SK_NONE ? &s->procs.v[r->proc] : NULL);
+}
+
 bool sk_vfilter_vsock(const struct sk_view *v, const struct sk_snapshot *s,
 		      const struct sk_vsock *r)
 {

@@ -69,6 +69,12 @@ bool sk_vfilter_sock(const struct sk_view *v, const struct sk_snapshot *s,
 		     const struct sk_socket *k, uint32_t proc);
 bool sk_vfilter_vsock(const struct sk_view *v, const struct sk_snapshot *s,
 		      const struct sk_vsock *r);
+/* F3: a process's or a socket row's text holds every term of t (the
+ * filter's language, model/match.h). */
+bool sk_vfilter_proc_text(const struct sk_view *v, const struct sk_snapshot *s,
+			  const struct sk_process *p, const char *t);
+bool sk_vfilter_vsock_text(const struct sk_view *v, const struct sk_snapshot *s,
+			   const struct sk_vsock *r, const char *f);
 
 /* --- small shared helpers --------------------------------------------------- */
 

@@ -49,7 +49,7 @@ S=s # the tmux session the helpers talk to
 
 nsinit=
 cleanup() {
-	exec 3>&- 2>/dev/null           # leakgen exits when its stdin closes
+	exec 3>&- 4>&- 2>/dev/null      # leakgen exits when its stdin closes
 	T kill-server 2>/dev/null
 	# The pid namespace's init shell ignores the hangup (init does): the
 	# namespace, with whatever is left in it, goes with a SIGKILL.
@@ -104,13 +104,20 @@ first_row() { awk '/^ *PID .*COMMAND/ { getline; print; exit }' "$tmp/screen"; }
 # leakgen's own network namespace, which sktop enters as it does on a host.
 # sktop starts once leakgen says READY: the leak is then complete and holds
 # still, so its growth is 0/m (a refresh of a half-built leak is growth).
-mkfifo "$tmp/in"
+mkfifo "$tmp/in" "$tmp/in2"
 exec 3<>"$tmp/in"   # held open: leakgen exits when the test closes it
+exec 4<>"$tmp/in2"
+# The victim of F9: a second leakgen whose argv[0] is not its name, so the
+# process pane must show both (comm, then the command line).
+cat >"$tmp/victim.sh" <<EOV
+exec -a sktop-victim "$leakgen" --unshare --port $((PORT + 20)) --estab 2 --lifetime 300 \
+	<"$tmp/in2" >"$tmp/ready2" 2>"$tmp/victim.err"
+EOV
 T new-session -d -s s -x 120 -y 40 "unshare --pid --fork --mount-proc sh -c '\
 	\"$leakgen\" --unshare --port $PORT --close-wait $CW --closed $CLOSED \
 	--finwait1 $FINWAIT1 --recvq $RECVQ --lifetime 300 <\"$tmp/in\" >\"$tmp/ready\" \
-	2>\"$tmp/leakgen.err\" & \
-	for i in \$(seq 100); do grep -q READY \"$tmp/ready\" && break; sleep 0.1; done; \
+	2>\"$tmp/leakgen.err\" & bash \"$tmp/victim.sh\" & \
+	for i in \$(seq 100); do grep -q READY \"$tmp/ready\" && grep -q READY \"$tmp/ready2\" && break; sleep 0.1; done; \
 	env LC_ALL=C.UTF-8 \"$sktop\" -d 2 --snapshot-dir \"$tmp\"; \
 	echo EXIT=\$?; stty -a >\"$tmp/stty\"; sleep 600' || echo UNSHARE-FAILED; sleep 600"
 for _ in $(seq 75); do grep -q READY "$tmp/ready" 2>/dev/null && break; sleep 0.2; done
@@ -175,6 +182,50 @@ keys c
 check "c sorts by CLOSE_WAIT again, leaker on top" \
 	"first_row | grep -q 'leakgen' && grep -Eq '^ +PID .* GROW/m' '$tmp/screen'"
 check "80x24: the bottom line shows how to quit" "tail -1 '$tmp/screen' | grep -q 'q Quit'"
+
+# --- the finding in full: F3 finds the CLOSE_WAIT finding, Enter opens it ---------------------
+keys 5
+keys Home
+keys F3 c l o s e _ w a i t Enter
+keys Enter
+wait_for "^Next step:" 5
+check "80x24: Enter on a finding shows it in full" \
+	"grep -Eq '^Finding: +warning close_wait: leakgen\\[$leaker\\]: CLOSE_WAIT pile-up' '$tmp/screen'"
+# Its next step ends with the ss command for the leaker's port: the last
+# words of the text are on screen, not cut at the edge.
+check "80x24: the finding's next step is there to its last word" \
+	"sed -n '/^Next step:/,/^1 Procs/p' '$tmp/screen' | tr -s ' \\n' ' ' | grep -Fq \"ss -tanp state close-wait '( sport = :$PORT )'\""
+check "80x24: below the finding, its sockets" "grep -Eq '^CLOSE_WAIT .*127\\.0\\.0\\.1:$PORT' '$tmp/screen'"
+[ -n "${SKTOP_SCREEN_KEEP:-}" ] && cp "$tmp/screen" "$tmp/capture-finding.txt"
+keys Escape
+keys Escape
+
+# --- the process pane names the process; F9 signals it ----------------------------------------
+read -r _ victim _ _ <"$tmp/ready2" 2>/dev/null || true
+victim=${victim#leaker=}
+vpid=$(pgrep -o -f '^sktop-victim ' || true)
+keys 1
+keys N
+keys Home
+keys F3 s k t o p - v i c t i m Enter
+check "80x24: COMMAND shows the name, then the command line" \
+	"grep -Eq '^ *$victim .* leakgen: sktop-' '$tmp/screen'"
+[ -n "${SKTOP_SCREEN_KEEP:-}" ] && cp "$tmp/screen" "$tmp/capture-procs.txt"
+keys F9
+check "F9 asks, naming the pid and the process" \
+	"grep -Eq 'Send a signal to $victim \\(leakgen\\)\\? Enter sends, Esc cancels' '$tmp/screen' && grep -Eq '^ +15 SIGTERM' '$tmp/screen'"
+[ -n "${SKTOP_SCREEN_KEEP:-}" ] && cp "$tmp/screen" "$tmp/capture-f9.txt"
+keys Escape
+check "F9 then Esc: no signal, the process lives" \
+	"tail -1 '$tmp/screen' | grep -q 'No signal sent' && [ -n '$vpid' ] && kill -0 '$vpid'"
+alive() { [ -d "/proc/$1" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null; }
+keys F9
+keys Enter
+check "F9 then Enter: SIGTERM sent and said" "grep -q 'Sent SIGTERM to $victim (leakgen)' '$tmp/screen'"
+check "F9 then Enter: the process is gone" "! alive '$vpid'" 10
+keys 1
+keys c
+keys Home
 
 # --- 3: Enter shows its CLOSE_WAIT four-tuples -----------------------------------------------
 keys Enter
@@ -311,6 +362,36 @@ wait_for "PID .*COMMAND" 15
 $NS kill -TERM "$(cat "$tmp/tpid")"
 wait_for "EXIT=" 5
 check "SIGTERM exits 143 (128 + SIGTERM)" "grep -q 'EXIT=143' '$tmp/screen'"
+
+# --- 10: F2 settings survive a restart; a broken sktoprc is one line -----------------------------
+S=c1
+T new-session -d -s c1 -x 80 -y 24 "$NS env LC_ALL=C.UTF-8 XDG_CONFIG_HOME='$tmp/cfg' '$sktop' -d 2; echo EXIT=\$?; sleep 600"
+wait_for "^sktop " 15
+keys F2
+check "F2 opens the setup" "grep -q 'SETUP' '$tmp/screen' && grep -Eq '\\[x\\] SOCK ' '$tmp/screen'"
+# Rows: pane, sort, interval, colour, then PID USER FDS/LIMIT SOCK...
+keys Down Down Down Down Down Down Down
+keys Space
+check "Space hides SOCK (it goes below the shown columns)" "! grep -Eq '\\[x\\] SOCK ' '$tmp/screen'"
+keys Escape
+check "Esc saves sktoprc" "grep -q 'Settings saved to $tmp/cfg/sktop/sktoprc' '$tmp/screen' && [ -f '$tmp/cfg/sktop/sktoprc' ]"
+keys q
+S=c2
+T new-session -d -s c2 -x 80 -y 24 "$NS env LC_ALL=C.UTF-8 XDG_CONFIG_HOME='$tmp/cfg' '$sktop' -d 2; echo EXIT=\$?; sleep 600"
+wait_for "^sktop " 15
+keys 1
+check "after a restart the process pane has no SOCK column" \
+	"grep -Eq '^ +PID .*COMMAND' '$tmp/screen' && ! grep -Eq '^ +PID .* SOCK ' '$tmp/screen'"
+keys q
+echo 'sort = nonsense' >"$tmp/cfg/sktop/sktoprc"
+S=c3
+T new-session -d -s c3 -x 80 -y 24 "$NS env LC_ALL=C.UTF-8 XDG_CONFIG_HOME='$tmp/cfg' '$sktop' -d 2; echo EXIT=\$?; sleep 600"
+wait_for "^sktop " 15
+check "a malformed sktoprc: one line, defaults kept" \
+	"tail -1 '$tmp/screen' | grep -q 'Settings ignored, defaults kept: '"
+keys 1
+check "a malformed sktoprc: the default columns" "grep -Eq '^ +PID .* SOCK .*COMMAND' '$tmp/screen'"
+keys q
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
