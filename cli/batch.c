@@ -12,6 +12,7 @@
 
 #include "engine.h"
 #include "analyse/findings.h"
+#include "model/command.h"
 #include "store/json.h"
 #include "model/fields.h"
 #include "model/procsort.h"
@@ -36,7 +37,7 @@ bool sk_batch_wants(const struct sk_options *o, const struct sk_process *p)
 	return true;
 }
 
-static void user_name(uint32_t uid, char *buf, size_t size)
+void sk_batch_user_name(uint32_t uid, char *buf, size_t size)
 {
 	struct passwd pw, *res = NULL;
 	char tmp[1024];
@@ -59,6 +60,64 @@ static void print_fig(FILE *out, const char *label, int64_t v)
 		fprintf(out, "%s%s%lld", label, sep, (long long)v);
 }
 
+/* Why the figures are a lower bound, as the TUI's header says it: a
+ * report that reads like the whole machine must be the whole machine. */
+static void print_partial(FILE *out, const struct sk_snapshot *s)
+{
+	size_t undumped = 0;
+
+	if (!s->partial)
+		return;
+	for (size_t i = 0; i < s->netns.n; i++)
+		undumped += s->netns.v[i].dump_error != 0;
+	fprintf(out, "Partial: not everything could be seen, every count below is a lower bound");
+	if (!s->root)
+		fprintf(out, "; not root");
+	if (s->procfs.fd_denied)
+		fprintf(out, "; %u fd tables unreadable", s->procfs.fd_denied);
+	if (undumped)
+		fprintf(out, "; %zu netns not dumped", undumped);
+	fputc('\n', out);
+}
+
+/* At most this many namespaces are named one by one: a host with a
+ * thousand of them gets a count, not a thousand-namespace line. */
+#define SK_NETNS_NAMED 4
+
+static void print_netns(FILE *out, const struct sk_snapshot *s)
+{
+	size_t undumped = 0, named = 0;
+
+	for (size_t i = 0; i < s->netns.n; i++)
+		undumped += s->netns.v[i].dump_error != 0;
+	if (s->netns.n <= 1 && !undumped)
+		return;
+	fprintf(out, "Netns:   %zu with processes", s->netns.n);
+	if (undumped)
+		fprintf(out, ", %zu not (fully) dumped: their sockets are not (all) judged", undumped);
+	for (size_t i = 0; i < s->netns.n && named < SK_NETNS_NAMED; i++) {
+		const struct sk_netns *ns = &s->netns.v[i];
+
+		if (!ns->dump_error)
+			continue;
+		named++;
+		if (!ns->dumped) {
+			fprintf(out, "\n         %llu NOT dumped (%s)", (unsigned long long)ns->id,
+				strerror(-ns->dump_error));
+			continue;
+		}
+		/* One protocol failed (no udp_diag, say): the rest was judged. */
+		fprintf(out, "\n         %llu partly dumped (%s), judged only:",
+			(unsigned long long)ns->id, strerror(-ns->dump_error));
+		for (int c = 0; c < SK_SN_LAST; c++)
+			if (ns->dumped & (1u << c))
+				fprintf(out, " %s", sk_sockname_names[c]);
+	}
+	if (undumped > named)
+		fprintf(out, "\n         and %zu more (the JSON lists every one)", undumped - named);
+	fputc('\n', out);
+}
+
 static void print_header(FILE *out, const struct sk_snapshot *s)
 {
 	const struct sk_system *sys = &s->sys;
@@ -72,6 +131,7 @@ static void print_header(FILE *out, const struct sk_snapshot *s)
 	fprintf(out, "sktop %s - %s - %s - Linux %s - refresh %llu took %u ms%s\n", PACKAGE_VERSION,
 		when, s->host, s->kernel, (unsigned long long)s->seq, s->duration_us / 1000,
 		s->root ? "" : " - NOT ROOT: other users' sockets are not attributed");
+	print_partial(out, s);
 
 	fprintf(out, "Sockets: %u seen (tcp %u, udp %u, unix %u)", t->sockets,
 		t->by_proto[SK_PROTO_TCP], t->by_proto[SK_PROTO_UDP], t->by_proto[SK_PROTO_UNIX]);
@@ -109,10 +169,11 @@ static void print_header(FILE *out, const struct sk_snapshot *s)
 	print_fig(out, "-", l->ip_local_port_range[1]);
 	fputc('\n', out);
 
-	fprintf(out, "Memory:  rmem %s  wmem %s  Recv-Q %s  Send-Q %s (all sockets seen)",
+	fprintf(out, "Memory:  rmem %s  wmem %s  Recv-Q %s  Send-Q %s (%s)",
 		sk_format_bytes(t->rmem, b1, sizeof(b1)), sk_format_bytes(t->wmem, b2, sizeof(b2)),
 		sk_format_bytes(t->recv_q, (char[16]){0}, 16),
-		sk_format_bytes(t->send_q, (char[16]){0}, 16));
+		sk_format_bytes(t->send_q, (char[16]){0}, 16),
+		s->partial ? "of the sockets seen: partial" : "all sockets seen");
 	uint32_t unbound = t->unbound[SK_SN_UDP] + t->unbound[SK_SN_UDPV6];
 
 	if (unbound)
@@ -135,31 +196,7 @@ static void print_header(FILE *out, const struct sk_snapshot *s)
 	if (any)
 		fputc('\n', out);
 
-	size_t undumped = 0;
-
-	for (size_t i = 0; i < s->netns.n; i++)
-		undumped += s->netns.v[i].dump_error != 0;
-	if (s->netns.n > 1 || undumped) {
-		fprintf(out, "Netns:   %zu with processes", s->netns.n);
-		for (size_t i = 0; i < s->netns.n; i++) {
-			const struct sk_netns *ns = &s->netns.v[i];
-
-			if (!ns->dump_error)
-				continue;
-			if (!ns->dumped) {
-				fprintf(out, "; %llu NOT dumped (%s): its sockets are not judged",
-					(unsigned long long)ns->id, strerror(-ns->dump_error));
-				continue;
-			}
-			/* One protocol failed (no udp_diag, say): the rest was judged. */
-			fprintf(out, "; %llu partly dumped (%s), judged only:",
-				(unsigned long long)ns->id, strerror(-ns->dump_error));
-			for (int c = 0; c < SK_SN_LAST; c++)
-				if (ns->dumped & (1u << c))
-					fprintf(out, " %s", sk_sockname_names[c]);
-		}
-		fputc('\n', out);
-	}
+	print_netns(out, s);
 	if (s->diag.rejected || s->diag.failed || s->diag.unsupported)
 		fprintf(out, "Kernel:  %u malformed messages skipped, %u dumps failed, %u protocols "
 			"without sock_diag support\n", s->diag.rejected, s->diag.failed,
@@ -173,7 +210,8 @@ static void print_findings(FILE *out, const struct sk_snapshot *s)
 	if (!fs)
 		return;
 	if (fs->list.n == 0) {
-		fprintf(out, "Findings: none\n");
+		fprintf(out, "Findings: none%s\n",
+			s->partial ? " in what could be seen (partial: see above)" : "");
 		return;
 	}
 	fprintf(out, "Findings: %u critical, %u warning, %u info\n", fs->by_severity[SK_SEV_CRITICAL],
@@ -209,18 +247,20 @@ static void print_process(FILE *out, const struct sk_snapshot *s, const struct s
 {
 	char user[16], fds[32];
 
-	user_name(p->uid, user, sizeof(user));
+	sk_batch_user_name(p->uid, user, sizeof(user));
 	if (p->fd_limit == SK_FD_LIMIT_UNLIMITED)
 		snprintf(fds, sizeof(fds), "%u/unlim", p->fd_count);
 	else
 		snprintf(fds, sizeof(fds), "%u/%llu", p->fd_count, (unsigned long long)p->fd_limit);
-	const char *cmd = sk_strtab_get(&s->strs, p->cmdline);
+	char cmd[SK_CMDLINE_MAX + SK_COMM_MAX + 8];
+
+	sk_command_format(p->comm, sk_strtab_get(&s->strs, p->cmdline), false, cmd, sizeof(cmd));
 
 	fprintf(out, "%7d %-8s %13s", (int)p->pid, user, fds);
 	for (int i = 0; i < SK_SORT_LAST; i++)
 		if (sk_proc_fields[i].flags & SK_FIELD_BATCH)
 			print_metric(out, &sk_proc_fields[i], p);
-	fprintf(out, " %s\n", cmd[0] ? cmd : p->comm);
+	fprintf(out, " %s\n", cmd);
 }
 
 static void print_columns(FILE *out)
@@ -251,6 +291,9 @@ void sk_batch_print_text(FILE *out, const struct sk_snapshot *s, const struct sk
 	sk_proc_sort(s->procs.v, idx, n, o->sort, o->sort_invert);
 	for (size_t i = 0; i < n && (o->top == 0 || (long)i < o->top); i++)
 		print_process(out, s, &s->procs.v[idx[i]]);
+	if (n == 0 && (o->npids || o->have_uid))
+		fprintf(out, "no such process: none %s holds a socket\n",
+			o->npids ? "of the -p pids" : "of the -u user's processes");
 	free(idx);
 	if (s->totals.orphans_attributed)
 		fprintf(out, "ORPHANS: %u of %u orphans attributed to the process listening on their "
@@ -273,8 +316,15 @@ struct sk_engine_config sk_batch_engine_config(const struct sk_options *o)
 		.want_meminfo = needs & SK_NEED_MEMINFO,
 		.want_tcpinfo = needs & SK_NEED_INFO,
 		.thresholds = &o->thresholds,
+		.no_bpf = o->no_bpf,
 	};
 	return cfg;
+}
+
+void sk_batch_owner_note(const struct sk_engine *e)
+{
+	if (sk_engine_owner_note(e)[0])
+		fprintf(stderr, "sktop: %s; reading /proc instead\n", sk_engine_owner_note(e));
 }
 
 void sk_batch_sleep(double sec)
@@ -293,6 +343,7 @@ int sk_batch_run(const struct sk_options *o, FILE *out, struct sk_error *err)
 
 	if (rc)
 		return rc;
+	sk_batch_owner_note(e);
 	for (long i = 0; o->count == 0 || i < o->count; i++) {
 		if (i > 0 && o->interval > 0)
 			sk_batch_sleep(o->interval);
@@ -369,9 +420,12 @@ int sk_batch_replay(const struct sk_options *o, FILE *out, struct sk_error *err)
 		rc = replay_print(o, out, log, err);
 		i = log->pos + 1;
 	}
-	if (log->skipped)
-		fprintf(stderr, "sktop: %s: skipped %zu unreadable %s\n", o->replay_file, log->skipped,
-			sk_replaylog_skipped_noun(log));
+	if (log->skipped) {
+		char what[256];
+
+		sk_replaylog_skipped_text(log, what, sizeof(what));
+		fprintf(stderr, "sktop: %s: %s\n", o->replay_file, what);
+	}
 	sk_replaylog_free(log);
 	free(log);
 	return rc;
@@ -403,13 +457,14 @@ int sk_batch_write(const struct sk_options *o, struct sk_error *err)
 	rc = sk_engine_new(&cfg, &e, err);
 	if (rc)
 		return rc;
+	sk_batch_owner_note(e);
 	rc = sk_engine_refresh(e, err);
 	if (rc == 0)
 		rc = sk_snapfile_create(&sf, dirname(dir), basename(base), err);
 	if (rc == 0) {
 		rc = sk_json_write_snapshot(sf.f, sk_engine_snapshot(e));
 		if (rc) {
-			sk_error_set(err, rc, "cannot write %s: %s", sf.path, strerror(-rc));
+			sk_error_set(err, rc, "cannot write %s: %s", sf.shown, strerror(-rc));
 			sk_snapfile_abort(&sf);
 		} else {
 			rc = sk_snapfile_commit(&sf, err);

@@ -25,6 +25,9 @@ enum {
 	OPT_PER_PROCESS,
 	OPT_CHECK,
 	OPT_NO_SOCKETS,
+	OPT_NO_BPF,
+	OPT_KILL_SOCKETS,
+	OPT_DRY_RUN,
 };
 
 static const struct option long_options[] = {
@@ -42,6 +45,7 @@ static const struct option long_options[] = {
 	{"proc-root", required_argument, NULL, OPT_PROC_ROOT},
 	{"no-color", no_argument, NULL, OPT_NO_COLOR},
 	{"no-unix", no_argument, NULL, OPT_NO_UNIX},
+	{"no-bpf", no_argument, NULL, OPT_NO_BPF},
 	{"top", required_argument, NULL, OPT_TOP},
 	{"threshold", required_argument, NULL, OPT_THRESHOLD},
 	{"exporter", required_argument, NULL, OPT_EXPORTER},
@@ -50,6 +54,8 @@ static const struct option long_options[] = {
 	{"per-process", no_argument, NULL, OPT_PER_PROCESS},
 	{"check", no_argument, NULL, OPT_CHECK},
 	{"no-sockets", no_argument, NULL, OPT_NO_SOCKETS},
+	{"kill-sockets", required_argument, NULL, OPT_KILL_SOCKETS},
+	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -84,15 +90,19 @@ static void print_help(FILE *out)
 		"      --check            one line and a Nagios plugin exit status from the\n"
 		"                         findings: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN\n"
 		"                         (-n N -d S: judge the last of N refreshes)\n"
+		"      --kill-sockets FILTER  destroy the TCP/UDP sockets FILTER selects (as\n"
+		"                         ss -K does; root), one line each, logged to syslog;\n"
+		"                         FILTER is the TUI's / language: every word must match\n"
+		"      --dry-run          with --kill-sockets: only print what it would destroy\n"
 		"\n"
 		"Options:\n"
 		"  -d, --delay SECONDS    refresh interval (default 2; batch: 0 = back to back)\n"
-		"  -n, --iterations N     batch: stop after N refreshes (default 0 = until\n"
+		"  -n, --iterations N     stop after N refreshes (default 0 = until\n"
 		"                         interrupted)\n"
 		"  -s, --sort KEY         sort processes by KEY (default close_wait):\n");
 	for (int i = 0; i < SK_SORT_LAST; i++)
-		fprintf(out, "                           %-11s %s\n", sk_sort_defs[i].name,
-			sk_sort_defs[i].description);
+		fprintf(out, "                           %-11s %s\n", sk_proc_fields[i].name,
+			sk_proc_fields[i].description);
 	fprintf(out,
 		"  -I, --invert           invert the sort order\n"
 		"  -p, --pid PID[,PID]    only these processes\n"
@@ -102,12 +112,33 @@ static void print_help(FILE *out)
 		"      --snapshot-dir DIR where the TUI's 's' key writes (default: .)\n"
 		"      --no-color         monochrome TUI (also when NO_COLOR is set)\n"
 		"      --no-unix          do not dump AF_UNIX sockets\n"
+		"      --no-bpf           find socket owners by reading /proc/PID/fd, not with\n"
+		"                         the BPF iterator (used by default when it loads)\n"
 		"      --proc-root DIR    read processes and counters from DIR instead of /proc\n"
 		"  -h, --help             show this help and exit\n"
 		"  -V, --version          show the version and exit\n"
 		"\n"
 		"Run as root to see every process's sockets and other network namespaces.\n"
-		"Exit status: 0 ok, 1 runtime error, 2 invalid usage (--check: as above).\n");
+		"Exit status: 0 ok, 1 runtime error, 2 invalid usage (--check: as above),\n"
+		"128+N the interactive view stopped by signal N.\n");
+}
+
+/* Digits, and with `point` one '.': strtol and strtod also take leading
+ * blanks, a sign, "0x10", "1e1" and "inf", none of which is how a person
+ * writes a count or a number of seconds. */
+static bool plain_number(const char *arg, bool point)
+{
+	bool digits = false;
+
+	for (const char *p = arg; *p; p++) {
+		if (*p >= '0' && *p <= '9')
+			digits = true;
+		else if (*p == '.' && point)
+			point = false;
+		else
+			return false;
+	}
+	return digits;
 }
 
 static int parse_long(const char *opt, const char *arg, long min, long max, long *out,
@@ -118,7 +149,7 @@ static int parse_long(const char *opt, const char *arg, long min, long max, long
 
 	errno = 0;
 	v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v < min || v > max)
+	if (!plain_number(arg, false) || errno || end == arg || *end || v < min || v > max)
 		return sk_error_set(err, EINVAL, "%s: '%s' is not a whole number from %ld to %ld",
 				    opt, arg, min, max);
 	*out = v;
@@ -132,7 +163,7 @@ static int parse_interval(const char *arg, double *out, struct sk_error *err)
 
 	errno = 0;
 	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !isfinite(v) || v < 0 || v > 86400)
+	if (!plain_number(arg, true) || errno || end == arg || *end || !isfinite(v) || v < 0 || v > 86400)
 		return sk_error_set(err, EINVAL,
 				    "-d: '%s' is not a number of seconds from 0 to 86400", arg);
 	*out = v;
@@ -261,6 +292,7 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 		case OPT_PROC_ROOT: o->proc_root = optarg; break;
 		case OPT_NO_COLOR: o->no_color = true; break;
 		case OPT_NO_UNIX: o->no_unix = true; break;
+		case OPT_NO_BPF: o->no_bpf = true; break;
 		case OPT_TOP:
 			rc = parse_long("--top", optarg, 0, INT_MAX, &v, err);
 			o->top = v;
@@ -274,6 +306,8 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 		case OPT_PER_PROCESS: o->per_process = true; break;
 		case OPT_CHECK: o->check = true; break;
 		case OPT_NO_SOCKETS: o->no_sockets = true; break;
+		case OPT_KILL_SOCKETS: o->kill_filter = optarg; break;
+		case OPT_DRY_RUN: o->dry_run = true; break;
 		case 'h': print_help(out); return SK_OPTIONS_EXIT;
 		case 'V': fprintf(out, "sktop %s\n", PACKAGE_VERSION); return SK_OPTIONS_EXIT;
 		case ':':
@@ -301,11 +335,28 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 		return sk_error_set(err, EINVAL, "--exporter is a mode of its own: no -b, -w, -r or --check");
 	if (o->textfile && (!o->batch || o->json || o->replay_file || o->check))
 		return sk_error_set(err, EINVAL, "--textfile goes with -b (not --json, -r or --check)");
+	if (o->kill_filter && (o->batch || o->write_file || o->replay_file || o->check ||
+			       o->exporter))
+		return sk_error_set(err, EINVAL, "--kill-sockets is a mode of its own: no -b, -w, -r, "
+						 "--check or --exporter");
+	if (o->kill_filter && !o->kill_filter[strspn(o->kill_filter, " \t\n\r\v\f")])
+		return sk_error_set(err, EINVAL, "--kill-sockets needs a filter: an empty one "
+						 "would select every socket");
+	/* Ignoring them would destroy more than the operator meant. */
+	if (o->kill_filter && (o->npids || o->have_uid))
+		return sk_error_set(err, EINVAL, "--kill-sockets takes no -p or -u: put the pid, "
+						 "command or user in the filter");
+	if (o->dry_run && !o->kill_filter)
+		return sk_error_set(err, EINVAL, "--dry-run goes with --kill-sockets");
 	if (o->exporter && !delay_given)
 		o->interval = 15.0;
-	if (!o->batch && !o->write_file && !o->check && o->interval < 0.1)
+	if (!o->batch && !o->write_file && !o->check && !o->kill_filter && o->interval < 0.1)
 		return sk_error_set(err, EINVAL, "-d: the interactive interval must be at least 0.1 s");
 	if (!o->proc_root[0] || !o->snapshot_dir[0])
 		return sk_error_set(err, EINVAL, "an empty directory name");
+	/* After every --threshold: raising both of a pair is fine in any order. */
+	rc = sk_thresholds_check(&o->thresholds, err);
+	if (rc)
+		return rc;
 	return SK_OPTIONS_RUN;
 }

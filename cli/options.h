@@ -34,6 +34,7 @@ struct sk_options {
 	const char *proc_root;     /* --proc-root (tests; default /proc) */
 	bool no_color;             /* --no-color or NO_COLOR set */
 	bool no_unix;              /* --no-unix: skip AF_UNIX dumps */
+	bool no_bpf;               /* --no-bpf: owners from /proc only */
 	long top;                  /* --top N: rows in batch text, 0 = all */
 	struct sk_thresholds thresholds; /* --threshold NAME=VALUE */
 	/* Prometheus (README "Prometheus"). */
@@ -43,6 +44,8 @@ struct sk_options {
 	const char *textfile;      /* --textfile PATH (with -b) */
 	long max_groups;           /* --max-groups N (default 200) */
 	bool per_process;          /* --per-process */
+	const char *kill_filter;   /* --kill-sockets FILTER: destroy what it selects */
+	bool dry_run;              /* --dry-run: say what --kill-sockets would destroy */
 };
 
 enum sk_options_result {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -18,6 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collect/bpf_owners.h"
+#include "collect/netns_names.h"
+#include "collect/service.h"
 #include "util/escape.h"
 
 /* Every TCP state bit, including the bound-inactive pseudo state: kernels
@@ -29,7 +33,15 @@
  * for the namespace it was created in, so entering a namespace is needed
  * only to open it. Connections are dropped as soon as their namespace has
  * no scanned process, because an open socket would keep a dead namespace
- * alive. */
+ * alive.
+ *
+ * A host may have more namespaces than sktop may open files: at most
+ * max_conns are kept (a quarter of RLIMIT_NOFILE, the rest is for /proc
+ * and the terminal), the namespaces beyond are dumped through a socket
+ * closed right after (a setns more per refresh, not a failure), and an
+ * EMFILE on opening one gives back every kept socket before it is tried
+ * again. */
+#define SK_CONNS_MAX 1024
 struct live_conn {
 	uint64_t netns;
 	struct sk_diag_conn *conn;
@@ -41,6 +53,7 @@ struct live_diag {
 	int own_ns_fd;      /* to come back after entering another namespace */
 	uint64_t own_netns;
 	SK_VEC(struct live_conn) conns;
+	size_t max_conns;
 	uint64_t seq;
 };
 
@@ -62,12 +75,17 @@ struct sk_engine {
 	atomic_bool cancel;
 	struct sk_thresholds thresholds;
 	struct sk_procfs_cache *owners;    /* the incremental owner map */
+	struct sk_service_resolver *services; /* cgroup -> service, cached across refreshes */
+	struct sk_netns_names netns_names;    /* /run/netns: `ip netns` names */
 	SK_VEC(uint64_t) unowned;          /* dumped inodes no fd held, last exact refresh */
 	uint64_t seq;
 	uint64_t owner_rescans;            /* refreshes where the cache proved stale */
 	/* Mount options do not change under a running sktop: read once, on the
 	 * first refresh that is not root (the only one that can be hidden from). */
 	bool hidepid_checked, hidepid;
+	struct sk_bpf_owners *bpf;         /* NULL: owners from /proc */
+	sk_fdrowvec fdrows;                /* the iterator's rows, memory reused */
+	char owner_note[SK_ERROR_MSG_MAX];
 };
 
 /* --- live sock_diag -------------------------------------------------------------- */
@@ -112,6 +130,21 @@ static int enter_and_open(struct live_diag *ld, uint64_t netns, int32_t pid,
 	return rc;
 }
 
+static void live_close_all(struct live_diag *ld)
+{
+	for (size_t i = 0; i < ld->conns.n; i++)
+		sk_diag_close(ld->conns.v[i].conn);
+	ld->conns.n = 0;
+}
+
+static int live_open(struct live_diag *ld, uint64_t netns, int32_t pid,
+		     struct sk_diag_conn **conn, struct sk_error *err)
+{
+	if (netns == ld->own_netns || pid == 0)
+		return sk_diag_open(conn, err);
+	return enter_and_open(ld, netns, pid, conn, err);
+}
+
 static int live_dump(void *ctx, uint64_t netns, int32_t pid, const struct sk_diag_request *req,
 		     struct sk_diag_sink *sink, struct sk_error *err)
 {
@@ -125,12 +158,19 @@ static int live_dump(void *ctx, uint64_t netns, int32_t pid, const struct sk_dia
 	if (!c) {
 		struct sk_diag_conn *conn = NULL;
 
-		if (netns == ld->own_netns || pid == 0)
-			rc = sk_diag_open(&conn, err);
-		else
-			rc = enter_and_open(ld, netns, pid, &conn, err);
+		rc = live_open(ld, netns, pid, &conn, err);
+		if ((rc == -EMFILE || rc == -ENFILE) && ld->conns.n) {
+			live_close_all(ld);
+			sk_error_clear(err);
+			rc = live_open(ld, netns, pid, &conn, err);
+		}
 		if (rc)
 			return rc;
+		if (ld->conns.n >= ld->max_conns) {
+			rc = sk_diag_dump(conn, req, sink, err);
+			sk_diag_close(conn);
+			return rc;
+		}
 		c = SK_VEC_PUSH(&ld->conns);
 		if (!c) {
 			sk_diag_close(conn);
@@ -141,6 +181,30 @@ static int live_dump(void *ctx, uint64_t netns, int32_t pid, const struct sk_dia
 	}
 	c->used_seq = ld->seq;
 	return sk_diag_dump(c->conn, req, sink, err);
+}
+
+/* Through the namespace's kept connection (every namespace the last refresh
+ * dumped has one), else one opened for this row and closed after it. */
+static int live_destroy(void *ctx, uint64_t netns, int32_t pid, const struct sk_socket *row,
+			struct sk_error *err)
+{
+	struct live_diag *ld = ctx;
+	struct sk_diag_conn *conn = NULL;
+	int rc;
+
+	if (geteuid() != 0)
+		return sk_error_set(err, EPERM, "destroying sockets needs root");
+	for (size_t i = 0; i < ld->conns.n; i++)
+		if (ld->conns.v[i].netns == netns)
+			return sk_diag_destroy(ld->conns.v[i].conn, row, err);
+	if (netns == ld->own_netns || pid == 0)
+		rc = sk_diag_open(&conn, err);
+	else
+		rc = enter_and_open(ld, netns, pid, &conn, err);
+	if (rc == 0)
+		rc = sk_diag_destroy(conn, row, err);
+	sk_diag_close(conn);
+	return rc;
 }
 
 static void live_drop_unused(struct live_diag *ld)
@@ -163,8 +227,7 @@ static void live_free(void *ctx)
 
 	if (!ld)
 		return;
-	for (size_t i = 0; i < ld->conns.n; i++)
-		sk_diag_close(ld->conns.v[i].conn);
+	live_close_all(ld);
 	free(ld->conns.v);
 	if (ld->own_ns_fd >= 0)
 		close(ld->own_ns_fd);
@@ -175,10 +238,15 @@ static int live_new(const char *proc_root, struct live_diag **out, struct sk_err
 {
 	struct live_diag *ld = calloc(1, sizeof(*ld));
 	char path[PATH_MAX];
+	struct rlimit rl;
 
 	if (!ld)
 		return sk_error_set(err, ENOMEM, "out of memory");
 	ld->proc_root = proc_root;
+	ld->max_conns = SK_CONNS_MAX;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur / 4 < ld->max_conns)
+		ld->max_conns = rl.rlim_cur / 4;
 	snprintf(path, sizeof(path), "%s/self/ns/net", proc_root);
 	/* Without it we cannot come back from another namespace: then only our
 	 * own is dumped (own_netns_only behaviour), which the snapshot reports. */
@@ -191,6 +259,55 @@ static int live_new(const char *proc_root, struct live_diag **out, struct sk_err
 static enum sk_sockname xattr_sockname(void *ctx, int32_t pid, int32_t fd)
 {
 	return sk_procfs_sockname(ctx, pid, fd);
+}
+
+/* --- owners from BPF ------------------------------------------------------------- */
+
+/* Only the live /proc: a fixture tree's processes are not the kernel's.
+ * Without the capabilities, or in a build without BPF, nothing is tried and
+ * nothing is said: sktop reads /proc as it always did. */
+static void open_bpf(struct sk_engine *e)
+{
+	struct sk_error berr;
+
+	if (!HAVE_BPF || e->cfg.no_bpf || strcmp(e->cfg.proc_root, "/proc") != 0 ||
+	    !sk_bpf_owners_permitted())
+		return;
+	sk_error_clear(&berr);
+	if (sk_bpf_owners_open(&e->bpf, &berr))
+		snprintf(e->owner_note, sizeof(e->owner_note), "%s", berr.msg);
+}
+
+const char *sk_engine_owner_note(const struct sk_engine *e)
+{
+	return e->owner_note;
+}
+
+uint64_t sk_engine_bpf_load_us(const struct sk_engine *e)
+{
+	return sk_bpf_owners_load_us(e->bpf);
+}
+
+/* The process scan, with fd tables from the BPF iterator when it is
+ * loaded. An iterator that fails mid-run is dropped for good, said once in
+ * the note, and this refresh reads /proc like every later one. */
+static int scan_processes(struct sk_engine *e, struct sk_snapshot *s, struct sk_error *err)
+{
+	if (e->bpf) {
+		struct sk_error berr;
+
+		sk_error_clear(&berr);
+		if (sk_bpf_owners_read(e->bpf, &e->fdrows, &berr) == 0) {
+			s->owners_bpf = true;
+			return sk_procfs_scan_rows(e->cfg.proc_root, &e->fdrows, &s->procs,
+						   &s->fdrefs, &s->strs, &s->procfs, err);
+		}
+		snprintf(e->owner_note, sizeof(e->owner_note), "%s", berr.msg);
+		sk_bpf_owners_close(e->bpf);
+		e->bpf = NULL;
+	}
+	return sk_procfs_scan_cached(e->cfg.proc_root, e->owners, &s->procs, &s->fdrefs, &s->strs,
+				     &s->procfs, err);
 }
 
 /* --- engine ------------------------------------------------------------------------ */
@@ -218,12 +335,25 @@ int sk_engine_new(const struct sk_engine_config *cfg, struct sk_engine **out,
 			return rc;
 		}
 		e->live_ops.dump = live_dump;
+		e->live_ops.destroy = live_destroy;
 		e->live_ops.ctx = e->live;
 		e->cfg.diag = &e->live_ops;
 	}
+	open_bpf(e);
 	if (sk_procfs_cache_new(&e->owners)) {
 		sk_engine_free(e);
 		return sk_error_set(err, ENOMEM, "out of memory");
+	}
+	sk_netns_names_init(&e->netns_names, e->cfg.host_root, e->cfg.proc_root);
+	if (!e->cfg.no_services) {
+		struct sk_service_paths sp = {e->cfg.proc_root, e->cfg.host_root,
+					      e->cfg.cgroup_mount};
+
+		rc = sk_service_resolver_new(&sp, &e->services, err);
+		if (rc) {
+			sk_engine_free(e);
+			return rc;
+		}
 	}
 	for (size_t i = 0; i < 2; i++) {
 		sk_snapshot_init(&e->buf[i].snap);
@@ -254,6 +384,10 @@ void sk_engine_free(struct sk_engine *e)
 		sk_history_free(&e->buf[i].history);
 	}
 	sk_procfs_cache_free(e->owners);
+	sk_bpf_owners_close(e->bpf);
+	free(e->fdrows.v);
+	sk_service_resolver_free(e->services);
+	sk_netns_names_free(&e->netns_names);
 	free(e->unowned.v);
 	sk_history_free(&e->history);
 	free(e);
@@ -408,6 +542,20 @@ static const struct dump_plan dump_plans[] = {
 	{SK_DIAG_INET, AF_INET6, IPPROTO_UDP, SN(SK_SN_UDPV6), false},
 	{SK_DIAG_UNIX, AF_UNIX, 0, SN(SK_SN_UNIX), false},
 };
+
+/* The `ip netns` name of each dumped namespace, for hosts where no
+ * orchestrator names anything. */
+static int name_netns(struct sk_engine *e, struct sk_snapshot *s, struct sk_error *err)
+{
+	int rc = sk_netns_names_refresh(&e->netns_names);
+
+	for (size_t i = 0; rc == 0 && i < s->netns.n; i++) {
+		const char *name = sk_netns_names_get(&e->netns_names, s->netns.v[i].id);
+
+		s->netns.v[i].name = *name ? sk_strtab_add(&s->strs, name, strlen(name), &rc) : 0;
+	}
+	return rc ? sk_error_set(err, -rc, "out of memory naming namespaces") : 0;
+}
 
 /* Returns -ECANCELED when cancelled; every other failure is the
  * namespace's, recorded in it, and the snapshot goes on without it. */
@@ -610,8 +758,7 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 	s->seq = ++e->seq;
 	fill_identity(s);
 
-	rc = sk_procfs_scan_cached(e->cfg.proc_root, e->owners, &s->procs, &s->fdrefs, &s->strs,
-				   &s->procfs, err);
+	rc = scan_processes(e, s, err);
 	if (rc)
 		return rc;
 	/* A vanished process is no loss: it has no sockets left. A hidden one is. */
@@ -646,6 +793,10 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 		live_drop_unused(e->live);
 
 	rc = scan_and_join(e, s, err);
+	if (rc == 0 && e->services)
+		rc = sk_service_attach(e->services, s, err);
+	if (rc == 0)
+		rc = name_netns(e, s, err);
 	if (rc == 0)
 		rc = check_cancel(e, err);
 	if (rc)
@@ -666,4 +817,61 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 				    (t1.tv_nsec - t0.tv_nsec) / 1000);
 	e->shown = into;
 	return 0;
+}
+
+/* --- acting on sockets ------------------------------------------------------------ */
+
+/* The pid whose namespace link leads into netns, from the latest snapshot
+ * (0: the engine's own); -1 when no scanned process lives there any more. */
+static int32_t netns_pid(const struct sk_engine *e, uint64_t netns)
+{
+	const struct sk_snapshot *s = sk_engine_snapshot(e);
+
+	for (size_t i = 0; i < s->netns.n; i++)
+		if (s->netns.v[i].id == netns)
+			return s->netns.v[i].own ? 0 : s->netns.v[i].rep_pid;
+	return -1;
+}
+
+int sk_engine_destroy(struct sk_engine *e, const struct sk_socket *rows, size_t n,
+		      struct sk_destroy_result *res, struct sk_error *err)
+{
+	int first = 0;
+
+	memset(res, 0, sizeof(*res));
+	for (size_t i = 0; i < n; i++) {
+		const struct sk_socket *k = &rows[i];
+		struct sk_error rerr;
+		int32_t pid = netns_pid(e, k->netns);
+		int rc;
+
+		sk_error_clear(&rerr);
+		if (!e->cfg.diag->destroy)
+			rc = sk_error_set(&rerr, EOPNOTSUPP, "this engine cannot destroy sockets");
+		else if ((k->flags & SK_SOCK_UNDUMPED) || k->proto == SK_PROTO_UNIX)
+			rc = sk_error_set(&rerr, EINVAL, "only TCP and UDP sockets in the kernel's "
+							 "tables can be destroyed");
+		else if (pid < 0)
+			rc = -ENOENT; /* its namespace is gone, and the socket with it */
+		else
+			rc = e->cfg.diag->destroy(e->cfg.diag->ctx, k->netns, pid, k, &rerr);
+		if (rc == 0) {
+			res->destroyed++;
+			continue;
+		}
+		if (rc == -ENOENT) {
+			res->gone++;
+			continue;
+		}
+		res->refused++;
+		if (!first) {
+			first = rc;
+			*err = rerr;
+		}
+		if (rc == -EPERM || rc == -EOPNOTSUPP) {
+			res->refused += (uint32_t)(n - i - 1);
+			break;
+		}
+	}
+	return first;
 }

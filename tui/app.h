@@ -8,11 +8,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "act/killset.h"
 #include "options.h"
 #include "model/snapshot.h"
 #include "users.h"
 #include "view.h"
 #include "counters.h"
+#include "killproc.h"
+#include "settings.h"
 
 enum sk_mode {
 	SK_MODE_NORMAL,
@@ -20,6 +23,10 @@ enum sk_mode {
 	SK_MODE_DELAY,     /* typing a refresh interval */
 	SK_MODE_SORT,      /* the sort column menu */
 	SK_MODE_HELP,
+	SK_MODE_DESTROY,   /* the K confirmation (destroy.c) */
+	SK_MODE_SIGNAL,    /* F9: the signal menu, its title the confirmation */
+	SK_MODE_SEARCH,    /* F3: typing the text to jump to */
+	SK_MODE_SETUP,     /* F2: columns, pane, sort, interval, colour */
 	SK_MODE_LAST
 };
 
@@ -32,6 +39,15 @@ enum sk_handled {
 	SK_H_QUIT = 1u << 3,
 	SK_H_REPAINT = 1u << 4, /* repaint the whole terminal (Ctrl-L) */
 	SK_H_RETIME = 1u << 5,  /* the interval changed: reschedule the next refresh */
+	SK_H_DESTROY = 1u << 6, /* hand ui->destroy.set to the refresh thread */
+};
+
+/* The sockets K chose, from the confirmation until the result is shown. */
+struct sk_ui_destroy {
+	struct sk_killset set;
+	char what[192];      /* "CLOSE_WAIT x 812 from 10.0.3.7" */
+	bool queued;         /* confirmed and with the refresh thread */
+	bool unsupported;    /* the kernel cannot: say so at once from then on */
 };
 
 #define SK_STATUS_MAX 512
@@ -62,6 +78,23 @@ struct sk_ui {
 	uint64_t now_ms;                  /* monotonic, set by the loop */
 	uint64_t refresh_started_ms;      /* monotonic; 0: no refresh under way */
 	uint64_t refreshes_failed;
+	struct sk_ui_destroy destroy;
+
+	/* F9: the process picked when the menu opened (the cursor may move
+	 * under a refresh; the signal goes to what the operator confirmed). */
+	sk_signal_fn send_signal;         /* NULL: signals not available */
+	struct {
+		int32_t pid;
+		uint64_t starttime;
+		char comm[64];
+		char service[128];    /* "" when the snapshot does not know it */
+	} sig_target;
+	char search[128];                 /* F3: the last text searched for */
+	/* F2: the process pane's columns in order (n 0: all, as defined), and
+	 * what sktoprc holds; setup_row is the setup screen's cursor. */
+	struct sk_colset pcols;
+	struct sk_settings settings;
+	char settings_path[512];          /* "": none (no HOME) */
 
 	/* -r on a log or a directory: the entry shown (from 0) of how many;
 	 * replay_count 0 for a single snapshot. travel: the step a key asked

@@ -196,3 +196,30 @@ size_t sk_columns_layout(const struct sk_coldef *defs, size_t n, const bool *ena
 	}
 	return k;
 }
+
+static size_t rank_of(uint8_t col, const uint8_t *order, size_t norder)
+{
+	for (size_t i = 0; i < norder; i++)
+		if (order[i] == col)
+			return i;
+	return norder + col;
+}
+
+void sk_columns_reorder(struct sk_colpos *pos, size_t n, const uint8_t *order, size_t norder)
+{
+	int x = 0;
+
+	/* Insertion sort: a dozen columns, and stable. */
+	for (size_t i = 1; i < n; i++) {
+		struct sk_colpos p = pos[i];
+		size_t r = rank_of(p.col, order, norder), j = i;
+
+		for (; j > 0 && rank_of(pos[j - 1].col, order, norder) > r; j--)
+			pos[j] = pos[j - 1];
+		pos[j] = p;
+	}
+	for (size_t i = 0; i < n; i++) {
+		pos[i].x = x;
+		x += pos[i].w + 1;
+	}
+}

@@ -67,4 +67,9 @@ struct sk_colpos {
 size_t sk_columns_layout(const struct sk_coldef *defs, size_t n, const bool *enabled,
 			 int sortcol, int width, const int *want, struct sk_colpos *out);
 
+/* Puts laid-out columns in the order the operator chose (F2): columns in
+ * order[] first, in that order, the rest after them as they were; then
+ * recomputes the x positions. */
+void sk_columns_reorder(struct sk_colpos *pos, size_t n, const uint8_t *order, size_t norder);
+
 #endif

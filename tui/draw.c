@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "destroy.h"
 #include "list.h"
 #include "render.h"
 
@@ -90,12 +91,16 @@ void sk_draw(struct sk_screen *sc, struct sk_ui *ui)
 	int width = ui->cols, y = 0;
 	struct sk_line *lines = malloc(sizeof(struct sk_line) * SK_HEADER_MAX);
 	struct sk_line *l = malloc(sizeof(struct sk_line));
+	struct sk_line *prompt = NULL;
 	struct sk_frame f;
 	size_t first, nbody = sk_render_body_rows(ui);
 
-	if (!lines || !l) {
+	if (ui->mode == SK_MODE_DESTROY)
+		prompt = malloc(sizeof(struct sk_line) * SK_DESTROY_PROMPT_LINES);
+	if (!lines || !l || (ui->mode == SK_MODE_DESTROY && !prompt)) {
 		free(lines);
 		free(l);
+		free(prompt);
 		return;
 	}
 	/* The header may have grown (findings appeared, data came back). */
@@ -114,7 +119,8 @@ void sk_draw(struct sk_screen *sc, struct sk_ui *ui)
 	if (ui->mode == SK_MODE_HELP) {
 		ui->help_top = sk_list_pager_top(ui->help_top, nbody, (size_t)body);
 		first = ui->help_top;
-	} else if (ui->mode == SK_MODE_SORT) {
+	} else if (ui->mode == SK_MODE_SORT || ui->mode == SK_MODE_SIGNAL ||
+		   ui->mode == SK_MODE_SETUP) {
 		first = sk_list_top(ui->menu_cursor, 0, nbody, (size_t)ui->body_height);
 	} else {
 		sk_view_scroll(&ui->view, (size_t)ui->body_height);
@@ -126,7 +132,14 @@ void sk_draw(struct sk_screen *sc, struct sk_ui *ui)
 	blit(sc, y++, width, l, false);
 	sk_render_colhdr(ui, &f, l);
 	blit_bar(sc, y++, width, l, SK_C_COLHDR);
+	/* The K confirmation covers the top of the list it is about. */
+	int np = prompt ? sk_destroy_render(ui, width, prompt, SK_DESTROY_PROMPT_LINES) : 0;
+
 	for (int r = 0; r < body; r++) {
+		if (r < np) {
+			blit(sc, y++, width, &prompt[r], false);
+			continue;
+		}
 		bool cur = sk_render_row(ui, &f, first + (size_t)r, l);
 
 		blit(sc, y++, width, l, cur);
@@ -138,4 +151,5 @@ void sk_draw(struct sk_screen *sc, struct sk_ui *ui)
 	doupdate();
 	free(lines);
 	free(l);
+	free(prompt);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "columns.h"
+#include "destroy.h"
 #include "list.h"
 
 #define KC(k) (SK_KEYCODE | (k))
@@ -241,6 +242,39 @@ static unsigned act_filter(struct sk_ui *ui)
 	return SK_H_REDRAW;
 }
 
+static unsigned act_search(struct sk_ui *ui)
+{
+	ui->input[0] = '\0';
+	ui->mode = SK_MODE_SEARCH;
+	return SK_H_REDRAW;
+}
+
+static unsigned search_next(struct sk_ui *ui, bool from_cursor)
+{
+	if (!ui->search[0])
+		return act_search(ui);
+	if (!sk_view_search(&ui->view, ui->snap, ui->search, from_cursor)) {
+		sk_ui_status(ui, false, "\"%s\" is in no row here.", ui->search);
+		return SK_H_REDRAW;
+	}
+	return SK_H_REDRAW;
+}
+
+static unsigned act_search_next(struct sk_ui *ui)
+{
+	return search_next(ui, false);
+}
+
+static unsigned act_signal(struct sk_ui *ui)
+{
+	return sk_signal_open(ui);
+}
+
+static unsigned act_setup(struct sk_ui *ui)
+{
+	return sk_setup_open(ui);
+}
+
 static unsigned act_pause(struct sk_ui *ui)
 {
 	ui->paused = !ui->paused;
@@ -364,7 +398,7 @@ const struct sk_actiondef sk_actions[SK_ACT_LAST] = {
 				act_pane_states},
 	[SK_ACT_PANE_ORPHANS] = {"4", "Orphans pane: orphans by state and likely owner",
 				 SK_HS_MOVE, act_pane_orphans},
-	[SK_ACT_PANE_FINDINGS] = {"5", "Findings pane: what looks wrong, with evidence; Enter lists its sockets",
+	[SK_ACT_PANE_FINDINGS] = {"5", "Findings pane; Enter: one in full, with its sockets",
 				  SK_HS_MOVE, act_pane_findings},
 	[SK_ACT_SORT_CLOSE_WAIT] = {"c", "sort by CLOSE_WAIT (sockets: troubled states first)",
 				    SK_HS_SORT, act_sort_cw},
@@ -390,13 +424,18 @@ const struct sk_actiondef sk_actions[SK_ACT_LAST] = {
 			  SK_HS_SORT, act_group},
 	[SK_ACT_FILTER] = {"/ F4 \\", "filter by command, pid, user, address or port (Esc clears)",
 			   SK_HS_SORT, act_filter},
+	[SK_ACT_SEARCH] = {"F3", "search: jump to the next row holding a text (the rows stay)",
+			   SK_HS_SORT, act_search},
+	[SK_ACT_SEARCH_NEXT] = {"n", "the next row holding the searched text", SK_HS_SORT,
+				act_search_next},
 	[SK_ACT_PAUSE] = {"p Z", "pause / resume refreshing (the screen keeps its data)",
 			  SK_HS_PROGRAM, act_pause},
 	[SK_ACT_SLOWER] = {"+", "refresh less often", SK_HS_PROGRAM, act_slower},
 	[SK_ACT_FASTER] = {"-", "refresh more often", SK_HS_PROGRAM, act_faster},
 	[SK_ACT_DELAY] = {"d", "type the refresh interval in seconds", SK_HS_PROGRAM, act_delay},
-	[SK_ACT_REFRESH] = {"F5", "refresh now", SK_HS_PROGRAM, act_refresh},
-	[SK_ACT_SNAPSHOT] = {"s", "save a snapshot: JSON + this screen as text (--snapshot-dir)",
+	[SK_ACT_REFRESH] = {"F5", "refresh now (htop: tree; sktop has none)", SK_HS_PROGRAM,
+			    act_refresh},
+	[SK_ACT_SNAPSHOT] = {"s", "save a snapshot: JSON + the full text report (--snapshot-dir)",
 			     SK_HS_PROGRAM, act_snapshot},
 	[SK_ACT_REPAINT] = {"^L", "repaint the terminal", SK_HS_PROGRAM, act_repaint},
 	[SK_ACT_HELP] = {"h ? F1", "this help", SK_HS_PROGRAM, act_help},
@@ -409,6 +448,13 @@ const struct sk_actiondef sk_actions[SK_ACT_LAST] = {
 				  act_travel_back10},
 	[SK_ACT_TRAVEL_FWD10] = {"}", "replay of a log: 10 snapshots on", SK_HS_PROGRAM,
 				 act_travel_fwd10},
+	[SK_ACT_DESTROY] = {"K", "destroy the sockets under the cursor (a socket, a group, a "
+				 "finding's) as ss -K does, after a confirmation; root",
+			    SK_HS_PROGRAM, sk_destroy_begin},
+	[SK_ACT_SIGNAL] = {"F9", "send a signal to the process (htop's k is Up here)",
+			   SK_HS_PROGRAM, act_signal},
+	[SK_ACT_SETUP] = {"F2", "setup: columns, pane, sort, interval, colour (saved in sktoprc)",
+			  SK_HS_PROGRAM, act_setup},
 };
 
 struct binding {
@@ -438,6 +484,8 @@ static const struct binding bindings[] = {
 	{'<', SK_ACT_SORT_PREV}, {',', SK_ACT_SORT_PREV},
 	{'>', SK_ACT_SORT_NEXT}, {'.', SK_ACT_SORT_NEXT},
 	{'I', SK_ACT_INVERT}, {'g', SK_ACT_GROUP},
+	{KC(KEY_F(3)), SK_ACT_SEARCH}, {'n', SK_ACT_SEARCH_NEXT},
+	{KC(KEY_F(9)), SK_ACT_SIGNAL}, {KC(KEY_F(2)), SK_ACT_SETUP},
 	{'/', SK_ACT_FILTER}, {KC(KEY_F(4)), SK_ACT_FILTER}, {'\\', SK_ACT_FILTER},
 	{'p', SK_ACT_PAUSE}, {'Z', SK_ACT_PAUSE},
 	{'+', SK_ACT_SLOWER}, {'=', SK_ACT_SLOWER}, {'-', SK_ACT_FASTER}, {'d', SK_ACT_DELAY},
@@ -448,6 +496,7 @@ static const struct binding bindings[] = {
 	{'q', SK_ACT_QUIT}, {'Q', SK_ACT_QUIT}, {KC(KEY_F(10)), SK_ACT_QUIT},
 	{'[', SK_ACT_TRAVEL_BACK}, {']', SK_ACT_TRAVEL_FWD},
 	{'{', SK_ACT_TRAVEL_BACK10}, {'}', SK_ACT_TRAVEL_FWD10},
+	{'K', SK_ACT_DESTROY},
 };
 
 enum sk_action sk_keys_lookup(int key)
@@ -540,6 +589,26 @@ static unsigned handle_filter(struct sk_ui *ui, int key)
 	return SK_H_REBUILD;
 }
 
+/* Each character typed jumps to the first row holding the text so far;
+ * F3 or n then steps to the next, as htop's incremental search does. */
+static unsigned handle_search(struct sk_ui *ui, int key)
+{
+	if (key == 27 || is_enter(key)) {
+		ui->mode = SK_MODE_NORMAL;
+		return SK_H_REDRAW;
+	}
+	if (key == KC(KEY_F(3)) || key == KC(KEY_DOWN))
+		return search_next(ui, false);
+	if (is_backspace(key))
+		input_del(ui);
+	else if (!input_add(ui, key))
+		return SK_H_NONE;
+	snprintf(ui->search, sizeof(ui->search), "%s", ui->input);
+	if (ui->search[0] && !sk_view_search(&ui->view, ui->snap, ui->search, true))
+		sk_ui_status(ui, false, "\"%s\" is in no row here.", ui->search);
+	return SK_H_REDRAW;
+}
+
 static unsigned handle_delay(struct sk_ui *ui, int key)
 {
 	if (key == 27) {
@@ -615,6 +684,21 @@ static unsigned handle_help(struct sk_ui *ui, int key)
 	return SK_H_REDRAW;
 }
 
+/* A key that does nothing says so: silence reads as a hung terminal. */
+static unsigned unknown_key(struct sk_ui *ui, int key)
+{
+	char name[24];
+
+	if (key > 0x20 && key < 0x7f)
+		snprintf(name, sizeof(name), "'%c'", key);
+	else if (key >= KC(KEY_F(1)) && key <= KC(KEY_F(24)))
+		snprintf(name, sizeof(name), "F%d", key - KC(KEY_F(0)));
+	else
+		snprintf(name, sizeof(name), "that key");
+	sk_ui_status(ui, false, "Unknown key %s: h lists the keys.", name);
+	return SK_H_REDRAW;
+}
+
 unsigned sk_keys_handle(struct sk_ui *ui, int key)
 {
 	unsigned had_status = ui->status[0] && ui->status_until_ms == 0;
@@ -628,11 +712,15 @@ unsigned sk_keys_handle(struct sk_ui *ui, int key)
 	case SK_MODE_DELAY: r = handle_delay(ui, key); break;
 	case SK_MODE_SORT: r = handle_sort(ui, key); break;
 	case SK_MODE_HELP: r = handle_help(ui, key); break;
+	case SK_MODE_DESTROY: r = sk_destroy_key(ui, key); break;
+	case SK_MODE_SEARCH: r = handle_search(ui, key); break;
+	case SK_MODE_SIGNAL: r = sk_signal_key(ui, key); break;
+	case SK_MODE_SETUP: r = sk_setup_key(ui, key); break;
 	default: {
 		enum sk_action a = sk_keys_lookup(key);
 
 		if (a == SK_ACT_NONE || !sk_actions[a].run)
-			r = SK_H_NONE;
+			r = unknown_key(ui, key);
 		else
 			r = sk_actions[a].run(ui);
 		break;

@@ -25,12 +25,15 @@ enum sk_action {
 	SK_ACT_SORT_WMEM, SK_ACT_SORT_FDS, SK_ACT_SORT_ESTAB, SK_ACT_SORT_TIME_WAIT,
 	SK_ACT_SORT_PID, SK_ACT_SORT_GROWTH,
 	SK_ACT_SORT_MENU, SK_ACT_SORT_PREV, SK_ACT_SORT_NEXT, SK_ACT_INVERT,
-	SK_ACT_GROUP, SK_ACT_FILTER,
+	SK_ACT_GROUP, SK_ACT_FILTER, SK_ACT_SEARCH, SK_ACT_SEARCH_NEXT,
 	/* the program */
 	SK_ACT_PAUSE, SK_ACT_SLOWER, SK_ACT_FASTER, SK_ACT_DELAY, SK_ACT_REFRESH,
 	SK_ACT_SNAPSHOT, SK_ACT_REPAINT, SK_ACT_HELP, SK_ACT_QUIT,
 	/* travelling through a replayed log */
 	SK_ACT_TRAVEL_BACK, SK_ACT_TRAVEL_FWD, SK_ACT_TRAVEL_BACK10, SK_ACT_TRAVEL_FWD10,
+	/* acting */
+	SK_ACT_DESTROY,
+	SK_ACT_SIGNAL, SK_ACT_SETUP,
 	SK_ACT_LAST
 };
 
@@ -50,6 +53,18 @@ unsigned sk_keys_handle(struct sk_ui *ui, int key);
 
 /* The action a key is bound to in normal mode. */
 enum sk_action sk_keys_lookup(int key);
+
+/* F9 (signal_key.c): opens the signal menu on the cursor's process, and
+ * handles keys in it. */
+unsigned sk_signal_open(struct sk_ui *ui);
+unsigned sk_signal_key(struct sk_ui *ui, int key);
+
+/* F2 (setup_key.c): opens the setup screen, and handles keys in it. */
+unsigned sk_setup_open(struct sk_ui *ui);
+/* At start: sktoprc into ui->settings and the UI; a bad file leaves the
+ * defaults and one line on the status line. */
+void sk_setup_load(struct sk_ui *ui);
+unsigned sk_setup_key(struct sk_ui *ui, int key);
 
 /* The interval presets + and - step through. */
 double sk_keys_next_interval(double now, int dir);

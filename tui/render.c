@@ -27,7 +27,8 @@ void sk_render_layout(const struct sk_ui *ui, int width, size_t first, size_t co
 	memset(want, 0, sizeof(want));
 	f->width = width;
 	f->sortcol = -1;
-	if (ui->mode == SK_MODE_HELP || ui->mode == SK_MODE_SORT || !ui->snap)
+	if (ui->mode == SK_MODE_HELP || ui->mode == SK_MODE_SORT || ui->mode == SK_MODE_SIGNAL ||
+	    ui->mode == SK_MODE_SETUP || !ui->snap)
 		return;
 	if (first + count_ > v->nrows)
 		count_ = v->nrows > first ? v->nrows - first : 0;
@@ -36,6 +37,13 @@ void sk_render_layout(const struct sk_ui *ui, int width, size_t first, size_t co
 		f->defs = sk_pcols;
 		f->ndefs = SK_PCOL_LAST;
 		f->sortcol = sk_pcol_of_sort((enum sk_sort_key)ss->col);
+		if (ui->pcols.n) {
+			memset(on, 0, sizeof(on));
+			for (size_t i = 0; i < ui->pcols.n; i++)
+				if (ui->pcols.col[i] < SK_PCOL_LAST)
+					on[ui->pcols.col[i]] = true;
+			enabled = on;
+		}
 		break;
 	case SK_VK_SOCKS:
 		if (v->grouped) {
@@ -82,6 +90,8 @@ void sk_render_layout(const struct sk_ui *ui, int width, size_t first, size_t co
 	}
 	f->sort_desc = sk_view_sort_descending(v);
 	f->ncols = sk_columns_layout(f->defs, f->ndefs, enabled, f->sortcol, width, want, f->pos);
+	if (l->kind == SK_VK_PROCS && ui->pcols.n)
+		sk_columns_reorder(f->pos, f->ncols, ui->pcols.col, ui->pcols.n);
 }
 
 /* --- tabs and breadcrumbs -------------------------------------------------------------- */
@@ -131,7 +141,7 @@ static void level_label(const struct sk_ui *ui, const struct sk_level *lv, bool 
 			snprintf(buf, size, "findings");
 			return;
 		}
-		snprintf(buf, size, "%zu finding%s: %u critical, %u warning (Enter: the sockets)",
+		snprintf(buf, size, "%zu finding%s: %u critical, %u warning",
 			 fs->list.n, fs->list.n == 1 ? "" : "s", fs->by_severity[SK_SEV_CRITICAL],
 			 fs->by_severity[SK_SEV_WARNING]);
 		return;
@@ -207,19 +217,37 @@ static void context(const struct sk_ui *ui, struct sk_line *l)
 		sk_line_add(l, SK_C_WARN, " - the process has exited");
 }
 
-void sk_render_tabs(const struct sk_ui *ui, int width, struct sk_line *l)
+static const char *tab_name(int pane, int width)
 {
 	static const char *const shortname[SK_PANE_LAST] = {"Procs", "Socks", "States", "Orph",
 							    "Find"};
+
+	return width < 110 ? shortname[pane] : sk_pane_names[pane];
+}
+
+int sk_render_tab_at(int width, int x)
+{
+	int at = 0;
+
+	for (int p = 0; p < SK_PANE_LAST; p++) {
+		int w = 2 + (int)strlen(tab_name(p, width));
+
+		if (x >= at && x < at + w)
+			return p;
+		at += w + 1;
+	}
+	return -1;
+}
+
+void sk_render_tabs(const struct sk_ui *ui, int width, struct sk_line *l)
+{
 	enum sk_pane cur = sk_view_pane(&ui->view);
-	bool narrow = width < 110;
 
 	sk_line_init(l, width, !ui->unicode);
 	for (int p = 0; p < SK_PANE_LAST; p++) {
 		bool on = p == (int)cur;
 
-		sk_line_addf(l, on ? SK_C_TAB_ACTIVE : SK_C_TAB, "%d %s", p + 1,
-			     narrow ? shortname[p] : sk_pane_names[p]);
+		sk_line_addf(l, on ? SK_C_TAB_ACTIVE : SK_C_TAB, "%d %s", p + 1, tab_name(p, width));
 		sk_line_add(l, SK_C_DEFAULT, " ");
 	}
 	if (ui->mode == SK_MODE_HELP) {
@@ -263,6 +291,13 @@ void sk_render_colhdr(const struct sk_ui *ui, const struct sk_frame *f, struct s
 		sk_line_add(l, SK_C_COLHDR, " KEYS            ACTION");
 	} else if (ui->mode == SK_MODE_SORT) {
 		sk_line_add(l, SK_C_COLHDR, " SORT BY         (Enter picks, Esc cancels, I inverts)");
+	} else if (ui->mode == SK_MODE_SIGNAL) {
+		sk_line_addf(l, SK_C_COLHDR, " Send a signal to %d (%s)? Enter sends, Esc cancels",
+			     (int)ui->sig_target.pid, ui->sig_target.comm);
+		if (ui->sig_target.service[0])
+			sk_line_addf(l, SK_C_COLHDR, ". Service: %s", ui->sig_target.service);
+	} else if (ui->mode == SK_MODE_SETUP) {
+		sk_line_add(l, SK_C_COLHDR, " SETUP (saved in sktoprc when you leave)");
 	} else if (!ui->snap) {
 		/* no titles without rows */
 	} else if (top->kind == SK_VK_STATES) {
@@ -334,6 +369,20 @@ void sk_render_status(const struct sk_ui *ui, int width, struct sk_line *l)
 	case SK_MODE_SORT:
 		key_hints(l, (const char *const[]){"Enter", "sort by it", "I", "invert", "Esc",
 						   "cancel", NULL});
+		return;
+	case SK_MODE_DESTROY:
+		key_hints(l, (const char *const[]){"y", "destroy", "any other key", "cancel", NULL});
+		return;
+	case SK_MODE_SIGNAL:
+		key_hints(l, (const char *const[]){"Enter", "send", "Up/Down 1-9", "pick", "Esc",
+						   "cancel", NULL});
+		return;
+	case SK_MODE_SETUP:
+		key_hints(l, (const char *const[]){"Space Left/Right", "change", "[ ]", "move column",
+						   "Esc", "save and leave", NULL});
+		return;
+	case SK_MODE_SEARCH:
+		prompt(l, "Search:", ui->input, "F3 next, Enter or Esc stops");
 		return;
 	default:
 		break;

@@ -12,7 +12,7 @@
 #include "columns.h"
 #include "line.h"
 
-#define SK_HEADER_MAX 8
+#define SK_HEADER_MAX 14 /* 8 of meters; an opened finding's text may need more */
 
 /* Column positions of the list being shown, computed once per frame from
  * the rows that will be drawn (they decide how wide addresses get). */
@@ -35,6 +35,8 @@ size_t sk_render_body_rows(const struct sk_ui *ui);
 void sk_render_layout(const struct sk_ui *ui, int width, size_t first, size_t count,
 		      struct sk_frame *f);
 void sk_render_tabs(const struct sk_ui *ui, int width, struct sk_line *out);
+/* The pane whose tab is at column x of the tab line, -1 for none. */
+int sk_render_tab_at(int width, int x);
 void sk_render_colhdr(const struct sk_ui *ui, const struct sk_frame *f, struct sk_line *out);
 /* Body row `row`; returns true when it is the cursor row. */
 bool sk_render_row(const struct sk_ui *ui, const struct sk_frame *f, size_t row,

@@ -11,9 +11,11 @@
 
 #include "colors.h"
 #include "analyse/findings.h"
+#include "model/command.h"
 #include "hunits.h"
 #include "keys.h"
 #include "render_int.h"
+#include "setup.h"
 
 /* --- body: which rows -------------------------------------------------------------- */
 
@@ -28,34 +30,26 @@ size_t sk_render_body_rows(const struct sk_ui *ui)
 
 		return sk_view_sort_columns(&ui->view, cols, 64);
 	}
+	if (ui->mode == SK_MODE_SIGNAL)
+		return sk_nsignals;
+	if (ui->mode == SK_MODE_SETUP)
+		return sk_setup_rows();
 	return ui->view.nrows;
 }
 
 /* --- rows ------------------------------------------------------------------------------- */
 
-/* The command line as a COMMAND cell of `width` columns shows it: whole when
- * it fits, else with the directory of the program dropped, so the name an
+/* The COMMAND cell of `width` columns: the name and command line whole
+ * when they fit, else with the program's directory dropped, so the name an
  * operator looks for ("leakgen", "java") is not the part that is cut. */
 static void command_text(const struct sk_ui *ui, const struct sk_process *p, int width, char *buf,
 			 size_t size)
 {
 	const char *cmd = sk_strtab_get(&ui->snap->strs, p->cmdline);
 
-	if (!cmd[0]) {
-		snprintf(buf, size, "[%s]", p->comm); /* kernel threads, zombies */
-		return;
-	}
-	if (sk_text_width(cmd, !ui->unicode) <= width) {
-		snprintf(buf, size, "%s", cmd);
-		return;
-	}
-	size_t arg0 = strcspn(cmd, " ");
-	const char *base = cmd;
-
-	for (const char *c = cmd; c < cmd + arg0; c++)
-		if (*c == '/' && c + 1 < cmd + arg0)
-			base = c + 1;
-	snprintf(buf, size, "%s", base);
+	sk_command_format(p->comm, cmd, false, buf, size);
+	if (sk_text_width(buf, !ui->unicode) > width)
+		sk_command_format(p->comm, cmd, true, buf, size);
 }
 
 static void cell(struct sk_line *l, const struct sk_frame *f, const struct sk_colpos *p,
@@ -227,8 +221,8 @@ static uint8_t sock_cell(const struct sk_ui *ui, const void *row, const struct s
 	case SK_SCOL_SENDQ:
 		c = bytes_cell(k->state == SK_TCP_LISTEN ? 0 : k->send_q, c, buf);
 		break;
-	case SK_SCOL_RMEM: c = bytes_cell(k->mem.rmem_alloc, c, buf); break;
-	case SK_SCOL_WMEM: c = bytes_cell(k->mem.wmem_queued, c, buf); break;
+	case SK_SCOL_RMEM: c = bytes_cell(sk_socket_rmem(k), c, buf); break;
+	case SK_SCOL_WMEM: c = bytes_cell(sk_socket_wmem(k), c, buf); break;
 	case SK_SCOL_TIMER:
 		sk_view_timer(k, buf, size);
 		if (k->timer == SK_TIMER_ON || k->timer == SK_TIMER_PERSIST)
@@ -545,6 +539,12 @@ static void empty_message(const struct sk_ui *ui, struct sk_line *l)
 	}
 	switch (top->kind) {
 	case SK_VK_PROCS:
+		if (v->cfg.npids || v->cfg.have_uid) {
+			sk_line_add(l, SK_C_WARN, v->cfg.npids ? "No such process: no process given to -p "
+						   "holds a socket." : "No such process: no process of the "
+						   "-u user holds a socket.");
+			break;
+		}
 		sk_line_add(l, SK_C_DIM, ui->snap && !ui->snap->root
 					 ? "No process of yours holds a socket (run as root to see all)."
 					 : "No process holds a socket.");
@@ -574,6 +574,23 @@ bool sk_render_row(const struct sk_ui *ui, const struct sk_frame *f, size_t row,
 	}
 	if (ui->mode == SK_MODE_SORT) {
 		menu_row(ui, row, l);
+		return row == ui->menu_cursor;
+	}
+	if (ui->mode == SK_MODE_SIGNAL) {
+		if (row < sk_nsignals) {
+			sk_line_addf(l, SK_C_DEFAULT, " %2d ", sk_signals[row].sig);
+			sk_line_field(l, SK_C_BOLD, sk_signals[row].name, 9, SK_ALIGN_LEFT);
+			sk_line_add(l, SK_C_DEFAULT, sk_signals[row].help);
+		}
+		return row == ui->menu_cursor;
+	}
+	if (ui->mode == SK_MODE_SETUP) {
+		char buf[256];
+
+		sk_setup_row_text(ui, row, buf, sizeof(buf));
+		if (row == SK_SETUP_COLUMNS)
+			sk_line_add(l, SK_C_DIM, "");
+		sk_line_addf(l, row < SK_SETUP_COLUMNS ? SK_C_BOLD : SK_C_DEFAULT, " %s", buf);
 		return row == ui->menu_cursor;
 	}
 	if (!ui->snap) {

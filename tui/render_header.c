@@ -10,6 +10,7 @@
 
 #include "colors.h"
 #include "hunits.h"
+#include "fview.h"
 #include "render_int.h"
 
 /* Appends src's text, with its colours, to dst. */
@@ -80,7 +81,9 @@ static void title_line(const struct sk_ui *ui, int width, struct sk_line *out)
 		else if (s->procfs.fd_denied)
 			sk_line_addf(&left, SK_C_WARN, "  %u fd tables unreadable", s->procfs.fd_denied);
 		sk_line_addf(&left, SK_C_DIM, "  scan %ums", s->duration_us / 1000);
-		if (s->kernel[0])
+		/* A version cut short reads as another version: whole or not at all. */
+		if (s->kernel[0] &&
+		    left.cols + 8 + sk_text_width(s->kernel, !ui->unicode) <= left.max)
 			sk_line_addf(&left, SK_C_DIM, "  Linux %s", s->kernel);
 	}
 	sk_line_init(l, width, !ui->unicode);
@@ -566,6 +569,31 @@ static void trend_line(const struct sk_ui *ui, int width, struct sk_line *l)
 		sk_line_addf(l, growth_color(&tr), "  %s", flag);
 }
 
+/* An opened finding replaces the meters: its whole text is what the
+ * operator came for, and the meters are one Esc away. */
+static int finding_lines(const struct sk_ui *ui, const struct sk_finding *f, int width,
+			 struct sk_line *out, int max)
+{
+	static const uint8_t colors[SK_FV_LAST] = {
+		[SK_FV_TITLE] = SK_C_BOLD, [SK_FV_TEXT] = SK_C_DEFAULT, [SK_FV_COMMAND] = SK_C_KEY,
+	};
+	struct sk_fview_line fl[SK_HEADER_MAX];
+	size_t n = sk_fview_lines(f, width, fl, SK_HEADER_MAX);
+
+	if (n > (size_t)max)
+		n = (size_t)max;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = colors[fl[i].kind];
+
+		sk_line_init(&out[i], width, !ui->unicode);
+		if (i == 0)
+			c = f->severity == SK_SEV_CRITICAL ? SK_C_CRIT
+			    : f->severity == SK_SEV_WARNING ? SK_C_WARN : SK_C_INFO;
+		sk_line_add(&out[i], c, fl[i].text);
+	}
+	return (int)n;
+}
+
 int sk_render_header(const struct sk_ui *ui, int width, struct sk_line *out, int max)
 {
 	int n = 0;
@@ -581,6 +609,10 @@ int sk_render_header(const struct sk_ui *ui, int width, struct sk_line *out, int
 		}
 		return n;
 	}
+	const struct sk_finding *f = sk_view_level_finding(sk_view_top_c(&ui->view), ui->snap);
+
+	if (f)
+		return n + finding_lines(ui, f, width, out + n, max - n);
 	struct meter_spec m[4];
 	int per = width >= 200 ? 4 : width >= 60 ? 2 : 1;
 	int mw = (width - (per - 1)) / per;

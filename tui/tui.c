@@ -22,9 +22,12 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "destroy.h"
 #include "draw.h"
 #include "engine.h"
+#include "model/fields.h"
 #include "keys.h"
+#include "mouse.h"
 #include "refresher.h"
 #include "users.h"
 #include "view.h"
@@ -111,6 +114,7 @@ struct loop {
 	struct sk_refresher *refresher;
 	struct sk_replaylog *replay; /* -r: saved snapshots, never refreshed */
 	bool keyed;                /* the operator has pressed a key */
+	long shown;                /* snapshots shown, the first included (-n) */
 	uint64_t next_refresh;  /* monotonic ms */
 	uint64_t last_refresh;
 };
@@ -121,8 +125,9 @@ static void findings_first(struct loop *lp)
 {
 	const struct sk_snapshot *s = lp->ui.snap;
 
-	if (lp->keyed || !s || !s->findings || lp->ui.view.depth != 1 ||
-	    sk_view_pane(&lp->ui.view) != SK_PANE_PROCS)
+	/* A pane chosen in F2 is the operator's wheel too. */
+	if (lp->keyed || lp->ui.settings.pane >= 0 || !s || !s->findings ||
+	    lp->ui.view.depth != 1 || sk_view_pane(&lp->ui.view) != SK_PANE_PROCS)
 		return;
 	if (s->findings->by_severity[SK_SEV_CRITICAL] + s->findings->by_severity[SK_SEV_WARNING])
 		sk_view_set_pane(&lp->ui.view, SK_PANE_FINDINGS);
@@ -145,9 +150,12 @@ static void replay_shown(struct loop *lp, size_t skipped_before)
 	/* Deltas between entries the operator jumps across mean nothing. */
 	memset(&ui->counters, 0, sizeof(ui->counters));
 	sk_counter_track_update(&ui->counters, &ui->snap->sys, ui->snap->seq);
-	if (log->skipped > skipped_before)
-		sk_ui_status(ui, true, "skipped %zu unreadable %s", log->skipped,
-			     sk_replaylog_skipped_noun(log));
+	if (log->skipped > skipped_before) {
+		char what[256];
+
+		sk_replaylog_skipped_text(log, what, sizeof(what));
+		sk_ui_status(ui, true, "%s", what);
+	}
 }
 
 /* The step a key asked for ([ ] { }): the loop owns the log. */
@@ -208,9 +216,18 @@ static bool take_refresh(struct loop *lp)
 		ui->engine_error[0] = '\0';
 		sk_counter_track_update(&ui->counters, &ui->snap->sys, ui->snap->seq);
 		findings_first(lp);
+		lp->shown++;
 	}
 	rebuild(lp);
 	return true;
+}
+
+/* -n N, as in top: the loop ends once the Nth snapshot has been drawn. */
+static bool count_reached(const struct loop *lp)
+{
+	long n = lp->ui.opts->count;
+
+	return !lp->replay && n > 0 && lp->shown >= n;
 }
 
 /* An escape sequence the terminfo entry does not know (a TERM that does
@@ -255,11 +272,29 @@ static int read_key(int timeout_ms)
 	return (int)wc;
 }
 
+/* The terminal's mouse report, handed to mouse.c as a cell and a button. */
+static unsigned read_mouse(struct sk_ui *ui)
+{
+	MEVENT ev;
+
+	if (getmouse(&ev) != OK)
+		return SK_H_NONE;
+	if (ev.bstate & BUTTON4_PRESSED)
+		return sk_mouse_handle(ui, ev.y, ev.x, SK_MB_WHEEL_UP);
+#ifdef BUTTON5_PRESSED
+	if (ev.bstate & BUTTON5_PRESSED)
+		return sk_mouse_handle(ui, ev.y, ev.x, SK_MB_WHEEL_DOWN);
+#endif
+	if (ev.bstate & (BUTTON1_RELEASED | BUTTON1_CLICKED))
+		return sk_mouse_handle(ui, ev.y, ev.x, SK_MB_CLICK);
+	return SK_H_NONE;
+}
+
 static int wait_ms(const struct loop *lp, uint64_t now)
 {
 	uint64_t wait = SK_MAX_WAIT_MS;
 
-	if (lp->ui.refresh_started_ms && !lp->ui.paused)
+	if ((lp->ui.refresh_started_ms && !lp->ui.paused) || lp->ui.destroy.queued)
 		wait = SK_REFRESH_POLL_MS;
 	else if (!lp->ui.paused)
 		wait = lp->next_refresh > now ? lp->next_refresh - now : 0;
@@ -287,6 +322,11 @@ static void run_loop(struct loop *lp)
 			redraw = true;
 			now = ui->now_ms = now_ms();
 		}
+		/* A destroy's outcome, then a refresh that shows it. */
+		if (sk_destroy_poll(ui, lp->refresher)) {
+			redraw = true;
+			lp->next_refresh = 0;
+		}
 		if (!ui->paused && now >= lp->next_refresh && !ui->refresh_started_ms)
 			start_refresh(lp);
 		/* The header counts the seconds of a long refresh. */
@@ -302,6 +342,8 @@ static void run_loop(struct loop *lp)
 			sk_draw(&lp->screen, ui);
 			redraw = false;
 		}
+		if (count_reached(lp))
+			break;
 		int key = read_key(wait_ms(lp, now));
 
 		if (stop_signal)
@@ -316,12 +358,14 @@ static void run_loop(struct loop *lp)
 			continue;
 		}
 		lp->keyed = true;
-		unsigned h = sk_keys_handle(ui, key);
+		unsigned h = key == (SK_KEYCODE | KEY_MOUSE) ? read_mouse(ui) : sk_keys_handle(ui, key);
 
 		if (h & SK_H_QUIT)
 			break;
 		if (ui->travel && lp->replay)
 			travel(lp);
+		if (h & SK_H_DESTROY)
+			sk_destroy_queue(ui, lp->refresher);
 		if (h & SK_H_RETIME)
 			lp->next_refresh = lp->last_refresh + (uint64_t)(ui->interval * 1000);
 		/* One under way already is the fresh data asked for. */
@@ -338,13 +382,18 @@ static void run_loop(struct loop *lp)
 
 int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 {
+	/* The detail view shows every tcp_info and skmem row, the columns
+	 * rmem/wmem and the rules read both: the TUI asks for what they need. */
+	uint32_t needs = sk_record_needs(&sk_rec_tcpinfo, 0) | sk_record_needs(&sk_rec_skmem, 0) |
+			 sk_record_needs(&sk_rec_proc, 0);
 	struct sk_engine_config cfg = {
 		.proc_root = opts->proc_root,
 		.want_unix = !opts->no_unix,
-		.want_meminfo = true,
-		.want_tcpinfo = true,
+		.want_meminfo = needs & SK_NEED_MEMINFO,
+		.want_tcpinfo = needs & SK_NEED_INFO,
 		.thresholds = &opts->thresholds,
 		.double_buffer = true,
+		.no_bpf = opts->no_bpf,
 	};
 	struct loop *lp;
 	struct sk_users *users;
@@ -367,6 +416,7 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 	}
 	sk_users_init(users);
 	if (opts->replay_file) {
+		/* A file that cannot be read: the error reads best on a normal terminal. */
 		lp->replay = calloc(1, sizeof(*lp->replay));
 		rc = lp->replay ? sk_replaylog_open(opts->replay_file, lp->replay, err)
 				: sk_error_set(err, ENOMEM, "out of memory");
@@ -375,17 +425,41 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 			lp->replay = NULL;
 			goto out;
 		}
-	} else {
+	}
+	/* The terminal before the first refresh: on a host that leaves sktop
+	 * few free fds, the refresh must not take the ones terminfo needs. */
+	install_signals();
+	scr = newterm(NULL, stdout, stdin);
+	if (!scr) {
+		restore_signals();
+		rc = sk_error_set(err, ENOTTY, "cannot drive terminal type '%s'",
+				  getenv("TERM") ? getenv("TERM") : "(unset)");
+		goto out;
+	}
+	set_term(scr);
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	intrflush(stdscr, FALSE);
+	curs_set(0);
+	set_escdelay(25); /* Esc is "back": it must feel instant */
+	mousemask(BUTTON1_RELEASED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	mouseinterval(0); /* a click is a release: no wait for a double click */
+	if (!lp->replay) {
 		rc = sk_engine_new(&cfg, &lp->engine, err);
-		if (rc)
-			goto out;
-		/* The first snapshot before the screen changes: if the engine
-		 * cannot work at all, the error reads best on a normal terminal. */
-		rc = sk_engine_refresh(lp->engine, err);
+		/* The screen is up already: the reason BPF is off goes on the
+		 * status line, where it is read, not under the curses screen. */
+		if (rc == 0 && sk_engine_owner_note(lp->engine)[0])
+			sk_ui_status(&lp->ui, false, "%s; reading /proc instead",
+				     sk_engine_owner_note(lp->engine));
+		if (rc == 0)
+			rc = sk_engine_refresh(lp->engine, err);
 		if (rc == 0)
 			rc = sk_refresher_start(lp->engine, &lp->refresher, err);
 		if (rc)
-			goto out;
+			goto out_term;
+		lp->shown = 1;
 	}
 
 	struct sk_ui *ui = &lp->ui;
@@ -403,6 +477,8 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 	ui->interval = opts->interval >= 0.1 ? opts->interval : 2.0;
 	ui->unicode = want_unicode();
 	sk_view_init(&ui->view, &vc, opts->sort, opts->sort_invert);
+	ui->send_signal = sk_killproc_send;
+	sk_setup_load(ui);
 
 	if (lp->replay) {
 		replay_shown(lp, 0);
@@ -421,38 +497,22 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 				     : "Replay of %s: read-only, nothing refreshes.",
 				     opts->replay_file);
 	}
-
-	install_signals();
-	scr = newterm(NULL, stdout, stdin);
-	if (!scr) {
-		restore_signals();
-		rc = sk_error_set(err, ENOTTY, "cannot drive terminal type '%s'",
-				  getenv("TERM") ? getenv("TERM") : "(unset)");
-		goto out_view;
-	}
-	set_term(scr);
-	cbreak();
-	noecho();
-	nonl();
-	keypad(stdscr, TRUE);
-	intrflush(stdscr, FALSE);
-	curs_set(0);
-	set_escdelay(25); /* Esc is "back": it must feel instant */
-	sk_colors_init(&lp->screen.pal, !opts->no_color);
+	sk_colors_init(&lp->screen.pal, !opts->no_color && ui->settings.color != 0);
 	ui->color = lp->screen.pal.color;
 	sk_draw_layout(&lp->screen, ui);
 	rebuild(lp);
 
 	run_loop(lp);
-
+	/* Stopped by SIGINT, SIGTERM or SIGHUP: the caller exits 128 + it. */
+	rc = stop_signal;
+	sk_view_free(&lp->ui.view);
+out_term:
 	curs_set(1);
 	endwin();
 	delscreen(scr);
 	restore_signals();
-	rc = 0;
-out_view:
-	sk_view_free(&lp->ui.view);
 out:
+	sk_destroy_free(&lp->ui); /* lp is calloc'd: safe on every path */
 	sk_refresher_stop(lp->refresher);
 	if (lp->engine)
 		sk_engine_free(lp->engine);

@@ -23,8 +23,11 @@ int sk_vpane_findings(struct sk_view *v, const struct sk_snapshot *s)
 	return 0;
 }
 
-static const struct sk_finding *level_finding(const struct sk_level *l, const struct sk_snapshot *s)
+const struct sk_finding *sk_view_level_finding(const struct sk_level *l,
+					       const struct sk_snapshot *s)
 {
+	if (l->kind != SK_VK_SOCKS || l->scope != SK_SCOPE_FINDING)
+		return NULL;
 	for (size_t i = 0; s->findings && i < s->findings->list.n; i++) {
 		struct sk_vkey k = sk_vkey_finding(&s->findings->list.v[i]);
 
@@ -37,7 +40,7 @@ static const struct sk_finding *level_finding(const struct sk_level *l, const st
 int sk_vpane_finding_socks(struct sk_view *v, const struct sk_snapshot *s,
 				 const struct sk_level *l)
 {
-	const struct sk_finding *f = level_finding(l, s);
+	const struct sk_finding *f = sk_view_level_finding(l, s);
 
 	if (!f) {
 		v->stale = true; /* the condition is gone since it was opened */

@@ -121,8 +121,8 @@ static int make_groups(struct sk_view *v, const struct sk_snapshot *s, unsigned 
 			g->recv_q += k->recv_q;
 			g->send_q += k->send_q;
 		}
-		g->rmem += k->mem.rmem_alloc;
-		g->wmem += k->mem.wmem_queued;
+		g->rmem += sk_socket_rmem(k);
+		g->wmem += sk_socket_wmem(k);
 		if (sk_vsock_timer(k) > g->timer_max_ms)
 			g->timer_max_ms = sk_vsock_timer(k);
 	}

@@ -416,7 +416,7 @@ bool sk_view_sort_descending(const struct sk_view *v)
 		if (ss->col == SK_VSORT_GROWTH)
 			return sk_pcols[SK_PCOL_GROWTH].descending != ss->invert;
 		return ss->col >= 0 && ss->col < SK_SORT_LAST &&
-		       sk_sort_defs[ss->col].descending != ss->invert;
+		       sk_proc_fields[ss->col].descending != ss->invert;
 	}
 	defs = sort_defs(v, &n);
 	return defs && ss->col >= 0 && (size_t)ss->col < n && defs[ss->col].descending != ss->invert;
@@ -479,8 +479,8 @@ static bool sort_label(const struct sk_view *v, int col, const char **title, con
 		}
 		if (col < 0 || col >= SK_SORT_LAST)
 			return false;
-		*title = sk_sort_defs[col].title;
-		*desc = sk_sort_defs[col].description;
+		*title = sk_proc_fields[col].title;
+		*desc = sk_proc_fields[col].description;
 		return true;
 	}
 	defs = sort_defs(v, &n);

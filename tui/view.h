@@ -55,6 +55,17 @@ void sk_view_scols_enabled(const struct sk_level *l, bool on[SK_SCOL_LAST]);
 bool sk_view_cycle_group(struct sk_view *v);
 void sk_view_set_filter(struct sk_view *v, const char *text);
 
+/* The finding a level lists the sockets of (Enter on a finding), NULL
+ * elsewhere or when the condition is gone. */
+const struct sk_finding *sk_view_level_finding(const struct sk_level *l,
+					       const struct sk_snapshot *s);
+
+/* Moves the cursor to the next row whose text holds `text` (any case):
+ * from the cursor row itself when from_cursor (typing), else from the row
+ * after it, wrapping round. Returns false, cursor unmoved, when none does. */
+bool sk_view_search(struct sk_view *v, const struct sk_snapshot *s, const char *text,
+		    bool from_cursor);
+
 /* Lookups for renderers. */
 const char *sk_view_user(const struct sk_view *v, uint32_t uid, char *buf, size_t size);
 

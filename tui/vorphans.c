@@ -56,8 +56,7 @@ int sk_vpane_orphans(struct sk_view *v, const struct sk_snapshot *s)
 			continue;
 		if (sk_vfilter_restricted(v) && (owner == SK_NONE || !sk_vfilter_allowed(v, &s->procs.v[owner])))
 			continue;
-		if (v->filter[0] && !sk_vfilter_sock_text(s, k, v->filter) &&
-		    !(owner != SK_NONE && sk_vfilter_proc_text(v, s, &s->procs.v[owner], v->filter))) {
+		if (!sk_vfilter_sock(v, s, k, owner)) {
 			v->hidden++;
 			continue;
 		}
@@ -85,8 +84,8 @@ int sk_vpane_orphans(struct sk_view *v, const struct sk_snapshot *s)
 		o->count++;
 		o->recv_q += k->recv_q;
 		o->send_q += k->send_q;
-		o->rmem += k->mem.rmem_alloc;
-		o->wmem += k->mem.wmem_queued;
+		o->rmem += sk_socket_rmem(k);
+		o->wmem += sk_socket_wmem(k);
 		uint32_t t = sk_vsock_timer(k);
 
 		if (k->timer != SK_TIMER_OFF) {
@@ -97,8 +96,8 @@ int sk_vpane_orphans(struct sk_view *v, const struct sk_snapshot *s)
 		}
 		uint8_t re = k->retrans;
 
-		if ((k->flags & SK_SOCK_HAS_TCPINFO) && k->tcp.probes > re)
-			re = k->tcp.probes;
+		if (sk_socket_probes(k) > re)
+			re = (uint8_t)sk_socket_probes(k);
 		if (re > o->retrans_max)
 			o->retrans_max = re;
 	}

@@ -195,8 +195,8 @@ static inline uint64_t column_value(const struct sk_skey_ctx *c, const struct sk
 	case SK_SCOL_FD: return (uint32_t)r->fd ^ 0x80000000u;
 	case SK_SCOL_RECVQ: return k->recv_q;
 	case SK_SCOL_SENDQ: return k->send_q;
-	case SK_SCOL_RMEM: return k->mem.rmem_alloc;
-	case SK_SCOL_WMEM: return k->mem.wmem_queued;
+	case SK_SCOL_RMEM: return sk_socket_rmem(k);
+	case SK_SCOL_WMEM: return sk_socket_wmem(k);
 	case SK_SCOL_TIMER: return sk_vsock_timer(k);
 	case SK_SCOL_USER: return k->uid;
 	case SK_SCOL_INODE: return k->inode;

@@ -114,6 +114,30 @@ int sk_thresholds_set(struct sk_thresholds *t, const char *assignment, struct sk
 			    (int)(eq - assignment), assignment);
 }
 
+int sk_thresholds_check(const struct sk_thresholds *t, struct sk_error *err)
+{
+	static const int pairs[][2] = {
+		{SK_TH_CLOSE_WAIT_WARN, SK_TH_CLOSE_WAIT_CRIT},
+		{SK_TH_CLOSED_WARN, SK_TH_CLOSED_CRIT},
+		{SK_TH_ORPHANS_WARN_PCT, SK_TH_ORPHANS_CRIT_PCT},
+		{SK_TH_PORTS_WARN_PCT, SK_TH_PORTS_CRIT_PCT},
+		{SK_TH_FDS_WARN_PCT, SK_TH_FDS_CRIT_PCT},
+	};
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		int w = pairs[i][0], c = pairs[i][1];
+
+		if (t->v[w] > t->v[c])
+			return sk_error_set(err, EINVAL,
+					    "--threshold: %s (%lld) is above %s (%lld): raise %s too, "
+					    "or lower %s", sk_threshold_defs[w].name,
+					    (long long)t->v[w], sk_threshold_defs[c].name,
+					    (long long)t->v[c], sk_threshold_defs[c].name,
+					    sk_threshold_defs[w].name);
+	}
+	return 0;
+}
+
 void sk_findings_init(struct sk_findings *f)
 {
 	memset(f, 0, sizeof(*f));
@@ -418,7 +442,7 @@ static int collect_candidates(struct ctx *c)
 		    k->send_q != 0)
 			rc = push_index(&c->x->listeners, i);
 		if (rc == 0 && k->proto == SK_PROTO_UDP && (k->flags & SK_SOCK_HAS_MEM) &&
-		    k->mem.rcvbuf != 0)
+		    sk_socket_rcvbuf(k) != 0)
 			rc = push_index(&c->x->udp, i);
 		if (rc == 0 && (k->flags & SK_SOCK_ORPHAN))
 			rc = push_index(&c->x->orphans, i);
@@ -762,8 +786,8 @@ static void zero_window_for(struct ctx *c, uint32_t proc)
 		wmem += sk_socket_wmem(k);
 		orphaned += (k->flags & SK_SOCK_ORPHAN) != 0;
 		have_tcpinfo |= (k->flags & SK_SOCK_HAS_TCPINFO) != 0;
-		if ((k->flags & SK_SOCK_HAS_TCPINFO) && k->tcp.backoff > backoff)
-			backoff = k->tcp.backoff;
+		if (sk_socket_backoff(k) > backoff)
+			backoff = sk_socket_backoff(k);
 	}
 	if (n < (uint64_t)c->th[SK_TH_ZERO_WINDOW_SOCKETS] &&
 	    sendq < (uint64_t)c->th[SK_TH_ZERO_WINDOW_SENDQ])
@@ -1076,8 +1100,8 @@ static void rule_accept_overflow(struct ctx *c)
 
 static bool udp_rcvbuf_full(const struct ctx *c, const struct sk_socket *k)
 {
-	return pct(sk_socket_rmem(k), k->mem.rcvbuf) >= c->th[SK_TH_UDP_RCVBUF_PCT] ||
-	       sk_socket_rmem(k) + SK_UDP_DGRAM_TRUESIZE > k->mem.rcvbuf;
+	return pct(sk_socket_rmem(k), sk_socket_rcvbuf(k)) >= c->th[SK_TH_UDP_RCVBUF_PCT] ||
+	       sk_socket_rmem(k) + SK_UDP_DGRAM_TRUESIZE > sk_socket_rcvbuf(k);
 }
 
 static void rule_udp_rcvbuf(struct ctx *c)
@@ -1090,7 +1114,7 @@ static void rule_udp_rcvbuf(struct ctx *c)
 		uint32_t i = c->x->udp.v[j];
 		const struct sk_socket *k = &s->socks.v[i];
 
-		if (!udp_rcvbuf_full(c, k) || (k->mem.drops == 0 && rising <= 0))
+		if (!udp_rcvbuf_full(c, k) || (sk_socket_drops(k) == 0 && rising <= 0))
 			continue;
 		struct sk_finding *f = new_finding(c, SK_FIND_UDP_RCVBUF,
 						   rising > 0 ? SK_SEV_CRITICAL : SK_SEV_WARNING);
@@ -1103,12 +1127,12 @@ static void rule_udp_rcvbuf(struct ctx *c)
 		if (p != SK_NONE)
 			subject_process(f, s, p);
 		add_sock(c, f, i);
-		evidence(f, SK_EV_RMEM, sk_socket_rmem(k), k->mem.rcvbuf);
-		evidence(f, SK_EV_DROPS, k->mem.drops, SK_UNKNOWN);
+		evidence(f, SK_EV_RMEM, sk_socket_rmem(k), sk_socket_rcvbuf(k));
+		evidence(f, SK_EV_DROPS, sk_socket_drops(k), SK_UNKNOWN);
 		evidence(f, SK_EV_RCVBUF_ERRORS, s->sys.counters[SK_CTR_UDP_RCVBUF_ERRORS], SK_UNKNOWN);
 		text(f->title, sizeof(f->title), "UDP receive buffer overflowing on %s: %s of %s, %u drops",
 		     where, sk_format_bytes(sk_socket_rmem(k), a, sizeof(a)),
-		     sk_format_bytes(k->mem.rcvbuf, b, sizeof(b)), k->mem.drops);
+		     sk_format_bytes(sk_socket_rcvbuf(k), b, sizeof(b)), sk_socket_drops(k));
 		text(f->detail, sizeof(f->detail), "RcvbufErrors %+lld over the window (this netns); "
 		     "net.core.rmem_max %lld", (long long)rising, (long long)s->sys.limits.rmem_max);
 		text(f->next_step, sizeof(f->next_step),

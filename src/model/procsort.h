@@ -26,10 +26,9 @@ enum sk_sort_key {
 	SK_SORT_LAST
 };
 
-/* The rows of model/fields.h's process table, indexed by this enum: its
- * .name is the -s value, .title the column, .descending the default. The
- * TUI still spells it sk_sort_defs. */
-#define sk_sort_defs sk_proc_fields
+/* The rows of model/fields.h's process table (sk_proc_fields) are indexed
+ * by this enum: .name is the -s value, .title the column, .descending the
+ * default. */
 
 /* Returns the key, or -1 for an unknown name. */
 int sk_sort_key_parse(const char *name);

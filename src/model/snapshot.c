@@ -24,6 +24,8 @@ void sk_snapshot_reset(struct sk_snapshot *s)
 	s->seen_by.n = 0;
 	s->listeners.n = 0;
 	s->proc_seen.n = 0;
+	s->services.n = 0;
+	s->sock_service.n = 0;
 	sk_strtab_reset(&s->strs);
 	memset(&s->totals, 0, sizeof(s->totals));
 	memset(&s->diag, 0, sizeof(s->diag));
@@ -31,6 +33,7 @@ void sk_snapshot_reset(struct sk_snapshot *s)
 	s->duplicates = 0;
 	s->owners_cached = 0;
 	s->owners_rescanned = false;
+	s->owners_bpf = false;
 	s->partial = false;
 	sk_system_init(&s->sys);
 }
@@ -45,6 +48,8 @@ void sk_snapshot_free(struct sk_snapshot *s)
 	free(s->seen_by.v);
 	free(s->listeners.v);
 	free(s->proc_seen.v);
+	free(s->services.v);
+	free(s->sock_service.v);
 	free(s->inode_hash.keys);
 	free(s->inode_hash.vals);
 	sk_strtab_free(&s->strs);
@@ -710,4 +715,9 @@ const struct sk_process *sk_snapshot_find_pid(const struct sk_snapshot *s, int32
 			if (s->procs.v[i].pid == pid)
 				return &s->procs.v[i];
 	return NULL;
+}
+
+void sk_agg_count_row(struct sk_agg *a, const struct sk_socket *k)
+{
+	COUNT_ROW(a, k);
 }

@@ -10,6 +10,7 @@
 
 #include "collect/diag.h"
 #include "collect/proc.h"
+#include "collect/service.h"
 #include "model/sock.h"
 #include "util/strtab.h"
 #include "collect/sysinfo.h"
@@ -29,6 +30,7 @@ struct sk_netns {
 	uint32_t dumped;     /* 1 << enum sk_sockname for each class fully dumped:
 	                      * only those classes can be judged closed/unbound */
 	bool own;            /* sktop's own namespace */
+	uint32_t name;       /* strtab offset: its `ip netns` name (escaped), 0 none */
 };
 
 typedef SK_VEC(struct sk_netns) sk_netnsvec;
@@ -69,6 +71,12 @@ struct sk_snapshot {
 	SK_VEC(uint32_t) owner_index; /* fdref indices grouped per socket (sk_socket.owners_*) */
 	sk_netnsvec netns;
 	struct sk_strtab strs;
+	/* The services of the processes and of the sockets no fd holds
+	 * (strings in strs), and per socket its service index + 1, 0 when it
+	 * has an fd holder (see the process) or its cgroup is unknown. Empty
+	 * in snapshots that carry no services (hand-built, older files). */
+	SK_VEC(struct sk_service) services;
+	SK_VEC(uint32_t) sock_service;
 
 	struct sk_diag_stats diag;
 	struct sk_procfs_stats procfs;
@@ -79,6 +87,7 @@ struct sk_snapshot {
 	uint32_t dumped_rows;      /* rows from the dumps, after deduplication */
 	uint32_t owners_cached;    /* processes first taken from the owner cache */
 	bool owners_rescanned;     /* the cache proved stale: every fd table was read again */
+	bool owners_bpf;           /* fds listed by the BPF iterator, not /proc: "ownership" */
 	bool procs_sorted;         /* procs ascend by pid (always, from a real /proc) */
 
 	/* Join scratch, kept to avoid reallocating every refresh. */
@@ -119,5 +128,22 @@ int sk_snapshot_recount(struct sk_snapshot *s);
 
 /* Lookups for the frontends. */
 const struct sk_process *sk_snapshot_find_pid(const struct sk_snapshot *s, int32_t pid);
+
+/* The service behind a process's or sock_service's index, NULL when unknown. */
+static inline const struct sk_service *sk_snapshot_service(const struct sk_snapshot *s,
+							   uint32_t index)
+{
+	return index && index <= s->services.n ? &s->services.v[index - 1] : NULL;
+}
+
+/* The service of socket k: its own (fd-less sockets), else NULL. */
+static inline const struct sk_service *sk_snapshot_sock_service(const struct sk_snapshot *s,
+								size_t k)
+{
+	return k < s->sock_service.n ? sk_snapshot_service(s, s->sock_service.v[k]) : NULL;
+}
+
+/* Counts row k into an aggregate the way the join counts a process's. */
+void sk_agg_count_row(struct sk_agg *a, const struct sk_socket *k);
 
 #endif

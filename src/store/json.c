@@ -698,6 +698,7 @@ int sk_json_write_snapshot_ex(FILE *f, const struct sk_snapshot *s, unsigned fla
 	 * entries as the history did ("time" has whole seconds only). */
 	jw_kv_u64(w, "monotonic_ms", (uint64_t)s->monotonic.tv_sec * 1000 +
 					     (uint64_t)s->monotonic.tv_nsec / 1000000);
+	jw_kv_str(w, "ownership", s->owners_bpf ? "bpf" : "procfs");
 
 	jw_record(w, &sk_rec_diag, s);
 	jw_record(w, &sk_rec_procfs, s);

@@ -974,14 +974,31 @@ static int get_time(struct rctx *c, const jnode *n, const char *field, struct ti
 
 enum {
 	T_SCHEMA, T_TIME, T_HOST, T_KERNEL, T_ROOT, T_PARTIAL, T_SEQ, T_DURATION_US, T_DIAG,
-	T_PROCFS, T_SYSTEM, T_FINDINGS, T_HISTORY, T_PROCESSES, T_SOCKETS, T_SOCKETS_OMITTED,
-	T_MONOTONIC_MS, T_LAST
+	T_PROCFS, T_SYSTEM, T_FINDINGS, T_HISTORY, T_PROCESSES, T_SOCKETS, T_OWNERSHIP,
+	T_SOCKETS_OMITTED, T_MONOTONIC_MS, T_LAST
 };
 static const char *const top_keys[T_LAST] = {
 	"schema", "time", "host", "kernel", "root", "partial", "seq", "duration_us", "diag",
-	"procfs", "system", "findings", "history", "processes", "sockets", "sockets_omitted",
-	"monotonic_ms",
+	"procfs", "system", "findings", "history", "processes", "sockets", "ownership",
+	"sockets_omitted", "monotonic_ms",
 };
+
+/* "bpf" or "procfs"; files from before the BPF owner path have none. */
+static int get_ownership(struct rctx *c, const jnode *n, bool *bpf)
+{
+	char v[16];
+	int rc;
+
+	*bpf = false;
+	if (!n)
+		return 0;
+	rc = rd_get_text(c, n, "ownership", v, sizeof(v));
+	if (rc == 0 && strcmp(v, "bpf") != 0 && strcmp(v, "procfs") != 0)
+		return rd_bad(c, "ownership", "unknown ownership '%s' (expected bpf or procfs)", v);
+	if (rc == 0)
+		*bpf = strcmp(v, "bpf") == 0;
+	return rc;
+}
 
 static int map_doc(struct rctx *c, const jnode *root)
 {
@@ -1018,6 +1035,8 @@ static int map_doc(struct rctx *c, const jnode *root)
 		rc = rd_get_u64(c, f[T_SEQ], "seq", &s->seq);
 	if (rc == 0)
 		rc = rd_get_u32(c, f[T_DURATION_US], "duration_us", &s->duration_us);
+	if (rc == 0)
+		rc = get_ownership(c, f[T_OWNERSHIP], &s->owners_bpf);
 	if (rc == 0)
 		rc = rd_get_record(c, f[T_DIAG], &sk_rec_diag, s);
 	if (rc == 0)
@@ -1070,7 +1089,7 @@ static bool blank(const char *s, size_t len)
 /* JSON lines (sktop -b --json): the last complete line. The final line may
  * still be being written; it counts only when it parses. */
 static int parse_last_line(const char *buf, size_t len, struct sk_json_doc *doc,
-			   struct sk_json_error *je, size_t *base)
+			   struct sk_json_error *je, size_t *base, size_t *skipped)
 {
 	const char *nl = memrchr(buf, '\n', len);
 	size_t tail = nl ? (size_t)(nl - buf) + 1 : 0;
@@ -1082,6 +1101,7 @@ static int parse_last_line(const char *buf, size_t len, struct sk_json_doc *doc,
 		*base = tail;
 		if (rc == 0 || rc == -ENOMEM || !nl)
 			return rc;
+		*skipped = len - tail; /* the caller says so: never silently */
 	}
 	/* Back over blank lines to the last one with something on it. */
 	end = (size_t)(nl - buf);
@@ -1113,19 +1133,26 @@ void sk_replay_free(struct sk_replay *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* The document to map: the whole input, or its last complete line. */
+/* The document to map: the whole input, or its last complete line (with
+ * *skipped the bytes of an incomplete line after it). A UTF-8 byte order
+ * mark, which some editors write, is not part of the JSON. */
 static int parse_json(const char *buf, size_t len, const char *name, struct sk_json_doc *doc,
-		      struct sk_error *err)
+		      size_t *skipped, struct sk_error *err)
 {
 	struct sk_json_error je;
 	size_t base = 0, line, col;
 	int rc;
 
+	*skipped = 0;
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		buf += 3;
+		len -= 3;
+	}
 	if (blank(buf, len))
 		return sk_error_set(err, EINVAL, "%s: empty file: no snapshot in it", name);
 	rc = sk_json_parse(buf, len, doc, &je);
 	if (rc == -EINVAL && je.kind == SK_JSON_E_TRAILING)
-		rc = parse_last_line(buf, len, doc, &je, &base);
+		rc = parse_last_line(buf, len, doc, &je, &base, skipped);
 	if (rc == 0)
 		return 0;
 	if (rc == -ENOMEM)
@@ -1174,18 +1201,23 @@ int sk_replay_parse(const char *buf, size_t len, const char *name, struct sk_rep
 		    struct sk_error *err)
 {
 	struct sk_json_doc doc = {0};
+	size_t skipped;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	rc = parse_json(buf, len, name, &doc, err);
-	return rc ? rc : map_json(&doc, name, r, err);
+	rc = parse_json(buf, len, name, &doc, &skipped, err);
+	if (rc == 0)
+		rc = map_json(&doc, name, r, err);
+	if (rc == 0)
+		r->skipped_tail = skipped;
+	return rc;
 }
 
 int sk_replay_load(const char *path, struct sk_replay *r, struct sk_error *err)
 {
 	struct sk_json_doc doc = {0};
 	struct stat st;
-	size_t size, got = 0;
+	size_t size, got = 0, skipped;
 	char *buf;
 	int fd, rc;
 
@@ -1239,7 +1271,11 @@ int sk_replay_load(const char *path, struct sk_replay *r, struct sk_error *err)
 	close(fd);
 	/* The tree holds its own copy of every string: the file's bytes can go
 	 * before the snapshot tables grow. */
-	rc = parse_json(buf, got, path, &doc, err);
+	rc = parse_json(buf, got, path, &doc, &skipped, err);
 	free(buf);
-	return rc ? rc : map_json(&doc, path, r, err);
+	if (rc == 0)
+		rc = map_json(&doc, path, r, err);
+	if (rc == 0)
+		r->skipped_tail = skipped;
+	return rc;
 }

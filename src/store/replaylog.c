@@ -155,8 +155,13 @@ static int scan_log(struct sk_replaylog *log, int fd, struct sk_error *err)
 	}
 	/* A last line without its newline: kept if it looks whole; the parse
 	 * decides when it is shown. */
-	if (at > ls->start)
+	if (at > ls->start) {
+		size_t before = log->skipped;
+
 		rc = end_line(log, ls, at, err);
+		if (log->skipped > before)
+			log->skipped_tail = (size_t)(at - ls->start);
+	}
 out:
 	free(ls);
 	free(buf);
@@ -240,11 +245,21 @@ static int scan_dir(struct sk_replaylog *log, int fd, struct sk_error *err)
 
 /* --- loading --------------------------------------------------------------------------- */
 
-const char *sk_replaylog_skipped_noun(const struct sk_replaylog *log)
+void sk_replaylog_skipped_text(const struct sk_replaylog *log, char *buf, size_t size)
 {
-	if (log->is_dir)
-		return log->skipped == 1 ? "file" : "files";
-	return log->skipped == 1 ? "line" : "lines";
+	const char *noun = log->is_dir ? (log->skipped == 1 ? "file" : "files")
+				       : (log->skipped == 1 ? "line" : "lines");
+
+	if (!log->skipped)
+		snprintf(buf, size, "%s", "");
+	else if (log->skipped_tail && log->skipped == 1)
+		snprintf(buf, size, "skipped its incomplete last line (%zu bytes)%s",
+			 log->skipped_tail, log->single ? "; showing the line before it" : "");
+	else if (log->skipped_tail)
+		snprintf(buf, size, "skipped %zu unreadable lines, its incomplete last line "
+			 "(%zu bytes) among them", log->skipped, log->skipped_tail);
+	else
+		snprintf(buf, size, "skipped %zu unreadable %s", log->skipped, noun);
 }
 
 void sk_replaylog_entry_name(const struct sk_replaylog *log, size_t i, char *buf, size_t size)
@@ -404,6 +419,7 @@ static int open_whole(struct sk_replaylog *log, struct sk_error *err)
 		log->cur.snap.findings = &log->cur.findings;
 		log->cur.snap.history = &log->cur.history;
 		log->skipped = 0;
+		log->skipped_tail = 0;
 	}
 	return rc;
 }

@@ -45,6 +45,7 @@ struct sk_replaylog {
 	bool single;        /* one document: shown with its own history */
 	SK_VEC(struct sk_replaylog_entry) entries;
 	size_t skipped;     /* unreadable lines or files found so far */
+	size_t skipped_tail; /* bytes of an incomplete last line among them, 0: none */
 	size_t pos;         /* the entry in cur */
 	struct sk_replay cur;
 	/* Per entry, what the history needs of it (processes, system
@@ -75,8 +76,10 @@ static inline size_t sk_replaylog_count(const struct sk_replaylog *log)
 
 void sk_replaylog_free(struct sk_replaylog *log);
 
-/* What was skipped, for "skipped N unreadable ...": line(s) or file(s). */
-const char *sk_replaylog_skipped_noun(const struct sk_replaylog *log);
+/* What was skipped, as one line for stderr or the status line ("skipped
+ * 2 unreadable lines", "skipped its incomplete last line (300 bytes)");
+ * "" when nothing was. */
+void sk_replaylog_skipped_text(const struct sk_replaylog *log, char *buf, size_t size);
 
 /* The file and the loading behind entry i, for a message ("log:12"). */
 void sk_replaylog_entry_name(const struct sk_replaylog *log, size_t i, char *buf, size_t size);
