@@ -258,6 +258,30 @@ static void test_new_run_new_history(void **state)
 	free(path);
 }
 
+/* A last line cut without a '}' is skipped at indexing, its size told. */
+static void test_cut_tail_told(void **state)
+{
+	struct fixture *fx = *state;
+	char *path = path_in(fx, "tail.jsonl");
+	FILE *f = fopen(path, "w");
+	struct sk_replaylog log;
+	struct sk_error err = {0};
+	char what[256];
+
+	assert_non_null(f);
+	put(f, fx->lines[0], fx->lens[0]);
+	put(f, fx->lines[1], fx->lens[1]);
+	put(f, fx->lines[2], 50);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(sk_replaylog_open(path, &log, &err), 0);
+	assert_int_equal(sk_replaylog_count(&log), 2);
+	assert_int_equal(log.skipped_tail, 50);
+	sk_replaylog_skipped_text(&log, what, sizeof(what));
+	assert_string_equal(what, "skipped its incomplete last line (50 bytes)");
+	sk_replaylog_free(&log);
+	free(path);
+}
+
 static void write_named(const struct fixture *fx, const char *name, const char *data, size_t len)
 {
 	char *path = path_in(fx, name);
@@ -407,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_log_index_and_steps),
 		cmocka_unit_test(test_history_rebuilt),
 		cmocka_unit_test(test_new_run_new_history),
+		cmocka_unit_test(test_cut_tail_told),
 		cmocka_unit_test(test_directory_by_time),
 		cmocka_unit_test(test_empty_and_all_bad),
 		cmocka_unit_test(test_single_file),

@@ -156,11 +156,11 @@ static int scan_log(struct sk_replaylog *log, int fd, struct sk_error *err)
 	/* A last line without its newline: kept if it looks whole; the parse
 	 * decides when it is shown. */
 	if (at > ls->start) {
-		size_t before = log->skipped;
+		size_t before = log->skipped, len = (size_t)(at - ls->start);
 
 		rc = end_line(log, ls, at, err);
 		if (log->skipped > before)
-			log->skipped_tail = (size_t)(at - ls->start);
+			log->skipped_tail = len;
 	}
 out:
 	free(ls);
