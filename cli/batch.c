@@ -17,6 +17,8 @@
 #include "model/fields.h"
 #include "model/procsort.h"
 #include "store/replay.h"
+#include "store/replaylog.h"
+#include "util/escape.h"
 #include "store/snapfile.h"
 #include "util/units.h"
 
@@ -351,7 +353,7 @@ int sk_batch_run(const struct sk_options *o, FILE *out, struct sk_error *err)
 		const struct sk_snapshot *s = sk_engine_snapshot(e);
 
 		if (o->json) {
-			rc = sk_json_write_snapshot_ex(out, s, 0);
+			rc = sk_json_write_snapshot_ex(out, s, o->no_sockets ? SK_JSON_NO_SOCKETS : 0);
 			if (rc) {
 				sk_error_set(err, rc, "cannot write JSON: %s", strerror(-rc));
 				break;
@@ -369,35 +371,75 @@ int sk_batch_run(const struct sk_options *o, FILE *out, struct sk_error *err)
 	return rc;
 }
 
+/* One entry of a replay: the JSON line again, or its report. */
+static int replay_print(const struct sk_options *o, FILE *out, const struct sk_replaylog *log,
+			struct sk_error *err)
+{
+	unsigned flags = log->single ? SK_JSON_HISTORY : 0;
+	char name[4096];
+	int rc = 0;
+
+	if (o->json) {
+		rc = sk_json_write_snapshot_ex(out, &log->cur.snap,
+					       flags | (o->no_sockets ? SK_JSON_NO_SOCKETS : 0));
+		return rc ? sk_error_set(err, -rc, "cannot write JSON: %s", strerror(-rc)) : 0;
+	}
+	sk_replaylog_entry_name(log, log->pos, name, sizeof(name));
+	if (log->single)
+		fprintf(out, "Replay of %s (read-only)\n", o->replay_file);
+	else
+		fprintf(out, "Replay of %s, snapshot %zu/%zu (read-only)\n", name, log->pos + 1,
+			sk_replaylog_count(log));
+	sk_batch_print_text(out, &log->cur.snap, o);
+	if (!log->single)
+		fputc('\n', out);
+	if (fflush(out) != 0)
+		rc = sk_error_set(err, errno, "cannot write output: %s", strerror(errno));
+	return rc;
+}
+
+/* Every entry, oldest first: each history is rebuilt from those before,
+ * which stepping forward has already read. */
 int sk_batch_replay(const struct sk_options *o, FILE *out, struct sk_error *err)
 {
-	struct sk_replay *r = malloc(sizeof(*r));
+	struct sk_replaylog *log = malloc(sizeof(*log));
+	size_t i = 0;
 	int rc;
 
-	if (!r)
+	if (!log)
 		return sk_error_set(err, ENOMEM, "out of memory");
-	rc = sk_replay_load(o->replay_file, r, err);
+	rc = sk_replaylog_open(o->replay_file, log, err);
 	if (rc) {
-		free(r);
+		free(log);
 		return rc;
 	}
-	if (r->skipped_tail)
-		fprintf(stderr, "sktop: %s: skipped its incomplete last line (%zu bytes); showing the "
-			"line before it\n", o->replay_file, r->skipped_tail);
-	if (o->json) {
-		rc = sk_json_write_snapshot(out, &r->snap);
-		if (rc)
-			sk_error_set(err, rc, "cannot write JSON: %s", strerror(-rc));
-	} else {
-		fprintf(out, "Replay of %s (read-only)\n", o->replay_file);
-
-		sk_batch_print_text(out, &r->snap, o);
-		if (fflush(out) != 0)
-			rc = sk_error_set(err, errno, "cannot write output: %s", strerror(errno));
+	while (rc == 0 && i < sk_replaylog_count(log)) {
+		rc = sk_replaylog_seek(log, i, err);
+		if (rc || log->pos < i) /* the rest proved unreadable */
+			break;
+		rc = replay_print(o, out, log, err);
+		i = log->pos + 1;
 	}
-	sk_replay_free(r);
-	free(r);
+	if (log->skipped) {
+		char what[256];
+
+		sk_replaylog_skipped_text(log, what, sizeof(what));
+		fprintf(stderr, "sktop: %s: %s\n", o->replay_file, what);
+	}
+	sk_replaylog_free(log);
+	free(log);
 	return rc;
+}
+
+/* Scripts read where the snapshot went; a path is untrusted text too (a
+ * name with an escape sequence in it must not reach a terminal). */
+static void print_path(FILE *out, const char *path)
+{
+	char buf[4 * SK_SNAPFILE_PATH_MAX + 1];
+
+	sk_escape(path, strlen(path), buf, sizeof(buf));
+	fprintf(out, "%s\n", buf);
+	fflush(out);
 }
 
 int sk_batch_write(const struct sk_options *o, struct sk_error *err)
@@ -428,6 +470,8 @@ int sk_batch_write(const struct sk_options *o, struct sk_error *err)
 			rc = sk_snapfile_commit(&sf, err);
 		}
 	}
+	if (rc == 0)
+		print_path(stdout, sf.path);
 	sk_engine_free(e);
 	return rc;
 }

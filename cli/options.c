@@ -24,6 +24,7 @@ enum {
 	OPT_MAX_GROUPS,
 	OPT_PER_PROCESS,
 	OPT_CHECK,
+	OPT_NO_SOCKETS,
 	OPT_NO_BPF,
 	OPT_KILL_SOCKETS,
 	OPT_DRY_RUN,
@@ -52,6 +53,7 @@ static const struct option long_options[] = {
 	{"max-groups", required_argument, NULL, OPT_MAX_GROUPS},
 	{"per-process", no_argument, NULL, OPT_PER_PROCESS},
 	{"check", no_argument, NULL, OPT_CHECK},
+	{"no-sockets", no_argument, NULL, OPT_NO_SOCKETS},
 	{"kill-sockets", required_argument, NULL, OPT_KILL_SOCKETS},
 	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	{"help", no_argument, NULL, 'h'},
@@ -70,10 +72,14 @@ static void print_help(FILE *out)
 		"  (default)              interactive terminal UI\n"
 		"  -b, --batch            print a text report each refresh, like top -b\n"
 		"      --json             with -b: one JSON snapshot per line instead\n"
+		"      --no-sockets       with --json: summary, processes and findings only\n"
+		"                         (no per-socket array, which holds the fds)\n"
 		"  -w, --write FILE       write one JSON snapshot to FILE and exit\n"
 		"                         (created 0600, never overwrites, never follows a symlink)\n"
 		"  -r, --replay FILE      show a saved snapshot (from -w, the s key or --json)\n"
-		"                         read-only: in the TUI, or with -b as a report\n"
+		"                         read-only: in the TUI, or with -b as a report;\n"
+		"                         a --json log or a directory of snapshot files is\n"
+		"                         travelled with [ ] { } (-b prints each)\n"
 		"      --exporter [ADDR:]PORT  serve Prometheus metrics on http://ADDR:PORT/metrics\n"
 		"                         (default address 127.0.0.1; -d defaults to 15 here)\n"
 		"      --textfile PATH    with -b: write the metrics to PATH atomically each\n"
@@ -299,6 +305,7 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 			break;
 		case OPT_PER_PROCESS: o->per_process = true; break;
 		case OPT_CHECK: o->check = true; break;
+		case OPT_NO_SOCKETS: o->no_sockets = true; break;
 		case OPT_KILL_SOCKETS: o->kill_filter = optarg; break;
 		case OPT_DRY_RUN: o->dry_run = true; break;
 		case 'h': print_help(out); return SK_OPTIONS_EXIT;
@@ -316,6 +323,8 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 		return sk_error_set(err, EINVAL, "unexpected argument '%s'", argv[optind]);
 	if (o->json && !o->batch)
 		return sk_error_set(err, EINVAL, "--json goes with -b (or use -w FILE)");
+	if (o->no_sockets && !o->json)
+		return sk_error_set(err, EINVAL, "--no-sockets goes with -b --json");
 	if (o->check && (o->batch || o->write_file || o->replay_file))
 		return sk_error_set(err, EINVAL, "--check is a mode of its own: drop -b, -w and -r");
 	if (o->write_file && o->batch)

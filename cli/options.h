@@ -18,6 +18,7 @@
 struct sk_options {
 	bool batch;                /* -b */
 	bool json;                 /* --json (batch) */
+	bool no_sockets;           /* --no-sockets: JSON without the per-socket array */
 	bool check;                /* --check: one Nagios plugin line and exit status */
 	long count;                /* -n: refreshes, 0 = until interrupted */
 	double interval;           /* -d seconds; 0 = back to back (batch only) */
@@ -28,7 +29,7 @@ struct sk_options {
 	bool have_uid;             /* -u USER */
 	uid_t uid;
 	const char *write_file;    /* -w FILE: one JSON snapshot, then exit */
-	const char *replay_file;   /* -r FILE: show a saved snapshot, read-only */
+	const char *replay_file;   /* -r FILE: a snapshot, a --json log or a directory, read-only */
 	const char *snapshot_dir;  /* --snapshot-dir (TUI's `s` key) */
 	const char *proc_root;     /* --proc-root (tests; default /proc) */
 	bool no_color;             /* --no-color or NO_COLOR set */

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "store/json.h"
+
 enum sk_sockname sb_sockname(void *ctx, int32_t pid, int32_t fd)
 {
 	(void)ctx;
@@ -87,4 +89,15 @@ void sb_time(struct sk_snapshot *s, uint64_t ms)
 {
 	s->monotonic.tv_sec = (time_t)(ms / 1000);
 	s->monotonic.tv_nsec = (long)(ms % 1000) * 1000000;
+}
+
+char *sb_json(const struct sk_snapshot *s, unsigned flags, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	assert_non_null(f);
+	assert_int_equal(sk_json_write_snapshot_ex(f, s, flags), 0);
+	fclose(f);
+	return buf;
 }

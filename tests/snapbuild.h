@@ -3,6 +3,7 @@
 #ifndef SKTOP_TEST_SNAPBUILD_H
 #define SKTOP_TEST_SNAPBUILD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "model/snapshot.h"
@@ -18,6 +19,9 @@ uint32_t sb_proc(struct sk_snapshot *s, int32_t pid, uint64_t netns);
 void sb_fd(struct sk_snapshot *s, uint32_t proc, int32_t fd, uint64_t inode);
 void sb_netns(struct sk_snapshot *s, uint64_t id, uint32_t dumped);
 void sb_time(struct sk_snapshot *s, uint64_t ms); /* the fake monotonic clock */
+
+/* s as the JSON writer puts it (flags: enum sk_json_flags), malloc'd. */
+char *sb_json(const struct sk_snapshot *s, unsigned flags, size_t *len);
 
 /* The xattr stand-in: fd 100-199 TCP, 200-299 TCPv6, 300-399 UDP, 400-499 NETLINK. */
 enum sk_sockname sb_sockname(void *ctx, int32_t pid, int32_t fd);

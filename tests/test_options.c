@@ -63,6 +63,10 @@ static void test_valid(void **state)
 	assert_int_equal(o.pids[2], 333);
 	assert_int_equal(o.uid, 0);
 	assert_int_equal(o.top, 5);
+	assert_false(o.no_sockets);
+	assert_int_equal(parse(&o, &err, "-b", "--json", "--no-sockets", "-r", "log", (char *)NULL),
+			 SK_OPTIONS_RUN);
+	assert_true(o.no_sockets && o.json);
 	assert_int_equal(parse(&o, &err, "-u", "root", "--no-color", "--snapshot-dir", "/tmp", (char *)NULL),
 			 SK_OPTIONS_RUN);
 	assert_true(o.no_color);
@@ -103,6 +107,7 @@ static const struct bad_case bad[] = {
 	{{"-d"}, "needs a value"},
 	{{"stray"}, "unexpected argument 'stray'"},
 	{{"--json"}, "--json goes with -b"},
+	{{"-b", "--no-sockets"}, "--no-sockets goes with -b --json"},
 	{{"-b", "-w", "f"}, "pick one"},
 	{{"--top", "-1"}, "--top"},
 	{{"-r", "a", "-w", "b"}, "pick one"},

@@ -37,13 +37,7 @@ struct fixture {
 
 static char *render(const struct sk_snapshot *s, unsigned flags, size_t *len)
 {
-	char *buf = NULL;
-	FILE *f = open_memstream(&buf, len);
-
-	assert_non_null(f);
-	assert_int_equal(sk_json_write_snapshot_ex(f, s, flags), 0);
-	fclose(f);
-	return buf;
+	return sb_json(s, flags, len);
 }
 
 static char *write_file(const struct fixture *fx, const char *name, const char *data, size_t len)

@@ -95,6 +95,12 @@ struct sk_ui {
 	struct sk_colset pcols;
 	struct sk_settings settings;
 	char settings_path[512];          /* "": none (no HOME) */
+
+	/* -r on a log or a directory: the entry shown (from 0) of how many;
+	 * replay_count 0 for a single snapshot. travel: the step a key asked
+	 * for, taken by the loop (which owns the log). */
+	size_t replay_pos, replay_count;
+	long travel;
 };
 
 /* Sets the status line message (printf-style), shown for a few seconds. */

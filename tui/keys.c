@@ -355,6 +355,22 @@ static unsigned act_help(struct sk_ui *ui)
 	return SK_H_REDRAW;
 }
 
+/* The loop moves through the log (tui.c); a live view has no past. */
+static unsigned travel(struct sk_ui *ui, long delta)
+{
+	if (!ui->replay_count) {
+		sk_ui_status(ui, false, "[ ] { } travel through a replayed log (sktop -r LOG)");
+		return SK_H_REDRAW;
+	}
+	ui->travel = delta;
+	return SK_H_REBUILD;
+}
+
+static unsigned act_travel_back(struct sk_ui *ui) { return travel(ui, -1); }
+static unsigned act_travel_fwd(struct sk_ui *ui) { return travel(ui, 1); }
+static unsigned act_travel_back10(struct sk_ui *ui) { return travel(ui, -10); }
+static unsigned act_travel_fwd10(struct sk_ui *ui) { return travel(ui, 10); }
+
 static unsigned act_quit(struct sk_ui *ui)
 {
 	(void)ui;
@@ -424,6 +440,14 @@ const struct sk_actiondef sk_actions[SK_ACT_LAST] = {
 	[SK_ACT_REPAINT] = {"^L", "repaint the terminal", SK_HS_PROGRAM, act_repaint},
 	[SK_ACT_HELP] = {"h ? F1", "this help", SK_HS_PROGRAM, act_help},
 	[SK_ACT_QUIT] = {"q F10", "quit", SK_HS_PROGRAM, act_quit},
+	[SK_ACT_TRAVEL_BACK] = {"[", "replay of a log: the snapshot before", SK_HS_PROGRAM,
+				act_travel_back},
+	[SK_ACT_TRAVEL_FWD] = {"]", "replay of a log: the snapshot after", SK_HS_PROGRAM,
+			       act_travel_fwd},
+	[SK_ACT_TRAVEL_BACK10] = {"{", "replay of a log: 10 snapshots back", SK_HS_PROGRAM,
+				  act_travel_back10},
+	[SK_ACT_TRAVEL_FWD10] = {"}", "replay of a log: 10 snapshots on", SK_HS_PROGRAM,
+				 act_travel_fwd10},
 	[SK_ACT_DESTROY] = {"K", "destroy the sockets under the cursor (a socket, a group, a "
 				 "finding's) as ss -K does, after a confirmation; root",
 			    SK_HS_PROGRAM, sk_destroy_begin},
@@ -470,6 +494,8 @@ static const struct binding bindings[] = {
 	{CTRL('l'), SK_ACT_REPAINT},
 	{'h', SK_ACT_HELP}, {'?', SK_ACT_HELP}, {KC(KEY_F(1)), SK_ACT_HELP},
 	{'q', SK_ACT_QUIT}, {'Q', SK_ACT_QUIT}, {KC(KEY_F(10)), SK_ACT_QUIT},
+	{'[', SK_ACT_TRAVEL_BACK}, {']', SK_ACT_TRAVEL_FWD},
+	{'{', SK_ACT_TRAVEL_BACK10}, {'}', SK_ACT_TRAVEL_FWD10},
 	{'K', SK_ACT_DESTROY},
 };
 

@@ -48,7 +48,9 @@ static void title_line(const struct sk_ui *ui, int width, struct sk_line *out)
 		time_t t = s->realtime.tv_sec;
 
 		localtime_r(&t, &tm);
-		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+		/* A log spans days: its entries say which. */
+		strftime(when, sizeof(when), ui->replay_count ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S",
+			 &tm);
 		sk_line_addf(&left, SK_C_BOLD, " %s", s->host);
 		sk_line_addf(&left, SK_C_DEFAULT, "  %s", when);
 		/* The rows are from `when`; a slow refresh (a million sockets)
@@ -58,7 +60,10 @@ static void title_line(const struct sk_ui *ui, int width, struct sk_line *out)
 			sk_line_addf(&left, SK_C_WARN, " (refreshing %llus)",
 				     (unsigned long long)((ui->now_ms - ui->refresh_started_ms) / 1000));
 	}
-	if (ui->opts && ui->opts->replay_file)
+	if (ui->replay_count)
+		sk_line_addf(&left, SK_C_WARN, "  REPLAY %zu/%zu", ui->replay_pos + 1,
+			     ui->replay_count);
+	else if (ui->opts && ui->opts->replay_file)
 		sk_line_add(&left, SK_C_WARN, "  REPLAY (saved snapshot, read-only)");
 	else
 		sk_line_addf(&left, SK_C_DIM, "  every %gs", ui->interval);
@@ -511,7 +516,9 @@ static void trend_line(const struct sk_ui *ui, int width, struct sk_line *l)
 	struct sk_trend tr = se ? sk_series_trend(se) : (struct sk_trend){0};
 
 	if (!tr.known || n < 2) {
-		sk_line_add(l, SK_C_DIM, ui->opts && ui->opts->replay_file
+		sk_line_add(l, SK_C_DIM, ui->replay_count
+					 ? "  no trend in the log before this snapshot"
+					 : ui->opts && ui->opts->replay_file
 					 ? "  no trend saved in this file"
 					 : "  no trend yet: it takes two refreshes a second apart");
 		return;

@@ -7,7 +7,7 @@
  * handlers that restore the terminal. */
 #include <config.h>
 
-#include "store/replay.h"
+#include "store/replaylog.h"
 #include "tui.h"
 
 #include <curses.h>
@@ -112,7 +112,7 @@ struct loop {
 	struct sk_screen screen;
 	struct sk_engine *engine;
 	struct sk_refresher *refresher;
-	struct sk_replay *replay;  /* -r FILE: a saved snapshot, never refreshed */
+	struct sk_replaylog *replay; /* -r: saved snapshots, never refreshed */
 	bool keyed;                /* the operator has pressed a key */
 	long shown;                /* snapshots shown, the first included (-n) */
 	uint64_t next_refresh;  /* monotonic ms */
@@ -139,6 +139,41 @@ static void rebuild(struct loop *lp)
 		sk_ui_status(&lp->ui, true, "Out of memory building the view.");
 }
 
+static void replay_shown(struct loop *lp, size_t skipped_before)
+{
+	struct sk_ui *ui = &lp->ui;
+	const struct sk_replaylog *log = lp->replay;
+
+	ui->snap = &log->cur.snap;
+	ui->replay_pos = log->pos;
+	ui->replay_count = log->single ? 0 : sk_replaylog_count(log);
+	/* Deltas between entries the operator jumps across mean nothing. */
+	memset(&ui->counters, 0, sizeof(ui->counters));
+	sk_counter_track_update(&ui->counters, &ui->snap->sys, ui->snap->seq);
+	if (log->skipped > skipped_before) {
+		char what[256];
+
+		sk_replaylog_skipped_text(log, what, sizeof(what));
+		sk_ui_status(ui, true, "%s", what);
+	}
+}
+
+/* The step a key asked for ([ ] { }): the loop owns the log. */
+static void travel(struct loop *lp)
+{
+	struct sk_error err = {0};
+	size_t before = lp->replay->skipped;
+	long delta = lp->ui.travel;
+
+	lp->ui.travel = 0;
+	if (sk_replaylog_step(lp->replay, delta, &err) < 0)
+		sk_ui_status(&lp->ui, true, "%s", err.msg);
+	else if (lp->replay->pos == lp->ui.replay_pos)
+		sk_ui_status(&lp->ui, false, delta < 0 ? "The first snapshot of the log."
+						       : "The last snapshot of the log.");
+	replay_shown(lp, before);
+}
+
 /* Asks for a refresh; it arrives through take_refresh. */
 static void start_refresh(struct loop *lp)
 {
@@ -147,8 +182,9 @@ static void start_refresh(struct loop *lp)
 	if (lp->replay) {
 		/* A post-mortem: the file is the machine; nothing to refresh. */
 		lp->next_refresh = now_ms() + 3600 * 1000;
-		sk_ui_status(ui, false, "Replay of %s: read-only, nothing refreshes.",
-			     ui->opts->replay_file);
+		if (!ui->replay_count)
+			sk_ui_status(ui, false, "Replay of %s: read-only, nothing refreshes.",
+				     ui->opts->replay_file);
 		rebuild(lp);
 		return;
 	}
@@ -326,6 +362,8 @@ static void run_loop(struct loop *lp)
 
 		if (h & SK_H_QUIT)
 			break;
+		if (ui->travel && lp->replay)
+			travel(lp);
 		if (h & SK_H_DESTROY)
 			sk_destroy_queue(ui, lp->refresher);
 		if (h & SK_H_RETIME)
@@ -380,10 +418,13 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 	if (opts->replay_file) {
 		/* A file that cannot be read: the error reads best on a normal terminal. */
 		lp->replay = calloc(1, sizeof(*lp->replay));
-		rc = lp->replay ? sk_replay_load(opts->replay_file, lp->replay, err)
+		rc = lp->replay ? sk_replaylog_open(opts->replay_file, lp->replay, err)
 				: sk_error_set(err, ENOMEM, "out of memory");
-		if (rc)
+		if (rc) {
+			free(lp->replay);
+			lp->replay = NULL;
 			goto out;
+		}
 	}
 	/* The terminal before the first refresh: on a host that leaves sktop
 	 * few free fds, the refresh must not take the ones terminfo needs. */
@@ -439,19 +480,21 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 	ui->send_signal = sk_killproc_send;
 	sk_setup_load(ui);
 
-	ui->snap = lp->replay ? &lp->replay->snap : sk_engine_snapshot(lp->engine);
+	if (lp->replay) {
+		replay_shown(lp, 0);
+	} else {
+		ui->snap = sk_engine_snapshot(lp->engine);
+		sk_counter_track_update(&ui->counters, &ui->snap->sys, ui->snap->seq);
+	}
 	findings_first(lp);
-	sk_counter_track_update(&ui->counters, &ui->snap->sys, ui->snap->seq);
 	lp->last_refresh = now_ms();
 	lp->next_refresh = lp->last_refresh + (uint64_t)(ui->interval * 1000);
 	if (lp->replay) {
 		lp->next_refresh = lp->last_refresh + 3600 * 1000;
-		if (lp->replay->skipped_tail)
-			sk_ui_status(ui, false, "Replay of %s: its incomplete last line (%zu bytes) "
-				     "skipped, the one before shown; read-only.", opts->replay_file,
-				     lp->replay->skipped_tail);
-		else
-			sk_ui_status(ui, false, "Replay of %s: read-only, nothing refreshes.",
+		if (!lp->replay->skipped)
+			sk_ui_status(ui, false, ui->replay_count
+				     ? "Replay of %s: [ ] step, { } jump 10; read-only."
+				     : "Replay of %s: read-only, nothing refreshes.",
 				     opts->replay_file);
 	}
 	sk_colors_init(&lp->screen.pal, !opts->no_color && ui->settings.color != 0);
@@ -474,7 +517,7 @@ out:
 	if (lp->engine)
 		sk_engine_free(lp->engine);
 	if (lp->replay) {
-		sk_replay_free(lp->replay);
+		sk_replaylog_free(lp->replay);
 		free(lp->replay);
 	}
 	free(lp);

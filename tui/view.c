@@ -31,7 +31,9 @@ const char *sk_view_user(const struct sk_view *v, uint32_t uid, char *buf, size_
 
 struct sk_vkey *sk_vrows_keys(struct sk_view *v, size_t n)
 {
-	if (sk_vec_reserve((void **)&v->keys.v, &v->keys.cap, n, sizeof(struct sk_vkey)))
+	/* Room for one at least: an empty list (no process holds a socket)
+	 * is not a failed allocation. */
+	if (sk_vec_reserve((void **)&v->keys.v, &v->keys.cap, n ? n : 1, sizeof(struct sk_vkey)))
 		return NULL;
 	v->keys.n = v->nrows = n;
 	return v->keys.v;

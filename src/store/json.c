@@ -515,7 +515,7 @@ static void write_socket(struct jw *w, const struct sk_snapshot *s, const struct
 	jw_close(w, '}');
 }
 
-static void write_findings(struct jw *w, const struct sk_snapshot *s)
+static void write_findings(struct jw *w, const struct sk_snapshot *s, bool refs)
 {
 	const struct sk_findings *fs = s->findings;
 
@@ -553,6 +553,10 @@ static void write_findings(struct jw *w, const struct sk_snapshot *s)
 		}
 		jw_close(w, '}');
 		jw_kv_u64(w, "socket_count", f->socks_count);
+		if (!refs) {
+			jw_close(w, '}');
+			continue;
+		}
 		/* The inodes (or cookies, for fd-less sockets) of the first few
 		 * supporting sockets, to find them in "sockets". */
 		jw_key(w, "sockets");
@@ -690,13 +694,17 @@ int sk_json_write_snapshot_ex(FILE *f, const struct sk_snapshot *s, unsigned fla
 	jw_kv_bool(w, "partial", s->partial);
 	jw_kv_u64(w, "seq", s->seq);
 	jw_kv_u64(w, "duration_us", s->duration_us);
+	/* The refresh's clock, so a replayed log orders and spaces its
+	 * entries as the history did ("time" has whole seconds only). */
+	jw_kv_u64(w, "monotonic_ms", (uint64_t)s->monotonic.tv_sec * 1000 +
+					     (uint64_t)s->monotonic.tv_nsec / 1000000);
 	jw_kv_str(w, "ownership", s->owners_bpf ? "bpf" : "procfs");
 
 	jw_record(w, &sk_rec_diag, s);
 	jw_record(w, &sk_rec_procfs, s);
 
 	write_system(w, s);
-	write_findings(w, s);
+	write_findings(w, s, !(flags & SK_JSON_NO_SOCKETS));
 	write_history(w, s, flags & SK_JSON_HISTORY);
 
 	jw_key(w, "processes");
@@ -711,13 +719,17 @@ int sk_json_write_snapshot_ex(FILE *f, const struct sk_snapshot *s, unsigned fla
 	}
 	jw_close(w, ']');
 
-	jw_key(w, "sockets");
-	jw_open(w, '[');
-	for (size_t i = 0; i < s->socks.n; i++) {
-		jw_elem(w);
-		write_socket(w, s, &s->socks.v[i]);
+	if (flags & SK_JSON_NO_SOCKETS) {
+		jw_kv_bool(w, "sockets_omitted", true);
+	} else {
+		jw_key(w, "sockets");
+		jw_open(w, '[');
+		for (size_t i = 0; i < s->socks.n; i++) {
+			jw_elem(w);
+			write_socket(w, s, &s->socks.v[i]);
+		}
+		jw_close(w, ']');
 	}
-	jw_close(w, ']');
 	jw_close(w, '}');
 	jw_raw(w, "\n", 1);
 	jw_flush(w);

@@ -18,6 +18,10 @@ int sk_json_write_snapshot(FILE *f, const struct sk_snapshot *s);
 
 enum sk_json_flags {
 	SK_JSON_HISTORY = 1u << 0, /* include the sample rings */
+	/* No "sockets" array (it holds the fds too): "sockets_omitted": true
+	 * says so, and findings keep their socket_count but not the socket
+	 * references, which would point at nothing. Not a replayable file. */
+	SK_JSON_NO_SOCKETS = 1u << 1,
 };
 int sk_json_write_snapshot_ex(FILE *f, const struct sk_snapshot *s, unsigned flags);
 

@@ -918,29 +918,24 @@ static void set_monotonic(struct sk_replay *r)
 
 /* --- the document ----------------------------------------------------------------- */
 
-/* "2024-05-01T12:00:00Z", as write_time puts it. */
-static int get_time(struct rctx *c, const jnode *n, const char *field, struct timespec *ts)
+bool sk_replay_time_parse(const char *s, size_t len, int64_t *out)
 {
 	static const char pattern[] = "dddd-dd-ddTdd:dd:ddZ";
 	int v[6] = {0}, k = 0;
-	char q[48];
 	struct tm tm = {0}, back;
 	time_t t;
-	int rc = rd_want(c, n, field, SK_JSON_STRING);
 
-	if (rc)
-		return rc;
-	if (n->len != sizeof(pattern) - 1)
-		goto invalid;
-	for (size_t i = 0; i < n->len; i++) {
-		char ch = n->v.str[i];
+	if (len != sizeof(pattern) - 1)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char ch = s[i];
 
 		if (pattern[i] == 'd') {
 			if (ch < '0' || ch > '9')
-				goto invalid;
+				return false;
 			v[k] = v[k] * 10 + (ch - '0');
 		} else if (ch != pattern[i]) {
-			goto invalid;
+			return false;
 		} else {
 			k++;
 		}
@@ -956,22 +951,36 @@ static int get_time(struct rctx *c, const jnode *n, const char *field, struct ti
 	/* timegm normalises Feb 30 into March: a date that moved was invalid. */
 	if (tm.tm_year != back.tm_year || tm.tm_mon != back.tm_mon || tm.tm_mday != back.tm_mday ||
 	    tm.tm_hour != back.tm_hour || tm.tm_min != back.tm_min || tm.tm_sec != back.tm_sec)
-		goto invalid;
-	ts->tv_sec = t;
+		return false;
+	*out = (int64_t)t;
+	return true;
+}
+
+static int get_time(struct rctx *c, const jnode *n, const char *field, struct timespec *ts)
+{
+	char q[48];
+	int64_t t = 0;
+	int rc = rd_want(c, n, field, SK_JSON_STRING);
+
+	if (rc)
+		return rc;
+	if (!sk_replay_time_parse(n->v.str, n->len, &t))
+		return rd_bad(c, field, "invalid time '%s' (expected YYYY-MM-DDTHH:MM:SSZ)",
+			      rd_quote(n, q, sizeof(q)));
+	ts->tv_sec = (time_t)t;
 	ts->tv_nsec = 0;
 	return 0;
-invalid:
-	return rd_bad(c, field, "invalid time '%s' (expected YYYY-MM-DDTHH:MM:SSZ)",
-		   rd_quote(n, q, sizeof(q)));
 }
 
 enum {
 	T_SCHEMA, T_TIME, T_HOST, T_KERNEL, T_ROOT, T_PARTIAL, T_SEQ, T_DURATION_US, T_DIAG,
-	T_PROCFS, T_SYSTEM, T_FINDINGS, T_HISTORY, T_PROCESSES, T_SOCKETS, T_OWNERSHIP, T_LAST
+	T_PROCFS, T_SYSTEM, T_FINDINGS, T_HISTORY, T_PROCESSES, T_SOCKETS, T_OWNERSHIP,
+	T_SOCKETS_OMITTED, T_MONOTONIC_MS, T_LAST
 };
 static const char *const top_keys[T_LAST] = {
 	"schema", "time", "host", "kernel", "root", "partial", "seq", "duration_us", "diag",
 	"procfs", "system", "findings", "history", "processes", "sockets", "ownership",
+	"sockets_omitted", "monotonic_ms",
 };
 
 /* "bpf" or "procfs"; files from before the BPF owner path have none. */
@@ -1009,6 +1018,9 @@ static int map_doc(struct rctx *c, const jnode *root)
 	if (rc == 0 && schema != SK_JSON_SCHEMA)
 		return rd_bad(c, NULL, "snapshot schema %llu is not supported (this sktop reads schema %d)",
 			   (unsigned long long)schema, SK_JSON_SCHEMA);
+	/* The counts are made from the rows: without them there is nothing to show. */
+	if (rc == 0 && f[T_SOCKETS_OMITTED] && !f[T_SOCKETS])
+		return rd_bad(c, NULL, "written with --no-sockets: no sockets to replay");
 	if (rc == 0)
 		rc = get_time(c, f[T_TIME], "time", &s->realtime);
 	if (rc == 0)
@@ -1052,6 +1064,14 @@ static int map_doc(struct rctx *c, const jnode *root)
 		s->findings = &c->r->findings;
 		s->history = &c->r->history;
 		set_monotonic(c->r);
+	}
+	/* Files from before monotonic_ms have the history's newest sample. */
+	if (rc == 0 && f[T_MONOTONIC_MS]) {
+		uint64_t ms = 0;
+
+		rc = rd_get_u64(c, f[T_MONOTONIC_MS], "monotonic_ms", &ms);
+		s->monotonic.tv_sec = (time_t)(ms / 1000);
+		s->monotonic.tv_nsec = (long)(ms % 1000) * 1000000;
 	}
 	return rc;
 }

@@ -12,7 +12,9 @@
 #ifndef SKTOP_REPLAY_H
 #define SKTOP_REPLAY_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/error.h"
 #include "analyse/findings.h"
@@ -46,5 +48,9 @@ int sk_replay_parse(const char *buf, size_t len, const char *name, struct sk_rep
 		    struct sk_error *err);
 
 void sk_replay_free(struct sk_replay *r);
+
+/* "2024-05-01T12:00:00Z" (the writer's "time", len bytes, no NUL needed)
+ * into seconds since the epoch; false when it is not a real UTC time. */
+bool sk_replay_time_parse(const char *s, size_t len, int64_t *out);
 
 #endif

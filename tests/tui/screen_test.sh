@@ -393,5 +393,41 @@ keys 1
 check "a malformed sktoprc: the default columns" "grep -Eq '^ +PID .* SOCK .*COMMAND' '$tmp/screen'"
 keys q
 
+# --- 9: replay travels through a --json log --------------------------------------------------
+# Five real lines (sktop alone in a pid namespace: small ones), each given
+# its own time and refresh duration so every screen says which it shows;
+# a garbage line among them is skipped with a count. TZ=UTC: the title's
+# clock does not depend on the machine's zone. Every check polls.
+log=$tmp/replay.jsonl
+unshare --pid --fork --mount-proc "$sktop" -b -n 5 -d 0.4 --json >"$tmp/raw.jsonl" 2>"$tmp/raw.err"
+k=0
+while IFS= read -r line; do
+	k=$((k + 1))
+	printf '%s\n' "$line" | sed -e "s/\"time\":\"[^\"]*\"/\"time\":\"2024-05-01T12:0$k:00Z\"/" \
+		-e "s/\"duration_us\":[0-9]*/\"duration_us\":${k}111000/"
+	[ $k -eq 2 ] && echo 'this line is not a snapshot'
+done <"$tmp/raw.jsonl" >"$log"
+S=r
+T new-session -d -s r -x 80 -y 24 "env TZ=UTC LANG=C.UTF-8 '$sktop' -r '$log'; echo EXIT=\$?; sleep 600"
+travel() { T send-keys -t "$S" -l "$1"; }
+wait_for "REPLAY 5/5" 20
+check "replay: opens at the last snapshot, 5/5, with its time and figures" \
+	"head -1 '$tmp/screen' | grep -q '2024-05-01 12:05:00  REPLAY 5/5' && head -1 '$tmp/screen' | grep -q 'scan 5111ms'" 10
+check "replay: the garbage line is skipped with a count" \
+	"tail -1 '$tmp/screen' | grep -q 'skipped 1 unreadable line$'" 10
+travel '['
+check "replay: [ steps back to 4/5 with that snapshot's figures" \
+	"head -1 '$tmp/screen' | grep -q '2024-05-01 12:04:00  REPLAY 4/5' && head -1 '$tmp/screen' | grep -q 'scan 4111ms'" 10
+[ "${SKTOP_SCREEN_KEEP:-0}" = 1 ] && cp "$tmp/screen" "$tmp/replay-4of5.txt"
+travel '{'
+check "replay: { jumps back to the first, 1/5" \
+	"head -1 '$tmp/screen' | grep -q '2024-05-01 12:01:00  REPLAY 1/5' && head -1 '$tmp/screen' | grep -q 'scan 1111ms'" 10
+travel ']'
+check "replay: ] steps on to 2/5" "head -1 '$tmp/screen' | grep -q '12:02:00  REPLAY 2/5'" 10
+travel '}'
+check "replay: } jumps on, clamped at the last, 5/5" "head -1 '$tmp/screen' | grep -q '12:05:00  REPLAY 5/5'" 10
+travel q
+check "replay: q exits 0" "grep -q 'EXIT=0' '$tmp/screen'" 10
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
