@@ -140,7 +140,10 @@ echo "# leakgen ready: leaker pid $leaker (in the test's pid namespace), port $P
 nspid=$(pgrep -f -- "^$leakgen --unshare --port $PORT " | head -1)
 [ -n "$nspid" ] || { echo "not ok - leakgen's pid not found"; exit 1; }
 nsinit=$(ps -o ppid= -p "$nspid" | tr -d ' ')
-NS="nsenter -t $nspid -p -m"
+# -r: the target's root too. setns() to a mount namespace puts us at that
+# namespace's root, which is not ours when this runs in a chroot (a fresh
+# root being tried out): the binaries would not be found.
+NS="nsenter -t $nspid -p -m -r"
 
 # --- 1: start wide: something is wrong, so the findings come first ----------------------------
 wait_for "close_wait +leakgen\\[$leaker\\]" 15
