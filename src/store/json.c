@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,6 +308,8 @@ static void write_system(struct jw *w, const struct sk_snapshot *s)
 		jw_elem(w);
 		jw_open(w, '{');
 		jw_kv_u64(w, "id", ns->id);
+		if (ns->name)
+			jw_kv_str(w, "name", sk_strtab_get(&s->strs, ns->name));
 		jw_kv_bool(w, "own", ns->own);
 		jw_kv_u64(w, "processes", ns->nprocs);
 		jw_kv_u64(w, "sockets", ns->sockets);
@@ -400,6 +403,41 @@ static void write_growth(struct jw *w, const struct sk_snapshot *s, const struct
 	jw_kv_u64(w, "history_span_s", tr[SK_PM_SOCKETS].span_ms / 1000);
 }
 
+/* Issue #13's object: only the names known, so a reader tells "unknown"
+ * from "empty" by absence. */
+static void write_service(struct jw *w, const struct sk_snapshot *s, const struct sk_service *sv)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} names[] = {
+		{"name", offsetof(struct sk_service, name)},
+		{"id", offsetof(struct sk_service, id)},
+		{"pod", offsetof(struct sk_service, pod)},
+		{"namespace", offsetof(struct sk_service, ns)},
+		{"container", offsetof(struct sk_service, container)},
+		{"cgroup", offsetof(struct sk_service, cgroup)},
+		/* Beyond the issue's keys, so that a replay is the live view. */
+		{"unit", offsetof(struct sk_service, unit)},
+		{"pod_uid", offsetof(struct sk_service, pod_uid)},
+	};
+
+	if (!sv)
+		return;
+	jw_key(w, "service");
+	jw_open(w, '{');
+	if (sv->kind > SK_SERVICE_NONE && sv->kind < SK_SERVICE_KIND_LAST)
+		jw_kv_str(w, "kind", sk_service_kind_names[sv->kind]);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		uint32_t off;
+
+		memcpy(&off, (const char *)sv + names[i].off, sizeof(off));
+		if (off)
+			jw_kv_str(w, names[i].key, sk_strtab_get(&s->strs, off));
+	}
+	jw_close(w, '}');
+}
+
 static void write_process(struct jw *w, const struct sk_snapshot *s, const struct sk_process *p)
 {
 	const struct sk_agg *a = &p->agg;
@@ -430,6 +468,7 @@ static void write_process(struct jw *w, const struct sk_snapshot *s, const struc
 	jw_kv_u64(w, "rss_kb", p->rss_kb);
 	jw_kv_u64(w, "starttime", p->starttime);
 	write_growth(w, s, p);
+	write_service(w, s, sk_snapshot_service(s, p->service));
 	if (p->flags & SK_PROC_FD_DENIED)
 		jw_kv_bool(w, "fds_denied", true);
 	jw_close(w, '}');
@@ -495,6 +534,7 @@ static void write_socket(struct jw *w, const struct sk_snapshot *s, const struct
 		jw_kv_u64(w, "likely_pid", (uint64_t)s->procs.v[k->likely_owner].pid);
 	if (k->flags & SK_SOCK_HAS_CGROUP)
 		jw_kv_u64(w, "cgroup_id", k->cgroup_id);
+	write_service(w, s, sk_snapshot_sock_service(s, (size_t)(k - s->socks.v)));
 	if (k->flags & SK_SOCK_ORPHAN)
 		jw_kv_bool(w, "orphan", true);
 	if (k->flags & SK_SOCK_UNDUMPED)
