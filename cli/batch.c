@@ -15,15 +15,19 @@
 #include "store/json.h"
 #include "model/fields.h"
 #include "model/procsort.h"
+#include "model/services.h"
 #include "store/replay.h"
 #include "store/snapfile.h"
 #include "util/units.h"
 
-bool sk_batch_wants(const struct sk_options *o, const struct sk_process *p)
+bool sk_batch_wants(const struct sk_options *o, const struct sk_snapshot *s,
+		    const struct sk_process *p)
 {
 	if (p->agg.sockets == 0 && p->agg.orphans == 0)
 		return false;
 	if (o->have_uid && p->uid != o->uid)
+		return false;
+	if (o->service && !sk_proc_service_matches(s, p, o->service))
 		return false;
 	if (o->npids) {
 		for (int i = 0; i < o->npids; i++)
@@ -164,23 +168,41 @@ static void print_header(FILE *out, const struct sk_snapshot *s)
 			s->diag.unsupported);
 }
 
-static void print_findings(FILE *out, const struct sk_snapshot *s)
+/* Whether --service keeps finding f (sel NULL: no --service). */
+static bool finding_wanted(const struct sk_service_selection *sel, const struct sk_findings *fs,
+			   const struct sk_finding *f)
+{
+	return !sel || sk_service_selection_keeps(sel, f->proc, fs->socks.v + f->socks_start,
+						  f->socks_count);
+}
+
+static void print_findings(FILE *out, const struct sk_snapshot *s,
+			   const struct sk_service_selection *sel)
 {
 	const struct sk_findings *fs = s->findings;
+	uint32_t by[SK_SEV_LAST] = {0};
+	size_t n = 0;
 
 	if (!fs)
 		return;
-	if (fs->list.n == 0) {
+	for (size_t i = 0; i < fs->list.n; i++)
+		if (finding_wanted(sel, fs, &fs->list.v[i])) {
+			by[fs->list.v[i].severity < SK_SEV_LAST ? fs->list.v[i].severity : 0]++;
+			n++;
+		}
+	if (n == 0) {
 		fprintf(out, "Findings: none\n");
 		return;
 	}
-	fprintf(out, "Findings: %u critical, %u warning, %u info\n", fs->by_severity[SK_SEV_CRITICAL],
-		fs->by_severity[SK_SEV_WARNING], fs->by_severity[SK_SEV_INFO]);
+	fprintf(out, "Findings: %u critical, %u warning, %u info\n", by[SK_SEV_CRITICAL],
+		by[SK_SEV_WARNING], by[SK_SEV_INFO]);
 	for (size_t i = 0; i < fs->list.n; i++) {
 		const struct sk_finding *f = &fs->list.v[i];
 		char sev[16];
 		size_t k;
 
+		if (!finding_wanted(sel, fs, f))
+			continue;
 		for (k = 0; sk_severity_names[f->severity][k] && k + 1 < sizeof(sev); k++)
 			sev[k] = (char)(sk_severity_names[f->severity][k] - 'a' + 'A');
 		sev[k] = '\0';
@@ -213,12 +235,17 @@ static void print_process(FILE *out, const struct sk_snapshot *s, const struct s
 	else
 		snprintf(fds, sizeof(fds), "%u/%llu", p->fd_count, (unsigned long long)p->fd_limit);
 	const char *cmd = sk_strtab_get(&s->strs, p->cmdline);
+	const struct sk_service *sv = sk_snapshot_service(s, p->service);
+	const char *service = sv && sv->name ? sk_strtab_get(&s->strs, sv->name) : "-";
 
 	fprintf(out, "%7d %-8s %13s", (int)p->pid, user, fds);
 	for (int i = 0; i < SK_SORT_LAST; i++)
 		if (sk_proc_fields[i].flags & SK_FIELD_BATCH)
 			print_metric(out, &sk_proc_fields[i], p);
-	fprintf(out, " %s\n", cmd[0] ? cmd : p->comm);
+	/* A long name pushes the command right rather than lose its tail:
+	 * the pod's hash suffix is what tells replicas apart. */
+	fprintf(out, " %-*s %s\n", sk_proc_fields[SK_SORT_SERVICE].colwidth, service,
+		cmd[0] ? cmd : p->comm);
 }
 
 static void print_columns(FILE *out)
@@ -227,16 +254,22 @@ static void print_columns(FILE *out)
 	for (int i = 0; i < SK_SORT_LAST; i++)
 		if (sk_proc_fields[i].flags & SK_FIELD_BATCH)
 			fprintf(out, " %*s", sk_proc_fields[i].colwidth, sk_proc_fields[i].title);
-	fprintf(out, " %s\n", "COMMAND");
+	fprintf(out, " %-*s %s\n", sk_proc_fields[SK_SORT_SERVICE].colwidth, "SERVICE", "COMMAND");
 }
 
 void sk_batch_print_text(FILE *out, const struct sk_snapshot *s, const struct sk_options *o)
 {
 	uint32_t *idx = malloc((s->procs.n + 1) * sizeof(*idx));
+	struct sk_service_selection sel = {0};
+	bool selected = o->service && sk_service_select(&sel, s, o->service) == 0;
 	size_t n = 0;
 
 	print_header(out, s);
-	print_findings(out, s);
+	if (o->service && !selected)
+		fprintf(out, "(out of memory selecting --service: findings not shown)\n");
+	else
+		print_findings(out, s, selected ? &sel : NULL);
+	sk_service_selection_free(&sel);
 	fputc('\n', out);
 	print_columns(out);
 	if (!idx) {
@@ -244,9 +277,9 @@ void sk_batch_print_text(FILE *out, const struct sk_snapshot *s, const struct sk
 		return;
 	}
 	for (size_t i = 0; i < s->procs.n; i++)
-		if (sk_batch_wants(o, &s->procs.v[i]))
+		if (sk_batch_wants(o, s, &s->procs.v[i]))
 			idx[n++] = (uint32_t)i;
-	sk_proc_sort(s->procs.v, idx, n, o->sort, o->sort_invert);
+	sk_proc_sort_snapshot(s, idx, n, o->sort, o->sort_invert);
 	for (size_t i = 0; i < n && (o->top == 0 || (long)i < o->top); i++)
 		print_process(out, s, &s->procs.v[idx[i]]);
 	free(idx);
@@ -300,7 +333,7 @@ int sk_batch_run(const struct sk_options *o, FILE *out, struct sk_error *err)
 		const struct sk_snapshot *s = sk_engine_snapshot(e);
 
 		if (o->json) {
-			rc = sk_json_write_snapshot_ex(out, s, 0);
+			rc = sk_json_write_snapshot_service(out, s, 0, o->service);
 			if (rc) {
 				sk_error_set(err, rc, "cannot write JSON: %s", strerror(-rc));
 				break;
@@ -331,7 +364,7 @@ int sk_batch_replay(const struct sk_options *o, FILE *out, struct sk_error *err)
 		return rc;
 	}
 	if (o->json) {
-		rc = sk_json_write_snapshot(out, &r->snap);
+		rc = sk_json_write_snapshot_service(out, &r->snap, SK_JSON_HISTORY, o->service);
 		if (rc)
 			sk_error_set(err, rc, "cannot write JSON: %s", strerror(-rc));
 	} else {

@@ -27,7 +27,8 @@ struct sk_engine_config sk_batch_engine_config(const struct sk_options *o);
 /* Sleeps between refreshes, through signals that do not end the program. */
 void sk_batch_sleep(double sec);
 
-/* Whether a process passes -p/-u and has something to show. */
-bool sk_batch_wants(const struct sk_options *o, const struct sk_process *p);
+/* Whether a process passes -p/-u/--service and has something to show. */
+bool sk_batch_wants(const struct sk_options *o, const struct sk_snapshot *s,
+		    const struct sk_process *p);
 
 #endif

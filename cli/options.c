@@ -24,6 +24,7 @@ enum {
 	OPT_MAX_GROUPS,
 	OPT_PER_PROCESS,
 	OPT_CHECK,
+	OPT_SERVICE,
 };
 
 static const struct option long_options[] = {
@@ -48,6 +49,7 @@ static const struct option long_options[] = {
 	{"max-groups", required_argument, NULL, OPT_MAX_GROUPS},
 	{"per-process", no_argument, NULL, OPT_PER_PROCESS},
 	{"check", no_argument, NULL, OPT_CHECK},
+	{"service", required_argument, NULL, OPT_SERVICE},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -91,6 +93,8 @@ static void print_help(FILE *out)
 		"  -I, --invert           invert the sort order\n"
 		"  -p, --pid PID[,PID]    only these processes\n"
 		"  -u, --user USER        only processes of USER (name or uid)\n"
+		"      --service PATTERN  only the processes, sockets and findings of the\n"
+		"                         pods, containers or units whose names contain PATTERN\n"
 		"      --top N            batch text: at most N process rows (0 = all)\n"
 		"      --threshold NAME=VALUE  change a finding threshold (doc/THRESHOLDS.md)\n"
 		"      --snapshot-dir DIR where the TUI's 's' key writes (default: .)\n"
@@ -267,6 +271,12 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 			break;
 		case OPT_PER_PROCESS: o->per_process = true; break;
 		case OPT_CHECK: o->check = true; break;
+		case OPT_SERVICE:
+			if (!optarg[0] || strlen(optarg) > 1024)
+				return sk_error_set(err, EINVAL,
+						    "--service: the pattern must be 1 to 1024 bytes");
+			o->service = optarg;
+			break;
 		case 'h': print_help(out); return SK_OPTIONS_EXIT;
 		case 'V': fprintf(out, "sktop %s\n", PACKAGE_VERSION); return SK_OPTIONS_EXIT;
 		case ':':

@@ -27,6 +27,7 @@ struct sk_options {
 	int npids;
 	bool have_uid;             /* -u USER */
 	uid_t uid;
+	const char *service;       /* --service PATTERN: processes, sockets, findings */
 	const char *write_file;    /* -w FILE: one JSON snapshot, then exit */
 	const char *replay_file;   /* -r FILE: show a saved snapshot, read-only */
 	const char *snapshot_dir;  /* --snapshot-dir (TUI's `s` key) */

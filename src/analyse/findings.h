@@ -90,7 +90,9 @@ struct sk_finding {
 	uint8_t subject_type;
 	int32_t pid;       /* process subjects, and the owner of listener subjects; 0 otherwise */
 	uint32_t proc;     /* process index in the snapshot, SK_NONE */
-	char subject[96];  /* "nginx[4684]", "127.0.0.1:80", "10.0.3.7:5432", "system" */
+	/* "nginx[4684]", "pod shop/web-1 (container web, pid 42)", "127.0.0.1:80",
+	 * "10.0.3.7:5432", "system" */
+	char subject[320];
 	char title[SK_FINDING_TEXT];
 	char detail[SK_FINDING_TEXT];    /* the evidence as one line */
 	char next_step[SK_FINDING_TEXT]; /* the command or setting to look at */

@@ -23,6 +23,7 @@ enum sk_sort_key {
 	SK_SORT_SENDQ,
 	SK_SORT_RMEM,
 	SK_SORT_WMEM,
+	SK_SORT_SERVICE, /* by name: sk_proc_sort_snapshot (model/services.h) */
 	SK_SORT_LAST
 };
 
