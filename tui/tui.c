@@ -355,6 +355,7 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 		.pids = opts->pids,
 		.npids = opts->npids,
 		.have_uid = opts->have_uid,
+		.service = opts->service,
 		.uid = (uint32_t)opts->uid,
 		.user_name = sk_users_name,
 		.user_ctx = users,

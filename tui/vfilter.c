@@ -8,9 +8,12 @@
 #include "view.h"
 #include "vrows.h"
 
-bool sk_vfilter_allowed(const struct sk_view *v, const struct sk_process *p)
+bool sk_vfilter_allowed(const struct sk_view *v, const struct sk_snapshot *s,
+			const struct sk_process *p)
 {
 	if (v->cfg.have_uid && p->uid != v->cfg.uid)
+		return false;
+	if (v->cfg.service && !sk_proc_service_matches(s, p, v->cfg.service))
 		return false;
 	if (v->cfg.npids) {
 		for (int i = 0; i < v->cfg.npids; i++)
@@ -23,7 +26,7 @@ bool sk_vfilter_allowed(const struct sk_view *v, const struct sk_process *p)
 
 bool sk_vfilter_restricted(const struct sk_view *v)
 {
-	return v->cfg.have_uid || v->cfg.npids;
+	return v->cfg.have_uid || v->cfg.npids || v->cfg.service;
 }
 
 static bool contains(const char *hay, const char *needle)
@@ -38,7 +41,8 @@ bool sk_vfilter_proc_text(const struct sk_view *v, const struct sk_snapshot *s,
 
 	snprintf(pid, sizeof(pid), "%d", (int)p->pid);
 	return contains(p->comm, f) || contains(sk_strtab_get(&s->strs, p->cmdline), f) ||
-	       contains(pid, f) || contains(sk_view_user(v, p->uid, user, sizeof(user)), f);
+	       contains(pid, f) || contains(sk_view_user(v, p->uid, user, sizeof(user)), f) ||
+	       sk_proc_service_matches(s, p, f);
 }
 
 bool sk_vfilter_sock_text(const struct sk_snapshot *s, const struct sk_socket *k,

@@ -22,6 +22,10 @@ int sk_vpane_groups(struct sk_view *v, const struct sk_snapshot *s, unsigned mod
 int sk_vpane_states(struct sk_view *v, const struct sk_snapshot *s);
 int sk_vpane_orphans(struct sk_view *v, const struct sk_snapshot *s);
 int sk_vpane_findings(struct sk_view *v, const struct sk_snapshot *s);
+int sk_vpane_services(struct sk_view *v, const struct sk_snapshot *s);
+/* Whether p is among the processes a level opened from a service row shows. */
+bool sk_vservices_proc_in(const struct sk_level *l, const struct sk_snapshot *s,
+			  const struct sk_process *p);
 /* The socket rows of the finding a level names (stale when it is gone). */
 int sk_vpane_finding_socks(struct sk_view *v, const struct sk_snapshot *s,
 			   const struct sk_level *l);
@@ -60,7 +64,8 @@ int sk_okey_cmp(const struct sk_okey *a, const struct sk_okey *b);
 
 /* --- the restriction (-p, -u) and the filter (vfilter.c) ------------------- */
 
-bool sk_vfilter_allowed(const struct sk_view *v, const struct sk_process *p);
+bool sk_vfilter_allowed(const struct sk_view *v, const struct sk_snapshot *s,
+			const struct sk_process *p);
 bool sk_vfilter_restricted(const struct sk_view *v);
 bool sk_vfilter_proc_text(const struct sk_view *v, const struct sk_snapshot *s,
 			  const struct sk_process *p, const char *f);
