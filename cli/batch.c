@@ -300,6 +300,7 @@ struct sk_engine_config sk_batch_engine_config(const struct sk_options *o)
 				 : sk_record_needs(&sk_rec_proc, SK_FIELD_BATCH);
 	struct sk_engine_config cfg = {
 		.proc_root = o->proc_root,
+		.host_root = o->host_root,
 		.want_unix = !o->no_unix,
 		.want_meminfo = needs & SK_NEED_MEMINFO,
 		.want_tcpinfo = needs & SK_NEED_INFO,

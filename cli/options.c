@@ -25,6 +25,7 @@ enum {
 	OPT_PER_PROCESS,
 	OPT_CHECK,
 	OPT_SERVICE,
+	OPT_HOST_ROOT,
 };
 
 static const struct option long_options[] = {
@@ -50,6 +51,7 @@ static const struct option long_options[] = {
 	{"per-process", no_argument, NULL, OPT_PER_PROCESS},
 	{"check", no_argument, NULL, OPT_CHECK},
 	{"service", required_argument, NULL, OPT_SERVICE},
+	{"host-root", required_argument, NULL, OPT_HOST_ROOT},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -101,6 +103,8 @@ static void print_help(FILE *out)
 		"      --no-color         monochrome TUI (also when NO_COLOR is set)\n"
 		"      --no-unix          do not dump AF_UNIX sockets\n"
 		"      --proc-root DIR    read processes and counters from DIR instead of /proc\n"
+		"      --host-root DIR    read the orchestrators' files (/var/log/containers,\n"
+		"                         /var/lib/docker, /run/netns, ...) under DIR\n"
 		"  -h, --help             show this help and exit\n"
 		"  -V, --version          show the version and exit\n"
 		"\n"
@@ -257,6 +261,7 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 		case OPT_JSON: o->json = true; break;
 		case OPT_SNAPSHOT_DIR: o->snapshot_dir = optarg; break;
 		case OPT_PROC_ROOT: o->proc_root = optarg; break;
+		case OPT_HOST_ROOT: o->host_root = optarg; break;
 		case OPT_NO_COLOR: o->no_color = true; break;
 		case OPT_NO_UNIX: o->no_unix = true; break;
 		case OPT_TOP:

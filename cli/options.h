@@ -32,6 +32,7 @@ struct sk_options {
 	const char *replay_file;   /* -r FILE: show a saved snapshot, read-only */
 	const char *snapshot_dir;  /* --snapshot-dir (TUI's `s` key) */
 	const char *proc_root;     /* --proc-root (tests; default /proc) */
+	const char *host_root;     /* --host-root (tests): where /var and /run are; NULL: / */
 	bool no_color;             /* --no-color or NO_COLOR set */
 	bool no_unix;              /* --no-unix: skip AF_UNIX dumps */
 	long top;                  /* --top N: rows in batch text, 0 = all */

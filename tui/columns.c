@@ -94,7 +94,7 @@ const struct sk_coldef sk_ocols[SK_OCOL_LAST] = {
 
 /* The process pane grouped by service (v). */
 const struct sk_coldef sk_vcols[SK_VCOL_LAST] = {
-	[SK_VCOL_SERVICE] = {"SERVICE", "pod/container, container or systemd unit", 20,
+	[SK_VCOL_SERVICE] = {"SERVICE", "pod/container, container or systemd unit", 28,
 			     SK_COL_REST, 0, L, false, -1},
 	[SK_VCOL_KIND] = {"KIND", "k8s, docker, podman, systemd or cgroup", 7, 0, 4, L, false, -1},
 	[SK_VCOL_PROCS] = {"PROCS", "its processes", 5, 0, 3, R, true, -1},
