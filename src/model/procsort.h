@@ -48,4 +48,12 @@ int sk_proc_compare(const struct sk_process *a, const struct sk_process *b,
 void sk_proc_sort(const struct sk_process *procs, uint32_t *idx, size_t n,
 		  enum sk_sort_key key, bool invert);
 
+/* The same over a snapshot's processes, where -s service can order them:
+ * by sk_service_cmp (model/services.h), then pid. */
+struct sk_snapshot;
+int sk_proc_compare_snapshot(const struct sk_snapshot *s, const struct sk_process *a,
+			     const struct sk_process *b, enum sk_sort_key key, bool invert);
+void sk_proc_sort_snapshot(const struct sk_snapshot *s, uint32_t *idx, size_t n,
+			   enum sk_sort_key key, bool invert);
+
 #endif

@@ -62,45 +62,6 @@ bool sk_sock_service_matches(const struct sk_snapshot *s, size_t k, const char *
 	       sk_proc_service_matches(s, &s->procs.v[sk->likely_owner], pattern);
 }
 
-int sk_proc_compare_snapshot(const struct sk_snapshot *s, const struct sk_process *a,
-			     const struct sk_process *b, enum sk_sort_key key, bool invert)
-{
-	int c;
-
-	if (key != SK_SORT_SERVICE)
-		return sk_proc_compare(a, b, key, invert);
-	c = sk_service_cmp(s, sk_snapshot_service(s, a->service), sk_snapshot_service(s, b->service));
-	if (c)
-		return invert ? -c : c;
-	return a->pid < b->pid ? -1 : a->pid > b->pid;
-}
-
-struct sort_ctx {
-	const struct sk_snapshot *s;
-	enum sk_sort_key key;
-	bool invert;
-};
-
-static int compare_indices(const void *pa, const void *pb, void *arg)
-{
-	const struct sort_ctx *c = arg;
-
-	return sk_proc_compare_snapshot(c->s, &c->s->procs.v[*(const uint32_t *)pa],
-					&c->s->procs.v[*(const uint32_t *)pb], c->key, c->invert);
-}
-
-void sk_proc_sort_snapshot(const struct sk_snapshot *s, uint32_t *idx, size_t n,
-			   enum sk_sort_key key, bool invert)
-{
-	struct sort_ctx c = {s, key, invert};
-
-	if (key != SK_SORT_SERVICE) {
-		sk_proc_sort(s->procs.v, idx, n, key, invert);
-		return;
-	}
-	sk_qsort_r(idx, n, sizeof(*idx), compare_indices, &c);
-}
-
 static const char *str(const struct sk_snapshot *s, uint32_t off)
 {
 	return sk_strtab_get(&s->strs, off);

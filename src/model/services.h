@@ -7,7 +7,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "model/procsort.h"
 #include "model/snapshot.h"
 
 /* Whether pattern is a case-insensitive substring of any of the service's
@@ -42,13 +41,6 @@ bool sk_proc_service_matches(const struct sk_snapshot *s, const struct sk_proces
 /* Socket k matches when its own service does (no fd holder), or a
  * holder's, or, for an orphan, its likely owner's. */
 bool sk_sock_service_matches(const struct sk_snapshot *s, size_t k, const char *pattern);
-
-/* sk_proc_sort, with -s service ordering by sk_service_cmp then pid (the
- * other keys need no snapshot). */
-void sk_proc_sort_snapshot(const struct sk_snapshot *s, uint32_t *idx, size_t n,
-			   enum sk_sort_key key, bool invert);
-int sk_proc_compare_snapshot(const struct sk_snapshot *s, const struct sk_process *a,
-			     const struct sk_process *b, enum sk_sort_key key, bool invert);
 
 /* A finding's subject for a process in a service: "pod shop/web-1
  * (container web, pid 42)", "container db (pid 7)", "unit nginx.service
