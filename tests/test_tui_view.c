@@ -1815,6 +1815,23 @@ static void test_services_view(void **state)
 	assert_int_equal(v.nrows, 1);
 	assert_int_equal(row_pid(&v, &s, 0), PID_LEAKER);
 	sk_view_free(&v);
+	/* All sockets: the pod's, and the TIME_WAIT only its cgroup names. */
+	cfg.service = "shop/web";
+	sk_view_init(&v, &cfg, SK_SORT_CLOSE_WAIT, false);
+	sk_view_set_pane(&v, SK_PANE_SOCKS);
+	assert_int_equal(sk_view_build(&v, &s), 0);
+	bool tw = false;
+
+	for (size_t i = 0; i < v.socks.n; i++) {
+		const struct sk_vsock *vs = &v.socks.v[i];
+
+		if (vs->proc == SK_NONE || !vs->likely)
+			assert_true(vs->proc == SK_NONE ? s.socks.v[vs->sock].state == SK_TCP_TIME_WAIT
+							: s.procs.v[vs->proc].pid != PID_LEAKER);
+		tw |= s.socks.v[vs->sock].state == SK_TCP_TIME_WAIT;
+	}
+	assert_true(tw);
+	sk_view_free(&v);
 	sk_snapshot_free(&s);
 }
 

@@ -24,6 +24,18 @@ bool sk_vfilter_allowed(const struct sk_view *v, const struct sk_snapshot *s,
 	return true;
 }
 
+bool sk_vfilter_sock_allowed(const struct sk_view *v, const struct sk_snapshot *s, size_t k,
+			     uint32_t proc)
+{
+	if (!sk_vfilter_restricted(v))
+		return true;
+	if (proc != SK_NONE)
+		return sk_vfilter_allowed(v, s, &s->procs.v[proc]);
+	/* No process to judge: only --service can, by the socket's cgroup. */
+	return v->cfg.service && !v->cfg.npids && !v->cfg.have_uid &&
+	       sk_service_matches(s, sk_snapshot_sock_service(s, k), v->cfg.service);
+}
+
 bool sk_vfilter_restricted(const struct sk_view *v)
 {
 	return v->cfg.have_uid || v->cfg.npids || v->cfg.service;

@@ -67,6 +67,10 @@ int sk_okey_cmp(const struct sk_okey *a, const struct sk_okey *b);
 bool sk_vfilter_allowed(const struct sk_view *v, const struct sk_snapshot *s,
 			const struct sk_process *p);
 bool sk_vfilter_restricted(const struct sk_view *v);
+/* Socket k shown under the restriction, judged by proc (its holder or
+ * likely owner, SK_NONE) or, with none, by its own service. */
+bool sk_vfilter_sock_allowed(const struct sk_view *v, const struct sk_snapshot *s, size_t k,
+			     uint32_t proc);
 bool sk_vfilter_proc_text(const struct sk_view *v, const struct sk_snapshot *s,
 			  const struct sk_process *p, const char *f);
 bool sk_vfilter_sock_text(const struct sk_snapshot *s, const struct sk_socket *k, const char *f);
