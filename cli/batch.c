@@ -16,17 +16,21 @@
 #include "store/json.h"
 #include "model/fields.h"
 #include "model/procsort.h"
+#include "model/services.h"
 #include "store/replay.h"
 #include "store/replaylog.h"
 #include "util/escape.h"
 #include "store/snapfile.h"
 #include "util/units.h"
 
-bool sk_batch_wants(const struct sk_options *o, const struct sk_process *p)
+bool sk_batch_wants(const struct sk_options *o, const struct sk_snapshot *s,
+		    const struct sk_process *p)
 {
 	if (p->agg.sockets == 0 && p->agg.orphans == 0)
 		return false;
 	if (o->have_uid && p->uid != o->uid)
+		return false;
+	if (o->service && !sk_proc_service_matches(s, p, o->service))
 		return false;
 	if (o->npids) {
 		for (int i = 0; i < o->npids; i++)
@@ -203,24 +207,42 @@ static void print_header(FILE *out, const struct sk_snapshot *s)
 			s->diag.unsupported);
 }
 
-static void print_findings(FILE *out, const struct sk_snapshot *s)
+/* Whether --service keeps finding f (sel NULL: no --service). */
+static bool finding_wanted(const struct sk_service_selection *sel, const struct sk_findings *fs,
+			   const struct sk_finding *f)
+{
+	return !sel || sk_service_selection_keeps(sel, f->proc, fs->socks.v + f->socks_start,
+						  f->socks_count);
+}
+
+static void print_findings(FILE *out, const struct sk_snapshot *s,
+			   const struct sk_service_selection *sel)
 {
 	const struct sk_findings *fs = s->findings;
+	uint32_t by[SK_SEV_LAST] = {0};
+	size_t n = 0;
 
 	if (!fs)
 		return;
-	if (fs->list.n == 0) {
+	for (size_t i = 0; i < fs->list.n; i++)
+		if (finding_wanted(sel, fs, &fs->list.v[i])) {
+			by[fs->list.v[i].severity < SK_SEV_LAST ? fs->list.v[i].severity : 0]++;
+			n++;
+		}
+	if (n == 0) {
 		fprintf(out, "Findings: none%s\n",
 			s->partial ? " in what could be seen (partial: see above)" : "");
 		return;
 	}
-	fprintf(out, "Findings: %u critical, %u warning, %u info\n", fs->by_severity[SK_SEV_CRITICAL],
-		fs->by_severity[SK_SEV_WARNING], fs->by_severity[SK_SEV_INFO]);
+	fprintf(out, "Findings: %u critical, %u warning, %u info\n", by[SK_SEV_CRITICAL],
+		by[SK_SEV_WARNING], by[SK_SEV_INFO]);
 	for (size_t i = 0; i < fs->list.n; i++) {
 		const struct sk_finding *f = &fs->list.v[i];
 		char sev[16];
 		size_t k;
 
+		if (!finding_wanted(sel, fs, f))
+			continue;
 		for (k = 0; sk_severity_names[f->severity][k] && k + 1 < sizeof(sev); k++)
 			sev[k] = (char)(sk_severity_names[f->severity][k] - 'a' + 'A');
 		sev[k] = '\0';
@@ -253,6 +275,8 @@ static void print_process(FILE *out, const struct sk_snapshot *s, const struct s
 	else
 		snprintf(fds, sizeof(fds), "%u/%llu", p->fd_count, (unsigned long long)p->fd_limit);
 	char cmd[SK_CMDLINE_MAX + SK_COMM_MAX + 8];
+	const struct sk_service *sv = sk_snapshot_service(s, p->service);
+	const char *service = sv && sv->name ? sk_strtab_get(&s->strs, sv->name) : "-";
 
 	sk_command_format(p->comm, sk_strtab_get(&s->strs, p->cmdline), false, cmd, sizeof(cmd));
 
@@ -260,7 +284,9 @@ static void print_process(FILE *out, const struct sk_snapshot *s, const struct s
 	for (int i = 0; i < SK_SORT_LAST; i++)
 		if (sk_proc_fields[i].flags & SK_FIELD_BATCH)
 			print_metric(out, &sk_proc_fields[i], p);
-	fprintf(out, " %s\n", cmd);
+	/* A long name pushes the command right rather than lose its tail:
+	 * the pod's hash suffix is what tells replicas apart. */
+	fprintf(out, " %-*s %s\n", sk_proc_fields[SK_SORT_SERVICE].colwidth, service, cmd);
 }
 
 static void print_columns(FILE *out)
@@ -269,16 +295,22 @@ static void print_columns(FILE *out)
 	for (int i = 0; i < SK_SORT_LAST; i++)
 		if (sk_proc_fields[i].flags & SK_FIELD_BATCH)
 			fprintf(out, " %*s", sk_proc_fields[i].colwidth, sk_proc_fields[i].title);
-	fprintf(out, " %s\n", "COMMAND");
+	fprintf(out, " %-*s %s\n", sk_proc_fields[SK_SORT_SERVICE].colwidth, "SERVICE", "COMMAND");
 }
 
 void sk_batch_print_text(FILE *out, const struct sk_snapshot *s, const struct sk_options *o)
 {
 	uint32_t *idx = malloc((s->procs.n + 1) * sizeof(*idx));
+	struct sk_service_selection sel = {0};
+	bool selected = o->service && sk_service_select(&sel, s, o->service) == 0;
 	size_t n = 0;
 
 	print_header(out, s);
-	print_findings(out, s);
+	if (o->service && !selected)
+		fprintf(out, "(out of memory selecting --service: findings not shown)\n");
+	else
+		print_findings(out, s, selected ? &sel : NULL);
+	sk_service_selection_free(&sel);
 	fputc('\n', out);
 	print_columns(out);
 	if (!idx) {
@@ -286,9 +318,9 @@ void sk_batch_print_text(FILE *out, const struct sk_snapshot *s, const struct sk
 		return;
 	}
 	for (size_t i = 0; i < s->procs.n; i++)
-		if (sk_batch_wants(o, &s->procs.v[i]))
+		if (sk_batch_wants(o, s, &s->procs.v[i]))
 			idx[n++] = (uint32_t)i;
-	sk_proc_sort(s->procs.v, idx, n, o->sort, o->sort_invert);
+	sk_proc_sort_snapshot(s, idx, n, o->sort, o->sort_invert);
 	for (size_t i = 0; i < n && (o->top == 0 || (long)i < o->top); i++)
 		print_process(out, s, &s->procs.v[idx[i]]);
 	if (n == 0 && (o->npids || o->have_uid))
@@ -312,6 +344,7 @@ struct sk_engine_config sk_batch_engine_config(const struct sk_options *o)
 				 : sk_record_needs(&sk_rec_proc, SK_FIELD_BATCH);
 	struct sk_engine_config cfg = {
 		.proc_root = o->proc_root,
+		.host_root = o->host_root,
 		.want_unix = !o->no_unix,
 		.want_meminfo = needs & SK_NEED_MEMINFO,
 		.want_tcpinfo = needs & SK_NEED_INFO,
@@ -353,7 +386,9 @@ int sk_batch_run(const struct sk_options *o, FILE *out, struct sk_error *err)
 		const struct sk_snapshot *s = sk_engine_snapshot(e);
 
 		if (o->json) {
-			rc = sk_json_write_snapshot_ex(out, s, o->no_sockets ? SK_JSON_NO_SOCKETS : 0);
+			rc = sk_json_write_snapshot_service(out, s,
+							    o->no_sockets ? SK_JSON_NO_SOCKETS : 0,
+							    o->service);
 			if (rc) {
 				sk_error_set(err, rc, "cannot write JSON: %s", strerror(-rc));
 				break;
@@ -380,8 +415,9 @@ static int replay_print(const struct sk_options *o, FILE *out, const struct sk_r
 	int rc = 0;
 
 	if (o->json) {
-		rc = sk_json_write_snapshot_ex(out, &log->cur.snap,
-					       flags | (o->no_sockets ? SK_JSON_NO_SOCKETS : 0));
+		rc = sk_json_write_snapshot_service(out, &log->cur.snap,
+						    flags | (o->no_sockets ? SK_JSON_NO_SOCKETS : 0),
+						    o->service);
 		return rc ? sk_error_set(err, -rc, "cannot write JSON: %s", strerror(-rc)) : 0;
 	}
 	sk_replaylog_entry_name(log, log->pos, name, sizeof(name));

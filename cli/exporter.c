@@ -291,6 +291,7 @@ static struct sk_engine_config engine_config(const struct sk_options *o)
 {
 	struct sk_engine_config cfg = {
 		.proc_root = o->proc_root,
+		.host_root = o->host_root,
 		.want_unix = !o->no_unix,
 		.want_meminfo = true,
 		.want_tcpinfo = true, /* the findings' recv-stuck and zero-window rules read it */

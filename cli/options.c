@@ -28,6 +28,8 @@ enum {
 	OPT_NO_BPF,
 	OPT_KILL_SOCKETS,
 	OPT_DRY_RUN,
+	OPT_SERVICE,
+	OPT_HOST_ROOT,
 };
 
 static const struct option long_options[] = {
@@ -56,6 +58,8 @@ static const struct option long_options[] = {
 	{"no-sockets", no_argument, NULL, OPT_NO_SOCKETS},
 	{"kill-sockets", required_argument, NULL, OPT_KILL_SOCKETS},
 	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	{"service", required_argument, NULL, OPT_SERVICE},
+	{"host-root", required_argument, NULL, OPT_HOST_ROOT},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -107,6 +111,8 @@ static void print_help(FILE *out)
 		"  -I, --invert           invert the sort order\n"
 		"  -p, --pid PID[,PID]    only these processes\n"
 		"  -u, --user USER        only processes of USER (name or uid)\n"
+		"      --service PATTERN  only the processes, sockets and findings of the\n"
+		"                         pods, containers or units whose names contain PATTERN\n"
 		"      --top N            batch text: at most N process rows (0 = all)\n"
 		"      --threshold NAME=VALUE  change a finding threshold (doc/THRESHOLDS.md)\n"
 		"      --snapshot-dir DIR where the TUI's 's' key writes (default: .)\n"
@@ -115,6 +121,8 @@ static void print_help(FILE *out)
 		"      --no-bpf           find socket owners by reading /proc/PID/fd, not with\n"
 		"                         the BPF iterator (used by default when it loads)\n"
 		"      --proc-root DIR    read processes and counters from DIR instead of /proc\n"
+		"      --host-root DIR    read the orchestrators' files (/var/log/containers,\n"
+		"                         /var/lib/docker, /run/netns, ...) under DIR\n"
 		"  -h, --help             show this help and exit\n"
 		"  -V, --version          show the version and exit\n"
 		"\n"
@@ -290,6 +298,7 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 		case OPT_JSON: o->json = true; break;
 		case OPT_SNAPSHOT_DIR: o->snapshot_dir = optarg; break;
 		case OPT_PROC_ROOT: o->proc_root = optarg; break;
+		case OPT_HOST_ROOT: o->host_root = optarg; break;
 		case OPT_NO_COLOR: o->no_color = true; break;
 		case OPT_NO_UNIX: o->no_unix = true; break;
 		case OPT_NO_BPF: o->no_bpf = true; break;
@@ -308,6 +317,12 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 		case OPT_NO_SOCKETS: o->no_sockets = true; break;
 		case OPT_KILL_SOCKETS: o->kill_filter = optarg; break;
 		case OPT_DRY_RUN: o->dry_run = true; break;
+		case OPT_SERVICE:
+			if (!optarg[0] || strlen(optarg) > 1024)
+				return sk_error_set(err, EINVAL,
+						    "--service: the pattern must be 1 to 1024 bytes");
+			o->service = optarg;
+			break;
 		case 'h': print_help(out); return SK_OPTIONS_EXIT;
 		case 'V': fprintf(out, "sktop %s\n", PACKAGE_VERSION); return SK_OPTIONS_EXIT;
 		case ':':

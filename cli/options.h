@@ -28,10 +28,12 @@ struct sk_options {
 	int npids;
 	bool have_uid;             /* -u USER */
 	uid_t uid;
+	const char *service;       /* --service PATTERN: processes, sockets, findings */
 	const char *write_file;    /* -w FILE: one JSON snapshot, then exit */
 	const char *replay_file;   /* -r FILE: a snapshot, a --json log or a directory, read-only */
 	const char *snapshot_dir;  /* --snapshot-dir (TUI's `s` key) */
 	const char *proc_root;     /* --proc-root (tests; default /proc) */
+	const char *host_root;     /* --host-root (tests): where /var and /run are; NULL: / */
 	bool no_color;             /* --no-color or NO_COLOR set */
 	bool no_unix;              /* --no-unix: skip AF_UNIX dumps */
 	bool no_bpf;               /* --no-bpf: owners from /proc only */

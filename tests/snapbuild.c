@@ -101,3 +101,45 @@ char *sb_json(const struct sk_snapshot *s, unsigned flags, size_t *len)
 	fclose(f);
 	return buf;
 }
+
+static uint32_t sb_str(struct sk_snapshot *s, const char *v)
+{
+	int rc = 0;
+	uint32_t off = v && *v ? sk_strtab_add(&s->strs, v, strlen(v), &rc) : 0;
+
+	assert_int_equal(rc, 0);
+	return off;
+}
+
+uint32_t sb_service(struct sk_snapshot *s, uint8_t kind, const char *name, const char *pod,
+		    const char *ns, const char *container, const char *unit)
+{
+	struct sk_service *sv = SK_VEC_PUSH(&s->services);
+	char cgroup[256];
+
+	assert_non_null(sv);
+	snprintf(cgroup, sizeof(cgroup), "/sb.slice/%s", name);
+	sv->kind = kind;
+	sv->name = sb_str(s, name);
+	sv->pod = sb_str(s, pod);
+	sv->ns = sb_str(s, ns);
+	sv->container = sb_str(s, container);
+	sv->unit = sb_str(s, unit);
+	sv->cgroup = sb_str(s, cgroup);
+	if (kind == SK_SERVICE_K8S || kind == SK_SERVICE_DOCKER)
+		sv->id = sb_str(s, "4f1c0a7e5b6d4c3e8a9f0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e");
+	return (uint32_t)s->services.n;
+}
+
+void sb_sock_service(struct sk_snapshot *s, size_t k, uint32_t service)
+{
+	while (s->sock_service.n < s->socks.n) {
+		uint32_t *v = SK_VEC_PUSH(&s->sock_service);
+
+		assert_non_null(v);
+		*v = 0;
+	}
+	assert_true(k < s->sock_service.n);
+	s->sock_service.v[k] = service;
+	s->services.v[service - 1].nsockets++;
+}

@@ -22,6 +22,12 @@ void sb_time(struct sk_snapshot *s, uint64_t ms); /* the fake monotonic clock */
 
 /* s as the JSON writer puts it (flags: enum sk_json_flags), malloc'd. */
 char *sb_json(const struct sk_snapshot *s, unsigned flags, size_t *len);
+/* A services row (names escaped already, NULL or "" unknown); returns its
+ * index + 1, what sk_process.service holds. */
+uint32_t sb_service(struct sk_snapshot *s, uint8_t kind, const char *name, const char *pod,
+		    const char *ns, const char *container, const char *unit);
+/* Socket k (after the join) belongs to service, no fd holding it. */
+void sb_sock_service(struct sk_snapshot *s, size_t k, uint32_t service);
 
 /* The xattr stand-in: fd 100-199 TCP, 200-299 TCPv6, 300-399 UDP, 400-499 NETLINK. */
 enum sk_sockname sb_sockname(void *ctx, int32_t pid, int32_t fd);

@@ -168,7 +168,7 @@ static void test_process_table(void **state)
 {
 	static const char *const sort_names[SK_SORT_LAST] = {
 		"pid", "sockets", "fds", "close_wait", "closed", "orphans", "estab", "time_wait",
-		"recvq", "sendq", "rmem", "wmem",
+		"recvq", "sendq", "rmem", "wmem", "service",
 	};
 	static const char *const series[SK_PM_LAST] = {
 		"sockets", "fds", "close_wait", "closed", "orphans", "rmem", "recv_q",

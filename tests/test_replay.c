@@ -370,6 +370,33 @@ static void build_round(struct sk_snapshot *s, int round)
 		s->socks.v[i].cookie = 0xC0FFEE00ULL + i;
 }
 
+/* What the resolver gives after the join: pid 100 and 150 in one pod
+ * (two equal rows, as two cgroups of one container would give), pid 200
+ * a systemd unit with a hostile name, the fd-less socket of cgroup 77 a
+ * Docker container; namespace B has an `ip netns` name. */
+static void add_services(struct sk_snapshot *s)
+{
+	uint32_t pod = sb_service(s, SK_SERVICE_K8S, "shop/checkout-7d9f8b-x2x4q",
+				  "checkout-7d9f8b-x2x4q", "shop", "checkout", NULL);
+	uint32_t pod2 = sb_service(s, SK_SERVICE_K8S, "shop/checkout-7d9f8b-x2x4q",
+				   "checkout-7d9f8b-x2x4q", "shop", "checkout", NULL);
+	uint32_t unit = sb_service(s, SK_SERVICE_SYSTEMD, "leaky\\x1b[31m.service", NULL, NULL,
+				   NULL, "leaky\\x1b[31m.service");
+	uint32_t web = sb_service(s, SK_SERVICE_DOCKER, "web", NULL, NULL, "web", NULL);
+	int rc = 0;
+
+	for (size_t i = 0; i < s->procs.n; i++) {
+		struct sk_process *p = &s->procs.v[i];
+
+		p->service = p->pid == 100 ? pod : p->pid == 150 ? pod2 : p->pid == 200 ? unit : 0;
+	}
+	for (size_t k = 0; k < s->socks.n; k++)
+		if (s->socks.v[k].cgroup_id == 77)
+			sb_sock_service(s, k, web);
+	s->netns.v[1].name = sk_strtab_add(&s->strs, "blue", 4, &rc);
+	assert_int_equal(rc, 0);
+}
+
 /* Five refreshes 40 s apart on a fake clock: findings and history fill up. */
 static char *build_file(size_t *len)
 {
@@ -387,6 +414,7 @@ static char *build_file(size_t *len)
 	for (int round = 0; round < 5; round++) {
 		build_round(&s, round);
 		assert_int_equal(sk_snapshot_join(&s, sb_sockname, NULL, &err), 0);
+		add_services(&s);
 		assert_int_equal(sk_history_record(&h, &s), 0);
 		assert_int_equal(sk_findings_evaluate(&f, &s, &h, &th), 0);
 	}
@@ -526,6 +554,57 @@ static void test_round_trip_structure(void **state)
 	assert_int_equal(r.history.sys[SK_SM_ORPHANS].n, 5);
 	assert_int_equal(r.history.sys[SK_SM_ORPHANS].last.v, 6);
 	sk_replay_free(&r);
+}
+
+/* One row per distinct object, each process and the fd-less socket
+ * pointing at theirs, the namespace's name back. */
+static void test_services_round_trip(void **state)
+{
+	struct fixture *fx = *state;
+	struct sk_replay r;
+	const struct sk_snapshot *s = &r.snap;
+	const struct sk_service *sv;
+	size_t fdless = 0;
+
+	load_ok(fx->json, fx->len, &r);
+	assert_int_equal(s->services.n, 3);
+	sv = sk_snapshot_service(s, sk_snapshot_find_pid(s, 100)->service);
+	assert_non_null(sv);
+	assert_ptr_equal(sv, sk_snapshot_service(s, sk_snapshot_find_pid(s, 150)->service));
+	assert_int_equal(sv->kind, SK_SERVICE_K8S);
+	assert_string_equal(sk_strtab_get(&s->strs, sv->pod), "checkout-7d9f8b-x2x4q");
+	assert_string_equal(sk_strtab_get(&s->strs, sv->ns), "shop");
+	assert_string_equal(sk_strtab_get(&s->strs, sv->container), "checkout");
+	assert_int_equal(strlen(sk_strtab_get(&s->strs, sv->id)), 64);
+	assert_int_equal(sv->nprocs, 2);
+	sv = sk_snapshot_service(s, sk_snapshot_find_pid(s, 200)->service);
+	assert_non_null(sv);
+	assert_int_equal(sv->kind, SK_SERVICE_SYSTEMD);
+	assert_string_equal(sk_strtab_get(&s->strs, sv->unit), "leaky\\x1b[31m.service");
+	assert_null(sk_snapshot_service(s, sk_snapshot_find_pid(s, 300)->service));
+	assert_int_equal(s->sock_service.n, s->socks.n);
+	for (size_t k = 0; k < s->socks.n; k++) {
+		sv = sk_snapshot_sock_service(s, k);
+		if (!sv)
+			continue;
+		fdless++;
+		assert_int_equal(s->socks.v[k].cgroup_id, 77);
+		assert_string_equal(sk_strtab_get(&s->strs, sv->name), "web");
+		assert_int_equal(sv->nsockets, 1);
+	}
+	assert_int_equal(fdless, 1);
+	assert_string_equal(sk_strtab_get(&s->strs, s->netns.v[1].name), "blue");
+	assert_int_equal(s->netns.v[0].name, 0);
+	sk_replay_free(&r);
+}
+
+/* A service object that is not one is refused with its place. */
+static void test_bad_service(void **state)
+{
+	struct fixture *fx = *state;
+
+	expect_bad_edit(fx, "\"kind\":\"k8s\"", "\"kind\":\"nomad\"", "unknown service kind");
+	expect_bad_edit(fx, "\"container\":\"checkout\"", "\"container\":7", "container");
 }
 
 /* Every byte of every string is printable after loading, whatever the file says. */
@@ -1329,6 +1408,8 @@ int main(void)
 		cmocka_unit_test(test_parser_depth_and_size),
 		cmocka_unit_test(test_round_trip_identical),
 		cmocka_unit_test(test_round_trip_structure),
+		cmocka_unit_test(test_services_round_trip),
+		cmocka_unit_test(test_bad_service),
 		cmocka_unit_test(test_hostile_strings_escaped),
 		cmocka_unit_test(test_unknown_fields_ignored),
 		cmocka_unit_test(test_older_file),

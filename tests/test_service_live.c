@@ -5,7 +5,9 @@
  * leaker's sockets, its orphans included, carry that cgroup's id), and the
  * engine's snapshot must name pod, container and unit, for the processes
  * and for the orphans no fd holds; the first leaker's network namespace,
- * bind-mounted as `ip netns add` would, must carry its name. The subtree is
+ * bind-mounted as `ip netns add` would, must carry its name. Then sktop
+ * itself: its JSON and its 80x24 screen (tmux) name them, and `v` groups
+ * them (the captures are kept in tests/service_live_*.txt). The subtree is
  * removed by the teardown, which runs even when a check fails; the mount
  * is made in a private mount namespace, so it goes with the process. */
 #include <config.h>
@@ -46,6 +48,7 @@ struct world {
 	char top[PATH_MAX + 64]; /* our subtree under it */
 	char home[PATH_MAX];   /* our cgroup, to step back into */
 	char host[64];         /* the fake /var tree */
+	char tmux[64];         /* the tmux session showing sktop, "" none */
 	struct leak leaks[3];
 	int nleaks;
 };
@@ -138,6 +141,11 @@ static int teardown(void **state)
 
 	if (!w)
 		return 0;
+	if (w->tmux[0]) {
+		snprintf(path, sizeof(path), "tmux kill-session -t %s 2>/dev/null", w->tmux);
+		if (system(path) != 0)
+			fprintf(stderr, "tmux session %s already gone\n", w->tmux);
+	}
 	for (int i = 0; i < w->nleaks; i++)
 		stop_leak(&w->leaks[i]);
 	if (w->top[0]) {
@@ -263,6 +271,114 @@ static void check_orphans(const struct sk_snapshot *s, const struct sk_service *
 		assert_true(n > 0);
 }
 
+/* --- the faces: sktop's JSON and its 80x24 screen ------------------------------- */
+
+static void expect_in(const char *text, const char *needle, const char *where)
+{
+	if (!strstr(text, needle))
+		fail_msg("%s lacks '%s':\n%s", where, needle, text);
+}
+
+/* sktop -b -n 1 --json names pod, namespace, container and unit, and
+ * --service keeps only our three services' processes. */
+static void check_json(const struct world *w)
+{
+	char cmd[PATH_MAX * 2];
+	size_t len;
+	char *out;
+
+	snprintf(cmd, sizeof(cmd), "'%s/sktop' -b -n 1 --json --host-root '%s' --service leaky",
+		 builddir(), w->host);
+	out = run_capture(cmd, &len);
+	expect_in(out, "\"service\":{\"kind\":\"k8s\",\"name\":\"leaky-5f7b9-abcde/leaker\"", "JSON");
+	expect_in(out, "\"pod\":\"leaky-5f7b9-abcde\",\"namespace\":\"shop\",\"container\":\"leaker\"",
+		  "JSON");
+	expect_in(out, "\"kind\":\"docker\",\"name\":\"leaky_web\",\"id\":\"" DID "\"", "JSON");
+	expect_in(out, "\"kind\":\"systemd\",\"name\":\"leaky.service\"", "JSON");
+	expect_in(out, "\"unit\":\"leaky.service\"", "JSON");
+	expect_in(out, "\"name\":\"leaky-ns\"", "JSON");
+	free(out);
+}
+
+/* capture-pane into text until it holds needle (10 s at most); fails
+ * the test with the last screen otherwise. */
+static void screen_wait(const struct world *w, const char *needle, char **text)
+{
+	char cmd[256];
+	size_t len;
+
+	snprintf(cmd, sizeof(cmd), "tmux capture-pane -p -t %s", w->tmux);
+	for (int i = 0; i < 200; i++) {
+		struct timespec ts = {0, 50 * 1000 * 1000};
+
+		*text = run_capture(cmd, &len);
+		if (strstr(*text, needle))
+			return;
+		if (i < 199)
+			free(*text);
+		nanosleep(&ts, NULL);
+	}
+	fail_msg("the screen never showed '%s':\n%s", needle, *text);
+}
+
+/* Where the captures go for the issue's closing note. */
+static void keep_capture(const char *name, const char *text)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tests/%s", builddir(), name);
+	f = fopen(path, "we");
+	if (!f)
+		return;
+	fputs(text, f);
+	fclose(f);
+}
+
+/* The 80x24 screen: SERVICE beside COMMAND names pod/container, container
+ * and unit; v groups by service. No locale or colour: plain ASCII. */
+static void check_screen(struct world *w)
+{
+	char cmd[PATH_MAX * 2];
+	char *text = NULL;
+
+	if (system("tmux -V >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "screen check skipped: no tmux\n");
+		return;
+	}
+	snprintf(w->tmux, sizeof(w->tmux), "sktop-svc-%d", (int)getpid());
+	snprintf(cmd, sizeof(cmd),
+		 "tmux new-session -d -s %s -x 80 -y 24 \"env TERM=vt100 LANG=C LC_ALL=C NO_COLOR=1 "
+		 "'%s/sktop' -d 1 --host-root '%s' --service leaky -s service\"",
+		 w->tmux, builddir(), w->host);
+	assert_int_equal(system(cmd), 0);
+	/* Findings come first when something is wrong (here it is): 1 is the
+	 * process pane. */
+	screen_wait(w, "1 Procs", &text);
+	free(text);
+	snprintf(cmd, sizeof(cmd), "tmux send-keys -t %s 1", w->tmux);
+	assert_int_equal(system(cmd), 0);
+	/* 11 columns at 80: the names are cut, their start is there. */
+	screen_wait(w, "leaky.serv", &text);
+	free(text);
+	/* All three, once the first refresh with every service is drawn. */
+	screen_wait(w, "leaky_web", &text);
+	expect_in(text, "SERVICE", "80x24 process pane");
+	expect_in(text, "leaky-5f7b", "80x24 process pane");
+	expect_in(text, "leaky.serv", "80x24 process pane");
+	keep_capture("service_live_procs.txt", text);
+	free(text);
+	snprintf(cmd, sizeof(cmd), "tmux send-keys -t %s v", w->tmux);
+	assert_int_equal(system(cmd), 0);
+	screen_wait(w, "KIND", &text);
+	expect_in(text, "leaky-5f7b9-abcde/leaker", "80x24 services pane");
+	expect_in(text, "k8s", "80x24 services pane");
+	expect_in(text, "docker", "80x24 services pane");
+	expect_in(text, "systemd", "80x24 services pane");
+	keep_capture("service_live_services.txt", text);
+	free(text);
+}
+
 static void test_live_services(void **state)
 {
 	struct world *w = *state;
@@ -327,6 +443,8 @@ static void test_live_services(void **state)
 		assert_string_equal(netns_name(s, w->leaks[1].netns), "");
 	}
 	sk_engine_free(e);
+	check_json(w);
+	check_screen(w);
 }
 
 int main(void)

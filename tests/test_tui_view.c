@@ -232,7 +232,8 @@ static void test_columns_layout(void **state)
 	int sortcol = SK_PCOL_CLOSE_WAIT;
 
 	(void)state;
-	/* 80 columns: the leak columns and COMMAND stay, the busy ones go. */
+	/* 80 columns: the leak columns, GROW/m, SERVICE and COMMAND stay, the
+	 * busy ones go (RMEM too, for the service), NETNS first. */
 	n = sk_columns_layout(sk_pcols, SK_PCOL_LAST, NULL, sortcol, 80, NULL, pos);
 	bool shown[SK_PCOL_LAST] = {false};
 
@@ -241,8 +242,11 @@ static void test_columns_layout(void **state)
 		assert_true(pos[i].x + pos[i].w <= 80);
 	}
 	assert_true(shown[SK_PCOL_PID] && shown[SK_PCOL_CLOSE_WAIT] && shown[SK_PCOL_CLOSED] &&
-		    shown[SK_PCOL_ORPHANS] && shown[SK_PCOL_RMEM] && shown[SK_PCOL_COMMAND]);
+		    shown[SK_PCOL_ORPHANS] && shown[SK_PCOL_GROWTH] && shown[SK_PCOL_SERVICE] &&
+		    shown[SK_PCOL_COMMAND]);
+	assert_int_equal(pos[n - 2].col, SK_PCOL_SERVICE); /* ahead of COMMAND */
 	assert_false(shown[SK_PCOL_WMEM]);
+	assert_false(shown[SK_PCOL_NETNS]);
 	assert_int_equal(pos[n - 1].col, SK_PCOL_COMMAND);
 	assert_int_equal(pos[n - 1].x + pos[n - 1].w, 80); /* COMMAND gets the rest */
 	assert_true(pos[n - 1].w >= 12);
@@ -317,6 +321,8 @@ static void test_proc_sorting(void **state)
 	sk_view_cycle_sort(&v, 1);
 	assert_int_equal(sk_view_sortstate(&v)->col, SK_SORT_FDS);
 	sk_view_cycle_sort(&v, -1);
+	sk_view_cycle_sort(&v, -1);
+	assert_int_equal(sk_view_sortstate(&v)->col, SK_SORT_SERVICE);
 	sk_view_cycle_sort(&v, -1);
 	assert_int_equal(sk_view_sortstate(&v)->col, SK_SORT_WMEM);
 	sk_view_free(&v);
@@ -1272,7 +1278,8 @@ static void test_render_hostile_names(void **state)
 	}
 	sk_view_set_pane(&ui->view, SK_PANE_PROCS);
 	sk_view_build(&ui->view, &s);
-	sk_render_layout(ui, 120, 0, 3, &f);
+	/* As wide as 120 was before SERVICE and NETNS: the command is still cut. */
+	sk_render_layout(ui, 142, 0, 3, &f);
 	sk_render_row(ui, &f, 0, l);
 	/* The name leads (argv[0] does not show it); the path gives way to it. */
 	assert_non_null(strstr(l->buf, "ev?]0;pwn?il?: "));
@@ -1805,7 +1812,7 @@ static void test_growth_render(void **state)
 	sk_render_colhdr(ui, &f, &lines[0]);
 	assert_non_null(strstr(lines[0].buf, "\xe2\x96\xbcGROW/m"));
 	assert_non_null(strstr(lines[0].buf, "CLOSE_WAIT"));
-	assert_non_null(strstr(lines[0].buf, "SOCK"));
+	assert_non_null(strstr(lines[0].buf, "SERVICE"));
 	assert_int_equal(lines[0].cols, 80);
 	sk_render_row(ui, &f, 0, &lines[1]);
 	assert_non_null(strstr(lines[1].buf, "+4.0\xe2\x86\x91")); /* never fell: marked */
@@ -1887,6 +1894,136 @@ static void test_growth_render(void **state)
 	free(lines);
 }
 
+/* server and cache in one pod (two cgroups, one name: one row), leaker
+ * in a unit; the TIME_WAIT no fd holds belongs to the pod's cgroup. */
+static void add_services(struct sk_snapshot *s)
+{
+	uint32_t pod = sb_service(s, SK_SERVICE_K8S, "web-7d9f8b-x2x4q/web", "web-7d9f8b-x2x4q",
+				  "shop", "web", NULL);
+	uint32_t pod2 = sb_service(s, SK_SERVICE_K8S, "web-7d9f8b-x2x4q/web", "web-7d9f8b-x2x4q",
+				   "shop", "web", NULL);
+	uint32_t unit = sb_service(s, SK_SERVICE_SYSTEMD, "leaker.service", NULL, NULL, NULL,
+				   "leaker.service");
+
+	for (size_t i = 0; i < s->procs.n; i++) {
+		int32_t pid = s->procs.v[i].pid;
+
+		s->procs.v[i].service = pid == PID_SERVER ? pod : pid == PID_CACHE ? pod2
+				       : pid == PID_LEAKER ? unit : 0;
+	}
+	for (size_t k = 0; k < s->socks.n; k++)
+		if (s->socks.v[k].state == SK_TCP_TIME_WAIT)
+			sb_sock_service(s, k, pod2);
+}
+
+static void test_services_view(void **state)
+{
+	struct sk_snapshot s;
+	struct sk_ui ui_, *ui = &ui_;
+	struct sk_options o;
+	struct sk_frame f;
+	struct sk_line line;
+
+	(void)state;
+	build(&s, 8u << 20, true);
+	add_services(&s);
+	ui_new(ui, &o, &s);
+
+	/* The process pane: SERVICE beside COMMAND at 80 columns. */
+	sk_render_layout(ui, 80, 0, ui->view.nrows, &f);
+	sk_render_colhdr(ui, &f, &line);
+	assert_non_null(strstr(line.buf, "SERVICE"));
+	assert_true(strstr(line.buf, "SERVICE") < strstr(line.buf, "COMMAND"));
+	sk_render_row(ui, &f, 0, &line);
+	assert_non_null(strstr(line.buf, "web-7d9f8b"));
+
+	/* v: one row per name, the leakiest first, totals summed. */
+	assert_true(sk_keys_handle(ui, 'v') & SK_H_REBUILD);
+	assert_int_equal(sk_view_top(&ui->view)->kind, SK_VK_SERVICES);
+	assert_int_equal(sk_view_build(&ui->view, &s), 0);
+	assert_int_equal(ui->view.nrows, 2);
+	const struct sk_vservice *r = &ui->view.services.v[0];
+
+	assert_string_equal(sk_strtab_get(&s.strs, s.services.v[r->service - 1].name),
+			    "web-7d9f8b-x2x4q/web");
+	assert_int_equal(r->nprocs, 2);
+	assert_int_equal(r->agg.tcp_states[SK_TCP_CLOSE_WAIT], 4);
+	assert_int_equal(r->agg.sockets, 7 + 1 + 1); /* server's, cache's, the TIME_WAIT */
+	assert_int_equal(r->fdless, 1);
+	assert_int_equal(r->agg.orphans, 3);
+	assert_int_equal(ui->view.services.v[1].agg.closed[SK_SN_TCP], 4);
+	sk_render_layout(ui, 80, 0, ui->view.nrows, &f);
+	sk_render_row(ui, &f, 0, &line);
+	assert_non_null(strstr(line.buf, "web-7d9f8b-x2x4q/web"));
+	assert_non_null(strstr(line.buf, "k8s"));
+
+	/* Enter: that service's processes; Esc back to the services. */
+	sk_view_move_to(&ui->view, 0);
+	assert_true(sk_view_enter(&ui->view, &s));
+	assert_int_equal(sk_view_build(&ui->view, &s), 0);
+	assert_int_equal(ui->view.nrows, 2);
+	assert_int_equal(row_pid(&ui->view, &s, 0), PID_SERVER);
+	assert_int_equal(row_pid(&ui->view, &s, 1), PID_CACHE);
+	assert_true(sk_view_back(&ui->view));
+	assert_int_equal(sk_view_build(&ui->view, &s), 0);
+	assert_int_equal(ui->view.nrows, 2);
+
+	/* The filter matches service names, here and on the process list. */
+	sk_view_set_filter(&ui->view, "LEAKER.serv");
+	assert_int_equal(sk_view_build(&ui->view, &s), 0);
+	assert_int_equal(ui->view.nrows, 1);
+	assert_true(sk_keys_handle(ui, 'v') & SK_H_REBUILD);
+	sk_view_set_filter(&ui->view, "shop/web");
+	assert_int_equal(sk_view_build(&ui->view, &s), 0);
+	assert_int_equal(ui->view.nrows, 2);
+	sk_view_free(&ui->view);
+
+	/* --service restricts the view as -p does. */
+	struct sk_view v;
+	struct sk_view_config cfg = {.service = "leaker", .user_name = fake_user};
+
+	sk_view_init(&v, &cfg, SK_SORT_CLOSE_WAIT, false);
+	assert_int_equal(sk_view_build(&v, &s), 0);
+	assert_int_equal(v.nrows, 1);
+	assert_int_equal(row_pid(&v, &s, 0), PID_LEAKER);
+	sk_view_free(&v);
+	/* All sockets: the pod's, and the TIME_WAIT only its cgroup names. */
+	cfg.service = "shop/web";
+	sk_view_init(&v, &cfg, SK_SORT_CLOSE_WAIT, false);
+	sk_view_set_pane(&v, SK_PANE_SOCKS);
+	assert_int_equal(sk_view_build(&v, &s), 0);
+	bool tw = false;
+
+	for (size_t i = 0; i < v.socks.n; i++) {
+		const struct sk_vsock *vs = &v.socks.v[i];
+
+		if (vs->proc == SK_NONE || !vs->likely)
+			assert_true(vs->proc == SK_NONE ? s.socks.v[vs->sock].state == SK_TCP_TIME_WAIT
+							: s.procs.v[vs->proc].pid != PID_LEAKER);
+		tw |= s.socks.v[vs->sock].state == SK_TCP_TIME_WAIT;
+	}
+	assert_true(tw);
+	sk_view_free(&v);
+	sk_snapshot_free(&s);
+}
+
+/* NETNS names a namespace by its ip netns name, else by its inode. */
+static void test_netns_label(void **state)
+{
+	struct sk_snapshot s;
+	char buf[64];
+	int rc = 0;
+
+	(void)state;
+	build(&s, 0, false);
+	sk_view_netns_label(&s, NS_A, buf, sizeof(buf));
+	assert_string_equal(buf, "4026531840");
+	s.netns.v[0].name = sk_strtab_add(&s.strs, "blue", 4, &rc);
+	sk_view_netns_label(&s, NS_A, buf, sizeof(buf));
+	assert_string_equal(buf, "blue");
+	sk_snapshot_free(&s);
+}
+
 int main(void)
 {
 	/* wcwidth needs a UTF-8 locale; C.UTF-8 is always there on glibc. */
@@ -1917,6 +2054,8 @@ int main(void)
 		cmocka_unit_test(test_growth_units),
 		cmocka_unit_test(test_growth_sort),
 		cmocka_unit_test(test_growth_render),
+		cmocka_unit_test(test_services_view),
+		cmocka_unit_test(test_netns_label),
 		cmocka_unit_test(test_meter_time_to_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,6 +33,12 @@ const struct sk_coldef sk_pcols[SK_PCOL_LAST] = {
 			   SK_SORT_SENDQ},
 	[SK_PCOL_RMEM] = {"RMEM", "receive buffer memory", 5, 0, 2, R, true, SK_SORT_RMEM},
 	[SK_PCOL_WMEM] = {"WMEM", "send buffer memory", 5, 0, 8, R, true, SK_SORT_WMEM},
+	/* 11 wide so that at 80 columns it costs RMEM, not GROW/m: on a
+	 * container host the pod says more than the memory. */
+	[SK_PCOL_SERVICE] = {"SERVICE", "pod/container, container or systemd unit", 11, 48, 1, L,
+			     false, SK_SORT_SERVICE},
+	[SK_PCOL_NETNS] = {"NETNS", "network namespace: its ip netns name, else its inode", 10, 0,
+			   10, L, false, -1},
 	[SK_PCOL_COMMAND] = {"COMMAND", "command line", 16, SK_COL_REST, 0, L, false, -1},
 };
 
@@ -84,6 +90,22 @@ const struct sk_coldef sk_ocols[SK_OCOL_LAST] = {
 			     SK_OCOL_RETRANS},
 	[SK_OCOL_OWNER] = {"LIKELY OWNER", "listener's process, or cgroup", 20, SK_COL_REST, 0, L,
 			   false, SK_OCOL_OWNER},
+};
+
+/* The process pane grouped by service (v). */
+const struct sk_coldef sk_vcols[SK_VCOL_LAST] = {
+	[SK_VCOL_SERVICE] = {"SERVICE", "pod/container, container or systemd unit", 28,
+			     SK_COL_REST, 0, L, false, -1},
+	[SK_VCOL_KIND] = {"KIND", "k8s, docker, podman, systemd or cgroup", 7, 0, 4, L, false, -1},
+	[SK_VCOL_PROCS] = {"PROCS", "its processes", 5, 0, 3, R, true, -1},
+	[SK_VCOL_SOCK] = {"SOCK", "sockets its processes hold, and those its cgroup holds", 5, 0,
+			  2, R, true, -1},
+	[SK_VCOL_CLOSE_WAIT] = {"CLOSE_WAIT", "TCP sockets in CLOSE_WAIT", 10, 0, 0, R, true, -1},
+	[SK_VCOL_CLOSED] = {"CLOSED", "socket fds in CLOSE", 6, 0, 0, R, true, -1},
+	[SK_VCOL_ORPHANS] = {"ORPHANS", "orphaned TCP sockets (likely owner)", 7, 0, 1, R, true,
+			     -1},
+	[SK_VCOL_RECVQ] = {"RECV-Q", "bytes received, not read, summed", 6, 0, 5, R, true, -1},
+	[SK_VCOL_RMEM] = {"RMEM", "receive buffer memory, summed", 5, 0, 6, R, true, -1},
 };
 
 #undef R

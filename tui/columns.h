@@ -30,6 +30,8 @@ enum sk_pcol {
 	SK_PCOL_SENDQ,
 	SK_PCOL_RMEM,
 	SK_PCOL_WMEM,
+	SK_PCOL_SERVICE,
+	SK_PCOL_NETNS,
 	SK_PCOL_COMMAND,
 	SK_PCOL_LAST
 };
@@ -51,6 +53,7 @@ extern const struct sk_coldef sk_pcols[SK_PCOL_LAST];
 extern const struct sk_coldef sk_scols[SK_SCOL_LAST];
 extern const struct sk_coldef sk_gcols[SK_GCOL_LAST];
 extern const struct sk_coldef sk_ocols[SK_OCOL_LAST];
+extern const struct sk_coldef sk_vcols[SK_VCOL_LAST];
 
 /* The process column showing sort key k. */
 enum sk_pcol sk_pcol_of_sort(enum sk_sort_key k);

@@ -82,7 +82,9 @@ size_t sk_fview_lines(const struct sk_finding *f, int width, struct sk_fview_lin
 		      size_t max)
 {
 	struct sink k = {out, max, 0};
-	char buf[SK_FVIEW_TEXT];
+	/* Room for the longest subject (a pod, its container and pid) and
+	 * title: wrap() cuts the text into lines of SK_FVIEW_TEXT. */
+	char buf[SK_FINDING_SUBJECT + 2 * SK_FINDING_TEXT];
 
 	snprintf(buf, sizeof(buf), "%s %s: %s: %s", sk_severity_names[f->severity],
 		 sk_finding_kind_names[f->kind], f->subject, f->title);

@@ -235,6 +235,18 @@ static unsigned act_group(struct sk_ui *ui)
 	return SK_H_REBUILD;
 }
 
+static unsigned act_services(struct sk_ui *ui)
+{
+	if (!sk_view_toggle_services(&ui->view)) {
+		sk_ui_status(ui, false, "v groups the process list: press 1 first.");
+		return SK_H_REDRAW;
+	}
+	sk_ui_status(ui, false, "Processes %s.",
+		     sk_view_top(&ui->view)->kind == SK_VK_SERVICES
+		     ? "grouped by pod, container or unit" : "one per row");
+	return SK_H_REBUILD;
+}
+
 static unsigned act_filter(struct sk_ui *ui)
 {
 	snprintf(ui->input, sizeof(ui->input), "%s", ui->view.filter);
@@ -422,8 +434,10 @@ const struct sk_actiondef sk_actions[SK_ACT_LAST] = {
 	[SK_ACT_INVERT] = {"I", "invert the sort order", SK_HS_SORT, act_invert},
 	[SK_ACT_GROUP] = {"g", "group sockets: by peer address, by local port, not at all",
 			  SK_HS_SORT, act_group},
-	[SK_ACT_FILTER] = {"/ F4 \\", "filter by command, pid, user, address or port (Esc clears)",
-			   SK_HS_SORT, act_filter},
+	[SK_ACT_SERVICES] = {"v", "group processes by service: pod, container or unit (again: not)",
+			     SK_HS_SORT, act_services},
+	[SK_ACT_FILTER] = {"/ F4 \\", "filter by command, pid, user, service, address or port "
+			   "(Esc clears)", SK_HS_SORT, act_filter},
 	[SK_ACT_SEARCH] = {"F3", "search: jump to the next row holding a text (the rows stay)",
 			   SK_HS_SORT, act_search},
 	[SK_ACT_SEARCH_NEXT] = {"n", "the next row holding the searched text", SK_HS_SORT,
@@ -483,7 +497,7 @@ static const struct binding bindings[] = {
 	{KC(KEY_F(6)), SK_ACT_SORT_MENU}, {'S', SK_ACT_SORT_MENU},
 	{'<', SK_ACT_SORT_PREV}, {',', SK_ACT_SORT_PREV},
 	{'>', SK_ACT_SORT_NEXT}, {'.', SK_ACT_SORT_NEXT},
-	{'I', SK_ACT_INVERT}, {'g', SK_ACT_GROUP},
+	{'I', SK_ACT_INVERT}, {'g', SK_ACT_GROUP}, {'v', SK_ACT_SERVICES},
 	{KC(KEY_F(3)), SK_ACT_SEARCH}, {'n', SK_ACT_SEARCH_NEXT},
 	{KC(KEY_F(9)), SK_ACT_SIGNAL}, {KC(KEY_F(2)), SK_ACT_SETUP},
 	{'/', SK_ACT_FILTER}, {KC(KEY_F(4)), SK_ACT_FILTER}, {'\\', SK_ACT_FILTER},

@@ -44,6 +44,17 @@ void sk_render_layout(const struct sk_ui *ui, int width, size_t first, size_t co
 					on[ui->pcols.col[i]] = true;
 			enabled = on;
 		}
+		for (size_t i = first; i < first + count_; i++) {
+			int w = sk_text_width(sk_view_service_label(ui->snap,
+					&ui->snap->procs.v[v->procs.v[i]]), !ui->unicode);
+
+			if (w > want[SK_PCOL_SERVICE])
+				want[SK_PCOL_SERVICE] = w;
+		}
+		break;
+	case SK_VK_SERVICES:
+		f->defs = sk_vcols;
+		f->ndefs = SK_VCOL_LAST;
 		break;
 	case SK_VK_SOCKS:
 		if (v->grouped) {
@@ -107,7 +118,18 @@ static void level_label(const struct sk_ui *ui, const struct sk_level *lv, bool 
 
 	buf[0] = '\0';
 	switch (lv->kind) {
+	case SK_VK_SERVICES:
+		snprintf(buf, size, "%zu service%s (Enter: its processes; v: by process)", v->nrows,
+			 v->nrows == 1 ? "" : "s");
+		return;
 	case SK_VK_PROCS:
+		if (lv->skey) {
+			snprintf(buf, size, "%.90s: %zu process%s", lv->who, top ? v->nrows : 0,
+				 v->nrows == 1 ? "" : "es");
+			if (!top)
+				snprintf(buf, size, "%.90s", lv->who);
+			return;
+		}
 		if (v->filter[0])
 			snprintf(buf, size, "%zu of %zu processes", v->nrows, v->nrows + v->hidden);
 		else

@@ -137,12 +137,47 @@ static void proc_row(const struct sk_ui *ui, const struct sk_frame *f, const str
 				c = SK_C_WARN;
 			goto bytes;
 		case SK_PCOL_WMEM: n = p->agg.wmem; goto bytes;
+		case SK_PCOL_SERVICE:
+			snprintf(buf, sizeof(buf), "%s", sk_view_service_label(ui->snap, p));
+			c = buf[0] == '-' && !buf[1] ? SK_C_DIM : SK_C_DEFAULT;
+			break;
+		case SK_PCOL_NETNS: sk_view_netns_label(ui->snap, p->netns, buf, sizeof(buf)); break;
 		case SK_PCOL_COMMAND: command_text(ui, p, pos->w, buf, sizeof(buf)); break;
 		default: break;
 		number: c = count_cell(n, pos->w, c, buf); break;
 		bytes: c = bytes_cell(n, c, buf); break;
 		}
 		cell(l, f, pos, c, buf);
+	}
+}
+
+static uint8_t service_cell(const struct sk_ui *ui, const void *row, const struct sk_colpos *pos,
+			    char *buf, size_t size)
+{
+	const struct sk_vservice *r = row;
+	const struct sk_service *sv = sk_snapshot_service(ui->snap, r->service);
+	uint64_t closed = 0;
+
+	for (int i = 0; i < SK_SN_LAST; i++)
+		closed += r->agg.closed[i];
+	switch (pos->col) {
+	case SK_VCOL_SERVICE:
+		snprintf(buf, size, "%s", sv && sv->name ? sk_strtab_get(&ui->snap->strs, sv->name)
+							 : "(no service)");
+		return sv ? SK_C_GROUP : SK_C_DIM;
+	case SK_VCOL_KIND:
+		snprintf(buf, size, "%s", sv && sv->kind < SK_SERVICE_KIND_LAST
+				  ? sk_service_kind_names[sv->kind] : "-");
+		return SK_C_DEFAULT;
+	case SK_VCOL_PROCS: return count_cell(r->nprocs, pos->w, SK_C_DEFAULT, buf);
+	case SK_VCOL_SOCK: return count_cell(r->agg.sockets, pos->w, SK_C_DEFAULT, buf);
+	case SK_VCOL_CLOSE_WAIT:
+		return count_cell(r->agg.tcp_states[SK_TCP_CLOSE_WAIT], pos->w, SK_C_CRIT, buf);
+	case SK_VCOL_CLOSED: return count_cell(closed, pos->w, SK_C_CRIT, buf);
+	case SK_VCOL_ORPHANS: return count_cell(r->agg.orphans, pos->w, SK_C_WARN, buf);
+	case SK_VCOL_RECVQ: return bytes_cell(r->agg.recv_q, SK_C_DEFAULT, buf);
+	case SK_VCOL_RMEM: return bytes_cell(r->agg.rmem, SK_C_DEFAULT, buf);
+	default: return SK_C_DEFAULT;
 	}
 }
 
@@ -619,6 +654,9 @@ bool sk_render_row(const struct sk_ui *ui, const struct sk_frame *f, size_t row,
 		break;
 	case SK_VK_ORPHANS:
 		row_cells(ui, f, orphan_cell, &v->orphans.v[row], l);
+		break;
+	case SK_VK_SERVICES:
+		row_cells(ui, f, service_cell, &v->services.v[row], l);
 		break;
 	case SK_VK_FINDINGS:
 		finding_row(ui, row, l);

@@ -19,7 +19,7 @@ static const char *const pcol_names[SK_PCOL_LAST] = {
 	[SK_PCOL_CLOSED] = "closed", [SK_PCOL_ORPHANS] = "orphans", [SK_PCOL_GROWTH] = "growth",
 	[SK_PCOL_ESTAB] = "estab", [SK_PCOL_TIME_WAIT] = "time_wait", [SK_PCOL_RECVQ] = "recvq",
 	[SK_PCOL_SENDQ] = "sendq", [SK_PCOL_RMEM] = "rmem", [SK_PCOL_WMEM] = "wmem",
-	[SK_PCOL_COMMAND] = "command",
+	[SK_PCOL_SERVICE] = "service", [SK_PCOL_NETNS] = "netns", [SK_PCOL_COMMAND] = "command",
 };
 
 /* The engine's sort names (-s), and growth, which only the TUI sorts by. */
@@ -29,7 +29,7 @@ static const char *const sort_names[NSORTS] = {
 	[SK_SORT_CLOSE_WAIT] = "close_wait", [SK_SORT_CLOSED] = "closed",
 	[SK_SORT_ORPHANS] = "orphans", [SK_SORT_ESTAB] = "estab", [SK_SORT_TIME_WAIT] = "time_wait",
 	[SK_SORT_RECVQ] = "recvq", [SK_SORT_SENDQ] = "sendq", [SK_SORT_RMEM] = "rmem",
-	[SK_SORT_WMEM] = "wmem", [SK_VSORT_GROWTH] = "growth",
+	[SK_SORT_WMEM] = "wmem", [SK_SORT_SERVICE] = "service", [SK_VSORT_GROWTH] = "growth",
 };
 
 static const struct sk_settings_names names = {

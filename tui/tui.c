@@ -388,6 +388,7 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 			 sk_record_needs(&sk_rec_proc, 0);
 	struct sk_engine_config cfg = {
 		.proc_root = opts->proc_root,
+		.host_root = opts->host_root,
 		.want_unix = !opts->no_unix,
 		.want_meminfo = needs & SK_NEED_MEMINFO,
 		.want_tcpinfo = needs & SK_NEED_INFO,
@@ -467,6 +468,7 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 		.pids = opts->pids,
 		.npids = opts->npids,
 		.have_uid = opts->have_uid,
+		.service = opts->service,
 		.uid = (uint32_t)opts->uid,
 		.user_name = sk_users_name,
 		.user_ctx = users,

@@ -6,9 +6,12 @@
 #include "view.h"
 #include "vrows.h"
 
-bool sk_vfilter_allowed(const struct sk_view *v, const struct sk_process *p)
+bool sk_vfilter_allowed(const struct sk_view *v, const struct sk_snapshot *s,
+			const struct sk_process *p)
 {
 	if (v->cfg.have_uid && p->uid != v->cfg.uid)
+		return false;
+	if (v->cfg.service && !sk_proc_service_matches(s, p, v->cfg.service))
 		return false;
 	if (v->cfg.npids) {
 		for (int i = 0; i < v->cfg.npids; i++)
@@ -19,9 +22,21 @@ bool sk_vfilter_allowed(const struct sk_view *v, const struct sk_process *p)
 	return true;
 }
 
+bool sk_vfilter_sock_allowed(const struct sk_view *v, const struct sk_snapshot *s, size_t k,
+			     uint32_t proc)
+{
+	if (!sk_vfilter_restricted(v))
+		return true;
+	if (proc != SK_NONE)
+		return sk_vfilter_allowed(v, s, &s->procs.v[proc]);
+	/* No process to judge: only --service can, by the socket's cgroup. */
+	return v->cfg.service && !v->cfg.npids && !v->cfg.have_uid &&
+	       sk_service_matches(s, sk_snapshot_sock_service(s, k), v->cfg.service);
+}
+
 bool sk_vfilter_restricted(const struct sk_view *v)
 {
-	return v->cfg.have_uid || v->cfg.npids;
+	return v->cfg.have_uid || v->cfg.npids || v->cfg.service;
 }
 
 /* The filter text in the library's language (model/match.h), compiled per

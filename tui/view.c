@@ -75,6 +75,8 @@ void sk_view_free(struct sk_view *v)
 	free(v->groups.v);
 	free(v->orphans.v);
 	free(v->states.v);
+	free(v->services.v);
+	sk_service_totals_free(&v->stotals);
 	free(v->lines.v);
 	free(v->keys.v);
 	free(v->scratch.v);
@@ -162,6 +164,7 @@ int sk_view_build(struct sk_view *v, const struct sk_snapshot *s)
 	case SK_VK_ORPHANS: rc = sk_vpane_orphans(v, s); break;
 	case SK_VK_DETAIL: rc = build_detail(v, s, l); break;
 	case SK_VK_FINDINGS: rc = sk_vpane_findings(v, s); break;
+	case SK_VK_SERVICES: rc = sk_vpane_services(v, s); break;
 	default: break;
 	}
 	if (rc) {
@@ -342,6 +345,17 @@ bool sk_view_enter(struct sk_view *v, const struct sk_snapshot *s)
 		l->fkey = sk_vkey_finding(f);
 		snprintf(l->who, sizeof(l->who), "%s: %.80s", sk_finding_kind_names[f->kind],
 			 f->subject);
+		return true;
+	}
+	case SK_VK_SERVICES: {
+		const struct sk_vservice *r = &v->services.v[row];
+		const struct sk_service *sv = sk_snapshot_service(s, r->service);
+
+		if (!(l = push(v, SK_VK_PROCS)))
+			return false;
+		l->skey = r->key;
+		snprintf(l->who, sizeof(l->who), "%.90s",
+			 sv && sv->name ? sk_strtab_get(&s->strs, sv->name) : "no service");
 		return true;
 	}
 	case SK_VK_ORPHANS: {

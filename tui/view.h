@@ -65,6 +65,15 @@ const struct sk_finding *sk_view_level_finding(const struct sk_level *l,
  * after it, wrapping round. Returns false, cursor unmoved, when none does. */
 bool sk_view_search(struct sk_view *v, const struct sk_snapshot *s, const char *text,
 		    bool from_cursor);
+/* Services (vservices.c): v toggles the process pane between processes
+ * and one row per service (false when not on the process pane); a
+ * service's key names its rows across refreshes (its name's hash). */
+bool sk_view_toggle_services(struct sk_view *v);
+uint64_t sk_view_service_key(const struct sk_snapshot *s, const struct sk_service *sv);
+/* A process's SERVICE cell: its service's name, "-" when unknown. */
+const char *sk_view_service_label(const struct sk_snapshot *s, const struct sk_process *p);
+/* A NETNS cell: the `ip netns` name, else the inode. */
+void sk_view_netns_label(const struct sk_snapshot *s, uint64_t netns, char *buf, size_t size);
 
 /* Lookups for renderers. */
 const char *sk_view_user(const struct sk_view *v, uint32_t uid, char *buf, size_t size);

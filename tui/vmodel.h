@@ -15,6 +15,7 @@
 #include "model/procsort.h"
 #include "analyse/findings.h"
 #include "analyse/history.h"
+#include "model/services.h"
 #include "model/snapshot.h"
 #include "util/hash.h"
 #include "util/vec.h"
@@ -30,6 +31,7 @@ enum sk_vkind {
 	SK_VK_ORPHANS, /* orphans grouped by state and likely owner */
 	SK_VK_DETAIL,  /* everything known of one socket */
 	SK_VK_FINDINGS, /* the diagnoses, most severe first, three lines each */
+	SK_VK_SERVICES, /* the process pane grouped by pod, container or unit (vservices.c) */
 	SK_VK_LAST
 };
 
@@ -94,6 +96,7 @@ struct sk_level {
 	int32_t pid;           /* SK_SCOPE_PROC, and the detail's process context */
 	uint64_t starttime;
 	char who[96];          /* "nginx[4684]": for titles, kept when the process is gone */
+	uint64_t skey;         /* SK_VK_PROCS: only the service with this key (vservices.c); 0 all */
 	/* SK_VK_DETAIL */
 	struct sk_vkey sock;
 	/* cursor */
@@ -144,6 +147,29 @@ struct sk_vstate {
 		uint32_t proc, count;
 	} top[SK_STATE_TOP];
 	uint8_t ntop;
+};
+
+/* One row of the grouped-by-service pane: the services rows of one name
+ * (a container restarted keeps its name, not its cgroup), summed. */
+struct sk_vservice {
+	uint64_t key;      /* sk_view_service_key */
+	uint32_t service;  /* a services row index + 1 of this name, 0: no known service */
+	uint32_t nprocs;   /* processes holding sockets */
+	uint32_t fdless;   /* sockets no fd holds, counted for it by their cgroup */
+	struct sk_agg agg;
+};
+
+enum sk_vcol {
+	SK_VCOL_SERVICE,
+	SK_VCOL_KIND,
+	SK_VCOL_PROCS,
+	SK_VCOL_SOCK,
+	SK_VCOL_CLOSE_WAIT,
+	SK_VCOL_CLOSED,
+	SK_VCOL_ORPHANS,
+	SK_VCOL_RECVQ,
+	SK_VCOL_RMEM,
+	SK_VCOL_LAST
 };
 
 /* One line of the detail view: "label\tvalue", or a heading (no tab). */
@@ -224,6 +250,7 @@ struct sk_view_config {
 	int npids;
 	bool have_uid;        /* -u */
 	uint32_t uid;
+	const char *service;  /* --service PATTERN, NULL: all */
 	sk_user_fn user_name; /* uid -> name, never NULL after sk_view_init */
 	void *user_ctx;
 };
@@ -253,6 +280,8 @@ struct sk_view {
 	SK_VEC(struct sk_vgroup) groups;
 	SK_VEC(struct sk_vorphan) orphans;
 	SK_VEC(struct sk_vstate) states;
+	SK_VEC(struct sk_vservice) services;  /* SK_VK_SERVICES */
+	struct sk_service_totals stotals;     /* its scratch */
 	SK_VEC(struct sk_vline) lines; /* SK_VK_DETAIL */
 	SK_VEC(struct sk_vkey) keys;   /* identity of each row */
 	SK_VEC(uint32_t) scratch;

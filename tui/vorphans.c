@@ -54,7 +54,7 @@ int sk_vpane_orphans(struct sk_view *v, const struct sk_snapshot *s)
 
 		if (!(k->flags & SK_SOCK_ORPHAN))
 			continue;
-		if (sk_vfilter_restricted(v) && (owner == SK_NONE || !sk_vfilter_allowed(v, &s->procs.v[owner])))
+		if (!sk_vfilter_sock_allowed(v, s, i, owner))
 			continue;
 		if (!sk_vfilter_sock(v, s, k, owner)) {
 			v->hidden++;

@@ -65,6 +65,7 @@ static int cmp_growth(const void *pa, const void *pb, void *arg)
 int sk_vpane_procs(struct sk_view *v, const struct sk_snapshot *s)
 {
 	const struct sk_sortstate *ss = &v->sort[SK_VK_PROCS];
+	const struct sk_level *l = sk_view_top_c(v);
 
 	v->procs.n = 0;
 	v->growth.n = 0;
@@ -73,7 +74,7 @@ int sk_vpane_procs(struct sk_view *v, const struct sk_snapshot *s)
 
 		if (p->agg.sockets == 0 && p->agg.orphans == 0)
 			continue;
-		if (!sk_vfilter_allowed(v, p))
+		if (!sk_vfilter_allowed(v, s, p) || !sk_vservices_proc_in(l, s, p))
 			continue;
 		if (!sk_vfilter_proc(v, s, p)) {
 			v->hidden++;
@@ -89,7 +90,8 @@ int sk_vpane_procs(struct sk_view *v, const struct sk_snapshot *s)
 
 	v->growth_metric = (uint8_t)sk_view_growth_metric((enum sk_pmetric)v->growth_metric, ss->col);
 	if (!by_growth)
-		sk_proc_sort(s->procs.v, v->procs.v, v->procs.n, (enum sk_sort_key)ss->col, ss->invert);
+		sk_proc_sort_snapshot(s, v->procs.v, v->procs.n, (enum sk_sort_key)ss->col,
+				      ss->invert);
 	if (sk_vec_reserve((void **)&v->growth.v, &v->growth.cap, v->procs.n,
 			   sizeof(struct sk_vgrowth)))
 		return -ENOMEM;

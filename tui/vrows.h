@@ -22,6 +22,10 @@ int sk_vpane_groups(struct sk_view *v, const struct sk_snapshot *s, unsigned mod
 int sk_vpane_states(struct sk_view *v, const struct sk_snapshot *s);
 int sk_vpane_orphans(struct sk_view *v, const struct sk_snapshot *s);
 int sk_vpane_findings(struct sk_view *v, const struct sk_snapshot *s);
+int sk_vpane_services(struct sk_view *v, const struct sk_snapshot *s);
+/* Whether p is among the processes a level opened from a service row shows. */
+bool sk_vservices_proc_in(const struct sk_level *l, const struct sk_snapshot *s,
+			  const struct sk_process *p);
 /* The socket rows of the finding a level names (stale when it is gone). */
 int sk_vpane_finding_socks(struct sk_view *v, const struct sk_snapshot *s,
 			   const struct sk_level *l);
@@ -60,8 +64,13 @@ int sk_okey_cmp(const struct sk_okey *a, const struct sk_okey *b);
 
 /* --- the restriction (-p, -u) and the filter (vfilter.c) ------------------- */
 
-bool sk_vfilter_allowed(const struct sk_view *v, const struct sk_process *p);
+bool sk_vfilter_allowed(const struct sk_view *v, const struct sk_snapshot *s,
+			const struct sk_process *p);
 bool sk_vfilter_restricted(const struct sk_view *v);
+/* Socket k shown under the restriction, judged by proc (its holder or
+ * likely owner, SK_NONE) or, with none, by its own service. */
+bool sk_vfilter_sock_allowed(const struct sk_view *v, const struct sk_snapshot *s, size_t k,
+			     uint32_t proc);
 bool sk_vfilter_proc(const struct sk_view *v, const struct sk_snapshot *s,
 		     const struct sk_process *p);
 /* A socket shown with process proc (SK_NONE: alone). */

@@ -162,7 +162,7 @@ static int collect_all_socks(struct sk_view *v, const struct sk_snapshot *s,
 			proc = k->likely_owner;
 			likely = true;
 		}
-		if (sk_vfilter_restricted(v) && (proc == SK_NONE || !sk_vfilter_allowed(v, &s->procs.v[proc])))
+		if (!sk_vfilter_sock_allowed(v, s, i, proc))
 			continue;
 		int rc = sk_vsocks_push(v, (uint32_t)i, proc, fd, k->owners_count, likely, ds);
 

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "model/procsort.h"
+#include "model/services.h"
 #include "util/hash.h"
 #include "util/units.h"
 
@@ -237,7 +238,10 @@ static void subject_process(struct sk_finding *f, const struct sk_snapshot *s, u
 	f->subject_type = SK_SUBJ_PROCESS;
 	f->pid = p->pid;
 	f->proc = proc;
-	snprintf(f->subject, sizeof(f->subject), "%.40s[%d]", p->comm, (int)p->pid);
+	/* A pid alone means nothing on a node running fifty copies of it. */
+	if (!sk_service_subject(s, sk_snapshot_service(s, p->service), p->pid, f->subject,
+				sizeof(f->subject)))
+		snprintf(f->subject, sizeof(f->subject), "%.40s[%d]", p->comm, (int)p->pid);
 }
 
 static void add_sock(struct ctx *c, struct sk_finding *f, uint32_t sock)

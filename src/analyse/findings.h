@@ -45,6 +45,7 @@ enum sk_subject_type {
 extern const char *const sk_subject_names[SK_SUBJ_LAST];
 
 #define SK_FINDING_TEXT 256
+#define SK_FINDING_SUBJECT 320 /* "pod ns/name (container c, pid N)" */
 #define SK_FINDING_EVIDENCE 8
 
 /* The names evidence goes by in JSON: one table, so the replay reader
@@ -90,7 +91,9 @@ struct sk_finding {
 	uint8_t subject_type;
 	int32_t pid;       /* process subjects, and the owner of listener subjects; 0 otherwise */
 	uint32_t proc;     /* process index in the snapshot, SK_NONE */
-	char subject[96];  /* "nginx[4684]", "127.0.0.1:80", "10.0.3.7:5432", "system" */
+	/* "nginx[4684]", "pod shop/web-1 (container web, pid 42)", "127.0.0.1:80",
+	 * "10.0.3.7:5432", "system" */
+	char subject[SK_FINDING_SUBJECT];
 	char title[SK_FINDING_TEXT];
 	char detail[SK_FINDING_TEXT];    /* the evidence as one line */
 	char next_step[SK_FINDING_TEXT]; /* the command or setting to look at */

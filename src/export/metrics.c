@@ -11,6 +11,7 @@
 #include "analyse/findings.h"
 #include "analyse/history.h"
 #include "model/procsort.h"
+#include "model/services.h"
 #include "util/escape.h"
 
 #define LABEL_BUF (2 * SK_METRICS_LABEL_MAX + 1)
@@ -49,10 +50,11 @@ void sk_metrics_buf_free(struct sk_metrics_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
-const char *sk_metrics_group_of(const struct sk_snapshot *s, const struct sk_process *p)
+void sk_metrics_group_of(const struct sk_snapshot *s, const struct sk_process *p, char *buf,
+			 size_t size)
 {
-	(void)s;
-	return p->comm;
+	if (!sk_service_group(s, sk_snapshot_service(s, p->service), buf, size))
+		snprintf(buf, size, "%s", p->comm);
 }
 
 __attribute__((format(printf, 2, 3)))
@@ -157,8 +159,11 @@ static void family(struct sk_metrics_buf *b, const struct sk_metrics_opts *o, co
 static void entry_of_process(struct entry *e, const struct sk_snapshot *s,
 			     const struct sk_process *p)
 {
+	char group[SK_SERVICE_NAME_MAX + 1];
+
 	memset(e, 0, sizeof(*e));
-	sk_metrics_label_escape(sk_metrics_group_of(s, p), e->label, sizeof(e->label));
+	sk_metrics_group_of(s, p, group, sizeof(group));
+	sk_metrics_label_escape(group, e->label, sizeof(e->label));
 	if (!e->label[0])
 		snprintf(e->label, sizeof(e->label), "unknown");
 	e->pid = p->pid;

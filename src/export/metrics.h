@@ -42,10 +42,10 @@ struct sk_metrics_buf {
 
 void sk_metrics_buf_free(struct sk_metrics_buf *b);
 
-/* The group a process's series are summed under. Today its name (comm);
- * the one place to switch to the process's service (issue 13) once the
- * snapshot carries one. */
-const char *sk_metrics_group_of(const struct sk_snapshot *s, const struct sk_process *p);
+/* The group a process's series are summed under: its service (k8s
+ * "namespace/pod", the container, the systemd unit), else its name. */
+void sk_metrics_group_of(const struct sk_snapshot *s, const struct sk_process *p, char *buf,
+			 size_t size);
 
 /* Appends the metrics of s to out. 0, or -ENOMEM (out then holds a partial
  * text that must not be served). */

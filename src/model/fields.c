@@ -196,6 +196,10 @@ const struct sk_field sk_proc_fields[SK_SORT_LAST] = {
 			  .unit = SK_UNIT_BYTES, .colwidth = 5,
 			  .flags = SK_FIELD_SORTABLE | SK_FIELD_BATCH, .needs = SK_NEED_MEMINFO,
 			  .descending = true},
+	/* A name, not a number: only sk_proc_sort_snapshot orders by it. */
+	[SK_SORT_SERVICE] = {"service", "SERVICE", "service", NULL,
+			     "pod/container, else systemd unit, by name", "service", P(service),
+			     .unit = SK_UNIT_ID, .colwidth = 20, .flags = SK_FIELD_SORTABLE},
 };
 #undef P
 #undef SORT_TREND_BATCH

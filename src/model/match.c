@@ -2,6 +2,7 @@
 #include <config.h>
 
 #include "model/match.h"
+#include "model/services.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -71,7 +72,8 @@ static bool proc_has(const struct sk_match *m, const struct sk_snapshot *s,
 {
 	char buf[64];
 
-	if (strcasestr(p->comm, term) || strcasestr(sk_strtab_get(&s->strs, p->cmdline), term))
+	if (strcasestr(p->comm, term) || strcasestr(sk_strtab_get(&s->strs, p->cmdline), term) ||
+	    sk_proc_service_matches(s, p, term))
 		return true;
 	snprintf(buf, sizeof(buf), "%d", (int)p->pid);
 	if (strcasestr(buf, term))

@@ -2,7 +2,8 @@
  * filter is split at whitespace into terms, and a row matches when every
  * term is found, case-insensitively, somewhere in its text. A socket's
  * text is its display state, protocol, local and peer endpoint (label.h);
- * a process's is its comm, command line, pid and user. A socket row
+ * a process's is its comm, command line, service (pod, container, unit),
+ * pid and user. A socket row
  * carries the process it is shown with, so "CLOSE_WAIT nginx" selects
  * nginx's CLOSE_WAIT sockets. A term is a substring: "10.0.3.7" also
  * matches 10.0.3.70 (--dry-run shows what a filter selects). */

@@ -2,6 +2,8 @@
 
 #include "model/procsort.h"
 
+#include "model/services.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,7 +39,21 @@ int sk_proc_compare(const struct sk_process *a, const struct sk_process *b,
 	return a->pid < b->pid ? -1 : a->pid > b->pid;
 }
 
+int sk_proc_compare_snapshot(const struct sk_snapshot *s, const struct sk_process *a,
+			     const struct sk_process *b, enum sk_sort_key key, bool invert)
+{
+	int c;
+
+	if (key != SK_SORT_SERVICE || !s)
+		return sk_proc_compare(a, b, key, invert);
+	c = sk_service_cmp(s, sk_snapshot_service(s, a->service), sk_snapshot_service(s, b->service));
+	if (c)
+		return invert ? -c : c;
+	return a->pid < b->pid ? -1 : a->pid > b->pid;
+}
+
 struct sort_ctx {
+	const struct sk_snapshot *s; /* NULL: no service order */
 	const struct sk_process *procs;
 	enum sk_sort_key key;
 	bool invert;
@@ -47,14 +63,22 @@ static int compare_indices(const void *pa, const void *pb, void *arg)
 {
 	const struct sort_ctx *c = arg;
 
-	return sk_proc_compare(&c->procs[*(const uint32_t *)pa], &c->procs[*(const uint32_t *)pb],
-			       c->key, c->invert);
+	return sk_proc_compare_snapshot(c->s, &c->procs[*(const uint32_t *)pa],
+					&c->procs[*(const uint32_t *)pb], c->key, c->invert);
 }
 
 void sk_proc_sort(const struct sk_process *procs, uint32_t *idx, size_t n,
 		  enum sk_sort_key key, bool invert)
 {
-	struct sort_ctx c = {procs, key, invert};
+	struct sort_ctx c = {NULL, procs, key, invert};
+
+	sk_qsort_r(idx, n, sizeof(*idx), compare_indices, &c);
+}
+
+void sk_proc_sort_snapshot(const struct sk_snapshot *s, uint32_t *idx, size_t n,
+			   enum sk_sort_key key, bool invert)
+{
+	struct sort_ctx c = {s, s->procs.v, key, invert};
 
 	sk_qsort_r(idx, n, sizeof(*idx), compare_indices, &c);
 }

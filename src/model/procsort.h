@@ -23,6 +23,7 @@ enum sk_sort_key {
 	SK_SORT_SENDQ,
 	SK_SORT_RMEM,
 	SK_SORT_WMEM,
+	SK_SORT_SERVICE, /* by name: sk_proc_sort_snapshot (model/services.h) */
 	SK_SORT_LAST
 };
 
@@ -45,5 +46,13 @@ int sk_proc_compare(const struct sk_process *a, const struct sk_process *b,
 /* Sorts idx[0..n) (indices into procs) in place. */
 void sk_proc_sort(const struct sk_process *procs, uint32_t *idx, size_t n,
 		  enum sk_sort_key key, bool invert);
+
+/* The same over a snapshot's processes, where -s service can order them:
+ * by sk_service_cmp (model/services.h), then pid. */
+struct sk_snapshot;
+int sk_proc_compare_snapshot(const struct sk_snapshot *s, const struct sk_process *a,
+			     const struct sk_process *b, enum sk_sort_key key, bool invert);
+void sk_proc_sort_snapshot(const struct sk_snapshot *s, uint32_t *idx, size_t n,
+			   enum sk_sort_key key, bool invert);
 
 #endif

@@ -40,6 +40,122 @@ int sk_service_cmp(const struct sk_snapshot *s, const struct sk_service *a,
 	return strcmp(sk_strtab_get(&s->strs, a->name), sk_strtab_get(&s->strs, b->name));
 }
 
+bool sk_proc_service_matches(const struct sk_snapshot *s, const struct sk_process *p,
+			     const char *pattern)
+{
+	return sk_service_matches(s, sk_snapshot_service(s, p->service), pattern);
+}
+
+bool sk_sock_service_matches(const struct sk_snapshot *s, size_t k, const char *pattern)
+{
+	const struct sk_socket *sk = &s->socks.v[k];
+
+	if (sk_service_matches(s, sk_snapshot_sock_service(s, k), pattern))
+		return true;
+	for (uint32_t j = 0; j < sk->owners_count && s->owner_index.n; j++) {
+		uint32_t f = s->owner_index.v[sk->owners_start + j];
+
+		if (sk_proc_service_matches(s, &s->procs.v[s->fdrefs.v[f].proc], pattern))
+			return true;
+	}
+	return (sk->flags & SK_SOCK_ORPHAN) && sk->likely_owner < s->procs.n &&
+	       sk_proc_service_matches(s, &s->procs.v[sk->likely_owner], pattern);
+}
+
+static const char *str(const struct sk_snapshot *s, uint32_t off)
+{
+	return sk_strtab_get(&s->strs, off);
+}
+
+bool sk_service_subject(const struct sk_snapshot *s, const struct sk_service *sv, int32_t pid,
+			char *buf, size_t size)
+{
+	if (!sv)
+		return false;
+	if (sv->kind == SK_SERVICE_K8S && sv->pod && sv->container)
+		snprintf(buf, size, "pod %s%s%s (container %s, pid %d)", str(s, sv->ns),
+			 sv->ns ? "/" : "", str(s, sv->pod), str(s, sv->container), (int)pid);
+	else if (sv->kind == SK_SERVICE_K8S && sv->pod)
+		snprintf(buf, size, "pod %s%s%s (pid %d)", str(s, sv->ns), sv->ns ? "/" : "",
+			 str(s, sv->pod), (int)pid);
+	else if ((sv->kind == SK_SERVICE_K8S || sv->kind == SK_SERVICE_DOCKER ||
+		  sv->kind == SK_SERVICE_PODMAN) && sv->name)
+		snprintf(buf, size, "container %s (pid %d)", str(s, sv->name), (int)pid);
+	else if (sv->unit)
+		snprintf(buf, size, "unit %s (pid %d)", str(s, sv->unit), (int)pid);
+	else
+		return false;
+	return true;
+}
+
+bool sk_service_group(const struct sk_snapshot *s, const struct sk_service *sv, char *buf,
+		      size_t size)
+{
+	if (!sv)
+		return false;
+	if (sv->kind == SK_SERVICE_K8S && sv->pod)
+		snprintf(buf, size, "%s%s%s", str(s, sv->ns), sv->ns ? "/" : "", str(s, sv->pod));
+	else if (sv->container)
+		snprintf(buf, size, "%s", str(s, sv->container));
+	else if (sv->unit)
+		snprintf(buf, size, "%s", str(s, sv->unit));
+	else if (sv->kind != SK_SERVICE_CGROUP && sv->name)
+		snprintf(buf, size, "%s", str(s, sv->name));
+	else
+		return false;
+	return true;
+}
+
+void sk_service_selection_free(struct sk_service_selection *sel)
+{
+	free(sel->procs);
+	free(sel->socks);
+	sel->procs = sel->socks = NULL;
+}
+
+static void mark_holders(struct sk_service_selection *sel, const struct sk_snapshot *s, size_t k)
+{
+	const struct sk_socket *sk = &s->socks.v[k];
+
+	for (uint32_t j = 0; j < sk->owners_count && s->owner_index.n; j++)
+		sel->procs[s->fdrefs.v[s->owner_index.v[sk->owners_start + j]].proc] |= SK_SEL_HOLDER;
+	if (sk->likely_owner < s->procs.n)
+		sel->procs[sk->likely_owner] |= SK_SEL_HOLDER;
+}
+
+int sk_service_select(struct sk_service_selection *sel, const struct sk_snapshot *s,
+		      const char *pattern)
+{
+	sel->procs = calloc(s->procs.n + 1, 1);
+	sel->socks = calloc(s->socks.n + 1, 1);
+	if (!sel->procs || !sel->socks) {
+		sk_service_selection_free(sel);
+		return -ENOMEM;
+	}
+	sel->nprocs = s->procs.n;
+	sel->nsocks = s->socks.n;
+	for (size_t i = 0; i < s->procs.n; i++)
+		if (sk_proc_service_matches(s, &s->procs.v[i], pattern))
+			sel->procs[i] = SK_SEL_MATCH;
+	for (size_t k = 0; k < s->socks.n; k++)
+		if (sk_sock_service_matches(s, k, pattern)) {
+			sel->socks[k] = 1;
+			mark_holders(sel, s, k);
+		}
+	return 0;
+}
+
+bool sk_service_selection_keeps(const struct sk_service_selection *sel, uint32_t proc,
+				const uint32_t *socks, size_t n)
+{
+	if (proc < sel->nprocs && (sel->procs[proc] & SK_SEL_MATCH))
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (socks[i] < sel->nsocks && sel->socks[socks[i]])
+			return true;
+	return false;
+}
+
 void sk_service_totals_free(struct sk_service_totals *t)
 {
 	free(t->v.v);

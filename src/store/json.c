@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "analyse/history.h"
 #include "model/fields.h"
 #include "model/procsort.h"
+#include "model/services.h"
 
 /* A buffered writer: a snapshot of 100k sockets is ~40 MB of JSON, and one
  * stdio call per field would cost more than the kernel dump itself. */
@@ -22,6 +24,7 @@ struct jw {
 	size_t n;
 	int err;
 	bool first; /* no comma before the next member */
+	const struct sk_service_selection *sel; /* --service: what is kept; NULL all */
 	char buf[1 << 16];
 };
 
@@ -307,6 +310,8 @@ static void write_system(struct jw *w, const struct sk_snapshot *s)
 		jw_elem(w);
 		jw_open(w, '{');
 		jw_kv_u64(w, "id", ns->id);
+		if (ns->name)
+			jw_kv_str(w, "name", sk_strtab_get(&s->strs, ns->name));
 		jw_kv_bool(w, "own", ns->own);
 		jw_kv_u64(w, "processes", ns->nprocs);
 		jw_kv_u64(w, "sockets", ns->sockets);
@@ -400,6 +405,41 @@ static void write_growth(struct jw *w, const struct sk_snapshot *s, const struct
 	jw_kv_u64(w, "history_span_s", tr[SK_PM_SOCKETS].span_ms / 1000);
 }
 
+/* Issue #13's object: only the names known, so a reader tells "unknown"
+ * from "empty" by absence. */
+static void write_service(struct jw *w, const struct sk_snapshot *s, const struct sk_service *sv)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} names[] = {
+		{"name", offsetof(struct sk_service, name)},
+		{"id", offsetof(struct sk_service, id)},
+		{"pod", offsetof(struct sk_service, pod)},
+		{"namespace", offsetof(struct sk_service, ns)},
+		{"container", offsetof(struct sk_service, container)},
+		{"cgroup", offsetof(struct sk_service, cgroup)},
+		/* Beyond the issue's keys, so that a replay is the live view. */
+		{"unit", offsetof(struct sk_service, unit)},
+		{"pod_uid", offsetof(struct sk_service, pod_uid)},
+	};
+
+	if (!sv)
+		return;
+	jw_key(w, "service");
+	jw_open(w, '{');
+	if (sv->kind > SK_SERVICE_NONE && sv->kind < SK_SERVICE_KIND_LAST)
+		jw_kv_str(w, "kind", sk_service_kind_names[sv->kind]);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		uint32_t off;
+
+		memcpy(&off, (const char *)sv + names[i].off, sizeof(off));
+		if (off)
+			jw_kv_str(w, names[i].key, sk_strtab_get(&s->strs, off));
+	}
+	jw_close(w, '}');
+}
+
 static void write_process(struct jw *w, const struct sk_snapshot *s, const struct sk_process *p)
 {
 	const struct sk_agg *a = &p->agg;
@@ -430,6 +470,7 @@ static void write_process(struct jw *w, const struct sk_snapshot *s, const struc
 	jw_kv_u64(w, "rss_kb", p->rss_kb);
 	jw_kv_u64(w, "starttime", p->starttime);
 	write_growth(w, s, p);
+	write_service(w, s, sk_snapshot_service(s, p->service));
 	if (p->flags & SK_PROC_FD_DENIED)
 		jw_kv_bool(w, "fds_denied", true);
 	jw_close(w, '}');
@@ -495,6 +536,7 @@ static void write_socket(struct jw *w, const struct sk_snapshot *s, const struct
 		jw_kv_u64(w, "likely_pid", (uint64_t)s->procs.v[k->likely_owner].pid);
 	if (k->flags & SK_SOCK_HAS_CGROUP)
 		jw_kv_u64(w, "cgroup_id", k->cgroup_id);
+	write_service(w, s, sk_snapshot_sock_service(s, (size_t)(k - s->socks.v)));
 	if (k->flags & SK_SOCK_ORPHAN)
 		jw_kv_bool(w, "orphan", true);
 	if (k->flags & SK_SOCK_UNDUMPED)
@@ -515,15 +557,26 @@ static void write_socket(struct jw *w, const struct sk_snapshot *s, const struct
 	jw_close(w, '}');
 }
 
+static bool finding_kept(const struct jw *w, const struct sk_findings *fs,
+			 const struct sk_finding *f)
+{
+	return !w->sel || sk_service_selection_keeps(w->sel, f->proc, fs->socks.v + f->socks_start,
+						     f->socks_count);
+}
+
 static void write_findings(struct jw *w, const struct sk_snapshot *s, bool refs)
 {
 	const struct sk_findings *fs = s->findings;
+	uint32_t by_severity[SK_SEV_LAST] = {0};
 
 	jw_key(w, "findings");
 	jw_open(w, '[');
 	for (size_t i = 0; fs && i < fs->list.n; i++) {
 		const struct sk_finding *f = &fs->list.v[i];
 
+		if (!finding_kept(w, fs, f))
+			continue;
+		by_severity[f->severity < SK_SEV_LAST ? f->severity : 0]++;
 		jw_elem(w);
 		jw_open(w, '{');
 		jw_kv_str(w, "kind", sk_finding_kind_names[f->kind]);
@@ -562,8 +615,11 @@ static void write_findings(struct jw *w, const struct sk_snapshot *s, bool refs)
 		jw_key(w, "sockets");
 		jw_open(w, '[');
 		for (uint32_t k = 0; k < f->socks_count && k < 64; k++) {
-			const struct sk_socket *so = &s->socks.v[fs->socks.v[f->socks_start + k]];
+			uint32_t si = fs->socks.v[f->socks_start + k];
+			const struct sk_socket *so = &s->socks.v[si];
 
+			if (w->sel && !w->sel->socks[si])
+				continue; /* not in this document's "sockets" */
 			jw_elem(w);
 			jw_open(w, '{');
 			jw_kv_u64(w, "inode", so->inode);
@@ -577,7 +633,8 @@ static void write_findings(struct jw *w, const struct sk_snapshot *s, bool refs)
 	jw_key(w, "findings_by_severity");
 	jw_open(w, '{');
 	for (int sev = 0; sev < SK_SEV_LAST; sev++)
-		jw_kv_u64(w, sk_severity_names[sev], fs ? fs->by_severity[sev] : 0);
+		jw_kv_u64(w, sk_severity_names[sev],
+			  !fs ? 0 : w->sel ? by_severity[sev] : fs->by_severity[sev]);
 	jw_close(w, '}');
 }
 
@@ -678,6 +735,30 @@ int sk_json_write_snapshot(FILE *f, const struct sk_snapshot *s)
 
 int sk_json_write_snapshot_ex(FILE *f, const struct sk_snapshot *s, unsigned flags)
 {
+	return sk_json_write_snapshot_service(f, s, flags, NULL);
+}
+
+static int write_doc(FILE *f, const struct sk_snapshot *s, unsigned flags,
+		     const struct sk_service_selection *sel);
+
+int sk_json_write_snapshot_service(FILE *f, const struct sk_snapshot *s, unsigned flags,
+				   const char *service)
+{
+	struct sk_service_selection sel;
+	int rc;
+
+	if (!service)
+		return write_doc(f, s, flags, NULL);
+	rc = sk_service_select(&sel, s, service);
+	if (rc == 0)
+		rc = write_doc(f, s, flags, &sel);
+	sk_service_selection_free(&sel);
+	return rc;
+}
+
+static int write_doc(FILE *f, const struct sk_snapshot *s, unsigned flags,
+		     const struct sk_service_selection *sel)
+{
 	struct jw *w = malloc(sizeof(*w)); /* 64 KiB: too big for a stack frame */
 
 	if (!w)
@@ -685,6 +766,7 @@ int sk_json_write_snapshot_ex(FILE *f, const struct sk_snapshot *s, unsigned fla
 	w->f = f;
 	w->n = 0;
 	w->err = 0;
+	w->sel = sel;
 	jw_open(w, '{');
 	jw_kv_u64(w, "schema", SK_JSON_SCHEMA);
 	write_time(w, &s->realtime);
@@ -714,6 +796,8 @@ int sk_json_write_snapshot_ex(FILE *f, const struct sk_snapshot *s, unsigned fla
 
 		if (p->agg.sockets == 0 && p->agg.orphans == 0)
 			continue; /* sktop is about sockets: others only add noise */
+		if (sel && !sel->procs[i])
+			continue;
 		jw_elem(w);
 		write_process(w, s, p);
 	}
@@ -725,6 +809,8 @@ int sk_json_write_snapshot_ex(FILE *f, const struct sk_snapshot *s, unsigned fla
 		jw_key(w, "sockets");
 		jw_open(w, '[');
 		for (size_t i = 0; i < s->socks.n; i++) {
+			if (sel && !sel->socks[i])
+				continue;
 			jw_elem(w);
 			write_socket(w, s, &s->socks.v[i]);
 		}
@@ -751,6 +837,7 @@ void sk_json_write_string(FILE *f, const char *s)
 	w->f = f;
 	w->n = 0;
 	w->err = 0;
+	w->sel = NULL;
 	jw_str(w, s);
 	jw_flush(w);
 	free(w);

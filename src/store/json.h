@@ -25,6 +25,12 @@ enum sk_json_flags {
 };
 int sk_json_write_snapshot_ex(FILE *f, const struct sk_snapshot *s, unsigned flags);
 
+/* The same limited to --service PATTERN (NULL: everything): its processes,
+ * sockets and findings (model/services.h's selection), the system figures
+ * and totals whole. */
+int sk_json_write_snapshot_service(FILE *f, const struct sk_snapshot *s, unsigned flags,
+				   const char *service);
+
 /* Writes s as a JSON string literal (quotes included), escaping per RFC 8259;
  * bytes that are not valid UTF-8 become \u00XX of the byte, so the output is
  * always valid JSON. */

@@ -25,6 +25,7 @@
 #include "store/json.h"
 #include "store/json_read.h"
 #include "store/replay_get.h"
+#include "store/replay_service.h"
 
 /* Index of the process with this pid (procs are sorted by then), SK_NONE. */
 static uint32_t proc_index(const struct sk_snapshot *s, int32_t pid)
@@ -41,11 +42,11 @@ static uint32_t proc_index(const struct sk_snapshot *s, int32_t pid)
  * as no row stands behind it. */
 enum {
 	P_PID, P_COMM, P_CMDLINE, P_UID, P_NETNS, P_FDS, P_FD_LIMIT, P_OTHER, P_RSS_KB,
-	P_STARTTIME, P_FDS_DENIED, P_LAST
+	P_STARTTIME, P_FDS_DENIED, P_SERVICE, P_LAST
 };
 static const char *const proc_keys[P_LAST] = {
 	"pid", "comm", "cmdline", "uid", "netns", "fds", "fd_limit", "other", "rss_kb",
-	"starttime", "fds_denied",
+	"starttime", "fds_denied", "service",
 };
 
 static int map_process(struct rctx *c, const jnode *o, struct sk_process *p)
@@ -85,6 +86,8 @@ static int map_process(struct rctx *c, const jnode *o, struct sk_process *p)
 		if (rc == 0 && denied)
 			p->flags |= SK_PROC_FD_DENIED;
 	}
+	if (rc == 0 && f[P_SERVICE])
+		rc = rd_get_service(c, f[P_SERVICE], &p->service);
 	return rc;
 }
 
@@ -177,12 +180,12 @@ static int map_processes(struct rctx *c, const jnode *a)
 enum {
 	K_PROTO, K_FAMILY, K_STATE, K_LOCAL, K_PEER, K_PEER_INODE, K_TYPE, K_RECV_Q, K_SEND_Q,
 	K_INODE, K_UID, K_NETNS, K_FDS, K_OWNER, K_LIKELY_PID, K_CGROUP_ID, K_ORPHAN, K_UNDUMPED,
-	K_TIMER, K_TIMER_MS, K_RETRANS, K_SHUTDOWN, K_COOKIE, K_SKMEM, K_TCP_INFO, K_LAST
+	K_TIMER, K_TIMER_MS, K_RETRANS, K_SHUTDOWN, K_COOKIE, K_SKMEM, K_TCP_INFO, K_SERVICE, K_LAST
 };
 static const char *const sock_keys[K_LAST] = {
 	"proto", "family", "state", "local", "peer", "peer_inode", "type", "recv_q", "send_q",
 	"inode", "uid", "netns", "fds", "owner", "likely_pid", "cgroup_id", "orphan", "undumped",
-	"timer", "timer_ms", "retrans", "shutdown", "cookie", "skmem", "tcp_info",
+	"timer", "timer_ms", "retrans", "shutdown", "cookie", "skmem", "tcp_info", "service",
 };
 
 /* "1.2.3.4:80" or "[::1]:80", as sk_endpoint_format writes them. */
@@ -377,6 +380,13 @@ static int map_socket(struct rctx *c, const jnode *o, struct sk_socket *k, uint3
 		rc = rd_get_record(c, f[K_TCP_INFO], &sk_rec_tcpinfo, &k->tcp);
 		k->flags |= SK_SOCK_HAS_TCPINFO;
 	}
+	if (rc == 0 && f[K_SERVICE]) {
+		uint32_t sv;
+
+		rc = rd_get_service(c, f[K_SERVICE], &sv);
+		if (rc == 0)
+			rc = rd_set_sock_service(c, index, sv);
+	}
 	return rc;
 }
 
@@ -481,9 +491,11 @@ static int get_dump_error(struct rctx *c, const jnode *code, const jnode *text, 
 }
 
 /* Its sockets, tcp_states and orphans are counted from the rows. */
-enum { N_ID, N_OWN, N_PROCESSES, N_DUMPED, N_ERRNO, N_ERROR, N_DUMPED_CLASSES, N_LAST };
+enum {
+	N_ID, N_OWN, N_PROCESSES, N_DUMPED, N_ERRNO, N_ERROR, N_DUMPED_CLASSES, N_NAME, N_LAST
+};
 static const char *const netns_keys[N_LAST] = {
-	"id", "own", "processes", "dumped", "errno", "error", "dumped_classes",
+	"id", "own", "processes", "dumped", "errno", "error", "dumped_classes", "name",
 };
 
 /* ["TCP","UDP",...] -> a mask of 1 << enum sk_sockname. */
@@ -519,6 +531,8 @@ static int netns_element(struct rctx *c, const jnode *e, size_t i, void *arg)
 	rc = rd_collect(c, e, NULL, netns_keys, N_LAST, f);
 	if (rc == 0)
 		rc = rd_get_u64(c, f[N_ID], "id", &ns->id);
+	if (rc == 0 && f[N_NAME])
+		rc = rd_get_strtab(c, f[N_NAME], "name", &ns->name);
 	if (rc == 0)
 		rc = rd_get_bool(c, f[N_OWN], "own", &ns->own);
 	if (rc == 0)
@@ -1049,6 +1063,8 @@ static int map_doc(struct rctx *c, const jnode *root)
 	if (rc == 0)
 		rc = build_fd_tables(c);
 	if (rc == 0)
+		rc = rd_services_finish(c);
+	if (rc == 0)
 		rc = map_system(c, f[T_SYSTEM]);
 	/* After the namespaces: their counts are made here too. */
 	if (rc == 0 && sk_snapshot_recount(s))
@@ -1191,6 +1207,7 @@ static int map_json(struct sk_json_doc *doc, const char *name, struct sk_replay 
 	free(c->fds.v);
 	free(c->by_inode);
 	free(c->by_cookie);
+	sk_itab_free(&c->services);
 	free(c->str);
 	free(c);
 	sk_json_doc_free(doc);

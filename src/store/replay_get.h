@@ -12,6 +12,7 @@
 #include "model/fields.h"
 #include "store/json_read.h"
 #include "store/replay.h"
+#include "util/hash.h"
 
 typedef struct sk_json_node jnode;
 
@@ -40,6 +41,7 @@ struct rctx {
 	struct kv *by_inode, *by_cookie; /* findings -> sockets, built on first use */
 	size_t n_inode, n_cookie;
 	bool indexed;
+	struct sk_itab services; /* services rows by content (replay_service.c) */
 };
 
 size_t rd_path_push_key(struct rctx *c, const char *key);

@@ -380,7 +380,9 @@ keys Escape
 check "Esc saves sktoprc" "grep -q 'Settings saved to $tmp/cfg/sktop/sktoprc' '$tmp/screen' && [ -f '$tmp/cfg/sktop/sktoprc' ]"
 keys q
 S=c2
-T new-session -d -s c2 -x 80 -y 24 "$NS env LC_ALL=C.UTF-8 XDG_CONFIG_HOME='$tmp/cfg' '$sktop' -d 2; echo EXIT=\$?; sleep 600"
+# 120 wide: at 80 the SERVICE column already crowds SOCK out of the default
+# layout, and "no SOCK" would then prove nothing about the saved settings.
+T new-session -d -s c2 -x 120 -y 24 "$NS env LC_ALL=C.UTF-8 XDG_CONFIG_HOME='$tmp/cfg' '$sktop' -d 2; echo EXIT=\$?; sleep 600"
 wait_for "^sktop " 15
 keys 1
 check "after a restart the process pane has no SOCK column" \
@@ -388,7 +390,7 @@ check "after a restart the process pane has no SOCK column" \
 keys q
 echo 'sort = nonsense' >"$tmp/cfg/sktop/sktoprc"
 S=c3
-T new-session -d -s c3 -x 80 -y 24 "$NS env LC_ALL=C.UTF-8 XDG_CONFIG_HOME='$tmp/cfg' '$sktop' -d 2; echo EXIT=\$?; sleep 600"
+T new-session -d -s c3 -x 120 -y 24 "$NS env LC_ALL=C.UTF-8 XDG_CONFIG_HOME='$tmp/cfg' '$sktop' -d 2; echo EXIT=\$?; sleep 600"
 wait_for "^sktop " 15
 check "a malformed sktoprc: one line, defaults kept" \
 	"tail -1 '$tmp/screen' | grep -q 'Settings ignored, defaults kept: '"
