@@ -596,31 +596,27 @@ static void b_truncated(struct nlb *n)
 	n->len -= 30; /* the receive stopped inside the second message */
 }
 
+/* One valid message whose nlmsg_len then says `len`. */
+static void one_msg_claiming(struct nlb *n, uint32_t len)
+{
+	nlb_inet_msg(n, 100);
+	memcpy(n->b, &len, sizeof(len));
+	nlb_done(n);
+}
+
 static void b_len_past_buffer(struct nlb *n)
 {
-	uint32_t big = 5000;
-
-	nlb_inet_msg(n, 100);
-	memcpy(n->b, &big, sizeof(big));
-	nlb_done(n);
+	one_msg_claiming(n, 5000);
 }
 
 static void b_len_below_header(struct nlb *n)
 {
-	uint32_t small = 8;
-
-	nlb_inet_msg(n, 100);
-	memcpy(n->b, &small, sizeof(small));
-	nlb_done(n);
+	one_msg_claiming(n, 8);
 }
 
 static void b_len_zero(struct nlb *n)
 {
-	uint32_t zero = 0;
-
-	nlb_inet_msg(n, 100);
-	memcpy(n->b, &zero, sizeof(zero));
-	nlb_done(n);
+	one_msg_claiming(n, 0);
 }
 
 static void b_short_payload(struct nlb *n)
