@@ -583,6 +583,18 @@ static void nlb_unix(struct nlb *n, uint32_t ino)
 /* Builders for the table: each fills n, may shorten what is parsed. */
 typedef void (*build_fn)(struct nlb *n);
 
+/* Ends the buffer n built, parses it as one dump and checks how many rows
+ * it gave and how many messages it refused. */
+static void parse_built(struct fx *f, struct nlb *n, enum sk_diag_kind kind, int proto,
+			size_t rows, unsigned rejected)
+{
+	nlb_done(n);
+	fx_reset(f);
+	assert_int_equal(sk_diag_parse_buffer(n->b, n->len, kind, proto, &f->sink), 1);
+	assert_int_equal(f->socks.n, rows);
+	assert_int_equal(f->stats.rejected, rejected);
+}
+
 static void b_valid(struct nlb *n)
 {
 	nlb_inet_msg(n, 100);
@@ -897,10 +909,7 @@ static void test_parse_inet_fields(void **state)
 	nlb_u8(n, INET_DIAG_SHUTDOWN, 3);
 	nlb_attr(n, INET_DIAG_CGROUP_ID, &cg, sizeof(cg));
 	nlb_end(n);
-	nlb_done(n);
-	fx_reset(f);
-	assert_int_equal(sk_diag_parse_buffer(n->b, n->len, SK_DIAG_INET, IPPROTO_TCP, &f->sink), 1);
-	assert_int_equal(f->socks.n, 1);
+	parse_built(f, n, SK_DIAG_INET, IPPROTO_TCP, 1, 0);
 	s = &f->socks.v[0];
 	assert_int_equal(s->proto, SK_PROTO_TCP);
 	assert_int_equal(s->sockname, SK_SN_TCP);
@@ -945,10 +954,7 @@ static void test_parse_protocol_attr(void **state)
 	       &a6, 16);
 	nlb_u8(n, INET_DIAG_SKV6ONLY, 1);
 	nlb_end(n);
-	nlb_done(n);
-	fx_reset(f);
-	assert_int_equal(sk_diag_parse_buffer(n->b, n->len, SK_DIAG_INET, IPPROTO_TCP, &f->sink), 1);
-	assert_int_equal(f->socks.n, 2);
+	parse_built(f, n, SK_DIAG_INET, IPPROTO_TCP, 2, 0);
 	assert_int_equal(f->socks.v[0].proto, SK_PROTO_UDP);
 	assert_int_equal(f->socks.v[0].sockname, SK_SN_UDP);
 	assert_int_equal(f->socks.v[1].proto, SK_PROTO_TCP);
@@ -1093,11 +1099,7 @@ static void test_parse_tcpinfo_layout(void **state)
 	nlb_inet(n, 0, 4);
 	nlb_attr(n, INET_DIAG_INFO, ti, 4);
 	nlb_end(n);
-	nlb_done(n);
-	fx_reset(f);
-	assert_int_equal(sk_diag_parse_buffer(n->b, n->len, SK_DIAG_INET, IPPROTO_TCP, &f->sink), 1);
-	assert_int_equal(f->socks.n, 3);
-	assert_int_equal(f->stats.rejected, 1);
+	parse_built(f, n, SK_DIAG_INET, IPPROTO_TCP, 3, 1);
 	check_tcpinfo(&f->socks.v[0], sizeof(ti));
 	check_tcpinfo(&f->socks.v[1], 8);
 	check_tcpinfo(&f->socks.v[2], 224);
@@ -1115,10 +1117,7 @@ static void test_parse_tcpinfo_udp(void **state)
 	nlb_inet(n, 0, 1);
 	nlb_attr(n, INET_DIAG_INFO, ti, sizeof(ti));
 	nlb_end(n);
-	nlb_done(n);
-	fx_reset(f);
-	assert_int_equal(sk_diag_parse_buffer(n->b, n->len, SK_DIAG_INET, IPPROTO_UDP, &f->sink), 1);
-	assert_int_equal(f->socks.n, 1);
+	parse_built(f, n, SK_DIAG_INET, IPPROTO_UDP, 1, 0);
 	assert_int_equal(f->socks.v[0].proto, SK_PROTO_UDP);
 	assert_false(f->socks.v[0].flags & SK_SOCK_HAS_TCPINFO);
 	free(n);
@@ -1141,11 +1140,7 @@ static void test_parse_meminfo(void **state)
 	nlb_inet(n, 0, 3);
 	nlb_attr(n, INET_DIAG_SKMEMINFO, mem, 2); /* not even one field */
 	nlb_end(n);
-	nlb_done(n);
-	fx_reset(f);
-	assert_int_equal(sk_diag_parse_buffer(n->b, n->len, SK_DIAG_INET, IPPROTO_TCP, &f->sink), 1);
-	assert_int_equal(f->socks.n, 2);
-	assert_int_equal(f->stats.rejected, 1);
+	parse_built(f, n, SK_DIAG_INET, IPPROTO_TCP, 2, 1);
 
 	m = &f->socks.v[0].mem;
 	assert_true(f->socks.v[0].flags & SK_SOCK_HAS_MEM);
@@ -1195,11 +1190,7 @@ static void test_parse_unix_fields(void **state)
 	nlb_end(n);
 	nlb_unix(n, 13);
 	nlb_end(n);
-	nlb_done(n);
-	fx_reset(f);
-	assert_int_equal(sk_diag_parse_buffer(n->b, n->len, SK_DIAG_UNIX, 0, &f->sink), 1);
-	assert_int_equal(f->socks.n, 4);
-	assert_int_equal(f->stats.rejected, 0);
+	parse_built(f, n, SK_DIAG_UNIX, 0, 4, 0);
 
 	const struct sk_socket *s = &f->socks.v[0];
 	assert_string_equal(sk_strtab_get(&f->strs, s->path), "/run/a\\x1b[31mb\\\\c");
