@@ -88,3 +88,27 @@ void sb_time(struct sk_snapshot *s, uint64_t ms)
 	s->monotonic.tv_sec = (time_t)(ms / 1000);
 	s->monotonic.tv_nsec = (long)(ms % 1000) * 1000000;
 }
+
+void sb_world_init(struct sb_world *w)
+{
+	sk_snapshot_init(&w->s);
+	sk_history_init(&w->h, 0);
+	sk_findings_init(&w->f);
+	sk_thresholds_default(&w->th);
+}
+
+void sb_world_free(struct sb_world *w)
+{
+	sk_snapshot_free(&w->s);
+	sk_history_free(&w->h);
+	sk_findings_free(&w->f);
+}
+
+void sb_world_judge(struct sb_world *w)
+{
+	struct sk_error err = {0};
+
+	assert_int_equal(sk_snapshot_join(&w->s, sb_sockname, NULL, &err), 0);
+	assert_int_equal(sk_history_record(&w->h, &w->s), 0);
+	assert_int_equal(sk_findings_evaluate(&w->f, &w->s, &w->h, &w->th), 0);
+}
