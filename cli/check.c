@@ -5,9 +5,9 @@
 #include "batch.h"
 #include "engine.h"
 #include "options.h"
+#include "util/strbuf.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -48,47 +48,28 @@ enum sk_check_status sk_check_status(const struct sk_snapshot *s, const struct s
 	return blind(s) ? SK_CHECK_UNKNOWN : SK_CHECK_OK;
 }
 
-struct out {
-	char *buf;
-	size_t size, len;
-};
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->len >= o->size)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->len = (size_t)n < o->size - o->len ? o->len + (size_t)n : o->size;
-}
-
 /* Nagios perfdata: 'label'=value;warn;crit;min;max. Labels are fixed
  * words, values counts from the snapshot's totals. */
-static void perfdata(struct out *o, const struct sk_snapshot *s)
+static void perfdata(struct sk_strbuf *o, const struct sk_snapshot *s)
 {
 	const struct sk_totals *t = &s->totals;
 	uint32_t closed = 0;
 
 	for (int i = 0; i < SK_SN_LAST; i++)
 		closed += t->closed[i];
-	put(o, " | sockets=%" PRIu32 ";;;0 close_wait=%" PRIu32 ";;;0 closed=%" PRIu32
-	       ";;;0 orphans=%" PRIu32 ";;;0 time_wait=%" PRIu32 ";;;0 rmem=%" PRIu64 "B;;;0",
-	    t->sockets, t->tcp_states[SK_TCP_CLOSE_WAIT], closed, t->orphans,
-	    t->tcp_states[SK_TCP_TIME_WAIT], t->rmem);
+	sk_strbuf_printf(o,
+			 " | sockets=%" PRIu32 ";;;0 close_wait=%" PRIu32 ";;;0 closed=%" PRIu32
+			 ";;;0 orphans=%" PRIu32 ";;;0 time_wait=%" PRIu32 ";;;0 rmem=%" PRIu64 "B;;;0",
+			 t->sockets, t->tcp_states[SK_TCP_CLOSE_WAIT], closed, t->orphans,
+			 t->tcp_states[SK_TCP_TIME_WAIT], t->rmem);
 }
 
-static void summary(struct out *o, const struct sk_findings *f)
+static void summary(struct sk_strbuf *o, const struct sk_findings *f)
 {
 	size_t shown = 0;
 
-	put(o, "%" PRIu32 " critical, %" PRIu32 " warning",
-	    f->by_severity[SK_SEV_CRITICAL], f->by_severity[SK_SEV_WARNING]);
+	sk_strbuf_printf(o, "%" PRIu32 " critical, %" PRIu32 " warning",
+			 f->by_severity[SK_SEV_CRITICAL], f->by_severity[SK_SEV_WARNING]);
 	for (size_t i = 0; i < f->list.n && shown < CHECK_NAMED; i++) {
 		const struct sk_finding *x = &f->list.v[i];
 
@@ -99,34 +80,34 @@ static void summary(struct out *o, const struct sk_findings *f)
 		/* '|' starts the performance data: a process name must not. */
 		for (size_t c = 0; (title[c] = x->title[c] == '|' ? '/' : x->title[c]); c++)
 			;
-		put(o, "%s %s: %s", shown ? ";" : ":", sk_finding_kind_names[x->kind], title);
+		sk_strbuf_printf(o, "%s %s: %s", shown ? ";" : ":", sk_finding_kind_names[x->kind], title);
 		shown++;
 	}
 	size_t serious = f->by_severity[SK_SEV_CRITICAL] + f->by_severity[SK_SEV_WARNING];
 	if (serious > shown)
-		put(o, "; and %zu more", serious - shown);
+		sk_strbuf_printf(o, "; and %zu more", serious - shown);
 }
 
 enum sk_check_status sk_check_format(const struct sk_snapshot *s, const struct sk_findings *f,
 				     const char *error, char *buf, size_t size)
 {
 	enum sk_check_status st = s ? sk_check_status(s, f) : SK_CHECK_UNKNOWN;
-	struct out o = {buf, size, 0};
+	struct sk_strbuf o;
 
-	if (size)
-		buf[0] = '\0';
-	put(&o, "SKTOP %s - ", status_names[st]);
+	sk_strbuf_init(&o, buf, size);
+	sk_strbuf_printf(&o, "SKTOP %s - ", status_names[st]);
 	if (!s || !f) {
-		put(&o, "%s", error && *error ? error : "no snapshot");
+		sk_strbuf_printf(&o, "%s", error && *error ? error : "no snapshot");
 		return st;
 	}
 	if (st == SK_CHECK_OK) {
-		put(&o, "no socket leak found in %" PRIu32 " sockets", s->totals.sockets);
+		sk_strbuf_printf(&o, "no socket leak found in %" PRIu32 " sockets", s->totals.sockets);
 		if (s->procfs.fd_denied)
-			put(&o, " (%" PRIu32 " fd tables unreadable)", s->procfs.fd_denied);
+			sk_strbuf_printf(&o, " (%" PRIu32 " fd tables unreadable)", s->procfs.fd_denied);
 	} else if (st == SK_CHECK_UNKNOWN) {
-		put(&o, "no finding, but %s", s->root ? "a network namespace could not be dumped"
-				: "not root: other users' fd tables and other namespaces are hidden");
+		sk_strbuf_printf(&o, "no finding, but %s",
+				 s->root ? "a network namespace could not be dumped"
+					 : "not root: other users' fd tables and other namespaces are hidden");
 	}
 	else
 		summary(&o, f);

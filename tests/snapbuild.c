@@ -26,6 +26,30 @@ enum sk_sockname sb_sockname(void *ctx, int32_t pid, int32_t fd)
 	}
 }
 
+void sb_world_init(struct sb_world *w)
+{
+	sk_snapshot_init(&w->s);
+	sk_history_init(&w->h, 0);
+	sk_findings_init(&w->f);
+	sk_thresholds_default(&w->th);
+}
+
+void sb_world_free(struct sb_world *w)
+{
+	sk_snapshot_free(&w->s);
+	sk_history_free(&w->h);
+	sk_findings_free(&w->f);
+}
+
+void sb_world_judge(struct sb_world *w)
+{
+	struct sk_error err = {0};
+
+	assert_int_equal(sk_snapshot_join(&w->s, sb_sockname, NULL, &err), 0);
+	assert_int_equal(sk_history_record(&w->h, &w->s), 0);
+	assert_int_equal(sk_findings_evaluate(&w->f, &w->s, &w->h, &w->th), 0);
+}
+
 struct sk_socket *sb_sock(struct sk_snapshot *s, uint8_t proto, uint8_t family, uint8_t state,
 			  uint64_t inode, const char *local, uint16_t lport, uint64_t netns)
 {

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analyse/findings.h"
+#include "analyse/history.h"
 #include "model/snapshot.h"
 
 #define NS_A 4026531840ULL
@@ -31,5 +33,20 @@ void sb_sock_service(struct sk_snapshot *s, size_t k, uint32_t service);
 
 /* The xattr stand-in: fd 100-199 TCP, 200-299 TCPv6, 300-399 UDP, 400-499 NETLINK. */
 enum sk_sockname sb_sockname(void *ctx, int32_t pid, int32_t fd);
+
+/* A snapshot and what judges it, as the engine holds them: a history that
+ * keeps every sample (window 0), findings and the default thresholds. */
+struct sb_world {
+	struct sk_snapshot s;
+	struct sk_history h;
+	struct sk_findings f;
+	struct sk_thresholds th;
+};
+
+void sb_world_init(struct sb_world *w);
+void sb_world_free(struct sb_world *w);
+/* Joins the snapshot (fds named by sb_sockname), records it in the history
+ * and evaluates the findings, each step asserted to succeed. */
+void sb_world_judge(struct sb_world *w);
 
 #endif

@@ -584,6 +584,18 @@ static void nlb_unix(struct nlb *n, uint32_t ino)
 /* Builders for the table: each fills n, may shorten what is parsed. */
 typedef void (*build_fn)(struct nlb *n);
 
+/* Ends the buffer n built, parses it as one dump and checks how many rows
+ * it gave and how many messages it refused. */
+static void parse_built(struct fx *f, struct nlb *n, enum sk_diag_kind kind, int proto,
+			size_t rows, unsigned rejected)
+{
+	nlb_done(n);
+	fx_reset(f);
+	assert_int_equal(sk_diag_parse_buffer(n->b, n->len, kind, proto, &f->sink), 1);
+	assert_int_equal(f->socks.n, rows);
+	assert_int_equal(f->stats.rejected, rejected);
+}
+
 static void b_valid(struct nlb *n)
 {
 	nlb_inet_msg(n, 100);
@@ -597,31 +609,27 @@ static void b_truncated(struct nlb *n)
 	n->len -= 30; /* the receive stopped inside the second message */
 }
 
+/* One valid message whose nlmsg_len then says `len`. */
+static void one_msg_claiming(struct nlb *n, uint32_t len)
+{
+	nlb_inet_msg(n, 100);
+	memcpy(n->b, &len, sizeof(len));
+	nlb_done(n);
+}
+
 static void b_len_past_buffer(struct nlb *n)
 {
-	uint32_t big = 5000;
-
-	nlb_inet_msg(n, 100);
-	memcpy(n->b, &big, sizeof(big));
-	nlb_done(n);
+	one_msg_claiming(n, 5000);
 }
 
 static void b_len_below_header(struct nlb *n)
 {
-	uint32_t small = 8;
-
-	nlb_inet_msg(n, 100);
-	memcpy(n->b, &small, sizeof(small));
-	nlb_done(n);
+	one_msg_claiming(n, 8);
 }
 
 static void b_len_zero(struct nlb *n)
 {
-	uint32_t zero = 0;
-
-	nlb_inet_msg(n, 100);
-	memcpy(n->b, &zero, sizeof(zero));
-	nlb_done(n);
+	one_msg_claiming(n, 0);
 }
 
 static void b_short_payload(struct nlb *n)
@@ -902,10 +910,7 @@ static void test_parse_inet_fields(void **state)
 	nlb_u8(n, INET_DIAG_SHUTDOWN, 3);
 	nlb_attr(n, INET_DIAG_CGROUP_ID, &cg, sizeof(cg));
 	nlb_end(n);
-	nlb_done(n);
-	fx_reset(f);
-	assert_int_equal(sk_diag_parse_buffer(n->b, n->len, SK_DIAG_INET, IPPROTO_TCP, &f->sink), 1);
-	assert_int_equal(f->socks.n, 1);
+	parse_built(f, n, SK_DIAG_INET, IPPROTO_TCP, 1, 0);
 	s = &f->socks.v[0];
 	assert_int_equal(s->proto, SK_PROTO_TCP);
 	assert_int_equal(s->sockname, SK_SN_TCP);
@@ -950,10 +955,7 @@ static void test_parse_protocol_attr(void **state)
 	       &a6, 16);
 	nlb_u8(n, INET_DIAG_SKV6ONLY, 1);
 	nlb_end(n);
-	nlb_done(n);
-	fx_reset(f);
-	assert_int_equal(sk_diag_parse_buffer(n->b, n->len, SK_DIAG_INET, IPPROTO_TCP, &f->sink), 1);
-	assert_int_equal(f->socks.n, 2);
+	parse_built(f, n, SK_DIAG_INET, IPPROTO_TCP, 2, 0);
 	assert_int_equal(f->socks.v[0].proto, SK_PROTO_UDP);
 	assert_int_equal(f->socks.v[0].sockname, SK_SN_UDP);
 	assert_int_equal(f->socks.v[1].proto, SK_PROTO_TCP);
@@ -964,14 +966,99 @@ static void test_parse_protocol_attr(void **state)
 	free(n);
 }
 
-static void put32(unsigned char *b, size_t off, uint32_t v)
+/* Every tcp_info field we map: where the kernel puts it (offset, width),
+ * the member it lands in, and a value no other row uses. The wscale
+ * nibbles share byte 6 and are checked on their own. */
+#define TCPI(koff, kwidth, member, value)                                              \
+	{koff, kwidth, offsetof(struct sk_tcpinfo, member),                             \
+	 sizeof(((struct sk_tcpinfo *)0)->member), #member, value}
+static const struct tcpi_row {
+	size_t koff, kwidth, moff, mwidth;
+	const char *member;
+	uint64_t value;
+} tcpi_rows[] = {
+	TCPI(1, 1, ca_state, 4),    /* loss */
+	TCPI(2, 1, retransmits, 5),
+	TCPI(3, 1, probes, 6),
+	TCPI(4, 1, backoff, 7),
+	TCPI(8, 4, rto_us, 201000),
+	TCPI(12, 4, ato_us, 40000),
+	TCPI(16, 4, snd_mss, 1448),
+	TCPI(20, 4, rcv_mss, 536),
+	TCPI(24, 4, unacked, 9),
+	TCPI(28, 4, sacked, 1),
+	TCPI(32, 4, lost, 2),
+	TCPI(36, 4, retrans, 3),
+	TCPI(44, 4, last_data_sent_ms, 1001),
+	TCPI(52, 4, last_data_recv_ms, 1002),
+	TCPI(56, 4, last_ack_recv_ms, 1003),
+	TCPI(68, 4, rtt_us, 250),
+	TCPI(72, 4, rttvar_us, 125),
+	TCPI(76, 4, snd_ssthresh, 77),
+	TCPI(80, 4, snd_cwnd, 10),
+	TCPI(96, 4, rcv_space, 65483),
+	TCPI(100, 4, total_retrans, 42),
+	TCPI(120, 8, bytes_acked, 111),
+	TCPI(128, 8, bytes_received, 222),
+	TCPI(144, 4, notsent_bytes, 333),
+	TCPI(192, 4, delivered, 444),
+	TCPI(200, 8, bytes_sent, 555),
+	TCPI(208, 8, bytes_retrans, 666),
+	TCPI(228, 4, snd_wnd, 777),
+	TCPI(232, 4, rcv_wnd, 888),
+};
+#undef TCPI
+
+/* Native-endian, as the kernel writes tcp_info and the parser reads it. */
+static void put_uint(unsigned char *b, size_t off, size_t width, uint64_t v)
 {
-	memcpy(b + off, &v, sizeof(v));
+	uint8_t v8 = (uint8_t)v;
+	uint32_t v32 = (uint32_t)v;
+
+	memcpy(b + off, width == 1 ? (void *)&v8 : width == 4 ? (void *)&v32 : (void *)&v, width);
 }
 
-static void put64(unsigned char *b, size_t off, uint64_t v)
+static uint64_t get_uint(const void *rec, size_t off, size_t width)
 {
-	memcpy(b + off, &v, sizeof(v));
+	uint8_t v8;
+	uint16_t v16;
+	uint32_t v32;
+	uint64_t v64;
+
+	switch (width) {
+	case 1:
+		memcpy(&v8, (const char *)rec + off, 1);
+		return v8;
+	case 2:
+		memcpy(&v16, (const char *)rec + off, 2);
+		return v16;
+	case 4:
+		memcpy(&v32, (const char *)rec + off, 4);
+		return v32;
+	default:
+		memcpy(&v64, (const char *)rec + off, 8);
+		return v64;
+	}
+}
+
+/* A row from a kernel that sent `len` bytes: the fields it sent, zero after. */
+static void check_tcpinfo(const struct sk_socket *k, size_t len)
+{
+	const struct sk_tcpinfo *t = &k->tcp;
+
+	assert_true(k->flags & SK_SOCK_HAS_TCPINFO);
+	assert_int_equal(t->tcpinfo_len, len);
+	for (size_t i = 0; i < sizeof(tcpi_rows) / sizeof(tcpi_rows[0]); i++) {
+		const struct tcpi_row *r = &tcpi_rows[i];
+		uint64_t want = r->koff + r->kwidth <= len ? r->value : 0;
+		uint64_t got = get_uint(t, r->moff, r->mwidth);
+
+		if (got != want)
+			fail_msg("%zu bytes: %s %llu, want %llu", len, r->member,
+				 (unsigned long long)got, (unsigned long long)want);
+	}
+	assert_int_equal(t->snd_wscale, len > 6 ? 10 : 0);
+	assert_int_equal(t->rcv_wscale, len > 6 ? 7 : 0);
 }
 
 /* tcp_info is read by offset, the kernel's: check them against the
@@ -981,7 +1068,6 @@ static void test_parse_tcpinfo_layout(void **state)
 	struct fx *f = *state;
 	struct nlb *n = calloc(1, sizeof(*n));
 	unsigned char ti[280];
-	const struct sk_tcpinfo *t;
 
 	assert_int_equal(offsetof(struct tcp_info, tcpi_rto), 8);
 	assert_int_equal(offsetof(struct tcp_info, tcpi_rtt), 68);
@@ -993,37 +1079,10 @@ static void test_parse_tcpinfo_layout(void **state)
 	assert_int_equal(offsetof(struct tcp_info, tcpi_snd_wnd), 228);
 
 	memset(ti, 0, sizeof(ti));
-	ti[1] = 4;    /* ca_state: loss */
-	ti[2] = 5;    /* retransmits */
-	ti[3] = 6;    /* probes */
-	ti[4] = 7;    /* backoff */
-	ti[6] = 0x7a; /* snd_wscale 10, rcv_wscale 7 */
-	put32(ti, 8, 201000);   /* rto */
-	put32(ti, 12, 40000);   /* ato */
-	put32(ti, 16, 1448);    /* snd_mss */
-	put32(ti, 20, 536);     /* rcv_mss */
-	put32(ti, 24, 9);       /* unacked */
-	put32(ti, 28, 1);       /* sacked */
-	put32(ti, 32, 2);       /* lost */
-	put32(ti, 36, 3);       /* retrans */
-	put32(ti, 44, 1001);    /* last_data_sent */
-	put32(ti, 52, 1002);    /* last_data_recv */
-	put32(ti, 56, 1003);    /* last_ack_recv */
-	put32(ti, 68, 250);     /* rtt */
-	put32(ti, 72, 125);     /* rttvar */
-	put32(ti, 76, 77);      /* snd_ssthresh */
-	put32(ti, 80, 10);      /* snd_cwnd */
-	put32(ti, 96, 65483);   /* rcv_space */
-	put32(ti, 100, 42);     /* total_retrans */
-	put64(ti, 120, 111);    /* bytes_acked */
-	put64(ti, 128, 222);    /* bytes_received */
-	put32(ti, 144, 333);    /* notsent_bytes */
-	put32(ti, 192, 444);    /* delivered */
-	put64(ti, 200, 555);    /* bytes_sent */
-	put64(ti, 208, 666);    /* bytes_retrans */
-	put32(ti, 228, 777);    /* snd_wnd */
-	put32(ti, 232, 888);    /* rcv_wnd */
-	put32(ti, 236, 999);    /* tcpi_rehash: not ours */
+	for (size_t i = 0; i < sizeof(tcpi_rows) / sizeof(tcpi_rows[0]); i++)
+		put_uint(ti, tcpi_rows[i].koff, tcpi_rows[i].kwidth, tcpi_rows[i].value);
+	ti[6] = 0x7a;                /* snd_wscale 10, rcv_wscale 7 */
+	put_uint(ti, 236, 4, 999);   /* tcpi_rehash: not ours */
 
 	assert_non_null(n);
 	nlb_inet(n, 0, 1);
@@ -1041,61 +1100,10 @@ static void test_parse_tcpinfo_layout(void **state)
 	nlb_inet(n, 0, 4);
 	nlb_attr(n, INET_DIAG_INFO, ti, 4);
 	nlb_end(n);
-	nlb_done(n);
-	fx_reset(f);
-	assert_int_equal(sk_diag_parse_buffer(n->b, n->len, SK_DIAG_INET, IPPROTO_TCP, &f->sink), 1);
-	assert_int_equal(f->socks.n, 3);
-	assert_int_equal(f->stats.rejected, 1);
-
-	t = &f->socks.v[0].tcp;
-	assert_true(f->socks.v[0].flags & SK_SOCK_HAS_TCPINFO);
-	assert_int_equal(t->tcpinfo_len, 280);
-	assert_int_equal(t->ca_state, 4);
-	assert_int_equal(t->retransmits, 5);
-	assert_int_equal(t->probes, 6);
-	assert_int_equal(t->backoff, 7);
-	assert_int_equal(t->snd_wscale, 10);
-	assert_int_equal(t->rcv_wscale, 7);
-	assert_int_equal(t->rto_us, 201000);
-	assert_int_equal(t->ato_us, 40000);
-	assert_int_equal(t->snd_mss, 1448);
-	assert_int_equal(t->rcv_mss, 536);
-	assert_int_equal(t->unacked, 9);
-	assert_int_equal(t->sacked, 1);
-	assert_int_equal(t->lost, 2);
-	assert_int_equal(t->retrans, 3);
-	assert_int_equal(t->last_data_sent_ms, 1001);
-	assert_int_equal(t->last_data_recv_ms, 1002);
-	assert_int_equal(t->last_ack_recv_ms, 1003);
-	assert_int_equal(t->rtt_us, 250);
-	assert_int_equal(t->rttvar_us, 125);
-	assert_int_equal(t->snd_ssthresh, 77);
-	assert_int_equal(t->snd_cwnd, 10);
-	assert_int_equal(t->rcv_space, 65483);
-	assert_int_equal(t->total_retrans, 42);
-	assert_int_equal(t->bytes_acked, 111);
-	assert_int_equal(t->bytes_received, 222);
-	assert_int_equal(t->notsent_bytes, 333);
-	assert_int_equal(t->delivered, 444);
-	assert_int_equal(t->bytes_sent, 555);
-	assert_int_equal(t->bytes_retrans, 666);
-	assert_int_equal(t->snd_wnd, 777);
-	assert_int_equal(t->rcv_wnd, 888);
-
-	t = &f->socks.v[1].tcp;
-	assert_true(f->socks.v[1].flags & SK_SOCK_HAS_TCPINFO);
-	assert_int_equal(t->tcpinfo_len, 8);
-	assert_int_equal(t->ca_state, 4);
-	assert_int_equal(t->snd_wscale, 10);
-	assert_int_equal(t->rto_us, 0);
-	assert_int_equal(t->bytes_sent, 0);
-	assert_int_equal(t->rcv_wnd, 0);
-
-	t = &f->socks.v[2].tcp;
-	assert_int_equal(t->tcpinfo_len, 224);
-	assert_int_equal(t->bytes_retrans, 666);
-	assert_int_equal(t->snd_wnd, 0);
-	assert_int_equal(t->rcv_wnd, 0);
+	parse_built(f, n, SK_DIAG_INET, IPPROTO_TCP, 3, 1);
+	check_tcpinfo(&f->socks.v[0], sizeof(ti));
+	check_tcpinfo(&f->socks.v[1], 8);
+	check_tcpinfo(&f->socks.v[2], 224);
 	free(n);
 }
 
@@ -1110,10 +1118,7 @@ static void test_parse_tcpinfo_udp(void **state)
 	nlb_inet(n, 0, 1);
 	nlb_attr(n, INET_DIAG_INFO, ti, sizeof(ti));
 	nlb_end(n);
-	nlb_done(n);
-	fx_reset(f);
-	assert_int_equal(sk_diag_parse_buffer(n->b, n->len, SK_DIAG_INET, IPPROTO_UDP, &f->sink), 1);
-	assert_int_equal(f->socks.n, 1);
+	parse_built(f, n, SK_DIAG_INET, IPPROTO_UDP, 1, 0);
 	assert_int_equal(f->socks.v[0].proto, SK_PROTO_UDP);
 	assert_false(f->socks.v[0].flags & SK_SOCK_HAS_TCPINFO);
 	free(n);
@@ -1136,11 +1141,7 @@ static void test_parse_meminfo(void **state)
 	nlb_inet(n, 0, 3);
 	nlb_attr(n, INET_DIAG_SKMEMINFO, mem, 2); /* not even one field */
 	nlb_end(n);
-	nlb_done(n);
-	fx_reset(f);
-	assert_int_equal(sk_diag_parse_buffer(n->b, n->len, SK_DIAG_INET, IPPROTO_TCP, &f->sink), 1);
-	assert_int_equal(f->socks.n, 2);
-	assert_int_equal(f->stats.rejected, 1);
+	parse_built(f, n, SK_DIAG_INET, IPPROTO_TCP, 2, 1);
 
 	m = &f->socks.v[0].mem;
 	assert_true(f->socks.v[0].flags & SK_SOCK_HAS_MEM);
@@ -1190,11 +1191,7 @@ static void test_parse_unix_fields(void **state)
 	nlb_end(n);
 	nlb_unix(n, 13);
 	nlb_end(n);
-	nlb_done(n);
-	fx_reset(f);
-	assert_int_equal(sk_diag_parse_buffer(n->b, n->len, SK_DIAG_UNIX, 0, &f->sink), 1);
-	assert_int_equal(f->socks.n, 4);
-	assert_int_equal(f->stats.rejected, 0);
+	parse_built(f, n, SK_DIAG_UNIX, 0, 4, 0);
 
 	const struct sk_socket *s = &f->socks.v[0];
 	assert_string_equal(sk_strtab_get(&f->strs, s->path), "/run/a\\x1b[31mb\\\\c");

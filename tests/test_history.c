@@ -31,6 +31,19 @@ static void record(struct sk_history *h, struct sk_snapshot *s, uint64_t t_ms, i
 	assert_int_equal(sk_history_record(h, s), 0);
 }
 
+/* Every test here: an empty snapshot and a ten-minute history window. */
+static void begin(struct sk_snapshot *s, struct sk_history *h)
+{
+	sk_snapshot_init(s);
+	sk_history_init(h, 600000);
+}
+
+static void end(struct sk_snapshot *s, struct sk_history *h)
+{
+	sk_history_free(h);
+	sk_snapshot_free(s);
+}
+
 /* A refresh that could not dump the process's namespace (born during the
  * refresh) sees none of its CLOSE_WAITs. Recorded, 0 then 77 then 77 would
  * read as a leak growing at +77 per interval; it must not be a sample. */
@@ -41,8 +54,7 @@ static void test_undumped_refresh_is_no_sample(void **state)
 	struct sk_netns *ns;
 
 	(void)state;
-	sk_snapshot_init(&s);
-	sk_history_init(&h, 600000);
+	begin(&s, &h);
 	for (int i = 0; i < 3; i++) {
 		sk_snapshot_reset(&s);
 		s.seq++;
@@ -72,8 +84,7 @@ static void test_undumped_refresh_is_no_sample(void **state)
 	assert_true(fabs(t.per_min) < 0.001);
 	assert_false(t.monotonic);
 	assert_int_equal(sk_series_trend(&h.sys[SK_SM_CLOSE_WAIT]).first, 77);
-	sk_history_free(&h);
-	sk_snapshot_free(&s);
+	end(&s, &h);
 }
 
 static void test_rate_and_monotonic(void **state)
@@ -82,8 +93,7 @@ static void test_rate_and_monotonic(void **state)
 	struct sk_history h;
 
 	(void)state;
-	sk_snapshot_init(&s);
-	sk_history_init(&h, 600000);
+	begin(&s, &h);
 	for (int i = 0; i <= 10; i++)
 		record(&h, &s, 1000 + (uint64_t)i * 30000, 42, 7, (uint32_t)(100 + i * 5));
 	const struct sk_proc_history *ph = sk_history_find(&h, 42, 7);
@@ -106,8 +116,7 @@ static void test_rate_and_monotonic(void **state)
 	record(&h, &s, 430000, 42, 7, 200);
 	t = sk_series_trend(&sk_history_find(&h, 42, 7)->m[SK_PM_CLOSE_WAIT]);
 	assert_false(t.monotonic);
-	sk_history_free(&h);
-	sk_snapshot_free(&s);
+	end(&s, &h);
 }
 
 static void test_bounded_and_windowed(void **state)
@@ -116,8 +125,7 @@ static void test_bounded_and_windowed(void **state)
 	struct sk_history h;
 
 	(void)state;
-	sk_snapshot_init(&s);
-	sk_history_init(&h, 600000);
+	begin(&s, &h);
 	/* A day at one refresh per second. */
 	for (uint64_t t = 0; t < 86400000; t += 1000)
 		record(&h, &s, t, 42, 7, (uint32_t)(t / 1000));
@@ -130,8 +138,7 @@ static void test_bounded_and_windowed(void **state)
 	assert_true(t.span_ms <= 600000 + 600000 / SK_HISTORY_SLOTS);
 	assert_true(t.span_ms >= 600000 - 2 * 600000 / SK_HISTORY_SLOTS);
 	assert_true(fabs(t.per_min - 60.0) < 0.5);
-	sk_history_free(&h);
-	sk_snapshot_free(&s);
+	end(&s, &h);
 }
 
 static void test_exit_and_pid_reuse(void **state)
@@ -140,8 +147,7 @@ static void test_exit_and_pid_reuse(void **state)
 	struct sk_history h;
 
 	(void)state;
-	sk_snapshot_init(&s);
-	sk_history_init(&h, 600000);
+	begin(&s, &h);
 	record(&h, &s, 1000, 42, 7, 100);
 	record(&h, &s, 61000, 42, 7, 200);
 	/* Same pid, new start time: a different process, history from zero. */
@@ -155,8 +161,7 @@ static void test_exit_and_pid_reuse(void **state)
 	record(&h, &s, 181000, 43, 1, 5);
 	assert_null(sk_history_find(&h, 42, 9));
 	assert_int_equal(h.procs.n, 1);
-	sk_history_free(&h);
-	sk_snapshot_free(&s);
+	end(&s, &h);
 }
 
 int main(void)

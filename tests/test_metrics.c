@@ -20,10 +20,7 @@
 #include "snapbuild.h"
 
 struct world {
-	struct sk_snapshot s;
-	struct sk_history h;
-	struct sk_findings f;
-	struct sk_thresholds th;
+	struct sb_world sb;
 	struct sk_metrics_buf out;
 	uint64_t next_inode;
 };
@@ -32,14 +29,11 @@ static int setup(void **state)
 {
 	struct world *w = test_calloc(1, sizeof(*w));
 
-	sk_snapshot_init(&w->s);
-	sk_history_init(&w->h, 0);
-	sk_findings_init(&w->f);
-	sk_thresholds_default(&w->th);
-	sb_time(&w->s, 1000);
-	w->s.seq = 1;
-	w->s.realtime.tv_sec = 1700000000;
-	sb_netns(&w->s, NS_A, ALL_INET);
+	sb_world_init(&w->sb);
+	sb_time(&w->sb.s, 1000);
+	w->sb.s.seq = 1;
+	w->sb.s.realtime.tv_sec = 1700000000;
+	sb_netns(&w->sb.s, NS_A, ALL_INET);
 	w->next_inode = 1000;
 	*state = w;
 	return 0;
@@ -49,9 +43,7 @@ static int teardown(void **state)
 {
 	struct world *w = *state;
 
-	sk_snapshot_free(&w->s);
-	sk_history_free(&w->h);
-	sk_findings_free(&w->f);
+	sb_world_free(&w->sb);
 	sk_metrics_buf_free(&w->out);
 	test_free(w);
 	return 0;
@@ -61,42 +53,39 @@ static int teardown(void **state)
  * fds and one LISTEN socket. */
 static void leaker(struct world *w, int32_t pid, const char *comm, int close_wait, int closed)
 {
-	uint32_t p = sb_proc(&w->s, pid, NS_A);
+	uint32_t p = sb_proc(&w->sb.s, pid, NS_A);
 	struct sk_socket *k;
 	int fd = 100;
 
-	snprintf(w->s.procs.v[p].comm, sizeof(w->s.procs.v[p].comm), "%s", comm);
-	k = sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_LISTEN, ++w->next_inode, "0.0.0.0",
+	snprintf(w->sb.s.procs.v[p].comm, sizeof(w->sb.s.procs.v[p].comm), "%s", comm);
+	k = sb_sock(&w->sb.s, SK_PROTO_TCP, AF_INET, SK_TCP_LISTEN, ++w->next_inode, "0.0.0.0",
 		    (uint16_t)(1000 + pid), NS_A);
 	k->recv_q = 3; /* a backlog: not counted as bytes */
-	sb_fd(&w->s, p, fd++, w->next_inode);
+	sb_fd(&w->sb.s, p, fd++, w->next_inode);
 	for (int i = 0; i < close_wait; i++) {
-		k = sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_CLOSE_WAIT, ++w->next_inode,
+		k = sb_sock(&w->sb.s, SK_PROTO_TCP, AF_INET, SK_TCP_CLOSE_WAIT, ++w->next_inode,
 			    "10.0.0.1", (uint16_t)(1000 + pid), NS_A);
 		sb_peer(k, "10.0.0.2", (uint16_t)(20000 + i));
 		k->recv_q = 10;
 		k->send_q = 1;
-		sb_fd(&w->s, p, fd++, w->next_inode);
+		sb_fd(&w->sb.s, p, fd++, w->next_inode);
 	}
 	for (int i = 0; i < closed; i++)
-		sb_fd(&w->s, p, fd++, 900000 + (uint64_t)pid * 1000 + (uint64_t)i); /* never dumped */
+		sb_fd(&w->sb.s, p, fd++, 900000 + (uint64_t)pid * 1000 + (uint64_t)i); /* never dumped */
 }
 
 static const char *render(struct world *w, enum sk_metrics_format f, uint32_t max, bool per_pid)
 {
-	struct sk_error err = {0};
 	struct sk_metrics_opts o = {.format = f, .max_groups = max, .per_process = per_pid,
 				    .version = "1.2.3", .refreshes = 7, .refresh_errors = 2};
 
-	if (w->s.findings == NULL) {
-		assert_int_equal(sk_snapshot_join(&w->s, sb_sockname, NULL, &err), 0);
-		assert_int_equal(sk_history_record(&w->h, &w->s), 0);
-		assert_int_equal(sk_findings_evaluate(&w->f, &w->s, &w->h, &w->th), 0);
-		w->s.findings = &w->f;
-		w->s.history = &w->h;
+	if (w->sb.s.findings == NULL) {
+		sb_world_judge(&w->sb);
+		w->sb.s.findings = &w->sb.f;
+		w->sb.s.history = &w->sb.h;
 	}
 	sk_metrics_buf_free(&w->out);
-	assert_int_equal(sk_metrics_render(&w->out, &w->s, &o), 0);
+	assert_int_equal(sk_metrics_render(&w->out, &w->sb.s, &o), 0);
 	assert_false(w->out.oom);
 	assert_non_null(w->out.data);
 	return w->out.data;

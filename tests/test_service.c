@@ -85,6 +85,17 @@ static struct sk_service_resolver *resolver(void)
 	return r;
 }
 
+/* The resolver's figures after n more refreshes (0: as it stands). */
+static struct sk_service_stats stats_after(struct sk_service_resolver *r, int n)
+{
+	struct sk_service_stats st;
+
+	for (int i = 0; i < n; i++)
+		sk_service_resolver_tick(r);
+	sk_service_resolver_stats(r, &st);
+	return st;
+}
+
 static uint64_t inode_of(const char *cgroup_path)
 {
 	char path[PATH_MAX * 2];
@@ -424,7 +435,7 @@ static void test_cache(void **state)
 	c = sk_service_resolve_id(r, a->cgroup_id);
 	assert_ptr_equal(a, b);
 	assert_ptr_equal(a, c);
-	sk_service_resolver_stats(r, &st);
+	st = stats_after(r, 0);
 	assert_int_equal(st.resolved, 1);
 	assert_int_equal(st.walks, 0);
 
@@ -445,10 +456,7 @@ static void test_cache(void **state)
 	assert_int_equal(sk_service_resolve_path(r, path, strlen(path))->cgroup_id, 0);
 
 	/* Unused for longer than SK_SERVICE_STALE refreshes: dropped. */
-	for (int i = 0; i < SK_SERVICE_STALE + 32; i++)
-		sk_service_resolver_tick(r);
-	sk_service_resolver_stats(r, &st);
-	assert_int_equal(st.cached, 0);
+	assert_int_equal(stats_after(r, SK_SERVICE_STALE + 32).cached, 0);
 	sk_service_resolver_free(r);
 }
 
@@ -476,16 +484,14 @@ static void test_resolve_id_walk(void **state)
 	assert_string_equal(in->cgroup, "/");
 	assert_null(sk_service_resolve_id(r, 0));
 	assert_null(sk_service_resolve_id(r, UINT64_MAX));
-	sk_service_resolver_tick(r);
+	stats_after(r, 1);
 	assert_null(sk_service_resolve_id(r, UINT64_MAX - 1));
-	sk_service_resolver_stats(r, &st);
+	st = stats_after(r, 0);
 	assert_int_equal(st.walks, 1);
 	assert_int_equal(st.unknown_ids, 1);
-	for (int i = 0; i < SK_SERVICE_WALK_EVERY; i++)
-		sk_service_resolver_tick(r);
+	stats_after(r, SK_SERVICE_WALK_EVERY);
 	assert_null(sk_service_resolve_id(r, UINT64_MAX - 1));
-	sk_service_resolver_stats(r, &st);
-	assert_int_equal(st.walks, 2);
+	assert_int_equal(stats_after(r, 0).walks, 2);
 	sk_service_resolver_free(r);
 }
 

@@ -23,14 +23,26 @@ static const struct sk_socket *by_inode(const struct sk_snapshot *s, uint64_t in
 	return NULL;
 }
 
+/* The world of most tests here: namespace NS_A, every inet class dumped. */
+static void begin(struct sk_snapshot *s)
+{
+	sk_snapshot_init(s);
+	sb_netns(s, NS_A, ALL_INET);
+}
+
+static void join(struct sk_snapshot *s)
+{
+	struct sk_error err = {0};
+
+	assert_int_equal(sk_snapshot_join(s, sb_sockname, NULL, &err), 0);
+}
+
 static void test_closed_unbound_other(void **state)
 {
 	struct sk_snapshot s;
-	struct sk_error err = {0};
 
 	(void)state;
-	sk_snapshot_init(&s);
-	sb_netns(&s, NS_A, ALL_INET);
+	begin(&s);
 	sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 10, "127.0.0.1", 80, NS_A);
 	uint32_t p = sb_proc(&s, 100, NS_A);
 
@@ -40,7 +52,7 @@ static void test_closed_unbound_other(void **state)
 	sb_fd(&s, p, 201, 13); /* TCPv6 closed */
 	sb_fd(&s, p, 301, 14); /* UDP never bound */
 	sb_fd(&s, p, 401, 15); /* NETLINK: not sktop's to judge */
-	assert_int_equal(sk_snapshot_join(&s, sb_sockname, NULL, &err), 0);
+	join(&s);
 
 	const struct sk_agg *a = &s.procs.v[p].agg;
 
@@ -69,11 +81,9 @@ static void test_closed_unbound_other(void **state)
 static void test_undumped_namespace_is_not_closed(void **state)
 {
 	struct sk_snapshot s;
-	struct sk_error err = {0};
 
 	(void)state;
-	sk_snapshot_init(&s);
-	sb_netns(&s, NS_A, ALL_INET);
+	begin(&s);
 	sb_netns(&s, NS_B, 0); /* dump failed */
 	uint32_t p = sb_proc(&s, 200, NS_B);
 
@@ -82,7 +92,7 @@ static void test_undumped_namespace_is_not_closed(void **state)
 	uint32_t q = sb_proc(&s, 201, NS_A);
 
 	sb_fd(&s, q, 101, 23);
-	assert_int_equal(sk_snapshot_join(&s, sb_sockname, NULL, &err), 0);
+	join(&s);
 	assert_int_equal(s.procs.v[p].agg.closed[SK_SN_TCP], 0);
 	assert_int_equal(s.procs.v[p].agg.other[SK_SN_TCP], 2);
 	assert_int_equal(s.procs.v[q].agg.closed[SK_SN_TCP], 1);
@@ -93,11 +103,9 @@ static void test_undumped_namespace_is_not_closed(void **state)
 static void test_shared_and_dup_counted_once(void **state)
 {
 	struct sk_snapshot s;
-	struct sk_error err = {0};
 
 	(void)state;
-	sk_snapshot_init(&s);
-	sb_netns(&s, NS_A, ALL_INET);
+	begin(&s);
 	struct sk_socket *k = sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_CLOSE_WAIT, 30,
 				       "10.0.0.1", 8080, NS_A);
 
@@ -110,7 +118,7 @@ static void test_shared_and_dup_counted_once(void **state)
 	uint32_t child = sb_proc(&s, 301, NS_A);
 
 	sb_fd(&s, child, 5, 30); /* inherited across fork */
-	assert_int_equal(sk_snapshot_join(&s, sb_sockname, NULL, &err), 0);
+	join(&s);
 	assert_int_equal(s.procs.v[parent].agg.sockets, 1);
 	assert_int_equal(s.procs.v[parent].agg.tcp_states[SK_TCP_CLOSE_WAIT], 1);
 	assert_int_equal(s.procs.v[parent].agg.recv_q, 100);
@@ -126,11 +134,9 @@ static void test_shared_and_dup_counted_once(void **state)
 static void test_orphans_and_accept_queue(void **state)
 {
 	struct sk_snapshot s;
-	struct sk_error err = {0};
 
 	(void)state;
-	sk_snapshot_init(&s);
-	sb_netns(&s, NS_A, ALL_INET);
+	begin(&s);
 	sb_netns(&s, NS_B, ALL_INET);
 	sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_LISTEN, 40, "0.0.0.0", 443, NS_A)->recv_q = 7;
 	sb_sock(&s, SK_PROTO_TCP, AF_INET6, SK_TCP_LISTEN, 41, "::", 9981, NS_A);
@@ -156,7 +162,7 @@ static void test_orphans_and_accept_queue(void **state)
 	/* not orphans: accept queue child, TIME_WAIT minisocket */
 	sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_CLOSE_WAIT, 0, "127.0.0.1", 443, NS_A);
 	sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_TIME_WAIT, 0, "127.0.0.1", 443, NS_A);
-	assert_int_equal(sk_snapshot_join(&s, sb_sockname, NULL, &err), 0);
+	join(&s);
 
 	assert_int_equal(s.totals.orphans, 5);
 	assert_int_equal(s.totals.orphans_by_state[SK_TCP_FIN_WAIT1], 3);
@@ -181,11 +187,9 @@ static void test_orphans_and_accept_queue(void **state)
 static void test_bound_inactive_and_duplicates(void **state)
 {
 	struct sk_snapshot s;
-	struct sk_error err = {0};
 
 	(void)state;
-	sk_snapshot_init(&s);
-	sb_netns(&s, NS_A, ALL_INET);
+	begin(&s);
 	sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_CLOSE, 50, "127.0.0.1", 5000, NS_A);
 	sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 51, "127.0.0.1", 5001, NS_A);
 	sb_sock(&s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 51, "127.0.0.1", 5001, NS_A);
@@ -193,7 +197,7 @@ static void test_bound_inactive_and_duplicates(void **state)
 
 	sb_fd(&s, p, 3, 50);
 	sb_fd(&s, p, 4, 51);
-	assert_int_equal(sk_snapshot_join(&s, sb_sockname, NULL, &err), 0);
+	join(&s);
 	assert_int_equal(s.duplicates, 1);
 	assert_int_equal(s.socks.n, 2);
 	assert_int_equal(s.procs.v[p].agg.closed[SK_SN_TCP], 1);
@@ -208,7 +212,6 @@ static void test_bound_inactive_and_duplicates(void **state)
 static void test_reuse_after_reset(void **state)
 {
 	struct sk_snapshot s;
-	struct sk_error err = {0};
 
 	(void)state;
 	sk_snapshot_init(&s);
@@ -222,7 +225,7 @@ static void test_reuse_after_reset(void **state)
 
 		for (int i = 0; i < 1000; i++)
 			sb_fd(&s, p, 3 + i, (uint64_t)(1000 + i + round));
-		assert_int_equal(sk_snapshot_join(&s, sb_sockname, NULL, &err), 0);
+		join(&s);
 		assert_int_equal(s.procs.v[0].agg.tcp_states[SK_TCP_CLOSE_WAIT], 1000);
 		assert_int_equal(s.totals.tcp_states[SK_TCP_CLOSE_WAIT], 1000);
 		assert_int_equal(sk_proc_closed(&s.procs.v[0]), 0);

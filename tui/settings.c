@@ -3,11 +3,11 @@
 #include "settings.h"
 
 #include "util/escape.h"
+#include "util/strbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,51 +199,31 @@ int sk_settings_parse(const char *buf, size_t len, const struct sk_settings_name
 	return 0;
 }
 
-struct out {
-	char *buf;
-	size_t size, len;
-};
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(o->len < o->size ? o->buf + o->len : NULL,
-		      o->len < o->size ? o->size - o->len : 0, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->len += (size_t)n;
-}
-
 size_t sk_settings_format(const struct sk_settings *s, const struct sk_settings_names *names,
 			  char *buf, size_t size)
 {
-	struct out o = {buf, size, 0};
+	struct sk_strbuf o;
 
-	if (size)
-		buf[0] = '\0';
-	put(&o, "# sktop settings, written by F2 (Setup). Unknown keys are ignored.\n");
+	sk_strbuf_init(&o, buf, size);
+	sk_strbuf_printf(&o, "# sktop settings, written by F2 (Setup). Unknown keys are ignored.\n");
 	if (s->delay > 0)
-		put(&o, "delay = %g\n", s->delay);
+		sk_strbuf_printf(&o, "delay = %g\n", s->delay);
 	if (s->sort >= 0 && (size_t)s->sort < names->nsorts)
-		put(&o, "sort = %s\n", names->sorts[s->sort]);
+		sk_strbuf_printf(&o, "sort = %s\n", names->sorts[s->sort]);
 	if (s->sort_invert >= 0)
-		put(&o, "sort_invert = %s\n", s->sort_invert ? "yes" : "no");
+		sk_strbuf_printf(&o, "sort_invert = %s\n", s->sort_invert ? "yes" : "no");
 	if (s->pane >= 0 && (size_t)s->pane < names->npanes)
-		put(&o, "pane = %s\n", names->panes[s->pane]);
+		sk_strbuf_printf(&o, "pane = %s\n", names->panes[s->pane]);
 	if (s->color >= 0)
-		put(&o, "color = %s\n", s->color ? "yes" : "no");
+		sk_strbuf_printf(&o, "color = %s\n", s->color ? "yes" : "no");
 	if (s->unicode >= 0)
-		put(&o, "unicode = %s\n", s->unicode ? "yes" : "no");
+		sk_strbuf_printf(&o, "unicode = %s\n", s->unicode ? "yes" : "no");
 	if (s->pcols.n) {
-		put(&o, "process_columns = ");
+		sk_strbuf_printf(&o, "process_columns = ");
 		for (size_t i = 0; i < s->pcols.n; i++)
 			if (s->pcols.col[i] < names->npcols)
-				put(&o, "%s%s", i ? "," : "", names->pcols[s->pcols.col[i]]);
-		put(&o, "\n");
+				sk_strbuf_printf(&o, "%s%s", i ? "," : "", names->pcols[s->pcols.col[i]]);
+		sk_strbuf_printf(&o, "\n");
 	}
 	return o.len;
 }

@@ -141,15 +141,20 @@ static int attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-/* Fills w->tb from the attributes after the fixed header of `hdrlen` bytes.
- * Returns false when an attribute is malformed or the area does not end
+/* Copies the fixed header of `hdrlen` bytes into hdr and fills w->tb from
+ * the attributes after it. Returns false when the message is shorter than
+ * the header, when an attribute is malformed or the area does not end
  * exactly where the last attribute does (a truncated or garbled header that
  * mnl_attr_parse would silently stop at). */
-static bool walk_attrs(const struct nlmsghdr *nlh, size_t hdrlen, const struct attr_rule *rules,
-		       size_t nrules, struct attr_walk *w)
+static bool walk_attrs(const struct nlmsghdr *nlh, void *hdr, size_t hdrlen,
+		       const struct attr_rule *rules, size_t nrules, struct attr_walk *w)
 {
-	size_t area = nlh->nlmsg_len - MNL_NLMSG_HDRLEN - MNL_ALIGN(hdrlen);
+	size_t area;
 
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(hdrlen))
+		return false;
+	memcpy(hdr, mnl_nlmsg_get_payload(nlh), hdrlen);
+	area = nlh->nlmsg_len - MNL_NLMSG_HDRLEN - MNL_ALIGN(hdrlen);
 	memset(w, 0, sizeof(*w));
 	w->rules = rules;
 	w->nrules = nrules;
@@ -254,6 +259,13 @@ static void fill_tcpinfo(struct sk_socket *s, const struct nlattr *a)
 	s->flags |= SK_SOCK_HAS_TCPINFO;
 }
 
+/* INET_DIAG_SHUTDOWN and UNIX_DIAG_SHUTDOWN carry the same byte. */
+static void fill_shutdown(struct sk_socket *s, const struct nlattr *a)
+{
+	s->shutdown = attr_u8(a);
+	s->flags |= SK_SOCK_HAS_SHUTDOWN;
+}
+
 /* Rows start as the join expects a row it has not linked yet. */
 static struct sk_socket *new_row(struct sk_diag_sink *sink)
 {
@@ -281,12 +293,7 @@ static int parse_inet(const struct nlmsghdr *nlh, uint8_t protocol, struct sk_di
 	size_t alen;
 	uint8_t proto;
 
-	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(r))) {
-		sink->stats->rejected++;
-		return 0;
-	}
-	memcpy(&r, mnl_nlmsg_get_payload(nlh), sizeof(r));
-	if (!walk_attrs(nlh, sizeof(r), inet_rules, sizeof(inet_rules) / sizeof(inet_rules[0]),
+	if (!walk_attrs(nlh, &r, sizeof(r), inet_rules, sizeof(inet_rules) / sizeof(inet_rules[0]),
 			&w) ||
 	    (r.idiag_family != AF_INET && r.idiag_family != AF_INET6)) {
 		sink->stats->rejected++;
@@ -335,10 +342,8 @@ static int parse_inet(const struct nlmsghdr *nlh, uint8_t protocol, struct sk_di
 		fill_meminfo(s, w.tb[INET_DIAG_SKMEMINFO]);
 	if (w.tb[INET_DIAG_INFO] && proto == SK_PROTO_TCP)
 		fill_tcpinfo(s, w.tb[INET_DIAG_INFO]);
-	if (w.tb[INET_DIAG_SHUTDOWN]) {
-		s->shutdown = attr_u8(w.tb[INET_DIAG_SHUTDOWN]);
-		s->flags |= SK_SOCK_HAS_SHUTDOWN;
-	}
+	if (w.tb[INET_DIAG_SHUTDOWN])
+		fill_shutdown(s, w.tb[INET_DIAG_SHUTDOWN]);
 	if (w.tb[INET_DIAG_CGROUP_ID]) {
 		s->cgroup_id = attr_u64(w.tb[INET_DIAG_CGROUP_ID]);
 		s->flags |= SK_SOCK_HAS_CGROUP;
@@ -374,12 +379,7 @@ static int parse_unix(const struct nlmsghdr *nlh, struct sk_diag_sink *sink)
 	uint32_t path = 0;
 	int rc = 0;
 
-	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(r))) {
-		sink->stats->rejected++;
-		return 0;
-	}
-	memcpy(&r, mnl_nlmsg_get_payload(nlh), sizeof(r));
-	if (!walk_attrs(nlh, sizeof(r), unix_rules, sizeof(unix_rules) / sizeof(unix_rules[0]),
+	if (!walk_attrs(nlh, &r, sizeof(r), unix_rules, sizeof(unix_rules) / sizeof(unix_rules[0]),
 			&w) ||
 	    r.udiag_family != AF_UNIX) {
 		sink->stats->rejected++;
@@ -412,10 +412,8 @@ static int parse_unix(const struct nlmsghdr *nlh, struct sk_diag_sink *sink)
 	}
 	if (w.tb[UNIX_DIAG_MEMINFO])
 		fill_meminfo(s, w.tb[UNIX_DIAG_MEMINFO]);
-	if (w.tb[UNIX_DIAG_SHUTDOWN]) {
-		s->shutdown = attr_u8(w.tb[UNIX_DIAG_SHUTDOWN]);
-		s->flags |= SK_SOCK_HAS_SHUTDOWN;
-	}
+	if (w.tb[UNIX_DIAG_SHUTDOWN])
+		fill_shutdown(s, w.tb[UNIX_DIAG_SHUTDOWN]);
 	if (w.tb[UNIX_DIAG_UID]) {
 		s->uid = attr_u32(w.tb[UNIX_DIAG_UID]);
 		s->flags |= SK_SOCK_HAS_UID;

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,30 +25,33 @@ static int add_str(struct sk_snapshot *s, const char *v, uint32_t *off)
 	return rc;
 }
 
+/* The strings a service row carries, in the order they enter the strtab. */
+#define SVC_STR(m) {offsetof(struct sk_service_info, m), offsetof(struct sk_service, m)}
+static const struct {
+	size_t from, to;
+} service_strs[] = {
+	SVC_STR(name), SVC_STR(id),        SVC_STR(pod),  SVC_STR(pod_uid),
+	SVC_STR(ns),   SVC_STR(container), SVC_STR(unit), SVC_STR(cgroup),
+};
+#undef SVC_STR
+
 static int new_row(struct sk_snapshot *s, const struct sk_service_info *in)
 {
 	struct sk_service *sv = SK_VEC_PUSH(&s->services);
-	int rc;
+	int rc = 0;
 
 	if (!sv)
 		return -ENOMEM;
 	sv->cgroup_id = in->cgroup_id;
 	sv->kind = in->kind;
-	rc = add_str(s, in->name, &sv->name);
-	if (rc == 0)
-		rc = add_str(s, in->id, &sv->id);
-	if (rc == 0)
-		rc = add_str(s, in->pod, &sv->pod);
-	if (rc == 0)
-		rc = add_str(s, in->pod_uid, &sv->pod_uid);
-	if (rc == 0)
-		rc = add_str(s, in->ns, &sv->ns);
-	if (rc == 0)
-		rc = add_str(s, in->container, &sv->container);
-	if (rc == 0)
-		rc = add_str(s, in->unit, &sv->unit);
-	if (rc == 0)
-		rc = add_str(s, in->cgroup, &sv->cgroup);
+	for (size_t i = 0; rc == 0 && i < sizeof(service_strs) / sizeof(service_strs[0]); i++) {
+		const char *v;
+		uint32_t off;
+
+		memcpy(&v, (const char *)in + service_strs[i].from, sizeof(v));
+		rc = add_str(s, v, &off);
+		memcpy((char *)sv + service_strs[i].to, &off, sizeof(off));
+	}
 	return rc;
 }
 

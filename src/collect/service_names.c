@@ -181,21 +181,31 @@ static int load_k8s_logs(struct sk_name_index *x, const char *dir)
 	return rc;
 }
 
-int sk_names_k8s_logs(struct sk_name_index *x, const char *host_root, const char *id,
-		      struct sk_names *out)
+/* Names of `id` from the index built from path, rebuilt by load when the
+ * file or folder changed since it was last read. */
+static int indexed_names(struct sk_name_index *x, const char *path,
+			 int (*load)(struct sk_name_index *, const char *), const char *id,
+			 struct sk_names *out)
 {
-	char dir[PATH_MAX];
 	const struct sk_name_row *row;
 
-	snprintf(dir, sizeof(dir), "%s/var/log/containers", host_root);
-	if (index_stale(x, dir)) {
-		int rc = load_k8s_logs(x, dir);
+	if (index_stale(x, path)) {
+		int rc = load(x, path);
 
 		if (rc)
 			return rc;
 	}
 	row = index_find(x, id);
 	return row ? copy_names(&row->names, out) : -ENOENT;
+}
+
+int sk_names_k8s_logs(struct sk_name_index *x, const char *host_root, const char *id,
+		      struct sk_names *out)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s/var/log/containers", host_root);
+	return indexed_names(x, dir, load_k8s_logs, id, out);
 }
 
 int sk_names_k8s_pod(const char *host_root, const char *uid, struct sk_names *out)
@@ -325,16 +335,8 @@ int sk_names_podman(struct sk_name_index *x, const char *host_root, const char *
 		    struct sk_names *out)
 {
 	char path[PATH_MAX];
-	const struct sk_name_row *row;
 
 	snprintf(path, sizeof(path),
 		 "%s/var/lib/containers/storage/overlay-containers/containers.json", host_root);
-	if (index_stale(x, path)) {
-		int rc = load_podman(x, path);
-
-		if (rc)
-			return rc;
-	}
-	row = index_find(x, id);
-	return row ? copy_names(&row->names, out) : -ENOENT;
+	return indexed_names(x, path, load_podman, id, out);
 }

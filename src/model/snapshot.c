@@ -690,23 +690,12 @@ int sk_snapshot_recount(struct sk_snapshot *s)
 	return 0;
 }
 
-struct pid_key {
-	const struct sk_process *procs;
-	int32_t pid;
-};
-
-static bool proc_before(size_t i, const void *key)
-{
-	const struct pid_key *k = key;
-
-	return k->procs[i].pid < k->pid;
-}
+SK_LOWER_BOUND_BY(procs_lower_bound, struct sk_process, pid, int32_t)
 
 const struct sk_process *sk_snapshot_find_pid(const struct sk_snapshot *s, int32_t pid)
 {
 	/* /proc lists pids in ascending order; a fixture tree may not. */
-	const struct pid_key key = { s->procs.v, pid };
-	size_t lo = sk_lower_bound(0, s->procs.n, &key, proc_before);
+	size_t lo = procs_lower_bound(s->procs.v, 0, s->procs.n, pid);
 
 	if (lo < s->procs.n && s->procs.v[lo].pid == pid)
 		return &s->procs.v[lo];

@@ -13,39 +13,29 @@ const char *const sk_proto_names[SK_PROTO_LAST] = {
 	[SK_PROTO_UNIX] = "unix",
 };
 
-const char *const sk_tcp_state_names[SK_TCP_STATE_LAST] = {
-	[SK_TCP_UNKNOWN] = "UNKNOWN",
-	[SK_TCP_ESTABLISHED] = "ESTABLISHED",
-	[SK_TCP_SYN_SENT] = "SYN_SENT",
-	[SK_TCP_SYN_RECV] = "SYN_RECV",
-	[SK_TCP_FIN_WAIT1] = "FIN_WAIT1",
-	[SK_TCP_FIN_WAIT2] = "FIN_WAIT2",
-	[SK_TCP_TIME_WAIT] = "TIME_WAIT",
-	[SK_TCP_CLOSE] = "CLOSE",
-	[SK_TCP_CLOSE_WAIT] = "CLOSE_WAIT",
-	[SK_TCP_LAST_ACK] = "LAST_ACK",
-	[SK_TCP_LISTEN] = "LISTEN",
-	[SK_TCP_CLOSING] = "CLOSING",
-	[SK_TCP_NEW_SYN_RECV] = "NEW_SYN_RECV",
-	[SK_TCP_BOUND_INACTIVE] = "BOUND_INACTIVE",
-};
+/* One row per state: the kernel's name, then the narrow one a column shows. */
+#define SK_TCP_STATE_ROWS(X)                                \
+	X(UNKNOWN, "UNKNOWN", "UNKNOWN")                    \
+	X(ESTABLISHED, "ESTABLISHED", "ESTAB")              \
+	X(SYN_SENT, "SYN_SENT", "SYN_SENT")                 \
+	X(SYN_RECV, "SYN_RECV", "SYN_RECV")                 \
+	X(FIN_WAIT1, "FIN_WAIT1", "FIN_WAIT1")              \
+	X(FIN_WAIT2, "FIN_WAIT2", "FIN_WAIT2")              \
+	X(TIME_WAIT, "TIME_WAIT", "TIME_WAIT")              \
+	X(CLOSE, "CLOSE", "CLOSE")                          \
+	X(CLOSE_WAIT, "CLOSE_WAIT", "CLOSE_WAIT")           \
+	X(LAST_ACK, "LAST_ACK", "LAST_ACK")                 \
+	X(LISTEN, "LISTEN", "LISTEN")                       \
+	X(CLOSING, "CLOSING", "CLOSING")                    \
+	X(NEW_SYN_RECV, "NEW_SYN_RECV", "SYN_RECV")         \
+	X(BOUND_INACTIVE, "BOUND_INACTIVE", "BOUND")
 
+#define SK_TCP_LONG_NAME(state, name, short_name) [SK_TCP_##state] = name,
+#define SK_TCP_SHORT_NAME(state, name, short_name) [SK_TCP_##state] = short_name,
+
+const char *const sk_tcp_state_names[SK_TCP_STATE_LAST] = {SK_TCP_STATE_ROWS(SK_TCP_LONG_NAME)};
 const char *const sk_tcp_state_short_names[SK_TCP_STATE_LAST] = {
-	[SK_TCP_UNKNOWN] = "UNKNOWN",
-	[SK_TCP_ESTABLISHED] = "ESTAB",
-	[SK_TCP_SYN_SENT] = "SYN_SENT",
-	[SK_TCP_SYN_RECV] = "SYN_RECV",
-	[SK_TCP_FIN_WAIT1] = "FIN_WAIT1",
-	[SK_TCP_FIN_WAIT2] = "FIN_WAIT2",
-	[SK_TCP_TIME_WAIT] = "TIME_WAIT",
-	[SK_TCP_CLOSE] = "CLOSE",
-	[SK_TCP_CLOSE_WAIT] = "CLOSE_WAIT",
-	[SK_TCP_LAST_ACK] = "LAST_ACK",
-	[SK_TCP_LISTEN] = "LISTEN",
-	[SK_TCP_CLOSING] = "CLOSING",
-	[SK_TCP_NEW_SYN_RECV] = "SYN_RECV",
-	[SK_TCP_BOUND_INACTIVE] = "BOUND",
-};
+	SK_TCP_STATE_ROWS(SK_TCP_SHORT_NAME)};
 
 const char *const sk_timer_names[SK_TIMER_LAST] = {
 	[SK_TIMER_OFF] = "off",

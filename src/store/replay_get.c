@@ -389,23 +389,12 @@ int rd_kv_sort(struct kv *a, size_t n)
 	return 0;
 }
 
-struct kv_key {
-	const struct kv *a;
-	uint64_t key;
-};
-
-static bool kv_before(size_t i, const void *key)
-{
-	const struct kv_key *k = key;
-
-	return k->a[i].key < k->key;
-}
+SK_LOWER_BOUND_BY(kv_lower_bound, struct kv, key, uint64_t)
 
 /* First entry with this key (the lowest index, the sort being stable). */
 const struct kv *rd_kv_find(const struct kv *a, size_t n, uint64_t key)
 {
-	const struct kv_key k = {a, key};
-	size_t lo = sk_lower_bound(0, n, &k, kv_before);
+	size_t lo = kv_lower_bound(a, 0, n, key);
 
 	return lo < n && a[lo].key == key ? &a[lo] : NULL;
 }

@@ -58,4 +58,26 @@ static inline size_t sk_lower_bound(size_t lo, size_t hi, const void *key,
 	return lo;
 }
 
+/* The common case of sk_lower_bound: a table of structs sorted by one
+ * integer field. Defines `static size_t name(v, lo, hi, key)`, the first i
+ * in [lo, hi) with v[i].field >= key, so each table needs no key struct and
+ * callback of its own. */
+#define SK_LOWER_BOUND_BY(name, type, field, key_type)                        \
+	struct name##_key {                                                   \
+		const type *v;                                                \
+		key_type key;                                                 \
+	};                                                                    \
+	static bool name##_before(size_t i, const void *key)                  \
+	{                                                                     \
+		const struct name##_key *k = key;                             \
+                                                                              \
+		return k->v[i].field < k->key;                                \
+	}                                                                     \
+	static size_t name(const type *v, size_t lo, size_t hi, key_type key) \
+	{                                                                     \
+		const struct name##_key k = {v, key};                         \
+                                                                              \
+		return sk_lower_bound(lo, hi, &k, name##_before);             \
+	}
+
 #endif
