@@ -163,6 +163,26 @@ static void print_header(FILE *out, const struct sk_snapshot *s)
 			s->diag.unsupported);
 }
 
+/* What one look could not judge: a second refresh (-n 2) can. */
+static void print_pending(FILE *out, const struct sk_findings *fs)
+{
+	static const char *const what[SK_FIND_LAST] = {
+		[SK_FIND_CLOSE_WAIT] = "CLOSE_WAIT sockets of unknown age",
+		[SK_FIND_CLOSED_LEAK] = "closed socket fds not yet seen held",
+	};
+	bool any = false;
+
+	for (int k = 0; k < SK_FIND_LAST; k++) {
+		if (!fs->pending[k] || !what[k])
+			continue;
+		fprintf(out, "%s %u %s (%s)", any ? "," : "Needs a second look (-n 2):",
+			fs->pending[k], what[k], sk_finding_kind_names[k]);
+		any = true;
+	}
+	if (any)
+		fputc('\n', out);
+}
+
 static void print_findings(FILE *out, const struct sk_snapshot *s)
 {
 	const struct sk_findings *fs = s->findings;
@@ -171,6 +191,7 @@ static void print_findings(FILE *out, const struct sk_snapshot *s)
 		return;
 	if (fs->list.n == 0) {
 		fprintf(out, "Findings: none\n");
+		print_pending(out, fs);
 		return;
 	}
 	fprintf(out, "Findings: %u critical, %u warning, %u info\n", fs->by_severity[SK_SEV_CRITICAL],
@@ -188,6 +209,7 @@ static void print_findings(FILE *out, const struct sk_snapshot *s)
 		fprintf(out, "  %-8s %-16s %s\n", "", "", f->detail);
 		fprintf(out, "  %-8s %-16s next: %s\n", "", "", f->next_step);
 	}
+	print_pending(out, fs);
 }
 
 static void print_process(FILE *out, const struct sk_snapshot *s, const struct sk_process *p)
@@ -248,7 +270,9 @@ static struct sk_engine_config engine_config(const struct sk_options *o)
 		/* Ask the kernel only for what is shown: no text column shows
 		 * tcp_info, and it is over half of each TCP message. The JSON
 		 * and -w files carry it for the post-mortem. */
-		.want_tcpinfo = o->json || o->write_file,
+		/* The rules judge ages and shut windows from tcp_info: a one-shot
+		 * report needs it to say what one look can justify. */
+		.want_tcpinfo = true,
 		.thresholds = &o->thresholds,
 	};
 	return cfg;

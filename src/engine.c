@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analyse/persist.h"
 #include "util/escape.h"
 
 /* Every TCP state bit, including the bound-inactive pseudo state: kernels
@@ -62,6 +63,7 @@ struct sk_engine {
 	atomic_bool cancel;
 	struct sk_thresholds thresholds;
 	struct sk_procfs_cache *owners;    /* the incremental owner map */
+	struct sk_persist *persist;        /* how long each socket has been in its state */
 	SK_VEC(uint64_t) unowned;          /* dumped inodes no fd held, last exact refresh */
 	uint64_t seq;
 	uint64_t owner_rescans;            /* refreshes where the cache proved stale */
@@ -188,9 +190,17 @@ static int live_new(const char *proc_root, struct live_diag **out, struct sk_err
 	return 0;
 }
 
-static enum sk_sockname xattr_sockname(void *ctx, int32_t pid, int32_t fd)
+/* The class of a socket fd no dump listed, if that fd still is the socket
+ * the walk saw: a busy server closes an fd and reuses its number between
+ * the walk and the dump, and the new socket's class must not make the old
+ * one look like a leaked closed socket. */
+static enum sk_sockname xattr_sockname(void *ctx, int32_t pid, int32_t fd, uint64_t inode)
 {
-	return sk_procfs_sockname(ctx, pid, fd);
+	enum sk_sockname sn = sk_procfs_sockname(ctx, pid, fd);
+
+	if (!sk_procfs_fd_is(ctx, pid, fd, inode))
+		return SK_SOCKNAME_RACED;
+	return sn;
 }
 
 /* --- engine ------------------------------------------------------------------------ */
@@ -221,7 +231,7 @@ int sk_engine_new(const struct sk_engine_config *cfg, struct sk_engine **out,
 		e->live_ops.ctx = e->live;
 		e->cfg.diag = &e->live_ops;
 	}
-	if (sk_procfs_cache_new(&e->owners)) {
+	if (sk_procfs_cache_new(&e->owners) || sk_persist_new(&e->persist)) {
 		sk_engine_free(e);
 		return sk_error_set(err, ENOMEM, "out of memory");
 	}
@@ -246,6 +256,7 @@ void sk_engine_free(struct sk_engine *e)
 	if (!e)
 		return;
 	live_free(e->live);
+	sk_persist_free(e->persist);
 	if (e->cfg.diag && e->cfg.diag != &e->live_ops && e->cfg.diag->free)
 		e->cfg.diag->free(e->cfg.diag->ctx);
 	for (size_t i = 0; i < 2; i++) {
@@ -650,7 +661,9 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 		rc = check_cancel(e, err);
 	if (rc)
 		return rc;
-	rc = sk_history_record(&e->history, s);
+	rc = sk_persist_update(e->persist, s);
+	if (rc == 0)
+		rc = sk_history_record(&e->history, s);
 	if (rc == 0)
 		rc = sk_findings_evaluate(&b->findings, s, &e->history, &e->thresholds);
 	/* The reader of the other buffer keeps its own history: the copy is the

@@ -11,8 +11,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-enum sk_sockname sb_sockname(void *ctx, int32_t pid, int32_t fd)
+enum sk_sockname sb_sockname(void *ctx, int32_t pid, int32_t fd, uint64_t inode)
 {
+	(void)inode;
 	(void)ctx;
 	(void)pid;
 	switch (fd / 100) {

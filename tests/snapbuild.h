@@ -20,6 +20,6 @@ void sb_netns(struct sk_snapshot *s, uint64_t id, uint32_t dumped);
 void sb_time(struct sk_snapshot *s, uint64_t ms); /* the fake monotonic clock */
 
 /* The xattr stand-in: fd 100-199 TCP, 200-299 TCPv6, 300-399 UDP, 400-499 NETLINK. */
-enum sk_sockname sb_sockname(void *ctx, int32_t pid, int32_t fd);
+enum sk_sockname sb_sockname(void *ctx, int32_t pid, int32_t fd, uint64_t inode);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "analyse/findings.h"
 #include "analyse/history.h"
+#include "analyse/persist.h"
 #include "snapbuild.h"
 
 struct world {
@@ -20,6 +21,7 @@ struct world {
 	struct sk_history h;
 	struct sk_findings f;
 	struct sk_thresholds th;
+	struct sk_persist *ages;
 };
 
 static void healthy_system(struct sk_snapshot *s)
@@ -58,6 +60,7 @@ static void finish(struct world *w)
 	struct sk_error err = {0};
 
 	assert_int_equal(sk_snapshot_join(&w->s, sb_sockname, NULL, &err), 0);
+	assert_int_equal(sk_persist_update(w->ages, &w->s), 0);
 	assert_int_equal(sk_history_record(&w->h, &w->s), 0);
 	assert_int_equal(sk_findings_evaluate(&w->f, &w->s, &w->h, &w->th), 0);
 }
@@ -70,6 +73,7 @@ static int setup(void **state)
 	sk_history_init(&w->h, 0);
 	sk_findings_init(&w->f);
 	sk_thresholds_default(&w->th);
+	assert_int_equal(sk_persist_new(&w->ages), 0);
 	*state = w;
 	return 0;
 }
@@ -81,6 +85,7 @@ static int teardown(void **state)
 	sk_snapshot_free(&w->s);
 	sk_history_free(&w->h);
 	sk_findings_free(&w->f);
+	sk_persist_free(w->ages);
 	test_free(w);
 	return 0;
 }
@@ -137,7 +142,10 @@ static void test_healthy_machine_has_no_findings(void **state)
 	}
 }
 
-static void add_close_wait(struct world *w, uint32_t p, int n, uint64_t inode0)
+/* n CLOSE_WAIT sockets; est_ms > 0: tcp_info says the peer's last ACK
+ * (its FIN) came that long ago. */
+static void add_close_wait_est(struct world *w, uint32_t p, int n, uint64_t inode0,
+			       uint32_t est_ms)
 {
 	for (int i = 0; i < n; i++) {
 		struct sk_socket *k = sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_CLOSE_WAIT,
@@ -145,8 +153,54 @@ static void add_close_wait(struct world *w, uint32_t p, int n, uint64_t inode0)
 
 		sb_peer(k, i < n - 5 ? "10.0.3.7" : "10.0.3.8", (uint16_t)(30000 + i));
 		k->recv_q = 1;
+		if (est_ms) {
+			k->flags |= SK_SOCK_HAS_TCPINFO;
+			k->tcp.last_ack_recv_ms = est_ms;
+			k->tcp.last_data_recv_ms = est_ms + 10;
+		}
 		sb_fd(&w->s, p, 1000 + i, inode0 + (uint64_t)i);
 	}
+}
+
+static void add_close_wait(struct world *w, uint32_t p, int n, uint64_t inode0)
+{
+	add_close_wait_est(w, p, n, inode0, 0);
+}
+
+/* A busy server: 60 CLOSE_WAIT at every look, never the same ones. */
+static void test_close_wait_churn_is_quiet(void **state)
+{
+	struct world *w = *state;
+
+	for (int r = 0; r < 10; r++) {
+		begin(w, 1000 + (uint64_t)r * 2000);
+		add_close_wait_est(w, sb_proc(&w->s, 200, NS_A), 60, 5000 + (uint64_t)r * 100, 150);
+		finish(w);
+		assert_int_equal(w->f.list.n, 0);
+		assert_int_equal(w->f.pending[SK_FIND_CLOSE_WAIT], 0); /* tcp_info says: young */
+	}
+}
+
+/* One look: tcp_info's last ACK is the age's lower bound. */
+static void test_close_wait_one_look(void **state)
+{
+	struct world *w = *state;
+
+	begin(w, 1000);
+	add_close_wait_est(w, sb_proc(&w->s, 200, NS_A), 40, 5000, 20000);
+	finish(w);
+	const struct sk_finding *f = only(w, SK_FIND_CLOSE_WAIT);
+
+	assert_int_equal(f->ev[0].value, 40);
+	assert_non_null(strstr(f->detail, "oldest 20 s (tcp_info estimate)"));
+	/* Without tcp_info one look cannot tell: pending, no finding. */
+	begin(w, 1000);
+	add_close_wait(w, sb_proc(&w->s, 201, NS_A), 40, 9000);
+	sk_persist_free(w->ages);
+	assert_int_equal(sk_persist_new(&w->ages), 0);
+	finish(w);
+	assert_int_equal(w->f.list.n, 0);
+	assert_int_equal(w->f.pending[SK_FIND_CLOSE_WAIT], 40);
 }
 
 static void test_close_wait(void **state)
@@ -156,23 +210,36 @@ static void test_close_wait(void **state)
 	begin(w, 1000);
 	add_close_wait(w, sb_proc(&w->s, 200, NS_A), 60, 5000);
 	finish(w);
+	assert_int_equal(w->f.list.n, 0); /* first sight: age unknown */
+	/* The same sockets 6 s later: held. */
+	begin(w, 7000);
+	add_close_wait(w, sb_proc(&w->s, 200, NS_A), 60, 5000);
+	finish(w);
 	const struct sk_finding *f = only(w, SK_FIND_CLOSE_WAIT);
 
 	assert_int_equal(f->severity, SK_SEV_WARNING);
 	assert_int_equal(f->pid, 200);
 	assert_int_equal(f->socks_count, 60);
 	assert_non_null(strstr(f->detail, "10.0.3.7 x55, 10.0.3.8 x5"));
+	assert_non_null(strstr(f->detail, "oldest 6 s (seen by sktop)"));
 	assert_non_null(strstr(f->next_step, "sport = :8080"));
 
 	/* Growing steadily over the next refreshes: critical, with the rate. */
 	for (int r = 1; r <= 4; r++) {
-		begin(w, 1000 + (uint64_t)r * 30000);
+		begin(w, 7000 + (uint64_t)r * 30000);
 		add_close_wait(w, sb_proc(&w->s, 200, NS_A), 60 + r * 10, 5000);
 		finish(w);
 	}
 	f = only(w, SK_FIND_CLOSE_WAIT);
 	assert_int_equal(f->severity, SK_SEV_CRITICAL);
-	assert_non_null(strstr(f->detail, "+20.0/min, growing steadily"));
+	assert_int_equal(f->ev[0].value, 90); /* the 10 first seen now are not held yet */
+	assert_non_null(strstr(f->detail, "growing steadily"));
+}
+
+static void add_closed(struct world *w, uint32_t p, int n)
+{
+	for (int i = 0; i < n; i++)
+		sb_fd(&w->s, p, 100 + i, 7000 + (uint64_t)i); /* TCP fds in no dump */
 }
 
 static void test_closed_leak_and_fd_exhaustion(void **state)
@@ -180,10 +247,13 @@ static void test_closed_leak_and_fd_exhaustion(void **state)
 	struct world *w = *state;
 
 	begin(w, 1000);
-	uint32_t p = sb_proc(&w->s, 300, NS_A);
-
-	for (int i = 0; i < 60; i++)
-		sb_fd(&w->s, p, 100 + i, 7000 + (uint64_t)i); /* TCP fds in no dump */
+	add_closed(w, sb_proc(&w->s, 300, NS_A), 60);
+	finish(w);
+	/* One look: a socket about to connect looks the same. */
+	assert_int_equal(w->f.list.n, 0);
+	assert_int_equal(w->f.pending[SK_FIND_CLOSED_LEAK], 60);
+	begin(w, 7000);
+	add_closed(w, sb_proc(&w->s, 300, NS_A), 60);
 	finish(w);
 	const struct sk_finding *f = only(w, SK_FIND_CLOSED_LEAK);
 
@@ -192,18 +262,27 @@ static void test_closed_leak_and_fd_exhaustion(void **state)
 	assert_int_equal(f->socks_count, 60);
 
 	/* Near RLIMIT_NOFILE: critical, and fd_exhaustion is not repeated. */
-	begin(w, 2000);
-	p = sb_proc(&w->s, 300, NS_A);
+	begin(w, 8000);
+	uint32_t p = sb_proc(&w->s, 300, NS_A);
+
 	w->s.procs.v[p].fd_limit = 64;
-	for (int i = 0; i < 62; i++)
-		sb_fd(&w->s, p, 100 + i, 7000 + (uint64_t)i);
+	add_closed(w, p, 62);
 	finish(w);
 	f = only(w, SK_FIND_CLOSED_LEAK);
 	assert_int_equal(f->severity, SK_SEV_CRITICAL);
+	assert_int_equal(f->ev[0].value, 60);
 	assert_non_null(strstr(f->detail, "fds 62/64"));
 
+	/* The same fd numbers now hold other sockets: nothing is held. */
+	begin(w, 20000);
+	p = sb_proc(&w->s, 300, NS_A);
+	for (int i = 0; i < 60; i++)
+		sb_fd(&w->s, p, 100 + i, 17000 + (uint64_t)i);
+	finish(w);
+	assert_int_equal(w->f.list.n, 0);
+
 	/* No closed sockets, many other fds: fd_exhaustion. */
-	begin(w, 3000);
+	begin(w, 23000);
 	p = sb_proc(&w->s, 301, NS_A);
 	sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 9000, "10.0.0.1", 1, NS_A);
 	sb_fd(&w->s, p, 3, 9000);
@@ -666,7 +745,17 @@ static void test_thresholds_override(void **state)
 	assert_non_null(strstr(err.msg, "unknown threshold 'nope'"));
 	assert_int_equal(sk_thresholds_set(&w->th, "close_wait_warn=x", &err), -EINVAL);
 	assert_int_equal(sk_thresholds_set(&w->th, "close_wait_warn", &err), -EINVAL);
-	begin(w, 1000);
+	for (int r = 0; r < 2; r++) {
+		begin(w, 1000 + (uint64_t)r * 6000);
+		add_close_wait(w, sb_proc(&w->s, 900, NS_A), 9, 5000);
+		finish(w);
+	}
+	assert_int_equal(w->f.list.n, 0); /* 9 held: under 10 */
+	begin(w, 13000);
+	add_close_wait(w, sb_proc(&w->s, 900, NS_A), 12, 5000);
+	finish(w);
+	assert_int_equal(w->f.list.n, 0); /* 3 of the 12 are new: still 9 held */
+	begin(w, 19000);
 	add_close_wait(w, sb_proc(&w->s, 900, NS_A), 12, 5000);
 	finish(w);
 	assert_int_equal(only(w, SK_FIND_CLOSE_WAIT)->pid, 900);
@@ -677,7 +766,10 @@ static void test_severity_order(void **state)
 	struct world *w = *state;
 
 	begin(w, 1000);
-	add_close_wait(w, sb_proc(&w->s, 200, NS_A), 60, 5000);   /* warning */
+	add_close_wait(w, sb_proc(&w->s, 200, NS_A), 60, 5000);
+	finish(w);
+	begin(w, 7000);
+	add_close_wait(w, sb_proc(&w->s, 200, NS_A), 60, 5000);   /* warning: held 6 s */
 	w->s.sys.sockstat[SK_SS_TCP_MEM] = 190000;                 /* critical */
 	finish(w);
 	assert_int_equal(w->f.list.n, 2);
@@ -691,6 +783,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_healthy_machine_has_no_findings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_wait, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_wait_churn_is_quiet, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_wait_one_look, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closed_leak_and_fd_exhaustion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recv_stuck, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recv_stuck_first_refresh_large, setup, teardown),

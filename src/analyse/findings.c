@@ -35,9 +35,9 @@ const char *const sk_subject_names[SK_SUBJ_LAST] = {"system", "process", "listen
 						     "destination"};
 
 const struct sk_threshold_def sk_threshold_defs[SK_TH_LAST] = {
-	[SK_TH_CLOSE_WAIT_WARN] = {"close_wait_warn", 50, "CLOSE_WAIT sockets in one process for a warning"},
+	[SK_TH_CLOSE_WAIT_WARN] = {"close_wait_warn", 1, "CLOSE_WAIT sockets in one process held close_wait_age_s or longer for a warning"},
 	[SK_TH_CLOSE_WAIT_CRIT] = {"close_wait_crit", 500, "... for critical (also: growing over the window)"},
-	[SK_TH_CLOSED_WARN] = {"closed_warn", 50, "closed socket fds in one process for a warning"},
+	[SK_TH_CLOSED_WARN] = {"closed_warn", 1, "closed socket fds in one process held closed_age_s or longer, across refreshes, for a warning"},
 	[SK_TH_CLOSED_CRIT] = {"closed_crit", 1000, "... for critical (also: growing, or fds near the limit)"},
 	[SK_TH_RECV_STUCK_BYTES] = {"recv_stuck_bytes", 65536, "Recv-Q of one socket that counts as a backlog when it does not shrink"},
 	[SK_TH_RECV_STUCK_FIRST_BYTES] = {"recv_stuck_first_bytes", 1048576, "Recv-Q of one socket reported before a second refresh confirms it"},
@@ -54,6 +54,8 @@ const struct sk_threshold_def sk_threshold_defs[SK_TH_LAST] = {
 	[SK_TH_FDS_CRIT_PCT] = {"fds_crit_pct", 95, "... for critical"},
 	[SK_TH_FILES_WARN_PCT] = {"files_warn_pct", 80, "system open files as % of fs.file-max"},
 	[SK_TH_UDP_RCVBUF_PCT] = {"udp_rcvbuf_pct", 90, "UDP receive memory as % of its rcvbuf"},
+	[SK_TH_CLOSE_WAIT_AGE_S] = {"close_wait_age_s", 5, "seconds in CLOSE_WAIT after which a socket is held, not closing"},
+	[SK_TH_CLOSED_AGE_S] = {"closed_age_s", 5, "seconds a closed socket fd must stay open, seen by two refreshes, to be a leak"},
 };
 
 void sk_thresholds_default(struct sk_thresholds *t)
@@ -474,46 +476,109 @@ static void top_peers(struct ctx *c, struct sk_finding *f, char *out, size_t siz
 	free(pc);
 }
 
+/* --- ages: how long a socket has been in its state (analyse/persist.h) --------------- */
+
+static const struct sk_age *age_of(const struct sk_snapshot *s, uint32_t row)
+{
+	return row < s->ages.n ? &s->ages.v[row] : NULL;
+}
+
+/* Held at least `secs` in its state, by any source of age. */
+static bool held_for(const struct sk_age *a, int64_t secs)
+{
+	return a && a->source != SK_AGE_NONE && (int64_t)a->state_ms >= secs * 1000;
+}
+
+/* Nothing known yet: only a later refresh can tell. */
+static bool age_unknown(const struct sk_age *a)
+{
+	return !a || a->source == SK_AGE_NONE;
+}
+
+/* "12 s (tcp_info estimate)", "3 min (seen)". */
+static const char *age_text(const struct sk_age *a, char *buf, size_t size)
+{
+	uint32_t s = a ? a->state_ms / 1000 : 0;
+	const char *how = !a ? "" : a->source == SK_AGE_TCPINFO ? " (tcp_info estimate)"
+			  : a->source == SK_AGE_KERNEL ? "" : " (seen by sktop)";
+
+	if (s < 120)
+		snprintf(buf, size, "%u s%s", s, how);
+	else if (s < 7200)
+		snprintf(buf, size, "%u min%s", s / 60, how);
+	else
+		snprintf(buf, size, "%u h%s", s / 3600, how);
+	return buf;
+}
+
+/* --- close_wait --------------------------------------------------------------------------- */
+
+static bool is_close_wait(const struct sk_socket *k)
+{
+	return k->proto == SK_PROTO_TCP && k->state == SK_TCP_CLOSE_WAIT &&
+	       !(k->flags & SK_SOCK_UNDUMPED);
+}
+
+/* A CLOSE_WAIT is the application's turn to close: on a working server it
+ * lasts as long as a handler takes. Only the ones held close_wait_age_s
+ * are a finding; how many and whether they grow say how bad. */
 static void rule_close_wait(struct ctx *c)
 {
 	const struct sk_snapshot *s = c->s;
+	int64_t age_s = c->th[SK_TH_CLOSE_WAIT_AGE_S];
 
 	for (uint32_t p = 0; p < s->procs.n; p++) {
 		const struct sk_process *proc = &s->procs.v[p];
-		int64_t cw = proc->agg.tcp_states[SK_TCP_CLOSE_WAIT];
+		uint32_t held = 0, young = 0, oldest = SK_NONE, si;
 
-		if (cw < c->th[SK_TH_CLOSE_WAIT_WARN])
+		if (proc->agg.tcp_states[SK_TCP_CLOSE_WAIT] == 0)
+			continue;
+		FOR_EACH_PROC_SOCK(s, p, si) {
+			const struct sk_age *a = age_of(s, si);
+
+			if (!is_close_wait(&s->socks.v[si]))
+				continue;
+			if (!held_for(a, age_s)) {
+				young += age_unknown(a);
+				continue;
+			}
+			held++;
+			if (oldest == SK_NONE || a->state_ms > s->ages.v[oldest].state_ms)
+				oldest = si;
+		}
+		c->f->pending[SK_FIND_CLOSE_WAIT] += young;
+		if (held == 0 || held < c->th[SK_TH_CLOSE_WAIT_WARN])
 			continue;
 		struct sk_trend tr = proc_trend(c, proc, SK_PM_CLOSE_WAIT);
 		bool growing = tr.known && tr.monotonic && tr.per_min > 0;
 		struct sk_finding *f = new_finding(c, SK_FIND_CLOSE_WAIT,
-						   cw >= c->th[SK_TH_CLOSE_WAIT_CRIT] || growing
+						   held >= c->th[SK_TH_CLOSE_WAIT_CRIT] || growing
 						   ? SK_SEV_CRITICAL : SK_SEV_WARNING);
-		char peers[160], trend[64];
-		uint32_t si;
+		char peers[160], trend[64], age[48];
 		uint16_t port = 0;
 
 		if (!f)
 			return;
 		subject_process(f, s, p);
 		FOR_EACH_PROC_SOCK(s, p, si) {
-			const struct sk_socket *k = &s->socks.v[si];
-
-			if (k->proto == SK_PROTO_TCP && k->state == SK_TCP_CLOSE_WAIT &&
-			    !(k->flags & SK_SOCK_UNDUMPED)) {
+			if (is_close_wait(&s->socks.v[si]) && held_for(age_of(s, si), age_s)) {
 				add_sock(c, f, si);
-				port = k->local.port;
+				port = s->socks.v[si].local.port;
 			}
 		}
 		top_peers(c, f, peers, sizeof(peers));
-		evidence(f, "close_wait", cw, SK_UNKNOWN);
+		evidence(f, "close_wait", held, SK_UNKNOWN);
 		evidence(f, "fds", proc->fd_count,
 			 proc->fd_limit == SK_FD_LIMIT_UNLIMITED ? SK_UNKNOWN : (int64_t)proc->fd_limit);
+		evidence(f, "oldest_s", s->ages.v[oldest].state_ms / 1000, SK_UNKNOWN);
 		text(f->title, sizeof(f->title),
-		     "CLOSE_WAIT pile-up: %lld connections the peer closed and %s never did",
-		     (long long)cw, proc->comm);
-		text(f->detail, sizeof(f->detail), "CLOSE_WAIT %lld%s; top peers %s; local port %u",
-		     (long long)cw, trend_text(&tr, trend, sizeof(trend)), peers, port);
+		     "CLOSE_WAIT held: %u connection%s the peer closed %lld s ago or more and %s never did",
+		     held, held == 1 ? "" : "s", (long long)age_s, proc->comm);
+		text(f->detail, sizeof(f->detail),
+		     "oldest %s; %lld in CLOSE_WAIT in all%s; top peers %s; local port %u",
+		     age_text(&s->ages.v[oldest], age, sizeof(age)),
+		     (long long)proc->agg.tcp_states[SK_TCP_CLOSE_WAIT],
+		     trend_text(&tr, trend, sizeof(trend)), peers, port);
 		text(f->next_step, sizeof(f->next_step),
 		     "a hung or deadlocked handler, or a missing close(): strace -f -p %d, a thread "
 		     "dump; ss -tanp state close-wait '( sport = :%u )'", (int)proc->pid, port);
@@ -542,13 +607,47 @@ static void fd_budget_text(const struct sk_process *proc, const struct sk_trend 
 			 (long long)pct(proc->fd_count, (int64_t)proc->fd_limit));
 }
 
+static bool is_closed_fd(const struct sk_socket *k)
+{
+	return k->proto == SK_PROTO_TCP && k->state == SK_TCP_CLOSE;
+}
+
+/* A closed socket fd is a leak once the same fd (pid, fd, inode) is seen
+ * closed and still held by two refreshes closed_age_s apart: one look
+ * cannot tell it from a socket about to connect. */
+static bool closed_held(const struct ctx *c, uint32_t row)
+{
+	const struct sk_age *a = age_of(c->s, row);
+
+	return a && a->looks >= 2 && held_for(a, c->th[SK_TH_CLOSED_AGE_S]);
+}
+
+static int64_t count_closed_held(struct ctx *c, uint32_t p)
+{
+	const struct sk_snapshot *s = c->s;
+	int64_t held = 0;
+	uint32_t si;
+
+	if (sk_proc_closed(&s->procs.v[p]) == 0)
+		return 0;
+	FOR_EACH_PROC_SOCK(s, p, si) {
+		if (!is_closed_fd(&s->socks.v[si]))
+			continue;
+		if (closed_held(c, si))
+			held++;
+		else
+			c->f->pending[SK_FIND_CLOSED_LEAK]++;
+	}
+	return held;
+}
+
 static void rule_closed_and_fds(struct ctx *c)
 {
 	const struct sk_snapshot *s = c->s;
 
 	for (uint32_t p = 0; p < s->procs.n; p++) {
 		const struct sk_process *proc = &s->procs.v[p];
-		int64_t closed = (int64_t)sk_proc_closed(proc);
+		int64_t closed = count_closed_held(c, p);
 		int64_t limit = proc->fd_limit == SK_FD_LIMIT_UNLIMITED ? SK_UNKNOWN
 				: (int64_t)proc->fd_limit;
 		int64_t fd_pct = limit == SK_UNKNOWN ? 0 : pct(proc->fd_count, limit);
@@ -558,7 +657,7 @@ static void rule_closed_and_fds(struct ctx *c)
 		struct sk_finding *f;
 		uint32_t si;
 
-		if (closed >= c->th[SK_TH_CLOSED_WARN]) {
+		if (closed > 0 && closed >= c->th[SK_TH_CLOSED_WARN]) {
 			bool crit = closed >= c->th[SK_TH_CLOSED_CRIT] ||
 				    fd_pct >= c->th[SK_TH_FDS_CRIT_PCT] ||
 				    (tr.known && tr.monotonic && tr.per_min > 0);
@@ -570,17 +669,18 @@ static void rule_closed_and_fds(struct ctx *c)
 			FOR_EACH_PROC_SOCK(s, p, si) {
 				const struct sk_socket *k = &s->socks.v[si];
 
-				if (k->proto == SK_PROTO_TCP && k->state == SK_TCP_CLOSE)
+				if (is_closed_fd(k) && closed_held(c, si))
 					add_sock(c, f, si);
 			}
 			fd_budget_text(proc, &fds, budget, sizeof(budget));
 			evidence(f, "closed", closed, SK_UNKNOWN);
 			evidence(f, "fds", proc->fd_count, limit);
 			text(f->title, sizeof(f->title),
-			     "Leaked closed sockets: %s holds %lld socket fds in CLOSE "
-			     "(lsof: can't identify protocol)", proc->comm, (long long)closed);
-			text(f->detail, sizeof(f->detail), "closed %lld%s; %s", (long long)closed,
-			     trend_text(&tr, trend, sizeof(trend)), budget);
+			     "Leaked closed sockets: %s holds %lld socket fds in CLOSE for %lld s or "
+			     "more (lsof: can't identify protocol)", proc->comm, (long long)closed,
+			     (long long)c->th[SK_TH_CLOSED_AGE_S]);
+			text(f->detail, sizeof(f->detail), "closed and held %lld%s; %s",
+			     (long long)closed, trend_text(&tr, trend, sizeof(trend)), budget);
 			text(f->next_step, sizeof(f->next_step),
 			     "sockets opened and never closed, often after a failed connect: "
 			     "lsof -p %d | grep -c sock; the limit: grep 'open files' /proc/%d/limits",
@@ -653,6 +753,32 @@ static void rule_files(struct ctx *c)
 
 /* --- recv_stuck ---------------------------------------------------------------------------- */
 
+/* The receive buffer is full and the window advertised is zero: the peer
+ * can send nothing more until the application reads. One look shows that. */
+static bool window_shut(const struct sk_socket *k)
+{
+	return (k->flags & SK_SOCK_HAS_TCPINFO) && k->tcp.tcpinfo_len >= SK_TCPINFO_LEN_WND &&
+	       k->tcp.rcv_wnd == 0 && k->recv_q > 0;
+}
+
+static bool recv_backlog(const struct sk_socket *k, int64_t min_bytes)
+{
+	return k->proto == SK_PROTO_TCP && k->recv_q >= (uint64_t)min_bytes &&
+	       (k->state == SK_TCP_ESTABLISHED || k->state == SK_TCP_CLOSE_WAIT);
+}
+
+/* A socket is stuck when its queue did not shrink across refreshes, or
+ * when one look shows its window shut (at recv_stuck_bytes or more), or
+ * on a first look only when the queue alone is very large. */
+static bool recv_stuck_sock(const struct ctx *c, const struct sk_socket *k, bool confirmed)
+{
+	int64_t min_bytes = confirmed ? c->th[SK_TH_RECV_STUCK_BYTES]
+				      : c->th[SK_TH_RECV_STUCK_FIRST_BYTES];
+
+	return recv_backlog(k, min_bytes) ||
+	       (recv_backlog(k, c->th[SK_TH_RECV_STUCK_BYTES]) && window_shut(k));
+}
+
 static void rule_recv_stuck(struct ctx *c)
 {
 	const struct sk_snapshot *s = c->s;
@@ -660,29 +786,27 @@ static void rule_recv_stuck(struct ctx *c)
 	for (uint32_t p = 0; p < s->procs.n; p++) {
 		const struct sk_process *proc = &s->procs.v[p];
 		struct sk_trend tr = proc_trend(c, proc, SK_PM_RECVQ);
-		/* Not shrinking across refreshes; on the first refresh only a
-		 * very large queue is reported, and it says so. */
+		/* Not shrinking across refreshes. */
 		bool confirmed = tr.known && tr.last >= tr.first;
-		int64_t min_bytes = confirmed ? c->th[SK_TH_RECV_STUCK_BYTES]
-					      : c->th[SK_TH_RECV_STUCK_FIRST_BYTES];
 		uint64_t recvq = 0, rmem = 0;
-		uint32_t n = 0, si;
+		uint32_t n = 0, shut = 0, si;
 		uint16_t port = 0;
 
-		if (proc->agg.recv_q < (uint64_t)min_bytes)
+		if (proc->agg.recv_q < (uint64_t)c->th[SK_TH_RECV_STUCK_BYTES])
 			continue;
 		FOR_EACH_PROC_SOCK(s, p, si) {
 			const struct sk_socket *k = &s->socks.v[si];
 
-			if (k->proto == SK_PROTO_TCP && k->recv_q >= (uint64_t)min_bytes &&
-			    (k->state == SK_TCP_ESTABLISHED || k->state == SK_TCP_CLOSE_WAIT))
+			if (recv_stuck_sock(c, k, confirmed)) {
 				n++;
+				shut += window_shut(k);
+			}
 		}
 		if (n == 0)
 			continue;
 		struct sk_finding *f = new_finding(c, SK_FIND_RECV_STUCK,
-						   tr.known && tr.monotonic ? SK_SEV_CRITICAL
-					       : SK_SEV_WARNING);
+						   (tr.known && tr.monotonic) || shut
+						   ? SK_SEV_CRITICAL : SK_SEV_WARNING);
 		char q[16], m[16], rss[16];
 
 		if (!f)
@@ -691,8 +815,7 @@ static void rule_recv_stuck(struct ctx *c)
 		FOR_EACH_PROC_SOCK(s, p, si) {
 			const struct sk_socket *k = &s->socks.v[si];
 
-			if (k->proto == SK_PROTO_TCP && k->recv_q >= (uint64_t)min_bytes &&
-			    (k->state == SK_TCP_ESTABLISHED || k->state == SK_TCP_CLOSE_WAIT)) {
+			if (recv_stuck_sock(c, k, confirmed)) {
 				add_sock(c, f, si);
 				recvq += k->recv_q;
 				rmem += k->mem.rmem_alloc;
@@ -703,22 +826,28 @@ static void rule_recv_stuck(struct ctx *c)
 		evidence(f, "recv_q", (int64_t)recvq, SK_UNKNOWN);
 		evidence(f, "rmem", (int64_t)rmem, SK_UNKNOWN);
 		evidence(f, "rss", (int64_t)proc->rss_kb * 1024, SK_UNKNOWN);
+		evidence(f, "zero_window", shut, SK_UNKNOWN);
 		text(f->title, sizeof(f->title),
 		     "Receive queue not drained: %s has %s unread in %u socket%s (RSS %s)", proc->comm,
 		     sk_format_bytes(recvq, q, sizeof(q)), n, n == 1 ? "" : "s",
 		     sk_format_bytes(proc->rss_kb * 1024, rss, sizeof(rss)));
+		sk_format_bytes(rmem, m, sizeof(m));
 		if (confirmed)
 			text(f->detail, sizeof(f->detail),
-			     "Recv-Q %s, rmem %s, not shrinking for %llu s; local port %u", q,
-			     sk_format_bytes(rmem, m, sizeof(m)),
-			     (unsigned long long)(tr.span_ms / 1000), port);
+			     "Recv-Q %s, rmem %s, not shrinking for %llu s; %u with the receive "
+			     "window shut; local port %u", q, m,
+			     (unsigned long long)(tr.span_ms / 1000), shut, port);
+		else if (shut)
+			text(f->detail, sizeof(f->detail),
+			     "Recv-Q %s, rmem %s; %u with the receive window shut (buffer full, the "
+			     "peers cannot send: seen at one look); local port %u", q, m, shut, port);
 		else
 			text(f->detail, sizeof(f->detail),
 			     "Recv-Q %s, rmem %s; one refresh so far: not yet seen to stay; local port %u",
-			     q, sk_format_bytes(rmem, m, sizeof(m)), port);
+			     q, m, port);
 		text(f->next_step, sizeof(f->next_step),
 		     "the application stopped reading: strace -p %d -e trace=recvfrom,read; look for "
-		     "a blocked reader thread; ss -tnm '( sport = :%u )'", (int)proc->pid, port);
+		     "a blocked reader thread; ss -tnmi '( sport = :%u )'", (int)proc->pid, port);
 	}
 }
 
@@ -729,6 +858,18 @@ static uint32_t owner_proc(const struct sk_snapshot *s, const struct sk_socket *
 	if (k->owners_count)
 		return s->fdrefs.v[s->owner_index.v[k->owners_start]].proc;
 	return k->likely_owner;
+}
+
+/* tcp_orphan_retries 0 is not "no probes": the kernel then uses 8. */
+static const char *orphan_retries_text(int64_t retries, char *buf, size_t size)
+{
+	if (retries == 0)
+		snprintf(buf, size, "tcp_orphan_retries 0, i.e. the kernel default of 8 probes");
+	else if (retries == SK_UNKNOWN)
+		snprintf(buf, size, "tcp_orphan_retries probes (unknown here; default 8)");
+	else
+		snprintf(buf, size, "tcp_orphan_retries (%lld) probes", (long long)retries);
+	return buf;
 }
 
 static void zero_window_for(struct ctx *c, uint32_t proc)
@@ -771,11 +912,14 @@ static void zero_window_for(struct ctx *c, uint32_t proc)
 	evidence(f, "send_q", (int64_t)sendq, SK_UNKNOWN);
 	if (have_tcpinfo)
 		evidence(f, "backoff", backoff, SK_UNKNOWN);
-	evidence(f, "tcp_orphan_retries", s->sys.limits.tcp_orphan_retries, SK_UNKNOWN);
+	if (orphaned)
+		evidence(f, "tcp_orphan_retries", s->sys.limits.tcp_orphan_retries, SK_UNKNOWN);
 	text(f->title, sizeof(f->title),
 	     "Peers not reading: %u connection%s stuck behind a zero window (%u orphaned), %s unsent",
 	     n, n == 1 ? "" : "s", orphaned, sk_format_bytes(sendq, q, sizeof(q)));
 	char backoff_text[32] = "";
+
+	char retries[64];
 
 	if (have_tcpinfo)
 		snprintf(backoff_text, sizeof(backoff_text), ", backoff up to %u", backoff);
@@ -783,10 +927,17 @@ static void zero_window_for(struct ctx *c, uint32_t proc)
 	     "persist timer%s; Send-Q %s, wmem %s held%s", backoff_text, q,
 	     sk_format_bytes(wmem, m, sizeof(m)),
 	     proc != SK_NONE && orphaned ? "; orphans attributed to the listener (likely)" : "");
-	text(f->next_step, sizeof(f->next_step),
-	     "the peers stopped reading; orphans live on for tcp_orphan_retries (%lld) probes: "
-	     "ss -tno state fin-wait-1; tcp_fin_timeout does not apply to FIN_WAIT1",
-	     (long long)s->sys.limits.tcp_orphan_retries);
+	if (orphaned)
+		text(f->next_step, sizeof(f->next_step),
+		     "the peers stopped reading; orphans live on for %s: ss -tno state fin-wait-1; "
+		     "tcp_fin_timeout does not apply to FIN_WAIT1",
+		     orphan_retries_text(s->sys.limits.tcp_orphan_retries, retries,
+					 sizeof(retries)));
+	else
+		text(f->next_step, sizeof(f->next_step),
+		     "the peers stopped reading while this process still writes: find the peers "
+		     "(ss -tnoi state established '( dport = :PORT )'), look at why they do not read; "
+		     "the sender waits as long as it chooses to");
 }
 
 static void rule_peer_zero_window(struct ctx *c)
@@ -841,6 +992,16 @@ static void rule_orphans(struct ctx *c)
 		add_sock(c, f, c->x->orphans.v[j]);
 	evidence(f, "orphans", orphans, max);
 	evidence(f, "TCPAbortOnMemory", sys->counters[SK_CTR_TCP_ABORT_ON_MEMORY], SK_UNKNOWN);
+	uint64_t mem = 0;
+	char orphan_mem[16], orphan_avg[16];
+
+	for (size_t j = 0; j < c->x->orphans.n; j++) {
+		const struct sk_socket *k = &c->s->socks.v[c->x->orphans.v[j]];
+
+		mem += (uint64_t)k->mem.wmem_queued + k->mem.rmem_alloc;
+	}
+	sk_format_bytes(mem, orphan_mem, sizeof(orphan_mem));
+	sk_format_bytes(c->x->orphans.n ? mem / c->x->orphans.n : 0, orphan_avg, sizeof(orphan_avg));
 	text(f->title, sizeof(f->title),
 	     "Orphans near the limit: %lld of tcp_max_orphans %lld (%lld%%)%s", (long long)orphans,
 	     (long long)max, (long long)p,
@@ -853,8 +1014,9 @@ static void rule_orphans(struct ctx *c)
 	     (long long)aborts, (unsigned long long)(abort_tr.span_ms / 1000),
 	     exhaustion_text(c, SK_EX_ORPHANS, eta, sizeof(eta)));
 	text(f->next_step, sizeof(f->next_step),
-	     "dmesg | grep 'orphaned'; the Orphans pane shows whose port they are on; each orphan "
-	     "can hold up to 64K: raise net.ipv4.tcp_max_orphans only with memory to back it");
+	     "dmesg | grep 'orphaned'; the Orphans pane shows whose port they are on; they hold "
+	     "%s now (%s each on average): raise net.ipv4.tcp_max_orphans only with memory to "
+	     "back it", orphan_mem, orphan_avg);
 }
 
 static void rule_tcp_mem(struct ctx *c)
@@ -1042,10 +1204,19 @@ static void rule_accept_overflow(struct ctx *c)
 		evidence(f, "ListenOverflows", s->sys.counters[SK_CTR_LISTEN_OVERFLOWS], SK_UNKNOWN);
 		text(f->title, sizeof(f->title), "Accept queue %s on %s: %u waiting, backlog %u",
 		     full ? "overflowing" : "nearly full", where, k->recv_q, k->send_q);
-		text(f->detail, sizeof(f->detail), "ListenOverflows %+lld, ListenDrops %lld (this netns); "
-		     "somaxconn %lld", (long long)rising,
-		     (long long)s->sys.counters[SK_CTR_LISTEN_DROPS],
-		     (long long)s->sys.limits.somaxconn);
+		struct sk_trend drops = sys_trend(c, SK_SM_LISTEN_DROPS);
+
+		if (ovf.known)
+			text(f->detail, sizeof(f->detail), "ListenOverflows %+lld, ListenDrops %+lld "
+			     "over %llu s (this netns); somaxconn %lld", (long long)rising,
+			     (long long)(drops.known ? drops.last - drops.first : 0),
+			     (unsigned long long)(ovf.span_ms / 1000), (long long)s->sys.limits.somaxconn);
+		else
+			text(f->detail, sizeof(f->detail), "ListenOverflows %lld, ListenDrops %lld since "
+			     "boot (this netns); somaxconn %lld",
+			     (long long)s->sys.counters[SK_CTR_LISTEN_OVERFLOWS],
+			     (long long)s->sys.counters[SK_CTR_LISTEN_DROPS],
+			     (long long)s->sys.limits.somaxconn);
 		text(f->next_step, sizeof(f->next_step),
 		     "the process is not calling accept() fast enough or is stuck: check its accept "
 		     "loop/workers; raise the listen() backlog and net.core.somaxconn only after that");
@@ -1144,6 +1315,7 @@ int sk_findings_evaluate(struct sk_findings *f, const struct sk_snapshot *s,
 	f->list.n = 0;
 	f->socks.n = 0;
 	memset(f->by_severity, 0, sizeof(f->by_severity));
+	memset(f->pending, 0, sizeof(f->pending));
 	c.rc = collect_candidates(&c);
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]) && c.rc == 0; i++)
 		rules[i](&c);

@@ -89,6 +89,8 @@ enum sk_threshold {
 	SK_TH_FDS_CRIT_PCT,
 	SK_TH_FILES_WARN_PCT,
 	SK_TH_UDP_RCVBUF_PCT,
+	SK_TH_CLOSE_WAIT_AGE_S,
+	SK_TH_CLOSED_AGE_S,
 	SK_TH_LAST
 };
 
@@ -113,6 +115,10 @@ struct sk_findings {
 	SK_VEC(struct sk_finding) list;  /* most severe first */
 	SK_VEC(uint32_t) socks;          /* socket indices backing the findings */
 	uint32_t by_severity[SK_SEV_LAST];
+	/* Sockets (or fds) a rule could not judge at this look: their age is
+	 * unknown until a later refresh sees them again. A one-shot report
+	 * says which findings need a second look. */
+	uint32_t pending[SK_FIND_LAST];
 	struct sk_findings_scratch *scratch; /* the rules' working memory, kept between evaluations */
 };
 

@@ -73,6 +73,8 @@ struct sk_procfs_stats {
 	uint32_t fd_denied;  /* fd tables we were not allowed to list */
 	uint32_t fds;        /* fds listed */
 	uint32_t cached;     /* processes whose socket fds came from the owner cache */
+	uint32_t closed_races; /* fds that looked closed only because they changed between
+	                        * the walk and the dump: not counted as closed */
 };
 
 /* Reads every process under proc_root (e.g. "/proc"). Appends to procs and

@@ -24,6 +24,7 @@ void sk_snapshot_reset(struct sk_snapshot *s)
 	s->seen_by.n = 0;
 	s->listeners.n = 0;
 	s->proc_seen.n = 0;
+	s->ages.n = 0;
 	sk_strtab_reset(&s->strs);
 	memset(&s->totals, 0, sizeof(s->totals));
 	memset(&s->diag, 0, sizeof(s->diag));
@@ -45,6 +46,7 @@ void sk_snapshot_free(struct sk_snapshot *s)
 	free(s->seen_by.v);
 	free(s->listeners.v);
 	free(s->proc_seen.v);
+	free(s->ages.v);
 	free(s->inode_hash.keys);
 	free(s->inode_hash.vals);
 	sk_strtab_free(&s->strs);
@@ -305,7 +307,12 @@ static int link_fds(struct sk_snapshot *s, sk_sockname_fn sockname, void *ctx, u
 		/* Not in any dump. Only a class sktop dumped in this process's
 		 * namespace can be judged; anything else is just "other". */
 		const struct sk_process *p = &s->procs.v[ref->proc];
-		enum sk_sockname sn = sockname(ctx, p->pid, ref->fd);
+		enum sk_sockname sn = sockname(ctx, p->pid, ref->fd, ref->inode);
+
+		if (sn == SK_SOCKNAME_RACED) {
+			s->procfs.closed_races++;
+			continue;
+		}
 		const struct sk_netns *ns = netns_of_cached(s, p->netns, &last_ns);
 		bool judged = sn < SK_SN_LAST && ns && (ns->dumped & (1u << sn)) &&
 			      (sockname_is_tcp(sn) || sockname_is_udp(sn));
@@ -448,6 +455,10 @@ static void attribute_fdless(struct sk_snapshot *s, struct sk_socket *k, const u
 	if (k->state == SK_TCP_TIME_WAIT || k->state == SK_TCP_NEW_SYN_RECV ||
 	    k->state == SK_TCP_SYN_RECV)
 		return;
+	/* A closed FIN_WAIT2 the kernel keeps as a timewait socket (ss shows
+	 * timer:(timewait,...)): sockstat counts it under tw, not orphan. */
+	if (k->state == SK_TCP_FIN_WAIT2 && k->timer == SK_TIMER_TIMEWAIT)
+		return;
 	bool orphan = sk_socket_is_orphan_state(k->state);
 
 	if (orphan)
@@ -457,8 +468,14 @@ static void attribute_fdless(struct sk_snapshot *s, struct sk_socket *k, const u
 	if (li != SK_NONE) {
 		k->likely_owner = s->fdrefs.v[s->owner_index.v[owners_start_of(ends, li)]].proc;
 		k->owner_kind = SK_OWNER_LISTENER;
-		if (orphan)
-			s->procs.v[k->likely_owner].agg.orphans++;
+		if (orphan) {
+			struct sk_agg *a = &s->procs.v[k->likely_owner].agg;
+
+			/* Its memory too: sorting by wmem must surface the closer. */
+			a->orphans++;
+			a->rmem += k->mem.rmem_alloc;
+			a->wmem += k->mem.wmem_queued;
+		}
 	} else if (orphan && (k->flags & SK_SOCK_HAS_CGROUP) && k->cgroup_id) {
 		k->owner_kind = SK_OWNER_CGROUP;
 	}

@@ -554,6 +554,20 @@ static void write_socket(struct jw *w, const struct sk_snapshot *s, const struct
 	jw_close(w, '}');
 }
 
+/* "findings_pending": {"closed_leak": 40}: sockets a rule could not judge
+ * at this refresh; a later one can. */
+static void write_pending(struct jw *w, const struct sk_snapshot *s)
+{
+	const struct sk_findings *fs = s->findings;
+
+	jw_key(w, "findings_pending");
+	jw_open(w, '{');
+	for (int k = 0; fs && k < SK_FIND_LAST; k++)
+		if (fs->pending[k])
+			jw_kv_u64(w, sk_finding_kind_names[k], fs->pending[k]);
+	jw_close(w, '}');
+}
+
 static void write_findings(struct jw *w, const struct sk_snapshot *s)
 {
 	const struct sk_findings *fs = s->findings;
@@ -742,10 +756,12 @@ int sk_json_write_snapshot_ex(FILE *f, const struct sk_snapshot *s, unsigned fla
 	jw_kv_u64(w, "fds", s->procfs.fds);
 	jw_kv_u64(w, "owners_cached", s->owners_cached);
 	jw_kv_bool(w, "owners_rescanned", s->owners_rescanned);
+	jw_kv_u64(w, "closed_races", s->procfs.closed_races);
 	jw_close(w, '}');
 
 	write_system(w, s);
 	write_findings(w, s);
+	write_pending(w, s);
 	write_history(w, s, flags & SK_JSON_HISTORY);
 
 	jw_key(w, "processes");

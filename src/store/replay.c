@@ -1225,7 +1225,7 @@ static int map_system(struct rctx *c, const jnode *o)
 static const char *const evidence_names[] = {
 	"close_wait", "fds", "closed", "sockets", "files", "recv_q", "rmem", "rss", "orphaned",
 	"send_q", "backoff", "tcp_orphan_retries", "orphans", "tcp_mem_pages", "tcp_mem_high",
-	"ports", "time_wait", "accept_queue", "drops",
+	"ports", "time_wait", "accept_queue", "drops", "oldest_s", "zero_window",
 };
 
 static const char *evidence_name(const jnode *k)
@@ -1678,11 +1678,11 @@ invalid:
 
 enum {
 	T_SCHEMA, T_TIME, T_HOST, T_KERNEL, T_ROOT, T_PARTIAL, T_SEQ, T_DURATION_US, T_DIAG,
-	T_PROCFS, T_SYSTEM, T_FINDINGS, T_HISTORY, T_PROCESSES, T_SOCKETS, T_LAST
+	T_PROCFS, T_SYSTEM, T_FINDINGS, T_HISTORY, T_PROCESSES, T_SOCKETS, T_PENDING, T_LAST
 };
 static const char *const top_keys[T_LAST] = {
 	"schema", "time", "host", "kernel", "root", "partial", "seq", "duration_us", "diag",
-	"procfs", "system", "findings", "history", "processes", "sockets",
+	"procfs", "system", "findings", "history", "processes", "sockets", "findings_pending",
 };
 
 static int map_counters(struct rctx *c, const jnode *o, const char *field, const char *const *keys,
@@ -1702,9 +1702,9 @@ static int map_procfs(struct rctx *c, const jnode *o, const char *const *keys,
 		      uint32_t *const *dst)
 {
 	struct sk_snapshot *s = &c->r->snap;
-	const jnode *f[6];
+	const jnode *f[7];
 	size_t old = path_push_key(c, "procfs");
-	int rc = collect(c, o, NULL, keys, 6, f);
+	int rc = collect(c, o, NULL, keys, 7, f);
 
 	for (size_t i = 0; i < 4 && rc == 0; i++)
 		rc = get_u32(c, f[i], keys[i], dst[i]);
@@ -1713,6 +1713,9 @@ static int map_procfs(struct rctx *c, const jnode *o, const char *const *keys,
 		rc = get_u32(c, f[4], keys[4], &s->owners_cached);
 	if (rc == 0 && f[5])
 		rc = get_bool(c, f[5], keys[5], &s->owners_rescanned);
+	/* Races were counted later still. */
+	if (rc == 0 && f[6])
+		rc = get_u32(c, f[6], keys[6], &s->procfs.closed_races);
 	path_pop(c, old);
 	return rc;
 }
@@ -1722,7 +1725,7 @@ static int map_doc(struct rctx *c, const jnode *root)
 	static const char *const diag_keys[] = {"messages", "rejected", "retries", "unsupported",
 						"failed", "duplicates"};
 	static const char *const procfs_keys[] = {"processes", "vanished", "fd_denied", "fds",
-						  "owners_cached", "owners_rescanned"};
+						  "owners_cached", "owners_rescanned", "closed_races"};
 	struct sk_snapshot *s = &c->r->snap;
 	uint32_t *const diag_dst[] = {&s->diag.messages, &s->diag.rejected, &s->diag.retries,
 				      &s->diag.unsupported, &s->diag.failed, &s->duplicates};
@@ -1772,6 +1775,9 @@ static int map_doc(struct rctx *c, const jnode *root)
 		rc = map_system(c, f[T_SYSTEM]);
 	if (rc == 0)
 		rc = map_findings(c, f[T_FINDINGS]);
+	if (rc == 0 && f[T_PENDING])
+		rc = get_counts(c, f[T_PENDING], "findings_pending", sk_finding_kind_names,
+				SK_FIND_LAST, c->r->findings.pending);
 	if (rc == 0 && f[T_HISTORY])
 		rc = map_history(c, f[T_HISTORY]);
 	if (rc == 0) {
