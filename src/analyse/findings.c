@@ -753,12 +753,14 @@ static void rule_files(struct ctx *c)
 
 /* --- recv_stuck ---------------------------------------------------------------------------- */
 
-/* The receive buffer is full and the window advertised is zero: the peer
- * can send nothing more until the application reads. One look shows that. */
+/* The receive buffer is full and the window advertised is less than one
+ * segment (zero, or a sliver the sender will not use: silly window
+ * avoidance puts it in persist mode the same): the peer can send nothing
+ * more until the application reads. One look shows that. */
 static bool window_shut(const struct sk_socket *k)
 {
 	return (k->flags & SK_SOCK_HAS_TCPINFO) && k->tcp.tcpinfo_len >= SK_TCPINFO_LEN_WND &&
-	       k->tcp.rcv_wnd == 0 && k->recv_q > 0;
+	       k->recv_q > 0 && (k->tcp.rcv_wnd == 0 || k->tcp.rcv_wnd < k->tcp.rcv_mss);
 }
 
 static bool recv_backlog(const struct sk_socket *k, int64_t min_bytes)
