@@ -105,6 +105,9 @@ static void print_header(FILE *out, const struct sk_snapshot *s)
 	print_fig(out, "  ports", l->ip_local_port_range[0]);
 	print_fig(out, "-", l->ip_local_port_range[1]);
 	fputc('\n', out);
+	if (sys->limits_from != SK_LIMITS_HERE && sys->limits_from < SK_LIMITS_LAST)
+		fprintf(out, "         tcp_max_orphans, tcp_mem: %s\n",
+			sk_limits_from_text[sys->limits_from]);
 
 	fprintf(out, "Memory:  rmem %s  wmem %s  Recv-Q %s  Send-Q %s (all sockets seen)",
 		sk_format_bytes(t->rmem, b1, sizeof(b1)), sk_format_bytes(t->wmem, b2, sizeof(b2)),

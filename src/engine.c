@@ -635,6 +635,9 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 	rc = sk_sysinfo_read(e->cfg.proc_root, &s->sys, err);
 	if (rc)
 		return rc;
+	/* Only a live engine may enter namespaces (fixtures have none). */
+	if (e->live && (rc = sk_sysinfo_machine_limits(e->cfg.proc_root, &s->sys)) < 0)
+		return sk_error_set(err, -rc, "could not return to sktop's own network namespace");
 	rc = collect_netns(e, s, err);
 	if (rc)
 		return rc;

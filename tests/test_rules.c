@@ -363,9 +363,12 @@ static void test_recv_stuck_one_shot(void **state)
 
 	assert_int_equal(evidence(f, "sockets")->value, 200);
 	assert_int_equal(evidence(f, "zero_window")->value, 200);
-	assert_int_equal(evidence(f, "recv_q")->value,
-			 in_netns(sc, "ss -tanH state established '( sport = :%d )' | "
-				  "awk '{s += \\$1} END {print s}'", PORT + 8));
+	/* The queues may still creep up by what a zero-window probe lets in. */
+	long ss = in_netns(sc, "ss -tanH state established '( sport = :%d )' | "
+			   "awk '{s += \\$1} END {print s}'", PORT + 8);
+
+	assert_true(evidence(f, "recv_q")->value >= 200L * 65536);
+	assert_true(evidence(f, "recv_q")->value <= ss);
 	assert_int_equal(f->severity, SK_SEV_CRITICAL);
 }
 
@@ -456,7 +459,10 @@ static void test_orphans(void **state)
 
 	snprintf(value, sizeof(value), "%ld\n", max);
 	set_sysctl(sc, "/proc/sys/net/ipv4/tcp_max_orphans", value);
-	run_sktop(sc, false, 1);
+	/* From the leak's namespace, where the limit's file does not exist:
+	 * sktop, root in the initial pid namespace, reads it in the initial one. */
+	run_sktop(sc, true, 1);
+	assert_int_equal(sc->r.snap.sys.limits_from, SK_LIMITS_INITIAL_NETNS);
 	const struct sk_finding *f = finding_of(sc, SK_FIND_ORPHANS);
 	const struct sk_evidence *e = evidence(f, "orphans");
 
@@ -488,7 +494,8 @@ static void test_tcp_mem(void **state)
 	assert_true(pages > 8);
 	snprintf(value, sizeof(value), "%ld %ld %ld\n", pages / 4, pages / 2, high);
 	set_sysctl(sc, "/proc/sys/net/ipv4/tcp_mem", value);
-	run_sktop(sc, false, 1);
+	run_sktop(sc, true, 1); /* from the child namespace, as for orphans */
+	assert_int_equal(sc->r.snap.sys.limits_from, SK_LIMITS_INITIAL_NETNS);
 	const struct sk_finding *f = finding_of(sc, SK_FIND_TCP_MEM);
 	const struct sk_evidence *e = evidence(f, "tcp_mem_pages");
 

@@ -256,6 +256,9 @@ static void write_system(struct jw *w, const struct sk_snapshot *s)
 		jw_kv_fig(w, sk_counter_defs[i].name, sys->counters[i]);
 	jw_close(w, '}');
 
+	/* Where tcp_max_orphans and tcp_mem came from, or why they are unknown. */
+	jw_kv_str(w, "machine_limits_from", sk_limits_from_names[sys->limits_from < SK_LIMITS_LAST
+								  ? sys->limits_from : 0]);
 	jw_key(w, "limits");
 	jw_open(w, '{');
 	jw_kv_fig(w, "tcp_max_orphans", l->tcp_max_orphans);

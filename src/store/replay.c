@@ -1155,12 +1155,12 @@ static int map_netns(struct rctx *c, const jnode *a)
 enum {
 	Y_SOCKSTAT, Y_COUNTERS, Y_LIMITS, Y_TCP_STATES, Y_ORPHANS, Y_ORPHANS_BY_STATE,
 	Y_ORPHANS_ATTRIBUTED, Y_CLOSED, Y_UNBOUND, Y_OTHER, Y_SOCKETS, Y_BY_PROTO, Y_RMEM, Y_WMEM,
-	Y_RECV_Q, Y_SEND_Q, Y_NETNS, Y_LAST
+	Y_RECV_Q, Y_SEND_Q, Y_NETNS, Y_LIMITS_FROM, Y_LAST
 };
 static const char *const system_keys[Y_LAST] = {
 	"sockstat", "counters", "limits", "tcp_states", "orphans", "orphans_by_state",
 	"orphans_attributed", "closed", "unbound", "other", "sockets", "by_proto", "rmem", "wmem",
-	"recv_q", "send_q", "netns",
+	"recv_q", "send_q", "netns", "machine_limits_from",
 };
 
 static int map_system(struct rctx *c, const jnode *o)
@@ -1213,6 +1213,14 @@ static int map_system(struct rctx *c, const jnode *o)
 		rc = get_u64(c, f[Y_SEND_Q], "send_q", &t->send_q);
 	if (rc == 0)
 		rc = map_netns(c, f[Y_NETNS]);
+	/* Files from before it say nothing: the limits were read where sktop ran. */
+	if (rc == 0 && f[Y_LIMITS_FROM]) {
+		unsigned from = SK_LIMITS_HERE;
+
+		rc = get_enum(c, f[Y_LIMITS_FROM], "machine_limits_from", sk_limits_from_names,
+			      SK_LIMITS_LAST, "limits source", &from);
+		s->sys.limits_from = (uint8_t)from;
+	}
 	path_pop(c, old);
 	return rc;
 }
