@@ -186,24 +186,48 @@ static void print_pending(FILE *out, const struct sk_findings *fs)
 		fputc('\n', out);
 }
 
-static void print_findings(FILE *out, const struct sk_snapshot *s)
+/* -p and -u narrow the findings as they narrow the processes; findings
+ * about the machine or a destination always show. */
+static bool finding_wanted(const struct sk_options *o, const struct sk_snapshot *s,
+			   const struct sk_finding *f)
+{
+	if (!f->pid)
+		return true;
+	if (o->have_uid && f->proc < s->procs.n && s->procs.v[f->proc].uid != o->uid)
+		return false;
+	if (!o->npids)
+		return true;
+	for (int i = 0; i < o->npids; i++)
+		if (sk_finding_has_pid(f, o->pids[i]))
+			return true;
+	return false;
+}
+
+static void print_findings(FILE *out, const struct sk_snapshot *s, const struct sk_options *o)
 {
 	const struct sk_findings *fs = s->findings;
 
 	if (!fs)
 		return;
-	if (fs->list.n == 0) {
+	uint32_t sev_n[SK_SEV_LAST] = {0};
+
+	for (size_t i = 0; i < fs->list.n; i++)
+		if (finding_wanted(o, s, &fs->list.v[i]))
+			sev_n[fs->list.v[i].severity]++;
+	if (sev_n[SK_SEV_CRITICAL] + sev_n[SK_SEV_WARNING] + sev_n[SK_SEV_INFO] == 0) {
 		fprintf(out, "Findings: none\n");
 		print_pending(out, fs);
 		return;
 	}
-	fprintf(out, "Findings: %u critical, %u warning, %u info\n", fs->by_severity[SK_SEV_CRITICAL],
-		fs->by_severity[SK_SEV_WARNING], fs->by_severity[SK_SEV_INFO]);
+	fprintf(out, "Findings: %u critical, %u warning, %u info\n", sev_n[SK_SEV_CRITICAL],
+		sev_n[SK_SEV_WARNING], sev_n[SK_SEV_INFO]);
 	for (size_t i = 0; i < fs->list.n; i++) {
 		const struct sk_finding *f = &fs->list.v[i];
 		char sev[16];
 		size_t k;
 
+		if (!finding_wanted(o, s, f))
+			continue;
 		for (k = 0; sk_severity_names[f->severity][k] && k + 1 < sizeof(sev); k++)
 			sev[k] = (char)(sk_severity_names[f->severity][k] - 'a' + 'A');
 		sev[k] = '\0';
@@ -242,7 +266,7 @@ void sk_batch_print_text(FILE *out, const struct sk_snapshot *s, const struct sk
 	size_t n = 0;
 
 	print_header(out, s);
-	print_findings(out, s);
+	print_findings(out, s, o);
 	fputc('\n', out);
 	fprintf(out, "%7s %-8s %13s %5s %10s %6s %7s %5s %9s %6s %6s %5s %5s %s\n", "PID", "USER",
 		"FDS/LIMIT", "SOCK", "CLOSE_WAIT", "CLOSED", "ORPHANS", "ESTAB", "TIME_WAIT",

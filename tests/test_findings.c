@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -234,6 +235,39 @@ static void test_close_wait(void **state)
 	assert_int_equal(f->severity, SK_SEV_CRITICAL);
 	assert_int_equal(f->ev[0].value, 90); /* the 10 first seen now are not held yet */
 	assert_non_null(strstr(f->detail, "growing steadily"));
+}
+
+/* Nine workers of one program with the same bug: one finding listing them. */
+static void test_one_program_one_finding(void **state)
+{
+	struct world *w = *state;
+	const struct sk_finding *f = NULL;
+
+	for (int r = 0; r < 2; r++) {
+		begin(w, 1000 + (uint64_t)r * 6000);
+		for (int i = 0; i < 9; i++) {
+			uint32_t p = sb_proc(&w->s, 700 + i, NS_A);
+
+			snprintf(w->s.procs.v[p].comm, SK_COMM_MAX, "worker");
+			add_close_wait(w, p, 3, 20000 + (uint64_t)i * 100);
+		}
+		uint32_t other = sb_proc(&w->s, 800, NS_A);
+
+		add_close_wait(w, other, 2, 30000);
+		finish(w);
+	}
+	assert_int_equal(w->f.list.n, 2);
+	for (size_t i = 0; i < w->f.list.n; i++)
+		if (w->f.list.v[i].pid == 700)
+			f = &w->f.list.v[i];
+	assert_non_null(f);
+	assert_int_equal(f->nprocs, 9);
+	assert_int_equal(f->pids[8], 708);
+	assert_int_equal(f->ev[0].value, 27);
+	assert_int_equal(f->socks_count, 27);
+	assert_string_equal(f->subject, "worker[700,701,702,703,704,705,706,707,708]");
+	assert_true(sk_finding_has_pid(f, 705));
+	assert_false(sk_finding_has_pid(f, 800));
 }
 
 static void add_closed(struct world *w, uint32_t p, int n)
@@ -785,6 +819,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_close_wait, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_wait_churn_is_quiet, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_wait_one_look, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_program_one_finding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closed_leak_and_fd_exhaustion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recv_stuck, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recv_stuck_first_refresh_large, setup, teardown),

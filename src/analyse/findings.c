@@ -1321,6 +1321,8 @@ int sk_findings_evaluate(struct sk_findings *f, const struct sk_snapshot *s,
 	c.rc = collect_candidates(&c);
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]) && c.rc == 0; i++)
 		rules[i](&c);
+	if (c.rc == 0)
+		c.rc = sk_findings_merge_programs(f, s);
 	if (c.rc)
 		return c.rc;
 	sk_qsort(f->list.v, f->list.n, sizeof(*f->list.v), cmp_findings);

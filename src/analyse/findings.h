@@ -46,6 +46,7 @@ extern const char *const sk_subject_names[SK_SUBJ_LAST];
 
 #define SK_FINDING_TEXT 256
 #define SK_FINDING_EVIDENCE 8
+#define SK_FINDING_PIDS 16 /* pids listed in a finding about several processes */
 
 /* One number that triggered a finding, with its limit when there is one. */
 struct sk_evidence {
@@ -59,6 +60,11 @@ struct sk_finding {
 	uint8_t severity;  /* enum sk_severity */
 	uint8_t subject_type;
 	int32_t pid;       /* process subjects, and the owner of listener subjects; 0 otherwise */
+	/* Processes of one program merged into this finding (analyse/merge.c):
+	 * how many, and the first SK_FINDING_PIDS of their pids (pid first).
+	 * nprocs 0 or 1: only `pid`. */
+	uint32_t nprocs;
+	int32_t pids[SK_FINDING_PIDS];
 	uint32_t proc;     /* process index in the snapshot, SK_NONE */
 	char subject[96];  /* "nginx[4684]", "127.0.0.1:80", "10.0.3.7:5432", "system" */
 	char title[SK_FINDING_TEXT];
@@ -129,5 +135,14 @@ void sk_findings_free(struct sk_findings *f);
  * rules that need a trend then say less, never more). */
 int sk_findings_evaluate(struct sk_findings *f, const struct sk_snapshot *s,
 			 const struct sk_history *h, const struct sk_thresholds *th);
+
+/* Merges findings of one kind about processes of one program (same comm,
+ * uid and argv[0]: nine workers with one bug are one finding listing their
+ * pids), summing their counts. Called by sk_findings_evaluate. */
+int sk_findings_merge_programs(struct sk_findings *f, const struct sk_snapshot *s);
+
+/* Whether a finding concerns process `pid` (its subject, or one of the
+ * processes merged into it): what -p filters findings by. */
+bool sk_finding_has_pid(const struct sk_finding *f, int32_t pid);
 
 #endif

@@ -590,6 +590,17 @@ static void write_findings(struct jw *w, const struct sk_snapshot *s)
 		jw_kv_str(w, "name", f->subject);
 		if (f->pid)
 			jw_kv_u64(w, "pid", (uint64_t)f->pid);
+		/* One program's processes merged: how many, and the first pids. */
+		if (f->nprocs > 1) {
+			jw_kv_u64(w, "processes", f->nprocs);
+			jw_key(w, "pids");
+			jw_open(w, '[');
+			for (uint32_t k = 0; k < f->nprocs && k < SK_FINDING_PIDS; k++) {
+				jw_elem(w);
+				jw_i64(w, f->pids[k]);
+			}
+			jw_close(w, ']');
+		}
 		jw_close(w, '}');
 		jw_kv_str(w, "title", f->title);
 		jw_kv_str(w, "detail", f->detail);

@@ -1371,10 +1371,27 @@ static const char *const finding_keys[F_LAST] = {
 	"sockets",
 };
 
+/* The pids of a finding merged over one program's processes. */
+static int map_finding_pids(struct rctx *c, const jnode *a, struct sk_finding *fd)
+{
+	const jnode *e;
+	uint32_t i = 0;
+	int rc = want(c, a, "pids", SK_JSON_ARRAY);
+
+	if (rc == 0 && a->len > SK_FINDING_PIDS)
+		rc = bad(c, "pids", "%u pids, at most %d are written", a->len, SK_FINDING_PIDS);
+	e = rc == 0 && a->len ? sk_json_first(a) : NULL;
+	for (; rc == 0 && i < a->len; i++) {
+		rc = get_pid(c, e, "pids", &fd->pids[i]);
+		e = sk_json_next(c->d, e);
+	}
+	return rc;
+}
+
 static int map_finding(struct rctx *c, const jnode *o, struct sk_finding *fd)
 {
-	static const char *const subject_keys[] = {"type", "name", "pid"};
-	const jnode *f[F_LAST], *sf[3];
+	static const char *const subject_keys[] = {"type", "name", "pid", "processes", "pids"};
+	const jnode *f[F_LAST], *sf[5];
 	unsigned v = 0;
 	uint32_t count;
 	int rc = collect(c, o, NULL, finding_keys, F_LAST, f);
@@ -1391,7 +1408,7 @@ static int map_finding(struct rctx *c, const jnode *o, struct sk_finding *fd)
 	if (rc == 0) {
 		size_t old = path_push_key(c, "subject");
 
-		rc = collect(c, f[F_SUBJECT], NULL, subject_keys, 3, sf);
+		rc = collect(c, f[F_SUBJECT], NULL, subject_keys, 5, sf);
 		if (rc == 0)
 			rc = get_enum(c, sf[0], "type", sk_subject_names, SK_SUBJ_LAST, "subject type",
 				      &v);
@@ -1404,6 +1421,10 @@ static int map_finding(struct rctx *c, const jnode *o, struct sk_finding *fd)
 			 * sockets, an fd exhaustion may have none. */
 			fd->proc = proc_index(&c->r->snap, fd->pid);
 		}
+		if (rc == 0 && sf[3])
+			rc = get_u32(c, sf[3], "processes", &fd->nprocs);
+		if (rc == 0 && sf[4])
+			rc = map_finding_pids(c, sf[4], fd);
 		path_pop(c, old);
 	}
 	if (rc == 0)
