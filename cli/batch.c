@@ -166,6 +166,27 @@ static void print_header(FILE *out, const struct sk_snapshot *s)
 			s->diag.unsupported);
 }
 
+/* The kernel's own complaints, or why they cannot be read. */
+static void print_kernel_log(FILE *out, const struct sk_snapshot *s)
+{
+	uint64_t now = (uint64_t)s->monotonic.tv_sec * 1000000 + (uint64_t)s->monotonic.tv_nsec / 1000;
+	char line[160];
+
+	if (!s->klog.enabled)
+		return;
+	if (s->klog.error) {
+		fprintf(out, "Kernel log: unreadable (%s): its TCP complaints cannot be shown\n",
+			strerror(s->klog.error));
+		return;
+	}
+	for (int k = 0; k < SK_KMSG_LAST; k++) {
+		if (!s->klog.lines[k].count)
+			continue;
+		sk_klog_text(&s->klog, (enum sk_kmsg_line)k, now, line, sizeof(line));
+		fprintf(out, "Kernel log: %s\n", line);
+	}
+}
+
 /* What one look could not judge: a second refresh (-n 2) can. */
 static void print_pending(FILE *out, const struct sk_findings *fs)
 {
@@ -266,6 +287,7 @@ void sk_batch_print_text(FILE *out, const struct sk_snapshot *s, const struct sk
 	size_t n = 0;
 
 	print_header(out, s);
+	print_kernel_log(out, s);
 	print_findings(out, s, o);
 	fputc('\n', out);
 	fprintf(out, "%7s %-8s %13s %5s %10s %6s %7s %5s %9s %6s %6s %5s %5s %s\n", "PID", "USER",
@@ -300,6 +322,7 @@ static struct sk_engine_config engine_config(const struct sk_options *o)
 		/* The rules judge ages and shut windows from tcp_info: a one-shot
 		 * report needs it to say what one look can justify. */
 		.want_tcpinfo = true,
+		.kmsg_path = o->replay_file ? NULL : o->kmsg_path,
 		.thresholds = &o->thresholds,
 	};
 	return cfg;

@@ -18,6 +18,7 @@ enum {
 	OPT_NO_UNIX,
 	OPT_TOP,
 	OPT_THRESHOLD,
+	OPT_KMSG,
 };
 
 static const struct option long_options[] = {
@@ -37,6 +38,7 @@ static const struct option long_options[] = {
 	{"no-unix", no_argument, NULL, OPT_NO_UNIX},
 	{"top", required_argument, NULL, OPT_TOP},
 	{"threshold", required_argument, NULL, OPT_THRESHOLD},
+	{"kmsg", required_argument, NULL, OPT_KMSG},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -76,6 +78,8 @@ static void print_help(FILE *out)
 		"      --no-color         monochrome TUI (also when NO_COLOR is set)\n"
 		"      --no-unix          do not dump AF_UNIX sockets\n"
 		"      --proc-root DIR    read processes and counters from DIR instead of /proc\n"
+		"      --kmsg PATH        the kernel log to search for TCP complaints\n"
+		"                         (default /dev/kmsg; tests use a file or FIFO)\n"
 		"  -h, --help             show this help and exit\n"
 		"  -V, --version          show the version and exit\n"
 		"\n"
@@ -164,6 +168,7 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 	o->sort = SK_SORT_CLOSE_WAIT;
 	o->snapshot_dir = ".";
 	o->proc_root = "/proc";
+	o->kmsg_path = "/dev/kmsg";
 	o->no_color = no_color && no_color[0];
 	sk_thresholds_default(&o->thresholds);
 
@@ -195,6 +200,7 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 		case OPT_JSON: o->json = true; break;
 		case OPT_SNAPSHOT_DIR: o->snapshot_dir = optarg; break;
 		case OPT_PROC_ROOT: o->proc_root = optarg; break;
+		case OPT_KMSG: o->kmsg_path = optarg; break;
 		case OPT_NO_COLOR: o->no_color = true; break;
 		case OPT_NO_UNIX: o->no_unix = true; break;
 		case OPT_TOP:

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "analyse/persist.h"
+#include "collect/kmsg.h"
 #include "util/escape.h"
 
 /* Every TCP state bit, including the bound-inactive pseudo state: kernels
@@ -64,6 +65,7 @@ struct sk_engine {
 	struct sk_thresholds thresholds;
 	struct sk_procfs_cache *owners;    /* the incremental owner map */
 	struct sk_persist *persist;        /* how long each socket has been in its state */
+	struct sk_kmsg *kmsg;              /* the kernel log, or NULL */
 	SK_VEC(uint64_t) unowned;          /* dumped inodes no fd held, last exact refresh */
 	uint64_t seq;
 	uint64_t owner_rescans;            /* refreshes where the cache proved stale */
@@ -231,7 +233,8 @@ int sk_engine_new(const struct sk_engine_config *cfg, struct sk_engine **out,
 		e->live_ops.ctx = e->live;
 		e->cfg.diag = &e->live_ops;
 	}
-	if (sk_procfs_cache_new(&e->owners) || sk_persist_new(&e->persist)) {
+	if (sk_procfs_cache_new(&e->owners) || sk_persist_new(&e->persist) ||
+	    (e->cfg.kmsg_path && sk_kmsg_open(e->cfg.kmsg_path, &e->kmsg))) {
 		sk_engine_free(e);
 		return sk_error_set(err, ENOMEM, "out of memory");
 	}
@@ -257,6 +260,7 @@ void sk_engine_free(struct sk_engine *e)
 		return;
 	live_free(e->live);
 	sk_persist_free(e->persist);
+	sk_kmsg_free(e->kmsg);
 	if (e->cfg.diag && e->cfg.diag != &e->live_ops && e->cfg.diag->free)
 		e->cfg.diag->free(e->cfg.diag->ctx);
 	for (size_t i = 0; i < 2; i++) {
@@ -635,6 +639,8 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 	rc = sk_sysinfo_read(e->cfg.proc_root, &s->sys, err);
 	if (rc)
 		return rc;
+	if (e->kmsg)
+		sk_kmsg_poll(e->kmsg, &s->klog);
 	/* Only a live engine may enter namespaces (fixtures have none). */
 	if (e->live && (rc = sk_sysinfo_machine_limits(e->cfg.proc_root, &s->sys)) < 0)
 		return sk_error_set(err, -rc, "could not return to sktop's own network namespace");

@@ -270,6 +270,32 @@ static void test_one_program_one_finding(void **state)
 	assert_false(sk_finding_has_pid(f, 800));
 }
 
+/* Seed 002 starts from dmesg: the kernel's words make the finding even
+ * when the count looks fine now; a complaint older than the window does not. */
+static void test_kernel_log_orphans(void **state)
+{
+	struct world *w = *state;
+
+	begin(w, 600000);
+	w->s.klog.enabled = true;
+	w->s.klog.lines[SK_KMSG_ORPHANS].count = 12;
+	w->s.klog.lines[SK_KMSG_ORPHANS].first_us = 500000ULL * 1000;
+	w->s.klog.lines[SK_KMSG_ORPHANS].last_us = 590000ULL * 1000;
+	finish(w);
+	const struct sk_finding *f = only(w, SK_FIND_ORPHANS);
+
+	assert_int_equal(f->severity, SK_SEV_CRITICAL);
+	assert_non_null(strstr(f->detail, "\"too many orphaned sockets\" x12, first 100 s ago, "
+				      "last 10 s ago"));
+	/* 20 minutes later, nothing new: the header keeps it, no finding. */
+	begin(w, 600000 + 20 * 60000);
+	w->s.klog.enabled = true;
+	w->s.klog.lines[SK_KMSG_ORPHANS].count = 12;
+	w->s.klog.lines[SK_KMSG_ORPHANS].last_us = 590000ULL * 1000;
+	finish(w);
+	assert_int_equal(w->f.list.n, 0);
+}
+
 static void add_closed(struct world *w, uint32_t p, int n)
 {
 	for (int i = 0; i < n; i++)
@@ -820,6 +846,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_close_wait_churn_is_quiet, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_wait_one_look, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_program_one_finding, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_log_orphans, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closed_leak_and_fd_exhaustion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recv_stuck, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recv_stuck_first_refresh_large, setup, teardown),

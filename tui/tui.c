@@ -305,6 +305,7 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 {
 	struct sk_engine_config cfg = {
 		.proc_root = opts->proc_root,
+		.kmsg_path = opts->kmsg_path,
 		.want_unix = !opts->no_unix,
 		.want_meminfo = true,
 		.want_tcpinfo = true,

@@ -970,6 +970,33 @@ static void rule_peer_zero_window(struct ctx *c)
 
 /* --- orphans, tcp_mem ---------------------------------------------------------------------- */
 
+/* How often the kernel logged `kind`, if its last time is within the
+ * history window: an old complaint stays in the header, not a finding. */
+static uint32_t kernel_recent(const struct ctx *c, enum sk_kmsg_line kind)
+{
+	uint64_t now = (uint64_t)c->s->monotonic.tv_sec * 1000000 +
+		       (uint64_t)c->s->monotonic.tv_nsec / 1000;
+	uint64_t window_us = (c->h && c->h->window_ms ? c->h->window_ms
+			      : SK_HISTORY_WINDOW_MS_DEFAULT) * 1000;
+	uint64_t last = c->s->klog.lines[kind].last_us;
+
+	if (!c->s->klog.lines[kind].count || (now > last && now - last > window_us))
+		return 0;
+	return c->s->klog.lines[kind].count;
+}
+
+/* "kernel log: \"...\" x12, first 3 min ago, last 5 s ago; " */
+static void kernel_said(const struct ctx *c, enum sk_kmsg_line kind, char *buf, size_t size)
+{
+	uint64_t now = (uint64_t)c->s->monotonic.tv_sec * 1000000 +
+		       (uint64_t)c->s->monotonic.tv_nsec / 1000;
+	size_t n = (size_t)snprintf(buf, size, "kernel log: ");
+
+	sk_klog_text(&c->s->klog, kind, now, buf + n, size - n);
+	n = strlen(buf);
+	snprintf(buf + n, size - n, "; ");
+}
+
 static void rule_orphans(struct ctx *c)
 {
 	const struct sk_system *sys = &c->s->sys;
@@ -977,19 +1004,21 @@ static void rule_orphans(struct ctx *c)
 	int64_t max = sys->limits.tcp_max_orphans;
 	struct sk_trend abort_tr = sys_trend(c, SK_SM_ABORT_ON_MEMORY);
 	int64_t aborts = abort_tr.known ? abort_tr.last - abort_tr.first : 0;
+	/* The kernel said it in its own words: it killed orphans. */
+	uint32_t said = kernel_recent(c, SK_KMSG_ORPHANS);
+	bool limit = orphans != SK_UNKNOWN && max != SK_UNKNOWN && max > 0;
+	int64_t p = limit ? pct(orphans, max) : 0;
 
-	if (orphans == SK_UNKNOWN || max == SK_UNKNOWN || max <= 0)
-		return;
-	int64_t p = pct(orphans, max);
-
-	if (p < c->th[SK_TH_ORPHANS_WARN_PCT] && aborts <= 0)
+	if (!said && (!limit || (p < c->th[SK_TH_ORPHANS_WARN_PCT] && aborts <= 0)))
 		return;
 	struct sk_finding *f = new_finding(c, SK_FIND_ORPHANS,
-					   p >= c->th[SK_TH_ORPHANS_CRIT_PCT] || aborts > 0
+					   p >= c->th[SK_TH_ORPHANS_CRIT_PCT] || aborts > 0 || said
 					   ? SK_SEV_CRITICAL : SK_SEV_WARNING);
 
 	if (!f)
 		return;
+	if (said)
+		evidence(f, "kernel_too_many_orphans", said, SK_UNKNOWN);
 	for (size_t j = 0; j < c->x->orphans.n; j++)
 		add_sock(c, f, c->x->orphans.v[j]);
 	evidence(f, "orphans", orphans, max);
@@ -1004,15 +1033,26 @@ static void rule_orphans(struct ctx *c)
 	}
 	sk_format_bytes(mem, orphan_mem, sizeof(orphan_mem));
 	sk_format_bytes(c->x->orphans.n ? mem / c->x->orphans.n : 0, orphan_avg, sizeof(orphan_avg));
-	text(f->title, sizeof(f->title),
-	     "Orphans near the limit: %lld of tcp_max_orphans %lld (%lld%%)%s", (long long)orphans,
-	     (long long)max, (long long)p,
-	     aborts > 0 ? ": the kernel is killing them (\"too many orphaned sockets\")" : "");
-	char eta[80];
+	if (limit && said && p < c->th[SK_TH_ORPHANS_WARN_PCT])
+		text(f->title, sizeof(f->title), "The kernel killed orphans (\"too many orphaned "
+		     "sockets\"); now %lld of tcp_max_orphans %lld (%lld%%)", (long long)orphans,
+		     (long long)max, (long long)p);
+	else if (limit)
+		text(f->title, sizeof(f->title),
+		     "Orphans near the limit: %lld of tcp_max_orphans %lld (%lld%%)%s",
+		     (long long)orphans, (long long)max, (long long)p,
+		     aborts > 0 || said ? ": the kernel is killing them (\"too many orphaned sockets\")"
+		     : "");
+	else
+		text(f->title, sizeof(f->title), "The kernel is killing orphans (\"too many orphaned "
+		     "sockets\"); tcp_max_orphans unknown here");
+	char eta[80], klog[160] = "";
 
+	if (said)
+		kernel_said(c, SK_KMSG_ORPHANS, klog, sizeof(klog));
 	text(f->detail, sizeof(f->detail),
-	     "machine-wide; TCPAbortOnMemory %+lld over %llu s%s; sockets with errors or backoff "
-	     "count 2x-4x against the limit, and tcp_mem pressure aborts them sooner",
+	     "%smachine-wide; TCPAbortOnMemory %+lld over %llu s%s; sockets with errors or backoff "
+	     "count 2x-4x against the limit, and tcp_mem pressure aborts them sooner", klog,
 	     (long long)aborts, (unsigned long long)(abort_tr.span_ms / 1000),
 	     exhaustion_text(c, SK_EX_ORPHANS, eta, sizeof(eta)));
 	text(f->next_step, sizeof(f->next_step),
@@ -1026,30 +1066,37 @@ static void rule_tcp_mem(struct ctx *c)
 	const struct sk_system *sys = &c->s->sys;
 	const struct sk_limits *l = &sys->limits;
 	int64_t mem = sys->sockstat[SK_SS_TCP_MEM];
+	uint32_t said = kernel_recent(c, SK_KMSG_TCP_MEM);
 
 	if (mem == SK_UNKNOWN || l->tcp_mem[1] == SK_UNKNOWN || l->tcp_mem[1] <= 0)
 		return;
 	int64_t p = pct(mem, l->tcp_mem[1]);
 
-	if (p < c->th[SK_TH_TCP_MEM_WARN_PCT])
+	if (p < c->th[SK_TH_TCP_MEM_WARN_PCT] && !said)
 		return;
 	int64_t page = l->page_size > 0 ? l->page_size : 4096;
 	struct sk_finding *f = new_finding(c, SK_FIND_TCP_MEM,
-					   mem >= l->tcp_mem[1] ? SK_SEV_CRITICAL : SK_SEV_WARNING);
-	char b[16];
+					   mem >= l->tcp_mem[1] || said ? SK_SEV_CRITICAL
+					   : SK_SEV_WARNING);
+	char b[16], klog[160] = "";
 
 	if (!f)
 		return;
 	evidence(f, "tcp_mem_pages", mem, l->tcp_mem[1]);
 	evidence(f, "tcp_mem_high", l->tcp_mem[2], SK_UNKNOWN);
+	if (said) {
+		evidence(f, "kernel_tcp_out_of_memory", said, SK_UNKNOWN);
+		kernel_said(c, SK_KMSG_TCP_MEM, klog, sizeof(klog));
+	}
 	text(f->title, sizeof(f->title), "TCP memory %s: %lld pages (%s), %lld%% of the pressure threshold",
 	     mem >= l->tcp_mem[2] ? "exhausted" : mem >= l->tcp_mem[1] ? "under pressure"
+	     : p < c->th[SK_TH_TCP_MEM_WARN_PCT] ? "ran out (kernel log), now"
 	     : "near pressure", (long long)mem, sk_format_bytes((uint64_t)(mem * page), b, sizeof(b)),
 	     (long long)p);
 	char eta[80];
 
-	text(f->detail, sizeof(f->detail), "tcp_mem low %lld, pressure %lld, high %lld pages "
-	     "(machine-wide)%s; above pressure buffers shrink, above high allocations fail",
+	text(f->detail, sizeof(f->detail), "%stcp_mem low %lld, pressure %lld, high %lld pages "
+	     "(machine-wide)%s; above pressure buffers shrink, above high allocations fail", klog,
 	     (long long)l->tcp_mem[0], (long long)l->tcp_mem[1], (long long)l->tcp_mem[2],
 	     exhaustion_text(c, SK_EX_TCP_MEM, eta, sizeof(eta)));
 	text(f->next_step, sizeof(f->next_step),

@@ -27,6 +27,7 @@ void sk_snapshot_reset(struct sk_snapshot *s)
 	s->ages.n = 0;
 	sk_strtab_reset(&s->strs);
 	memset(&s->totals, 0, sizeof(s->totals));
+	memset(&s->klog, 0, sizeof(s->klog));
 	memset(&s->diag, 0, sizeof(s->diag));
 	memset(&s->procfs, 0, sizeof(s->procfs));
 	s->duplicates = 0;

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "collect/diag.h"
+#include "collect/kmsg.h"
 #include "collect/proc.h"
 #include "model/sock.h"
 #include "util/strtab.h"
@@ -77,6 +78,7 @@ struct sk_snapshot {
 
 	struct sk_system sys;
 	struct sk_totals totals;
+	struct sk_klog klog;       /* the kernel log's TCP lines so far (klog.enabled: read) */
 
 	sk_sockvec socks;
 	sk_procvec procs;

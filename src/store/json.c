@@ -557,6 +557,36 @@ static void write_socket(struct jw *w, const struct sk_snapshot *s, const struct
 	jw_close(w, '}');
 }
 
+/* "kernel_log": {"error": null, "records": 812, "lines": {"too_many_orphans":
+ * {"count": 12, "first_us": ..., "last_us": ...}}}, timestamps in the
+ * kernel's microseconds since boot. Only when a log was asked for. */
+static void write_kernel_log(struct jw *w, const struct sk_snapshot *s)
+{
+	const struct sk_klog *log = &s->klog;
+
+	if (!log->enabled)
+		return;
+	jw_key(w, "kernel_log");
+	jw_open(w, '{');
+	if (log->error)
+		jw_kv_str(w, "error", strerror(log->error));
+	jw_kv_u64(w, "records", log->records);
+	jw_key(w, "lines");
+	jw_open(w, '{');
+	for (int k = 0; k < SK_KMSG_LAST; k++) {
+		if (!log->lines[k].count)
+			continue;
+		jw_key(w, sk_kmsg_line_names[k]);
+		jw_open(w, '{');
+		jw_kv_u64(w, "count", log->lines[k].count);
+		jw_kv_u64(w, "first_us", log->lines[k].first_us);
+		jw_kv_u64(w, "last_us", log->lines[k].last_us);
+		jw_close(w, '}');
+	}
+	jw_close(w, '}');
+	jw_close(w, '}');
+}
+
 /* "findings_pending": {"closed_leak": 40}: sockets a rule could not judge
  * at this refresh; a later one can. */
 static void write_pending(struct jw *w, const struct sk_snapshot *s)
@@ -776,6 +806,7 @@ int sk_json_write_snapshot_ex(FILE *f, const struct sk_snapshot *s, unsigned fla
 	write_system(w, s);
 	write_findings(w, s);
 	write_pending(w, s);
+	write_kernel_log(w, s);
 	write_history(w, s, flags & SK_JSON_HISTORY);
 
 	jw_key(w, "processes");
