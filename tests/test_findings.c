@@ -296,6 +296,40 @@ static void test_kernel_log_orphans(void **state)
 	assert_int_equal(w->f.list.n, 0);
 }
 
+/* TIME_WAIT towards one destination: a TIME_WAIT lives 60 s, so their
+ * count is the rate per minute; the maker is who holds connections there. */
+static void test_time_wait_churn(void **state)
+{
+	struct world *w = *state;
+
+	begin(w, 1000);
+	w->s.sys.limits.ip_local_port_range[0] = 40000;
+	w->s.sys.limits.ip_local_port_range[1] = 40999;
+	w->s.sys.limits.tcp_max_tw_buckets = 262144;
+	uint32_t p = sb_proc(&w->s, 900, NS_A);
+
+	for (int i = 0; i < 600; i++)
+		sb_peer(sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_TIME_WAIT, 0, "10.0.0.1",
+				(uint16_t)(40000 + i), NS_A), "10.0.0.5", 5432);
+	for (int i = 0; i < 3; i++) {
+		sb_peer(sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 9100 + (uint64_t)i,
+				"10.0.0.1", (uint16_t)(40900 + i), NS_A), "10.0.0.5", 5432);
+		sb_fd(&w->s, p, 10 + i, 9100 + (uint64_t)i);
+	}
+	finish(w);
+	const struct sk_finding *f = NULL;
+
+	for (size_t i = 0; i < w->f.list.n; i++)
+		if (w->f.list.v[i].kind == SK_FIND_TIME_WAIT_CHURN)
+			f = &w->f.list.v[i];
+	assert_non_null(f);
+	assert_int_equal(f->pid, 900);
+	assert_int_equal(f->ev[0].value, 600);
+	assert_int_equal(f->ev[1].limit, 1000);
+	assert_int_equal(f->socks_count, 600);
+	assert_int_equal(f->severity, SK_SEV_WARNING);
+}
+
 static void add_closed(struct world *w, uint32_t p, int n)
 {
 	for (int i = 0; i < n; i++)
@@ -847,6 +881,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_close_wait_one_look, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_program_one_finding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_log_orphans, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_time_wait_churn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closed_leak_and_fd_exhaustion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recv_stuck, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recv_stuck_first_refresh_large, setup, teardown),

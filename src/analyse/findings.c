@@ -29,6 +29,7 @@ const char *const sk_finding_kind_names[SK_FIND_LAST] = {
 	[SK_FIND_ACCEPT_OVERFLOW] = "accept_overflow",
 	[SK_FIND_FD_EXHAUSTION] = "fd_exhaustion",
 	[SK_FIND_UDP_RCVBUF] = "udp_rcvbuf",
+	[SK_FIND_TIME_WAIT_CHURN] = "time_wait_churn",
 };
 
 const char *const sk_subject_names[SK_SUBJ_LAST] = {"system", "process", "listener",
@@ -56,6 +57,7 @@ const struct sk_threshold_def sk_threshold_defs[SK_TH_LAST] = {
 	[SK_TH_UDP_RCVBUF_PCT] = {"udp_rcvbuf_pct", 90, "UDP receive memory as % of its rcvbuf"},
 	[SK_TH_CLOSE_WAIT_AGE_S] = {"close_wait_age_s", 5, "seconds in CLOSE_WAIT after which a socket is held, not closing"},
 	[SK_TH_CLOSED_AGE_S] = {"closed_age_s", 5, "seconds a closed socket fd must stay open, seen by two refreshes, to be a leak"},
+	[SK_TH_TW_CHURN_PCT] = {"tw_churn_pct", 50, "TIME_WAIT made per minute towards one destination as % of the port range or of tcp_max_tw_buckets"},
 };
 
 void sk_thresholds_default(struct sk_thresholds *t)
@@ -1215,6 +1217,106 @@ nomem:
 	c->rc = -ENOMEM;
 }
 
+/* --- time_wait_churn ----------------------------------------------------------------------- */
+
+/* Who makes a destination's TIME_WAIT: without the kernel's creator (the
+ * ownership work), the process holding the most connections to it now,
+ * the one whose connections come and go. SK_NONE: nobody holds one. */
+static uint32_t churn_creator(struct ctx *c, size_t dest, uint32_t *per_proc)
+{
+	const struct sk_snapshot *s = c->s;
+	uint32_t best = SK_NONE;
+
+	for (size_t j = 0; j < c->x->ports.n; j++) {
+		if (c->x->dg.of.v[j] != dest)
+			continue;
+		const struct sk_socket *k = &s->socks.v[c->x->ports.v[j]];
+
+		if (!k->owners_count)
+			continue;
+		uint32_t p = s->fdrefs.v[s->owner_index.v[k->owners_start]].proc;
+
+		if (++per_proc[p] && (best == SK_NONE || per_proc[p] > per_proc[best]))
+			best = p;
+	}
+	return best;
+}
+
+static void churn_finding(struct ctx *c, size_t d, uint32_t tw, int64_t range, int64_t buckets,
+			  uint32_t *per_proc)
+{
+	const struct sk_snapshot *s = c->s;
+	const struct dest *dst = &c->x->dg.dests.v[d];
+	int64_t limit = buckets > 0 && buckets < range ? buckets : range;
+	struct sk_finding *f = new_finding(c, SK_FIND_TIME_WAIT_CHURN,
+					   pct(tw, limit) >= c->th[SK_TH_PORTS_CRIT_PCT]
+					   ? SK_SEV_CRITICAL : SK_SEV_WARNING);
+	struct sk_endpoint ep = {0};
+	char where[64];
+
+	if (!f)
+		return;
+	memcpy(ep.addr, dst->addr, 16);
+	ep.port = dst->port;
+	sk_endpoint_format(&ep, dst->family, where, sizeof(where));
+	memset(per_proc, 0, s->procs.n * sizeof(*per_proc));
+	uint32_t p = churn_creator(c, d, per_proc);
+
+	if (p != SK_NONE)
+		subject_process(f, s, p);
+	else {
+		f->subject_type = SK_SUBJ_DESTINATION;
+		snprintf(f->subject, sizeof(f->subject), "%s", where);
+	}
+	for (size_t j = 0; j < c->x->ports.n; j++)
+		if (c->x->dg.of.v[j] == d &&
+		    s->socks.v[c->x->ports.v[j]].state == SK_TCP_TIME_WAIT)
+			add_sock(c, f, c->x->ports.v[j]);
+	evidence(f, "time_wait", tw, SK_UNKNOWN);
+	evidence(f, "per_min", tw, limit);
+	evidence(f, "ports", dst->used, range);
+	if (buckets > 0)
+		evidence(f, "tw_buckets", s->sys.sockstat[SK_SS_TCP_TW], buckets);
+	text(f->title, sizeof(f->title), "TIME_WAIT churn towards %s: %u connections a minute "
+	     "opened and closed, %lld%% of %s", where, tw, (long long)pct(tw, limit),
+	     limit == range ? "the local port range" : "tcp_max_tw_buckets");
+	text(f->detail, sizeof(f->detail), "a TIME_WAIT lives 60 s, so %u in TIME_WAIT is %u made "
+	     "in the last minute; made by %s; ip_local_port_range %lld ports, tcp_max_tw_buckets "
+	     "%lld", tw, tw, p != SK_NONE ? "the process holding connections to it (likely)"
+	     : "unknown: no process holds a connection to it now", (long long)range,
+	     (long long)buckets);
+	text(f->next_step, sizeof(f->next_step), "reuse connections to %s (keep-alive, a pool); "
+	     "net.ipv4.tcp_tw_reuse=1 for outgoing ones; ss -tan state time-wait dst %s | wc -l",
+	     where, where);
+}
+
+static void rule_time_wait_churn(struct ctx *c)
+{
+	const struct sk_snapshot *s = c->s;
+	struct dest_groups *g = &c->x->dg;
+	int64_t lo, hi, buckets = s->sys.limits.tcp_max_tw_buckets;
+
+	if (!ports_range(s, &lo, &hi) || c->x->ports.n == 0)
+		return;
+	int64_t range = hi - lo + 1;
+	int64_t limit = buckets > 0 && buckets < range ? buckets : range;
+	uint32_t *tw = calloc(g->dests.n + 1, sizeof(*tw));
+	uint32_t *per_proc = calloc(s->procs.n + 1, sizeof(*per_proc));
+
+	if (!tw || !per_proc) {
+		c->rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t j = 0; j < c->x->ports.n; j++)
+		tw[g->of.v[j]] += s->socks.v[c->x->ports.v[j]].state == SK_TCP_TIME_WAIT;
+	for (size_t d = 0; d < g->dests.n && c->rc == 0; d++)
+		if (tw[d] >= c->th[SK_TH_PORTS_MIN] && pct(tw[d], limit) >= c->th[SK_TH_TW_CHURN_PCT])
+			churn_finding(c, d, tw[d], range, buckets, per_proc);
+out:
+	free(tw);
+	free(per_proc);
+}
+
 /* --- accept_overflow ----------------------------------------------------------------------- */
 
 static void rule_accept_overflow(struct ctx *c)
@@ -1336,6 +1438,7 @@ static void (*const rules[])(struct ctx *) = {
 	rule_accept_overflow,
 	rule_files,
 	rule_udp_rcvbuf,
+	rule_time_wait_churn,
 };
 
 static int cmp_findings(const void *pa, const void *pb)

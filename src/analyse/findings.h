@@ -31,6 +31,7 @@ enum sk_finding_kind {
 	SK_FIND_ACCEPT_OVERFLOW,
 	SK_FIND_FD_EXHAUSTION,
 	SK_FIND_UDP_RCVBUF,
+	SK_FIND_TIME_WAIT_CHURN,
 	SK_FIND_LAST
 };
 extern const char *const sk_finding_kind_names[SK_FIND_LAST]; /* "close_wait", ... */
@@ -97,6 +98,7 @@ enum sk_threshold {
 	SK_TH_UDP_RCVBUF_PCT,
 	SK_TH_CLOSE_WAIT_AGE_S,
 	SK_TH_CLOSED_AGE_S,
+	SK_TH_TW_CHURN_PCT,
 	SK_TH_LAST
 };
 

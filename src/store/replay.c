@@ -1234,7 +1234,7 @@ static const char *const evidence_names[] = {
 	"close_wait", "fds", "closed", "sockets", "files", "recv_q", "rmem", "rss", "orphaned",
 	"send_q", "backoff", "tcp_orphan_retries", "orphans", "tcp_mem_pages", "tcp_mem_high",
 	"ports", "time_wait", "accept_queue", "drops", "oldest_s", "zero_window",
-	"kernel_too_many_orphans", "kernel_tcp_out_of_memory",
+	"kernel_too_many_orphans", "kernel_tcp_out_of_memory", "per_min", "tw_buckets",
 };
 
 static const char *evidence_name(const jnode *k)
