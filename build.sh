@@ -9,11 +9,12 @@ cd "$(dirname "$0")"
 top=$(pwd)
 
 # What building and running sktop need; a server gets nothing more from `run`.
-run_deps=(build-essential autoconf automake pkg-config libmnl-dev libncurses-dev)
+run_deps=(build-essential autoconf automake pkg-config libmnl-dev libncurses-dev
+	  libmicrohttpd-dev libcap-dev)
 # The test toolchain: cmocka, the tools the integration tests compare
 # against or drive (ss, lsof, tmux), and CI's checkers.
 test_deps=(libcmocka-dev iproute2 lsof tmux procps util-linux valgrind clang
-	   libclang-rt-14-dev clang-tools-14 cppcheck)
+	   libclang-rt-14-dev clang-tools-14 cppcheck prometheus curl)
 
 install_missing() {
 	local missing=()
@@ -47,7 +48,7 @@ bootstrap() {
 }
 
 # The suites that need nothing but the build (no root, no real sockets).
-unit_tests=$(echo tests/test_{escape,diag,procfs,sysinfo,snapshot,history,findings,json,replay,options,snapfile,tui_view})
+unit_tests=$(echo tests/test_{escape,diag,procfs,sysinfo,snapshot,history,findings,json,replay,options,check,settings,snapfile,tui_view,metrics})
 
 cmd=${1:-run}
 shift || true
@@ -65,11 +66,11 @@ test)
 	bootstrap
 	echo "== build (gcc, -Werror) and make check"
 	build_in default
-	make -C build/default check -j"$(nproc)" || { cat build/default/tests/*.log; exit 1; }
+	make -C build/default check -j"$(nproc)" || { cat build/default/test-suite.log; exit 1; }
 	echo "== AddressSanitizer + UBSan build, make check [${SECONDS}s]"
 	build_in asan --enable-sanitizers
 	ASAN_OPTIONS=detect_leaks=1 make -C build/asan check -j"$(nproc)" ||
-		{ cat build/asan/tests/*.log; exit 1; }
+		{ cat build/asan/test-suite.log; exit 1; }
 	echo "== clang -Werror build (tests too), cppcheck, scan-build: zero findings [${SECONDS}s]"
 	build_in clang CC=clang
 	make -C build/clang check TESTS= -j"$(nproc)" >/dev/null

@@ -2,7 +2,7 @@
  * spread over P processes, for the benchmark.
  *
  *   loadgen -n SOCKETS [-p PROCS] [--close-wait PCT] [--time-wait PCT]
- *           [--closed PCT] [--lifetime SEC]
+ *           [--closed PCT] [--lifetime SEC] [--distinct-names]
  *
  * Each worker listens on 127.0.0.1:BASE+i and connects to itself, so every
  * connection is two sockets held by the same worker; destinations rotate
@@ -10,6 +10,10 @@
  * ephemeral ports, even at a million sockets. A share of connections is
  * turned into CLOSE_WAIT (client end closed), TIME_WAIT (closed both ways,
  * server first) and leaked closed fds (refused connects kept open).
+ *
+ * With --distinct-names each worker calls itself loadgen-I, so the
+ * exporter's per-group series (one group per process name) can be counted
+ * at P groups.
  *
  * Prints "READY pid=PID netns=INODE sockets=N" once every worker is done,
  * then holds until stdin reaches EOF, SIGTERM, or the lifetime ends (default
@@ -24,6 +28,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +49,7 @@ struct plan {
 	int procs;
 	int close_wait_pct, time_wait_pct, closed_pct;
 	int lifetime;
+	bool distinct_names; /* --distinct-names */
 };
 
 static void die(const char *what)
@@ -98,6 +104,12 @@ static void worker(const struct plan *p, int index, long conns, int ready_fd)
 	if (!client || !server)
 		die("calloc");
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (p->distinct_names) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "loadgen-%d", index);
+		prctl(PR_SET_NAME, name);
+	}
 	raise_nofile(conns * 2 + closed + 64);
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	sa_of(&sa, INADDR_ANY, BASE_PORT + index);
@@ -152,6 +164,7 @@ int main(int argc, char **argv)
 		{"time-wait", required_argument, NULL, 't'},
 		{"closed", required_argument, NULL, 'l'},
 		{"lifetime", required_argument, NULL, 'L'},
+		{"distinct-names", no_argument, NULL, 'N'},
 		{NULL, 0, NULL, 0},
 	};
 	struct plan p = {.procs = 16, .close_wait_pct = 5, .time_wait_pct = 5, .closed_pct = 1,
@@ -169,10 +182,11 @@ int main(int argc, char **argv)
 		case 't': p.time_wait_pct = atoi(optarg); break;
 		case 'l': p.closed_pct = atoi(optarg); break;
 		case 'L': p.lifetime = atoi(optarg); break;
+		case 'N': p.distinct_names = true; break;
 		default: fprintf(stderr, "usage: loadgen -n SOCKETS [-p PROCS] ...\n"); return 2;
 		}
 	}
-	if (p.sockets < 2 || p.procs < 1 || p.procs > 1000 || p.lifetime < 1)
+	if (p.sockets < 2 || p.procs < 1 || p.procs > 4000 || p.lifetime < 1)
 		return 2;
 	if (unshare(CLONE_NEWNET) < 0)
 		die("unshare(CLONE_NEWNET) (run as root)");

@@ -310,17 +310,16 @@ void sk_batch_print_text(FILE *out, const struct sk_snapshot *s, const struct sk
 			s->totals.orphans_attributed, s->totals.orphans);
 }
 
-static struct sk_engine_config engine_config(const struct sk_options *o)
+struct sk_engine_config sk_batch_engine_config(const struct sk_options *o)
 {
 	struct sk_engine_config cfg = {
 		.proc_root = o->proc_root,
 		.want_unix = !o->no_unix,
 		.want_meminfo = true,
-		/* Ask the kernel only for what is shown: no text column shows
-		 * tcp_info, and it is over half of each TCP message. The JSON
-		 * and -w files carry it for the post-mortem. */
-		/* The rules judge ages and shut windows from tcp_info: a one-shot
-		 * report needs it to say what one look can justify. */
+		/* Always tcp_info, though no text column shows it (it is over
+		 * half of each TCP message): the rules judge ages and shut
+		 * windows from it, and a one-shot report must say what one
+		 * look can justify. */
 		.want_tcpinfo = true,
 		.kmsg_path = o->replay_file ? NULL : o->kmsg_path,
 		.thresholds = &o->thresholds,
@@ -328,7 +327,7 @@ static struct sk_engine_config engine_config(const struct sk_options *o)
 	return cfg;
 }
 
-static void sleep_seconds(double sec)
+void sk_batch_sleep(double sec)
 {
 	struct timespec ts = {(time_t)sec, (long)((sec - (double)(time_t)sec) * 1e9)};
 
@@ -338,7 +337,7 @@ static void sleep_seconds(double sec)
 
 int sk_batch_run(const struct sk_options *o, FILE *out, struct sk_error *err)
 {
-	struct sk_engine_config cfg = engine_config(o);
+	struct sk_engine_config cfg = sk_batch_engine_config(o);
 	struct sk_engine *e;
 	int rc = sk_engine_new(&cfg, &e, err);
 
@@ -346,7 +345,7 @@ int sk_batch_run(const struct sk_options *o, FILE *out, struct sk_error *err)
 		return rc;
 	for (long i = 0; o->count == 0 || i < o->count; i++) {
 		if (i > 0 && o->interval > 0)
-			sleep_seconds(o->interval);
+			sk_batch_sleep(o->interval);
 		rc = sk_engine_refresh(e, err);
 		if (rc)
 			break;
@@ -400,7 +399,7 @@ int sk_batch_replay(const struct sk_options *o, FILE *out, struct sk_error *err)
 
 int sk_batch_write(const struct sk_options *o, struct sk_error *err)
 {
-	struct sk_engine_config cfg = engine_config(o);
+	struct sk_engine_config cfg = sk_batch_engine_config(o);
 	struct sk_engine *e;
 	struct sk_snapfile sf;
 	char dir[PATH_MAX], base[PATH_MAX];

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "engine.h"
 #include "util/error.h"
 #include "options.h"
 #include "model/snapshot.h"
@@ -19,6 +20,12 @@ int sk_batch_write(const struct sk_options *o, struct sk_error *err);
 
 /* The text report of one snapshot (header, findings-free process table). */
 void sk_batch_print_text(FILE *out, const struct sk_snapshot *s, const struct sk_options *o);
+
+/* What the engine asks the kernel for in the non-interactive modes. */
+struct sk_engine_config sk_batch_engine_config(const struct sk_options *o);
+
+/* Sleeps between refreshes, through signals that do not end the program. */
+void sk_batch_sleep(double sec);
 
 /* Whether a process passes -p/-u and has something to show. */
 bool sk_batch_wants(const struct sk_options *o, const struct sk_process *p);

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "exporter.h"
+#include "check.h"
 #include "options.h"
 #include "tui.h"
 
@@ -19,7 +21,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sktop: %s\nTry 'sktop --help'.\n", err.msg);
 		return 2;
 	}
-	if (opts.write_file)
+	if (opts.check)
+		return sk_check_run(&opts, stdout);
+	if (opts.exporter)
+		rc = sk_exporter_run(&opts, &err);
+	else if (opts.textfile)
+		rc = sk_textfile_run(&opts, &err);
+	else if (opts.write_file)
 		rc = sk_batch_write(&opts, &err);
 	else if (opts.replay_file && opts.batch)
 		rc = sk_batch_replay(&opts, stdout, &err);

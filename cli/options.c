@@ -2,6 +2,7 @@
 
 #include "options.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -18,6 +19,11 @@ enum {
 	OPT_NO_UNIX,
 	OPT_TOP,
 	OPT_THRESHOLD,
+	OPT_EXPORTER,
+	OPT_TEXTFILE,
+	OPT_MAX_GROUPS,
+	OPT_PER_PROCESS,
+	OPT_CHECK,
 	OPT_KMSG,
 };
 
@@ -38,6 +44,11 @@ static const struct option long_options[] = {
 	{"no-unix", no_argument, NULL, OPT_NO_UNIX},
 	{"top", required_argument, NULL, OPT_TOP},
 	{"threshold", required_argument, NULL, OPT_THRESHOLD},
+	{"exporter", required_argument, NULL, OPT_EXPORTER},
+	{"textfile", required_argument, NULL, OPT_TEXTFILE},
+	{"max-groups", required_argument, NULL, OPT_MAX_GROUPS},
+	{"per-process", no_argument, NULL, OPT_PER_PROCESS},
+	{"check", no_argument, NULL, OPT_CHECK},
 	{"kmsg", required_argument, NULL, OPT_KMSG},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -59,6 +70,16 @@ static void print_help(FILE *out)
 		"                         (created 0600, never overwrites, never follows a symlink)\n"
 		"  -r, --replay FILE      show a saved snapshot (from -w, the s key or --json)\n"
 		"                         read-only: in the TUI, or with -b as a report\n"
+		"      --exporter [ADDR:]PORT  serve Prometheus metrics on http://ADDR:PORT/metrics\n"
+		"                         (default address 127.0.0.1; -d defaults to 15 here)\n"
+		"      --textfile PATH    with -b: write the metrics to PATH atomically each\n"
+		"                         refresh (node_exporter's textfile collector)\n"
+		"      --max-groups N     metrics: at most N groups, the rest summed as \"other\"\n"
+		"                         (default 200)\n"
+		"      --per-process      metrics: per-pid series too (capped by --max-groups)\n"
+		"      --check            one line and a Nagios plugin exit status from the\n"
+		"                         findings: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN\n"
+		"                         (-n N -d S: judge the last of N refreshes)\n"
 		"\n"
 		"Options:\n"
 		"  -d, --delay SECONDS    refresh interval (default 2; batch: 0 = back to back)\n"
@@ -84,7 +105,7 @@ static void print_help(FILE *out)
 		"  -V, --version          show the version and exit\n"
 		"\n"
 		"Run as root to see every process's sockets and other network namespaces.\n"
-		"Exit status: 0 ok, 1 runtime error, 2 invalid usage.\n");
+		"Exit status: 0 ok, 1 runtime error, 2 invalid usage (--check: as above).\n");
 }
 
 static int parse_long(const char *opt, const char *arg, long min, long max, long *out,
@@ -139,6 +160,37 @@ static int parse_pids(const char *arg, struct sk_options *o, struct sk_error *er
 	return 0;
 }
 
+/* PORT, ADDR:PORT or [ADDR6]:PORT, numeric only: the exporter binds
+ * exactly where told, never where a resolver says. */
+static int parse_listen(const char *arg, struct sk_options *o, struct sk_error *err)
+{
+	const char *colon = strrchr(arg, ':'), *port = colon ? colon + 1 : arg;
+	size_t alen = colon ? (size_t)(colon - arg) : 0;
+	unsigned char bin[16];
+	long v = 0;
+	int rc = parse_long("--exporter", port, 1, 65535, &v, err);
+
+	if (rc)
+		return rc;
+	if (alen >= 2 && arg[0] == '[' && arg[alen - 1] == ']') {
+		arg++;
+		alen -= 2;
+	}
+	if (alen >= sizeof(o->exporter_addr))
+		return sk_error_set(err, EINVAL, "--exporter: address too long");
+	if (colon && alen) {
+		memcpy(o->exporter_addr, arg, alen);
+		o->exporter_addr[alen] = '\0';
+	}
+	if (inet_pton(AF_INET, o->exporter_addr, bin) != 1 &&
+	    inet_pton(AF_INET6, o->exporter_addr, bin) != 1)
+		return sk_error_set(err, EINVAL, "--exporter: '%s' is not a numeric IP address",
+				    o->exporter_addr);
+	o->exporter = true;
+	o->exporter_port = (uint16_t)v;
+	return 0;
+}
+
 static int parse_user(const char *arg, struct sk_options *o, struct sk_error *err)
 {
 	struct passwd *pw = getpwnam(arg);
@@ -161,6 +213,7 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 {
 	long v = 0;
 	int c, rc = 0;
+	bool delay_given = false;
 	const char *no_color = getenv("NO_COLOR");
 
 	memset(o, 0, sizeof(*o));
@@ -171,6 +224,8 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 	o->kmsg_path = "/dev/kmsg";
 	o->no_color = no_color && no_color[0];
 	sk_thresholds_default(&o->thresholds);
+	snprintf(o->exporter_addr, sizeof(o->exporter_addr), "127.0.0.1");
+	o->max_groups = 200;
 
 	opterr = 0;  /* our own one-line messages instead of getopt's */
 	optind = 0;  /* full re-initialisation: tests parse more than once */
@@ -180,7 +235,10 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 		case 'n':
 			rc = parse_long("-n", optarg, 0, LONG_MAX, &o->count, err);
 			break;
-		case 'd': rc = parse_interval(optarg, &o->interval, err); break;
+		case 'd':
+			rc = parse_interval(optarg, &o->interval, err);
+			delay_given = true;
+			break;
 		case 's': {
 			int key = sk_sort_key_parse(optarg);
 
@@ -208,6 +266,13 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 			o->top = v;
 			break;
 		case OPT_THRESHOLD: rc = sk_thresholds_set(&o->thresholds, optarg, err); break;
+		case OPT_EXPORTER: rc = parse_listen(optarg, o, err); break;
+		case OPT_TEXTFILE: o->textfile = optarg; break;
+		case OPT_MAX_GROUPS:
+			rc = parse_long("--max-groups", optarg, 1, 100000, &o->max_groups, err);
+			break;
+		case OPT_PER_PROCESS: o->per_process = true; break;
+		case OPT_CHECK: o->check = true; break;
 		case 'h': print_help(out); return SK_OPTIONS_EXIT;
 		case 'V': fprintf(out, "sktop %s\n", PACKAGE_VERSION); return SK_OPTIONS_EXIT;
 		case ':':
@@ -223,11 +288,19 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 		return sk_error_set(err, EINVAL, "unexpected argument '%s'", argv[optind]);
 	if (o->json && !o->batch)
 		return sk_error_set(err, EINVAL, "--json goes with -b (or use -w FILE)");
+	if (o->check && (o->batch || o->write_file || o->replay_file))
+		return sk_error_set(err, EINVAL, "--check is a mode of its own: drop -b, -w and -r");
 	if (o->write_file && o->batch)
 		return sk_error_set(err, EINVAL, "-w and -b are separate modes: pick one");
 	if (o->write_file && o->replay_file)
 		return sk_error_set(err, EINVAL, "-r shows a saved snapshot; -w takes a new one: pick one");
-	if (!o->batch && !o->write_file && o->interval < 0.1)
+	if (o->exporter && (o->batch || o->write_file || o->replay_file || o->check))
+		return sk_error_set(err, EINVAL, "--exporter is a mode of its own: no -b, -w, -r or --check");
+	if (o->textfile && (!o->batch || o->json || o->replay_file || o->check))
+		return sk_error_set(err, EINVAL, "--textfile goes with -b (not --json, -r or --check)");
+	if (o->exporter && !delay_given)
+		o->interval = 15.0;
+	if (!o->batch && !o->write_file && !o->check && o->interval < 0.1)
 		return sk_error_set(err, EINVAL, "-d: the interactive interval must be at least 0.1 s");
 	if (!o->proc_root[0] || !o->snapshot_dir[0])
 		return sk_error_set(err, EINVAL, "an empty directory name");

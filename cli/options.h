@@ -18,6 +18,7 @@
 struct sk_options {
 	bool batch;                /* -b */
 	bool json;                 /* --json (batch) */
+	bool check;                /* --check: one Nagios plugin line and exit status */
 	long count;                /* -n: refreshes, 0 = until interrupted */
 	double interval;           /* -d seconds; 0 = back to back (batch only) */
 	enum sk_sort_key sort;     /* -s */
@@ -35,6 +36,13 @@ struct sk_options {
 	long top;                  /* --top N: rows in batch text, 0 = all */
 	const char *kmsg_path;     /* --kmsg PATH: the kernel log (default /dev/kmsg) */
 	struct sk_thresholds thresholds; /* --threshold NAME=VALUE */
+	/* Prometheus (README "Prometheus"). */
+	bool exporter;             /* --exporter [ADDR:]PORT */
+	char exporter_addr[64];    /* numeric IPv4 or IPv6, default 127.0.0.1 */
+	uint16_t exporter_port;
+	const char *textfile;      /* --textfile PATH (with -b) */
+	long max_groups;           /* --max-groups N (default 200) */
+	bool per_process;          /* --per-process */
 };
 
 enum sk_options_result {

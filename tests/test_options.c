@@ -125,12 +125,55 @@ static void test_invalid(void **state)
 	}
 }
 
+/* --exporter's address forms, its 15 s default, and what it excludes. */
+static void test_exporter_options(void **state)
+{
+	static const struct {
+		const char *arg, *addr;
+		unsigned port;
+	} ok[] = {
+		{"9966", "127.0.0.1", 9966},
+		{"0.0.0.0:80", "0.0.0.0", 80},
+		{"[::1]:9966", "::1", 9966},
+		{":9966", "127.0.0.1", 9966},
+	};
+	static const char *const bad_addr[] = {"0", "65536", "host:9966", "1.2.3.4:", "[::1]", "x"};
+	struct sk_options o;
+	struct sk_error err = {0};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_int_equal(parse(&o, &err, "--exporter", ok[i].arg, (char *)NULL),
+				 SK_OPTIONS_RUN);
+		assert_true(o.exporter);
+		assert_string_equal(o.exporter_addr, ok[i].addr);
+		assert_int_equal(o.exporter_port, ok[i].port);
+		assert_true(o.interval == 15.0);
+		assert_int_equal(o.max_groups, 200);
+	}
+	for (size_t i = 0; i < sizeof(bad_addr) / sizeof(bad_addr[0]); i++)
+		assert_int_equal(parse(&o, &err, "--exporter", bad_addr[i], (char *)NULL), -EINVAL);
+	assert_int_equal(parse(&o, &err, "--exporter", "9966", "-d", "1", "--max-groups", "5",
+			       "--per-process", (char *)NULL), SK_OPTIONS_RUN);
+	assert_true(o.interval == 1.0 && o.per_process);
+	assert_int_equal(o.max_groups, 5);
+	assert_int_equal(parse(&o, &err, "--exporter", "9966", "-b", (char *)NULL), -EINVAL);
+	assert_int_equal(parse(&o, &err, "--exporter", "9966", "--check", (char *)NULL), -EINVAL);
+	assert_int_equal(parse(&o, &err, "--max-groups", "0", (char *)NULL), -EINVAL);
+	assert_int_equal(parse(&o, &err, "-b", "--textfile", "/tmp/x.prom", (char *)NULL),
+			 SK_OPTIONS_RUN);
+	assert_string_equal(o.textfile, "/tmp/x.prom");
+	assert_int_equal(parse(&o, &err, "--textfile", "/tmp/x.prom", (char *)NULL), -EINVAL);
+	assert_int_equal(parse(&o, &err, "-b", "--json", "--textfile", "x", (char *)NULL), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_invalid),
+		cmocka_unit_test(test_exporter_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

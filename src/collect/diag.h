@@ -83,6 +83,17 @@ void sk_diag_close(struct sk_diag_conn *conn);
 int sk_diag_dump(struct sk_diag_conn *conn, const struct sk_diag_request *req,
 		 struct sk_diag_sink *sink, struct sk_error *err);
 
+/* Asks the kernel to destroy one TCP or UDP socket, as `ss -K` does
+ * (SOCK_DESTROY: a TCP peer gets a RST, a local owner's next call fails
+ * with ECONNABORTED). The row names the socket by its four-tuple and
+ * cookie, so a socket that was replaced since the dump is not hit. conn
+ * must be bound in the row's namespace. Returns 0, -ENOENT when it is
+ * already gone, -EOPNOTSUPP when the kernel lacks CONFIG_INET_DIAG_DESTROY
+ * (or the protocol cannot be destroyed: unix), -EPERM without
+ * CAP_NET_ADMIN, or another -errno; err gets one line. */
+int sk_diag_destroy(struct sk_diag_conn *conn, const struct sk_socket *row,
+		    struct sk_error *err);
+
 /* Receives each datagram of a raw dump exactly as the kernel sent it (after
  * the sequence and sender checks). Returns 0 to keep reading, anything else
  * to stop early. */

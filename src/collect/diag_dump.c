@@ -475,3 +475,77 @@ int sk_diag_dump_raw(struct sk_diag_conn *conn, const struct sk_diag_request *re
 				    strerror(-rc));
 	return rc;
 }
+
+static void put_id(struct inet_diag_sockid *id, const struct sk_socket *row)
+{
+	size_t alen = row->family == AF_INET6 ? 16 : 4;
+
+	id->idiag_sport = htons(row->local.port);
+	id->idiag_dport = htons(row->peer.port);
+	memcpy(id->idiag_src, row->local.addr, alen);
+	memcpy(id->idiag_dst, row->peer.addr, alen);
+	id->idiag_if = row->ifindex;
+	id->idiag_cookie[0] = (uint32_t)row->cookie;
+	id->idiag_cookie[1] = (uint32_t)(row->cookie >> 32);
+}
+
+/* The answer to a request with NLM_F_ACK: its NLMSG_ERROR code. */
+static int read_ack(struct sk_diag_conn *c, uint32_t seq)
+{
+	for (;;) {
+		int n = recv_datagram(c, 0);
+		const struct nlmsghdr *m = (const struct nlmsghdr *)(void *)c->buf;
+
+		if (n < 0)
+			return n == -EAGAIN ? -ETIMEDOUT : n;
+		if (!answers(c->buf, (size_t)n, seq, c->portid) || !mnl_nlmsg_ok(m, n))
+			continue;
+		if (m->nlmsg_type != NLMSG_ERROR ||
+		    m->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr)))
+			return -EPROTO;
+		return ((const struct nlmsgerr *)mnl_nlmsg_get_payload(m))->error;
+	}
+}
+
+int sk_diag_destroy(struct sk_diag_conn *conn, const struct sk_socket *row,
+		    struct sk_error *err)
+{
+	union {
+		struct nlmsghdr h;
+		char b[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_req_v2))];
+	} msg;
+	struct inet_diag_req_v2 *r;
+	uint32_t seq;
+	int rc;
+
+	if (!conn || !row || row->proto == SK_PROTO_UNIX ||
+	    (row->family != AF_INET && row->family != AF_INET6))
+		return sk_error_set(err, EOPNOTSUPP, "only TCP and UDP sockets can be destroyed");
+	if (conn->dirty && (rc = drain(conn)) < 0)
+		return sk_error_set(err, -rc, "sock_diag socket busy: %s", strerror(-rc));
+	memset(&msg, 0, sizeof(msg));
+	seq = next_seq(conn);
+	msg.h.nlmsg_len = MNL_NLMSG_HDRLEN;
+	msg.h.nlmsg_type = SOCK_DESTROY;
+	msg.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	msg.h.nlmsg_seq = seq;
+	r = mnl_nlmsg_put_extra_header(&msg.h, sizeof(*r));
+	r->sdiag_family = row->family;
+	r->sdiag_protocol = row->proto == SK_PROTO_TCP ? IPPROTO_TCP : IPPROTO_UDP;
+	r->idiag_states = UINT32_MAX;
+	put_id(&r->id, row);
+	rc = send_msg(conn, &msg.h);
+	if (rc == 0)
+		rc = read_ack(conn, seq);
+	if (rc == 0)
+		return 0;
+	/* ESTALE: the four-tuple is taken by a newer socket (another cookie). */
+	if (rc == -ENOENT || rc == -ESTALE)
+		return sk_error_set(err, ENOENT, "the socket is already gone");
+	if (rc == -EOPNOTSUPP)
+		return sk_error_set(err, EOPNOTSUPP, "this kernel cannot destroy sockets "
+						     "(built without CONFIG_INET_DIAG_DESTROY)");
+	if (rc == -EPERM || rc == -EACCES)
+		return sk_error_set(err, EPERM, "destroying a socket needs root (CAP_NET_ADMIN)");
+	return sk_error_set(err, -rc, "cannot destroy the socket: %s", strerror(-rc));
+}
