@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "analyse/persist.h"
 #include "model/procsort.h"
 #include "util/units.h"
 
@@ -480,21 +481,31 @@ static void top_peers(struct ctx *c, struct sk_finding *f, char *out, size_t siz
 
 /* --- ages: how long a socket has been in its state (analyse/persist.h) --------------- */
 
-static const struct sk_age *age_of(const struct sk_snapshot *s, uint32_t row)
+/* The row's age as the tracker left it; a snapshot no tracker saw
+ * (replayed, hand-built) still has what tcp_info says at one look. */
+static struct sk_age age_of(const struct sk_snapshot *s, uint32_t row)
 {
-	return row < s->ages.n ? &s->ages.v[row] : NULL;
+	struct sk_age a = {0};
+
+	if (row < s->ages.n)
+		return s->ages.v[row];
+	if (row < s->socks.n && (a.state_ms = sk_persist_tcpinfo_age_ms(&s->socks.v[row]))) {
+		a.looks = 1;
+		a.source = SK_AGE_TCPINFO;
+	}
+	return a;
 }
 
 /* Held at least `secs` in its state, by any source of age. */
-static bool held_for(const struct sk_age *a, int64_t secs)
+static bool held_for(struct sk_age a, int64_t secs)
 {
-	return a && a->source != SK_AGE_NONE && (int64_t)a->state_ms >= secs * 1000;
+	return a.source != SK_AGE_NONE && (int64_t)a.state_ms >= secs * 1000;
 }
 
 /* Nothing known yet: only a later refresh can tell. */
-static bool age_unknown(const struct sk_age *a)
+static bool age_unknown(struct sk_age a)
 {
-	return !a || a->source == SK_AGE_NONE;
+	return a.source == SK_AGE_NONE;
 }
 
 /* "12 s (tcp_info estimate)", "3 min (seen)". */
@@ -532,11 +543,12 @@ static void rule_close_wait(struct ctx *c)
 	for (uint32_t p = 0; p < s->procs.n; p++) {
 		const struct sk_process *proc = &s->procs.v[p];
 		uint32_t held = 0, young = 0, oldest = SK_NONE, si;
+		struct sk_age oldest_age = {0};
 
 		if (proc->agg.tcp_states[SK_TCP_CLOSE_WAIT] == 0)
 			continue;
 		FOR_EACH_PROC_SOCK(s, p, si) {
-			const struct sk_age *a = age_of(s, si);
+			struct sk_age a = age_of(s, si);
 
 			if (!is_close_wait(&s->socks.v[si]))
 				continue;
@@ -545,8 +557,10 @@ static void rule_close_wait(struct ctx *c)
 				continue;
 			}
 			held++;
-			if (oldest == SK_NONE || a->state_ms > s->ages.v[oldest].state_ms)
+			if (oldest == SK_NONE || a.state_ms > oldest_age.state_ms) {
 				oldest = si;
+				oldest_age = a;
+			}
 		}
 		c->f->pending[SK_FIND_CLOSE_WAIT] += young;
 		if (held == 0 || held < c->th[SK_TH_CLOSE_WAIT_WARN])
@@ -572,13 +586,13 @@ static void rule_close_wait(struct ctx *c)
 		evidence(f, "close_wait", held, SK_UNKNOWN);
 		evidence(f, "fds", proc->fd_count,
 			 proc->fd_limit == SK_FD_LIMIT_UNLIMITED ? SK_UNKNOWN : (int64_t)proc->fd_limit);
-		evidence(f, "oldest_s", s->ages.v[oldest].state_ms / 1000, SK_UNKNOWN);
+		evidence(f, "oldest_s", oldest_age.state_ms / 1000, SK_UNKNOWN);
 		text(f->title, sizeof(f->title),
 		     "CLOSE_WAIT held: %u connection%s the peer closed %lld s ago or more and %s never did",
 		     held, held == 1 ? "" : "s", (long long)age_s, proc->comm);
 		text(f->detail, sizeof(f->detail),
 		     "oldest %s; %lld in CLOSE_WAIT in all%s; top peers %s; local port %u",
-		     age_text(&s->ages.v[oldest], age, sizeof(age)),
+		     age_text(&oldest_age, age, sizeof(age)),
 		     (long long)proc->agg.tcp_states[SK_TCP_CLOSE_WAIT],
 		     trend_text(&tr, trend, sizeof(trend)), peers, port);
 		text(f->next_step, sizeof(f->next_step),
@@ -619,9 +633,9 @@ static bool is_closed_fd(const struct sk_socket *k)
  * cannot tell it from a socket about to connect. */
 static bool closed_held(const struct ctx *c, uint32_t row)
 {
-	const struct sk_age *a = age_of(c->s, row);
+	struct sk_age a = age_of(c->s, row);
 
-	return a && a->looks >= 2 && held_for(a, c->th[SK_TH_CLOSED_AGE_S]);
+	return a.looks >= 2 && held_for(a, c->th[SK_TH_CLOSED_AGE_S]);
 }
 
 static int64_t count_closed_held(struct ctx *c, uint32_t p)
@@ -808,8 +822,11 @@ static void rule_recv_stuck(struct ctx *c)
 		}
 		if (n == 0)
 			continue;
+		/* As many blocked peers as make a peer_zero_window finding on
+		 * the other side: the reader is the cause, and sorts first. */
 		struct sk_finding *f = new_finding(c, SK_FIND_RECV_STUCK,
-						   (tr.known && tr.monotonic) || shut
+						   (tr.known && tr.monotonic) ||
+						   shut >= c->th[SK_TH_ZERO_WINDOW_SOCKETS]
 						   ? SK_SEV_CRITICAL : SK_SEV_WARNING);
 		char q[16], m[16], rss[16];
 

@@ -310,9 +310,11 @@ static int link_fds(struct sk_snapshot *s, sk_sockname_fn sockname, void *ctx, u
 		const struct sk_process *p = &s->procs.v[ref->proc];
 		enum sk_sockname sn = sockname(ctx, p->pid, ref->fd, ref->inode);
 
+		/* A race is counted like an fd that vanished (one the xattr
+		 * could not name): "other", and in closed_races. */
 		if (sn == SK_SOCKNAME_RACED) {
 			s->procfs.closed_races++;
-			continue;
+			sn = SK_SN_OTHER;
 		}
 		const struct sk_netns *ns = netns_of_cached(s, p->netns, &last_ns);
 		bool judged = sn < SK_SN_LAST && ns && (ns->dumped & (1u << sn)) &&
