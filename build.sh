@@ -48,7 +48,7 @@ bootstrap() {
 }
 
 # The suites that need nothing but the build (no root, no real sockets).
-unit_tests=$(echo tests/test_{escape,diag,procfs,sysinfo,snapshot,history,findings,json,replay,options,check,settings,snapfile,tui_view,metrics})
+unit_tests=$(echo tests/test_{escape,diag,procfs,sysinfo,snapshot,history,findings,json,replay,options,check,settings,snapfile,tui_view,metrics,fields})
 
 cmd=${1:-run}
 shift || true

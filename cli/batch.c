@@ -13,6 +13,7 @@
 #include "engine.h"
 #include "analyse/findings.h"
 #include "store/json.h"
+#include "model/fields.h"
 #include "model/procsort.h"
 #include "store/replay.h"
 #include "store/snapfile.h"
@@ -260,9 +261,21 @@ static void print_findings(FILE *out, const struct sk_snapshot *s, const struct 
 	print_pending(out, fs);
 }
 
+/* One process metric in its column, by its unit. */
+static void print_metric(FILE *out, const struct sk_field *f, const struct sk_process *p)
+{
+	char buf[16];
+	uint64_t v = sk_field_value(f, p);
+
+	if (f->unit == SK_UNIT_BYTES)
+		fprintf(out, " %*s", f->colwidth, sk_format_bytes(v, buf, sizeof(buf)));
+	else
+		fprintf(out, " %*llu", f->colwidth, (unsigned long long)v);
+}
+
 static void print_process(FILE *out, const struct sk_snapshot *s, const struct sk_process *p)
 {
-	char user[16], fds[32], rq[16], sq[16], rm[16], wm[16];
+	char user[16], fds[32];
 
 	user_name(p->uid, user, sizeof(user));
 	if (p->fd_limit == SK_FD_LIMIT_UNLIMITED)
@@ -271,14 +284,20 @@ static void print_process(FILE *out, const struct sk_snapshot *s, const struct s
 		snprintf(fds, sizeof(fds), "%u/%llu", p->fd_count, (unsigned long long)p->fd_limit);
 	const char *cmd = sk_strtab_get(&s->strs, p->cmdline);
 
-	fprintf(out, "%7d %-8s %13s %5u %10u %6llu %7u %5u %9u %6s %6s %5s %5s %s\n", (int)p->pid,
-		user, fds, p->agg.sockets, p->agg.tcp_states[SK_TCP_CLOSE_WAIT],
-		(unsigned long long)sk_proc_closed(p), p->agg.orphans,
-		p->agg.tcp_states[SK_TCP_ESTABLISHED], p->agg.tcp_states[SK_TCP_TIME_WAIT],
-		sk_format_bytes(p->agg.recv_q, rq, sizeof(rq)),
-		sk_format_bytes(p->agg.send_q, sq, sizeof(sq)),
-		sk_format_bytes(p->agg.rmem, rm, sizeof(rm)),
-		sk_format_bytes(p->agg.wmem, wm, sizeof(wm)), cmd[0] ? cmd : p->comm);
+	fprintf(out, "%7d %-8s %13s", (int)p->pid, user, fds);
+	for (int i = 0; i < SK_SORT_LAST; i++)
+		if (sk_proc_fields[i].flags & SK_FIELD_BATCH)
+			print_metric(out, &sk_proc_fields[i], p);
+	fprintf(out, " %s\n", cmd[0] ? cmd : p->comm);
+}
+
+static void print_columns(FILE *out)
+{
+	fprintf(out, "%7s %-8s %13s", "PID", "USER", "FDS/LIMIT");
+	for (int i = 0; i < SK_SORT_LAST; i++)
+		if (sk_proc_fields[i].flags & SK_FIELD_BATCH)
+			fprintf(out, " %*s", sk_proc_fields[i].colwidth, sk_proc_fields[i].title);
+	fprintf(out, " %s\n", "COMMAND");
 }
 
 void sk_batch_print_text(FILE *out, const struct sk_snapshot *s, const struct sk_options *o)
@@ -290,9 +309,7 @@ void sk_batch_print_text(FILE *out, const struct sk_snapshot *s, const struct sk
 	print_kernel_log(out, s);
 	print_findings(out, s, o);
 	fputc('\n', out);
-	fprintf(out, "%7s %-8s %13s %5s %10s %6s %7s %5s %9s %6s %6s %5s %5s %s\n", "PID", "USER",
-		"FDS/LIMIT", "SOCK", "CLOSE_WAIT", "CLOSED", "ORPHANS", "ESTAB", "TIME_WAIT",
-		"RECV-Q", "SEND-Q", "RMEM", "WMEM", "COMMAND");
+	print_columns(out);
 	if (!idx) {
 		fprintf(out, "(out of memory sorting processes)\n");
 		return;
@@ -312,15 +329,22 @@ void sk_batch_print_text(FILE *out, const struct sk_snapshot *s, const struct sk
 
 struct sk_engine_config sk_batch_engine_config(const struct sk_options *o)
 {
+	/* Ask the kernel only for what is shown: no text column needs
+	 * tcp_info, and it is over half of each TCP message. The JSON and -w
+	 * files carry every record for the post-mortem, and --check's
+	 * findings read what the JSON holds. */
+	uint32_t needs = o->json || o->write_file || o->check
+				 ? sk_json_needs()
+				 : sk_record_needs(&sk_rec_proc, SK_FIELD_BATCH);
+	/* ... but the findings every mode prints judge socket memory, shut
+	 * windows and ages from tcp_info: a one-shot report must say what
+	 * one look can justify. */
+	needs |= SK_NEED_MEMINFO | SK_NEED_INFO;
 	struct sk_engine_config cfg = {
 		.proc_root = o->proc_root,
 		.want_unix = !o->no_unix,
-		.want_meminfo = true,
-		/* Always tcp_info, though no text column shows it (it is over
-		 * half of each TCP message): the rules judge ages and shut
-		 * windows from it, and a one-shot report must say what one
-		 * look can justify. */
-		.want_tcpinfo = true,
+		.want_meminfo = needs & SK_NEED_MEMINFO,
+		.want_tcpinfo = needs & SK_NEED_INFO,
 		.kmsg_path = o->replay_file ? NULL : o->kmsg_path,
 		.thresholds = &o->thresholds,
 	};

@@ -87,8 +87,8 @@ static void print_help(FILE *out)
 		"                         interrupted)\n"
 		"  -s, --sort KEY         sort processes by KEY (default close_wait):\n");
 	for (int i = 0; i < SK_SORT_LAST; i++)
-		fprintf(out, "                           %-11s %s\n", sk_sort_defs[i].name,
-			sk_sort_defs[i].description);
+		fprintf(out, "                           %-11s %s\n", sk_proc_fields[i].name,
+			sk_proc_fields[i].description);
 	fprintf(out,
 		"  -I, --invert           invert the sort order\n"
 		"  -p, --pid PID[,PID]    only these processes\n"

@@ -20,6 +20,8 @@
 
 #include "analyse/persist.h"
 #include "collect/kmsg.h"
+#include "collect/netns_names.h"
+#include "collect/service.h"
 #include "util/escape.h"
 
 /* Every TCP state bit, including the bound-inactive pseudo state: kernels
@@ -66,6 +68,8 @@ struct sk_engine {
 	struct sk_procfs_cache *owners;    /* the incremental owner map */
 	struct sk_persist *persist;        /* how long each socket has been in its state */
 	struct sk_kmsg *kmsg;              /* the kernel log, or NULL */
+	struct sk_service_resolver *services; /* cgroup -> service, cached across refreshes */
+	struct sk_netns_names netns_names;    /* /run/netns: `ip netns` names */
 	SK_VEC(uint64_t) unowned;          /* dumped inodes no fd held, last exact refresh */
 	uint64_t seq;
 	uint64_t owner_rescans;            /* refreshes where the cache proved stale */
@@ -238,6 +242,17 @@ int sk_engine_new(const struct sk_engine_config *cfg, struct sk_engine **out,
 		sk_engine_free(e);
 		return sk_error_set(err, ENOMEM, "out of memory");
 	}
+	sk_netns_names_init(&e->netns_names, e->cfg.host_root, e->cfg.proc_root);
+	if (!e->cfg.no_services) {
+		struct sk_service_paths sp = {e->cfg.proc_root, e->cfg.host_root,
+					      e->cfg.cgroup_mount};
+
+		rc = sk_service_resolver_new(&sp, &e->services, err);
+		if (rc) {
+			sk_engine_free(e);
+			return rc;
+		}
+	}
 	for (size_t i = 0; i < 2; i++) {
 		sk_snapshot_init(&e->buf[i].snap);
 		sk_findings_init(&e->buf[i].findings);
@@ -269,6 +284,8 @@ void sk_engine_free(struct sk_engine *e)
 		sk_history_free(&e->buf[i].history);
 	}
 	sk_procfs_cache_free(e->owners);
+	sk_service_resolver_free(e->services);
+	sk_netns_names_free(&e->netns_names);
 	free(e->unowned.v);
 	sk_history_free(&e->history);
 	free(e);
@@ -423,6 +440,20 @@ static const struct dump_plan dump_plans[] = {
 	{SK_DIAG_INET, AF_INET6, IPPROTO_UDP, SN(SK_SN_UDPV6), false},
 	{SK_DIAG_UNIX, AF_UNIX, 0, SN(SK_SN_UNIX), false},
 };
+
+/* The `ip netns` name of each dumped namespace, for hosts where no
+ * orchestrator names anything. */
+static int name_netns(struct sk_engine *e, struct sk_snapshot *s, struct sk_error *err)
+{
+	int rc = sk_netns_names_refresh(&e->netns_names);
+
+	for (size_t i = 0; rc == 0 && i < s->netns.n; i++) {
+		const char *name = sk_netns_names_get(&e->netns_names, s->netns.v[i].id);
+
+		s->netns.v[i].name = *name ? sk_strtab_add(&s->strs, name, strlen(name), &rc) : 0;
+	}
+	return rc ? sk_error_set(err, -rc, "out of memory naming namespaces") : 0;
+}
 
 /* Returns -ECANCELED when cancelled; every other failure is the
  * namespace's, recorded in it, and the snapshot goes on without it. */
@@ -666,6 +697,10 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 		live_drop_unused(e->live);
 
 	rc = scan_and_join(e, s, err);
+	if (rc == 0 && e->services)
+		rc = sk_service_attach(e->services, s, err);
+	if (rc == 0)
+		rc = name_netns(e, s, err);
 	if (rc == 0)
 		rc = check_cancel(e, err);
 	if (rc)

@@ -38,6 +38,12 @@ struct sk_engine_config {
 	 * another thread keeps the last one while the next is taken. Costs a
 	 * second set of tables: the TUI wants it, batch mode does not. */
 	bool double_buffer;
+	/* Services (collect/service.h): where the orchestrators' files are
+	 * (NULL: the host's /var) and the cgroup2 mount (NULL: from
+	 * mountinfo). no_services skips resolving them. */
+	const char *host_root;
+	const char *cgroup_mount;
+	bool no_services;
 };
 
 struct sk_engine;

@@ -40,33 +40,22 @@ static inline void mkdir_parents(char *path)
 	}
 }
 
-static char fixture_proc_dir[64]; /* one copy per test process, removed at exit */
-
-static inline void fixture_proc_remove(void)
+/* A committed fixture tree copied under /tmp (removed at exit), with the
+ * links its LINKS file lists (tab-separated: path, target) made there;
+ * exits on failure. dir holds at least 64 bytes. */
+static inline void fixture_copy_with_links(const char *sub, char *dir, size_t size,
+					   void (*remove_at_exit)(void))
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fixture_proc_dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", fixture_proc_dir);
-}
-
-/* The procfs tree, rebuilt with its links under /tmp; exits on failure. */
-static inline const char *fixture_proc_copy(void)
-{
-	char *dir = fixture_proc_dir;
-	char src[PATH_MAX], cmd[PATH_MAX * 2 + 64], line[512];
+	char src[PATH_MAX], cmd[PATH_MAX * 2 + 64], line[1024];
 	FILE *links;
 
-	if (dir[0])
-		return dir;
-	fixture_src("proc", src, sizeof(src));
-	snprintf(dir, sizeof(fixture_proc_dir), "/tmp/sktop-proc-XXXXXX");
+	fixture_src(sub, src, sizeof(src));
+	snprintf(dir, size, "/tmp/sktop-%s-XXXXXX", sub);
 	if (!mkdtemp(dir)) {
 		fprintf(stderr, "cannot make a temporary directory\n");
 		exit(1);
 	}
-	atexit(fixture_proc_remove);
+	atexit(remove_at_exit);
 	snprintf(cmd, sizeof(cmd), "cp -R '%s/.' '%s'", src, dir);
 	if (system(cmd) != 0) {
 		fprintf(stderr, "cannot copy the fixture tree %s\n", src);
@@ -90,7 +79,26 @@ static inline const char *fixture_proc_copy(void)
 	}
 	if (links)
 		fclose(links);
-	return dir;
+}
+
+static char fixture_proc_dir[64]; /* one copy per test process, removed at exit */
+
+static inline void fixture_proc_remove(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fixture_proc_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", fixture_proc_dir);
+}
+
+/* The procfs tree, rebuilt with its links under /tmp; exits on failure. */
+static inline const char *fixture_proc_copy(void)
+{
+	if (!fixture_proc_dir[0])
+		fixture_copy_with_links("proc", fixture_proc_dir, sizeof(fixture_proc_dir),
+					fixture_proc_remove);
+	return fixture_proc_dir;
 }
 
 static inline void fixture_root(const char *sub, char *out, size_t size)

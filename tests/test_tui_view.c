@@ -579,7 +579,7 @@ static void test_socket_cursor_follows_inode(void **state)
 
 /* The order of socket rows as the view defines it, written the plain way:
  * the column in its direction, then the peer, the local endpoint, inode,
- * cookie and socket index, ascending. view.c sorts by a byte-string key
+ * cookie and socket index, ascending. vsort.c sorts by a byte-string key
  * with a radix sort instead; this is what it must agree with. */
 static int ref_endpoint(const struct sk_socket *a, const struct sk_socket *b, bool peer)
 {

@@ -12,6 +12,7 @@
 #include "model/snapshot.h"
 #include "users.h"
 #include "view.h"
+#include "counters.h"
 
 enum sk_mode {
 	SK_MODE_NORMAL,

@@ -4,15 +4,18 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "hunits.h"
+#include "model/fields.h"
 #include "line.h"
 #include "util/units.h"
-#include "view.h"
+#include "detail.h"
+#include "vlabel.h"
 
 static int add(struct sk_view *v, enum sk_vline_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -104,58 +107,109 @@ static const char *ms(uint64_t v, char *buf)
 	return sk_tui_fmt_ms(v, buf, 16);
 }
 
+/* One formatter per unit (model/fields.h). buf holds 32 bytes. */
+static const char *unit_value(unsigned unit, uint64_t v, char *buf)
+{
+	switch (unit) {
+	case SK_UNIT_BYTES: return bytes(v, buf);
+	case SK_UNIT_KB: return bytes(v * 1024, buf);
+	case SK_UNIT_MS: return ms(v, buf);
+	case SK_UNIT_US: snprintf(buf, 32, "%.1f ms", (double)v / 1000.0); return buf;
+	case SK_UNIT_PAGES: snprintf(buf, 32, "%llu pages", (unsigned long long)v); return buf;
+	case SK_UNIT_SECONDS: snprintf(buf, 32, "%llus", (unsigned long long)v); return buf;
+	default: snprintf(buf, 32, "%llu", (unsigned long long)v); return buf;
+	}
+}
+
+static bool same_group(const struct sk_field *a, const struct sk_field *b)
+{
+	return strcmp(a->group, b->group) == 0;
+}
+
+/* The rows of one group as one line, "cwnd 10  ssthresh 7  ..."; false
+ * when every row is optional and 0 (a kernel that does not send them). */
+static bool group_line(const struct sk_record *r, size_t first, const void *rec, char *line,
+		       size_t size)
+{
+	bool shown = false;
+	size_t n = 0;
+
+	line[0] = '\0';
+	for (size_t j = first; j < r->n && n < size; j++) {
+		const struct sk_field *f = &r->fields[j];
+		uint64_t val = sk_field_get(f, rec, 0);
+		char buf[32];
+
+		if (!same_group(f, &r->fields[first]))
+			continue;
+		shown |= val != 0 || !(f->flags & SK_FIELD_OPTIONAL);
+		n += (size_t)snprintf(line + n, size - n, "%s%s %s", n ? "  " : "", f->label,
+				      unit_value(f->unit, val, buf));
+	}
+	return shown;
+}
+
+/* A record, one line per group in the order of each group's first row. */
+static void record_lines(struct sk_view *v, const struct sk_record *r, const void *rec)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		char line[512];
+		bool earlier = false;
+
+		for (size_t j = 0; j < i && !earlier; j++)
+			earlier = same_group(&r->fields[j], &r->fields[i]);
+		if (earlier || !group_line(r, i, rec, line, sizeof(line)))
+			continue;
+		add(v, SK_VL_FIELD, "%s\t%s", r->fields[i].group, line);
+		for (size_t j = i; j < r->n; j++)
+			if ((r->fields[j].flags & SK_FIELD_ZERO_NOTE) &&
+			    same_group(&r->fields[j], &r->fields[i]) &&
+			    sk_field_get(&r->fields[j], rec, 0) == 0)
+				add(v, SK_VL_WARN, "%s", r->fields[j].description);
+	}
+}
+
+struct state_note {
+	unsigned state; /* a display state, sk_dstate_of */
+	uint8_t kind;   /* enum sk_vline_kind */
+	const char *text;
+};
+
 /* Why an operator should care, in one or two sentences per state. */
+static const struct state_note state_notes[] = {
+	{SK_TCP_CLOSE_WAIT, SK_VL_WARN, "The peer closed its end; this process has not called "
+	 "close(). A pile of these is a leak in the process (a missed close on an error path)."},
+	{SK_DS_UNBOUND, SK_VL_NOTE, "A UDP socket never bound or connected: harmless alone, a "
+	 "leak only if the count keeps growing."},
+	{SK_TCP_FIN_WAIT2, SK_VL_NOTE, "Closed by this side and acknowledged; waiting for the "
+	 "peer's close (tcp_fin_timeout bounds it for orphans)."},
+	{SK_TCP_LAST_ACK, SK_VL_NOTE, "Both sides closed; waiting for the peer's last ACK."},
+	{SK_TCP_CLOSING, SK_VL_NOTE, "Both sides closed at once; waiting for the peer's ACK."},
+	{SK_TCP_TIME_WAIT, SK_VL_NOTE, "Normal after this side closed first; it goes away by "
+	 "itself (60 s on Linux)."},
+	{SK_TCP_SYN_RECV, SK_VL_NOTE, "Handshake in progress (server side)."},
+	{SK_TCP_SYN_SENT, SK_VL_NOTE, "Connecting: no answer from the peer yet."},
+};
+
 static void state_note(struct sk_view *v, const struct sk_socket *k, unsigned ds)
 {
-	switch (ds) {
-	case SK_TCP_CLOSE_WAIT:
-		add(v, SK_VL_WARN, "The peer closed its end; this process has not called close(). "
-			"A pile of these is a leak in the process (a missed close on an error path).");
-		break;
-	case SK_DS_CLOSED:
-		if (k->flags & SK_SOCK_UNDUMPED)
-			add(v, SK_VL_WARN, "An fd to a TCP socket the kernel's tables no longer list: "
-				"connect() failed or the connection ended, and the fd was never closed "
-				"(lsof: \"can't identify protocol\"). A growing count is an fd leak.");
-		else
-			add(v, SK_VL_NOTE, "Bound but neither listening nor connected; counted with the "
-				"closed fds.");
-		break;
-	case SK_DS_UNBOUND:
-		add(v, SK_VL_NOTE, "A UDP socket never bound or connected: harmless alone, a leak "
-			"only if the count keeps growing.");
-		break;
-	case SK_TCP_FIN_WAIT1:
+	for (size_t i = 0; i < sizeof(state_notes) / sizeof(state_notes[0]); i++)
+		if (state_notes[i].state == ds)
+			add(v, state_notes[i].kind, "%s", state_notes[i].text);
+	if (ds == SK_DS_CLOSED && (k->flags & SK_SOCK_UNDUMPED))
+		add(v, SK_VL_WARN, "An fd to a TCP socket the kernel's tables no longer list: "
+		    "connect() failed or the connection ended, and the fd was never closed "
+		    "(lsof: \"can't identify protocol\"). A growing count is an fd leak.");
+	else if (ds == SK_DS_CLOSED)
+		add(v, SK_VL_NOTE, "Bound but neither listening nor connected; counted with the "
+		    "closed fds.");
+	if (ds == SK_TCP_FIN_WAIT1)
 		add(v, (k->flags & SK_SOCK_ORPHAN) ? SK_VL_WARN : SK_VL_NOTE,
 		    "Closed by this side with data the peer has not acknowledged (Send-Q). "
 		    "%s", (k->flags & SK_SOCK_ORPHAN)
 		    ? "An orphan: the kernel keeps it and its memory until tcp_orphan_retries "
 		      "run out; a stuck peer window keeps it there."
 		    : "Still held by an fd.");
-		break;
-	case SK_TCP_FIN_WAIT2:
-		add(v, SK_VL_NOTE, "Closed by this side and acknowledged; waiting for the peer's "
-			"close (tcp_fin_timeout bounds it for orphans).");
-		break;
-	case SK_TCP_LAST_ACK:
-		add(v, SK_VL_NOTE, "Both sides closed; waiting for the peer's last ACK.");
-		break;
-	case SK_TCP_CLOSING:
-		add(v, SK_VL_NOTE, "Both sides closed at once; waiting for the peer's ACK.");
-		break;
-	case SK_TCP_TIME_WAIT:
-		add(v, SK_VL_NOTE, "Normal after this side closed first; it goes away by itself "
-			"(60 s on Linux).");
-		break;
-	case SK_TCP_SYN_RECV:
-		add(v, SK_VL_NOTE, "Handshake in progress (server side).");
-		break;
-	case SK_TCP_SYN_SENT:
-		add(v, SK_VL_NOTE, "Connecting: no answer from the peer yet.");
-		break;
-	default:
-		break;
-	}
 	if (k->recv_q >= (1u << 20) && k->state != SK_TCP_LISTEN)
 		add(v, SK_VL_WARN, "%u bytes received and not read by the process.", k->recv_q);
 	if (k->state == SK_TCP_LISTEN && k->recv_q)
@@ -200,33 +254,6 @@ static int owners(struct sk_view *v, const struct sk_snapshot *s, const struct s
 	return FIELD("held by", "no process (%s)",
 		     k->state == SK_TCP_TIME_WAIT ? "TIME_WAIT is kept by the kernel alone"
 		     : (k->flags & SK_SOCK_ORPHAN) ? "orphan, owner unknown" : "not held by any fd");
-}
-
-static void tcpinfo(struct sk_view *v, const struct sk_socket *k)
-{
-	const struct sk_tcpinfo *t = &k->tcp;
-	char a[16], b[16], c[16], d[16];
-
-	add(v, SK_VL_HEADING, "TCP (tcp_info, %u bytes from the kernel)", t->tcpinfo_len);
-	FIELD("rtt", "%.1f ms (var %.1f ms)   rto %s   ato %s", t->rtt_us / 1000.0,
-	      t->rttvar_us / 1000.0, ms(t->rto_us / 1000, a), ms(t->ato_us / 1000, b));
-	FIELD("window", "cwnd %u  ssthresh %u  mss %u/%u  wscale %u/%u", t->snd_cwnd,
-	      t->snd_ssthresh, t->snd_mss, t->rcv_mss, t->snd_wscale, t->rcv_wscale);
-	if (t->snd_wnd || t->rcv_wnd)
-		FIELD("peer window", "%u bytes (ours %u)%s", t->snd_wnd, t->rcv_wnd,
-		      t->snd_wnd == 0 ? "  <- zero: the peer is not reading" : "");
-	FIELD("in flight", "unacked %u  sacked %u  lost %u  retrans %u  total retrans %u",
-	      t->unacked, t->sacked, t->lost, t->retrans, t->total_retrans);
-	FIELD("retries", "retransmits %u  probes %u  backoff %u  ca_state %u", t->retransmits,
-	      t->probes, t->backoff, t->ca_state);
-	FIELD("last", "data sent %s ago  data received %s ago  ack received %s ago",
-	      ms(t->last_data_sent_ms, a), ms(t->last_data_recv_ms, b),
-	      ms(t->last_ack_recv_ms, c));
-	FIELD("bytes", "sent %s  acked %s  received %s  retransmitted %s",
-	      bytes(t->bytes_sent, a), bytes(t->bytes_acked, b), bytes(t->bytes_received, c),
-	      bytes(t->bytes_retrans, d));
-	FIELD("buffers", "not sent %s  rcv_space %s  delivered %u segments",
-	      bytes(t->notsent_bytes, a), bytes(t->rcv_space, b), t->delivered);
 }
 
 int sk_view_detail(struct sk_view *v, const struct sk_snapshot *s, uint32_t si, uint32_t pi)
@@ -287,18 +314,8 @@ int sk_view_detail(struct sk_view *v, const struct sk_snapshot *s, uint32_t si, 
 		FIELD("send-q", "%u%s", k->send_q,
 		      k->state == SK_TCP_LISTEN ? " (the backlog limit)"
 		      : k->send_q == 1 ? " byte" : " bytes");
-		if (k->flags & SK_SOCK_HAS_MEM) {
-			const struct sk_meminfo *m = &k->mem;
-
-			FIELD("receive", "rmem_alloc %s of rcvbuf %s, backlog %s, drops %u",
-			      bytes(m->rmem_alloc, c), bytes(m->rcvbuf, d), bytes(m->backlog, b),
-			      m->drops);
-			FIELD("send", "wmem_queued %s (alloc %s) of sndbuf %s",
-			      bytes(m->wmem_queued, c), bytes(m->wmem_alloc, d),
-			      bytes(m->sndbuf, b));
-			FIELD("other", "fwd_alloc %s  optmem %s", bytes(m->fwd_alloc, c),
-			      bytes(m->optmem, d));
-		}
+		if (k->flags & sk_rec_skmem.present)
+			record_lines(v, &sk_rec_skmem, &k->mem);
 		add(v, SK_VL_HEADING, "Timer");
 		if (k->timer == SK_TIMER_OFF || k->timer >= SK_TIMER_LAST) {
 			FIELD("timer", "none");
@@ -313,8 +330,10 @@ int sk_view_detail(struct sk_view *v, const struct sk_snapshot *s, uint32_t si, 
 		}
 		if (k->family == AF_UNIX && k->unix_peer)
 			FIELD("unix peer", "inode %u", k->unix_peer);
-		if (k->flags & SK_SOCK_HAS_TCPINFO)
-			tcpinfo(v, k);
+		if (k->flags & sk_rec_tcpinfo.present) {
+			add(v, SK_VL_HEADING, "TCP (tcp_info)");
+			record_lines(v, &sk_rec_tcpinfo, &k->tcp);
+		}
 	}
 	if (pi != SK_NONE && pi < s->procs.n) {
 		const struct sk_process *p = &s->procs.v[pi];

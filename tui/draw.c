@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "list.h"
 #include "render.h"
 
 /* Rows below the header: tabs, column titles, and the bottom line. */
@@ -111,14 +112,10 @@ void sk_draw(struct sk_screen *sc, struct sk_ui *ui)
 		blit(sc, y++, width, (sk_line_init(l, width, !ui->unicode), l), false);
 
 	if (ui->mode == SK_MODE_HELP) {
-		size_t maxtop = nbody > (size_t)body ? nbody - (size_t)body : 0;
-
-		if (ui->help_top > maxtop)
-			ui->help_top = maxtop;
+		ui->help_top = sk_list_pager_top(ui->help_top, nbody, (size_t)body);
 		first = ui->help_top;
 	} else if (ui->mode == SK_MODE_SORT) {
-		first = ui->menu_cursor >= (size_t)ui->body_height
-			? ui->menu_cursor - (size_t)ui->body_height + 1 : 0;
+		first = sk_list_top(ui->menu_cursor, 0, nbody, (size_t)ui->body_height);
 	} else {
 		sk_view_scroll(&ui->view, (size_t)ui->body_height);
 		first = sk_view_top(&ui->view)->top;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/units.h"
+#include "collect/sysinfo.h"
 
 char *sk_tui_fmt_count(uint64_t n, int width, char *buf, size_t size)
 {
@@ -98,4 +99,30 @@ int sk_tui_percent(int64_t value, int64_t limit)
 	/* In floating point: limits like file-max are LONG_MAX. */
 	p = (double)value * 100.0 / (double)limit;
 	return p >= 999.0 ? 999 : (int)p;
+}
+
+const char *sk_tui_bytes(uint64_t b, char *buf)
+{
+	return sk_format_bytes(b, buf, SK_TUI_NUM);
+}
+
+const char *sk_tui_count(uint64_t n, int width, char *buf)
+{
+	return sk_tui_fmt_count(n, width, buf, SK_TUI_NUM);
+}
+
+const char *sk_tui_limit(int64_t v, char *buf)
+{
+	if (v == SK_UNKNOWN)
+		return "?";
+	if (v >= (int64_t)1 << 60)
+		return "max";
+	return sk_tui_count((uint64_t)v, 7, buf);
+}
+
+const char *sk_tui_amount(int64_t v, bool is_bytes, char *buf)
+{
+	if (v < 0)
+		v = 0;
+	return is_bytes ? sk_tui_bytes((uint64_t)v, buf) : sk_tui_count((uint64_t)v, 7, buf);
 }

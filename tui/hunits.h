@@ -22,6 +22,19 @@ char *sk_tui_fmt_ms(uint64_t ms, char *buf, size_t size);
  * "0" when it rounds to nothing. Returns buf. */
 char *sk_tui_fmt_rate(double per_min, bool bytes, char *buf, size_t size);
 
+/* The short forms the screen uses, one per unit, each into a buffer of at
+ * least SK_TUI_NUM bytes. Return buf (or a constant string). */
+#define SK_TUI_NUM 24
+/* Bytes as sk_format_bytes writes them: "1.5K". */
+const char *sk_tui_bytes(uint64_t b, char *buf);
+/* A count in a column `width` wide (sk_tui_fmt_count). */
+const char *sk_tui_count(uint64_t n, int width, char *buf);
+/* A count read from the system that may be unknown ("?") or a limit that
+ * is none ("max": file-max and friends default to LONG_MAX). */
+const char *sk_tui_limit(int64_t v, char *buf);
+/* A trend's sample, in bytes or as a count; negative reads as 0. */
+const char *sk_tui_amount(int64_t v, bool is_bytes, char *buf);
+
 /* Percentage of value against limit, clamped to 0..999; -1 when unknown. */
 int sk_tui_percent(int64_t value, int64_t limit);
 

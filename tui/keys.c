@@ -5,11 +5,13 @@
 #include <curses.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "columns.h"
+#include "list.h"
 
 #define KC(k) (SK_KEYCODE | (k))
 #define CTRL(c) ((c) & 0x1f)
@@ -119,8 +121,22 @@ struct direct_sort {
 	int procs, socks, groups, orphans; /* -1: nothing fits, say so */
 };
 
-static unsigned direct_sort(struct sk_ui *ui, struct direct_sort d)
+static const struct direct_sort direct_sorts[SK_ACT_LAST] = {
+	[SK_ACT_SORT_CLOSE_WAIT] = {SK_SORT_CLOSE_WAIT, SK_SCOL_STATE, SK_GCOL_COUNT, SK_OCOL_COUNT},
+	[SK_ACT_SORT_CLOSED] = {SK_SORT_CLOSED, SK_SCOL_STATE, SK_GCOL_COUNT, SK_OCOL_COUNT},
+	[SK_ACT_SORT_ORPHANS] = {SK_SORT_ORPHANS, SK_SCOL_STATE, SK_GCOL_COUNT, SK_OCOL_COUNT},
+	[SK_ACT_SORT_RMEM] = {SK_SORT_RMEM, SK_SCOL_RMEM, SK_GCOL_RMEM, SK_OCOL_RECVQ},
+	[SK_ACT_SORT_WMEM] = {SK_SORT_WMEM, SK_SCOL_WMEM, SK_GCOL_WMEM, SK_OCOL_SENDQ},
+	[SK_ACT_SORT_FDS] = {SK_SORT_FDS, SK_SCOL_FD, SK_GCOL_PROCS, -1},
+	[SK_ACT_SORT_ESTAB] = {SK_SORT_ESTAB, SK_SCOL_STATE, SK_GCOL_STATE, SK_OCOL_STATE},
+	[SK_ACT_SORT_TIME_WAIT] = {SK_SORT_TIME_WAIT, SK_SCOL_TIMER, SK_GCOL_TIMER, SK_OCOL_TIMER},
+	[SK_ACT_SORT_PID] = {SK_SORT_PID, SK_SCOL_PID, SK_GCOL_ADDR, SK_OCOL_OWNER},
+	[SK_ACT_SORT_GROWTH] = {SK_VSORT_GROWTH, -1, -1, -1},
+};
+
+static unsigned direct_sort(struct sk_ui *ui, enum sk_action a)
 {
+	const struct direct_sort d = direct_sorts[a];
 	const struct sk_level *l = sk_view_top(&ui->view);
 	int col = -1;
 
@@ -144,56 +160,21 @@ static unsigned direct_sort(struct sk_ui *ui, struct direct_sort d)
 	return SK_H_REBUILD;
 }
 
-static unsigned act_sort_cw(struct sk_ui *ui)
-{
-	return direct_sort(ui, (struct direct_sort){SK_SORT_CLOSE_WAIT, SK_SCOL_STATE,
-						    SK_GCOL_COUNT, SK_OCOL_COUNT});
-}
-static unsigned act_sort_closed(struct sk_ui *ui)
-{
-	return direct_sort(ui, (struct direct_sort){SK_SORT_CLOSED, SK_SCOL_STATE, SK_GCOL_COUNT,
-						    SK_OCOL_COUNT});
-}
-static unsigned act_sort_orphans(struct sk_ui *ui)
-{
-	return direct_sort(ui, (struct direct_sort){SK_SORT_ORPHANS, SK_SCOL_STATE, SK_GCOL_COUNT,
-						    SK_OCOL_COUNT});
-}
-static unsigned act_sort_rmem(struct sk_ui *ui)
-{
-	return direct_sort(ui, (struct direct_sort){SK_SORT_RMEM, SK_SCOL_RMEM, SK_GCOL_RMEM,
-						    SK_OCOL_RECVQ});
-}
-static unsigned act_sort_wmem(struct sk_ui *ui)
-{
-	return direct_sort(ui, (struct direct_sort){SK_SORT_WMEM, SK_SCOL_WMEM, SK_GCOL_WMEM,
-						    SK_OCOL_SENDQ});
-}
-static unsigned act_sort_fds(struct sk_ui *ui)
-{
-	return direct_sort(ui, (struct direct_sort){SK_SORT_FDS, SK_SCOL_FD, SK_GCOL_PROCS, -1});
-}
-static unsigned act_sort_estab(struct sk_ui *ui)
-{
-	return direct_sort(ui, (struct direct_sort){SK_SORT_ESTAB, SK_SCOL_STATE, SK_GCOL_STATE,
-						    SK_OCOL_STATE});
-}
-static unsigned act_sort_tw(struct sk_ui *ui)
-{
-	return direct_sort(ui, (struct direct_sort){SK_SORT_TIME_WAIT, SK_SCOL_TIMER,
-						    SK_GCOL_TIMER, SK_OCOL_TIMER});
-}
-static unsigned act_sort_pid(struct sk_ui *ui)
-{
-	return direct_sort(ui, (struct direct_sort){SK_SORT_PID, SK_SCOL_PID, SK_GCOL_ADDR,
-						    SK_OCOL_OWNER});
-}
+static unsigned act_sort_cw(struct sk_ui *ui) { return direct_sort(ui, SK_ACT_SORT_CLOSE_WAIT); }
+static unsigned act_sort_closed(struct sk_ui *ui) { return direct_sort(ui, SK_ACT_SORT_CLOSED); }
+static unsigned act_sort_orphans(struct sk_ui *ui) { return direct_sort(ui, SK_ACT_SORT_ORPHANS); }
+static unsigned act_sort_rmem(struct sk_ui *ui) { return direct_sort(ui, SK_ACT_SORT_RMEM); }
+static unsigned act_sort_wmem(struct sk_ui *ui) { return direct_sort(ui, SK_ACT_SORT_WMEM); }
+static unsigned act_sort_fds(struct sk_ui *ui) { return direct_sort(ui, SK_ACT_SORT_FDS); }
+static unsigned act_sort_estab(struct sk_ui *ui) { return direct_sort(ui, SK_ACT_SORT_ESTAB); }
+static unsigned act_sort_tw(struct sk_ui *ui) { return direct_sort(ui, SK_ACT_SORT_TIME_WAIT); }
+static unsigned act_sort_pid(struct sk_ui *ui) { return direct_sort(ui, SK_ACT_SORT_PID); }
 
 /* Growth is a process figure: the other lists have nothing to rank by it,
  * and saying so beats sorting them by something else. */
 static unsigned act_sort_growth(struct sk_ui *ui)
 {
-	unsigned r = direct_sort(ui, (struct direct_sort){SK_VSORT_GROWTH, -1, -1, -1});
+	unsigned r = direct_sort(ui, SK_ACT_SORT_GROWTH);
 
 	if (sk_view_top(&ui->view)->kind != SK_VK_PROCS)
 		sk_ui_status(ui, false, "G ranks processes by growth: press 1 for the Processes pane.");
@@ -565,22 +546,13 @@ static unsigned handle_sort(struct sk_ui *ui, int key)
 	int cols[64];
 	size_t n = sk_view_sort_columns(&ui->view, cols, 64);
 
-	if (key == KC(KEY_UP) || key == 'k') {
-		if (ui->menu_cursor > 0)
-			ui->menu_cursor--;
-		return SK_H_REDRAW;
-	}
-	if (key == KC(KEY_DOWN) || key == 'j') {
-		if (ui->menu_cursor + 1 < n)
-			ui->menu_cursor++;
-		return SK_H_REDRAW;
-	}
-	if (key == KC(KEY_HOME)) {
-		ui->menu_cursor = 0;
-		return SK_H_REDRAW;
-	}
-	if (key == KC(KEY_END)) {
-		ui->menu_cursor = n ? n - 1 : 0;
+	bool up = key == KC(KEY_UP) || key == 'k', down = key == KC(KEY_DOWN) || key == 'j';
+	bool far = key == KC(KEY_HOME) || key == KC(KEY_END);
+
+	if (up || down || far) {
+		long d = far ? (long)n : 1;
+
+		ui->menu_cursor = sk_list_step(ui->menu_cursor, up || key == KC(KEY_HOME) ? -d : d, n);
 		return SK_H_REDRAW;
 	}
 	if (is_enter(key) && ui->menu_cursor < n) {
@@ -602,14 +574,14 @@ static unsigned handle_sort(struct sk_ui *ui, int key)
 
 static unsigned handle_help(struct sk_ui *ui, int key)
 {
-	if (key == KC(KEY_DOWN) || key == 'j' || key == KC(KEY_NPAGE) || key == ' ') {
-		ui->help_top += key == KC(KEY_DOWN) || key == 'j' ? 1 : (size_t)page(ui);
-		return SK_H_REDRAW;
-	}
-	if (key == KC(KEY_UP) || key == 'k' || key == KC(KEY_PPAGE)) {
-		size_t d = key == KC(KEY_PPAGE) ? (size_t)page(ui) : 1;
+	bool down = key == KC(KEY_DOWN) || key == 'j' || key == KC(KEY_NPAGE) || key == ' ';
+	bool up = key == KC(KEY_UP) || key == 'k' || key == KC(KEY_PPAGE);
 
-		ui->help_top = ui->help_top > d ? ui->help_top - d : 0;
+	/* A pager: the draw keeps the last page full (sk_list_pager_top). */
+	if (down || up) {
+		long d = key == KC(KEY_NPAGE) || key == ' ' || key == KC(KEY_PPAGE) ? page(ui) : 1;
+
+		ui->help_top = sk_list_step(ui->help_top, up ? -d : d, SIZE_MAX);
 		return SK_H_REDRAW;
 	}
 	/* Any other key leaves help, as in htop; q leaves help, not sktop. */

@@ -2,6 +2,7 @@
 
 #include "line.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <wchar.h>
@@ -168,61 +169,56 @@ void sk_line_field(struct sk_line *l, uint8_t color, const char *text, int width
 	sk_line_pad_to(l, color, end);
 }
 
-int sk_text_width(const char *text, bool ascii)
+/* Walks text a character at a time as the screen shows it, while it fits
+ * in max_cols columns and, with out, in outsize bytes copied there.
+ * Returns the bytes of text taken; *cols gets their columns. */
+static size_t walk(const char *text, bool ascii, int max_cols, char *out, size_t outsize,
+		   int *cols)
 {
-	size_t i = 0, tlen = strlen(text);
-	int cols = 0;
+	size_t i = 0, o = 0, tlen = strlen(text);
 
+	*cols = 0;
 	while (i < tlen) {
 		char ch[4];
 		size_t chlen;
 		int w;
+		size_t n = next_char(text + i, tlen - i, ascii, *cols == 0, ch, &chlen, &w);
 
-		i += next_char(text + i, tlen - i, ascii, cols == 0, ch, &chlen, &w);
-		cols += w;
+		if (*cols + w > max_cols || (out && o + chlen + 1 > outsize))
+			break;
+		if (out) {
+			memcpy(out + o, ch, chlen);
+			o += chlen;
+		}
+		*cols += w;
+		i += n;
 	}
+	if (out)
+		out[o] = '\0';
+	return i;
+}
+
+int sk_text_width(const char *text, bool ascii)
+{
+	int cols;
+
+	walk(text, ascii, INT_MAX, NULL, 0, &cols);
 	return cols;
 }
 
 int sk_text_clip(const char *text, bool ascii, int max_cols, char *out, size_t outsize)
 {
-	size_t i = 0, o = 0, tlen = strlen(text);
-	int cols = 0;
+	int cols;
 
 	if (outsize == 0)
 		return 0;
-	while (i < tlen) {
-		char ch[4];
-		size_t chlen;
-		int w;
-		size_t n = next_char(text + i, tlen - i, ascii, cols == 0, ch, &chlen, &w);
-
-		if (cols + w > max_cols || o + chlen + 1 > outsize)
-			break;
-		memcpy(out + o, ch, chlen);
-		o += chlen;
-		cols += w;
-		i += n;
-	}
-	out[o] = '\0';
+	walk(text, ascii, max_cols, out, outsize, &cols);
 	return cols;
 }
 
 size_t sk_text_prefix(const char *text, int max_cols)
 {
-	size_t i = 0, tlen = strlen(text);
-	int cols = 0;
+	int cols;
 
-	while (i < tlen) {
-		char ch[4];
-		size_t chlen;
-		int w;
-		size_t n = next_char(text + i, tlen - i, false, cols == 0, ch, &chlen, &w);
-
-		if (cols + w > max_cols)
-			break;
-		cols += w;
-		i += n;
-	}
-	return i;
+	return walk(text, false, max_cols, NULL, 0, &cols);
 }

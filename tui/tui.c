@@ -24,6 +24,7 @@
 #include "app.h"
 #include "draw.h"
 #include "engine.h"
+#include "model/fields.h"
 #include "keys.h"
 #include "refresher.h"
 #include "users.h"
@@ -303,12 +304,16 @@ static void run_loop(struct loop *lp)
 
 int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 {
+	/* The detail view shows every tcp_info and skmem row, the columns
+	 * rmem/wmem and the rules read both: the TUI asks for what they need. */
+	uint32_t needs = sk_record_needs(&sk_rec_tcpinfo, 0) | sk_record_needs(&sk_rec_skmem, 0) |
+			 sk_record_needs(&sk_rec_proc, 0);
 	struct sk_engine_config cfg = {
 		.proc_root = opts->proc_root,
 		.kmsg_path = opts->kmsg_path,
 		.want_unix = !opts->no_unix,
-		.want_meminfo = true,
-		.want_tcpinfo = true,
+		.want_meminfo = needs & SK_NEED_MEMINFO,
+		.want_tcpinfo = needs & SK_NEED_INFO,
 		.thresholds = &opts->thresholds,
 		.double_buffer = true,
 	};

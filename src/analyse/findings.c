@@ -15,9 +15,41 @@
 
 #include "analyse/persist.h"
 #include "model/procsort.h"
+#include "util/hash.h"
 #include "util/units.h"
 
 const char *const sk_severity_names[SK_SEV_LAST] = {"info", "warning", "critical"};
+
+const char *const sk_evidence_names[SK_EV_LAST] = {
+	[SK_EV_CLOSE_WAIT] = "close_wait",
+	[SK_EV_FDS] = "fds",
+	[SK_EV_CLOSED] = "closed",
+	[SK_EV_SOCKETS] = "sockets",
+	[SK_EV_FILES] = "files",
+	[SK_EV_RECV_Q] = "recv_q",
+	[SK_EV_RMEM] = "rmem",
+	[SK_EV_RSS] = "rss",
+	[SK_EV_ORPHANED] = "orphaned",
+	[SK_EV_SEND_Q] = "send_q",
+	[SK_EV_BACKOFF] = "backoff",
+	[SK_EV_TCP_ORPHAN_RETRIES] = "tcp_orphan_retries",
+	[SK_EV_ORPHANS] = "orphans",
+	[SK_EV_TCP_MEM_PAGES] = "tcp_mem_pages",
+	[SK_EV_TCP_MEM_HIGH] = "tcp_mem_high",
+	[SK_EV_PORTS] = "ports",
+	[SK_EV_TIME_WAIT] = "time_wait",
+	[SK_EV_ACCEPT_QUEUE] = "accept_queue",
+	[SK_EV_DROPS] = "drops",
+	[SK_EV_TCP_ABORT_ON_MEMORY] = "TCPAbortOnMemory",
+	[SK_EV_LISTEN_OVERFLOWS] = "ListenOverflows",
+	[SK_EV_RCVBUF_ERRORS] = "RcvbufErrors",
+	[SK_EV_OLDEST_S] = "oldest_s",
+	[SK_EV_ZERO_WINDOW] = "zero_window",
+	[SK_EV_KERNEL_TOO_MANY_ORPHANS] = "kernel_too_many_orphans",
+	[SK_EV_KERNEL_TCP_OUT_OF_MEMORY] = "kernel_tcp_out_of_memory",
+	[SK_EV_PER_MIN] = "per_min",
+	[SK_EV_TW_BUCKETS] = "tw_buckets",
+};
 
 const char *const sk_finding_kind_names[SK_FIND_LAST] = {
 	[SK_FIND_CLOSE_WAIT] = "close_wait",
@@ -118,8 +150,7 @@ struct dest {
 
 struct dest_groups {
 	SK_VEC(struct dest) dests;
-	uint32_t *slots;  /* dest index + 1; 0 is empty */
-	size_t cap;       /* power of two, at least twice the dests */
+	struct sk_itab tab; /* dests by destination */
 	idxvec of;        /* the dest of each ports candidate */
 	uint64_t seed;
 };
@@ -154,7 +185,7 @@ static void scratch_free(struct sk_findings_scratch *x)
 	free(x->udp.v);
 	free(x->orphans.v);
 	free(x->dg.dests.v);
-	free(x->dg.slots);
+	sk_itab_free(&x->dg.tab);
 	free(x->dg.of.v);
 	free(x->members.v);
 	free(x->hits.v);
@@ -208,10 +239,11 @@ static void add_sock(struct ctx *c, struct sk_finding *f, uint32_t sock)
 	f->socks_count++;
 }
 
-static void evidence(struct sk_finding *f, const char *name, int64_t value, int64_t limit)
+static void evidence(struct sk_finding *f, enum sk_evidence_name id, int64_t value, int64_t limit)
 {
 	if (f->nev < SK_FINDING_EVIDENCE)
-		f->ev[f->nev++] = (struct sk_evidence){name, value, limit};
+		f->ev[f->nev++] = (struct sk_evidence){sk_evidence_names[id], value, limit,
+							(uint8_t)id};
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -304,16 +336,6 @@ static bool dest_is(const struct dest *d, const struct sk_socket *k)
 	       memcmp(d->addr, k->peer.addr, 16) == 0;
 }
 
-static uint64_t mix64(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
-
 /* Peer addresses and ports are chosen by whoever connects: the seed (from
  * the snapshot's clock, never shown) keeps them from lining up in one
  * probe chain. Any seed gives the same groups. */
@@ -323,42 +345,41 @@ static uint64_t dest_hash(const struct sk_socket *k, uint64_t seed)
 
 	memcpy(&a, k->peer.addr, 8);
 	memcpy(&b, k->peer.addr + 8, 8);
-	return mix64(mix64(mix64(seed ^ k->netns) ^ a) ^ b) ^
-	       mix64(((uint64_t)k->peer.port << 8 | k->family) + seed);
+	return sk_mix64(sk_mix64(sk_mix64(seed ^ k->netns) ^ a) ^ b) ^
+	       sk_mix64(((uint64_t)k->peer.port << 8 | k->family) + seed);
 }
 
-static int dest_grow(struct dest_groups *g)
+static uint64_t dest_rehash(const void *ctx, uint32_t i)
 {
-	size_t cap = g->cap ? g->cap * 2 : 64;
-	uint32_t *slots = calloc(cap, sizeof(*slots));
+	const struct dest_groups *g = ctx;
 
-	if (!slots)
-		return -ENOMEM;
-	for (size_t d = 0; d < g->dests.n; d++) {
-		size_t slot = (size_t)g->dests.v[d].hash & (cap - 1);
+	return g->dests.v[i].hash;
+}
 
-		while (slots[slot])
-			slot = (slot + 1) & (cap - 1);
-		slots[slot] = (uint32_t)d + 1;
-	}
-	free(g->slots);
-	g->slots = slots;
-	g->cap = cap;
-	return 0;
+struct dest_key {
+	const struct dest_groups *g;
+	const struct sk_socket *k;
+};
+
+static bool dest_key_is(const void *ctx, uint32_t i)
+{
+	const struct dest_key *dk = ctx;
+
+	return dest_is(&dk->g->dests.v[i], dk->k);
 }
 
 /* Counts the row in its destination's group and records which one. */
 static int dest_add(struct dest_groups *g, const struct sk_socket *k)
 {
-	if ((g->dests.n + 1) * 2 > g->cap && dest_grow(g))
+	if (sk_itab_full(&g->tab, g->dests.n) &&
+	    sk_itab_resize(&g->tab, g->tab.cap ? 2 * g->tab.cap : 64, g->dests.n, dest_rehash, g))
 		return -ENOMEM;
 
 	uint64_t h = dest_hash(k, g->seed);
-	size_t slot = (size_t)h & (g->cap - 1);
+	struct dest_key dk = {g, k};
+	size_t slot = sk_itab_find(&g->tab, h, dest_key_is, &dk);
 
-	while (g->slots[slot] && !dest_is(&g->dests.v[g->slots[slot] - 1], k))
-		slot = (slot + 1) & (g->cap - 1);
-	if (!g->slots[slot]) {
+	if (!g->tab.slot[slot]) {
 		struct dest *d = SK_VEC_PUSH(&g->dests);
 
 		if (!d)
@@ -368,10 +389,10 @@ static int dest_add(struct dest_groups *g, const struct sk_socket *k)
 		memcpy(d->addr, k->peer.addr, 16);
 		d->port = k->peer.port;
 		d->family = k->family;
-		g->slots[slot] = (uint32_t)g->dests.n;
+		g->tab.slot[slot] = (uint32_t)g->dests.n;
 	}
-	g->dests.v[g->slots[slot] - 1].used++;
-	return push_index(&g->of, g->slots[slot] - 1);
+	g->dests.v[g->tab.slot[slot] - 1].used++;
+	return push_index(&g->of, g->tab.slot[slot] - 1);
 }
 
 static int collect_candidates(struct ctx *c)
@@ -383,11 +404,10 @@ static int collect_candidates(struct ctx *c)
 
 	c->x->dg.dests.n = 0;
 	c->x->dg.of.n = 0;
-	if (c->x->dg.slots)
-		memset(c->x->dg.slots, 0, c->x->dg.cap * sizeof(*c->x->dg.slots));
+	sk_itab_clear(&c->x->dg.tab);
 	c->x->zero_window.n = c->x->ports.n = c->x->listeners.n = c->x->udp.n = c->x->orphans.n = 0;
-	c->x->dg.seed = mix64((uint64_t)s->realtime.tv_nsec ^ ((uint64_t)s->monotonic.tv_nsec << 32) ^
-			   (uint64_t)s->seq);
+	c->x->dg.seed = sk_mix64((uint64_t)s->realtime.tv_nsec ^
+				 ((uint64_t)s->monotonic.tv_nsec << 32) ^ (uint64_t)s->seq);
 	/* Most connected sockets are candidates on a busy client: one
 	 * allocation each instead of a doubling series every refresh. */
 	if (ports && s->socks.n &&
@@ -409,7 +429,7 @@ static int collect_candidates(struct ctx *c)
 		    k->send_q != 0)
 			rc = push_index(&c->x->listeners, i);
 		if (rc == 0 && k->proto == SK_PROTO_UDP && (k->flags & SK_SOCK_HAS_MEM) &&
-		    k->mem.rcvbuf != 0)
+		    sk_socket_rcvbuf(k) != 0)
 			rc = push_index(&c->x->udp, i);
 		if (rc == 0 && (k->flags & SK_SOCK_ORPHAN))
 			rc = push_index(&c->x->orphans, i);
@@ -583,10 +603,10 @@ static void rule_close_wait(struct ctx *c)
 			}
 		}
 		top_peers(c, f, peers, sizeof(peers));
-		evidence(f, "close_wait", held, SK_UNKNOWN);
-		evidence(f, "fds", proc->fd_count,
+		evidence(f, SK_EV_CLOSE_WAIT, held, SK_UNKNOWN);
+		evidence(f, SK_EV_FDS, proc->fd_count,
 			 proc->fd_limit == SK_FD_LIMIT_UNLIMITED ? SK_UNKNOWN : (int64_t)proc->fd_limit);
-		evidence(f, "oldest_s", oldest_age.state_ms / 1000, SK_UNKNOWN);
+		evidence(f, SK_EV_OLDEST_S, oldest_age.state_ms / 1000, SK_UNKNOWN);
 		text(f->title, sizeof(f->title),
 		     "CLOSE_WAIT held: %u connection%s the peer closed %lld s ago or more and %s never did",
 		     held, held == 1 ? "" : "s", (long long)age_s, proc->comm);
@@ -689,8 +709,8 @@ static void rule_closed_and_fds(struct ctx *c)
 					add_sock(c, f, si);
 			}
 			fd_budget_text(proc, &fds, budget, sizeof(budget));
-			evidence(f, "closed", closed, SK_UNKNOWN);
-			evidence(f, "fds", proc->fd_count, limit);
+			evidence(f, SK_EV_CLOSED, closed, SK_UNKNOWN);
+			evidence(f, SK_EV_FDS, proc->fd_count, limit);
 			text(f->title, sizeof(f->title),
 			     "Leaked closed sockets: %s holds %lld socket fds in CLOSE for %lld s or "
 			     "more (lsof: can't identify protocol)", proc->comm, (long long)closed,
@@ -711,8 +731,8 @@ static void rule_closed_and_fds(struct ctx *c)
 			return;
 		subject_process(f, s, p);
 		fd_budget_text(proc, &fds, budget, sizeof(budget));
-		evidence(f, "fds", proc->fd_count, limit);
-		evidence(f, "sockets", proc->agg.sockets, SK_UNKNOWN);
+		evidence(f, SK_EV_FDS, proc->fd_count, limit);
+		evidence(f, SK_EV_SOCKETS, proc->agg.sockets, SK_UNKNOWN);
 		text(f->title, sizeof(f->title), "fd exhaustion: %s uses %lld%% of its open-files limit",
 		     proc->comm, (long long)fd_pct);
 		text(f->detail, sizeof(f->detail), "%s%s; %u of them sockets", budget,
@@ -758,7 +778,7 @@ static void rule_files(struct ctx *c)
 
 	if (!f)
 		return;
-	evidence(f, "files", used, max);
+	evidence(f, SK_EV_FILES, used, max);
 	text(f->title, sizeof(f->title), "System open files at %lld%% of fs.file-max", (long long)p);
 	text(f->detail, sizeof(f->detail), "file-nr %lld of file-max %lld%s%s", (long long)used,
 	     (long long)max, trend_text(&tr, trend, sizeof(trend)),
@@ -839,15 +859,15 @@ static void rule_recv_stuck(struct ctx *c)
 			if (recv_stuck_sock(c, k, confirmed)) {
 				add_sock(c, f, si);
 				recvq += k->recv_q;
-				rmem += k->mem.rmem_alloc;
+				rmem += sk_socket_rmem(k);
 				port = k->local.port;
 			}
 		}
-		evidence(f, "sockets", n, SK_UNKNOWN);
-		evidence(f, "recv_q", (int64_t)recvq, SK_UNKNOWN);
-		evidence(f, "rmem", (int64_t)rmem, SK_UNKNOWN);
-		evidence(f, "rss", (int64_t)proc->rss_kb * 1024, SK_UNKNOWN);
-		evidence(f, "zero_window", shut, SK_UNKNOWN);
+		evidence(f, SK_EV_SOCKETS, n, SK_UNKNOWN);
+		evidence(f, SK_EV_RECV_Q, (int64_t)recvq, SK_UNKNOWN);
+		evidence(f, SK_EV_RMEM, (int64_t)rmem, SK_UNKNOWN);
+		evidence(f, SK_EV_RSS, (int64_t)proc->rss_kb * 1024, SK_UNKNOWN);
+		evidence(f, SK_EV_ZERO_WINDOW, shut, SK_UNKNOWN);
 		text(f->title, sizeof(f->title),
 		     "Receive queue not drained: %s has %s unread in %u socket%s (RSS %s)", proc->comm,
 		     sk_format_bytes(recvq, q, sizeof(q)), n, n == 1 ? "" : "s",
@@ -907,11 +927,11 @@ static void zero_window_for(struct ctx *c, uint32_t proc)
 			continue;
 		n++;
 		sendq += k->send_q;
-		wmem += k->mem.wmem_queued;
+		wmem += sk_socket_wmem(k);
 		orphaned += (k->flags & SK_SOCK_ORPHAN) != 0;
 		have_tcpinfo |= (k->flags & SK_SOCK_HAS_TCPINFO) != 0;
-		if ((k->flags & SK_SOCK_HAS_TCPINFO) && k->tcp.backoff > backoff)
-			backoff = k->tcp.backoff;
+		if (sk_socket_backoff(k) > backoff)
+			backoff = sk_socket_backoff(k);
 	}
 	if (n < (uint64_t)c->th[SK_TH_ZERO_WINDOW_SOCKETS] &&
 	    sendq < (uint64_t)c->th[SK_TH_ZERO_WINDOW_SENDQ])
@@ -928,13 +948,13 @@ static void zero_window_for(struct ctx *c, uint32_t proc)
 	for (size_t j = 0; j < c->x->zero_window.n; j++)
 		if (owner_proc(s, &s->socks.v[c->x->zero_window.v[j]]) == proc)
 			add_sock(c, f, c->x->zero_window.v[j]);
-	evidence(f, "sockets", n, SK_UNKNOWN);
-	evidence(f, "orphaned", orphaned, SK_UNKNOWN);
-	evidence(f, "send_q", (int64_t)sendq, SK_UNKNOWN);
+	evidence(f, SK_EV_SOCKETS, n, SK_UNKNOWN);
+	evidence(f, SK_EV_ORPHANED, orphaned, SK_UNKNOWN);
+	evidence(f, SK_EV_SEND_Q, (int64_t)sendq, SK_UNKNOWN);
 	if (have_tcpinfo)
-		evidence(f, "backoff", backoff, SK_UNKNOWN);
+		evidence(f, SK_EV_BACKOFF, backoff, SK_UNKNOWN);
 	if (orphaned)
-		evidence(f, "tcp_orphan_retries", s->sys.limits.tcp_orphan_retries, SK_UNKNOWN);
+		evidence(f, SK_EV_TCP_ORPHAN_RETRIES, s->sys.limits.tcp_orphan_retries, SK_UNKNOWN);
 	text(f->title, sizeof(f->title),
 	     "Peers not reading: %u connection%s stuck behind a zero window (%u orphaned), %s unsent",
 	     n, n == 1 ? "" : "s", orphaned, sk_format_bytes(sendq, q, sizeof(q)));
@@ -1037,11 +1057,11 @@ static void rule_orphans(struct ctx *c)
 	if (!f)
 		return;
 	if (said)
-		evidence(f, "kernel_too_many_orphans", said, SK_UNKNOWN);
+		evidence(f, SK_EV_KERNEL_TOO_MANY_ORPHANS, said, SK_UNKNOWN);
 	for (size_t j = 0; j < c->x->orphans.n; j++)
 		add_sock(c, f, c->x->orphans.v[j]);
-	evidence(f, "orphans", orphans, max);
-	evidence(f, "TCPAbortOnMemory", sys->counters[SK_CTR_TCP_ABORT_ON_MEMORY], SK_UNKNOWN);
+	evidence(f, SK_EV_ORPHANS, orphans, max);
+	evidence(f, SK_EV_TCP_ABORT_ON_MEMORY, sys->counters[SK_CTR_TCP_ABORT_ON_MEMORY], SK_UNKNOWN);
 	uint64_t mem = 0;
 	char orphan_mem[16], orphan_avg[16];
 
@@ -1101,10 +1121,10 @@ static void rule_tcp_mem(struct ctx *c)
 
 	if (!f)
 		return;
-	evidence(f, "tcp_mem_pages", mem, l->tcp_mem[1]);
-	evidence(f, "tcp_mem_high", l->tcp_mem[2], SK_UNKNOWN);
+	evidence(f, SK_EV_TCP_MEM_PAGES, mem, l->tcp_mem[1]);
+	evidence(f, SK_EV_TCP_MEM_HIGH, l->tcp_mem[2], SK_UNKNOWN);
 	if (said) {
-		evidence(f, "kernel_tcp_out_of_memory", said, SK_UNKNOWN);
+		evidence(f, SK_EV_KERNEL_TCP_OUT_OF_MEMORY, said, SK_UNKNOWN);
 		kernel_said(c, SK_KMSG_TCP_MEM, klog, sizeof(klog));
 	}
 	text(f->title, sizeof(f->title), "TCP memory %s: %lld pages (%s), %lld%% of the pressure threshold",
@@ -1162,8 +1182,8 @@ static void ports_finding(struct ctx *c, const struct dest *d, const uint32_t *m
 		add_sock(c, f, members[m]);
 		tw += s->socks.v[members[m]].state == SK_TCP_TIME_WAIT;
 	}
-	evidence(f, "ports", used, range);
-	evidence(f, "time_wait", tw, SK_UNKNOWN);
+	evidence(f, SK_EV_PORTS, used, range);
+	evidence(f, SK_EV_TIME_WAIT, tw, SK_UNKNOWN);
 	text(f->title, sizeof(f->title),
 	     "Ephemeral ports running out towards %s: %lld of %lld local ports (%lld%%)",
 	     f->subject, (long long)used, (long long)range, (long long)p);
@@ -1289,11 +1309,11 @@ static void churn_finding(struct ctx *c, size_t d, uint32_t tw, int64_t range, i
 		if (c->x->dg.of.v[j] == d &&
 		    s->socks.v[c->x->ports.v[j]].state == SK_TCP_TIME_WAIT)
 			add_sock(c, f, c->x->ports.v[j]);
-	evidence(f, "time_wait", tw, SK_UNKNOWN);
-	evidence(f, "per_min", tw, limit);
-	evidence(f, "ports", dst->used, range);
+	evidence(f, SK_EV_TIME_WAIT, tw, SK_UNKNOWN);
+	evidence(f, SK_EV_PER_MIN, tw, limit);
+	evidence(f, SK_EV_PORTS, dst->used, range);
 	if (buckets > 0)
-		evidence(f, "tw_buckets", s->sys.sockstat[SK_SS_TCP_TW], buckets);
+		evidence(f, SK_EV_TW_BUCKETS, s->sys.sockstat[SK_SS_TCP_TW], buckets);
 	text(f->title, sizeof(f->title), "TIME_WAIT churn towards %s: %u connections a minute "
 	     "opened and closed, %lld%% of %s", where, tw, (long long)pct(tw, limit),
 	     limit == range ? "the local port range" : "tcp_max_tw_buckets");
@@ -1368,8 +1388,8 @@ static void rule_accept_overflow(struct ctx *c)
 			snprintf(f->subject, sizeof(f->subject), "%s", where);
 		}
 		add_sock(c, f, i);
-		evidence(f, "accept_queue", k->recv_q, k->send_q);
-		evidence(f, "ListenOverflows", s->sys.counters[SK_CTR_LISTEN_OVERFLOWS], SK_UNKNOWN);
+		evidence(f, SK_EV_ACCEPT_QUEUE, k->recv_q, k->send_q);
+		evidence(f, SK_EV_LISTEN_OVERFLOWS, s->sys.counters[SK_CTR_LISTEN_OVERFLOWS], SK_UNKNOWN);
 		text(f->title, sizeof(f->title), "Accept queue %s on %s: %u waiting, backlog %u",
 		     full ? "overflowing" : "nearly full", where, k->recv_q, k->send_q);
 		struct sk_trend drops = sys_trend(c, SK_SM_LISTEN_DROPS);
@@ -1401,8 +1421,8 @@ static void rule_accept_overflow(struct ctx *c)
 
 static bool udp_rcvbuf_full(const struct ctx *c, const struct sk_socket *k)
 {
-	return pct(k->mem.rmem_alloc, k->mem.rcvbuf) >= c->th[SK_TH_UDP_RCVBUF_PCT] ||
-	       k->mem.rmem_alloc + SK_UDP_DGRAM_TRUESIZE > k->mem.rcvbuf;
+	return pct(sk_socket_rmem(k), sk_socket_rcvbuf(k)) >= c->th[SK_TH_UDP_RCVBUF_PCT] ||
+	       sk_socket_rmem(k) + SK_UDP_DGRAM_TRUESIZE > sk_socket_rcvbuf(k);
 }
 
 static void rule_udp_rcvbuf(struct ctx *c)
@@ -1415,7 +1435,7 @@ static void rule_udp_rcvbuf(struct ctx *c)
 		uint32_t i = c->x->udp.v[j];
 		const struct sk_socket *k = &s->socks.v[i];
 
-		if (!udp_rcvbuf_full(c, k) || (k->mem.drops == 0 && rising <= 0))
+		if (!udp_rcvbuf_full(c, k) || (sk_socket_drops(k) == 0 && rising <= 0))
 			continue;
 		struct sk_finding *f = new_finding(c, SK_FIND_UDP_RCVBUF,
 						   rising > 0 ? SK_SEV_CRITICAL : SK_SEV_WARNING);
@@ -1428,12 +1448,12 @@ static void rule_udp_rcvbuf(struct ctx *c)
 		if (p != SK_NONE)
 			subject_process(f, s, p);
 		add_sock(c, f, i);
-		evidence(f, "rmem", k->mem.rmem_alloc, k->mem.rcvbuf);
-		evidence(f, "drops", k->mem.drops, SK_UNKNOWN);
-		evidence(f, "RcvbufErrors", s->sys.counters[SK_CTR_UDP_RCVBUF_ERRORS], SK_UNKNOWN);
+		evidence(f, SK_EV_RMEM, sk_socket_rmem(k), sk_socket_rcvbuf(k));
+		evidence(f, SK_EV_DROPS, sk_socket_drops(k), SK_UNKNOWN);
+		evidence(f, SK_EV_RCVBUF_ERRORS, s->sys.counters[SK_CTR_UDP_RCVBUF_ERRORS], SK_UNKNOWN);
 		text(f->title, sizeof(f->title), "UDP receive buffer overflowing on %s: %s of %s, %u drops",
-		     where, sk_format_bytes(k->mem.rmem_alloc, a, sizeof(a)),
-		     sk_format_bytes(k->mem.rcvbuf, b, sizeof(b)), k->mem.drops);
+		     where, sk_format_bytes(sk_socket_rmem(k), a, sizeof(a)),
+		     sk_format_bytes(sk_socket_rcvbuf(k), b, sizeof(b)), sk_socket_drops(k));
 		text(f->detail, sizeof(f->detail), "RcvbufErrors %+lld over the window (this netns); "
 		     "net.core.rmem_max %lld", (long long)rising, (long long)s->sys.limits.rmem_max);
 		text(f->next_step, sizeof(f->next_step),

@@ -49,11 +49,47 @@ extern const char *const sk_subject_names[SK_SUBJ_LAST];
 #define SK_FINDING_EVIDENCE 8
 #define SK_FINDING_PIDS 16 /* pids listed in a finding about several processes */
 
+/* The names evidence goes by in JSON: one table, so the replay reader
+ * knows every name a rule can write. */
+enum sk_evidence_name {
+	SK_EV_CLOSE_WAIT,
+	SK_EV_FDS,
+	SK_EV_CLOSED,
+	SK_EV_SOCKETS,
+	SK_EV_FILES,
+	SK_EV_RECV_Q,
+	SK_EV_RMEM,
+	SK_EV_RSS,
+	SK_EV_ORPHANED,
+	SK_EV_SEND_Q,
+	SK_EV_BACKOFF,
+	SK_EV_TCP_ORPHAN_RETRIES,
+	SK_EV_ORPHANS,
+	SK_EV_TCP_MEM_PAGES,
+	SK_EV_TCP_MEM_HIGH,
+	SK_EV_PORTS,
+	SK_EV_TIME_WAIT,
+	SK_EV_ACCEPT_QUEUE,
+	SK_EV_DROPS,
+	SK_EV_TCP_ABORT_ON_MEMORY,
+	SK_EV_LISTEN_OVERFLOWS,
+	SK_EV_RCVBUF_ERRORS,
+	SK_EV_OLDEST_S,
+	SK_EV_ZERO_WINDOW,
+	SK_EV_KERNEL_TOO_MANY_ORPHANS,
+	SK_EV_KERNEL_TCP_OUT_OF_MEMORY,
+	SK_EV_PER_MIN,
+	SK_EV_TW_BUCKETS,
+	SK_EV_LAST
+};
+extern const char *const sk_evidence_names[SK_EV_LAST];
+
 /* One number that triggered a finding, with its limit when there is one. */
 struct sk_evidence {
-	const char *name;  /* static string: "close_wait", "fds", ... */
+	const char *name;  /* sk_evidence_names[id] */
 	int64_t value;
 	int64_t limit;     /* SK_UNKNOWN: none */
+	uint8_t id;        /* enum sk_evidence_name */
 };
 
 struct sk_finding {

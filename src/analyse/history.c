@@ -8,15 +8,22 @@
 
 #include "model/procsort.h"
 
-const char *const sk_pmetric_names[SK_PM_LAST] = {
-	[SK_PM_SOCKETS] = "sockets",
-	[SK_PM_FDS] = "fds",
-	[SK_PM_CLOSE_WAIT] = "close_wait",
-	[SK_PM_CLOSED] = "closed",
-	[SK_PM_ORPHANS] = "orphans",
-	[SK_PM_RMEM] = "rmem",
-	[SK_PM_RECVQ] = "recv_q",
+/* Which row of the process field table each series follows. The order is
+ * the series' order in the JSON ("growth_per_min", history rings). */
+static const enum sk_sort_key pmetric_rows[SK_PM_LAST] = {
+	[SK_PM_SOCKETS] = SK_SORT_SOCKETS,
+	[SK_PM_FDS] = SK_SORT_FDS,
+	[SK_PM_CLOSE_WAIT] = SK_SORT_CLOSE_WAIT,
+	[SK_PM_CLOSED] = SK_SORT_CLOSED,
+	[SK_PM_ORPHANS] = SK_SORT_ORPHANS,
+	[SK_PM_RMEM] = SK_SORT_RMEM,
+	[SK_PM_RECVQ] = SK_SORT_RECVQ,
 };
+
+const struct sk_field *sk_pmetric_field(enum sk_pmetric m)
+{
+	return &sk_proc_fields[pmetric_rows[m < SK_PM_LAST ? m : 0]];
+}
 
 const char *const sk_smetric_names[SK_SM_LAST] = {
 	[SK_SM_ORPHANS] = "orphans",
@@ -111,17 +118,7 @@ struct sk_trend sk_series_trend(const struct sk_series *se)
 
 int64_t sk_pmetric_value(const struct sk_process *p, enum sk_pmetric m)
 {
-	switch (m) {
-	case SK_PM_SOCKETS: return p->agg.sockets;
-	case SK_PM_FDS: return p->fd_count;
-	case SK_PM_CLOSE_WAIT: return p->agg.tcp_states[SK_TCP_CLOSE_WAIT];
-	case SK_PM_CLOSED: return (int64_t)sk_proc_closed(p);
-	case SK_PM_ORPHANS: return p->agg.orphans;
-	case SK_PM_RMEM: return (int64_t)p->agg.rmem;
-	case SK_PM_RECVQ: return (int64_t)p->agg.recv_q;
-	case SK_PM_LAST: break;
-	}
-	return 0;
+	return m < SK_PM_LAST ? (int64_t)sk_field_value(sk_pmetric_field(m), p) : 0;
 }
 
 static int64_t smetric_value(const struct sk_snapshot *s, enum sk_smetric m)

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "model/fields.h"
 #include "model/snapshot.h"
 
 #define SK_HISTORY_SLOTS 32
@@ -26,7 +27,8 @@ enum sk_pmetric {
 	SK_PM_RECVQ,
 	SK_PM_LAST
 };
-extern const char *const sk_pmetric_names[SK_PM_LAST]; /* JSON keys: "sockets", "fds", ... */
+/* The series' row in the process field table: its .key names it in JSON. */
+const struct sk_field *sk_pmetric_field(enum sk_pmetric m);
 
 /* System series (gauges and cumulative counters). */
 enum sk_smetric {

@@ -13,15 +13,16 @@
 
 /* Evidence that adds up across processes; the rest (a limit, an age, a
  * backoff) keeps the largest. */
-static bool summed(const char *name)
+static bool summed(unsigned id)
 {
-	static const char *const names[] = {"close_wait", "closed", "sockets", "recv_q", "rmem",
-					    "send_q", "orphaned", "zero_window", "rss"};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(name, names[i]) == 0)
-			return true;
-	return false;
+	switch (id) {
+	case SK_EV_CLOSE_WAIT: case SK_EV_CLOSED: case SK_EV_SOCKETS: case SK_EV_RECV_Q:
+	case SK_EV_RMEM: case SK_EV_SEND_Q: case SK_EV_ORPHANED: case SK_EV_ZERO_WINDOW:
+	case SK_EV_RSS:
+		return true;
+	default:
+		return false;
+	}
 }
 
 static size_t argv0_len(const char *cmd)
@@ -66,9 +67,9 @@ static void absorb(struct sk_finding *into, const struct sk_finding *f)
 		for (int j = 0; j < into->nev; j++) {
 			struct sk_evidence *e = &into->ev[j];
 
-			if (strcmp(e->name, f->ev[i].name) != 0)
+			if (e->id != f->ev[i].id)
 				continue;
-			if (summed(e->name))
+			if (summed(e->id))
 				e->value += f->ev[i].value;
 			else if (f->ev[i].value > e->value)
 				*e = f->ev[i];

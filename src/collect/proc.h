@@ -49,6 +49,7 @@ struct sk_process {
 	uint32_t fdrefs_start;       /* this process's socket fds in the fdref table */
 	uint32_t fdrefs_count;
 	uint32_t flags;              /* enum sk_proc_flag */
+	uint32_t service;            /* snapshot services index + 1; 0: unknown */
 	char comm[SK_COMM_MAX];      /* escaped: printable ASCII/UTF-8 only */
 	struct sk_agg agg;
 };

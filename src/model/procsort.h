@@ -1,5 +1,5 @@
-/* The process columns that can be sorted on, as one table shared by batch
- * mode (-s KEY), JSON consumers and the TUI (keys and column titles). */
+/* The process columns that can be sorted on: batch mode (-s KEY) and the
+ * TUI order processes by a row of the process field table. */
 #ifndef SKTOP_PROCSORT_H
 #define SKTOP_PROCSORT_H
 
@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "collect/proc.h"
+#include "model/fields.h"
 
 enum sk_sort_key {
 	SK_SORT_PID,
@@ -25,13 +26,9 @@ enum sk_sort_key {
 	SK_SORT_LAST
 };
 
-struct sk_sort_def {
-	const char *name;        /* -s value and JSON name: "rmem", "close_wait" */
-	const char *title;       /* column title: "RMEM", "CLOSE_WAIT" */
-	const char *description; /* one line for --help and the TUI's sort menu */
-	bool descending;         /* default direction: biggest first for counts */
-};
-extern const struct sk_sort_def sk_sort_defs[SK_SORT_LAST];
+/* The rows of model/fields.h's process table (sk_proc_fields) are indexed
+ * by this enum: .name is the -s value, .title the column, .descending the
+ * default. */
 
 /* Returns the key, or -1 for an unknown name. */
 int sk_sort_key_parse(const char *name);

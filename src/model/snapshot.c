@@ -25,6 +25,8 @@ void sk_snapshot_reset(struct sk_snapshot *s)
 	s->listeners.n = 0;
 	s->proc_seen.n = 0;
 	s->ages.n = 0;
+	s->services.n = 0;
+	s->sock_service.n = 0;
 	sk_strtab_reset(&s->strs);
 	memset(&s->totals, 0, sizeof(s->totals));
 	memset(&s->klog, 0, sizeof(s->klog));
@@ -48,6 +50,8 @@ void sk_snapshot_free(struct sk_snapshot *s)
 	free(s->listeners.v);
 	free(s->proc_seen.v);
 	free(s->ages.v);
+	free(s->services.v);
+	free(s->sock_service.v);
 	free(s->inode_hash.keys);
 	free(s->inode_hash.vals);
 	sk_strtab_free(&s->strs);
@@ -341,7 +345,7 @@ static int link_fds(struct sk_snapshot *s, sk_sockname_fn sockname, void *ctx, u
 }
 
 /* owner_index lists, per row in row order, the fdrefs holding it in fdref
- * order (replay.c rebuilds the same layout). owners[] holds each row's
+ * order. owners[] holds each row's
  * count on entry and its end in owner_index on return. */
 static int build_owner_index(struct sk_snapshot *s, uint32_t *owners)
 {
@@ -389,8 +393,8 @@ static int build_owner_index(struct sk_snapshot *s, uint32_t *owners)
 			if (st_ == SK_TCP_CLOSE)                                         \
 				(a)->closed[(k)->sockname]++;                            \
 		}                                                                        \
-		(a)->rmem += (k)->mem.rmem_alloc;                                        \
-		(a)->wmem += (k)->mem.wmem_queued;                                       \
+		(a)->rmem += sk_socket_rmem(k);                                          \
+		(a)->wmem += sk_socket_wmem(k);                                          \
 		/* A listener's queues are its accept backlog, not bytes. */             \
 		if ((k)->state != SK_TCP_LISTEN) {                                       \
 			(a)->recv_q += (k)->recv_q;                                      \
@@ -419,8 +423,8 @@ static void aggregate_owners(struct sk_snapshot *s, size_t i, uint32_t *proc_see
 	}
 }
 
-static void aggregate_total(struct sk_snapshot *s, const struct sk_socket *k,
-			    struct sk_netns **last_ns)
+/* ns: the namespace of a dumped row k, NULL when it has none listed. */
+static void aggregate_total(struct sk_snapshot *s, const struct sk_socket *k, struct sk_netns *ns)
 {
 	struct sk_totals *t = &s->totals;
 	unsigned st = k->state < SK_TCP_STATE_LAST ? k->state : 0;
@@ -428,8 +432,6 @@ static void aggregate_total(struct sk_snapshot *s, const struct sk_socket *k,
 	COUNT_ROW(t, k);
 	if (k->flags & SK_SOCK_UNDUMPED)
 		return;
-
-	struct sk_netns *ns = netns_of_cached(s, k->netns, last_ns);
 
 	if (ns) {
 		ns->sockets++;
@@ -443,6 +445,24 @@ static void aggregate_total(struct sk_snapshot *s, const struct sk_socket *k,
 			ns->orphans[st]++;
 		if (k->likely_owner != SK_NONE)
 			t->orphans_attributed++;
+	}
+}
+
+/* Row i into every count: the machine's, its namespace's, and those of
+ * the processes holding it or (an orphan) likely owning it. */
+static void count_row(struct sk_snapshot *s, size_t i, struct sk_netns *ns)
+{
+	const struct sk_socket *k = &s->socks.v[i];
+
+	aggregate_total(s, k, ns);
+	aggregate_owners(s, i, s->proc_seen.v);
+	if ((k->flags & SK_SOCK_ORPHAN) && k->likely_owner < s->procs.n) {
+		struct sk_agg *a = &s->procs.v[k->likely_owner].agg;
+
+		/* Its memory too: sorting by wmem must surface the closer. */
+		a->orphans++;
+		a->rmem += sk_socket_rmem(k);
+		a->wmem += sk_socket_wmem(k);
 	}
 }
 
@@ -471,17 +491,16 @@ static void attribute_fdless(struct sk_snapshot *s, struct sk_socket *k, const u
 	if (li != SK_NONE) {
 		k->likely_owner = s->fdrefs.v[s->owner_index.v[owners_start_of(ends, li)]].proc;
 		k->owner_kind = SK_OWNER_LISTENER;
-		if (orphan) {
-			struct sk_agg *a = &s->procs.v[k->likely_owner].agg;
-
-			/* Its memory too: sorting by wmem must surface the closer. */
-			a->orphans++;
-			a->rmem += k->mem.rmem_alloc;
-			a->wmem += k->mem.wmem_queued;
-		}
 	} else if (orphan && (k->flags & SK_SOCK_HAS_CGROUP) && k->cgroup_id) {
 		k->owner_kind = SK_OWNER_CGROUP;
 	}
+}
+
+static void reset_proc_seen(struct sk_snapshot *s)
+{
+	s->proc_seen.n = s->procs.n;
+	for (size_t p = 0; p < s->procs.n; p++)
+		s->proc_seen.v[p] = SK_NONE;
 }
 
 int sk_snapshot_join(struct sk_snapshot *s, sk_sockname_fn sockname, void *ctx,
@@ -559,9 +578,7 @@ int sk_snapshot_join(struct sk_snapshot *s, sk_sockname_fn sockname, void *ctx,
 	 * listener's owners up in owners[], which is complete. */
 	struct sk_netns *last_ns = NULL;
 
-	s->proc_seen.n = s->procs.n;
-	for (size_t p = 0; p < s->procs.n; p++)
-		s->proc_seen.v[p] = SK_NONE;
+	reset_proc_seen(s);
 	for (size_t i = 0; i < s->socks.n; i++) {
 		struct sk_socket *k = &s->socks.v[i];
 
@@ -574,10 +591,21 @@ int sk_snapshot_join(struct sk_snapshot *s, sk_sockname_fn sockname, void *ctx,
 		if (k->owners_count)
 			k->owner_kind = SK_OWNER_FD;
 		attribute_fdless(s, k, owners);
-		aggregate_total(s, k, &last_ns);
-		aggregate_owners(s, i, s->proc_seen.v);
+		count_row(s, i, (k->flags & SK_SOCK_UNDUMPED) ? NULL
+				: netns_of_cached(s, k->netns, &last_ns));
 	}
 	return 0;
+}
+
+static void clear_netns_counts(struct sk_snapshot *s)
+{
+	for (size_t i = 0; i < s->netns.n; i++) {
+		struct sk_netns *ns = &s->netns.v[i];
+
+		ns->sockets = 0;
+		memset(ns->tcp_states, 0, sizeof(ns->tcp_states));
+		memset(ns->orphans, 0, sizeof(ns->orphans));
+	}
 }
 
 void sk_snapshot_unjoin(struct sk_snapshot *s)
@@ -588,13 +616,97 @@ void sk_snapshot_unjoin(struct sk_snapshot *s)
 	s->owner_index.n = 0;
 	memset(&s->totals, 0, sizeof(s->totals));
 	memset(&s->procfs, 0, sizeof(s->procfs));
-	for (size_t i = 0; i < s->netns.n; i++) {
-		struct sk_netns *ns = &s->netns.v[i];
+	clear_netns_counts(s);
+}
 
-		ns->sockets = 0;
-		memset(ns->tcp_states, 0, sizeof(ns->tcp_states));
-		memset(ns->orphans, 0, sizeof(ns->orphans));
+/* The counts a row walk makes; "other" (fds of protocols with no row) is
+ * counted from the fds alone and stays. */
+static void clear_row_counts(struct sk_snapshot *s)
+{
+	struct sk_agg keep;
+
+	memcpy(keep.other, s->totals.other, sizeof(keep.other));
+	memset(&s->totals, 0, sizeof(s->totals));
+	memcpy(s->totals.other, keep.other, sizeof(keep.other));
+	for (size_t p = 0; p < s->procs.n; p++) {
+		struct sk_agg *a = &s->procs.v[p].agg;
+
+		memcpy(keep.other, a->other, sizeof(keep.other));
+		memset(a, 0, sizeof(*a));
+		memcpy(a->other, keep.other, sizeof(keep.other));
 	}
+	clear_netns_counts(s);
+}
+
+struct ns_key {
+	uint64_t id;
+	uint32_t index;
+};
+
+static int ns_key_cmp(const void *pa, const void *pb)
+{
+	const struct ns_key *a = pa, *b = pb;
+
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* A namespace with this id by binary search: rows from a file come in any
+ * order, and a crafted one must not make every row scan a long namespace
+ * list. (Ids are unique in a snapshot; a file that repeats one gets its
+ * counts in one of them.) */
+static struct sk_netns *netns_find(struct sk_snapshot *s, const struct ns_key *keys, uint64_t id)
+{
+	struct ns_key want = {id, 0};
+	const struct ns_key *hit = sk_bsearch(&want, keys, s->netns.n, sizeof(*keys), ns_key_cmp);
+
+	return hit ? &s->netns.v[hit->index] : NULL;
+}
+
+static int index_owners(struct sk_snapshot *s)
+{
+	uint32_t *owners;
+
+	if (sk_vec_reserve((void **)&s->seen_by.v, &s->seen_by.cap, s->socks.n + 1,
+			   sizeof(uint32_t)) ||
+	    sk_vec_reserve((void **)&s->proc_seen.v, &s->proc_seen.cap, s->procs.n + 1,
+			   sizeof(uint32_t)))
+		return -ENOMEM;
+	owners = s->seen_by.v;
+	memset(owners, 0, s->socks.n * sizeof(*owners));
+	for (size_t f = 0; f < s->fdrefs.n; f++)
+		if (s->fdrefs.v[f].sock < s->socks.n)
+			owners[s->fdrefs.v[f].sock]++;
+	if (build_owner_index(s, owners))
+		return -ENOMEM;
+	s->seen_by.n = s->socks.n;
+	return 0;
+}
+
+int sk_snapshot_recount(struct sk_snapshot *s)
+{
+	struct ns_key *keys = malloc((s->netns.n + 1) * sizeof(*keys));
+	const uint32_t *owners;
+
+	if (!keys || index_owners(s)) {
+		free(keys);
+		return -ENOMEM;
+	}
+	owners = s->seen_by.v;
+	for (size_t i = 0; i < s->netns.n; i++)
+		keys[i] = (struct ns_key){s->netns.v[i].id, (uint32_t)i};
+	sk_qsort(keys, s->netns.n, sizeof(*keys), ns_key_cmp);
+	clear_row_counts(s);
+	reset_proc_seen(s);
+	for (size_t i = 0; i < s->socks.n; i++) {
+		struct sk_socket *k = &s->socks.v[i];
+
+		k->owners_start = owners_start_of(owners, i);
+		k->owners_count = owners[i] - k->owners_start;
+		count_row(s, i, (k->flags & SK_SOCK_UNDUMPED) ? NULL
+				: netns_find(s, keys, k->netns));
+	}
+	free(keys);
+	return 0;
 }
 
 struct pid_key {
@@ -622,4 +734,9 @@ const struct sk_process *sk_snapshot_find_pid(const struct sk_snapshot *s, int32
 			if (s->procs.v[i].pid == pid)
 				return &s->procs.v[i];
 	return NULL;
+}
+
+void sk_agg_count_row(struct sk_agg *a, const struct sk_socket *k)
+{
+	COUNT_ROW(a, k);
 }

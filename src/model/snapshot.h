@@ -11,6 +11,7 @@
 #include "collect/diag.h"
 #include "collect/kmsg.h"
 #include "collect/proc.h"
+#include "collect/service.h"
 #include "model/sock.h"
 #include "util/strtab.h"
 #include "collect/sysinfo.h"
@@ -30,6 +31,7 @@ struct sk_netns {
 	uint32_t dumped;     /* 1 << enum sk_sockname for each class fully dumped:
 	                      * only those classes can be judged closed/unbound */
 	bool own;            /* sktop's own namespace */
+	uint32_t name;       /* strtab offset: its `ip netns` name (escaped), 0 none */
 };
 
 typedef SK_VEC(struct sk_netns) sk_netnsvec;
@@ -87,6 +89,12 @@ struct sk_snapshot {
 	sk_netnsvec netns;
 	struct sk_strtab strs;
 	SK_VEC(struct sk_age) ages; /* per row, or empty: no tracker ran (replay, hand-built) */
+	/* The services of the processes and of the sockets no fd holds
+	 * (strings in strs), and per socket its service index + 1, 0 when it
+	 * has an fd holder (see the process) or its cgroup is unknown. Empty
+	 * in snapshots that carry no services (hand-built, older files). */
+	SK_VEC(struct sk_service) services;
+	SK_VEC(uint32_t) sock_service;
 
 	struct sk_diag_stats diag;
 	struct sk_procfs_stats procfs;
@@ -132,7 +140,31 @@ int sk_snapshot_join(struct sk_snapshot *s, sk_sockname_fn sockname, void *ctx,
  * processes, fdrefs and every count it made. */
 void sk_snapshot_unjoin(struct sk_snapshot *s);
 
+/* What a join derives from the rows and fds alone, done again by its own
+ * rules: owner_index and each row's owners_*, and every count (processes,
+ * namespaces, machine). For rows read back from a file, whose fdrefs carry
+ * their row in .sock and whose owner kind, likely owner and flags are the
+ * file's; "other" counts (fds with no row) are kept. -ENOMEM or 0. */
+int sk_snapshot_recount(struct sk_snapshot *s);
+
 /* Lookups for the frontends. */
 const struct sk_process *sk_snapshot_find_pid(const struct sk_snapshot *s, int32_t pid);
+
+/* The service behind a process's or sock_service's index, NULL when unknown. */
+static inline const struct sk_service *sk_snapshot_service(const struct sk_snapshot *s,
+							   uint32_t index)
+{
+	return index && index <= s->services.n ? &s->services.v[index - 1] : NULL;
+}
+
+/* The service of socket k: its own (fd-less sockets), else NULL. */
+static inline const struct sk_service *sk_snapshot_sock_service(const struct sk_snapshot *s,
+								size_t k)
+{
+	return k < s->sock_service.n ? sk_snapshot_service(s, s->sock_service.v[k]) : NULL;
+}
+
+/* Counts row k into an aggregate the way the join counts a process's. */
+void sk_agg_count_row(struct sk_agg *a, const struct sk_socket *k);
 
 #endif

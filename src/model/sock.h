@@ -166,4 +166,43 @@ int sk_endpoint_format(const struct sk_endpoint *ep, int family, char *buf, size
 
 bool sk_socket_is_orphan_state(unsigned state); /* FIN_WAIT1, FIN_WAIT2, CLOSING, LAST_ACK */
 
+/* A socket's memory as sktop sums it (the rmem and wmem columns, a
+ * process's and the machine's totals): data received and not read, data
+ * queued to send. Named here so the counting, the JSON and the rules agree. */
+static inline uint64_t sk_socket_rmem(const struct sk_socket *k)
+{
+	return k->mem.rmem_alloc;
+}
+
+static inline uint64_t sk_socket_wmem(const struct sk_socket *k)
+{
+	return k->mem.wmem_queued;
+}
+
+/* The figures the rules and the views judge a socket by, named once here
+ * so that only this file, the kernel copy (diag_parse.c) and the field
+ * table (fields.c) spell the kernel's field names. */
+static inline uint32_t sk_socket_rcvbuf(const struct sk_socket *k)
+{
+	return k->mem.rcvbuf;
+}
+
+static inline uint32_t sk_socket_drops(const struct sk_socket *k)
+{
+	return k->mem.drops;
+}
+
+/* Unanswered zero-window or keepalive probes: tcp_info counts them,
+ * idiag_retrans does not. 0 without tcp_info. */
+static inline uint32_t sk_socket_probes(const struct sk_socket *k)
+{
+	return k->flags & SK_SOCK_HAS_TCPINFO ? k->tcp.probes : 0;
+}
+
+/* Exponential backoff of the retransmit timer; 0 without tcp_info. */
+static inline uint32_t sk_socket_backoff(const struct sk_socket *k)
+{
+	return k->flags & SK_SOCK_HAS_TCPINFO ? k->tcp.backoff : 0;
+}
+
 #endif

@@ -12,6 +12,7 @@
 #include "util/escape.h"
 #include "analyse/findings.h"
 #include "analyse/history.h"
+#include "model/fields.h"
 #include "model/procsort.h"
 
 /* A buffered writer: a snapshot of 100k sockets is ~40 MB of JSON, and one
@@ -145,13 +146,12 @@ static void jw_kv_u64(struct jw *w, const char *key, uint64_t v)
 }
 
 /* SK_UNKNOWN (-1) from a file that could not be read is null, not -1. */
+static void jw_fig(struct jw *w, int64_t v);
+
 static void jw_kv_fig(struct jw *w, const char *key, int64_t v)
 {
 	jw_key(w, key);
-	if (v == SK_UNKNOWN)
-		jw_lit(w, "null");
-	else
-		jw_i64(w, v);
+	jw_fig(w, v);
 }
 
 static void jw_kv_str(struct jw *w, const char *key, const char *v)
@@ -166,18 +166,45 @@ static void jw_kv_bool(struct jw *w, const char *key, bool v)
 	jw_lit(w, v ? "true" : "false");
 }
 
-static void jw_fig_array(struct jw *w, const char *key, const int64_t *v, int n)
+static void jw_fig(struct jw *w, int64_t v)
 {
-	jw_key(w, key);
-	jw_open(w, '[');
-	for (int i = 0; i < n; i++) {
-		jw_elem(w);
-		if (v[i] == SK_UNKNOWN)
-			jw_lit(w, "null");
+	if (v == SK_UNKNOWN)
+		jw_lit(w, "null");
+	else
+		jw_i64(w, v);
+}
+
+/* One row of a field table: a number, a figure (null when unknown), or an
+ * array of either. */
+static void jw_field(struct jw *w, const struct sk_field *f, const void *rec)
+{
+	jw_key(w, f->key);
+	if (f->count > 1)
+		jw_open(w, '[');
+	for (unsigned i = 0; i < f->count; i++) {
+		uint64_t v = sk_field_get(f, rec, i);
+
+		if (f->count > 1)
+			jw_elem(w);
+		if (f->type == SK_FT_FIG)
+			jw_fig(w, (int64_t)v);
+		else if (f->type == SK_FT_BOOL)
+			jw_lit(w, v ? "true" : "false");
 		else
-			jw_i64(w, v[i]);
+			jw_u64(w, v);
 	}
-	jw_close(w, ']');
+	if (f->count > 1)
+		jw_close(w, ']');
+}
+
+/* "KEY":{every row of the record}. */
+static void jw_record(struct jw *w, const struct sk_record *r, const void *rec)
+{
+	jw_key(w, r->key);
+	jw_open(w, '{');
+	for (size_t i = 0; i < r->n; i++)
+		jw_field(w, &r->fields[i], rec);
+	jw_close(w, '}');
 }
 
 /* {"NAME":count,...} for the non-zero entries of a counts array. */
@@ -228,7 +255,6 @@ static void write_exhaustion(struct jw *w, const struct sk_snapshot *s)
 static void write_system(struct jw *w, const struct sk_snapshot *s)
 {
 	const struct sk_system *sys = &s->sys;
-	const struct sk_limits *l = &sys->limits;
 	const struct sk_totals *t = &s->totals;
 
 	jw_key(w, "system");
@@ -259,24 +285,7 @@ static void write_system(struct jw *w, const struct sk_snapshot *s)
 	/* Where tcp_max_orphans and tcp_mem came from, or why they are unknown. */
 	jw_kv_str(w, "machine_limits_from", sk_limits_from_names[sys->limits_from < SK_LIMITS_LAST
 								  ? sys->limits_from : 0]);
-	jw_key(w, "limits");
-	jw_open(w, '{');
-	jw_kv_fig(w, "tcp_max_orphans", l->tcp_max_orphans);
-	jw_fig_array(w, "tcp_mem", l->tcp_mem, 3);
-	jw_kv_fig(w, "page_size", l->page_size);
-	jw_fig_array(w, "tcp_rmem", l->tcp_rmem, 3);
-	jw_fig_array(w, "tcp_wmem", l->tcp_wmem, 3);
-	jw_kv_fig(w, "tcp_max_tw_buckets", l->tcp_max_tw_buckets);
-	jw_kv_fig(w, "tcp_fin_timeout", l->tcp_fin_timeout);
-	jw_kv_fig(w, "tcp_orphan_retries", l->tcp_orphan_retries);
-	jw_fig_array(w, "ip_local_port_range", l->ip_local_port_range, 2);
-	jw_kv_fig(w, "somaxconn", l->somaxconn);
-	jw_fig_array(w, "file_nr", l->file_nr, 3);
-	jw_kv_fig(w, "file_max", l->file_max);
-	jw_kv_fig(w, "nr_open", l->nr_open);
-	jw_kv_fig(w, "rmem_max", l->rmem_max);
-	jw_kv_fig(w, "wmem_max", l->wmem_max);
-	jw_close(w, '}');
+	jw_record(w, &sk_rec_limits, &sys->limits);
 	write_exhaustion(w, s);
 
 	jw_tcp_states(w, "tcp_states", t->tcp_states);
@@ -307,8 +316,12 @@ static void write_system(struct jw *w, const struct sk_snapshot *s)
 		jw_tcp_states(w, "tcp_states", ns->tcp_states);
 		jw_tcp_states(w, "orphans", ns->orphans);
 		jw_kv_bool(w, "dumped", ns->dump_error == 0);
-		if (ns->dump_error)
+		/* The code for programs, the text for people (and for files
+		 * from before "errno"). */
+		if (ns->dump_error) {
+			jw_kv_u64(w, "errno", (uint64_t)-(int64_t)ns->dump_error);
 			jw_kv_str(w, "error", strerror(-ns->dump_error));
+		}
 		/* A dump can fail for one protocol only (no udp_diag): the
 		 * classes whose fds were judged closed/unbound here. */
 		jw_key(w, "dumped_classes");
@@ -375,7 +388,7 @@ static void write_growth(struct jw *w, const struct sk_snapshot *s, const struct
 	jw_key(w, "growth_per_min");
 	jw_open(w, '{');
 	for (int m = 0; m < SK_PM_LAST; m++) {
-		jw_key(w, sk_pmetric_names[m]);
+		jw_key(w, sk_pmetric_field((enum sk_pmetric)m)->key);
 		jw_double(w, tr[m].per_min);
 	}
 	jw_close(w, '}');
@@ -384,7 +397,7 @@ static void write_growth(struct jw *w, const struct sk_snapshot *s, const struct
 	for (int m = 0; m < SK_PM_LAST; m++)
 		if (tr[m].monotonic) {
 			jw_elem(w);
-			jw_str(w, sk_pmetric_names[m]);
+			jw_str(w, sk_pmetric_field((enum sk_pmetric)m)->key);
 		}
 	jw_close(w, ']');
 	jw_kv_u64(w, "history_span_s", tr[SK_PM_SOCKETS].span_ms / 1000);
@@ -432,45 +445,6 @@ static void write_endpoint(struct jw *w, const char *key, const struct sk_socket
 
 	sk_endpoint_format(ep, k->family, buf, sizeof(buf));
 	jw_kv_str(w, key, buf);
-}
-
-static void write_tcpinfo(struct jw *w, const struct sk_tcpinfo *t)
-{
-	jw_key(w, "tcp_info");
-	jw_open(w, '{');
-	jw_kv_u64(w, "rtt_us", t->rtt_us);
-	jw_kv_u64(w, "rttvar_us", t->rttvar_us);
-	jw_kv_u64(w, "rto_us", t->rto_us);
-	jw_kv_u64(w, "ato_us", t->ato_us);
-	jw_kv_u64(w, "backoff", t->backoff);
-	jw_kv_u64(w, "probes", t->probes);
-	jw_kv_u64(w, "retransmits", t->retransmits);
-	jw_kv_u64(w, "total_retrans", t->total_retrans);
-	jw_kv_u64(w, "unacked", t->unacked);
-	jw_kv_u64(w, "sacked", t->sacked);
-	jw_kv_u64(w, "lost", t->lost);
-	jw_kv_u64(w, "retrans", t->retrans);
-	jw_kv_u64(w, "snd_cwnd", t->snd_cwnd);
-	jw_kv_u64(w, "snd_ssthresh", t->snd_ssthresh);
-	jw_kv_u64(w, "snd_mss", t->snd_mss);
-	jw_kv_u64(w, "rcv_mss", t->rcv_mss);
-	jw_kv_u64(w, "snd_wscale", t->snd_wscale);
-	jw_kv_u64(w, "rcv_wscale", t->rcv_wscale);
-	jw_kv_u64(w, "snd_wnd", t->snd_wnd);
-	jw_kv_u64(w, "rcv_wnd", t->rcv_wnd);
-	jw_kv_u64(w, "rcv_space", t->rcv_space);
-	jw_kv_u64(w, "notsent_bytes", t->notsent_bytes);
-	jw_kv_u64(w, "last_data_sent_ms", t->last_data_sent_ms);
-	jw_kv_u64(w, "last_data_recv_ms", t->last_data_recv_ms);
-	jw_kv_u64(w, "last_ack_recv_ms", t->last_ack_recv_ms);
-	jw_kv_u64(w, "delivered", t->delivered);
-	jw_kv_u64(w, "bytes_acked", t->bytes_acked);
-	jw_kv_u64(w, "bytes_received", t->bytes_received);
-	jw_kv_u64(w, "bytes_sent", t->bytes_sent);
-	jw_kv_u64(w, "bytes_retrans", t->bytes_retrans);
-	jw_kv_u64(w, "ca_state", t->ca_state);
-	jw_kv_u64(w, "tcp_info_len", t->tcpinfo_len);
-	jw_close(w, '}');
 }
 
 static void write_socket(struct jw *w, const struct sk_snapshot *s, const struct sk_socket *k)
@@ -534,26 +508,13 @@ static void write_socket(struct jw *w, const struct sk_snapshot *s, const struct
 	if (k->flags & SK_SOCK_HAS_SHUTDOWN)
 		jw_kv_u64(w, "shutdown", k->shutdown);
 	jw_kv_u64(w, "cookie", k->cookie);
-	if (k->flags & SK_SOCK_HAS_MEM) {
-		const struct sk_meminfo *m = &k->mem;
-
-		jw_kv_u64(w, "rmem", m->rmem_alloc);
-		jw_kv_u64(w, "wmem", m->wmem_queued);
-		jw_key(w, "skmem");
-		jw_open(w, '{');
-		jw_kv_u64(w, "rmem_alloc", m->rmem_alloc);
-		jw_kv_u64(w, "rcvbuf", m->rcvbuf);
-		jw_kv_u64(w, "wmem_alloc", m->wmem_alloc);
-		jw_kv_u64(w, "sndbuf", m->sndbuf);
-		jw_kv_u64(w, "fwd_alloc", m->fwd_alloc);
-		jw_kv_u64(w, "wmem_queued", m->wmem_queued);
-		jw_kv_u64(w, "optmem", m->optmem);
-		jw_kv_u64(w, "backlog", m->backlog);
-		jw_kv_u64(w, "drops", m->drops);
-		jw_close(w, '}');
+	if (k->flags & sk_rec_skmem.present) {
+		jw_kv_u64(w, "rmem", sk_socket_rmem(k));
+		jw_kv_u64(w, "wmem", sk_socket_wmem(k));
+		jw_record(w, &sk_rec_skmem, &k->mem);
 	}
-	if (k->flags & SK_SOCK_HAS_TCPINFO)
-		write_tcpinfo(w, &k->tcp);
+	if (k->flags & sk_rec_tcpinfo.present)
+		jw_record(w, &sk_rec_tcpinfo, &k->tcp);
 	jw_close(w, '}');
 }
 
@@ -741,7 +702,7 @@ static void write_history(struct jw *w, const struct sk_snapshot *s, bool rings)
 			jw_kv_u64(w, "pid", (uint64_t)ph->pid);
 			jw_kv_u64(w, "starttime", ph->starttime);
 			for (int m = 0; m < SK_PM_LAST; m++)
-				write_ring(w, sk_pmetric_names[m], &ph->m[m]);
+				write_ring(w, sk_pmetric_field((enum sk_pmetric)m)->key, &ph->m[m]);
 			jw_close(w, '}');
 		}
 		jw_close(w, ']');
@@ -757,6 +718,11 @@ static void write_time(struct jw *w, const struct timespec *ts)
 	gmtime_r(&ts->tv_sec, &tm);
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	jw_kv_str(w, "time", buf);
+}
+
+uint32_t sk_json_needs(void)
+{
+	return sk_rec_tcpinfo.needs | sk_rec_skmem.needs | sk_record_needs(&sk_rec_proc, 0);
 }
 
 int sk_json_write_snapshot(FILE *f, const struct sk_snapshot *s)
@@ -783,25 +749,8 @@ int sk_json_write_snapshot_ex(FILE *f, const struct sk_snapshot *s, unsigned fla
 	jw_kv_u64(w, "seq", s->seq);
 	jw_kv_u64(w, "duration_us", s->duration_us);
 
-	jw_key(w, "diag");
-	jw_open(w, '{');
-	jw_kv_u64(w, "messages", s->diag.messages);
-	jw_kv_u64(w, "rejected", s->diag.rejected);
-	jw_kv_u64(w, "retries", s->diag.retries);
-	jw_kv_u64(w, "unsupported", s->diag.unsupported);
-	jw_kv_u64(w, "failed", s->diag.failed);
-	jw_kv_u64(w, "duplicates", s->duplicates);
-	jw_close(w, '}');
-	jw_key(w, "procfs");
-	jw_open(w, '{');
-	jw_kv_u64(w, "processes", s->procfs.processes);
-	jw_kv_u64(w, "vanished", s->procfs.vanished);
-	jw_kv_u64(w, "fd_denied", s->procfs.fd_denied);
-	jw_kv_u64(w, "fds", s->procfs.fds);
-	jw_kv_u64(w, "owners_cached", s->owners_cached);
-	jw_kv_bool(w, "owners_rescanned", s->owners_rescanned);
-	jw_kv_u64(w, "closed_races", s->procfs.closed_races);
-	jw_close(w, '}');
+	jw_record(w, &sk_rec_diag, s);
+	jw_record(w, &sk_rec_procfs, s);
 
 	write_system(w, s);
 	write_findings(w, s);

@@ -26,4 +26,7 @@ int sk_json_write_snapshot_ex(FILE *f, const struct sk_snapshot *s, unsigned fla
  * always valid JSON. */
 void sk_json_write_string(FILE *f, const char *s);
 
+/* The dump extensions (enum sk_field_need) a snapshot's JSON carries. */
+uint32_t sk_json_needs(void);
+
 #endif

@@ -1,0 +1,236 @@
+/* How the view names things on screen (vlabel.h). */
+#include <config.h>
+
+#include "vlabel.h"
+
+#include "model/fields.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "hunits.h"
+#include "vrows.h"
+
+const char *const sk_pane_names[SK_PANE_LAST] = {
+	[SK_PANE_PROCS] = "Processes",
+	[SK_PANE_SOCKS] = "Sockets",
+	[SK_PANE_STATES] = "States",
+	[SK_PANE_ORPHANS] = "Orphans",
+	[SK_PANE_FINDINGS] = "Findings",
+};
+
+const char *const sk_group_names[SK_GROUP_LAST] = {
+	[SK_GROUP_NONE] = "not grouped",
+	[SK_GROUP_PEER] = "grouped by peer address",
+	[SK_GROUP_LPORT] = "grouped by local port",
+};
+
+/* --- display states -------------------------------------------------------- */
+
+/* The kernel's states by their short names (src/sock.c), then what sktop
+ * infers. */
+static const char *const inferred_names[SK_DS_LAST - SK_TCP_STATE_LAST] = {
+	[SK_DS_CLOSED - SK_TCP_STATE_LAST] = "closed",
+	[SK_DS_UNBOUND - SK_TCP_STATE_LAST] = "unbound",
+	[SK_DS_UNCONN - SK_TCP_STATE_LAST] = "UNCONN",
+	[SK_DS_ORPHANS - SK_TCP_STATE_LAST] = "orphans",
+};
+
+/* What to look at first when sorting by state: leaks, then stuck closes. */
+static const int8_t dstate_rank[SK_DS_LAST] = {
+	[SK_TCP_CLOSE_WAIT] = 100, [SK_DS_CLOSED] = 95,     [SK_TCP_FIN_WAIT1] = 90,
+	[SK_TCP_LAST_ACK] = 85,    [SK_TCP_CLOSING] = 80,   [SK_DS_ORPHANS] = 78,
+	[SK_TCP_SYN_RECV] = 70,    [SK_TCP_NEW_SYN_RECV] = 70, [SK_TCP_FIN_WAIT2] = 60,
+	[SK_TCP_SYN_SENT] = 55,    [SK_TCP_ESTABLISHED] = 40, [SK_TCP_TIME_WAIT] = 30,
+	[SK_TCP_LISTEN] = 20,      [SK_DS_UNBOUND] = 15,    [SK_DS_UNCONN] = 10,
+	[SK_TCP_CLOSE] = 8,        [SK_TCP_BOUND_INACTIVE] = 5, [SK_TCP_UNKNOWN] = 0,
+};
+
+const char *sk_dstate_name(unsigned ds)
+{
+	if (ds < SK_TCP_STATE_LAST)
+		return sk_tcp_state_short_names[ds];
+	return ds < SK_DS_LAST ? inferred_names[ds - SK_TCP_STATE_LAST] : "?";
+}
+
+int sk_dstate_badness(unsigned ds)
+{
+	return ds < SK_DS_LAST ? dstate_rank[ds] : 0;
+}
+
+unsigned sk_dstate_of(const struct sk_socket *k)
+{
+	if (k->flags & SK_SOCK_UNDUMPED)
+		return k->proto == SK_PROTO_TCP ? SK_DS_CLOSED : SK_DS_UNBOUND;
+	if (k->proto != SK_PROTO_TCP) {
+		if (k->state == SK_TCP_CLOSE)
+			return SK_DS_UNCONN;
+		return k->state < SK_TCP_STATE_LAST ? k->state : SK_TCP_UNKNOWN;
+	}
+	switch (k->state) {
+	case SK_TCP_NEW_SYN_RECV: return SK_TCP_SYN_RECV;
+	/* A dumped TCP socket in CLOSE is bound and idle: the join counts it
+	 * with the undumped ones as "closed", and so do we. */
+	case SK_TCP_CLOSE:
+	case SK_TCP_BOUND_INACTIVE: return SK_DS_CLOSED;
+	default: return k->state < SK_TCP_STATE_LAST ? k->state : SK_TCP_UNKNOWN;
+	}
+}
+
+const char *const sk_proto_kind_names[SK_PK_LAST] = {
+	[SK_PK_OTHER] = "?",    [SK_PK_TCP] = "tcp",    [SK_PK_TCP6] = "tcp6",   [SK_PK_UDP] = "udp",
+	[SK_PK_UDP6] = "udp6",  [SK_PK_USTR] = "u_str", [SK_PK_UDGR] = "u_dgr", [SK_PK_USEQ] = "u_seq",
+	[SK_PK_UNIX] = "unix",
+};
+
+unsigned sk_proto_kind(const struct sk_socket *k)
+{
+	if (k->proto == SK_PROTO_UNIX) {
+		switch (k->sock_type) {
+		case SOCK_STREAM: return SK_PK_USTR;
+		case SOCK_DGRAM: return SK_PK_UDGR;
+		case SOCK_SEQPACKET: return SK_PK_USEQ;
+		default: return SK_PK_UNIX;
+		}
+	}
+	if (k->proto == SK_PROTO_TCP)
+		return k->family == AF_INET6 ? SK_PK_TCP6 : SK_PK_TCP;
+	if (k->proto == SK_PROTO_UDP)
+		return k->family == AF_INET6 ? SK_PK_UDP6 : SK_PK_UDP;
+	return SK_PK_OTHER;
+}
+
+const char *sk_view_proto(const struct sk_socket *k)
+{
+	return sk_proto_kind_names[sk_proto_kind(k)];
+}
+
+void sk_view_proc_label(const struct sk_process *p, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s[%d]", p->comm, (int)p->pid);
+}
+
+void sk_view_endpoint(const struct sk_snapshot *s, const struct sk_socket *k, bool peer,
+		      char *buf, size_t size)
+{
+	if (k->flags & SK_SOCK_UNDUMPED) {
+		/* Nothing is known: not even whether it was ever bound. */
+		snprintf(buf, size, "%s", peer ? "-" : "*:*");
+		return;
+	}
+	if (k->family == AF_UNIX) {
+		if (peer) {
+			if (k->unix_peer)
+				snprintf(buf, size, "* %u", k->unix_peer);
+			else
+				snprintf(buf, size, "*");
+		} else {
+			const char *path = sk_strtab_get(&s->strs, k->path);
+
+			snprintf(buf, size, "%s", path[0] ? path : "*");
+		}
+		return;
+	}
+	const struct sk_endpoint *ep = peer ? &k->peer : &k->local;
+
+	sk_endpoint_format(ep, k->family, buf, size);
+	/* An unconnected peer reads better as ss writes it. */
+	if (peer && ep->port == 0) {
+		static const uint8_t zero[16];
+
+		if (memcmp(ep->addr, zero, sizeof(zero)) == 0)
+			snprintf(buf, size, "*:*");
+	}
+}
+
+void sk_view_timer(const struct sk_socket *k, char *buf, size_t size)
+{
+	static const char *const shortname[SK_TIMER_LAST] = {
+		[SK_TIMER_ON] = "on", [SK_TIMER_KEEPALIVE] = "keep",
+		[SK_TIMER_TIMEWAIT] = "tw", [SK_TIMER_PERSIST] = "probe",
+	};
+	char t[16];
+	unsigned n = k->retrans;
+
+	if (size == 0)
+		return;
+	buf[0] = '\0';
+	if (k->timer == SK_TIMER_OFF || k->timer >= SK_TIMER_LAST || k->proto != SK_PROTO_TCP)
+		return;
+	/* Zero-window probes count in tcp_info, not in idiag_retrans. */
+	if (k->timer == SK_TIMER_PERSIST && sk_socket_probes(k) > n)
+		n = sk_socket_probes(k);
+	sk_tui_fmt_ms(k->timer_ms, t, sizeof(t));
+	if (n)
+		snprintf(buf, size, "%s %s/%u", shortname[k->timer], t, n);
+	else
+		snprintf(buf, size, "%s %s", shortname[k->timer], t);
+}
+
+void sk_view_gkey_label(const struct sk_gkey *g, char *buf, size_t size)
+{
+	if (g->mode == SK_GROUP_LPORT) {
+		snprintf(buf, size, "port %u", g->port);
+		return;
+	}
+	if (g->family == AF_INET || g->family == AF_INET6) {
+		struct sk_endpoint ep = {{0}, 0};
+		char tmp[64];
+
+		memcpy(ep.addr, g->addr, (size_t)sk_addr_len(g->family));
+		sk_endpoint_format(&ep, g->family, tmp, sizeof(tmp));
+		/* Strip the ":0" port the formatter adds. */
+		char *colon = strrchr(tmp, ':');
+
+		if (colon)
+			*colon = '\0';
+		if (g->family == AF_INET6 && tmp[0] == '[') {
+			size_t l = strlen(tmp);
+
+			if (l >= 2 && tmp[l - 1] == ']') {
+				tmp[l - 1] = '\0';
+				snprintf(buf, size, "%s", tmp + 1);
+				return;
+			}
+		}
+		snprintf(buf, size, "%s", tmp);
+		return;
+	}
+	snprintf(buf, size, "%s", g->family == AF_UNIX ? "(unix)" : "(no peer)");
+}
+
+void sk_view_okey_label(const struct sk_snapshot *s, const struct sk_vorphan *o, char *buf,
+			size_t size)
+{
+	char who[96];
+
+	switch (o->key.owner_kind) {
+	case SK_OWNER_LISTENER:
+		if (o->proc != SK_NONE && o->proc < s->procs.n)
+			sk_view_proc_label(&s->procs.v[o->proc], who, sizeof(who));
+		else
+			snprintf(who, sizeof(who), "pid %d", (int)o->key.pid);
+		snprintf(buf, size, "%s via :%u", who, o->key.lport);
+		break;
+	case SK_OWNER_CGROUP:
+		snprintf(buf, size, "cgroup %llu (client side)", (unsigned long long)o->key.cgroup);
+		break;
+	default:
+		snprintf(buf, size, "unknown (client side)");
+		break;
+	}
+}
+
+/* --- growth ---------------------------------------------------------------------- */
+
+/* A growth series is named and formatted by its process field row. */
+const char *sk_view_metric_name(enum sk_pmetric m)
+{
+	return m < SK_PM_LAST ? sk_pmetric_field(m)->label : "?";
+}
+
+bool sk_view_metric_bytes(enum sk_pmetric m)
+{
+	return m < SK_PM_LAST && sk_pmetric_field(m)->unit == SK_UNIT_BYTES;
+}
