@@ -116,10 +116,15 @@ static void run_sktop(struct scenario *sc, bool in_leak_netns, int refreshes)
 }
 
 /* Whether a finding is about this scenario: one of its two processes, or
- * backed by a socket in its namespace. */
+ * backed by a socket in its namespace. A machine-wide finding (orphans,
+ * tcp_mem against a limit another suite may be lowering right now) is
+ * about the machine, never one scenario: finding_of() looks for those. */
 static bool about(const struct scenario *sc, const struct sk_replay *r, const struct sk_finding *f)
 {
 	const struct sk_findings *fs = &r->findings;
+
+	if (f->subject_type == SK_SUBJ_SYSTEM)
+		return false;
 
 	if (f->pid && (f->pid == sc->leak.leaker || f->pid == sc->leak.peer))
 		return true;
