@@ -499,53 +499,6 @@ static void top_peers(struct ctx *c, struct sk_finding *f, char *out, size_t siz
 	free(pc);
 }
 
-/* --- ages: how long a socket has been in its state (analyse/persist.h) --------------- */
-
-/* The row's age as the tracker left it; a snapshot no tracker saw
- * (replayed, hand-built) still has what tcp_info says at one look. */
-static struct sk_age age_of(const struct sk_snapshot *s, uint32_t row)
-{
-	struct sk_age a = {0};
-
-	if (row < s->ages.n)
-		return s->ages.v[row];
-	if (row < s->socks.n && (a.state_ms = sk_persist_tcpinfo_age_ms(&s->socks.v[row]))) {
-		a.looks = 1;
-		a.source = SK_AGE_TCPINFO;
-	}
-	return a;
-}
-
-/* Held at least `secs` in its state, by any source of age. */
-static bool held_for(struct sk_age a, int64_t secs)
-{
-	return a.source != SK_AGE_NONE && (int64_t)a.state_ms >= secs * 1000;
-}
-
-/* Nothing known yet: only a later refresh can tell. */
-static bool age_unknown(struct sk_age a)
-{
-	return a.source == SK_AGE_NONE;
-}
-
-/* "12 s (tcp_info estimate)", "3 min (seen)". */
-static const char *age_text(const struct sk_age *a, char *buf, size_t size)
-{
-	uint32_t s = a ? a->state_ms / 1000 : 0;
-	const char *how = !a ? "" : a->source == SK_AGE_TCPINFO ? " (tcp_info estimate)"
-			  : a->source == SK_AGE_KERNEL ? "" : " (seen by sktop)";
-
-	if (s < 120)
-		snprintf(buf, size, "%u s%s", s, how);
-	else if (s < 7200)
-		snprintf(buf, size, "%u min%s", s / 60, how);
-	else
-		snprintf(buf, size, "%u h%s", s / 3600, how);
-	return buf;
-}
-
-/* --- close_wait --------------------------------------------------------------------------- */
-
 static bool is_close_wait(const struct sk_socket *k)
 {
 	return k->proto == SK_PROTO_TCP && k->state == SK_TCP_CLOSE_WAIT &&
@@ -568,12 +521,12 @@ static void rule_close_wait(struct ctx *c)
 		if (proc->agg.tcp_states[SK_TCP_CLOSE_WAIT] == 0)
 			continue;
 		FOR_EACH_PROC_SOCK(s, p, si) {
-			struct sk_age a = age_of(s, si);
+			struct sk_age a = sk_age_of(s, si);
 
 			if (!is_close_wait(&s->socks.v[si]))
 				continue;
-			if (!held_for(a, age_s)) {
-				young += age_unknown(a);
+			if (!sk_age_held(a, age_s)) {
+				young += sk_age_unknown(a);
 				continue;
 			}
 			held++;
@@ -597,7 +550,7 @@ static void rule_close_wait(struct ctx *c)
 			return;
 		subject_process(f, s, p);
 		FOR_EACH_PROC_SOCK(s, p, si) {
-			if (is_close_wait(&s->socks.v[si]) && held_for(age_of(s, si), age_s)) {
+			if (is_close_wait(&s->socks.v[si]) && sk_age_held(sk_age_of(s, si), age_s)) {
 				add_sock(c, f, si);
 				port = s->socks.v[si].local.port;
 			}
@@ -612,7 +565,7 @@ static void rule_close_wait(struct ctx *c)
 		     held, held == 1 ? "" : "s", (long long)age_s, proc->comm);
 		text(f->detail, sizeof(f->detail),
 		     "oldest %s; %lld in CLOSE_WAIT in all%s; top peers %s; local port %u",
-		     age_text(&oldest_age, age, sizeof(age)),
+		     sk_age_text(&oldest_age, age, sizeof(age)),
 		     (long long)proc->agg.tcp_states[SK_TCP_CLOSE_WAIT],
 		     trend_text(&tr, trend, sizeof(trend)), peers, port);
 		text(f->next_step, sizeof(f->next_step),
@@ -653,9 +606,9 @@ static bool is_closed_fd(const struct sk_socket *k)
  * cannot tell it from a socket about to connect. */
 static bool closed_held(const struct ctx *c, uint32_t row)
 {
-	struct sk_age a = age_of(c->s, row);
+	struct sk_age a = sk_age_of(c->s, row);
 
-	return a.looks >= 2 && held_for(a, c->th[SK_TH_CLOSED_AGE_S]);
+	return a.looks >= 2 && sk_age_held(a, c->th[SK_TH_CLOSED_AGE_S]);
 }
 
 static int64_t count_closed_held(struct ctx *c, uint32_t p)

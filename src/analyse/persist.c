@@ -7,6 +7,7 @@
 #include "analyse/persist.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -199,4 +200,32 @@ int sk_persist_update(struct sk_persist *p, struct sk_snapshot *s)
 	p->prev = p->cur;
 	p->cur = tmp;
 	return rc;
+}
+
+struct sk_age sk_age_of(const struct sk_snapshot *s, uint32_t row)
+{
+	struct sk_age a = {0};
+
+	if (row < s->ages.n)
+		return s->ages.v[row];
+	if (row < s->socks.n && (a.state_ms = sk_persist_tcpinfo_age_ms(&s->socks.v[row]))) {
+		a.looks = 1;
+		a.source = SK_AGE_TCPINFO;
+	}
+	return a;
+}
+
+const char *sk_age_text(const struct sk_age *a, char *buf, size_t size)
+{
+	uint32_t s = a->state_ms / 1000;
+	const char *how = a->source == SK_AGE_TCPINFO ? " (tcp_info estimate)"
+			  : a->source == SK_AGE_KERNEL ? "" : " (seen by sktop)";
+
+	if (s < 120)
+		snprintf(buf, size, "%u s%s", s, how);
+	else if (s < 7200)
+		snprintf(buf, size, "%u min%s", s / 60, how);
+	else
+		snprintf(buf, size, "%u h%s", s / 3600, how);
+	return buf;
 }

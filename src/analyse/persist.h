@@ -15,6 +15,8 @@
 #ifndef SKTOP_PERSIST_H
 #define SKTOP_PERSIST_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "model/snapshot.h"
@@ -30,6 +32,25 @@ void sk_persist_free(struct sk_persist *p);
  * is bounded by those rows: a socket not seen in a refresh is forgotten.
  * Returns 0 or -ENOMEM (s->ages is then empty: rules say less). */
 int sk_persist_update(struct sk_persist *p, struct sk_snapshot *s);
+
+/* Row `row`'s age as the tracker left it in s->ages; a snapshot no tracker
+ * saw (replayed, hand-built) still gets what tcp_info says at one look. */
+struct sk_age sk_age_of(const struct sk_snapshot *s, uint32_t row);
+
+/* Held at least `secs` in its state, by any source of age. */
+static inline bool sk_age_held(struct sk_age a, int64_t secs)
+{
+	return a.source != SK_AGE_NONE && (int64_t)a.state_ms >= secs * 1000;
+}
+
+/* Nothing known yet: only a later refresh can tell. */
+static inline bool sk_age_unknown(struct sk_age a)
+{
+	return a.source == SK_AGE_NONE;
+}
+
+/* "12 s (tcp_info estimate)", "3 min (seen by sktop)". */
+const char *sk_age_text(const struct sk_age *a, char *buf, size_t size);
 
 /* The tcp_info lower bound on how long row k has been in its state, in
  * ms, or 0 when tcp_info says nothing about it. */
