@@ -9,8 +9,10 @@ cd "$(dirname "$0")"
 top=$(pwd)
 
 # What building and running sktop need; a server gets nothing more from `run`.
+# clang, libbpf-dev and bpftool build the BPF owner iterator (configure
+# --disable-bpf builds without them).
 run_deps=(build-essential autoconf automake pkg-config libmnl-dev libncurses-dev
-	  libmicrohttpd-dev libcap-dev)
+	  libmicrohttpd-dev libcap-dev clang libbpf-dev bpftool)
 # The test toolchain: cmocka, the tools the integration tests compare
 # against or drive (ss, lsof, tmux), and CI's checkers.
 test_deps=(libcmocka-dev iproute2 lsof tmux procps util-linux valgrind clang
@@ -87,7 +89,7 @@ test)
 	 scan-build-14 --status-bugs -o "$top/build/scan-report" make -j"$(nproc)" \
 		2>&1 | grep -E 'warning:|bugs found|No bugs')
 	echo "== valgrind: repeated refreshes leak no fd and no byte [${SECONDS}s]"
-	valgrind -q --track-fds=yes --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	valgrind -q --suppressions=.ci/valgrind.supp --track-fds=yes --leak-check=full --errors-for-leak-kinds=definite,indirect \
 		--error-exitcode=1 --log-file=build/valgrind.log \
 		build/default/sktop -b -d 0 -n 20 --json >/dev/null ||
 		{ cat build/valgrind.log; exit 1; }

@@ -87,6 +87,7 @@ for n in $sizes; do
 	row_ms[floor_list]=$(floor_ms list)
 	measure "sktop -b -n 1 (cold, text)" $ns "$here/sktop" -b -n 1
 	measure "sktop -b -n 1 --json (cold)" $ns "$here/sktop" -b -n 1 --json
+	measure "sktop -b -n 1 --no-bpf (cold, text)" $ns "$here/sktop" -b -n 1 --no-bpf
 	measure_steady "sktop steady refresh (text)" 6 $ns "$here/sktop" -b
 	measure_steady "sktop steady refresh (--json)" 6 $ns "$here/sktop" -b --json
 	measure "ss -tanpm" $ns ss -tanpm
@@ -111,6 +112,9 @@ for n in $sizes; do
 			awk -v name="$name" -v ms="$ms" -v ss="$ss_ms" -v fl="$floor" -v rss="${row_rss[$name]}" \
 				'BEGIN { printf "| `%s` | %d | %.2fx | %.2fx | %s |\n", name, ms, (ss ? ms/ss : 0), (fl ? ms/fl : 0), rss }'
 		done
+		echo
+		# Owners alone, by each path; the BPF load is paid once per start.
+		echo "Owner lookup (\`bench/owners -r $runs\`, ms, median and fastest): $("$here/bench/owners" -r "$runs" | tr '\n' ' ')"
 		echo
 		# Keys while refreshes run back to back (needs tmux; skipped without).
 		if command -v tmux >/dev/null; then

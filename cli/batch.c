@@ -347,8 +347,15 @@ struct sk_engine_config sk_batch_engine_config(const struct sk_options *o)
 		.want_tcpinfo = needs & SK_NEED_INFO,
 		.kmsg_path = o->replay_file ? NULL : o->kmsg_path,
 		.thresholds = &o->thresholds,
+		.no_bpf = o->no_bpf,
 	};
 	return cfg;
+}
+
+void sk_batch_owner_note(const struct sk_engine *e)
+{
+	if (sk_engine_owner_note(e)[0])
+		fprintf(stderr, "sktop: %s; reading /proc instead\n", sk_engine_owner_note(e));
 }
 
 void sk_batch_sleep(double sec)
@@ -367,6 +374,7 @@ int sk_batch_run(const struct sk_options *o, FILE *out, struct sk_error *err)
 
 	if (rc)
 		return rc;
+	sk_batch_owner_note(e);
 	for (long i = 0; o->count == 0 || i < o->count; i++) {
 		if (i > 0 && o->interval > 0)
 			sk_batch_sleep(o->interval);
@@ -436,6 +444,7 @@ int sk_batch_write(const struct sk_options *o, struct sk_error *err)
 	rc = sk_engine_new(&cfg, &e, err);
 	if (rc)
 		return rc;
+	sk_batch_owner_note(e);
 	rc = sk_engine_refresh(e, err);
 	if (rc == 0)
 		rc = sk_snapfile_create(&sf, dirname(dir), basename(base), err);

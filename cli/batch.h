@@ -27,6 +27,11 @@ struct sk_engine_config sk_batch_engine_config(const struct sk_options *o);
 /* Sleeps between refreshes, through signals that do not end the program. */
 void sk_batch_sleep(double sec);
 
+/* One line on stderr when owners come from /proc although BPF was not
+ * turned off (--no-bpf): why the iterator could not be used. */
+struct sk_engine;
+void sk_batch_owner_note(const struct sk_engine *e);
+
 /* Whether a process passes -p/-u and has something to show. */
 bool sk_batch_wants(const struct sk_options *o, const struct sk_process *p);
 

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "engine.h"
 #include "export/metrics.h"
 #include "export/textfile.h"
@@ -295,6 +296,7 @@ static struct sk_engine_config engine_config(const struct sk_options *o)
 		.want_tcpinfo = true, /* the findings' recv-stuck and zero-window rules read it */
 		.kmsg_path = o->kmsg_path,
 		.thresholds = &o->thresholds,
+		.no_bpf = o->no_bpf,
 	};
 	return cfg;
 }
@@ -422,6 +424,7 @@ int sk_exporter_run(const struct sk_options *o, struct sk_error *err)
 	rc = sk_engine_new(&cfg, &x.engine, err);
 	if (rc)
 		return rc;
+	sk_batch_owner_note(x.engine);
 	pthread_mutex_init(&x.lock, NULL);
 	fd = listen_socket(o, err);
 	rc = fd < 0 ? fd : drop_privileges(err);
@@ -473,6 +476,7 @@ int sk_textfile_run(const struct sk_options *o, struct sk_error *err)
 	rc = sk_engine_new(&cfg, &e, err);
 	if (rc)
 		return rc;
+	sk_batch_owner_note(e);
 	rc = stopper_start(&st, e, err);
 	for (long i = 0; rc == 0 && (o->count == 0 || i < o->count); i++) {
 		double t0 = now_s();

@@ -24,6 +24,7 @@ enum {
 	OPT_MAX_GROUPS,
 	OPT_PER_PROCESS,
 	OPT_CHECK,
+	OPT_NO_BPF,
 	OPT_KMSG,
 };
 
@@ -42,6 +43,7 @@ static const struct option long_options[] = {
 	{"proc-root", required_argument, NULL, OPT_PROC_ROOT},
 	{"no-color", no_argument, NULL, OPT_NO_COLOR},
 	{"no-unix", no_argument, NULL, OPT_NO_UNIX},
+	{"no-bpf", no_argument, NULL, OPT_NO_BPF},
 	{"top", required_argument, NULL, OPT_TOP},
 	{"threshold", required_argument, NULL, OPT_THRESHOLD},
 	{"exporter", required_argument, NULL, OPT_EXPORTER},
@@ -98,6 +100,8 @@ static void print_help(FILE *out)
 		"      --snapshot-dir DIR where the TUI's 's' key writes (default: .)\n"
 		"      --no-color         monochrome TUI (also when NO_COLOR is set)\n"
 		"      --no-unix          do not dump AF_UNIX sockets\n"
+		"      --no-bpf           find socket owners by reading /proc/PID/fd, not with\n"
+		"                         the BPF iterator (used by default when it loads)\n"
 		"      --proc-root DIR    read processes and counters from DIR instead of /proc\n"
 		"      --kmsg PATH        the kernel log to search for TCP complaints\n"
 		"                         (default /dev/kmsg; tests use a file or FIFO)\n"
@@ -261,6 +265,7 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 		case OPT_KMSG: o->kmsg_path = optarg; break;
 		case OPT_NO_COLOR: o->no_color = true; break;
 		case OPT_NO_UNIX: o->no_unix = true; break;
+		case OPT_NO_BPF: o->no_bpf = true; break;
 		case OPT_TOP:
 			rc = parse_long("--top", optarg, 0, INT_MAX, &v, err);
 			o->top = v;

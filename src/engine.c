@@ -20,6 +20,7 @@
 
 #include "analyse/persist.h"
 #include "collect/kmsg.h"
+#include "collect/bpf_owners.h"
 #include "collect/netns_names.h"
 #include "collect/service.h"
 #include "util/escape.h"
@@ -76,6 +77,9 @@ struct sk_engine {
 	/* Mount options do not change under a running sktop: read once, on the
 	 * first refresh that is not root (the only one that can be hidden from). */
 	bool hidepid_checked, hidepid;
+	struct sk_bpf_owners *bpf;         /* NULL: owners from /proc */
+	sk_fdrowvec fdrows;                /* the iterator's rows, memory reused */
+	char owner_note[SK_ERROR_MSG_MAX];
 };
 
 /* --- live sock_diag -------------------------------------------------------------- */
@@ -209,6 +213,55 @@ static enum sk_sockname xattr_sockname(void *ctx, int32_t pid, int32_t fd, uint6
 	return sn;
 }
 
+/* --- owners from BPF ------------------------------------------------------------- */
+
+/* Only the live /proc: a fixture tree's processes are not the kernel's.
+ * Without the capabilities, or in a build without BPF, nothing is tried and
+ * nothing is said: sktop reads /proc as it always did. */
+static void open_bpf(struct sk_engine *e)
+{
+	struct sk_error berr;
+
+	if (!HAVE_BPF || e->cfg.no_bpf || strcmp(e->cfg.proc_root, "/proc") != 0 ||
+	    !sk_bpf_owners_permitted())
+		return;
+	sk_error_clear(&berr);
+	if (sk_bpf_owners_open(&e->bpf, &berr))
+		snprintf(e->owner_note, sizeof(e->owner_note), "%s", berr.msg);
+}
+
+const char *sk_engine_owner_note(const struct sk_engine *e)
+{
+	return e->owner_note;
+}
+
+uint64_t sk_engine_bpf_load_us(const struct sk_engine *e)
+{
+	return sk_bpf_owners_load_us(e->bpf);
+}
+
+/* The process scan, with fd tables from the BPF iterator when it is
+ * loaded. An iterator that fails mid-run is dropped for good, said once in
+ * the note, and this refresh reads /proc like every later one. */
+static int scan_processes(struct sk_engine *e, struct sk_snapshot *s, struct sk_error *err)
+{
+	if (e->bpf) {
+		struct sk_error berr;
+
+		sk_error_clear(&berr);
+		if (sk_bpf_owners_read(e->bpf, &e->fdrows, &berr) == 0) {
+			s->owners_bpf = true;
+			return sk_procfs_scan_rows(e->cfg.proc_root, &e->fdrows, &s->procs,
+						   &s->fdrefs, &s->strs, &s->procfs, err);
+		}
+		snprintf(e->owner_note, sizeof(e->owner_note), "%s", berr.msg);
+		sk_bpf_owners_close(e->bpf);
+		e->bpf = NULL;
+	}
+	return sk_procfs_scan_cached(e->cfg.proc_root, e->owners, &s->procs, &s->fdrefs, &s->strs,
+				     &s->procfs, err);
+}
+
 /* --- engine ------------------------------------------------------------------------ */
 
 int sk_engine_new(const struct sk_engine_config *cfg, struct sk_engine **out,
@@ -237,6 +290,7 @@ int sk_engine_new(const struct sk_engine_config *cfg, struct sk_engine **out,
 		e->live_ops.ctx = e->live;
 		e->cfg.diag = &e->live_ops;
 	}
+	open_bpf(e);
 	if (sk_procfs_cache_new(&e->owners) || sk_persist_new(&e->persist) ||
 	    (e->cfg.kmsg_path && sk_kmsg_open(e->cfg.kmsg_path, &e->kmsg))) {
 		sk_engine_free(e);
@@ -284,6 +338,8 @@ void sk_engine_free(struct sk_engine *e)
 		sk_history_free(&e->buf[i].history);
 	}
 	sk_procfs_cache_free(e->owners);
+	sk_bpf_owners_close(e->bpf);
+	free(e->fdrows.v);
 	sk_service_resolver_free(e->services);
 	sk_netns_names_free(&e->netns_names);
 	free(e->unowned.v);
@@ -656,8 +712,7 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 	s->seq = ++e->seq;
 	fill_identity(s);
 
-	rc = sk_procfs_scan_cached(e->cfg.proc_root, e->owners, &s->procs, &s->fdrefs, &s->strs,
-				   &s->procfs, err);
+	rc = scan_processes(e, s, err);
 	if (rc)
 		return rc;
 	/* A vanished process is no loss: it has no sockets left. A hidden one is. */

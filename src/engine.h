@@ -44,6 +44,9 @@ struct sk_engine_config {
 	const char *host_root;
 	const char *cgroup_mount;
 	bool no_services;
+	/* Owners from /proc only. Otherwise a live engine on the real /proc
+	 * lists fds with the BPF iterator when it can load it. */
+	bool no_bpf;
 };
 
 struct sk_engine;
@@ -69,5 +72,15 @@ const struct sk_snapshot *sk_engine_snapshot(const struct sk_engine *e);
  * the next netlink datagram or step), and every later one at once: for
  * quitting without waiting out a multi-second dump. Safe from any thread. */
 void sk_engine_cancel(struct sk_engine *e);
+
+/* Why owners come from /proc although BPF was not turned off and sktop has
+ * the capabilities to load it (one line), or "" when they come from BPF,
+ * no_bpf was set, sktop is unprivileged or built without BPF (then BPF is
+ * not tried). */
+const char *sk_engine_owner_note(const struct sk_engine *e);
+
+/* Microseconds the BPF owner iterator took to load (verifier, BTF), 0
+ * without it. */
+uint64_t sk_engine_bpf_load_us(const struct sk_engine *e);
 
 #endif

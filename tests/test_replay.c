@@ -280,6 +280,7 @@ static void build_round(struct sk_snapshot *s, int round)
 					     .fds = 300};
 	s->owners_cached = 3;
 	s->owners_rescanned = round == 4;
+	s->owners_bpf = round >= 3; /* the last round, the one the file keeps, read fds with BPF */
 	system_figures(s, round);
 	sb_netns(s, NS_A, ALL_INET);
 	s->netns.v[0].own = true;
@@ -618,6 +619,12 @@ static void test_older_file(void **state)
 	assert_int_equal(r.snap.owners_cached, 0);
 	assert_false(r.snap.owners_rescanned);
 	assert_int_equal(r.snap.procfs.fds, 300);
+	sk_replay_free(&r);
+	free(doc);
+	/* No "ownership" (before the BPF owner path): owners came from /proc. */
+	doc = replace(fx->json, ",\"ownership\":\"bpf\"", "", &len);
+	load_ok(doc, len, &r);
+	assert_false(r.snap.owners_bpf);
 	sk_replay_free(&r);
 	free(doc);
 }

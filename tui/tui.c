@@ -316,6 +316,7 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 		.want_tcpinfo = needs & SK_NEED_INFO,
 		.thresholds = &opts->thresholds,
 		.double_buffer = true,
+		.no_bpf = opts->no_bpf,
 	};
 	struct loop *lp;
 	struct sk_users *users;
@@ -347,6 +348,10 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 		rc = sk_engine_new(&cfg, &lp->engine, err);
 		if (rc)
 			goto out;
+		/* Before the screen takes over: readable in the scrollback. */
+		if (sk_engine_owner_note(lp->engine)[0])
+			fprintf(stderr, "sktop: %s; reading /proc instead\n",
+				sk_engine_owner_note(lp->engine));
 		/* The first snapshot before the screen changes: if the engine
 		 * cannot work at all, the error reads best on a normal terminal. */
 		rc = sk_engine_refresh(lp->engine, err);

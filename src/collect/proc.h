@@ -74,6 +74,7 @@ struct sk_procfs_stats {
 	uint32_t fd_denied;  /* fd tables we were not allowed to list */
 	uint32_t fds;        /* fds listed */
 	uint32_t cached;     /* processes whose socket fds came from the owner cache */
+	uint32_t from_rows;  /* processes whose fds came from sk_procfs_scan_rows' rows */
 	uint32_t closed_races; /* fds that looked closed only because they changed between
 	                        * the walk and the dump: not counted as closed */
 };
@@ -103,6 +104,27 @@ void sk_procfs_cache_invalidate(struct sk_procfs_cache *c);
 int sk_procfs_scan_cached(const char *proc_root, struct sk_procfs_cache *cache,
 			  sk_procvec *procs, sk_fdrefvec *fds, struct sk_strtab *strs,
 			  struct sk_procfs_stats *stats, struct sk_error *err);
+
+/* Every fd of every process as the kernel listed it in one pass (the BPF
+ * owner path): sorted by pid, then fd. inode 0 is an fd that is not a
+ * socket; starttime is in stat's clock ticks, so a row never lends its fds
+ * to a later process that reused the pid. */
+struct sk_fdrow {
+	int32_t pid;
+	int32_t fd;
+	uint64_t inode;
+	uint64_t starttime;
+};
+
+typedef SK_VEC(struct sk_fdrow) sk_fdrowvec;
+
+/* sk_procfs_scan with the fds taken from rows instead of a readlink per fd;
+ * everything else (stat, status, limits, cmdline, namespace) is read from
+ * /proc as always. A process the rows do not cover (born after they were
+ * taken, or its pid reused) has its fd table read from /proc. */
+int sk_procfs_scan_rows(const char *proc_root, const sk_fdrowvec *rows, sk_procvec *procs,
+			sk_fdrefvec *fds, struct sk_strtab *strs, struct sk_procfs_stats *stats,
+			struct sk_error *err);
 
 /* Whether /proc/PID/fd/FD still is socket:[inode]. */
 bool sk_procfs_fd_is(const char *proc_root, int32_t pid, int32_t fd, uint64_t inode);

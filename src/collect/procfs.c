@@ -385,6 +385,56 @@ out:
 	return 0;
 }
 
+/* Where a scan takes fd tables from: /proc (through the owner cache when
+ * there is one), or rows the kernel listed in one pass. */
+struct fd_source {
+	struct sk_procfs_cache *cache;
+	const sk_fdrowvec *rows;
+};
+
+struct row_key {
+	const struct sk_fdrow *v;
+	int32_t pid;
+};
+
+static bool row_before(size_t i, const void *key)
+{
+	const struct row_key *k = key;
+
+	return k->v[i].pid < k->pid;
+}
+
+/* Takes p's fds from the rows. -ENODATA when the rows do not cover this
+ * process: it has no rows (born after they were taken, or no fd at all),
+ * or they belong to an earlier process with the same pid. */
+static int fds_from_rows(const sk_fdrowvec *rows, uint32_t proc, struct sk_process *p,
+			 sk_fdrefvec *fds, struct sk_procfs_stats *st)
+{
+	const struct row_key key = {rows->v, p->pid};
+	size_t i = sk_lower_bound(0, rows->n, &key, row_before);
+
+	p->fdrefs_start = (uint32_t)fds->n;
+	if (i == rows->n || rows->v[i].pid != p->pid || rows->v[i].starttime != p->starttime)
+		return -ENODATA;
+	for (; i < rows->n && rows->v[i].pid == p->pid; i++) {
+		const struct sk_fdrow *r = &rows->v[i];
+		struct sk_fdref *ref;
+
+		p->fd_count++;
+		if (!r->inode)
+			continue;
+		ref = SK_VEC_PUSH(fds);
+		if (!ref) {
+			fds->n = p->fdrefs_start;
+			return -ENOMEM;
+		}
+		*ref = (struct sk_fdref){r->inode, r->fd, proc, SK_NONE, 0};
+	}
+	p->fdrefs_count = (uint32_t)(fds->n - p->fdrefs_start);
+	st->from_rows++;
+	return 0;
+}
+
 /* Reads one process into *p (zeroed). Returns 0; -ENOENT when it vanished
  * before its fds were read (the caller rolls back what was appended);
  * -errno for a failure of ours (scan_fatal).
@@ -404,7 +454,7 @@ out:
  * seen). */
 static int read_process(int rootfd, int32_t pid, uint32_t index, struct sk_process *p,
 			sk_fdrefvec *fds, struct sk_strtab *strs, struct sk_procfs_stats *st,
-			struct sk_procfs_cache *cache)
+			const struct fd_source *src)
 {
 	char name[16], buf[4096], cmd[SK_CMDLINE_MAX * 4 + 1];
 	_Static_assert(sizeof(buf) >= SK_CMDLINE_MAX, "cmdline buffer");
@@ -462,7 +512,9 @@ static int read_process(int rootfd, int32_t pid, uint32_t index, struct sk_proce
 		 * denied either. */
 		goto out;
 	}
-	rc = scan_fds(piddir, index, p, fds, st, cache);
+	rc = src->rows ? fds_from_rows(src->rows, index, p, fds, st) : -ENODATA;
+	if (rc == -ENODATA)
+		rc = scan_fds(piddir, index, p, fds, st, src->cache);
 	if (rc == -EACCES || rc == -EPERM) {
 		p->flags |= SK_PROC_FD_DENIED;
 		st->fd_denied++;
@@ -485,10 +537,33 @@ int sk_procfs_scan(const char *proc_root, sk_procvec *procs, sk_fdrefvec *fds,
 	return sk_procfs_scan_cached(proc_root, NULL, procs, fds, strs, stats, err);
 }
 
+static int scan_from(const char *proc_root, const struct fd_source *src, sk_procvec *procs,
+		     sk_fdrefvec *fds, struct sk_strtab *strs, struct sk_procfs_stats *stats,
+		     struct sk_error *err);
+
 int sk_procfs_scan_cached(const char *proc_root, struct sk_procfs_cache *cache,
 			  sk_procvec *procs, sk_fdrefvec *fds, struct sk_strtab *strs,
 			  struct sk_procfs_stats *stats, struct sk_error *err)
 {
+	const struct fd_source src = {cache, NULL};
+
+	return scan_from(proc_root, &src, procs, fds, strs, stats, err);
+}
+
+int sk_procfs_scan_rows(const char *proc_root, const sk_fdrowvec *rows, sk_procvec *procs,
+			sk_fdrefvec *fds, struct sk_strtab *strs, struct sk_procfs_stats *stats,
+			struct sk_error *err)
+{
+	const struct fd_source src = {NULL, rows};
+
+	return scan_from(proc_root, &src, procs, fds, strs, stats, err);
+}
+
+static int scan_from(const char *proc_root, const struct fd_source *src, sk_procvec *procs,
+		     sk_fdrefvec *fds, struct sk_strtab *strs, struct sk_procfs_stats *stats,
+		     struct sk_error *err)
+{
+	struct sk_procfs_cache *cache = src->cache;
 	int rootfd = open(proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d;
 	struct dirent *e;
@@ -519,7 +594,7 @@ int sk_procfs_scan_cached(const char *proc_root, struct sk_procfs_cache *cache,
 		if (!is_number(e->d_name, &pid) || pid == 0)
 			continue;
 		p = SK_VEC_PUSH(procs);
-		rc = p ? read_process(rootfd, pid, (uint32_t)procs_before, p, fds, strs, stats, cache)
+		rc = p ? read_process(rootfd, pid, (uint32_t)procs_before, p, fds, strs, stats, src)
 		       : -ENOMEM;
 		if (rc == 0) {
 			stats->processes++;

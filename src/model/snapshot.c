@@ -35,6 +35,7 @@ void sk_snapshot_reset(struct sk_snapshot *s)
 	s->duplicates = 0;
 	s->owners_cached = 0;
 	s->owners_rescanned = false;
+	s->owners_bpf = false;
 	s->partial = false;
 	sk_system_init(&s->sys);
 }

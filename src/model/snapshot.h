@@ -105,6 +105,7 @@ struct sk_snapshot {
 	uint32_t dumped_rows;      /* rows from the dumps, after deduplication */
 	uint32_t owners_cached;    /* processes first taken from the owner cache */
 	bool owners_rescanned;     /* the cache proved stale: every fd table was read again */
+	bool owners_bpf;           /* fds listed by the BPF iterator, not /proc: "ownership" */
 	bool procs_sorted;         /* procs ascend by pid (always, from a real /proc) */
 
 	/* Join scratch, kept to avoid reallocating every refresh. */

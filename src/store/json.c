@@ -748,6 +748,7 @@ int sk_json_write_snapshot_ex(FILE *f, const struct sk_snapshot *s, unsigned fla
 	jw_kv_bool(w, "partial", s->partial);
 	jw_kv_u64(w, "seq", s->seq);
 	jw_kv_u64(w, "duration_us", s->duration_us);
+	jw_kv_str(w, "ownership", s->owners_bpf ? "bpf" : "procfs");
 
 	jw_record(w, &sk_rec_diag, s);
 	jw_record(w, &sk_rec_procfs, s);

@@ -996,12 +996,31 @@ invalid:
 
 enum {
 	T_SCHEMA, T_TIME, T_HOST, T_KERNEL, T_ROOT, T_PARTIAL, T_SEQ, T_DURATION_US, T_DIAG,
-	T_PROCFS, T_SYSTEM, T_FINDINGS, T_HISTORY, T_PROCESSES, T_SOCKETS, T_PENDING, T_LAST
+	T_PROCFS, T_SYSTEM, T_FINDINGS, T_HISTORY, T_PROCESSES, T_SOCKETS, T_OWNERSHIP, T_PENDING,
+	T_LAST
 };
 static const char *const top_keys[T_LAST] = {
 	"schema", "time", "host", "kernel", "root", "partial", "seq", "duration_us", "diag",
-	"procfs", "system", "findings", "history", "processes", "sockets", "findings_pending",
+	"procfs", "system", "findings", "history", "processes", "sockets", "ownership",
+	"findings_pending",
 };
+
+/* "bpf" or "procfs"; files from before the BPF owner path have none. */
+static int get_ownership(struct rctx *c, const jnode *n, bool *bpf)
+{
+	char v[16];
+	int rc;
+
+	*bpf = false;
+	if (!n)
+		return 0;
+	rc = rd_get_text(c, n, "ownership", v, sizeof(v));
+	if (rc == 0 && strcmp(v, "bpf") != 0 && strcmp(v, "procfs") != 0)
+		return rd_bad(c, "ownership", "unknown ownership '%s' (expected bpf or procfs)", v);
+	if (rc == 0)
+		*bpf = strcmp(v, "bpf") == 0;
+	return rc;
+}
 
 static int map_doc(struct rctx *c, const jnode *root)
 {
@@ -1035,6 +1054,8 @@ static int map_doc(struct rctx *c, const jnode *root)
 		rc = rd_get_u64(c, f[T_SEQ], "seq", &s->seq);
 	if (rc == 0)
 		rc = rd_get_u32(c, f[T_DURATION_US], "duration_us", &s->duration_us);
+	if (rc == 0)
+		rc = get_ownership(c, f[T_OWNERSHIP], &s->owners_bpf);
 	if (rc == 0)
 		rc = rd_get_record(c, f[T_DIAG], &sk_rec_diag, s);
 	if (rc == 0)

@@ -1,0 +1,37 @@
+/* Owners from the kernel: a BPF task_file iterator lists every fd of every
+ * process in one read, in place of a readlink per fd under /proc.
+ *
+ * Loading needs root (or CAP_BPF and CAP_PERFMON), kernel BTF and a kernel
+ * with task_file iterators (5.8); when any is missing, open fails with one
+ * line saying which and the engine keeps the /proc walk. Nothing is pinned:
+ * the program and its link go away with the process. */
+#ifndef SKTOP_BPF_OWNERS_H
+#define SKTOP_BPF_OWNERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "collect/proc.h"
+#include "util/error.h"
+
+struct sk_bpf_owners;
+
+/* Whether this process may load BPF at all: CAP_SYS_ADMIN, or CAP_BPF with
+ * CAP_PERFMON, effective. Without them open would only fail. */
+bool sk_bpf_owners_permitted(void);
+
+/* Loads and attaches the iterator. -EOPNOTSUPP when sktop was built
+ * without BPF; otherwise the kernel's -errno, with err saying why in one
+ * line (libbpf's own last complaint folded in, never printed). */
+int sk_bpf_owners_open(struct sk_bpf_owners **out, struct sk_error *err);
+
+/* Replaces rows with every fd of every thread-group leader visible in the
+ * caller's pid namespace, sorted by pid then fd. */
+int sk_bpf_owners_read(struct sk_bpf_owners *b, sk_fdrowvec *rows, struct sk_error *err);
+
+/* Microseconds open took (verifier, BTF relocation, attach): paid once. */
+uint64_t sk_bpf_owners_load_us(const struct sk_bpf_owners *b);
+
+void sk_bpf_owners_close(struct sk_bpf_owners *b);
+
+#endif
