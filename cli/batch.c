@@ -57,6 +57,64 @@ static void print_fig(FILE *out, const char *label, int64_t v)
 		fprintf(out, "%s%s%lld", label, sep, (long long)v);
 }
 
+/* Why the figures are a lower bound, as the TUI's header says it: a
+ * report that reads like the whole machine must be the whole machine. */
+static void print_partial(FILE *out, const struct sk_snapshot *s)
+{
+	size_t undumped = 0;
+
+	if (!s->partial)
+		return;
+	for (size_t i = 0; i < s->netns.n; i++)
+		undumped += s->netns.v[i].dump_error != 0;
+	fprintf(out, "Partial: not everything could be seen, every count below is a lower bound");
+	if (!s->root)
+		fprintf(out, "; not root");
+	if (s->procfs.fd_denied)
+		fprintf(out, "; %u fd tables unreadable", s->procfs.fd_denied);
+	if (undumped)
+		fprintf(out, "; %zu netns not dumped", undumped);
+	fputc('\n', out);
+}
+
+/* At most this many namespaces are named one by one: a host with a
+ * thousand of them gets a count, not a thousand-namespace line. */
+#define SK_NETNS_NAMED 4
+
+static void print_netns(FILE *out, const struct sk_snapshot *s)
+{
+	size_t undumped = 0, named = 0;
+
+	for (size_t i = 0; i < s->netns.n; i++)
+		undumped += s->netns.v[i].dump_error != 0;
+	if (s->netns.n <= 1 && !undumped)
+		return;
+	fprintf(out, "Netns:   %zu with processes", s->netns.n);
+	if (undumped)
+		fprintf(out, ", %zu not (fully) dumped: their sockets are not (all) judged", undumped);
+	for (size_t i = 0; i < s->netns.n && named < SK_NETNS_NAMED; i++) {
+		const struct sk_netns *ns = &s->netns.v[i];
+
+		if (!ns->dump_error)
+			continue;
+		named++;
+		if (!ns->dumped) {
+			fprintf(out, "\n         %llu NOT dumped (%s)", (unsigned long long)ns->id,
+				strerror(-ns->dump_error));
+			continue;
+		}
+		/* One protocol failed (no udp_diag, say): the rest was judged. */
+		fprintf(out, "\n         %llu partly dumped (%s), judged only:",
+			(unsigned long long)ns->id, strerror(-ns->dump_error));
+		for (int c = 0; c < SK_SN_LAST; c++)
+			if (ns->dumped & (1u << c))
+				fprintf(out, " %s", sk_sockname_names[c]);
+	}
+	if (undumped > named)
+		fprintf(out, "\n         and %zu more (the JSON lists every one)", undumped - named);
+	fputc('\n', out);
+}
+
 static void print_header(FILE *out, const struct sk_snapshot *s)
 {
 	const struct sk_system *sys = &s->sys;
@@ -70,6 +128,7 @@ static void print_header(FILE *out, const struct sk_snapshot *s)
 	fprintf(out, "sktop %s - %s - %s - Linux %s - refresh %llu took %u ms%s\n", PACKAGE_VERSION,
 		when, s->host, s->kernel, (unsigned long long)s->seq, s->duration_us / 1000,
 		s->root ? "" : " - NOT ROOT: other users' sockets are not attributed");
+	print_partial(out, s);
 
 	fprintf(out, "Sockets: %u seen (tcp %u, udp %u, unix %u)", t->sockets,
 		t->by_proto[SK_PROTO_TCP], t->by_proto[SK_PROTO_UDP], t->by_proto[SK_PROTO_UNIX]);
@@ -110,10 +169,11 @@ static void print_header(FILE *out, const struct sk_snapshot *s)
 		fprintf(out, "         tcp_max_orphans, tcp_mem: %s\n",
 			sk_limits_from_text[sys->limits_from]);
 
-	fprintf(out, "Memory:  rmem %s  wmem %s  Recv-Q %s  Send-Q %s (all sockets seen)",
+	fprintf(out, "Memory:  rmem %s  wmem %s  Recv-Q %s  Send-Q %s (%s)",
 		sk_format_bytes(t->rmem, b1, sizeof(b1)), sk_format_bytes(t->wmem, b2, sizeof(b2)),
 		sk_format_bytes(t->recv_q, (char[16]){0}, 16),
-		sk_format_bytes(t->send_q, (char[16]){0}, 16));
+		sk_format_bytes(t->send_q, (char[16]){0}, 16),
+		s->partial ? "of the sockets seen: partial" : "all sockets seen");
 	uint32_t unbound = t->unbound[SK_SN_UDP] + t->unbound[SK_SN_UDPV6];
 
 	if (unbound)
@@ -136,31 +196,7 @@ static void print_header(FILE *out, const struct sk_snapshot *s)
 	if (any)
 		fputc('\n', out);
 
-	size_t undumped = 0;
-
-	for (size_t i = 0; i < s->netns.n; i++)
-		undumped += s->netns.v[i].dump_error != 0;
-	if (s->netns.n > 1 || undumped) {
-		fprintf(out, "Netns:   %zu with processes", s->netns.n);
-		for (size_t i = 0; i < s->netns.n; i++) {
-			const struct sk_netns *ns = &s->netns.v[i];
-
-			if (!ns->dump_error)
-				continue;
-			if (!ns->dumped) {
-				fprintf(out, "; %llu NOT dumped (%s): its sockets are not judged",
-					(unsigned long long)ns->id, strerror(-ns->dump_error));
-				continue;
-			}
-			/* One protocol failed (no udp_diag, say): the rest was judged. */
-			fprintf(out, "; %llu partly dumped (%s), judged only:",
-				(unsigned long long)ns->id, strerror(-ns->dump_error));
-			for (int c = 0; c < SK_SN_LAST; c++)
-				if (ns->dumped & (1u << c))
-					fprintf(out, " %s", sk_sockname_names[c]);
-		}
-		fputc('\n', out);
-	}
+	print_netns(out, s);
 	if (s->diag.rejected || s->diag.failed || s->diag.unsupported)
 		fprintf(out, "Kernel:  %u malformed messages skipped, %u dumps failed, %u protocols "
 			"without sock_diag support\n", s->diag.rejected, s->diag.failed,
@@ -237,7 +273,8 @@ static void print_findings(FILE *out, const struct sk_snapshot *s, const struct 
 		if (finding_wanted(o, s, &fs->list.v[i]))
 			sev_n[fs->list.v[i].severity]++;
 	if (sev_n[SK_SEV_CRITICAL] + sev_n[SK_SEV_WARNING] + sev_n[SK_SEV_INFO] == 0) {
-		fprintf(out, "Findings: none\n");
+		fprintf(out, "Findings: none%s\n",
+			s->partial ? " in what could be seen (partial: see above)" : "");
 		print_pending(out, fs);
 		return;
 	}
@@ -414,12 +451,16 @@ int sk_batch_replay(const struct sk_options *o, FILE *out, struct sk_error *err)
 		free(r);
 		return rc;
 	}
+	if (r->skipped_tail)
+		fprintf(stderr, "sktop: %s: skipped its incomplete last line (%zu bytes); showing the "
+			"line before it\n", o->replay_file, r->skipped_tail);
 	if (o->json) {
 		rc = sk_json_write_snapshot(out, &r->snap);
 		if (rc)
 			sk_error_set(err, rc, "cannot write JSON: %s", strerror(-rc));
 	} else {
 		fprintf(out, "Replay of %s (read-only)\n", o->replay_file);
+
 		sk_batch_print_text(out, &r->snap, o);
 		if (fflush(out) != 0)
 			rc = sk_error_set(err, errno, "cannot write output: %s", strerror(errno));
@@ -451,7 +492,7 @@ int sk_batch_write(const struct sk_options *o, struct sk_error *err)
 	if (rc == 0) {
 		rc = sk_json_write_snapshot(sf.f, sk_engine_snapshot(e));
 		if (rc) {
-			sk_error_set(err, rc, "cannot write %s: %s", sf.path, strerror(-rc));
+			sk_error_set(err, rc, "cannot write %s: %s", sf.shown, strerror(-rc));
 			sk_snapfile_abort(&sf);
 		} else {
 			rc = sk_snapfile_commit(&sf, err);

@@ -1,6 +1,7 @@
 #include <config.h>
 
 #include <stdio.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "batch.h"
@@ -8,6 +9,19 @@
 #include "check.h"
 #include "options.h"
 #include "tui.h"
+
+/* Every network namespace on the host may cost a netlink socket, and the
+ * soft limit (1024 by default) is far below what the hard one allows: take
+ * it all. Failing to is no error; the engine keeps under whatever it has. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
 
 int main(int argc, char **argv)
 {
@@ -21,6 +35,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sktop: %s\nTry 'sktop --help'.\n", err.msg);
 		return 2;
 	}
+	raise_nofile();
 	if (opts.check)
 		return sk_check_run(&opts, stdout);
 	if (opts.exporter)
@@ -39,5 +54,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sktop: %s\n", err.msg[0] ? err.msg : "failed");
 		return 1;
 	}
-	return 0;
+	/* The TUI stopped by a signal: 128 + its number, as shells expect. */
+	return rc > 0 ? 128 + rc : 0;
 }

@@ -85,7 +85,7 @@ static void print_help(FILE *out)
 		"\n"
 		"Options:\n"
 		"  -d, --delay SECONDS    refresh interval (default 2; batch: 0 = back to back)\n"
-		"  -n, --iterations N     batch: stop after N refreshes (default 0 = until\n"
+		"  -n, --iterations N     stop after N refreshes (default 0 = until\n"
 		"                         interrupted)\n"
 		"  -s, --sort KEY         sort processes by KEY (default close_wait):\n");
 	for (int i = 0; i < SK_SORT_LAST; i++)
@@ -109,7 +109,26 @@ static void print_help(FILE *out)
 		"  -V, --version          show the version and exit\n"
 		"\n"
 		"Run as root to see every process's sockets and other network namespaces.\n"
-		"Exit status: 0 ok, 1 runtime error, 2 invalid usage (--check: as above).\n");
+		"Exit status: 0 ok, 1 runtime error, 2 invalid usage (--check: as above),\n"
+		"128+N the interactive view stopped by signal N.\n");
+}
+
+/* Digits, and with `point` one '.': strtol and strtod also take leading
+ * blanks, a sign, "0x10", "1e1" and "inf", none of which is how a person
+ * writes a count or a number of seconds. */
+static bool plain_number(const char *arg, bool point)
+{
+	bool digits = false;
+
+	for (const char *p = arg; *p; p++) {
+		if (*p >= '0' && *p <= '9')
+			digits = true;
+		else if (*p == '.' && point)
+			point = false;
+		else
+			return false;
+	}
+	return digits;
 }
 
 static int parse_long(const char *opt, const char *arg, long min, long max, long *out,
@@ -120,7 +139,7 @@ static int parse_long(const char *opt, const char *arg, long min, long max, long
 
 	errno = 0;
 	v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v < min || v > max)
+	if (!plain_number(arg, false) || errno || end == arg || *end || v < min || v > max)
 		return sk_error_set(err, EINVAL, "%s: '%s' is not a whole number from %ld to %ld",
 				    opt, arg, min, max);
 	*out = v;
@@ -134,7 +153,7 @@ static int parse_interval(const char *arg, double *out, struct sk_error *err)
 
 	errno = 0;
 	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !isfinite(v) || v < 0 || v > 86400)
+	if (!plain_number(arg, true) || errno || end == arg || *end || !isfinite(v) || v < 0 || v > 86400)
 		return sk_error_set(err, EINVAL,
 				    "-d: '%s' is not a number of seconds from 0 to 86400", arg);
 	*out = v;
@@ -309,5 +328,9 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 		return sk_error_set(err, EINVAL, "-d: the interactive interval must be at least 0.1 s");
 	if (!o->proc_root[0] || !o->snapshot_dir[0])
 		return sk_error_set(err, EINVAL, "an empty directory name");
+	/* After every --threshold: raising both of a pair is fine in any order. */
+	rc = sk_thresholds_check(&o->thresholds, err);
+	if (rc)
+		return rc;
 	return SK_OPTIONS_RUN;
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -34,7 +35,15 @@
  * for the namespace it was created in, so entering a namespace is needed
  * only to open it. Connections are dropped as soon as their namespace has
  * no scanned process, because an open socket would keep a dead namespace
- * alive. */
+ * alive.
+ *
+ * A host may have more namespaces than sktop may open files: at most
+ * max_conns are kept (a quarter of RLIMIT_NOFILE, the rest is for /proc
+ * and the terminal), the namespaces beyond are dumped through a socket
+ * closed right after (a setns more per refresh, not a failure), and an
+ * EMFILE on opening one gives back every kept socket before it is tried
+ * again. */
+#define SK_CONNS_MAX 1024
 struct live_conn {
 	uint64_t netns;
 	struct sk_diag_conn *conn;
@@ -46,6 +55,7 @@ struct live_diag {
 	int own_ns_fd;      /* to come back after entering another namespace */
 	uint64_t own_netns;
 	SK_VEC(struct live_conn) conns;
+	size_t max_conns;
 	uint64_t seq;
 };
 
@@ -124,6 +134,21 @@ static int enter_and_open(struct live_diag *ld, uint64_t netns, int32_t pid,
 	return rc;
 }
 
+static void live_close_all(struct live_diag *ld)
+{
+	for (size_t i = 0; i < ld->conns.n; i++)
+		sk_diag_close(ld->conns.v[i].conn);
+	ld->conns.n = 0;
+}
+
+static int live_open(struct live_diag *ld, uint64_t netns, int32_t pid,
+		     struct sk_diag_conn **conn, struct sk_error *err)
+{
+	if (netns == ld->own_netns || pid == 0)
+		return sk_diag_open(conn, err);
+	return enter_and_open(ld, netns, pid, conn, err);
+}
+
 static int live_dump(void *ctx, uint64_t netns, int32_t pid, const struct sk_diag_request *req,
 		     struct sk_diag_sink *sink, struct sk_error *err)
 {
@@ -137,12 +162,19 @@ static int live_dump(void *ctx, uint64_t netns, int32_t pid, const struct sk_dia
 	if (!c) {
 		struct sk_diag_conn *conn = NULL;
 
-		if (netns == ld->own_netns || pid == 0)
-			rc = sk_diag_open(&conn, err);
-		else
-			rc = enter_and_open(ld, netns, pid, &conn, err);
+		rc = live_open(ld, netns, pid, &conn, err);
+		if ((rc == -EMFILE || rc == -ENFILE) && ld->conns.n) {
+			live_close_all(ld);
+			sk_error_clear(err);
+			rc = live_open(ld, netns, pid, &conn, err);
+		}
 		if (rc)
 			return rc;
+		if (ld->conns.n >= ld->max_conns) {
+			rc = sk_diag_dump(conn, req, sink, err);
+			sk_diag_close(conn);
+			return rc;
+		}
 		c = SK_VEC_PUSH(&ld->conns);
 		if (!c) {
 			sk_diag_close(conn);
@@ -175,8 +207,7 @@ static void live_free(void *ctx)
 
 	if (!ld)
 		return;
-	for (size_t i = 0; i < ld->conns.n; i++)
-		sk_diag_close(ld->conns.v[i].conn);
+	live_close_all(ld);
 	free(ld->conns.v);
 	if (ld->own_ns_fd >= 0)
 		close(ld->own_ns_fd);
@@ -187,10 +218,15 @@ static int live_new(const char *proc_root, struct live_diag **out, struct sk_err
 {
 	struct live_diag *ld = calloc(1, sizeof(*ld));
 	char path[PATH_MAX];
+	struct rlimit rl;
 
 	if (!ld)
 		return sk_error_set(err, ENOMEM, "out of memory");
 	ld->proc_root = proc_root;
+	ld->max_conns = SK_CONNS_MAX;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur / 4 < ld->max_conns)
+		ld->max_conns = rl.rlim_cur / 4;
 	snprintf(path, sizeof(path), "%s/self/ns/net", proc_root);
 	/* Without it we cannot come back from another namespace: then only our
 	 * own is dumped (own_netns_only behaviour), which the snapshot reports. */

@@ -71,6 +71,12 @@ static void test_valid(void **state)
 	assert_int_equal(parse(&o, &err, (char *)NULL), SK_OPTIONS_RUN);
 	assert_true(o.no_color);
 	unsetenv("NO_COLOR");
+	/* Both raised, the warning still below: accepted in either order. */
+	assert_int_equal(parse(&o, &err, "--threshold", "close_wait_warn=600", "--threshold",
+			       "close_wait_crit=700", (char *)NULL), SK_OPTIONS_RUN);
+	assert_int_equal(parse(&o, &err, "-d", "0.5", "-d", "10", "-d", ".5", (char *)NULL),
+			 SK_OPTIONS_RUN);
+	assert_true(o.interval == 0.5);
 	assert_int_equal(parse(&o, &err, "--help", (char *)NULL), SK_OPTIONS_EXIT);
 	assert_int_equal(parse(&o, &err, "-V", (char *)NULL), SK_OPTIONS_EXIT);
 }
@@ -102,6 +108,21 @@ static const struct bad_case bad[] = {
 	{{"-r", "a", "-w", "b"}, "pick one"},
 	{{"-r"}, "needs a value"},
 	{{"--threshold", "bogus=1"}, "unknown threshold 'bogus'"},
+	/* A number is written in decimal, nothing around it: '0x10' is not 16. */
+	{{"-d", "0x10"}, "'0x10'"},
+	{{"-d", "1 "}, "'1 '"},
+	{{"-d", " 1"}, "' 1'"},
+	{{"-d", "1e1"}, "'1e1'"},
+	{{"-d", "inf"}, "'inf'"},
+	{{"-b", "-n", "0x10"}, "'0x10'"},
+	{{"-b", "-n", " 3"}, "' 3'"},
+	{{"--top", "+3"}, "'+3'"},
+	/* A warning above its critical would drop the critical findings. */
+	{{"--threshold", "close_wait_warn=600"}, "close_wait_warn (600) is above close_wait_crit (500)"},
+	{{"--threshold", "orphans_crit_pct=40"}, "orphans_warn_pct (50) is above orphans_crit_pct (40)"},
+	{{"--threshold", "fds_warn_pct=96"}, "fds_warn_pct"},
+	{{"--threshold", "ports_crit_pct=10"}, "ports_crit_pct"},
+	{{"--threshold", "closed_warn=1001"}, "closed_crit"},
 };
 
 static void test_invalid(void **state)

@@ -4,7 +4,8 @@
  * quitting does not wait for a dump to end. With the same fake kernel: the
  * engine's fallback when the both-families TCP dump is refused. The kernel is replaced by a
  * dumper that makes up rows (a different count each refresh) and, when
- * told to, blocks until the engine cancels it. */
+ * told to, blocks until the engine cancels it. Its /proc is an empty
+ * directory: the real one would join every other process's sockets in. */
 #include <config.h>
 
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -35,6 +37,9 @@ struct fake_kernel {
 	bool refuse_both;       /* an old kernel: no both-families TCP dump */
 	unsigned per_family;    /* TCP dumps of one family asked for */
 };
+
+/* No processes, no counters: the rows are the fake dump's and nothing else. */
+static char empty_proc[] = "/tmp/sktop-noproc-XXXXXX";
 
 static uint64_t now_ms(void)
 {
@@ -96,7 +101,7 @@ static int fake_dump(void *ctx, uint64_t netns, int32_t pid, const struct sk_dia
 static struct sk_engine *new_engine(struct fake_kernel *k, struct sk_diag_ops *ops)
 {
 	struct sk_engine_config cfg = {
-		.proc_root = "/proc",
+		.proc_root = empty_proc,
 		.want_unix = false,
 		.want_meminfo = true,
 		.own_netns_only = true,
@@ -269,6 +274,7 @@ static void test_tcp_per_family_fallback(void **state)
 
 int main(void)
 {
+	int rc;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shown_snapshot_is_not_rewritten),
 		cmocka_unit_test(test_cancel_keeps_last_snapshot),
@@ -277,5 +283,11 @@ int main(void)
 		cmocka_unit_test(test_tcp_per_family_fallback),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	if (!mkdtemp(empty_proc)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	rmdir(empty_proc);
+	return rc;
 }

@@ -747,15 +747,21 @@ static void test_json_lines_last_complete(void **state)
 	assert_int_equal(r.snap.seq, 3);
 	sk_replay_free(&r);
 
-	/* A fourth line still being written: the third counts. */
+	assert_int_equal(r.skipped_tail, 0);
+	sk_replay_free(&r);
+
+	/* A fourth line still being written: the third counts, and the
+	 * caller learns how much was skipped (to say so, never silently). */
 	memcpy(doc + total, "{\"schema\":1,\"ti", 15);
 	load_ok(doc, total + 15, &r);
 	assert_int_equal(r.snap.seq, 3);
+	assert_int_equal(r.skipped_tail, 15);
 	sk_replay_free(&r);
 
 	/* The last line complete but without its newline. */
 	load_ok(doc, total - 1, &r);
 	assert_int_equal(r.snap.seq, 3);
+	assert_int_equal(r.skipped_tail, 0);
 	sk_replay_free(&r);
 
 	/* The last complete line broken: that is an error, with its line. */
@@ -825,7 +831,9 @@ static void test_empty_and_not_json(void **state)
 	expect_bad("\"schema\"", "not an sktop snapshot");
 	expect_bad("{}", "no \"schema\"");
 	expect_bad("{\"schema\":1}", "time: missing");
-	expect_bad("\xef\xbb\xbf{\"schema\":1}", "line 1, column 1");
+	/* A byte order mark is not JSON, but editors write it: skipped. */
+	expect_bad("\xef\xbb\xbf{\"schema\":1}", "time: missing");
+	expect_bad("\xef\xbb\xbf", "empty");
 }
 
 static void test_truncated(void **state)
@@ -1185,6 +1193,55 @@ static void test_parser_values(void **state)
 	sk_json_doc_free(&d);
 }
 
+/* A tree node is 16 bytes: "[0,0,0,...]" would make a tree eight times its
+ * file (a 500 MB file took 4.6 GB). Denser than one value per 3 bytes is
+ * refused before a node is allocated; a real snapshot is far below that. */
+static void test_parser_memory_bound(void **state)
+{
+	struct fixture *fx = *state;
+	size_t n = 8 * SK_JSON_FREE_NODES, len = 4 * n + 64;
+	char *doc = malloc(len);
+	struct sk_json_doc d;
+	struct sk_json_error e;
+	size_t at = 0, nodes;
+
+	assert_non_null(doc);
+	for (int form = 0; form < 3; form++) {
+		static const char *const open[] = {"[", "{\"a\":[", "{\"schema\":1,\"a\":[["};
+
+		at = (size_t)sprintf(doc, "%s", open[form]);
+		for (size_t i = 0; i < n; i++) {
+			if (form == 2) /* [0],[0],...: the containers count too */
+				doc[at++] = '[';
+			doc[at++] = '0';
+			if (form == 2)
+				doc[at++] = ']';
+			doc[at++] = i + 1 < n ? ',' : ']';
+		}
+		if (form == 2)
+			doc[at++] = ']';
+		if (form)
+			doc[at++] = '}';
+		assert_int_equal(sk_json_parse(doc, at, &d, &e), -EINVAL);
+		assert_int_equal(e.kind, SK_JSON_E_TOOBIG);
+		assert_null(d.nodes);
+		sk_json_doc_free(&d);
+	}
+	/* 3 bytes a value ("10,") still parses. */
+	at = 0;
+	doc[at++] = '[';
+	for (size_t i = 0; i < n / 2; i++)
+		memcpy(doc + at, i + 1 < n / 2 ? "10," : "10]", 3), at += 3;
+	assert_int_equal(sk_json_parse(doc, at, &d, &e), 0);
+	sk_json_doc_free(&d);
+	free(doc);
+	/* The real snapshot, with findings and history, is far from the bound. */
+	assert_int_equal(sk_json_parse(fx->json, fx->len, &d, &e), 0);
+	nodes = d.n;
+	sk_json_doc_free(&d);
+	assert_true(nodes * SK_JSON_MIN_BYTES_PER_NODE * 2 < fx->len);
+}
+
 static void test_parser_errors(void **state)
 {
 	(void)state;
@@ -1235,7 +1292,7 @@ static void test_parser_depth_and_size(void **state)
 	struct sk_json_doc d;
 	struct sk_json_error e;
 	size_t n = 1000000;
-	char *big = malloc(2 * n + 2);
+	char *big = malloc(3 * n + 2);
 	size_t line, col;
 
 	(void)state;
@@ -1253,13 +1310,15 @@ static void test_parser_depth_and_size(void **state)
 	assert_int_equal(e.kind, SK_JSON_E_DEPTH);
 	assert_int_equal(e.offset, 64);
 
-	/* A million elements: linear, and skipping a subtree is one step. */
+	/* A million elements: linear, and skipping a subtree is one step.
+	 * ("10,": the densest a document may be, test_parser_memory_bound.) */
 	big[0] = '[';
 	for (size_t i = 0; i < n; i++) {
-		big[1 + 2 * i] = '0';
-		big[2 + 2 * i] = i + 1 < n ? ',' : ']';
+		big[1 + 3 * i] = '1';
+		big[2 + 3 * i] = '0';
+		big[3 + 3 * i] = i + 1 < n ? ',' : ']';
 	}
-	assert_int_equal(sk_json_parse(big, 2 * n + 1, &d, &e), 0);
+	assert_int_equal(sk_json_parse(big, 3 * n + 1, &d, &e), 0);
 	assert_int_equal(d.nodes[0].len, n);
 	assert_int_equal(d.nodes[0].v.end, n + 1);
 	sk_json_doc_free(&d);
@@ -1278,6 +1337,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parser_values),
 		cmocka_unit_test(test_parser_errors),
+		cmocka_unit_test(test_parser_memory_bound),
 		cmocka_unit_test(test_parser_depth_and_size),
 		cmocka_unit_test(test_round_trip_identical),
 		cmocka_unit_test(test_round_trip_structure),

@@ -162,6 +162,41 @@ static void test_bad_names_and_dirs(void **state)
 	assert_null(strchr(err.msg, '\n'));
 }
 
+/* Each message names the path with its control bytes escaped: -w prints
+ * it on a terminal, the s key on the status line. */
+static bool printable(const char *msg)
+{
+	for (const unsigned char *p = (const unsigned char *)msg; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+static void test_messages_escape_the_path(void **state)
+{
+	char *dir = make_dir(), bad_dir[512], name[] = "a\033]0;pwned\007.json";
+	struct sk_error err = {0};
+	struct sk_snapfile sf;
+
+	(void)state;
+	snprintf(bad_dir, sizeof(bad_dir), "%s/\033[2J\033[31mno", dir);
+	assert_int_equal(sk_snapfile_create(&sf, bad_dir, "x.json", &err), -ENOENT);
+	assert_true(printable(err.msg));
+	assert_non_null(strstr(err.msg, "\\x1b[2J"));
+	assert_int_equal(sk_snapfile_create(&sf, dir, "x\033[2J/y", &err), -EINVAL);
+	assert_true(printable(err.msg));
+	assert_int_equal(write_file(dir, name, "first\n", &err), 0);
+	assert_int_equal(write_file(dir, name, "second\n", &err), -EEXIST);
+	assert_true(printable(err.msg));
+	assert_non_null(strstr(err.msg, "\\x1b]0;pwned\\x07.json already exists"));
+	/* taken between create and the link */
+	assert_int_equal(sk_snapfile_create(&sf, dir, "b\033c.json", &err), 0);
+	assert_int_equal(write_file(dir, "b\033c.json", "racer\n", &err), 0);
+	assert_int_equal(sk_snapfile_commit(&sf, &err), -EEXIST);
+	assert_true(printable(err.msg));
+	remove_dir(dir);
+}
+
 static void test_basename(void **state)
 {
 	char buf[128];
@@ -254,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_race_at_commit),
 		cmocka_unit_test(test_refuses_symlink),
 		cmocka_unit_test(test_bad_names_and_dirs),
+		cmocka_unit_test(test_messages_escape_the_path),
 		cmocka_unit_test(test_basename),
 		cmocka_unit_test(test_full_disk),
 		cmocka_unit_test(test_read_only_dir),

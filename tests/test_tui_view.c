@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -1316,6 +1317,39 @@ static void test_keys(void **state)
 	free(ui);
 }
 
+/* A UI on a fixed snapshot whose s key writes into a new directory dir. */
+static void snapshot_key_ui(struct sk_snapshot *s, struct sk_options *o, struct sk_ui *ui,
+			    char *dir)
+{
+	assert_non_null(mkdtemp(dir));
+	build(s, 8u << 20, true);
+	set_sys(s);
+	s->realtime.tv_sec = 1700000000;
+	ui_new(ui, o, s);
+	o->snapshot_dir = dir;
+}
+
+/* Empties and removes dir; returns how many files it held. */
+static int remove_snapshot_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[512];
+	int files = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		files++;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+	return files;
+}
+
 static void test_snapshot_key(void **state)
 {
 	struct sk_snapshot s;
@@ -1325,12 +1359,7 @@ static void test_snapshot_key(void **state)
 	struct stat st;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	build(&s, 8u << 20, true);
-	set_sys(&s);
-	s.realtime.tv_sec = 1700000000;
-	ui_new(ui, &o, &s);
-	o.snapshot_dir = dir;
+	snapshot_key_ui(&s, &o, ui, dir);
 	assert_int_equal(sk_tui_snapshot_write(ui, msg, sizeof(msg)), 0);
 	assert_non_null(strstr(msg, "sktop-testhost-20231114-221320.json"));
 	snprintf(path, sizeof(path), "%s/sktop-testhost-20231114-221320.json", dir);
@@ -1358,18 +1387,56 @@ static void test_snapshot_key(void **state)
 	assert_true(sk_tui_snapshot_write(ui, msg, sizeof(msg)) < 0);
 	assert_non_null(strstr(msg, "/nonexistent/dir"));
 	assert_null(strchr(msg, '\n'));
+	remove_snapshot_dir(dir);
+	sk_view_free(&ui->view);
+	sk_snapshot_free(&s);
+	free(ui);
+}
 
-	DIR *d = opendir(dir);
-	struct dirent *e;
+/* Several sktops pressing s in the same second: each name is checked free
+ * at create, but another may link it before this one does. Every writer
+ * must end with a pair of its own, not give up on the name taken late. */
+#define SNAP_WRITERS 6
 
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
+static void test_snapshot_key_race(void **state)
+{
+	struct sk_snapshot s;
+	struct sk_options o;
+	struct sk_ui *ui = calloc(1, sizeof(*ui));
+	char dir[] = "/tmp/sktop-tui-race-XXXXXX", msg[SK_STATUS_MAX];
+	int go[2], saved = 0;
+	pid_t kids[SNAP_WRITERS];
+
+	(void)state;
+	snapshot_key_ui(&s, &o, ui, dir);
+	assert_int_equal(pipe(go), 0);
+	fflush(NULL);
+	for (int i = 0; i < SNAP_WRITERS; i++) {
+		char c;
+
+		kids[i] = fork();
+		assert_true(kids[i] >= 0);
+		if (kids[i] == 0) {
+			close(go[1]);
+			if (read(go[0], &c, 1) != 0) /* all start at the close */
+				_exit(3);
+			if (sk_tui_snapshot_write(ui, msg, sizeof(msg)) != 0) {
+				fprintf(stderr, "writer %d: %s\n", i, msg);
+				_exit(1);
+			}
+			_exit(0);
+		}
 	}
-	closedir(d);
-	rmdir(dir);
+	close(go[0]);
+	close(go[1]);
+	for (int i = 0; i < SNAP_WRITERS; i++) {
+		int st;
+
+		assert_int_equal(waitpid(kids[i], &st, 0), kids[i]);
+		saved += WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	}
+	assert_int_equal(remove_snapshot_dir(dir), 2 * SNAP_WRITERS);
+	assert_int_equal(saved, SNAP_WRITERS);
 	sk_view_free(&ui->view);
 	sk_snapshot_free(&s);
 	free(ui);
@@ -1739,6 +1806,7 @@ int main(void)
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_snapshot_key),
+		cmocka_unit_test(test_snapshot_key_race),
 		cmocka_unit_test(test_state_names),
 		cmocka_unit_test(test_growth_units),
 		cmocka_unit_test(test_growth_sort),

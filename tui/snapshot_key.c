@@ -70,6 +70,44 @@ static int write_text(FILE *f, const struct sk_ui *ui, int width)
 	return ferror(f) ? -EIO : 0;
 }
 
+/* "base.json"/"base.txt", or with "-N" before the extension for N > 1. */
+static void pair_name(char *buf, size_t size, const char *base, int n, const char *ext)
+{
+	char suffix[8] = "";
+
+	if (n > 1)
+		snprintf(suffix, sizeof(suffix), "-%d", n);
+	snprintf(buf, size, "%s%s.%s", base, suffix, ext);
+}
+
+/* Gives the written pair the first free name from attempt `n` on. Another
+ * sktop pressing s in the same second may take a name between the check at
+ * create and the link: that name is passed over, not given up on (a JSON
+ * linked before its text's name turned out taken is unlinked again). */
+static int link_pair(struct sk_snapfile *js, struct sk_snapfile *tx, const char *base, int n,
+		     char *json_name, size_t size, struct sk_error *err)
+{
+	char txt_name[224];
+	int rc = -EEXIST;
+
+	for (; n <= SK_SNAPSHOT_TRIES; n++) {
+		pair_name(json_name, size, base, n, "json");
+		pair_name(txt_name, sizeof(txt_name), base, n, "txt");
+		rc = sk_snapfile_link(js, json_name, err);
+		if (rc == -EEXIST)
+			continue;
+		if (rc)
+			return rc;
+		rc = sk_snapfile_link(tx, txt_name, err);
+		if (rc == 0)
+			return 0;
+		sk_snapfile_unlink(js, json_name);
+		if (rc != -EEXIST)
+			return rc;
+	}
+	return rc;
+}
+
 int sk_tui_snapshot_write(const struct sk_ui *ui, char *msg, size_t msgsize)
 {
 	const struct sk_snapshot *s = ui->snap;
@@ -85,17 +123,14 @@ int sk_tui_snapshot_write(const struct sk_ui *ui, char *msg, size_t msgsize)
 	sk_snapfile_basename(base, sizeof(base), s->host, s->realtime.tv_sec);
 	for (int attempt = 1; attempt <= SK_SNAPSHOT_TRIES; attempt++) {
 		struct sk_snapfile js, tx;
-		char suffix[8] = "";
 
-		if (attempt > 1)
-			snprintf(suffix, sizeof(suffix), "-%d", attempt);
-		snprintf(name, sizeof(name), "%s%s.json", base, suffix);
+		pair_name(name, sizeof(name), base, attempt, "json");
 		rc = sk_snapfile_create(&js, dir, name, &err);
 		if (rc == -EEXIST)
 			continue;
 		if (rc)
 			break;
-		snprintf(name, sizeof(name), "%s%s.txt", base, suffix);
+		pair_name(name, sizeof(name), base, attempt, "txt");
 		rc = sk_snapfile_create(&tx, dir, name, &err);
 		if (rc) {
 			sk_snapfile_abort(&js);
@@ -106,29 +141,23 @@ int sk_tui_snapshot_write(const struct sk_ui *ui, char *msg, size_t msgsize)
 		rc = sk_json_write_snapshot(js.f, s);
 		if (rc == 0)
 			rc = write_text(tx.f, ui, ui->cols > 80 ? ui->cols : 80);
-		if (rc) {
-			sk_error_set(&err, -rc, "cannot write %s: %s", js.path, strerror(-rc));
-			sk_snapfile_abort(&js);
-			sk_snapfile_abort(&tx);
-			break;
-		}
-		rc = sk_snapfile_commit(&js, &err);
-		if (rc) {
-			sk_snapfile_abort(&tx);
-			break;
-		}
-		rc = sk_snapfile_commit(&tx, &err);
+		if (rc)
+			sk_error_set(&err, -rc, "cannot write %s: %s", js.shown, strerror(-rc));
+		else
+			rc = link_pair(&js, &tx, base, attempt, name, sizeof(name), &err);
+		sk_snapfile_abort(&js); /* the temp names; the linked ones stay */
+		sk_snapfile_abort(&tx);
 		if (rc)
 			break;
-		/* The absolute path, ready to copy into scp; js.path ends in
-		 * .json and the text file sits beside it. */
+		/* The absolute path, ready to copy into scp; the text file sits
+		 * beside the JSON. */
 		char abs[PATH_MAX], nb[256];
 
 		if (realpath(dir, abs))
 			snprintf(msg, msgsize, "Saved %s/%s.json and .txt", abs,
-				 name_base(js.path, nb, sizeof(nb)));
+				 name_base(name, nb, sizeof(nb)));
 		else
-			snprintf(msg, msgsize, "Saved %s and .txt", js.path);
+			snprintf(msg, msgsize, "Saved %s/%s and .txt", dir, name);
 		return 0;
 	}
 	if (rc == -EEXIST)

@@ -112,6 +112,7 @@ struct loop {
 	struct sk_refresher *refresher;
 	struct sk_replay *replay;  /* -r FILE: a saved snapshot, never refreshed */
 	bool keyed;                /* the operator has pressed a key */
+	long shown;                /* snapshots shown, the first included (-n) */
 	uint64_t next_refresh;  /* monotonic ms */
 	uint64_t last_refresh;
 };
@@ -176,9 +177,18 @@ static bool take_refresh(struct loop *lp)
 		ui->engine_error[0] = '\0';
 		sk_counter_track_update(&ui->counters, &ui->snap->sys, ui->snap->seq);
 		findings_first(lp);
+		lp->shown++;
 	}
 	rebuild(lp);
 	return true;
+}
+
+/* -n N, as in top: the loop ends once the Nth snapshot has been drawn. */
+static bool count_reached(const struct loop *lp)
+{
+	long n = lp->ui.opts->count;
+
+	return !lp->replay && n > 0 && lp->shown >= n;
 }
 
 /* An escape sequence the terminfo entry does not know (a TERM that does
@@ -270,6 +280,8 @@ static void run_loop(struct loop *lp)
 			sk_draw(&lp->screen, ui);
 			redraw = false;
 		}
+		if (count_reached(lp))
+			break;
 		int key = read_key(wait_ms(lp, now));
 
 		if (stop_signal)
@@ -339,26 +351,45 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 	}
 	sk_users_init(users);
 	if (opts->replay_file) {
+		/* A file that cannot be read: the error reads best on a normal terminal. */
 		lp->replay = calloc(1, sizeof(*lp->replay));
 		rc = lp->replay ? sk_replay_load(opts->replay_file, lp->replay, err)
 				: sk_error_set(err, ENOMEM, "out of memory");
 		if (rc)
 			goto out;
-	} else {
+	}
+	/* The terminal before the first refresh: on a host that leaves sktop
+	 * few free fds, the refresh must not take the ones terminfo needs. */
+	install_signals();
+	scr = newterm(NULL, stdout, stdin);
+	if (!scr) {
+		restore_signals();
+		rc = sk_error_set(err, ENOTTY, "cannot drive terminal type '%s'",
+				  getenv("TERM") ? getenv("TERM") : "(unset)");
+		goto out;
+	}
+	set_term(scr);
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	intrflush(stdscr, FALSE);
+	curs_set(0);
+	set_escdelay(25); /* Esc is "back": it must feel instant */
+	if (!lp->replay) {
 		rc = sk_engine_new(&cfg, &lp->engine, err);
-		if (rc)
-			goto out;
-		/* Before the screen takes over: readable in the scrollback. */
-		if (sk_engine_owner_note(lp->engine)[0])
-			fprintf(stderr, "sktop: %s; reading /proc instead\n",
-				sk_engine_owner_note(lp->engine));
-		/* The first snapshot before the screen changes: if the engine
-		 * cannot work at all, the error reads best on a normal terminal. */
-		rc = sk_engine_refresh(lp->engine, err);
+		/* The screen is up already: the reason BPF is off goes on the
+		 * status line, where it is read, not under the curses screen. */
+		if (rc == 0 && sk_engine_owner_note(lp->engine)[0])
+			sk_ui_status(&lp->ui, false, "%s; reading /proc instead",
+				     sk_engine_owner_note(lp->engine));
+		if (rc == 0)
+			rc = sk_engine_refresh(lp->engine, err);
 		if (rc == 0)
 			rc = sk_refresher_start(lp->engine, &lp->refresher, err);
 		if (rc)
-			goto out;
+			goto out_term;
+		lp->shown = 1;
 	}
 
 	struct sk_ui *ui = &lp->ui;
@@ -384,40 +415,28 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 	lp->next_refresh = lp->last_refresh + (uint64_t)(ui->interval * 1000);
 	if (lp->replay) {
 		lp->next_refresh = lp->last_refresh + 3600 * 1000;
-		sk_ui_status(ui, false, "Replay of %s: read-only, nothing refreshes.",
-			     opts->replay_file);
+		if (lp->replay->skipped_tail)
+			sk_ui_status(ui, false, "Replay of %s: its incomplete last line (%zu bytes) "
+				     "skipped, the one before shown; read-only.", opts->replay_file,
+				     lp->replay->skipped_tail);
+		else
+			sk_ui_status(ui, false, "Replay of %s: read-only, nothing refreshes.",
+				     opts->replay_file);
 	}
-
-	install_signals();
-	scr = newterm(NULL, stdout, stdin);
-	if (!scr) {
-		restore_signals();
-		rc = sk_error_set(err, ENOTTY, "cannot drive terminal type '%s'",
-				  getenv("TERM") ? getenv("TERM") : "(unset)");
-		goto out_view;
-	}
-	set_term(scr);
-	cbreak();
-	noecho();
-	nonl();
-	keypad(stdscr, TRUE);
-	intrflush(stdscr, FALSE);
-	curs_set(0);
-	set_escdelay(25); /* Esc is "back": it must feel instant */
 	sk_colors_init(&lp->screen.pal, !opts->no_color);
 	ui->color = lp->screen.pal.color;
 	sk_draw_layout(&lp->screen, ui);
 	rebuild(lp);
 
 	run_loop(lp);
-
+	/* Stopped by SIGINT, SIGTERM or SIGHUP: the caller exits 128 + it. */
+	rc = stop_signal;
+	sk_view_free(&lp->ui.view);
+out_term:
 	curs_set(1);
 	endwin();
 	delscreen(scr);
 	restore_signals();
-	rc = 0;
-out_view:
-	sk_view_free(&lp->ui.view);
 out:
 	sk_refresher_stop(lp->refresher);
 	if (lp->engine)

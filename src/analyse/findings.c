@@ -125,6 +125,30 @@ int sk_thresholds_set(struct sk_thresholds *t, const char *assignment, struct sk
 			    (int)(eq - assignment), assignment);
 }
 
+int sk_thresholds_check(const struct sk_thresholds *t, struct sk_error *err)
+{
+	static const int pairs[][2] = {
+		{SK_TH_CLOSE_WAIT_WARN, SK_TH_CLOSE_WAIT_CRIT},
+		{SK_TH_CLOSED_WARN, SK_TH_CLOSED_CRIT},
+		{SK_TH_ORPHANS_WARN_PCT, SK_TH_ORPHANS_CRIT_PCT},
+		{SK_TH_PORTS_WARN_PCT, SK_TH_PORTS_CRIT_PCT},
+		{SK_TH_FDS_WARN_PCT, SK_TH_FDS_CRIT_PCT},
+	};
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		int w = pairs[i][0], c = pairs[i][1];
+
+		if (t->v[w] > t->v[c])
+			return sk_error_set(err, EINVAL,
+					    "--threshold: %s (%lld) is above %s (%lld): raise %s too, "
+					    "or lower %s", sk_threshold_defs[w].name,
+					    (long long)t->v[w], sk_threshold_defs[c].name,
+					    (long long)t->v[c], sk_threshold_defs[c].name,
+					    sk_threshold_defs[w].name);
+	}
+	return 0;
+}
+
 void sk_findings_init(struct sk_findings *f)
 {
 	memset(f, 0, sizeof(*f));

@@ -152,6 +152,9 @@ struct sk_thresholds {
 void sk_thresholds_default(struct sk_thresholds *t);
 /* "name=value": returns 0 or -EINVAL with a one-line message. */
 int sk_thresholds_set(struct sk_thresholds *t, const char *assignment, struct sk_error *err);
+/* Every warning at or below its critical (a warning above it would take the
+ * critical findings' place): 0, or -EINVAL with a one-line message. */
+int sk_thresholds_check(const struct sk_thresholds *t, struct sk_error *err);
 
 struct sk_findings_scratch; /* findings.c */
 

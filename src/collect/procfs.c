@@ -176,7 +176,7 @@ static void cache_swap(struct sk_procfs_cache *c)
 	c->next = t;
 	c->next.procs.n = c->next.fds.n = 0;
 	/* /proc lists pids in ascending order; a fixture tree may not. */
-	qsort(c->cur.procs.v, c->cur.procs.n, sizeof(*c->cur.procs.v), cmp_entry_pid);
+	sk_qsort(c->cur.procs.v, c->cur.procs.n, sizeof(*c->cur.procs.v), cmp_entry_pid);
 }
 
 bool sk_procfs_fd_is(const char *proc_root, int32_t pid, int32_t fd, uint64_t inode)

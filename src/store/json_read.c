@@ -24,7 +24,10 @@ struct parser {
 	struct sk_json_error *err;
 	size_t stack[SK_JSON_MAX_DEPTH]; /* open containers, as node indices */
 	size_t depth;
+	size_t max_nodes;   /* the density bound (json_read.h) */
 };
+
+#define TOO_DENSE "more values than a snapshot of this size holds (a tree larger than the file)"
 
 static int fail(struct parser *p, int kind, size_t offset, const char *msg)
 {
@@ -55,12 +58,21 @@ static struct sk_json_node *new_node(struct parser *p, uint8_t type)
 	struct sk_json_doc *d = p->doc;
 	struct sk_json_node *n;
 
+	if (d->n >= p->max_nodes)
+		return NULL;
 	if (sk_vec_reserve((void **)&d->nodes, &d->cap, d->n + 1, sizeof(*d->nodes)))
 		return NULL;
 	n = &d->nodes[d->n++];
 	memset(n, 0, sizeof(*n));
 	n->type = type;
 	return n;
+}
+
+static int no_node(struct parser *p)
+{
+	if (p->doc->n >= p->max_nodes)
+		return fail(p, SK_JSON_E_TOOBIG, p->pos, TOO_DENSE);
+	return fail(p, SK_JSON_E_NOMEM, p->pos, "out of memory");
 }
 
 /* Length of the valid, shortest-form UTF-8 sequence at s (2..4 bytes for a
@@ -384,7 +396,7 @@ static int parse_doc(struct parser *p)
 
 			n = new_node(p, SK_JSON_NULL);
 			if (!n)
-				return fail(p, SK_JSON_E_NOMEM, p->pos, "out of memory");
+				return no_node(p);
 			if (c == '{' || c == '[') {
 				if (p->depth == SK_JSON_MAX_DEPTH)
 					return fail(p, SK_JSON_E_DEPTH, p->pos,
@@ -423,7 +435,7 @@ static int parse_doc(struct parser *p)
 				return fail(p, SK_JSON_E_SYNTAX, p->pos, "expected a string key");
 			n = new_node(p, SK_JSON_STRING);
 			if (!n)
-				return fail(p, SK_JSON_E_NOMEM, p->pos, "out of memory");
+				return no_node(p);
 			rc = parse_string(p, n);
 			if (rc)
 				return rc;
@@ -465,6 +477,28 @@ static int parse_doc(struct parser *p)
 	}
 }
 
+/* At least the number of nodes the tree of buf will need: one per ','
+ * and one per ':' (a key's value), counted outside strings. (Containers,
+ * one more each, are left to the bound in new_node: a run of '[' is a
+ * nesting error long before it is a memory one.) One pass, no memory. */
+static size_t count_nodes(const unsigned char *b, size_t len)
+{
+	size_t n = 1;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = b[i];
+
+		if (c == ',' || c == ':') {
+			n++;
+		} else if (c == '"') {
+			for (i++; i < len && b[i] != '"'; i++)
+				if (b[i] == '\\')
+					i++;
+		}
+	}
+	return n;
+}
+
 int sk_json_parse(const char *buf, size_t len, struct sk_json_doc *doc, struct sk_json_error *err)
 {
 	struct sk_json_error dummy;
@@ -482,6 +516,16 @@ int sk_json_parse(const char *buf, size_t len, struct sk_json_doc *doc, struct s
 		err->msg = "input too large";
 		return -EFBIG;
 	}
+	/* A node is 16 bytes: "[0,0,0,...]" would make a tree eight times the
+	 * input. A snapshot has a quoted key for nearly every value (7.6 bytes
+	 * a node on a real machine); one denser than a node per
+	 * SK_JSON_MIN_BYTES_PER_NODE bytes is refused before anything is built. */
+	if (count_nodes((const unsigned char *)buf, len) >
+	    len / SK_JSON_MIN_BYTES_PER_NODE + SK_JSON_FREE_NODES) {
+		err->kind = SK_JSON_E_TOOBIG;
+		err->msg = TOO_DENSE;
+		return -EINVAL;
+	}
 	/* The parser state holds the container stack: keep it off small stacks. */
 	p = calloc(1, sizeof(*p));
 	doc->strs = malloc(len + 1);
@@ -495,6 +539,7 @@ int sk_json_parse(const char *buf, size_t len, struct sk_json_doc *doc, struct s
 	}
 	p->buf = (const unsigned char *)buf;
 	p->len = len;
+	p->max_nodes = len / SK_JSON_MIN_BYTES_PER_NODE + SK_JSON_FREE_NODES;
 	p->doc = doc;
 	p->err = err;
 	rc = parse_doc(p);

@@ -18,6 +18,11 @@
 
 #define SK_JSON_MAX_DEPTH 64
 #define SK_JSON_MAX_INPUT ((size_t)0xFFFFFFF0u) /* node fields are 32-bit */
+/* Memory is bounded by the input: more than one value per this many bytes
+ * (beyond the first SK_JSON_FREE_NODES) is refused with SK_JSON_E_TOOBIG
+ * before a tree is built. */
+#define SK_JSON_MIN_BYTES_PER_NODE 3
+#define SK_JSON_FREE_NODES 4096
 
 enum sk_json_type {
 	SK_JSON_NULL,
@@ -63,7 +68,7 @@ enum sk_json_errkind {
 	SK_JSON_E_RANGE,    /* a number that does not fit */
 	SK_JSON_E_STRING,   /* invalid UTF-8, control byte, bad escape */
 	SK_JSON_E_NOMEM,
-	SK_JSON_E_TOOBIG,
+	SK_JSON_E_TOOBIG,   /* longer than SK_JSON_MAX_INPUT, or denser than a snapshot */
 };
 
 struct sk_json_error {
@@ -73,8 +78,9 @@ struct sk_json_error {
 };
 
 /* Parses exactly one JSON value (with optional surrounding whitespace) from
- * buf[0..len). Returns 0, or -EINVAL (bad input), -ENOMEM, -EFBIG (longer
- * than SK_JSON_MAX_INPUT) with *err filled. The doc is empty on failure;
+ * buf[0..len). Returns 0, or -EINVAL (bad input, or more values than
+ * SK_JSON_MIN_BYTES_PER_NODE allows), -ENOMEM, -EFBIG (longer than
+ * SK_JSON_MAX_INPUT) with *err filled. The doc is empty on failure;
  * sk_json_doc_free is safe either way. */
 int sk_json_parse(const char *buf, size_t len, struct sk_json_doc *doc, struct sk_json_error *err);
 void sk_json_doc_free(struct sk_json_doc *doc);

@@ -1103,7 +1103,7 @@ static bool blank(const char *s, size_t len)
 /* JSON lines (sktop -b --json): the last complete line. The final line may
  * still be being written; it counts only when it parses. */
 static int parse_last_line(const char *buf, size_t len, struct sk_json_doc *doc,
-			   struct sk_json_error *je, size_t *base)
+			   struct sk_json_error *je, size_t *base, size_t *skipped)
 {
 	const char *nl = memrchr(buf, '\n', len);
 	size_t tail = nl ? (size_t)(nl - buf) + 1 : 0;
@@ -1115,6 +1115,7 @@ static int parse_last_line(const char *buf, size_t len, struct sk_json_doc *doc,
 		*base = tail;
 		if (rc == 0 || rc == -ENOMEM || !nl)
 			return rc;
+		*skipped = len - tail; /* the caller says so: never silently */
 	}
 	/* Back over blank lines to the last one with something on it. */
 	end = (size_t)(nl - buf);
@@ -1146,19 +1147,26 @@ void sk_replay_free(struct sk_replay *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* The document to map: the whole input, or its last complete line. */
+/* The document to map: the whole input, or its last complete line (with
+ * *skipped the bytes of an incomplete line after it). A UTF-8 byte order
+ * mark, which some editors write, is not part of the JSON. */
 static int parse_json(const char *buf, size_t len, const char *name, struct sk_json_doc *doc,
-		      struct sk_error *err)
+		      size_t *skipped, struct sk_error *err)
 {
 	struct sk_json_error je;
 	size_t base = 0, line, col;
 	int rc;
 
+	*skipped = 0;
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		buf += 3;
+		len -= 3;
+	}
 	if (blank(buf, len))
 		return sk_error_set(err, EINVAL, "%s: empty file: no snapshot in it", name);
 	rc = sk_json_parse(buf, len, doc, &je);
 	if (rc == -EINVAL && je.kind == SK_JSON_E_TRAILING)
-		rc = parse_last_line(buf, len, doc, &je, &base);
+		rc = parse_last_line(buf, len, doc, &je, &base, skipped);
 	if (rc == 0)
 		return 0;
 	if (rc == -ENOMEM)
@@ -1207,18 +1215,23 @@ int sk_replay_parse(const char *buf, size_t len, const char *name, struct sk_rep
 		    struct sk_error *err)
 {
 	struct sk_json_doc doc = {0};
+	size_t skipped;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	rc = parse_json(buf, len, name, &doc, err);
-	return rc ? rc : map_json(&doc, name, r, err);
+	rc = parse_json(buf, len, name, &doc, &skipped, err);
+	if (rc == 0)
+		rc = map_json(&doc, name, r, err);
+	if (rc == 0)
+		r->skipped_tail = skipped;
+	return rc;
 }
 
 int sk_replay_load(const char *path, struct sk_replay *r, struct sk_error *err)
 {
 	struct sk_json_doc doc = {0};
 	struct stat st;
-	size_t size, got = 0;
+	size_t size, got = 0, skipped;
 	char *buf;
 	int fd, rc;
 
@@ -1272,7 +1285,11 @@ int sk_replay_load(const char *path, struct sk_replay *r, struct sk_error *err)
 	close(fd);
 	/* The tree holds its own copy of every string: the file's bytes can go
 	 * before the snapshot tables grow. */
-	rc = parse_json(buf, got, path, &doc, err);
+	rc = parse_json(buf, got, path, &doc, &skipped, err);
 	free(buf);
-	return rc ? rc : map_json(&doc, path, r, err);
+	if (rc == 0)
+		rc = map_json(&doc, path, r, err);
+	if (rc == 0)
+		r->skipped_tail = skipped;
+	return rc;
 }

@@ -27,6 +27,10 @@ struct sk_replay {
 	struct sk_snapshot snap;
 	struct sk_findings findings;
 	struct sk_history history;
+	/* A --json log whose last line is incomplete (cut, or still being
+	 * written): its length in bytes. The line before it is the one shown;
+	 * the caller tells the user. 0 otherwise. */
+	size_t skipped_tail;
 };
 
 /* Loads path (a regular file, symlinks followed, at most

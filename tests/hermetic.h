@@ -1,0 +1,113 @@
+/* A world of the test's own, so that nothing another process does on the
+ * machine can move what a test asserts.
+ *
+ * hermetic_world(): the rest of the test program runs as init of new pid,
+ * mount and network namespaces, with a private /proc (only the test's own
+ * processes are in it) and loopback up. Needs root.
+ *
+ * machine_lock(): what namespaces cannot separate. tcp_max_orphans and
+ * tcp_mem are machine-wide, and so is the orphan count they limit; a suite
+ * that lowers them takes the lock exclusively, every suite that builds
+ * orphans takes it shared, so two copies of the suite running side by side
+ * (two build directories) never meet at a lowered limit. */
+#ifndef SKTOP_TEST_HERMETIC_H
+#define SKTOP_TEST_HERMETIC_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers/loopback.h"
+
+#define MACHINE_LOCK_PATH "/tmp/sktop-tests-machine.lock"
+
+/* Held until the process exits (the fd is never closed). Returns 0 or -errno. */
+static inline int machine_lock(bool exclusive)
+{
+	int fd = open(MACHINE_LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+
+	if (fd < 0)
+		return -errno;
+	fchmod(fd, 0666); /* umask: another user's copy must open it too */
+	while (flock(fd, exclusive ? LOCK_EX : LOCK_SH) < 0)
+		if (errno != EINTR) {
+			int e = errno;
+
+			close(fd);
+			return -e;
+		}
+	return 0;
+}
+
+static inline int hermetic_wait(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return 1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Returns 0 in the world's init, which goes on with the test program and
+ * exits with its result. In the caller it never returns: it exits with the
+ * world's status. Returns -errno (no world made, the caller skips or goes
+ * on as before) when not root or namespaces cannot be made. Without
+ * own_netns the world keeps the machine's network namespace: the only one
+ * where the machine-wide sysctls (tcp_max_orphans, tcp_mem) exist. */
+static inline int hermetic_world(bool own_netns)
+{
+	pid_t runner, init;
+	int lo;
+
+	if (geteuid() != 0)
+		return -EPERM;
+	fflush(NULL);
+	runner = fork();
+	if (runner < 0)
+		return -errno;
+	if (runner > 0) {
+		int rc = hermetic_wait(runner);
+
+		if (rc == 125)
+			return -EPERM; /* the runner could not unshare: no world */
+		exit(rc);
+	}
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (unshare(CLONE_NEWPID | CLONE_NEWNS | (own_netns ? CLONE_NEWNET : 0)) < 0) {
+		fprintf(stderr, "no private namespaces (%s): running in the machine's\n",
+			strerror(errno));
+		_exit(125);
+	}
+	init = fork();
+	if (init < 0)
+		_exit(1);
+	if (init > 0)
+		_exit(hermetic_wait(init));
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Private first, or the new /proc would be mounted on the host's. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+		fprintf(stderr, "hermetic: private /proc: %s\n", strerror(errno));
+		_exit(1);
+	}
+	lo = own_netns ? loopback_up() : 0;
+	if (lo < 0) {
+		fprintf(stderr, "hermetic: loopback up: %s\n", strerror(-lo));
+		_exit(1);
+	}
+	return 0;
+}
+
+#endif
