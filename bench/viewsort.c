@@ -548,6 +548,16 @@ int main(int argc, char **argv)
 
 	sk_view_set_pane(&v, SK_PANE_SOCKS);
 	run_sorts(&v, &snap, runs, "all sockets");
+	/* The filter on every keystroke (model/match.c): one term, two that
+	 * must both match, and one that matches nothing (every text read). */
+	static const char *const filters[] = {"CLOSE_WAIT", "ESTAB 10.1.", "no-such-text"};
+
+	for (size_t f = 0; f < sizeof(filters) / sizeof(filters[0]); f++) {
+		snprintf(what, sizeof(what), "all sockets, filter \"%s\"", filters[f]);
+		sk_view_set_filter(&v, filters[f]);
+		run_case(&v, &snap, runs, what);
+	}
+	sk_view_set_filter(&v, "");
 
 	/* Drill down: Enter on a process of about the mean size. */
 	uint32_t pi = pick_process(&snap, nsocks / nprocs);

@@ -34,7 +34,7 @@ bool sk_batch_wants(const struct sk_options *o, const struct sk_process *p)
 	return true;
 }
 
-static void user_name(uint32_t uid, char *buf, size_t size)
+void sk_batch_user_name(uint32_t uid, char *buf, size_t size)
 {
 	struct passwd pw, *res = NULL;
 	char tmp[1024];
@@ -314,7 +314,7 @@ static void print_process(FILE *out, const struct sk_snapshot *s, const struct s
 {
 	char user[16], fds[32];
 
-	user_name(p->uid, user, sizeof(user));
+	sk_batch_user_name(p->uid, user, sizeof(user));
 	if (p->fd_limit == SK_FD_LIMIT_UNLIMITED)
 		snprintf(fds, sizeof(fds), "%u/unlim", p->fd_count);
 	else

@@ -31,6 +31,8 @@ void sk_batch_sleep(double sec);
  * turned off (--no-bpf): why the iterator could not be used. */
 struct sk_engine;
 void sk_batch_owner_note(const struct sk_engine *e);
+/* uid -> name as the text report shows it (the number when unknown or long). */
+void sk_batch_user_name(uint32_t uid, char *buf, size_t size);
 
 /* Whether a process passes -p/-u and has something to show. */
 bool sk_batch_wants(const struct sk_options *o, const struct sk_process *p);

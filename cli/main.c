@@ -7,6 +7,7 @@
 #include "batch.h"
 #include "exporter.h"
 #include "check.h"
+#include "kill.h"
 #include "options.h"
 #include "tui.h"
 
@@ -38,6 +39,8 @@ int main(int argc, char **argv)
 	raise_nofile();
 	if (opts.check)
 		return sk_check_run(&opts, stdout);
+	if (opts.kill_filter)
+		return sk_kill_run(&opts, stdout, stderr);
 	if (opts.exporter)
 		rc = sk_exporter_run(&opts, &err);
 	else if (opts.textfile)

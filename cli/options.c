@@ -25,6 +25,8 @@ enum {
 	OPT_PER_PROCESS,
 	OPT_CHECK,
 	OPT_NO_BPF,
+	OPT_KILL_SOCKETS,
+	OPT_DRY_RUN,
 	OPT_KMSG,
 };
 
@@ -51,6 +53,8 @@ static const struct option long_options[] = {
 	{"max-groups", required_argument, NULL, OPT_MAX_GROUPS},
 	{"per-process", no_argument, NULL, OPT_PER_PROCESS},
 	{"check", no_argument, NULL, OPT_CHECK},
+	{"kill-sockets", required_argument, NULL, OPT_KILL_SOCKETS},
+	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	{"kmsg", required_argument, NULL, OPT_KMSG},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -82,6 +86,10 @@ static void print_help(FILE *out)
 		"      --check            one line and a Nagios plugin exit status from the\n"
 		"                         findings: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN\n"
 		"                         (-n N -d S: judge the last of N refreshes)\n"
+		"      --kill-sockets FILTER  destroy the TCP/UDP sockets FILTER selects (as\n"
+		"                         ss -K does; root), one line each, logged to syslog;\n"
+		"                         FILTER is the TUI's / language: every word must match\n"
+		"      --dry-run          with --kill-sockets: only print what it would destroy\n"
 		"\n"
 		"Options:\n"
 		"  -d, --delay SECONDS    refresh interval (default 2; batch: 0 = back to back)\n"
@@ -297,6 +305,8 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 			break;
 		case OPT_PER_PROCESS: o->per_process = true; break;
 		case OPT_CHECK: o->check = true; break;
+		case OPT_KILL_SOCKETS: o->kill_filter = optarg; break;
+		case OPT_DRY_RUN: o->dry_run = true; break;
 		case 'h': print_help(out); return SK_OPTIONS_EXIT;
 		case 'V': fprintf(out, "sktop %s\n", PACKAGE_VERSION); return SK_OPTIONS_EXIT;
 		case ':':
@@ -322,9 +332,22 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 		return sk_error_set(err, EINVAL, "--exporter is a mode of its own: no -b, -w, -r or --check");
 	if (o->textfile && (!o->batch || o->json || o->replay_file || o->check))
 		return sk_error_set(err, EINVAL, "--textfile goes with -b (not --json, -r or --check)");
+	if (o->kill_filter && (o->batch || o->write_file || o->replay_file || o->check ||
+			       o->exporter))
+		return sk_error_set(err, EINVAL, "--kill-sockets is a mode of its own: no -b, -w, -r, "
+						 "--check or --exporter");
+	if (o->kill_filter && !o->kill_filter[strspn(o->kill_filter, " \t\n\r\v\f")])
+		return sk_error_set(err, EINVAL, "--kill-sockets needs a filter: an empty one "
+						 "would select every socket");
+	/* Ignoring them would destroy more than the operator meant. */
+	if (o->kill_filter && (o->npids || o->have_uid))
+		return sk_error_set(err, EINVAL, "--kill-sockets takes no -p or -u: put the pid, "
+						 "command or user in the filter");
+	if (o->dry_run && !o->kill_filter)
+		return sk_error_set(err, EINVAL, "--dry-run goes with --kill-sockets");
 	if (o->exporter && !delay_given)
 		o->interval = 15.0;
-	if (!o->batch && !o->write_file && !o->check && o->interval < 0.1)
+	if (!o->batch && !o->write_file && !o->check && !o->kill_filter && o->interval < 0.1)
 		return sk_error_set(err, EINVAL, "-d: the interactive interval must be at least 0.1 s");
 	if (!o->proc_root[0] || !o->snapshot_dir[0])
 		return sk_error_set(err, EINVAL, "an empty directory name");

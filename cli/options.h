@@ -44,6 +44,8 @@ struct sk_options {
 	const char *textfile;      /* --textfile PATH (with -b) */
 	long max_groups;           /* --max-groups N (default 200) */
 	bool per_process;          /* --per-process */
+	const char *kill_filter;   /* --kill-sockets FILTER: destroy what it selects */
+	bool dry_run;              /* --dry-run: say what --kill-sockets would destroy */
 };
 
 enum sk_options_result {

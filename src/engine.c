@@ -187,6 +187,30 @@ static int live_dump(void *ctx, uint64_t netns, int32_t pid, const struct sk_dia
 	return sk_diag_dump(c->conn, req, sink, err);
 }
 
+/* Through the namespace's kept connection (every namespace the last refresh
+ * dumped has one), else one opened for this row and closed after it. */
+static int live_destroy(void *ctx, uint64_t netns, int32_t pid, const struct sk_socket *row,
+			struct sk_error *err)
+{
+	struct live_diag *ld = ctx;
+	struct sk_diag_conn *conn = NULL;
+	int rc;
+
+	if (geteuid() != 0)
+		return sk_error_set(err, EPERM, "destroying sockets needs root");
+	for (size_t i = 0; i < ld->conns.n; i++)
+		if (ld->conns.v[i].netns == netns)
+			return sk_diag_destroy(ld->conns.v[i].conn, row, err);
+	if (netns == ld->own_netns || pid == 0)
+		rc = sk_diag_open(&conn, err);
+	else
+		rc = enter_and_open(ld, netns, pid, &conn, err);
+	if (rc == 0)
+		rc = sk_diag_destroy(conn, row, err);
+	sk_diag_close(conn);
+	return rc;
+}
+
 static void live_drop_unused(struct live_diag *ld)
 {
 	size_t out = 0;
@@ -323,6 +347,7 @@ int sk_engine_new(const struct sk_engine_config *cfg, struct sk_engine **out,
 			return rc;
 		}
 		e->live_ops.dump = live_dump;
+		e->live_ops.destroy = live_destroy;
 		e->live_ops.ctx = e->live;
 		e->cfg.diag = &e->live_ops;
 	}
@@ -814,4 +839,61 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 				    (t1.tv_nsec - t0.tv_nsec) / 1000);
 	e->shown = into;
 	return 0;
+}
+
+/* --- acting on sockets ------------------------------------------------------------ */
+
+/* The pid whose namespace link leads into netns, from the latest snapshot
+ * (0: the engine's own); -1 when no scanned process lives there any more. */
+static int32_t netns_pid(const struct sk_engine *e, uint64_t netns)
+{
+	const struct sk_snapshot *s = sk_engine_snapshot(e);
+
+	for (size_t i = 0; i < s->netns.n; i++)
+		if (s->netns.v[i].id == netns)
+			return s->netns.v[i].own ? 0 : s->netns.v[i].rep_pid;
+	return -1;
+}
+
+int sk_engine_destroy(struct sk_engine *e, const struct sk_socket *rows, size_t n,
+		      struct sk_destroy_result *res, struct sk_error *err)
+{
+	int first = 0;
+
+	memset(res, 0, sizeof(*res));
+	for (size_t i = 0; i < n; i++) {
+		const struct sk_socket *k = &rows[i];
+		struct sk_error rerr;
+		int32_t pid = netns_pid(e, k->netns);
+		int rc;
+
+		sk_error_clear(&rerr);
+		if (!e->cfg.diag->destroy)
+			rc = sk_error_set(&rerr, EOPNOTSUPP, "this engine cannot destroy sockets");
+		else if ((k->flags & SK_SOCK_UNDUMPED) || k->proto == SK_PROTO_UNIX)
+			rc = sk_error_set(&rerr, EINVAL, "only TCP and UDP sockets in the kernel's "
+							 "tables can be destroyed");
+		else if (pid < 0)
+			rc = -ENOENT; /* its namespace is gone, and the socket with it */
+		else
+			rc = e->cfg.diag->destroy(e->cfg.diag->ctx, k->netns, pid, k, &rerr);
+		if (rc == 0) {
+			res->destroyed++;
+			continue;
+		}
+		if (rc == -ENOENT) {
+			res->gone++;
+			continue;
+		}
+		res->refused++;
+		if (!first) {
+			first = rc;
+			*err = rerr;
+		}
+		if (rc == -EPERM || rc == -EOPNOTSUPP) {
+			res->refused += (uint32_t)(n - i - 1);
+			break;
+		}
+	}
+	return first;
 }

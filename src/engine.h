@@ -14,10 +14,14 @@
 
 /* How the engine talks to sock_diag. Production uses the live dumper; tests
  * replace it with one that replays captured messages. `dump` appends the
- * rows of one request for the namespace of `pid` (0: the engine's own). */
+ * rows of one request for the namespace of `pid` (0: the engine's own).
+ * `destroy` is sk_diag_destroy for one dumped row, in the namespace netns
+ * (entered through pid, 0: the engine's own); NULL: cannot destroy. */
 struct sk_diag_ops {
 	int (*dump)(void *ctx, uint64_t netns, int32_t pid, const struct sk_diag_request *req,
 		    struct sk_diag_sink *sink, struct sk_error *err);
+	int (*destroy)(void *ctx, uint64_t netns, int32_t pid, const struct sk_socket *row,
+		       struct sk_error *err);
 	void (*free)(void *ctx);
 	void *ctx;
 };
@@ -82,5 +86,21 @@ const char *sk_engine_owner_note(const struct sk_engine *e);
 /* Microseconds the BPF owner iterator took to load (verifier, BTF), 0
  * without it. */
 uint64_t sk_engine_bpf_load_us(const struct sk_engine *e);
+/* What a destroy did, row by row. */
+struct sk_destroy_result {
+	uint32_t destroyed; /* the kernel destroyed them */
+	uint32_t gone;      /* already gone: closed, or the four-tuple is another socket's now */
+	uint32_t refused;   /* not destroyable (unix, closed fds), refused, or not tried */
+};
+
+/* Destroys the given rows (copies of dumped rows of an engine snapshot,
+ * each naming its namespace) with SOCK_DESTROY, as `ss -K` does, through
+ * the namespace's sock_diag connection. Run it where refreshes run: never
+ * during one. Returns 0 when every row was destroyed or already gone, else
+ * the -errno of the first refusal with err set; where every row would be
+ * refused alike (-EPERM: not root; -EOPNOTSUPP: a kernel without
+ * CONFIG_INET_DIAG_DESTROY) the rows after it are not tried. */
+int sk_engine_destroy(struct sk_engine *e, const struct sk_socket *rows, size_t n,
+		      struct sk_destroy_result *res, struct sk_error *err);
 
 #endif

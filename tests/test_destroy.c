@@ -1,6 +1,9 @@
 /* SOCK_DESTROY on real sockets in a private network namespace: exactly the
  * rows asked for go, a stale row (gone, or its four-tuple reused) is
- * refused, and unix sockets are refused before the kernel is asked. */
+ * refused, and unix sockets are refused before the kernel is asked. And
+ * `sktop --kill-sockets` end to end: a filter destroys exactly the
+ * CLOSE_WAIT pile of a test server (as `ss` in that namespace sees it),
+ * --dry-run destroys nothing. */
 #include <config.h>
 
 #include <arpa/inet.h>
@@ -9,12 +12,17 @@
 #include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -133,12 +141,156 @@ static int child(void)
 	return 0;
 }
 
-static void test_destroy_exactly_the_rows_asked(void **state)
+/* The output of a shell command, for comparing `ss` before and after. */
+static int capture(const char *cmd, char *buf, size_t size)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n;
+
+	if (!p)
+		return -1;
+	n = fread(buf, 1, size - 1, p);
+	buf[n] = '\0';
+	return pclose(p) == 0 ? 0 : -1;
+}
+
+static int lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* sktop in a pid namespace of its own: it sees no process of the host, so
+ * it dumps only this test's network namespace. On the host it would enter
+ * every namespace, and ":4200" also matches a peer's port 42001 in another
+ * test's namespace. The sockets are then owned by nobody it can see, and
+ * match by their own text. */
+static int sktop(const char *args)
+{
+	char cmd[1024];
+	const char *dir = getenv("SKTOP_BUILDDIR");
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "unshare --pid --fork --mount-proc '%s/sktop' %s >/dev/null",
+		 dir ? dir : ".", args);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+#define KPORT 4200
+
+/* A private /dev whose /dev/log is ours, to read the line sktop logs
+ * (the machine may have no syslog daemon at all). -1 when this cannot be
+ * arranged: the log is then not checked. */
+static int private_syslog(void)
+{
+	struct sockaddr_un un = {.sun_family = AF_UNIX, .sun_path = "/dev/log"};
+	int fd;
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("tmpfs", "/dev", "tmpfs", 0, "mode=755") < 0 ||
+	    mknod("/dev/null", S_IFCHR | 0666, makedev(1, 3)) < 0)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&un, sizeof(un)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The destroy's line: what, how many, by whom. */
+static bool logged(int fd)
+{
+	char msg[2048];
+	ssize_t n = recv(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT);
+
+	if (n <= 0)
+		return false;
+	msg[n] = '\0';
+	return strstr(msg, "sktop[") && strstr(msg, "--kill-sockets: destroyed 3 of 3 sockets "
+						  "(CLOSE_WAIT 3) chosen by \"CLOSE_WAIT :4200\"") &&
+	       strstr(msg, "by uid 0 (root)");
+}
+
+/* In the child: a server on KPORT with a CLOSE_WAIT pile, a pair of
+ * established connections on KPORT+1, then the command line at work, and
+ * the line it logs. */
+static int kill_child(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	static char est0[4096], est1[4096], lst0[4096], lst1[4096], cw[4096];
+	int lfd[2], fds[8], logfd;
+
+	if (unshare(CLONE_NEWNET) < 0 || loopback_up() < 0)
+		return SKIP_CODE;
+	logfd = private_syslog();
+	if (logfd < 0)
+		fprintf(stderr, "note: no private /dev/log here, the syslog line is not checked\n");
+	if (capture("ss -Htan", cw, sizeof(cw)) < 0)
+		return SKIP_CODE; /* no ss to judge by */
+	for (int l = 0; l < 2; l++) {
+		sa.sin_port = htons(KPORT + l);
+		/* CLOEXEC: the shell that runs sktop must not hold them too, or
+		 * its command line (the filter) would select every one. */
+		lfd[l] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (lfd[l] < 0 || bind(lfd[l], (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+		    listen(lfd[l], 8) < 0)
+			return 20;
+	}
+	for (int i = 0; i < 4; i++) {
+		int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		sa.sin_port = htons(KPORT + (i >= 3));
+		if (c < 0 || connect(c, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			return 21;
+		fds[i] = accept4(lfd[i >= 3], NULL, NULL, SOCK_CLOEXEC);
+		if (fds[i] < 0)
+			return 22;
+		if (i < 3)
+			close(c); /* the server side stays in CLOSE_WAIT */
+		else
+			fds[4] = c;
+	}
+	if (capture("ss -Htan state close-wait", cw, sizeof(cw)) < 0 || lines(cw) != 3 ||
+	    capture("ss -Htan state established", est0, sizeof(est0)) < 0 || lines(est0) != 2 ||
+	    capture("ss -Htan state listening", lst0, sizeof(lst0)) < 0 || lines(lst0) != 2)
+		return 23;
+	/* An empty filter is refused as misuse; a dry run lists and keeps. */
+	if (sktop("--kill-sockets ' '") != 2)
+		return 24;
+	if (sktop("--kill-sockets 'CLOSE_WAIT :4200' --dry-run") != 0 ||
+	    capture("ss -Htan state close-wait", cw, sizeof(cw)) < 0 || lines(cw) != 3)
+		return 25;
+	int rc = sktop("--kill-sockets 'CLOSE_WAIT :4200'");
+
+	if (rc == 1 && capture("ss -Htan state close-wait", cw, sizeof(cw)) == 0 && lines(cw) == 3)
+		return SKIP_CODE; /* a kernel without CONFIG_INET_DIAG_DESTROY */
+	if (rc != 0)
+		return 26;
+	if (logfd >= 0 && !logged(logfd))
+		return 30;
+	if (capture("ss -Htan state close-wait", cw, sizeof(cw)) < 0 || lines(cw) != 0 ||
+	    capture("ss -Htan state established", est1, sizeof(est1)) < 0 ||
+	    capture("ss -Htan state listening", lst1, sizeof(lst1)) < 0)
+		return 27;
+	/* Exactly those: the other connections and the listeners are as they were. */
+	if (strcmp(est0, est1) != 0 || strcmp(lst0, lst1) != 0)
+		return 28;
+	/* Nothing matches any more: exit 1. */
+	if (sktop("--kill-sockets 'CLOSE_WAIT :4200'") != 1)
+		return 29;
+	return 0;
+}
+
+static void run_in_child(int (*fn)(void))
 {
 	int status;
 	pid_t pid;
 
-	(void)state;
 	if (geteuid() != 0) {
 		print_message("skipped: SOCK_DESTROY needs root (and unshare -n)\n");
 		skip();
@@ -147,21 +299,34 @@ static void test_destroy_exactly_the_rows_asked(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0)
-		_exit(child());
+		_exit(fn());
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	if (WEXITSTATUS(status) == SKIP_CODE) {
-		print_message("skipped: no private network namespace, or a kernel without "
+		print_message("skipped: no private network namespace, no ss, or a kernel without "
 			      "CONFIG_INET_DIAG_DESTROY\n");
 		skip();
 	}
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+static void test_kill_sockets_takes_exactly_the_pile(void **state)
+{
+	(void)state;
+	run_in_child(kill_child);
+}
+
+static void test_destroy_exactly_the_rows_asked(void **state)
+{
+	(void)state;
+	run_in_child(child);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_destroy_exactly_the_rows_asked),
+		cmocka_unit_test(test_kill_sockets_takes_exactly_the_pile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -188,6 +188,29 @@ static void test_exporter_options(void **state)
 	assert_int_equal(parse(&o, &err, "-b", "--json", "--textfile", "x", (char *)NULL), -EINVAL);
 }
 
+/* --kill-sockets is a mode of its own, needs a filter, and refuses the
+ * restrictions it would otherwise ignore. */
+static void test_kill_sockets_options(void **state)
+{
+	struct sk_options o;
+	struct sk_error err = {0};
+
+	(void)state;
+	assert_int_equal(parse(&o, &err, "--kill-sockets", "CLOSE_WAIT :8080", "--dry-run",
+			       (char *)NULL), SK_OPTIONS_RUN);
+	assert_string_equal(o.kill_filter, "CLOSE_WAIT :8080");
+	assert_true(o.dry_run);
+	assert_int_equal(parse(&o, &err, "--kill-sockets", "", (char *)NULL), -EINVAL);
+	assert_int_equal(parse(&o, &err, "--kill-sockets", " \t ", (char *)NULL), -EINVAL);
+	assert_int_equal(parse(&o, &err, "--dry-run", (char *)NULL), -EINVAL);
+	assert_int_equal(parse(&o, &err, "--kill-sockets", "x", "-b", (char *)NULL), -EINVAL);
+	assert_int_equal(parse(&o, &err, "--kill-sockets", "x", "-r", "f.json", (char *)NULL),
+			 -EINVAL);
+	assert_int_equal(parse(&o, &err, "--kill-sockets", "x", "--check", (char *)NULL), -EINVAL);
+	assert_int_equal(parse(&o, &err, "--kill-sockets", "x", "-p", "1", (char *)NULL), -EINVAL);
+	assert_int_equal(parse(&o, &err, "--kill-sockets", "x", "-u", "0", (char *)NULL), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +218,7 @@ int main(void)
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_exporter_options),
+		cmocka_unit_test(test_kill_sockets_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

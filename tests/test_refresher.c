@@ -5,7 +5,11 @@
  * engine's fallback when the both-families TCP dump is refused. The kernel is replaced by a
  * dumper that makes up rows (a different count each refresh) and, when
  * told to, blocks until the engine cancels it. Its /proc is an empty
- * directory: the real one would join every other process's sockets in. */
+ * directory: the real one would join every other process's sockets in.
+ * The engine's destroy runs
+ * against a fake SOCK_DESTROY whose answer is chosen per row (by local
+ * port): counted as destroyed, gone or refused, stopped by the first
+ * EOPNOTSUPP, and run by the refresh thread between refreshes. */
 #include <config.h>
 
 #include <stdarg.h>
@@ -36,10 +40,26 @@ struct fake_kernel {
 	bool gave_up;           /* waited 20 s for a cancel that never came */
 	bool refuse_both;       /* an old kernel: no both-families TCP dump */
 	unsigned per_family;    /* TCP dumps of one family asked for */
+	int outcome[8];         /* the fake SOCK_DESTROY's answer, by local port % 8 */
+	unsigned destroys;      /* rows it was asked to destroy */
+	unsigned refreshes_at_destroy;
 };
 
 /* No processes, no counters: the rows are the fake dump's and nothing else. */
 static char empty_proc[] = "/tmp/sktop-noproc-XXXXXX";
+
+static int fake_destroy(void *ctx, uint64_t netns, int32_t pid, const struct sk_socket *row,
+			struct sk_error *err)
+{
+	struct fake_kernel *k = ctx;
+	int rc = k->outcome[row->local.port % 8];
+
+	(void)netns;
+	assert_int_equal(pid, 0); /* the engine's own namespace */
+	k->destroys++;
+	k->refreshes_at_destroy = k->refreshes;
+	return rc ? sk_error_set(err, -rc, "fake refusal %d", rc) : 0;
+}
 
 static uint64_t now_ms(void)
 {
@@ -98,10 +118,21 @@ static int fake_dump(void *ctx, uint64_t netns, int32_t pid, const struct sk_dia
 	return 0;
 }
 
+/* The host's own TCP fds are in no fake dump: judged, each would become a
+ * "closed" row and the counts below would depend on what else runs. */
+static enum sk_sockname not_judged(void *ctx, int32_t pid, int32_t fd)
+{
+	(void)ctx;
+	(void)pid;
+	(void)fd;
+	return SK_SN_OTHER;
+}
+
 static struct sk_engine *new_engine(struct fake_kernel *k, struct sk_diag_ops *ops)
 {
 	struct sk_engine_config cfg = {
 		.proc_root = empty_proc,
+		.sockname = not_judged,
 		.want_unix = false,
 		.want_meminfo = true,
 		.own_netns_only = true,
@@ -112,6 +143,7 @@ static struct sk_engine *new_engine(struct fake_kernel *k, struct sk_diag_ops *o
 	struct sk_error err;
 
 	ops->dump = fake_dump;
+	ops->destroy = fake_destroy;
 	ops->ctx = k;
 	sk_error_clear(&err);
 	assert_int_equal(sk_engine_new(&cfg, &e, &err), 0);
@@ -272,6 +304,111 @@ static void test_tcp_per_family_fallback(void **state)
 	sk_engine_free(e);
 }
 
+/* Rows of the engine's own namespace, local ports 0..n-1. */
+static void make_rows(struct sk_engine *e, struct sk_socket *rows, size_t n)
+{
+	memset(rows, 0, n * sizeof(*rows));
+	for (size_t i = 0; i < n; i++) {
+		rows[i].proto = SK_PROTO_TCP;
+		rows[i].family = AF_INET;
+		rows[i].state = SK_TCP_CLOSE_WAIT;
+		rows[i].netns = sk_engine_snapshot(e)->netns.v[0].id;
+		rows[i].local.port = (uint16_t)i;
+	}
+}
+
+static void test_destroy_counts_each_outcome(void **state)
+{
+	struct fake_kernel k = {.outcome = {[1] = -ENOENT, [2] = -EINVAL}};
+	struct sk_diag_ops ops = {0};
+	struct sk_engine *e = new_engine(&k, &ops);
+	struct sk_socket rows[7];
+	struct sk_destroy_result res;
+	struct sk_error err;
+
+	(void)state;
+	assert_int_equal(sk_engine_refresh(e, &err), 0);
+	make_rows(e, rows, 7);
+	rows[5].proto = SK_PROTO_UNIX; /* refused before the kernel is asked */
+	rows[6].netns = 12345;         /* a namespace that is gone: so is the socket */
+	sk_error_clear(&err);
+	assert_int_equal(sk_engine_destroy(e, rows, 7, &res, &err), -EINVAL);
+	assert_int_equal(res.destroyed, 3);
+	assert_int_equal(res.gone, 2);
+	assert_int_equal(res.refused, 2);
+	assert_int_equal(k.destroys, 5);
+	assert_int_equal(err.code, EINVAL); /* the first refusal's */
+
+	/* All went: 0. */
+	k.destroys = 0;
+	assert_int_equal(sk_engine_destroy(e, rows, 2, &res, &err), 0);
+	assert_int_equal(res.destroyed + res.gone, 2);
+	sk_engine_free(e);
+}
+
+/* A kernel without CONFIG_INET_DIAG_DESTROY refuses every row alike: the
+ * first refusal stops the batch, with its reason. */
+static void test_destroy_stops_at_eopnotsupp(void **state)
+{
+	struct fake_kernel k = {.outcome = {[1] = -EOPNOTSUPP}};
+	struct sk_diag_ops ops = {0};
+	struct sk_engine *e = new_engine(&k, &ops);
+	struct sk_socket rows[5];
+	struct sk_destroy_result res;
+	struct sk_error err;
+
+	(void)state;
+	assert_int_equal(sk_engine_refresh(e, &err), 0);
+	make_rows(e, rows, 5);
+	assert_int_equal(sk_engine_destroy(e, rows, 5, &res, &err), -EOPNOTSUPP);
+	assert_int_equal(k.destroys, 2);
+	assert_int_equal(res.destroyed, 1);
+	assert_int_equal(res.refused, 4);
+	assert_string_equal(err.msg, "fake refusal -95");
+	/* The same for a refusal of permission. */
+	k.outcome[1] = -EPERM;
+	k.destroys = 0;
+	assert_int_equal(sk_engine_destroy(e, rows, 5, &res, &err), -EPERM);
+	assert_int_equal(k.destroys, 2);
+	sk_engine_free(e);
+}
+
+/* The key loop queues a destroy and a refresh; the worker runs the destroy
+ * first, and the refresh after it shows its effect. */
+static void test_refresher_destroys_between_refreshes(void **state)
+{
+	struct fake_kernel k = {0};
+	struct sk_diag_ops ops = {0};
+	struct sk_engine *e = new_engine(&k, &ops);
+	struct sk_refresher *r;
+	struct sk_socket rows[3];
+	struct sk_destroy_result res;
+	struct sk_error err;
+	uint64_t until;
+	int rc = 1;
+
+	(void)state;
+	assert_int_equal(sk_engine_refresh(e, &err), 0);
+	make_rows(e, rows, 3);
+	assert_int_equal(sk_refresher_start(e, &r, &err), 0);
+	assert_true(sk_refresher_destroy(r, rows, 3));
+	assert_true(sk_refresher_request(r));
+	until = now_ms() + 10000;
+	while (!sk_refresher_destroyed(r, &rc, &res, &err) && now_ms() < until)
+		poll(NULL, 0, 1);
+	assert_int_equal(rc, 0);
+	assert_int_equal(res.destroyed, 3);
+	assert_int_equal(k.refreshes_at_destroy, 1);
+	assert_true(sk_refresher_wait(r, 10000));
+	assert_true(sk_refresher_collect(r, &rc, &err));
+	assert_int_equal(rc, 0);
+	assert_int_equal(k.refreshes, 2);
+	/* Collected: the next one may be asked for. */
+	assert_true(sk_refresher_destroy(r, rows, 1));
+	sk_refresher_stop(r);
+	sk_engine_free(e);
+}
+
 int main(void)
 {
 	int rc;
@@ -281,6 +418,9 @@ int main(void)
 		cmocka_unit_test(test_refresher_one_at_a_time),
 		cmocka_unit_test(test_stop_cancels_a_dump_under_way),
 		cmocka_unit_test(test_tcp_per_family_fallback),
+		cmocka_unit_test(test_destroy_counts_each_outcome),
+		cmocka_unit_test(test_destroy_stops_at_eopnotsupp),
+		cmocka_unit_test(test_refresher_destroys_between_refreshes),
 	};
 
 	if (!mkdtemp(empty_proc)) {

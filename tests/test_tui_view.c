@@ -24,8 +24,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "act/audit.h"
 #include "app.h"
 #include "colors.h"
+#include "destroy.h"
 #include "columns.h"
 #include "analyse/history.h"
 #include "hunits.h"
@@ -1073,6 +1075,106 @@ static bool all_printable(const struct sk_line *l)
 	return true;
 }
 
+/* The filter language's terms must all match, each in the socket's text
+ * or in its process's. */
+static void test_filter_terms(void **state)
+{
+	struct sk_snapshot s;
+	struct sk_view v;
+
+	(void)state;
+	build(&s, 100, true);
+	view_new(&v);
+	sk_view_set_pane(&v, SK_PANE_SOCKS);
+	sk_view_set_filter(&v, "close_wait 10.0.3.7");
+	sk_view_build(&v, &s);
+	assert_int_equal(v.nrows, 3);
+	sk_view_set_filter(&v, "  CLOSE_WAIT\tserver ");
+	sk_view_build(&v, &s);
+	assert_int_equal(v.nrows, 4);
+	sk_view_set_filter(&v, "close_wait cache");
+	sk_view_build(&v, &s);
+	assert_int_equal(v.nrows, 0);
+	/* Processes: by their own names and a socket's, together. */
+	sk_view_set_pane(&v, SK_PANE_PROCS);
+	sk_view_set_filter(&v, "server 10.0.3.8");
+	sk_view_build(&v, &s);
+	assert_int_equal(v.nrows, 1);
+	assert_int_equal(row_pid(&v, &s, 0), PID_SERVER);
+	sk_view_free(&v);
+	sk_snapshot_free(&s);
+}
+
+static bool lines_have(const struct sk_line *l, int n, const char *text)
+{
+	for (int i = 0; i < n; i++)
+		if (strstr(l[i].buf, text))
+			return true;
+	return false;
+}
+
+/* K on a group: the confirmation names the count, the states, the owner,
+ * warns about CLOSE_WAIT fds; y hands it to the loop, anything else
+ * cancels; replay refuses. */
+static void test_destroy_key(void **state)
+{
+	struct sk_snapshot s;
+	struct sk_options o;
+	struct sk_ui *ui = calloc(1, sizeof(*ui));
+	struct sk_line *l = calloc(SK_DESTROY_PROMPT_LINES, sizeof(*l));
+	struct sk_destroy_result res = {.destroyed = 3};
+	char buf[1024];
+	int n;
+
+	(void)state;
+	assert_non_null(ui);
+	assert_non_null(l);
+	build(&s, 100, true);
+	ui_new(ui, &o, &s);
+	sk_keys_handle(ui, '2');
+	sk_keys_handle(ui, 'g');
+	sk_view_build(&ui->view, &s);
+	for (size_t i = 0; i < ui->view.groups.n; i++)
+		if (ui->view.groups.v[i].count == 3)
+			sk_view_move_to(&ui->view, i);
+	if (geteuid() != 0) {
+		sk_keys_handle(ui, 'K');
+		assert_non_null(strstr(ui->status, "needs root"));
+		goto out;
+	}
+	sk_keys_handle(ui, 'K');
+	assert_int_equal(ui->mode, SK_MODE_DESTROY);
+	assert_int_equal(ui->destroy.set.rows.n, 3);
+	assert_int_equal(ui->destroy.set.by_state[SK_TCP_CLOSE_WAIT], 3);
+	n = sk_destroy_render(ui, 80, l, SK_DESTROY_PROMPT_LINES);
+	assert_true(lines_have(l, n, "Destroy 3 sockets? CLOSE_WAIT x 3 from 10.0.3.7"));
+	assert_true(lines_have(l, n, "CLOSE_WAIT 3"));
+	snprintf(buf, sizeof(buf), "server[%d] 3", PID_SERVER);
+	assert_true(lines_have(l, n, buf));
+	assert_true(lines_have(l, n, "fd stays open in its process"));
+	assert_int_equal(sk_keys_handle(ui, 'n') & SK_H_DESTROY, 0);
+	assert_int_equal(ui->mode, SK_MODE_NORMAL);
+	assert_non_null(strstr(ui->status, "Nothing destroyed"));
+	sk_keys_handle(ui, 'K');
+	assert_true(sk_keys_handle(ui, 'y') & SK_H_DESTROY);
+	/* What the log says. */
+	sk_audit_format("K", ui->destroy.what, &ui->destroy.set, &res, 0, "", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "K: destroyed 3 of 3 sockets (CLOSE_WAIT 3) chosen by "
+				    "\"CLOSE_WAIT x 3 from 10.0.3.7\"; 0 already gone, 0 refused; "
+				    "by uid 0 ("));
+	/* A replay has nothing live. */
+	o.replay_file = "saved.json";
+	sk_keys_handle(ui, 'K');
+	assert_int_equal(ui->mode, SK_MODE_NORMAL);
+	assert_non_null(strstr(ui->status, "Replay"));
+out:
+	sk_destroy_free(ui);
+	sk_view_free(&ui->view);
+	sk_snapshot_free(&s);
+	free(l);
+	free(ui);
+}
+
 static void test_render_80x24(void **state)
 {
 	struct sk_snapshot s;
@@ -1795,6 +1897,8 @@ int main(void)
 		cmocka_unit_test(test_proc_sorting),
 		cmocka_unit_test(test_cursor_follows_pid),
 		cmocka_unit_test(test_filter),
+		cmocka_unit_test(test_filter_terms),
+		cmocka_unit_test(test_destroy_key),
 		cmocka_unit_test(test_proc_sockets_and_groups),
 		cmocka_unit_test(test_closed_fds_are_rows),
 		cmocka_unit_test(test_socket_cursor_follows_inode),

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "act/killset.h"
 #include "options.h"
 #include "model/snapshot.h"
 #include "users.h"
@@ -20,6 +21,7 @@ enum sk_mode {
 	SK_MODE_DELAY,     /* typing a refresh interval */
 	SK_MODE_SORT,      /* the sort column menu */
 	SK_MODE_HELP,
+	SK_MODE_DESTROY,   /* the K confirmation (destroy.c) */
 	SK_MODE_LAST
 };
 
@@ -32,6 +34,15 @@ enum sk_handled {
 	SK_H_QUIT = 1u << 3,
 	SK_H_REPAINT = 1u << 4, /* repaint the whole terminal (Ctrl-L) */
 	SK_H_RETIME = 1u << 5,  /* the interval changed: reschedule the next refresh */
+	SK_H_DESTROY = 1u << 6, /* hand ui->destroy.set to the refresh thread */
+};
+
+/* The sockets K chose, from the confirmation until the result is shown. */
+struct sk_ui_destroy {
+	struct sk_killset set;
+	char what[192];      /* "CLOSE_WAIT x 812 from 10.0.3.7" */
+	bool queued;         /* confirmed and with the refresh thread */
+	bool unsupported;    /* the kernel cannot: say so at once from then on */
 };
 
 #define SK_STATUS_MAX 512
@@ -62,6 +73,7 @@ struct sk_ui {
 	uint64_t now_ms;                  /* monotonic, set by the loop */
 	uint64_t refresh_started_ms;      /* monotonic; 0: no refresh under way */
 	uint64_t refreshes_failed;
+	struct sk_ui_destroy destroy;
 };
 
 /* Sets the status line message (printf-style), shown for a few seconds. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "destroy.h"
 #include "list.h"
 #include "render.h"
 
@@ -90,12 +91,16 @@ void sk_draw(struct sk_screen *sc, struct sk_ui *ui)
 	int width = ui->cols, y = 0;
 	struct sk_line *lines = malloc(sizeof(struct sk_line) * SK_HEADER_MAX);
 	struct sk_line *l = malloc(sizeof(struct sk_line));
+	struct sk_line *prompt = NULL;
 	struct sk_frame f;
 	size_t first, nbody = sk_render_body_rows(ui);
 
-	if (!lines || !l) {
+	if (ui->mode == SK_MODE_DESTROY)
+		prompt = malloc(sizeof(struct sk_line) * SK_DESTROY_PROMPT_LINES);
+	if (!lines || !l || (ui->mode == SK_MODE_DESTROY && !prompt)) {
 		free(lines);
 		free(l);
+		free(prompt);
 		return;
 	}
 	/* The header may have grown (findings appeared, data came back). */
@@ -126,7 +131,14 @@ void sk_draw(struct sk_screen *sc, struct sk_ui *ui)
 	blit(sc, y++, width, l, false);
 	sk_render_colhdr(ui, &f, l);
 	blit_bar(sc, y++, width, l, SK_C_COLHDR);
+	/* The K confirmation covers the top of the list it is about. */
+	int np = prompt ? sk_destroy_render(ui, width, prompt, SK_DESTROY_PROMPT_LINES) : 0;
+
 	for (int r = 0; r < body; r++) {
+		if (r < np) {
+			blit(sc, y++, width, &prompt[r], false);
+			continue;
+		}
 		bool cur = sk_render_row(ui, &f, first + (size_t)r, l);
 
 		blit(sc, y++, width, l, cur);
@@ -138,4 +150,5 @@ void sk_draw(struct sk_screen *sc, struct sk_ui *ui)
 	doupdate();
 	free(lines);
 	free(l);
+	free(prompt);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "columns.h"
+#include "destroy.h"
 #include "list.h"
 
 #define KC(k) (SK_KEYCODE | (k))
@@ -385,6 +386,9 @@ const struct sk_actiondef sk_actions[SK_ACT_LAST] = {
 	[SK_ACT_REPAINT] = {"^L", "repaint the terminal", SK_HS_PROGRAM, act_repaint},
 	[SK_ACT_HELP] = {"h ? F1", "this help", SK_HS_PROGRAM, act_help},
 	[SK_ACT_QUIT] = {"q F10", "quit", SK_HS_PROGRAM, act_quit},
+	[SK_ACT_DESTROY] = {"K", "destroy the sockets under the cursor (a socket, a group, a "
+				 "finding's) as ss -K does, after a confirmation; root",
+			    SK_HS_PROGRAM, sk_destroy_begin},
 };
 
 struct binding {
@@ -422,6 +426,7 @@ static const struct binding bindings[] = {
 	{CTRL('l'), SK_ACT_REPAINT},
 	{'h', SK_ACT_HELP}, {'?', SK_ACT_HELP}, {KC(KEY_F(1)), SK_ACT_HELP},
 	{'q', SK_ACT_QUIT}, {'Q', SK_ACT_QUIT}, {KC(KEY_F(10)), SK_ACT_QUIT},
+	{'K', SK_ACT_DESTROY},
 };
 
 enum sk_action sk_keys_lookup(int key)
@@ -602,6 +607,7 @@ unsigned sk_keys_handle(struct sk_ui *ui, int key)
 	case SK_MODE_DELAY: r = handle_delay(ui, key); break;
 	case SK_MODE_SORT: r = handle_sort(ui, key); break;
 	case SK_MODE_HELP: r = handle_help(ui, key); break;
+	case SK_MODE_DESTROY: r = sk_destroy_key(ui, key); break;
 	default: {
 		enum sk_action a = sk_keys_lookup(key);
 

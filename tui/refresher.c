@@ -26,7 +26,34 @@ struct sk_refresher {
 	bool stopping;
 	int rc;
 	struct sk_error err;
+	/* A destroy: its own job, taken before a refresh. */
+	enum job djob;
+	struct sk_socket *drows;
+	size_t nrows;
+	int drc;
+	struct sk_destroy_result dres;
+	struct sk_error derr;
 };
+
+/* Called and returns with the lock held. */
+static void run_destroy(struct sk_refresher *r)
+{
+	struct sk_destroy_result res;
+	struct sk_error err;
+	int rc;
+
+	r->djob = JOB_RUNNING;
+	pthread_mutex_unlock(&r->lock);
+	sk_error_clear(&err);
+	rc = sk_engine_destroy(r->engine, r->drows, r->nrows, &res, &err);
+	pthread_mutex_lock(&r->lock);
+	free(r->drows);
+	r->drows = NULL;
+	r->drc = rc;
+	r->dres = res;
+	r->derr = err;
+	r->djob = JOB_DONE;
+}
 
 static void *worker(void *arg)
 {
@@ -34,10 +61,14 @@ static void *worker(void *arg)
 
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
-		while (r->job != JOB_ASKED && !r->stopping)
+		while (r->job != JOB_ASKED && r->djob != JOB_ASKED && !r->stopping)
 			pthread_cond_wait(&r->wake, &r->lock);
 		if (r->stopping)
 			break;
+		if (r->djob == JOB_ASKED) {
+			run_destroy(r);
+			continue;
+		}
 		r->job = JOB_RUNNING;
 		pthread_mutex_unlock(&r->lock);
 
@@ -106,6 +137,46 @@ bool sk_refresher_request(struct sk_refresher *r)
 	return asked;
 }
 
+bool sk_refresher_destroy(struct sk_refresher *r, const struct sk_socket *rows, size_t n)
+{
+	struct sk_socket *copy = malloc((n ? n : 1) * sizeof(*rows));
+	bool asked = false;
+
+	if (!copy)
+		return false;
+	if (n)
+		memcpy(copy, rows, n * sizeof(*rows));
+	pthread_mutex_lock(&r->lock);
+	if (r->djob == JOB_IDLE) {
+		r->drows = copy;
+		r->nrows = n;
+		r->djob = JOB_ASKED;
+		asked = true;
+		pthread_cond_signal(&r->wake);
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (!asked)
+		free(copy);
+	return asked;
+}
+
+bool sk_refresher_destroyed(struct sk_refresher *r, int *rc, struct sk_destroy_result *res,
+			    struct sk_error *err)
+{
+	bool done;
+
+	pthread_mutex_lock(&r->lock);
+	done = r->djob == JOB_DONE;
+	if (done) {
+		*rc = r->drc;
+		*res = r->dres;
+		*err = r->derr;
+		r->djob = JOB_IDLE;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return done;
+}
+
 bool sk_refresher_busy(struct sk_refresher *r)
 {
 	bool busy;
@@ -164,6 +235,7 @@ void sk_refresher_stop(struct sk_refresher *r)
 	pthread_cond_signal(&r->wake);
 	pthread_mutex_unlock(&r->lock);
 	pthread_join(r->thread, NULL);
+	free(r->drows); /* a destroy asked for and never run */
 	pthread_cond_destroy(&r->finished);
 	pthread_cond_destroy(&r->wake);
 	pthread_mutex_destroy(&r->lock);

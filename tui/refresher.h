@@ -35,6 +35,17 @@ bool sk_refresher_collect(struct sk_refresher *r, int *rc, struct sk_error *err)
  * do meanwhile; the key loop never waits. */
 bool sk_refresher_wait(struct sk_refresher *r, unsigned timeout_ms);
 
+/* Queues a destroy of n rows (copied; sk_engine_destroy) for the worker,
+ * which runs it before its next refresh and never during one: the engine's
+ * connections are the worker's. False while the last one is waiting, running
+ * or not collected, or without memory. */
+bool sk_refresher_destroy(struct sk_refresher *r, const struct sk_socket *rows, size_t n);
+
+/* Takes the result of a finished destroy: true with *rc, *res and err
+ * filled; false when none is waiting. */
+bool sk_refresher_destroyed(struct sk_refresher *r, int *rc, struct sk_destroy_result *res,
+			    struct sk_error *err);
+
 /* Cancels a refresh under way (it stops at its next netlink datagram),
  * waits for the worker and frees it. NULL is fine. */
 void sk_refresher_stop(struct sk_refresher *r);

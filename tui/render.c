@@ -335,6 +335,9 @@ void sk_render_status(const struct sk_ui *ui, int width, struct sk_line *l)
 		key_hints(l, (const char *const[]){"Enter", "sort by it", "I", "invert", "Esc",
 						   "cancel", NULL});
 		return;
+	case SK_MODE_DESTROY:
+		key_hints(l, (const char *const[]){"y", "destroy", "any other key", "cancel", NULL});
+		return;
 	default:
 		break;
 	}

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "destroy.h"
 #include "draw.h"
 #include "engine.h"
 #include "model/fields.h"
@@ -237,7 +238,7 @@ static int wait_ms(const struct loop *lp, uint64_t now)
 {
 	uint64_t wait = SK_MAX_WAIT_MS;
 
-	if (lp->ui.refresh_started_ms && !lp->ui.paused)
+	if ((lp->ui.refresh_started_ms && !lp->ui.paused) || lp->ui.destroy.queued)
 		wait = SK_REFRESH_POLL_MS;
 	else if (!lp->ui.paused)
 		wait = lp->next_refresh > now ? lp->next_refresh - now : 0;
@@ -264,6 +265,11 @@ static void run_loop(struct loop *lp)
 		if (take_refresh(lp)) {
 			redraw = true;
 			now = ui->now_ms = now_ms();
+		}
+		/* A destroy's outcome, then a refresh that shows it. */
+		if (sk_destroy_poll(ui, lp->refresher)) {
+			redraw = true;
+			lp->next_refresh = 0;
 		}
 		if (!ui->paused && now >= lp->next_refresh && !ui->refresh_started_ms)
 			start_refresh(lp);
@@ -300,6 +306,8 @@ static void run_loop(struct loop *lp)
 
 		if (h & SK_H_QUIT)
 			break;
+		if (h & SK_H_DESTROY)
+			sk_destroy_queue(ui, lp->refresher);
 		if (h & SK_H_RETIME)
 			lp->next_refresh = lp->last_refresh + (uint64_t)(ui->interval * 1000);
 		/* One under way already is the fresh data asked for. */
@@ -438,6 +446,7 @@ out_term:
 	delscreen(scr);
 	restore_signals();
 out:
+	sk_destroy_free(&lp->ui); /* lp is calloc'd: safe on every path */
 	sk_refresher_stop(lp->refresher);
 	if (lp->engine)
 		sk_engine_free(lp->engine);

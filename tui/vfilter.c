@@ -2,9 +2,7 @@
  * (vrows.h). */
 #include <config.h>
 
-#include <stdio.h>
-#include <string.h>
-
+#include "model/match.h"
 #include "view.h"
 #include "vrows.h"
 
@@ -26,58 +24,38 @@ bool sk_vfilter_restricted(const struct sk_view *v)
 	return v->cfg.have_uid || v->cfg.npids;
 }
 
-static bool contains(const char *hay, const char *needle)
+/* The filter text in the library's language (model/match.h), compiled per
+ * call: splitting 128 bytes costs nothing beside the rows it is asked about. */
+static void compile(const struct sk_view *v, struct sk_match *m)
 {
-	return strcasestr(hay, needle) != NULL;
+	if (sk_match_compile(m, v->filter, v->cfg.user_name, v->cfg.user_ctx))
+		m->nterms = 0; /* cannot happen: the filter is shorter than a match */
 }
 
-bool sk_vfilter_proc_text(const struct sk_view *v, const struct sk_snapshot *s,
-			      const struct sk_process *p, const char *f)
-{
-	char pid[16], user[64];
-
-	snprintf(pid, sizeof(pid), "%d", (int)p->pid);
-	return contains(p->comm, f) || contains(sk_strtab_get(&s->strs, p->cmdline), f) ||
-	       contains(pid, f) || contains(sk_view_user(v, p->uid, user, sizeof(user)), f);
-}
-
-bool sk_vfilter_sock_text(const struct sk_snapshot *s, const struct sk_socket *k,
-			      const char *f)
-{
-	char buf[4200];
-
-	sk_view_endpoint(s, k, false, buf, sizeof(buf));
-	if (contains(buf, f))
-		return true;
-	sk_view_endpoint(s, k, true, buf, sizeof(buf));
-	if (contains(buf, f))
-		return true;
-	return contains(sk_dstate_name(sk_dstate_of(k)), f) || contains(sk_view_proto(k), f);
-}
-
-/* A process matches by its own names, or by the address of any socket it
- * holds ("10.0.3.7", ":5432"). */
 bool sk_vfilter_proc(const struct sk_view *v, const struct sk_snapshot *s,
-			 const struct sk_process *p)
+		     const struct sk_process *p)
 {
-	if (!v->filter[0] || sk_vfilter_proc_text(v, s, p, v->filter))
-		return true;
-	for (uint32_t f = p->fdrefs_start; f < p->fdrefs_start + p->fdrefs_count && f < s->fdrefs.n;
-	     f++) {
-		uint32_t si = s->fdrefs.v[f].sock;
+	struct sk_match m;
 
-		if (si != SK_NONE && si < s->socks.n && sk_vfilter_sock_text(s, &s->socks.v[si], v->filter))
-			return true;
-	}
-	return false;
+	if (!v->filter[0])
+		return true;
+	compile(v, &m);
+	return sk_match_proc(&m, s, p);
+}
+
+bool sk_vfilter_sock(const struct sk_view *v, const struct sk_snapshot *s,
+		     const struct sk_socket *k, uint32_t proc)
+{
+	struct sk_match m;
+
+	if (!v->filter[0])
+		return true;
+	compile(v, &m);
+	return sk_match_sock_row(&m, s, k, proc < s->procs.n ? &s->procs.v[proc] : NULL);
 }
 
 bool sk_vfilter_vsock(const struct sk_view *v, const struct sk_snapshot *s,
-			  const struct sk_vsock *r)
+		      const struct sk_vsock *r)
 {
-	if (!v->filter[0])
-		return true;
-	if (sk_vfilter_sock_text(s, &s->socks.v[r->sock], v->filter))
-		return true;
-	return r->proc != SK_NONE && sk_vfilter_proc_text(v, s, &s->procs.v[r->proc], v->filter);
+	return sk_vfilter_sock(v, s, &s->socks.v[r->sock], r->proc);
 }

@@ -56,8 +56,7 @@ int sk_vpane_orphans(struct sk_view *v, const struct sk_snapshot *s)
 			continue;
 		if (sk_vfilter_restricted(v) && (owner == SK_NONE || !sk_vfilter_allowed(v, &s->procs.v[owner])))
 			continue;
-		if (v->filter[0] && !sk_vfilter_sock_text(s, k, v->filter) &&
-		    !(owner != SK_NONE && sk_vfilter_proc_text(v, s, &s->procs.v[owner], v->filter))) {
+		if (!sk_vfilter_sock(v, s, k, owner)) {
 			v->hidden++;
 			continue;
 		}

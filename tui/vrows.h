@@ -62,11 +62,11 @@ int sk_okey_cmp(const struct sk_okey *a, const struct sk_okey *b);
 
 bool sk_vfilter_allowed(const struct sk_view *v, const struct sk_process *p);
 bool sk_vfilter_restricted(const struct sk_view *v);
-bool sk_vfilter_proc_text(const struct sk_view *v, const struct sk_snapshot *s,
-			  const struct sk_process *p, const char *f);
-bool sk_vfilter_sock_text(const struct sk_snapshot *s, const struct sk_socket *k, const char *f);
 bool sk_vfilter_proc(const struct sk_view *v, const struct sk_snapshot *s,
 		     const struct sk_process *p);
+/* A socket shown with process proc (SK_NONE: alone). */
+bool sk_vfilter_sock(const struct sk_view *v, const struct sk_snapshot *s,
+		     const struct sk_socket *k, uint32_t proc);
 bool sk_vfilter_vsock(const struct sk_view *v, const struct sk_snapshot *s,
 		      const struct sk_vsock *r);
 

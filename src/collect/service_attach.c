@@ -143,7 +143,8 @@ static int attach_socks(struct sk_service_resolver *r, struct sk_snapshot *s)
 			   sizeof(uint32_t)))
 		return -ENOMEM;
 	s->sock_service.n = s->socks.n;
-	memset(s->sock_service.v, 0, s->socks.n * sizeof(uint32_t));
+	if (s->socks.n) /* v is still NULL for a snapshot without sockets */
+		memset(s->sock_service.v, 0, s->socks.n * sizeof(uint32_t));
 	for (size_t k = 0; k < s->socks.n; k++) {
 		const struct sk_socket *so = &s->socks.v[k];
 		const struct sk_service_info *in;

@@ -8,7 +8,8 @@
 # Needs root (other namespaces, every fd table), tmux, and the built sktop
 # and tests/helpers/leakgen; skips (exit 77) without them.
 #   SKTOP_BUILDDIR=build/default tests/tui/screen_test.sh
-# Keep the captures: SKTOP_SCREEN_KEEP=1.
+# Keep the captures: SKTOP_SCREEN_KEEP=1 (the K confirmation is
+# K-confirmation.txt).
 set -u
 
 # Nothing from the caller's environment: a fresh machine, cron or env -i has
@@ -238,6 +239,45 @@ keys h
 check "h shows the help" "grep -q 'Moving around' '$tmp/screen'"
 keys x
 
+# --- 6b: K destroys a group of CLOSE_WAIT sockets, after a confirmation -------------------------
+# ss runs in the leak's network namespace, through any host process in it.
+ss_leak() {
+	local ino p
+	ino=$(sed -n 's/.*netns=\([0-9]*\).*/\1/p' "$tmp/ready")
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/ns/net" 2>/dev/null)" = "net:[$ino]" ] || continue
+		nsenter -t "${p#/proc/}" -n ss -Htan "$@" && return
+	done
+	return 1
+}
+cw_before=$(ss_leak state close-wait | grep -c ":$PORT ")
+est_before=$(ss_leak state established | sort)
+keys c
+keys Enter
+wait_for "leakgen\\[$leaker\\]: [0-9]+ sockets" 5
+keys g
+wait_for "[x×]$CW +CLOSE_WAIT +127\\.0\\.0\\.1 " 5
+keys K
+check "K on the group asks first: how many, states, owners" \
+	"grep -Eq 'Destroy $CW sockets\\? CLOSE_WAIT x $CW from 127\\.0\\.0\\.1' '$tmp/screen' && grep -Eq 'states +CLOSE_WAIT $CW' '$tmp/screen' && grep -Eq 'owners +leakgen\\[$leaker\\] $CW' '$tmp/screen'"
+check "the confirmation warns that the fd leak stays the process's" \
+	"grep -q \"a CLOSE_WAIT's fd stays open in its process\" '$tmp/screen'"
+cp "$tmp/screen" "$tmp/K-confirmation.txt"
+keys n
+check "any other key cancels: nothing destroyed" \
+	"tail -1 '$tmp/screen' | grep -q 'Nothing destroyed' && [ \"\$(ss_leak state close-wait | grep -c ':$PORT ')\" = '$cw_before' ]"
+keys K
+wait_for "Destroy $CW sockets" 5
+keys y
+check "y destroys the group: the status line says how many" \
+	"tail -1 '$tmp/screen' | grep -q 'Destroyed $CW of $CW sockets'"
+check "ss: the $cw_before CLOSE_WAIT sockets on :$PORT are gone" \
+	"[ '$cw_before' = '$CW' ] && [ \"\$(ss_leak state close-wait | grep -c ':$PORT ')\" = 0 ]"
+check "ss: the established connections are untouched" \
+	"[ \"\$(ss_leak state established | sort)\" = \"\$est_before\" ]"
+keys Escape
+keys Escape
+
 # --- 7: q exits 0 and gives the terminal back ----------------------------------------------------
 keys q
 wait_for "EXIT=" 5
@@ -255,7 +295,8 @@ T new-session -d -s v -x 80 -y 24 "trap '' INT; $NS env TERM=vt100 LC_ALL=C NO_C
 wait_for "PID .*COMMAND" 15
 check "TERM=vt100: nothing but ASCII on screen" "! LC_ALL=C grep -q '[^ -~]' '$tmp/screen'"
 keys 3
-check "TERM=vt100: the states pane draws bars with #" "grep -Eq '^CLOSE_WAIT +[0-9]+ #' '$tmp/screen'"
+# (K above destroyed the CLOSE_WAIT pile: the closed fds stay, and draw a bar.)
+check "TERM=vt100: the states pane draws bars with #" "grep -Eq '^closed +[0-9]+ #' '$tmp/screen'"
 keys 1
 keys G
 check "TERM=vt100: G puts an ASCII arrow on GROW/m" "grep -Eq '^ +PID .*vGROW/m' '$tmp/screen'"
