@@ -320,12 +320,13 @@ static uint64_t add_sockets(struct gen *g, uint32_t proc, uint32_t count, uint64
 	return first_listener;
 }
 
-static enum sk_sockname closed_sockname(void *ctx, int32_t pid, int32_t fd)
+static enum sk_sockname closed_sockname(void *ctx, int32_t pid, int32_t fd, uint64_t inode)
 {
 	const struct gen *g = ctx;
 	const struct sk_process *p = sk_snapshot_find_pid(g->s, pid);
 
 	(void)fd;
+	(void)inode;
 	return p && g->v6[p - g->s->procs.v] ? SK_SN_TCPV6 : SK_SN_TCP;
 }
 

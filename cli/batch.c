@@ -172,6 +172,9 @@ static void print_header(FILE *out, const struct sk_snapshot *s)
 	print_fig(out, "  ports", l->ip_local_port_range[0]);
 	print_fig(out, "-", l->ip_local_port_range[1]);
 	fputc('\n', out);
+	if (sys->limits_from != SK_LIMITS_HERE && sys->limits_from < SK_LIMITS_LAST)
+		fprintf(out, "         tcp_max_orphans, tcp_mem: %s\n",
+			sk_limits_from_text[sys->limits_from]);
 
 	fprintf(out, "Memory:  rmem %s  wmem %s  Recv-Q %s  Send-Q %s (%s)",
 		sk_format_bytes(t->rmem, b1, sizeof(b1)), sk_format_bytes(t->wmem, b2, sizeof(b2)),
@@ -207,15 +210,71 @@ static void print_header(FILE *out, const struct sk_snapshot *s)
 			s->diag.unsupported);
 }
 
-/* Whether --service keeps finding f (sel NULL: no --service). */
-static bool finding_wanted(const struct sk_service_selection *sel, const struct sk_findings *fs,
-			   const struct sk_finding *f)
+/* The kernel's own complaints, or why they cannot be read. */
+static void print_kernel_log(FILE *out, const struct sk_snapshot *s)
 {
-	return !sel || sk_service_selection_keeps(sel, f->proc, fs->socks.v + f->socks_start,
-						  f->socks_count);
+	uint64_t now = (uint64_t)s->monotonic.tv_sec * 1000000 + (uint64_t)s->monotonic.tv_nsec / 1000;
+	char line[160];
+
+	if (!s->klog.enabled)
+		return;
+	if (s->klog.error) {
+		fprintf(out, "Kernel log: unreadable (%s): its TCP complaints cannot be shown\n",
+			strerror(s->klog.error));
+		return;
+	}
+	for (int k = 0; k < SK_KMSG_LAST; k++) {
+		if (!s->klog.lines[k].count)
+			continue;
+		sk_klog_text(&s->klog, (enum sk_kmsg_line)k, now, line, sizeof(line));
+		fprintf(out, "Kernel log: %s\n", line);
+	}
 }
 
-static void print_findings(FILE *out, const struct sk_snapshot *s,
+/* What one look could not judge: a second refresh (-n 2) can. */
+static void print_pending(FILE *out, const struct sk_findings *fs)
+{
+	static const char *const what[SK_FIND_LAST] = {
+		[SK_FIND_CLOSE_WAIT] = "CLOSE_WAIT sockets of unknown age",
+		[SK_FIND_CLOSED_LEAK] = "closed socket fds not yet seen held",
+	};
+	bool any = false;
+
+	for (int k = 0; k < SK_FIND_LAST; k++) {
+		if (!fs->pending[k] || !what[k])
+			continue;
+		fprintf(out, "%s %u %s (%s)", any ? "," : "Needs a second look (-n 2):",
+			fs->pending[k], what[k], sk_finding_kind_names[k]);
+		any = true;
+	}
+	if (any)
+		fputc('\n', out);
+}
+
+/* -p, -u and --service (sel, NULL without it) narrow the findings as they
+ * narrow the processes; findings about the machine or a destination show
+ * unless --service selects their sockets away. */
+static bool finding_wanted(const struct sk_options *o, const struct sk_snapshot *s,
+			   const struct sk_service_selection *sel, const struct sk_finding *f)
+{
+	const struct sk_findings *fs = s->findings;
+
+	if (sel && !sk_service_selection_keeps(sel, f->proc, fs->socks.v + f->socks_start,
+					       f->socks_count))
+		return false;
+	if (!f->pid)
+		return true;
+	if (o->have_uid && f->proc < s->procs.n && s->procs.v[f->proc].uid != o->uid)
+		return false;
+	if (!o->npids)
+		return true;
+	for (int i = 0; i < o->npids; i++)
+		if (sk_finding_has_pid(f, o->pids[i]))
+			return true;
+	return false;
+}
+
+static void print_findings(FILE *out, const struct sk_snapshot *s, const struct sk_options *o,
 			   const struct sk_service_selection *sel)
 {
 	const struct sk_findings *fs = s->findings;
@@ -225,13 +284,14 @@ static void print_findings(FILE *out, const struct sk_snapshot *s,
 	if (!fs)
 		return;
 	for (size_t i = 0; i < fs->list.n; i++)
-		if (finding_wanted(sel, fs, &fs->list.v[i])) {
+		if (finding_wanted(o, s, sel, &fs->list.v[i])) {
 			by[fs->list.v[i].severity < SK_SEV_LAST ? fs->list.v[i].severity : 0]++;
 			n++;
 		}
 	if (n == 0) {
 		fprintf(out, "Findings: none%s\n",
 			s->partial ? " in what could be seen (partial: see above)" : "");
+		print_pending(out, fs);
 		return;
 	}
 	fprintf(out, "Findings: %u critical, %u warning, %u info\n", by[SK_SEV_CRITICAL],
@@ -241,7 +301,7 @@ static void print_findings(FILE *out, const struct sk_snapshot *s,
 		char sev[16];
 		size_t k;
 
-		if (!finding_wanted(sel, fs, f))
+		if (!finding_wanted(o, s, sel, f))
 			continue;
 		for (k = 0; sk_severity_names[f->severity][k] && k + 1 < sizeof(sev); k++)
 			sev[k] = (char)(sk_severity_names[f->severity][k] - 'a' + 'A');
@@ -251,6 +311,7 @@ static void print_findings(FILE *out, const struct sk_snapshot *s,
 		fprintf(out, "  %-8s %-16s %s\n", "", "", f->detail);
 		fprintf(out, "  %-8s %-16s next: %s\n", "", "", f->next_step);
 	}
+	print_pending(out, fs);
 }
 
 /* One process metric in its column, by its unit. */
@@ -306,10 +367,11 @@ void sk_batch_print_text(FILE *out, const struct sk_snapshot *s, const struct sk
 	size_t n = 0;
 
 	print_header(out, s);
+	print_kernel_log(out, s);
 	if (o->service && !selected)
 		fprintf(out, "(out of memory selecting --service: findings not shown)\n");
 	else
-		print_findings(out, s, selected ? &sel : NULL);
+		print_findings(out, s, o, selected ? &sel : NULL);
 	sk_service_selection_free(&sel);
 	fputc('\n', out);
 	print_columns(out);
@@ -342,12 +404,17 @@ struct sk_engine_config sk_batch_engine_config(const struct sk_options *o)
 	uint32_t needs = o->json || o->write_file || o->check
 				 ? sk_json_needs()
 				 : sk_record_needs(&sk_rec_proc, SK_FIELD_BATCH);
+	/* ... but the findings every mode prints judge socket memory, shut
+	 * windows and ages from tcp_info: a one-shot report must say what
+	 * one look can justify. */
+	needs |= SK_NEED_MEMINFO | SK_NEED_INFO;
 	struct sk_engine_config cfg = {
 		.proc_root = o->proc_root,
 		.host_root = o->host_root,
 		.want_unix = !o->no_unix,
 		.want_meminfo = needs & SK_NEED_MEMINFO,
 		.want_tcpinfo = needs & SK_NEED_INFO,
+		.kmsg_path = o->replay_file ? NULL : o->kmsg_path,
 		.thresholds = &o->thresholds,
 		.no_bpf = o->no_bpf,
 	};

@@ -295,6 +295,7 @@ static struct sk_engine_config engine_config(const struct sk_options *o)
 		.want_unix = !o->no_unix,
 		.want_meminfo = true,
 		.want_tcpinfo = true, /* the findings' recv-stuck and zero-window rules read it */
+		.kmsg_path = o->kmsg_path,
 		.thresholds = &o->thresholds,
 		.no_bpf = o->no_bpf,
 	};

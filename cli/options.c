@@ -30,6 +30,7 @@ enum {
 	OPT_DRY_RUN,
 	OPT_SERVICE,
 	OPT_HOST_ROOT,
+	OPT_KMSG,
 };
 
 static const struct option long_options[] = {
@@ -60,6 +61,7 @@ static const struct option long_options[] = {
 	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	{"service", required_argument, NULL, OPT_SERVICE},
 	{"host-root", required_argument, NULL, OPT_HOST_ROOT},
+	{"kmsg", required_argument, NULL, OPT_KMSG},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -123,6 +125,8 @@ static void print_help(FILE *out)
 		"      --proc-root DIR    read processes and counters from DIR instead of /proc\n"
 		"      --host-root DIR    read the orchestrators' files (/var/log/containers,\n"
 		"                         /var/lib/docker, /run/netns, ...) under DIR\n"
+		"      --kmsg PATH        the kernel log to search for TCP complaints\n"
+		"                         (default /dev/kmsg; tests use a file or FIFO)\n"
 		"  -h, --help             show this help and exit\n"
 		"  -V, --version          show the version and exit\n"
 		"\n"
@@ -262,6 +266,7 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 	o->sort = SK_SORT_CLOSE_WAIT;
 	o->snapshot_dir = ".";
 	o->proc_root = "/proc";
+	o->kmsg_path = "/dev/kmsg";
 	o->no_color = no_color && no_color[0];
 	sk_thresholds_default(&o->thresholds);
 	snprintf(o->exporter_addr, sizeof(o->exporter_addr), "127.0.0.1");
@@ -299,6 +304,7 @@ int sk_options_parse(int argc, char **argv, struct sk_options *o, FILE *out,
 		case OPT_SNAPSHOT_DIR: o->snapshot_dir = optarg; break;
 		case OPT_PROC_ROOT: o->proc_root = optarg; break;
 		case OPT_HOST_ROOT: o->host_root = optarg; break;
+		case OPT_KMSG: o->kmsg_path = optarg; break;
 		case OPT_NO_COLOR: o->no_color = true; break;
 		case OPT_NO_UNIX: o->no_unix = true; break;
 		case OPT_NO_BPF: o->no_bpf = true; break;

@@ -38,6 +38,7 @@ struct sk_options {
 	bool no_unix;              /* --no-unix: skip AF_UNIX dumps */
 	bool no_bpf;               /* --no-bpf: owners from /proc only */
 	long top;                  /* --top N: rows in batch text, 0 = all */
+	const char *kmsg_path;     /* --kmsg PATH: the kernel log (default /dev/kmsg) */
 	struct sk_thresholds thresholds; /* --threshold NAME=VALUE */
 	/* Prometheus (README "Prometheus"). */
 	bool exporter;             /* --exporter [ADDR:]PORT */

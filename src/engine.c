@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analyse/persist.h"
+#include "collect/kmsg.h"
 #include "collect/bpf_owners.h"
 #include "collect/netns_names.h"
 #include "collect/service.h"
@@ -75,6 +77,8 @@ struct sk_engine {
 	atomic_bool cancel;
 	struct sk_thresholds thresholds;
 	struct sk_procfs_cache *owners;    /* the incremental owner map */
+	struct sk_persist *persist;        /* how long each socket has been in its state */
+	struct sk_kmsg *kmsg;              /* the kernel log, or NULL */
 	struct sk_service_resolver *services; /* cgroup -> service, cached across refreshes */
 	struct sk_netns_names netns_names;    /* /run/netns: `ip netns` names */
 	SK_VEC(uint64_t) unowned;          /* dumped inodes no fd held, last exact refresh */
@@ -256,9 +260,17 @@ static int live_new(const char *proc_root, struct live_diag **out, struct sk_err
 	return 0;
 }
 
-static enum sk_sockname xattr_sockname(void *ctx, int32_t pid, int32_t fd)
+/* The class of a socket fd no dump listed, if that fd still is the socket
+ * the walk saw: a busy server closes an fd and reuses its number between
+ * the walk and the dump, and the new socket's class must not make the old
+ * one look like a leaked closed socket. */
+static enum sk_sockname xattr_sockname(void *ctx, int32_t pid, int32_t fd, uint64_t inode)
 {
-	return sk_procfs_sockname(ctx, pid, fd);
+	enum sk_sockname sn = sk_procfs_sockname(ctx, pid, fd);
+
+	if (!sk_procfs_fd_is(ctx, pid, fd, inode))
+		return SK_SOCKNAME_RACED;
+	return sn;
 }
 
 /* --- owners from BPF ------------------------------------------------------------- */
@@ -340,7 +352,8 @@ int sk_engine_new(const struct sk_engine_config *cfg, struct sk_engine **out,
 		e->cfg.diag = &e->live_ops;
 	}
 	open_bpf(e);
-	if (sk_procfs_cache_new(&e->owners)) {
+	if (sk_procfs_cache_new(&e->owners) || sk_persist_new(&e->persist) ||
+	    (e->cfg.kmsg_path && sk_kmsg_open(e->cfg.kmsg_path, &e->kmsg))) {
 		sk_engine_free(e);
 		return sk_error_set(err, ENOMEM, "out of memory");
 	}
@@ -376,6 +389,8 @@ void sk_engine_free(struct sk_engine *e)
 	if (!e)
 		return;
 	live_free(e->live);
+	sk_persist_free(e->persist);
+	sk_kmsg_free(e->kmsg);
 	if (e->cfg.diag && e->cfg.diag != &e->live_ops && e->cfg.diag->free)
 		e->cfg.diag->free(e->cfg.diag->ctx);
 	for (size_t i = 0; i < 2; i++) {
@@ -771,6 +786,11 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 	rc = sk_sysinfo_read(e->cfg.proc_root, &s->sys, err);
 	if (rc)
 		return rc;
+	if (e->kmsg)
+		sk_kmsg_poll(e->kmsg, &s->klog);
+	/* Only a live engine may enter namespaces (fixtures have none). */
+	if (e->live && (rc = sk_sysinfo_machine_limits(e->cfg.proc_root, &s->sys)) < 0)
+		return sk_error_set(err, -rc, "could not return to sktop's own network namespace");
 	rc = collect_netns(e, s, err);
 	if (rc)
 		return rc;
@@ -801,7 +821,9 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 		rc = check_cancel(e, err);
 	if (rc)
 		return rc;
-	rc = sk_history_record(&e->history, s);
+	rc = sk_persist_update(e->persist, s);
+	if (rc == 0)
+		rc = sk_history_record(&e->history, s);
 	if (rc == 0)
 		rc = sk_findings_evaluate(&b->findings, s, &e->history, &e->thresholds);
 	/* The reader of the other buffer keeps its own history: the copy is the

@@ -37,6 +37,7 @@ struct sk_engine_config {
 	void *sockname_ctx;
 	const struct sk_thresholds *thresholds; /* NULL: the documented defaults */
 	uint64_t history_window_ms;     /* 0: SK_HISTORY_WINDOW_MS_DEFAULT */
+	const char *kmsg_path;          /* the kernel log ("/dev/kmsg"); NULL: none */
 	/* Two snapshots (with their findings and history), so a reader on
 	 * another thread keeps the last one while the next is taken. Costs a
 	 * second set of tables: the TUI wants it, batch mode does not. */

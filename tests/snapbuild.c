@@ -13,8 +13,9 @@
 
 #include "store/json.h"
 
-enum sk_sockname sb_sockname(void *ctx, int32_t pid, int32_t fd)
+enum sk_sockname sb_sockname(void *ctx, int32_t pid, int32_t fd, uint64_t inode)
 {
+	(void)inode;
 	(void)ctx;
 	(void)pid;
 	switch (fd / 100) {

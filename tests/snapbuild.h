@@ -32,7 +32,7 @@ uint32_t sb_service(struct sk_snapshot *s, uint8_t kind, const char *name, const
 void sb_sock_service(struct sk_snapshot *s, size_t k, uint32_t service);
 
 /* The xattr stand-in: fd 100-199 TCP, 200-299 TCPv6, 300-399 UDP, 400-499 NETLINK. */
-enum sk_sockname sb_sockname(void *ctx, int32_t pid, int32_t fd);
+enum sk_sockname sb_sockname(void *ctx, int32_t pid, int32_t fd, uint64_t inode);
 
 /* A snapshot and what judges it, as the engine holds them: a history that
  * keeps every sample (window 0), findings and the default thresholds. */

@@ -622,8 +622,16 @@ static bool check_procs(const struct sk_snapshot *s, bool same_netns, char *msg,
 		}
 		if (!ok)
 			break;
-		for (size_t k = 0; k < s->socks.n; k++)
-			orphans += (s->socks.v[k].flags & SK_SOCK_ORPHAN) && s->socks.v[k].likely_owner == i;
+		/* An orphan counts against its likely owner, its memory too. */
+		for (size_t k = 0; k < s->socks.n; k++) {
+			const struct sk_socket *o = &s->socks.v[k];
+
+			if (!(o->flags & SK_SOCK_ORPHAN) || o->likely_owner != i)
+				continue;
+			orphans++;
+			bytes[0] += sk_socket_rmem(o);
+			bytes[1] += sk_socket_wmem(o);
+		}
 		uint32_t agg_other = 0;
 
 		for (int sn = 0; sn < SK_SN_LAST; sn++)

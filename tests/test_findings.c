@@ -8,11 +8,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "analyse/findings.h"
 #include "analyse/history.h"
+#include "analyse/persist.h"
 #include "snapbuild.h"
 
 struct world {
@@ -20,6 +22,7 @@ struct world {
 	struct sk_history h;
 	struct sk_findings f;
 	struct sk_thresholds th;
+	struct sk_persist *ages;
 };
 
 static void healthy_system(struct sk_snapshot *s)
@@ -58,6 +61,7 @@ static void finish(struct world *w)
 	struct sk_error err = {0};
 
 	assert_int_equal(sk_snapshot_join(&w->s, sb_sockname, NULL, &err), 0);
+	assert_int_equal(sk_persist_update(w->ages, &w->s), 0);
 	assert_int_equal(sk_history_record(&w->h, &w->s), 0);
 	assert_int_equal(sk_findings_evaluate(&w->f, &w->s, &w->h, &w->th), 0);
 }
@@ -70,6 +74,7 @@ static int setup(void **state)
 	sk_history_init(&w->h, 0);
 	sk_findings_init(&w->f);
 	sk_thresholds_default(&w->th);
+	assert_int_equal(sk_persist_new(&w->ages), 0);
 	*state = w;
 	return 0;
 }
@@ -81,6 +86,7 @@ static int teardown(void **state)
 	sk_snapshot_free(&w->s);
 	sk_history_free(&w->h);
 	sk_findings_free(&w->f);
+	sk_persist_free(w->ages);
 	test_free(w);
 	return 0;
 }
@@ -137,7 +143,10 @@ static void test_healthy_machine_has_no_findings(void **state)
 	}
 }
 
-static void add_close_wait(struct world *w, uint32_t p, int n, uint64_t inode0)
+/* n CLOSE_WAIT sockets; est_ms > 0: tcp_info says the peer's last ACK
+ * (its FIN) came that long ago. */
+static void add_close_wait_est(struct world *w, uint32_t p, int n, uint64_t inode0,
+			       uint32_t est_ms)
 {
 	for (int i = 0; i < n; i++) {
 		struct sk_socket *k = sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_CLOSE_WAIT,
@@ -145,8 +154,54 @@ static void add_close_wait(struct world *w, uint32_t p, int n, uint64_t inode0)
 
 		sb_peer(k, i < n - 5 ? "10.0.3.7" : "10.0.3.8", (uint16_t)(30000 + i));
 		k->recv_q = 1;
+		if (est_ms) {
+			k->flags |= SK_SOCK_HAS_TCPINFO;
+			k->tcp.last_ack_recv_ms = est_ms;
+			k->tcp.last_data_recv_ms = est_ms + 10;
+		}
 		sb_fd(&w->s, p, 1000 + i, inode0 + (uint64_t)i);
 	}
+}
+
+static void add_close_wait(struct world *w, uint32_t p, int n, uint64_t inode0)
+{
+	add_close_wait_est(w, p, n, inode0, 0);
+}
+
+/* A busy server: 60 CLOSE_WAIT at every look, never the same ones. */
+static void test_close_wait_churn_is_quiet(void **state)
+{
+	struct world *w = *state;
+
+	for (int r = 0; r < 10; r++) {
+		begin(w, 1000 + (uint64_t)r * 2000);
+		add_close_wait_est(w, sb_proc(&w->s, 200, NS_A), 60, 5000 + (uint64_t)r * 100, 150);
+		finish(w);
+		assert_int_equal(w->f.list.n, 0);
+		assert_int_equal(w->f.pending[SK_FIND_CLOSE_WAIT], 0); /* tcp_info says: young */
+	}
+}
+
+/* One look: tcp_info's last ACK is the age's lower bound. */
+static void test_close_wait_one_look(void **state)
+{
+	struct world *w = *state;
+
+	begin(w, 1000);
+	add_close_wait_est(w, sb_proc(&w->s, 200, NS_A), 40, 5000, 20000);
+	finish(w);
+	const struct sk_finding *f = only(w, SK_FIND_CLOSE_WAIT);
+
+	assert_int_equal(f->ev[0].value, 40);
+	assert_non_null(strstr(f->detail, "oldest 20 s (tcp_info estimate)"));
+	/* Without tcp_info one look cannot tell: pending, no finding. */
+	begin(w, 1000);
+	add_close_wait(w, sb_proc(&w->s, 201, NS_A), 40, 9000);
+	sk_persist_free(w->ages);
+	assert_int_equal(sk_persist_new(&w->ages), 0);
+	finish(w);
+	assert_int_equal(w->f.list.n, 0);
+	assert_int_equal(w->f.pending[SK_FIND_CLOSE_WAIT], 40);
 }
 
 static void test_close_wait(void **state)
@@ -156,23 +211,129 @@ static void test_close_wait(void **state)
 	begin(w, 1000);
 	add_close_wait(w, sb_proc(&w->s, 200, NS_A), 60, 5000);
 	finish(w);
+	assert_int_equal(w->f.list.n, 0); /* first sight: age unknown */
+	/* The same sockets 6 s later: held. */
+	begin(w, 7000);
+	add_close_wait(w, sb_proc(&w->s, 200, NS_A), 60, 5000);
+	finish(w);
 	const struct sk_finding *f = only(w, SK_FIND_CLOSE_WAIT);
 
 	assert_int_equal(f->severity, SK_SEV_WARNING);
 	assert_int_equal(f->pid, 200);
 	assert_int_equal(f->socks_count, 60);
 	assert_non_null(strstr(f->detail, "10.0.3.7 x55, 10.0.3.8 x5"));
+	assert_non_null(strstr(f->detail, "oldest 6 s (seen by sktop)"));
 	assert_non_null(strstr(f->next_step, "sport = :8080"));
 
 	/* Growing steadily over the next refreshes: critical, with the rate. */
 	for (int r = 1; r <= 4; r++) {
-		begin(w, 1000 + (uint64_t)r * 30000);
+		begin(w, 7000 + (uint64_t)r * 30000);
 		add_close_wait(w, sb_proc(&w->s, 200, NS_A), 60 + r * 10, 5000);
 		finish(w);
 	}
 	f = only(w, SK_FIND_CLOSE_WAIT);
 	assert_int_equal(f->severity, SK_SEV_CRITICAL);
-	assert_non_null(strstr(f->detail, "+20.0/min, growing steadily"));
+	assert_int_equal(f->ev[0].value, 90); /* the 10 first seen now are not held yet */
+	assert_non_null(strstr(f->detail, "growing steadily"));
+}
+
+/* Nine workers of one program with the same bug: one finding listing them. */
+static void test_one_program_one_finding(void **state)
+{
+	struct world *w = *state;
+	const struct sk_finding *f = NULL;
+
+	for (int r = 0; r < 2; r++) {
+		begin(w, 1000 + (uint64_t)r * 6000);
+		for (int i = 0; i < 9; i++) {
+			uint32_t p = sb_proc(&w->s, 700 + i, NS_A);
+
+			snprintf(w->s.procs.v[p].comm, SK_COMM_MAX, "worker");
+			add_close_wait(w, p, 3, 20000 + (uint64_t)i * 100);
+		}
+		uint32_t other = sb_proc(&w->s, 800, NS_A);
+
+		add_close_wait(w, other, 2, 30000);
+		finish(w);
+	}
+	assert_int_equal(w->f.list.n, 2);
+	for (size_t i = 0; i < w->f.list.n; i++)
+		if (w->f.list.v[i].pid == 700)
+			f = &w->f.list.v[i];
+	assert_non_null(f);
+	assert_int_equal(f->nprocs, 9);
+	assert_int_equal(f->pids[8], 708);
+	assert_int_equal(f->ev[0].value, 27);
+	assert_int_equal(f->socks_count, 27);
+	assert_string_equal(f->subject, "worker[700,701,702,703,704,705,706,707,708]");
+	assert_true(sk_finding_has_pid(f, 705));
+	assert_false(sk_finding_has_pid(f, 800));
+}
+
+/* Seed 002 starts from dmesg: the kernel's words make the finding even
+ * when the count looks fine now; a complaint older than the window does not. */
+static void test_kernel_log_orphans(void **state)
+{
+	struct world *w = *state;
+
+	begin(w, 600000);
+	w->s.klog.enabled = true;
+	w->s.klog.lines[SK_KMSG_ORPHANS].count = 12;
+	w->s.klog.lines[SK_KMSG_ORPHANS].first_us = 500000ULL * 1000;
+	w->s.klog.lines[SK_KMSG_ORPHANS].last_us = 590000ULL * 1000;
+	finish(w);
+	const struct sk_finding *f = only(w, SK_FIND_ORPHANS);
+
+	assert_int_equal(f->severity, SK_SEV_CRITICAL);
+	assert_non_null(strstr(f->detail, "\"too many orphaned sockets\" x12, first 100 s ago, "
+				      "last 10 s ago"));
+	/* 20 minutes later, nothing new: the header keeps it, no finding. */
+	begin(w, 600000 + 20 * 60000);
+	w->s.klog.enabled = true;
+	w->s.klog.lines[SK_KMSG_ORPHANS].count = 12;
+	w->s.klog.lines[SK_KMSG_ORPHANS].last_us = 590000ULL * 1000;
+	finish(w);
+	assert_int_equal(w->f.list.n, 0);
+}
+
+/* TIME_WAIT towards one destination: a TIME_WAIT lives 60 s, so their
+ * count is the rate per minute; the maker is who holds connections there. */
+static void test_time_wait_churn(void **state)
+{
+	struct world *w = *state;
+
+	begin(w, 1000);
+	w->s.sys.limits.ip_local_port_range[0] = 40000;
+	w->s.sys.limits.ip_local_port_range[1] = 40999;
+	w->s.sys.limits.tcp_max_tw_buckets = 262144;
+	uint32_t p = sb_proc(&w->s, 900, NS_A);
+
+	for (int i = 0; i < 600; i++)
+		sb_peer(sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_TIME_WAIT, 0, "10.0.0.1",
+				(uint16_t)(40000 + i), NS_A), "10.0.0.5", 5432);
+	for (int i = 0; i < 3; i++) {
+		sb_peer(sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 9100 + (uint64_t)i,
+				"10.0.0.1", (uint16_t)(40900 + i), NS_A), "10.0.0.5", 5432);
+		sb_fd(&w->s, p, 10 + i, 9100 + (uint64_t)i);
+	}
+	finish(w);
+	const struct sk_finding *f = NULL;
+
+	for (size_t i = 0; i < w->f.list.n; i++)
+		if (w->f.list.v[i].kind == SK_FIND_TIME_WAIT_CHURN)
+			f = &w->f.list.v[i];
+	assert_non_null(f);
+	assert_int_equal(f->pid, 900);
+	assert_int_equal(f->ev[0].value, 600);
+	assert_int_equal(f->ev[1].limit, 1000);
+	assert_int_equal(f->socks_count, 600);
+	assert_int_equal(f->severity, SK_SEV_WARNING);
+}
+
+static void add_closed(struct world *w, uint32_t p, int n)
+{
+	for (int i = 0; i < n; i++)
+		sb_fd(&w->s, p, 100 + i, 7000 + (uint64_t)i); /* TCP fds in no dump */
 }
 
 static void test_closed_leak_and_fd_exhaustion(void **state)
@@ -180,10 +341,13 @@ static void test_closed_leak_and_fd_exhaustion(void **state)
 	struct world *w = *state;
 
 	begin(w, 1000);
-	uint32_t p = sb_proc(&w->s, 300, NS_A);
-
-	for (int i = 0; i < 60; i++)
-		sb_fd(&w->s, p, 100 + i, 7000 + (uint64_t)i); /* TCP fds in no dump */
+	add_closed(w, sb_proc(&w->s, 300, NS_A), 60);
+	finish(w);
+	/* One look: a socket about to connect looks the same. */
+	assert_int_equal(w->f.list.n, 0);
+	assert_int_equal(w->f.pending[SK_FIND_CLOSED_LEAK], 60);
+	begin(w, 7000);
+	add_closed(w, sb_proc(&w->s, 300, NS_A), 60);
 	finish(w);
 	const struct sk_finding *f = only(w, SK_FIND_CLOSED_LEAK);
 
@@ -192,18 +356,27 @@ static void test_closed_leak_and_fd_exhaustion(void **state)
 	assert_int_equal(f->socks_count, 60);
 
 	/* Near RLIMIT_NOFILE: critical, and fd_exhaustion is not repeated. */
-	begin(w, 2000);
-	p = sb_proc(&w->s, 300, NS_A);
+	begin(w, 8000);
+	uint32_t p = sb_proc(&w->s, 300, NS_A);
+
 	w->s.procs.v[p].fd_limit = 64;
-	for (int i = 0; i < 62; i++)
-		sb_fd(&w->s, p, 100 + i, 7000 + (uint64_t)i);
+	add_closed(w, p, 62);
 	finish(w);
 	f = only(w, SK_FIND_CLOSED_LEAK);
 	assert_int_equal(f->severity, SK_SEV_CRITICAL);
+	assert_int_equal(f->ev[0].value, 60);
 	assert_non_null(strstr(f->detail, "fds 62/64"));
 
+	/* The same fd numbers now hold other sockets: nothing is held. */
+	begin(w, 20000);
+	p = sb_proc(&w->s, 300, NS_A);
+	for (int i = 0; i < 60; i++)
+		sb_fd(&w->s, p, 100 + i, 17000 + (uint64_t)i);
+	finish(w);
+	assert_int_equal(w->f.list.n, 0);
+
 	/* No closed sockets, many other fds: fd_exhaustion. */
-	begin(w, 3000);
+	begin(w, 23000);
 	p = sb_proc(&w->s, 301, NS_A);
 	sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 9000, "10.0.0.1", 1, NS_A);
 	sb_fd(&w->s, p, 3, 9000);
@@ -666,7 +839,17 @@ static void test_thresholds_override(void **state)
 	assert_non_null(strstr(err.msg, "unknown threshold 'nope'"));
 	assert_int_equal(sk_thresholds_set(&w->th, "close_wait_warn=x", &err), -EINVAL);
 	assert_int_equal(sk_thresholds_set(&w->th, "close_wait_warn", &err), -EINVAL);
-	begin(w, 1000);
+	for (int r = 0; r < 2; r++) {
+		begin(w, 1000 + (uint64_t)r * 6000);
+		add_close_wait(w, sb_proc(&w->s, 900, NS_A), 9, 5000);
+		finish(w);
+	}
+	assert_int_equal(w->f.list.n, 0); /* 9 held: under 10 */
+	begin(w, 13000);
+	add_close_wait(w, sb_proc(&w->s, 900, NS_A), 12, 5000);
+	finish(w);
+	assert_int_equal(w->f.list.n, 0); /* 3 of the 12 are new: still 9 held */
+	begin(w, 19000);
 	add_close_wait(w, sb_proc(&w->s, 900, NS_A), 12, 5000);
 	finish(w);
 	assert_int_equal(only(w, SK_FIND_CLOSE_WAIT)->pid, 900);
@@ -677,7 +860,10 @@ static void test_severity_order(void **state)
 	struct world *w = *state;
 
 	begin(w, 1000);
-	add_close_wait(w, sb_proc(&w->s, 200, NS_A), 60, 5000);   /* warning */
+	add_close_wait(w, sb_proc(&w->s, 200, NS_A), 60, 5000);
+	finish(w);
+	begin(w, 7000);
+	add_close_wait(w, sb_proc(&w->s, 200, NS_A), 60, 5000);   /* warning: held 6 s */
 	w->s.sys.sockstat[SK_SS_TCP_MEM] = 190000;                 /* critical */
 	finish(w);
 	assert_int_equal(w->f.list.n, 2);
@@ -691,6 +877,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_healthy_machine_has_no_findings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_wait, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_wait_churn_is_quiet, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_wait_one_look, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_program_one_finding, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_log_orphans, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_time_wait_churn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closed_leak_and_fd_exhaustion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recv_stuck, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recv_stuck_first_refresh_large, setup, teardown),

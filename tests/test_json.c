@@ -17,8 +17,9 @@
 #include "json_check.h"
 #include "model/snapshot.h"
 
-static enum sk_sockname tcp_sockname(void *ctx, int32_t pid, int32_t fd)
+static enum sk_sockname tcp_sockname(void *ctx, int32_t pid, int32_t fd, uint64_t inode)
 {
+	(void)inode;
 	(void)ctx;
 	(void)pid;
 	(void)fd;

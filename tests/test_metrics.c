@@ -68,6 +68,9 @@ static void leaker(struct world *w, int32_t pid, const char *comm, int close_wai
 		sb_peer(k, "10.0.0.2", (uint16_t)(20000 + i));
 		k->recv_q = 10;
 		k->send_q = 1;
+		/* the peer's FIN a minute ago: held, at one look */
+		k->flags |= SK_SOCK_HAS_TCPINFO;
+		k->tcp.last_ack_recv_ms = 60000;
 		sb_fd(&w->sb.s, p, fd++, w->next_inode);
 	}
 	for (int i = 0; i < closed; i++)
@@ -244,6 +247,8 @@ static void test_findings_by_group(void **state)
 	leaker(w, 1, "java", 60, 0);
 	leaker(w, 2, "java", 70, 0);
 	leaker(w, 3, "small", 1, 0);
+	/* small's one CLOSE_WAIT is 100 ms old: a handler at work, no finding */
+	w->sb.s.socks.v[w->sb.s.socks.n - 1].tcp.last_ack_recv_ms = 100;
 	t = render(w, SK_METRICS_PROMETHEUS, 1, false);
 	assert_line(t, "sktop_finding{kind=\"close_wait\",severity=\"warning\",group=\"java\"} 2");
 	assert_no(t, "group=\"small\"");

@@ -120,11 +120,12 @@ static int fake_dump(void *ctx, uint64_t netns, int32_t pid, const struct sk_dia
 
 /* The host's own TCP fds are in no fake dump: judged, each would become a
  * "closed" row and the counts below would depend on what else runs. */
-static enum sk_sockname not_judged(void *ctx, int32_t pid, int32_t fd)
+static enum sk_sockname not_judged(void *ctx, int32_t pid, int32_t fd, uint64_t inode)
 {
 	(void)ctx;
 	(void)pid;
 	(void)fd;
+	(void)inode;
 	return SK_SN_OTHER;
 }
 

@@ -17,8 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+
 #include "analyse/findings.h"
 #include "analyse/history.h"
+#include "analyse/persist.h"
 #include "store/json.h"
 #include "store/json_read.h"
 #include "store/replay.h"
@@ -404,9 +406,11 @@ static char *build_file(size_t *len)
 	struct sk_history h;
 	struct sk_findings f;
 	struct sk_thresholds th;
+	struct sk_persist *ages;
 	struct sk_error err = {0};
 	char *json;
 
+	assert_int_equal(sk_persist_new(&ages), 0);
 	sk_snapshot_init(&s);
 	sk_history_init(&h, 0);
 	sk_findings_init(&f);
@@ -415,6 +419,7 @@ static char *build_file(size_t *len)
 		build_round(&s, round);
 		assert_int_equal(sk_snapshot_join(&s, sb_sockname, NULL, &err), 0);
 		add_services(&s);
+		assert_int_equal(sk_persist_update(ages, &s), 0);
 		assert_int_equal(sk_history_record(&h, &s), 0);
 		assert_int_equal(sk_findings_evaluate(&f, &s, &h, &th), 0);
 	}
@@ -427,6 +432,7 @@ static char *build_file(size_t *len)
 	sk_snapshot_free(&s);
 	sk_history_free(&h);
 	sk_findings_free(&f);
+	sk_persist_free(ages);
 	return json;
 }
 

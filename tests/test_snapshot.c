@@ -249,12 +249,13 @@ static unsigned rnd(uint64_t *x, unsigned n)
 }
 
 /* Every class, by pid and fd, so that shared and dup()ed fds disagree. */
-static enum sk_sockname any_sockname(void *ctx, int32_t pid, int32_t fd)
+static enum sk_sockname any_sockname(void *ctx, int32_t pid, int32_t fd, uint64_t inode)
 {
 	static const enum sk_sockname t[] = {SK_SN_TCP, SK_SN_TCPV6, SK_SN_UDP, SK_SN_UDPV6,
 					     SK_SN_UNIX, SK_SN_NETLINK, SK_SN_OTHER};
 
 	(void)ctx;
+	(void)inode;
 	return t[((unsigned)pid * 31u + (unsigned)fd) % 7];
 }
 
@@ -430,7 +431,7 @@ static void check_join(const struct sk_snapshot *in, const struct sk_snapshot *s
 			assert_int_equal(r->sock, dumped);
 			continue;
 		}
-		enum sk_sockname sn = any_sockname(NULL, p->pid, r->fd);
+		enum sk_sockname sn = any_sockname(NULL, p->pid, r->fd, r->inode);
 		const struct sk_netns *ns = NULL;
 
 		for (size_t k = 0; k < s->netns.n; k++)
@@ -487,7 +488,8 @@ static void check_join(const struct sk_snapshot *in, const struct sk_snapshot *s
 		const struct sk_socket *k = &s->socks.v[i];
 		bool fdless = k->proto == SK_PROTO_TCP && k->inode == 0 &&
 			      !(k->flags & SK_SOCK_UNDUMPED) && k->state != SK_TCP_TIME_WAIT &&
-			      k->state != SK_TCP_NEW_SYN_RECV && k->state != SK_TCP_SYN_RECV;
+			      k->state != SK_TCP_NEW_SYN_RECV && k->state != SK_TCP_SYN_RECV &&
+			      !(k->state == SK_TCP_FIN_WAIT2 && k->timer == SK_TIMER_TIMEWAIT);
 		bool orphan = fdless && sk_socket_is_orphan_state(k->state);
 		uint32_t l = fdless ? brute_listener(s, k) : SK_NONE;
 
@@ -497,8 +499,11 @@ static void check_join(const struct sk_snapshot *in, const struct sk_snapshot *s
 
 			assert_int_equal(k->likely_owner, s->fdrefs.v[s->owner_index.v[ls->owners_start]].proc);
 			assert_int_equal(k->owner_kind, SK_OWNER_LISTENER);
-			if (orphan)
+			if (orphan) {
 				other[k->likely_owner].orphans++;
+				other[k->likely_owner].rmem += k->mem.rmem_alloc;
+				other[k->likely_owner].wmem += k->mem.wmem_queued;
+			}
 		} else {
 			assert_int_equal(k->likely_owner, SK_NONE);
 			if (fdless)

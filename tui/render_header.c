@@ -186,6 +186,19 @@ static void meters_eta(const struct sk_ui *ui, struct meter_spec m[SK_EX_LAST])
 	}
 }
 
+/* Why the machine-wide limits read "?" here, in a word or two (the batch
+ * text and JSON say it in full). */
+static const char *limits_why(const struct sk_system *sys)
+{
+	switch (sys->limits_from) {
+	case SK_LIMITS_NOT_ROOT: return " (not root)";
+	case SK_LIMITS_SAME_NETNS: return " (container)";
+	case SK_LIMITS_SETNS_FAILED: return " (setns refused)";
+	case SK_LIMITS_NOT_READ: return " (unreadable)";
+	default: return "";
+	}
+}
+
 static void meters(const struct sk_ui *ui, struct meter_spec m[4])
 {
 	const struct sk_system *sys = &ui->snap->sys;
@@ -198,7 +211,8 @@ static void meters(const struct sk_ui *ui, struct meter_spec m[4])
 				   0, ""};
 	m[0].lvl = pct_level(m[0].value, m[0].limit, th(ui, SK_TH_ORPHANS_WARN_PCT, 25),
 			     th(ui, SK_TH_ORPHANS_CRIT_PCT, 75));
-	snprintf(m[0].text, sizeof(m[0].text), "%s/%s", sk_tui_limit(m[0].value, a), sk_tui_limit(m[0].limit, b));
+	snprintf(m[0].text, sizeof(m[0].text), "%s/%s%s", sk_tui_limit(m[0].value, a),
+		 sk_tui_limit(m[0].limit, b), limits_why(sys));
 
 	/* TCP memory turns at the kernel's own thresholds: pressure, then high. */
 	m[1] = (struct meter_spec){"TCP mem", mem, lim->tcp_mem[2], LVL_OK, ""};

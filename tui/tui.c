@@ -389,6 +389,7 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 	struct sk_engine_config cfg = {
 		.proc_root = opts->proc_root,
 		.host_root = opts->host_root,
+		.kmsg_path = opts->kmsg_path,
 		.want_unix = !opts->no_unix,
 		.want_meminfo = needs & SK_NEED_MEMINFO,
 		.want_tcpinfo = needs & SK_NEED_INFO,

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "analyse/persist.h"
 #include "model/procsort.h"
 #include "model/services.h"
 #include "util/hash.h"
@@ -43,6 +44,12 @@ const char *const sk_evidence_names[SK_EV_LAST] = {
 	[SK_EV_TCP_ABORT_ON_MEMORY] = "TCPAbortOnMemory",
 	[SK_EV_LISTEN_OVERFLOWS] = "ListenOverflows",
 	[SK_EV_RCVBUF_ERRORS] = "RcvbufErrors",
+	[SK_EV_OLDEST_S] = "oldest_s",
+	[SK_EV_ZERO_WINDOW] = "zero_window",
+	[SK_EV_KERNEL_TOO_MANY_ORPHANS] = "kernel_too_many_orphans",
+	[SK_EV_KERNEL_TCP_OUT_OF_MEMORY] = "kernel_tcp_out_of_memory",
+	[SK_EV_PER_MIN] = "per_min",
+	[SK_EV_TW_BUCKETS] = "tw_buckets",
 };
 
 const char *const sk_finding_kind_names[SK_FIND_LAST] = {
@@ -56,15 +63,16 @@ const char *const sk_finding_kind_names[SK_FIND_LAST] = {
 	[SK_FIND_ACCEPT_OVERFLOW] = "accept_overflow",
 	[SK_FIND_FD_EXHAUSTION] = "fd_exhaustion",
 	[SK_FIND_UDP_RCVBUF] = "udp_rcvbuf",
+	[SK_FIND_TIME_WAIT_CHURN] = "time_wait_churn",
 };
 
 const char *const sk_subject_names[SK_SUBJ_LAST] = {"system", "process", "listener",
 						     "destination"};
 
 const struct sk_threshold_def sk_threshold_defs[SK_TH_LAST] = {
-	[SK_TH_CLOSE_WAIT_WARN] = {"close_wait_warn", 50, "CLOSE_WAIT sockets in one process for a warning"},
+	[SK_TH_CLOSE_WAIT_WARN] = {"close_wait_warn", 1, "CLOSE_WAIT sockets in one process held close_wait_age_s or longer for a warning"},
 	[SK_TH_CLOSE_WAIT_CRIT] = {"close_wait_crit", 500, "... for critical (also: growing over the window)"},
-	[SK_TH_CLOSED_WARN] = {"closed_warn", 50, "closed socket fds in one process for a warning"},
+	[SK_TH_CLOSED_WARN] = {"closed_warn", 1, "closed socket fds in one process held closed_age_s or longer, across refreshes, for a warning"},
 	[SK_TH_CLOSED_CRIT] = {"closed_crit", 1000, "... for critical (also: growing, or fds near the limit)"},
 	[SK_TH_RECV_STUCK_BYTES] = {"recv_stuck_bytes", 65536, "Recv-Q of one socket that counts as a backlog when it does not shrink"},
 	[SK_TH_RECV_STUCK_FIRST_BYTES] = {"recv_stuck_first_bytes", 1048576, "Recv-Q of one socket reported before a second refresh confirms it"},
@@ -81,6 +89,9 @@ const struct sk_threshold_def sk_threshold_defs[SK_TH_LAST] = {
 	[SK_TH_FDS_CRIT_PCT] = {"fds_crit_pct", 95, "... for critical"},
 	[SK_TH_FILES_WARN_PCT] = {"files_warn_pct", 80, "system open files as % of fs.file-max"},
 	[SK_TH_UDP_RCVBUF_PCT] = {"udp_rcvbuf_pct", 90, "UDP receive memory as % of its rcvbuf"},
+	[SK_TH_CLOSE_WAIT_AGE_S] = {"close_wait_age_s", 5, "seconds in CLOSE_WAIT after which a socket is held, not closing"},
+	[SK_TH_CLOSED_AGE_S] = {"closed_age_s", 5, "seconds a closed socket fd must stay open, seen by two refreshes, to be a leak"},
+	[SK_TH_TW_CHURN_PCT] = {"tw_churn_pct", 50, "TIME_WAIT made per minute towards one destination as % of the port range or of tcp_max_tw_buckets"},
 };
 
 void sk_thresholds_default(struct sk_thresholds *t)
@@ -516,46 +527,75 @@ static void top_peers(struct ctx *c, struct sk_finding *f, char *out, size_t siz
 	free(pc);
 }
 
+static bool is_close_wait(const struct sk_socket *k)
+{
+	return k->proto == SK_PROTO_TCP && k->state == SK_TCP_CLOSE_WAIT &&
+	       !(k->flags & SK_SOCK_UNDUMPED);
+}
+
+/* A CLOSE_WAIT is the application's turn to close: on a working server it
+ * lasts as long as a handler takes. Only the ones held close_wait_age_s
+ * are a finding; how many and whether they grow say how bad. */
 static void rule_close_wait(struct ctx *c)
 {
 	const struct sk_snapshot *s = c->s;
+	int64_t age_s = c->th[SK_TH_CLOSE_WAIT_AGE_S];
 
 	for (uint32_t p = 0; p < s->procs.n; p++) {
 		const struct sk_process *proc = &s->procs.v[p];
-		int64_t cw = proc->agg.tcp_states[SK_TCP_CLOSE_WAIT];
+		uint32_t held = 0, young = 0, oldest = SK_NONE, si;
+		struct sk_age oldest_age = {0};
 
-		if (cw < c->th[SK_TH_CLOSE_WAIT_WARN])
+		if (proc->agg.tcp_states[SK_TCP_CLOSE_WAIT] == 0)
+			continue;
+		FOR_EACH_PROC_SOCK(s, p, si) {
+			struct sk_age a = sk_age_of(s, si);
+
+			if (!is_close_wait(&s->socks.v[si]))
+				continue;
+			if (!sk_age_held(a, age_s)) {
+				young += sk_age_unknown(a);
+				continue;
+			}
+			held++;
+			if (oldest == SK_NONE || a.state_ms > oldest_age.state_ms) {
+				oldest = si;
+				oldest_age = a;
+			}
+		}
+		c->f->pending[SK_FIND_CLOSE_WAIT] += young;
+		if (held == 0 || held < c->th[SK_TH_CLOSE_WAIT_WARN])
 			continue;
 		struct sk_trend tr = proc_trend(c, proc, SK_PM_CLOSE_WAIT);
 		bool growing = tr.known && tr.monotonic && tr.per_min > 0;
 		struct sk_finding *f = new_finding(c, SK_FIND_CLOSE_WAIT,
-						   cw >= c->th[SK_TH_CLOSE_WAIT_CRIT] || growing
+						   held >= c->th[SK_TH_CLOSE_WAIT_CRIT] || growing
 						   ? SK_SEV_CRITICAL : SK_SEV_WARNING);
-		char peers[160], trend[64];
-		uint32_t si;
+		char peers[160], trend[64], age[48];
 		uint16_t port = 0;
 
 		if (!f)
 			return;
 		subject_process(f, s, p);
 		FOR_EACH_PROC_SOCK(s, p, si) {
-			const struct sk_socket *k = &s->socks.v[si];
-
-			if (k->proto == SK_PROTO_TCP && k->state == SK_TCP_CLOSE_WAIT &&
-			    !(k->flags & SK_SOCK_UNDUMPED)) {
+			if (is_close_wait(&s->socks.v[si]) && sk_age_held(sk_age_of(s, si), age_s)) {
 				add_sock(c, f, si);
-				port = k->local.port;
+				port = s->socks.v[si].local.port;
 			}
 		}
 		top_peers(c, f, peers, sizeof(peers));
-		evidence(f, SK_EV_CLOSE_WAIT, cw, SK_UNKNOWN);
+		evidence(f, SK_EV_CLOSE_WAIT, held, SK_UNKNOWN);
 		evidence(f, SK_EV_FDS, proc->fd_count,
 			 proc->fd_limit == SK_FD_LIMIT_UNLIMITED ? SK_UNKNOWN : (int64_t)proc->fd_limit);
+		evidence(f, SK_EV_OLDEST_S, oldest_age.state_ms / 1000, SK_UNKNOWN);
 		text(f->title, sizeof(f->title),
-		     "CLOSE_WAIT pile-up: %lld connections the peer closed and %s never did",
-		     (long long)cw, proc->comm);
-		text(f->detail, sizeof(f->detail), "CLOSE_WAIT %lld%s; top peers %s; local port %u",
-		     (long long)cw, trend_text(&tr, trend, sizeof(trend)), peers, port);
+		     "CLOSE_WAIT held: %u connection%s the peer closed %lld s ago or more and %s never did",
+		     held, held == 1 ? "" : "s", (long long)age_s, proc->comm);
+		text(f->detail, sizeof(f->detail),
+		     "oldest %s; %lld in CLOSE_WAIT in all%s; top peers %s; local port %u",
+		     sk_age_text(&oldest_age, age, sizeof(age)),
+		     (long long)proc->agg.tcp_states[SK_TCP_CLOSE_WAIT],
+		     trend_text(&tr, trend, sizeof(trend)), peers, port);
 		text(f->next_step, sizeof(f->next_step),
 		     "a hung or deadlocked handler, or a missing close(): strace -f -p %d, a thread "
 		     "dump; ss -tanp state close-wait '( sport = :%u )'", (int)proc->pid, port);
@@ -584,13 +624,47 @@ static void fd_budget_text(const struct sk_process *proc, const struct sk_trend 
 			 (long long)pct(proc->fd_count, (int64_t)proc->fd_limit));
 }
 
+static bool is_closed_fd(const struct sk_socket *k)
+{
+	return k->proto == SK_PROTO_TCP && k->state == SK_TCP_CLOSE;
+}
+
+/* A closed socket fd is a leak once the same fd (pid, fd, inode) is seen
+ * closed and still held by two refreshes closed_age_s apart: one look
+ * cannot tell it from a socket about to connect. */
+static bool closed_held(const struct ctx *c, uint32_t row)
+{
+	struct sk_age a = sk_age_of(c->s, row);
+
+	return a.looks >= 2 && sk_age_held(a, c->th[SK_TH_CLOSED_AGE_S]);
+}
+
+static int64_t count_closed_held(struct ctx *c, uint32_t p)
+{
+	const struct sk_snapshot *s = c->s;
+	int64_t held = 0;
+	uint32_t si;
+
+	if (sk_proc_closed(&s->procs.v[p]) == 0)
+		return 0;
+	FOR_EACH_PROC_SOCK(s, p, si) {
+		if (!is_closed_fd(&s->socks.v[si]))
+			continue;
+		if (closed_held(c, si))
+			held++;
+		else
+			c->f->pending[SK_FIND_CLOSED_LEAK]++;
+	}
+	return held;
+}
+
 static void rule_closed_and_fds(struct ctx *c)
 {
 	const struct sk_snapshot *s = c->s;
 
 	for (uint32_t p = 0; p < s->procs.n; p++) {
 		const struct sk_process *proc = &s->procs.v[p];
-		int64_t closed = (int64_t)sk_proc_closed(proc);
+		int64_t closed = count_closed_held(c, p);
 		int64_t limit = proc->fd_limit == SK_FD_LIMIT_UNLIMITED ? SK_UNKNOWN
 				: (int64_t)proc->fd_limit;
 		int64_t fd_pct = limit == SK_UNKNOWN ? 0 : pct(proc->fd_count, limit);
@@ -600,7 +674,7 @@ static void rule_closed_and_fds(struct ctx *c)
 		struct sk_finding *f;
 		uint32_t si;
 
-		if (closed >= c->th[SK_TH_CLOSED_WARN]) {
+		if (closed > 0 && closed >= c->th[SK_TH_CLOSED_WARN]) {
 			bool crit = closed >= c->th[SK_TH_CLOSED_CRIT] ||
 				    fd_pct >= c->th[SK_TH_FDS_CRIT_PCT] ||
 				    (tr.known && tr.monotonic && tr.per_min > 0);
@@ -612,17 +686,18 @@ static void rule_closed_and_fds(struct ctx *c)
 			FOR_EACH_PROC_SOCK(s, p, si) {
 				const struct sk_socket *k = &s->socks.v[si];
 
-				if (k->proto == SK_PROTO_TCP && k->state == SK_TCP_CLOSE)
+				if (is_closed_fd(k) && closed_held(c, si))
 					add_sock(c, f, si);
 			}
 			fd_budget_text(proc, &fds, budget, sizeof(budget));
 			evidence(f, SK_EV_CLOSED, closed, SK_UNKNOWN);
 			evidence(f, SK_EV_FDS, proc->fd_count, limit);
 			text(f->title, sizeof(f->title),
-			     "Leaked closed sockets: %s holds %lld socket fds in CLOSE "
-			     "(lsof: can't identify protocol)", proc->comm, (long long)closed);
-			text(f->detail, sizeof(f->detail), "closed %lld%s; %s", (long long)closed,
-			     trend_text(&tr, trend, sizeof(trend)), budget);
+			     "Leaked closed sockets: %s holds %lld socket fds in CLOSE for %lld s or "
+			     "more (lsof: can't identify protocol)", proc->comm, (long long)closed,
+			     (long long)c->th[SK_TH_CLOSED_AGE_S]);
+			text(f->detail, sizeof(f->detail), "closed and held %lld%s; %s",
+			     (long long)closed, trend_text(&tr, trend, sizeof(trend)), budget);
 			text(f->next_step, sizeof(f->next_step),
 			     "sockets opened and never closed, often after a failed connect: "
 			     "lsof -p %d | grep -c sock; the limit: grep 'open files' /proc/%d/limits",
@@ -695,6 +770,34 @@ static void rule_files(struct ctx *c)
 
 /* --- recv_stuck ---------------------------------------------------------------------------- */
 
+/* The receive buffer is full and the window advertised is less than one
+ * segment (zero, or a sliver the sender will not use: silly window
+ * avoidance puts it in persist mode the same): the peer can send nothing
+ * more until the application reads. One look shows that. */
+static bool window_shut(const struct sk_socket *k)
+{
+	return (k->flags & SK_SOCK_HAS_TCPINFO) && k->tcp.tcpinfo_len >= SK_TCPINFO_LEN_WND &&
+	       k->recv_q > 0 && (k->tcp.rcv_wnd == 0 || k->tcp.rcv_wnd < k->tcp.rcv_mss);
+}
+
+static bool recv_backlog(const struct sk_socket *k, int64_t min_bytes)
+{
+	return k->proto == SK_PROTO_TCP && k->recv_q >= (uint64_t)min_bytes &&
+	       (k->state == SK_TCP_ESTABLISHED || k->state == SK_TCP_CLOSE_WAIT);
+}
+
+/* A socket is stuck when its queue did not shrink across refreshes, or
+ * when one look shows its window shut (at recv_stuck_bytes or more), or
+ * on a first look only when the queue alone is very large. */
+static bool recv_stuck_sock(const struct ctx *c, const struct sk_socket *k, bool confirmed)
+{
+	int64_t min_bytes = confirmed ? c->th[SK_TH_RECV_STUCK_BYTES]
+				      : c->th[SK_TH_RECV_STUCK_FIRST_BYTES];
+
+	return recv_backlog(k, min_bytes) ||
+	       (recv_backlog(k, c->th[SK_TH_RECV_STUCK_BYTES]) && window_shut(k));
+}
+
 static void rule_recv_stuck(struct ctx *c)
 {
 	const struct sk_snapshot *s = c->s;
@@ -702,29 +805,30 @@ static void rule_recv_stuck(struct ctx *c)
 	for (uint32_t p = 0; p < s->procs.n; p++) {
 		const struct sk_process *proc = &s->procs.v[p];
 		struct sk_trend tr = proc_trend(c, proc, SK_PM_RECVQ);
-		/* Not shrinking across refreshes; on the first refresh only a
-		 * very large queue is reported, and it says so. */
+		/* Not shrinking across refreshes. */
 		bool confirmed = tr.known && tr.last >= tr.first;
-		int64_t min_bytes = confirmed ? c->th[SK_TH_RECV_STUCK_BYTES]
-					      : c->th[SK_TH_RECV_STUCK_FIRST_BYTES];
 		uint64_t recvq = 0, rmem = 0;
-		uint32_t n = 0, si;
+		uint32_t n = 0, shut = 0, si;
 		uint16_t port = 0;
 
-		if (proc->agg.recv_q < (uint64_t)min_bytes)
+		if (proc->agg.recv_q < (uint64_t)c->th[SK_TH_RECV_STUCK_BYTES])
 			continue;
 		FOR_EACH_PROC_SOCK(s, p, si) {
 			const struct sk_socket *k = &s->socks.v[si];
 
-			if (k->proto == SK_PROTO_TCP && k->recv_q >= (uint64_t)min_bytes &&
-			    (k->state == SK_TCP_ESTABLISHED || k->state == SK_TCP_CLOSE_WAIT))
+			if (recv_stuck_sock(c, k, confirmed)) {
 				n++;
+				shut += window_shut(k);
+			}
 		}
 		if (n == 0)
 			continue;
+		/* As many blocked peers as make a peer_zero_window finding on
+		 * the other side: the reader is the cause, and sorts first. */
 		struct sk_finding *f = new_finding(c, SK_FIND_RECV_STUCK,
-						   tr.known && tr.monotonic ? SK_SEV_CRITICAL
-					       : SK_SEV_WARNING);
+						   (tr.known && tr.monotonic) ||
+						   shut >= c->th[SK_TH_ZERO_WINDOW_SOCKETS]
+						   ? SK_SEV_CRITICAL : SK_SEV_WARNING);
 		char q[16], m[16], rss[16];
 
 		if (!f)
@@ -733,8 +837,7 @@ static void rule_recv_stuck(struct ctx *c)
 		FOR_EACH_PROC_SOCK(s, p, si) {
 			const struct sk_socket *k = &s->socks.v[si];
 
-			if (k->proto == SK_PROTO_TCP && k->recv_q >= (uint64_t)min_bytes &&
-			    (k->state == SK_TCP_ESTABLISHED || k->state == SK_TCP_CLOSE_WAIT)) {
+			if (recv_stuck_sock(c, k, confirmed)) {
 				add_sock(c, f, si);
 				recvq += k->recv_q;
 				rmem += sk_socket_rmem(k);
@@ -745,22 +848,28 @@ static void rule_recv_stuck(struct ctx *c)
 		evidence(f, SK_EV_RECV_Q, (int64_t)recvq, SK_UNKNOWN);
 		evidence(f, SK_EV_RMEM, (int64_t)rmem, SK_UNKNOWN);
 		evidence(f, SK_EV_RSS, (int64_t)proc->rss_kb * 1024, SK_UNKNOWN);
+		evidence(f, SK_EV_ZERO_WINDOW, shut, SK_UNKNOWN);
 		text(f->title, sizeof(f->title),
 		     "Receive queue not drained: %s has %s unread in %u socket%s (RSS %s)", proc->comm,
 		     sk_format_bytes(recvq, q, sizeof(q)), n, n == 1 ? "" : "s",
 		     sk_format_bytes(proc->rss_kb * 1024, rss, sizeof(rss)));
+		sk_format_bytes(rmem, m, sizeof(m));
 		if (confirmed)
 			text(f->detail, sizeof(f->detail),
-			     "Recv-Q %s, rmem %s, not shrinking for %llu s; local port %u", q,
-			     sk_format_bytes(rmem, m, sizeof(m)),
-			     (unsigned long long)(tr.span_ms / 1000), port);
+			     "Recv-Q %s, rmem %s, not shrinking for %llu s; %u with the receive "
+			     "window shut; local port %u", q, m,
+			     (unsigned long long)(tr.span_ms / 1000), shut, port);
+		else if (shut)
+			text(f->detail, sizeof(f->detail),
+			     "Recv-Q %s, rmem %s; %u with the receive window shut (buffer full, the "
+			     "peers cannot send: seen at one look); local port %u", q, m, shut, port);
 		else
 			text(f->detail, sizeof(f->detail),
 			     "Recv-Q %s, rmem %s; one refresh so far: not yet seen to stay; local port %u",
-			     q, sk_format_bytes(rmem, m, sizeof(m)), port);
+			     q, m, port);
 		text(f->next_step, sizeof(f->next_step),
 		     "the application stopped reading: strace -p %d -e trace=recvfrom,read; look for "
-		     "a blocked reader thread; ss -tnm '( sport = :%u )'", (int)proc->pid, port);
+		     "a blocked reader thread; ss -tnmi '( sport = :%u )'", (int)proc->pid, port);
 	}
 }
 
@@ -771,6 +880,18 @@ static uint32_t owner_proc(const struct sk_snapshot *s, const struct sk_socket *
 	if (k->owners_count)
 		return s->fdrefs.v[s->owner_index.v[k->owners_start]].proc;
 	return k->likely_owner;
+}
+
+/* tcp_orphan_retries 0 is not "no probes": the kernel then uses 8. */
+static const char *orphan_retries_text(int64_t retries, char *buf, size_t size)
+{
+	if (retries == 0)
+		snprintf(buf, size, "tcp_orphan_retries 0, i.e. the kernel default of 8 probes");
+	else if (retries == SK_UNKNOWN)
+		snprintf(buf, size, "tcp_orphan_retries probes (unknown here; default 8)");
+	else
+		snprintf(buf, size, "tcp_orphan_retries (%lld) probes", (long long)retries);
+	return buf;
 }
 
 static void zero_window_for(struct ctx *c, uint32_t proc)
@@ -813,11 +934,14 @@ static void zero_window_for(struct ctx *c, uint32_t proc)
 	evidence(f, SK_EV_SEND_Q, (int64_t)sendq, SK_UNKNOWN);
 	if (have_tcpinfo)
 		evidence(f, SK_EV_BACKOFF, backoff, SK_UNKNOWN);
-	evidence(f, SK_EV_TCP_ORPHAN_RETRIES, s->sys.limits.tcp_orphan_retries, SK_UNKNOWN);
+	if (orphaned)
+		evidence(f, SK_EV_TCP_ORPHAN_RETRIES, s->sys.limits.tcp_orphan_retries, SK_UNKNOWN);
 	text(f->title, sizeof(f->title),
 	     "Peers not reading: %u connection%s stuck behind a zero window (%u orphaned), %s unsent",
 	     n, n == 1 ? "" : "s", orphaned, sk_format_bytes(sendq, q, sizeof(q)));
 	char backoff_text[32] = "";
+
+	char retries[64];
 
 	if (have_tcpinfo)
 		snprintf(backoff_text, sizeof(backoff_text), ", backoff up to %u", backoff);
@@ -825,10 +949,17 @@ static void zero_window_for(struct ctx *c, uint32_t proc)
 	     "persist timer%s; Send-Q %s, wmem %s held%s", backoff_text, q,
 	     sk_format_bytes(wmem, m, sizeof(m)),
 	     proc != SK_NONE && orphaned ? "; orphans attributed to the listener (likely)" : "");
-	text(f->next_step, sizeof(f->next_step),
-	     "the peers stopped reading; orphans live on for tcp_orphan_retries (%lld) probes: "
-	     "ss -tno state fin-wait-1; tcp_fin_timeout does not apply to FIN_WAIT1",
-	     (long long)s->sys.limits.tcp_orphan_retries);
+	if (orphaned)
+		text(f->next_step, sizeof(f->next_step),
+		     "the peers stopped reading; orphans live on for %s: ss -tno state fin-wait-1; "
+		     "tcp_fin_timeout does not apply to FIN_WAIT1",
+		     orphan_retries_text(s->sys.limits.tcp_orphan_retries, retries,
+					 sizeof(retries)));
+	else
+		text(f->next_step, sizeof(f->next_step),
+		     "the peers stopped reading while this process still writes: find the peers "
+		     "(ss -tnoi state established '( dport = :PORT )'), look at why they do not read; "
+		     "the sender waits as long as it chooses to");
 }
 
 static void rule_peer_zero_window(struct ctx *c)
@@ -859,6 +990,33 @@ static void rule_peer_zero_window(struct ctx *c)
 
 /* --- orphans, tcp_mem ---------------------------------------------------------------------- */
 
+/* How often the kernel logged `kind`, if its last time is within the
+ * history window: an old complaint stays in the header, not a finding. */
+static uint32_t kernel_recent(const struct ctx *c, enum sk_kmsg_line kind)
+{
+	uint64_t now = (uint64_t)c->s->monotonic.tv_sec * 1000000 +
+		       (uint64_t)c->s->monotonic.tv_nsec / 1000;
+	uint64_t window_us = (c->h && c->h->window_ms ? c->h->window_ms
+			      : SK_HISTORY_WINDOW_MS_DEFAULT) * 1000;
+	uint64_t last = c->s->klog.lines[kind].last_us;
+
+	if (!c->s->klog.lines[kind].count || (now > last && now - last > window_us))
+		return 0;
+	return c->s->klog.lines[kind].count;
+}
+
+/* "kernel log: \"...\" x12, first 3 min ago, last 5 s ago; " */
+static void kernel_said(const struct ctx *c, enum sk_kmsg_line kind, char *buf, size_t size)
+{
+	uint64_t now = (uint64_t)c->s->monotonic.tv_sec * 1000000 +
+		       (uint64_t)c->s->monotonic.tv_nsec / 1000;
+	size_t n = (size_t)snprintf(buf, size, "kernel log: ");
+
+	sk_klog_text(&c->s->klog, kind, now, buf + n, size - n);
+	n = strlen(buf);
+	snprintf(buf + n, size - n, "; ");
+}
+
 static void rule_orphans(struct ctx *c)
 {
 	const struct sk_system *sys = &c->s->sys;
@@ -866,37 +1024,61 @@ static void rule_orphans(struct ctx *c)
 	int64_t max = sys->limits.tcp_max_orphans;
 	struct sk_trend abort_tr = sys_trend(c, SK_SM_ABORT_ON_MEMORY);
 	int64_t aborts = abort_tr.known ? abort_tr.last - abort_tr.first : 0;
+	/* The kernel said it in its own words: it killed orphans. */
+	uint32_t said = kernel_recent(c, SK_KMSG_ORPHANS);
+	bool limit = orphans != SK_UNKNOWN && max != SK_UNKNOWN && max > 0;
+	int64_t p = limit ? pct(orphans, max) : 0;
 
-	if (orphans == SK_UNKNOWN || max == SK_UNKNOWN || max <= 0)
-		return;
-	int64_t p = pct(orphans, max);
-
-	if (p < c->th[SK_TH_ORPHANS_WARN_PCT] && aborts <= 0)
+	if (!said && (!limit || (p < c->th[SK_TH_ORPHANS_WARN_PCT] && aborts <= 0)))
 		return;
 	struct sk_finding *f = new_finding(c, SK_FIND_ORPHANS,
-					   p >= c->th[SK_TH_ORPHANS_CRIT_PCT] || aborts > 0
+					   p >= c->th[SK_TH_ORPHANS_CRIT_PCT] || aborts > 0 || said
 					   ? SK_SEV_CRITICAL : SK_SEV_WARNING);
 
 	if (!f)
 		return;
+	if (said)
+		evidence(f, SK_EV_KERNEL_TOO_MANY_ORPHANS, said, SK_UNKNOWN);
 	for (size_t j = 0; j < c->x->orphans.n; j++)
 		add_sock(c, f, c->x->orphans.v[j]);
 	evidence(f, SK_EV_ORPHANS, orphans, max);
 	evidence(f, SK_EV_TCP_ABORT_ON_MEMORY, sys->counters[SK_CTR_TCP_ABORT_ON_MEMORY], SK_UNKNOWN);
-	text(f->title, sizeof(f->title),
-	     "Orphans near the limit: %lld of tcp_max_orphans %lld (%lld%%)%s", (long long)orphans,
-	     (long long)max, (long long)p,
-	     aborts > 0 ? ": the kernel is killing them (\"too many orphaned sockets\")" : "");
-	char eta[80];
+	uint64_t mem = 0;
+	char orphan_mem[16], orphan_avg[16];
 
+	for (size_t j = 0; j < c->x->orphans.n; j++) {
+		const struct sk_socket *k = &c->s->socks.v[c->x->orphans.v[j]];
+
+		mem += (uint64_t)k->mem.wmem_queued + k->mem.rmem_alloc;
+	}
+	sk_format_bytes(mem, orphan_mem, sizeof(orphan_mem));
+	sk_format_bytes(c->x->orphans.n ? mem / c->x->orphans.n : 0, orphan_avg, sizeof(orphan_avg));
+	if (limit && said && p < c->th[SK_TH_ORPHANS_WARN_PCT])
+		text(f->title, sizeof(f->title), "The kernel killed orphans (\"too many orphaned "
+		     "sockets\"); now %lld of tcp_max_orphans %lld (%lld%%)", (long long)orphans,
+		     (long long)max, (long long)p);
+	else if (limit)
+		text(f->title, sizeof(f->title),
+		     "Orphans near the limit: %lld of tcp_max_orphans %lld (%lld%%)%s",
+		     (long long)orphans, (long long)max, (long long)p,
+		     aborts > 0 || said ? ": the kernel is killing them (\"too many orphaned sockets\")"
+		     : "");
+	else
+		text(f->title, sizeof(f->title), "The kernel is killing orphans (\"too many orphaned "
+		     "sockets\"); tcp_max_orphans unknown here");
+	char eta[80], klog[160] = "";
+
+	if (said)
+		kernel_said(c, SK_KMSG_ORPHANS, klog, sizeof(klog));
 	text(f->detail, sizeof(f->detail),
-	     "machine-wide; TCPAbortOnMemory %+lld over %llu s%s; sockets with errors or backoff "
-	     "count 2x-4x against the limit, and tcp_mem pressure aborts them sooner",
+	     "%smachine-wide; TCPAbortOnMemory %+lld over %llu s%s; sockets with errors or backoff "
+	     "count 2x-4x against the limit, and tcp_mem pressure aborts them sooner", klog,
 	     (long long)aborts, (unsigned long long)(abort_tr.span_ms / 1000),
 	     exhaustion_text(c, SK_EX_ORPHANS, eta, sizeof(eta)));
 	text(f->next_step, sizeof(f->next_step),
-	     "dmesg | grep 'orphaned'; the Orphans pane shows whose port they are on; each orphan "
-	     "can hold up to 64K: raise net.ipv4.tcp_max_orphans only with memory to back it");
+	     "dmesg | grep 'orphaned'; the Orphans pane shows whose port they are on; they hold "
+	     "%s now (%s each on average): raise net.ipv4.tcp_max_orphans only with memory to "
+	     "back it", orphan_mem, orphan_avg);
 }
 
 static void rule_tcp_mem(struct ctx *c)
@@ -904,30 +1086,37 @@ static void rule_tcp_mem(struct ctx *c)
 	const struct sk_system *sys = &c->s->sys;
 	const struct sk_limits *l = &sys->limits;
 	int64_t mem = sys->sockstat[SK_SS_TCP_MEM];
+	uint32_t said = kernel_recent(c, SK_KMSG_TCP_MEM);
 
 	if (mem == SK_UNKNOWN || l->tcp_mem[1] == SK_UNKNOWN || l->tcp_mem[1] <= 0)
 		return;
 	int64_t p = pct(mem, l->tcp_mem[1]);
 
-	if (p < c->th[SK_TH_TCP_MEM_WARN_PCT])
+	if (p < c->th[SK_TH_TCP_MEM_WARN_PCT] && !said)
 		return;
 	int64_t page = l->page_size > 0 ? l->page_size : 4096;
 	struct sk_finding *f = new_finding(c, SK_FIND_TCP_MEM,
-					   mem >= l->tcp_mem[1] ? SK_SEV_CRITICAL : SK_SEV_WARNING);
-	char b[16];
+					   mem >= l->tcp_mem[1] || said ? SK_SEV_CRITICAL
+					   : SK_SEV_WARNING);
+	char b[16], klog[160] = "";
 
 	if (!f)
 		return;
 	evidence(f, SK_EV_TCP_MEM_PAGES, mem, l->tcp_mem[1]);
 	evidence(f, SK_EV_TCP_MEM_HIGH, l->tcp_mem[2], SK_UNKNOWN);
+	if (said) {
+		evidence(f, SK_EV_KERNEL_TCP_OUT_OF_MEMORY, said, SK_UNKNOWN);
+		kernel_said(c, SK_KMSG_TCP_MEM, klog, sizeof(klog));
+	}
 	text(f->title, sizeof(f->title), "TCP memory %s: %lld pages (%s), %lld%% of the pressure threshold",
 	     mem >= l->tcp_mem[2] ? "exhausted" : mem >= l->tcp_mem[1] ? "under pressure"
+	     : p < c->th[SK_TH_TCP_MEM_WARN_PCT] ? "ran out (kernel log), now"
 	     : "near pressure", (long long)mem, sk_format_bytes((uint64_t)(mem * page), b, sizeof(b)),
 	     (long long)p);
 	char eta[80];
 
-	text(f->detail, sizeof(f->detail), "tcp_mem low %lld, pressure %lld, high %lld pages "
-	     "(machine-wide)%s; above pressure buffers shrink, above high allocations fail",
+	text(f->detail, sizeof(f->detail), "%stcp_mem low %lld, pressure %lld, high %lld pages "
+	     "(machine-wide)%s; above pressure buffers shrink, above high allocations fail", klog,
 	     (long long)l->tcp_mem[0], (long long)l->tcp_mem[1], (long long)l->tcp_mem[2],
 	     exhaustion_text(c, SK_EX_TCP_MEM, eta, sizeof(eta)));
 	text(f->next_step, sizeof(f->next_step),
@@ -1046,6 +1235,106 @@ nomem:
 	c->rc = -ENOMEM;
 }
 
+/* --- time_wait_churn ----------------------------------------------------------------------- */
+
+/* Who makes a destination's TIME_WAIT: without the kernel's creator (the
+ * ownership work), the process holding the most connections to it now,
+ * the one whose connections come and go. SK_NONE: nobody holds one. */
+static uint32_t churn_creator(struct ctx *c, size_t dest, uint32_t *per_proc)
+{
+	const struct sk_snapshot *s = c->s;
+	uint32_t best = SK_NONE;
+
+	for (size_t j = 0; j < c->x->ports.n; j++) {
+		if (c->x->dg.of.v[j] != dest)
+			continue;
+		const struct sk_socket *k = &s->socks.v[c->x->ports.v[j]];
+
+		if (!k->owners_count)
+			continue;
+		uint32_t p = s->fdrefs.v[s->owner_index.v[k->owners_start]].proc;
+
+		if (++per_proc[p] && (best == SK_NONE || per_proc[p] > per_proc[best]))
+			best = p;
+	}
+	return best;
+}
+
+static void churn_finding(struct ctx *c, size_t d, uint32_t tw, int64_t range, int64_t buckets,
+			  uint32_t *per_proc)
+{
+	const struct sk_snapshot *s = c->s;
+	const struct dest *dst = &c->x->dg.dests.v[d];
+	int64_t limit = buckets > 0 && buckets < range ? buckets : range;
+	struct sk_finding *f = new_finding(c, SK_FIND_TIME_WAIT_CHURN,
+					   pct(tw, limit) >= c->th[SK_TH_PORTS_CRIT_PCT]
+					   ? SK_SEV_CRITICAL : SK_SEV_WARNING);
+	struct sk_endpoint ep = {0};
+	char where[64];
+
+	if (!f)
+		return;
+	memcpy(ep.addr, dst->addr, 16);
+	ep.port = dst->port;
+	sk_endpoint_format(&ep, dst->family, where, sizeof(where));
+	memset(per_proc, 0, s->procs.n * sizeof(*per_proc));
+	uint32_t p = churn_creator(c, d, per_proc);
+
+	if (p != SK_NONE)
+		subject_process(f, s, p);
+	else {
+		f->subject_type = SK_SUBJ_DESTINATION;
+		snprintf(f->subject, sizeof(f->subject), "%s", where);
+	}
+	for (size_t j = 0; j < c->x->ports.n; j++)
+		if (c->x->dg.of.v[j] == d &&
+		    s->socks.v[c->x->ports.v[j]].state == SK_TCP_TIME_WAIT)
+			add_sock(c, f, c->x->ports.v[j]);
+	evidence(f, SK_EV_TIME_WAIT, tw, SK_UNKNOWN);
+	evidence(f, SK_EV_PER_MIN, tw, limit);
+	evidence(f, SK_EV_PORTS, dst->used, range);
+	if (buckets > 0)
+		evidence(f, SK_EV_TW_BUCKETS, s->sys.sockstat[SK_SS_TCP_TW], buckets);
+	text(f->title, sizeof(f->title), "TIME_WAIT churn towards %s: %u connections a minute "
+	     "opened and closed, %lld%% of %s", where, tw, (long long)pct(tw, limit),
+	     limit == range ? "the local port range" : "tcp_max_tw_buckets");
+	text(f->detail, sizeof(f->detail), "a TIME_WAIT lives 60 s, so %u in TIME_WAIT is %u made "
+	     "in the last minute; made by %s; ip_local_port_range %lld ports, tcp_max_tw_buckets "
+	     "%lld", tw, tw, p != SK_NONE ? "the process holding connections to it (likely)"
+	     : "unknown: no process holds a connection to it now", (long long)range,
+	     (long long)buckets);
+	text(f->next_step, sizeof(f->next_step), "reuse connections to %s (keep-alive, a pool); "
+	     "net.ipv4.tcp_tw_reuse=1 for outgoing ones; ss -tan state time-wait dst %s | wc -l",
+	     where, where);
+}
+
+static void rule_time_wait_churn(struct ctx *c)
+{
+	const struct sk_snapshot *s = c->s;
+	struct dest_groups *g = &c->x->dg;
+	int64_t lo, hi, buckets = s->sys.limits.tcp_max_tw_buckets;
+
+	if (!ports_range(s, &lo, &hi) || c->x->ports.n == 0)
+		return;
+	int64_t range = hi - lo + 1;
+	int64_t limit = buckets > 0 && buckets < range ? buckets : range;
+	uint32_t *tw = calloc(g->dests.n + 1, sizeof(*tw));
+	uint32_t *per_proc = calloc(s->procs.n + 1, sizeof(*per_proc));
+
+	if (!tw || !per_proc) {
+		c->rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t j = 0; j < c->x->ports.n; j++)
+		tw[g->of.v[j]] += s->socks.v[c->x->ports.v[j]].state == SK_TCP_TIME_WAIT;
+	for (size_t d = 0; d < g->dests.n && c->rc == 0; d++)
+		if (tw[d] >= c->th[SK_TH_PORTS_MIN] && pct(tw[d], limit) >= c->th[SK_TH_TW_CHURN_PCT])
+			churn_finding(c, d, tw[d], range, buckets, per_proc);
+out:
+	free(tw);
+	free(per_proc);
+}
+
 /* --- accept_overflow ----------------------------------------------------------------------- */
 
 static void rule_accept_overflow(struct ctx *c)
@@ -1084,10 +1373,19 @@ static void rule_accept_overflow(struct ctx *c)
 		evidence(f, SK_EV_LISTEN_OVERFLOWS, s->sys.counters[SK_CTR_LISTEN_OVERFLOWS], SK_UNKNOWN);
 		text(f->title, sizeof(f->title), "Accept queue %s on %s: %u waiting, backlog %u",
 		     full ? "overflowing" : "nearly full", where, k->recv_q, k->send_q);
-		text(f->detail, sizeof(f->detail), "ListenOverflows %+lld, ListenDrops %lld (this netns); "
-		     "somaxconn %lld", (long long)rising,
-		     (long long)s->sys.counters[SK_CTR_LISTEN_DROPS],
-		     (long long)s->sys.limits.somaxconn);
+		struct sk_trend drops = sys_trend(c, SK_SM_LISTEN_DROPS);
+
+		if (ovf.known)
+			text(f->detail, sizeof(f->detail), "ListenOverflows %+lld, ListenDrops %+lld "
+			     "over %llu s (this netns); somaxconn %lld", (long long)rising,
+			     (long long)(drops.known ? drops.last - drops.first : 0),
+			     (unsigned long long)(ovf.span_ms / 1000), (long long)s->sys.limits.somaxconn);
+		else
+			text(f->detail, sizeof(f->detail), "ListenOverflows %lld, ListenDrops %lld since "
+			     "boot (this netns); somaxconn %lld",
+			     (long long)s->sys.counters[SK_CTR_LISTEN_OVERFLOWS],
+			     (long long)s->sys.counters[SK_CTR_LISTEN_DROPS],
+			     (long long)s->sys.limits.somaxconn);
 		text(f->next_step, sizeof(f->next_step),
 		     "the process is not calling accept() fast enough or is stuck: check its accept "
 		     "loop/workers; raise the listen() backlog and net.core.somaxconn only after that");
@@ -1158,6 +1456,7 @@ static void (*const rules[])(struct ctx *) = {
 	rule_accept_overflow,
 	rule_files,
 	rule_udp_rcvbuf,
+	rule_time_wait_churn,
 };
 
 static int cmp_findings(const void *pa, const void *pb)
@@ -1186,9 +1485,12 @@ int sk_findings_evaluate(struct sk_findings *f, const struct sk_snapshot *s,
 	f->list.n = 0;
 	f->socks.n = 0;
 	memset(f->by_severity, 0, sizeof(f->by_severity));
+	memset(f->pending, 0, sizeof(f->pending));
 	c.rc = collect_candidates(&c);
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]) && c.rc == 0; i++)
 		rules[i](&c);
+	if (c.rc == 0)
+		c.rc = sk_findings_merge_programs(f, s);
 	if (c.rc)
 		return c.rc;
 	sk_qsort(f->list.v, f->list.n, sizeof(*f->list.v), cmp_findings);

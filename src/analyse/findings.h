@@ -31,6 +31,7 @@ enum sk_finding_kind {
 	SK_FIND_ACCEPT_OVERFLOW,
 	SK_FIND_FD_EXHAUSTION,
 	SK_FIND_UDP_RCVBUF,
+	SK_FIND_TIME_WAIT_CHURN,
 	SK_FIND_LAST
 };
 extern const char *const sk_finding_kind_names[SK_FIND_LAST]; /* "close_wait", ... */
@@ -47,6 +48,7 @@ extern const char *const sk_subject_names[SK_SUBJ_LAST];
 #define SK_FINDING_TEXT 256
 #define SK_FINDING_SUBJECT 320 /* "pod ns/name (container c, pid N)" */
 #define SK_FINDING_EVIDENCE 8
+#define SK_FINDING_PIDS 16 /* pids listed in a finding about several processes */
 
 /* The names evidence goes by in JSON: one table, so the replay reader
  * knows every name a rule can write. */
@@ -73,6 +75,12 @@ enum sk_evidence_name {
 	SK_EV_TCP_ABORT_ON_MEMORY,
 	SK_EV_LISTEN_OVERFLOWS,
 	SK_EV_RCVBUF_ERRORS,
+	SK_EV_OLDEST_S,
+	SK_EV_ZERO_WINDOW,
+	SK_EV_KERNEL_TOO_MANY_ORPHANS,
+	SK_EV_KERNEL_TCP_OUT_OF_MEMORY,
+	SK_EV_PER_MIN,
+	SK_EV_TW_BUCKETS,
 	SK_EV_LAST
 };
 extern const char *const sk_evidence_names[SK_EV_LAST];
@@ -90,6 +98,11 @@ struct sk_finding {
 	uint8_t severity;  /* enum sk_severity */
 	uint8_t subject_type;
 	int32_t pid;       /* process subjects, and the owner of listener subjects; 0 otherwise */
+	/* Processes of one program merged into this finding (analyse/merge.c):
+	 * how many, and the first SK_FINDING_PIDS of their pids (pid first).
+	 * nprocs 0 or 1: only `pid`. */
+	uint32_t nprocs;
+	int32_t pids[SK_FINDING_PIDS];
 	uint32_t proc;     /* process index in the snapshot, SK_NONE */
 	/* "nginx[4684]", "pod shop/web-1 (container web, pid 42)", "127.0.0.1:80",
 	 * "10.0.3.7:5432", "system" */
@@ -122,6 +135,9 @@ enum sk_threshold {
 	SK_TH_FDS_CRIT_PCT,
 	SK_TH_FILES_WARN_PCT,
 	SK_TH_UDP_RCVBUF_PCT,
+	SK_TH_CLOSE_WAIT_AGE_S,
+	SK_TH_CLOSED_AGE_S,
+	SK_TH_TW_CHURN_PCT,
 	SK_TH_LAST
 };
 
@@ -149,6 +165,10 @@ struct sk_findings {
 	SK_VEC(struct sk_finding) list;  /* most severe first */
 	SK_VEC(uint32_t) socks;          /* socket indices backing the findings */
 	uint32_t by_severity[SK_SEV_LAST];
+	/* Sockets (or fds) a rule could not judge at this look: their age is
+	 * unknown until a later refresh sees them again. A one-shot report
+	 * says which findings need a second look. */
+	uint32_t pending[SK_FIND_LAST];
 	struct sk_findings_scratch *scratch; /* the rules' working memory, kept between evaluations */
 };
 
@@ -159,5 +179,14 @@ void sk_findings_free(struct sk_findings *f);
  * rules that need a trend then say less, never more). */
 int sk_findings_evaluate(struct sk_findings *f, const struct sk_snapshot *s,
 			 const struct sk_history *h, const struct sk_thresholds *th);
+
+/* Merges findings of one kind about processes of one program (same comm,
+ * uid and argv[0]: nine workers with one bug are one finding listing their
+ * pids), summing their counts. Called by sk_findings_evaluate. */
+int sk_findings_merge_programs(struct sk_findings *f, const struct sk_snapshot *s);
+
+/* Whether a finding concerns process `pid` (its subject, or one of the
+ * processes merged into it): what -p filters findings by. */
+bool sk_finding_has_pid(const struct sk_finding *f, int32_t pid);
 
 #endif

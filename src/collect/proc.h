@@ -75,6 +75,8 @@ struct sk_procfs_stats {
 	uint32_t fds;        /* fds listed */
 	uint32_t cached;     /* processes whose socket fds came from the owner cache */
 	uint32_t from_rows;  /* processes whose fds came from sk_procfs_scan_rows' rows */
+	uint32_t closed_races; /* fds that looked closed only because they changed between
+	                        * the walk and the dump: not counted as closed */
 };
 
 /* Reads every process under proc_root (e.g. "/proc"). Appends to procs and

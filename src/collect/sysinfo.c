@@ -72,6 +72,7 @@ void sk_system_init(struct sk_system *sys)
 
 	UNKNOWN_ALL(sys->sockstat);
 	UNKNOWN_ALL(sys->counters);
+	sys->limits_from = SK_LIMITS_HERE;
 	/* Field by field: a field added to sk_limits and forgotten here reads
 	 * as 0 in the init test, not as a silent out-of-bounds write. */
 	UNKNOWN_ONE(l->tcp_max_orphans);

@@ -93,11 +93,29 @@ struct sk_limits {
 	int64_t rmem_max, wmem_max;
 };
 
+/* Where tcp_max_orphans and tcp_mem came from. They exist only in the
+ * initial network namespace: elsewhere sktop reads them there when it can
+ * (root, and PID 1's namespace is another one), else says why not. */
+enum sk_limits_from {
+	SK_LIMITS_HERE,            /* sktop's own namespace is the initial one */
+	SK_LIMITS_INITIAL_NETNS,   /* read after entering PID 1's network namespace */
+	SK_LIMITS_NOT_ROOT,        /* unknown: entering a namespace needs root */
+	SK_LIMITS_SAME_NETNS,      /* unknown: PID 1 shares our namespace (a container) */
+	SK_LIMITS_SETNS_FAILED,    /* unknown: the kernel refused setns */
+	SK_LIMITS_NOT_READ,        /* unknown: the files could not be read */
+	SK_LIMITS_LAST
+};
+/* JSON values: "here", "initial_netns", "unknown_not_root", ... */
+extern const char *const sk_limits_from_names[SK_LIMITS_LAST];
+/* One line for the screen: why tcp_max_orphans and tcp_mem are unknown. */
+extern const char *const sk_limits_from_text[SK_LIMITS_LAST];
+
 struct sk_system {
 	int64_t sockstat[SK_SS_LAST];
 	int64_t counters[SK_CTR_LAST];
 	struct sk_limits limits;
 	uint32_t missing;          /* files that could not be read (figures left SK_UNKNOWN) */
+	uint8_t limits_from;       /* enum sk_limits_from */
 };
 
 /* Sets every figure to SK_UNKNOWN. */
@@ -106,6 +124,12 @@ void sk_system_init(struct sk_system *sys);
 /* Reads every file under proc_root; an unreadable file leaves its figures
  * SK_UNKNOWN and is counted in sys->missing, it is not an error. */
 int sk_sysinfo_read(const char *proc_root, struct sk_system *sys, struct sk_error *err);
+
+/* After sk_sysinfo_read: when tcp_max_orphans or tcp_mem is unknown (not
+ * the initial network namespace), reads them in PID 1's namespace if it
+ * can, and sets sys->limits_from either way. 0, or -errno when the thread
+ * could not return to its own namespace (nothing after may be trusted). */
+int sk_sysinfo_machine_limits(const char *proc_root, struct sk_system *sys);
 
 /* --- pure parsers --- */
 int sk_parse_sockstat(const char *buf, size_t len, int64_t out[SK_SS_LAST], int v6);

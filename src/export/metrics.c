@@ -332,6 +332,7 @@ static void render_entries(struct sk_metrics_buf *b, const struct sk_metrics_opt
 struct finding_key {
 	const char *group;  /* a kept entry's label, "other", or NULL (system) */
 	uint8_t kind, severity;
+	uint32_t procs;     /* processes it is about: one program's are merged into one */
 };
 
 static int by_finding(const void *a, const void *b)
@@ -352,8 +353,9 @@ static int find_label(const void *key, const void *elem)
 	return strcmp(key, ((const struct entry *)elem)->label);
 }
 
-/* One sample per (kind, severity, group): 1 per finding, so two processes
- * of one group with the same finding give 2, as does "other". kept[] is the
+/* One sample per (kind, severity, group): 1 per process a finding is
+ * about, so two processes of one group with the same finding give 2 (one
+ * finding since they are merged by program), as does "other". kept[] is the
  * capped groups sorted by label; plabel[proc] each process's label. */
 static int render_findings(struct sk_metrics_buf *b, const struct sk_metrics_opts *o,
 			   const struct sk_snapshot *s, const struct entry *kept, size_t nkept,
@@ -375,6 +377,7 @@ static int render_findings(struct sk_metrics_buf *b, const struct sk_metrics_opt
 
 		k[i].kind = f->kind;
 		k[i].severity = f->severity;
+		k[i].procs = f->nprocs > 1 ? f->nprocs : 1;
 		if (f->proc != SK_NONE && f->proc < s->procs.n) {
 			const struct entry *e = bsearch(plabel[f->proc], kept, nkept, sizeof(*kept),
 							find_label);
@@ -384,15 +387,17 @@ static int render_findings(struct sk_metrics_buf *b, const struct sk_metrics_opt
 	}
 	qsort(k, n, sizeof(*k), by_finding);
 	for (size_t i = 0, run; i < n; i += run) {
+		size_t procs = k[i].procs;
+
 		for (run = 1; i + run < n && by_finding(&k[i], &k[i + run]) == 0; run++)
-			;
+			procs += k[i + run].procs;
 		if (k[i].kind >= SK_FIND_LAST || k[i].severity >= SK_SEV_LAST)
 			continue;
 		put(b, "sktop_finding{kind=\"%s\",severity=\"%s\"", sk_finding_kind_names[k[i].kind],
 		    sk_severity_names[k[i].severity]);
 		if (k[i].group)
 			put(b, ",group=\"%s\"", k[i].group);
-		put(b, "} %zu\n", run);
+		put(b, "} %zu\n", procs);
 	}
 	free(k);
 	return 0;
@@ -469,6 +474,14 @@ static size_t collect(const struct sk_snapshot *s, struct entry *v, char (*plabe
 
 		if (f->proc < s->procs.n && sev[f->proc] < 1 + f->severity)
 			sev[f->proc] = (uint8_t)(1 + f->severity);
+		/* One program's processes merged into it: each of them has it. */
+		for (uint32_t j = 1; j < f->nprocs && j < SK_FINDING_PIDS; j++) {
+			const struct sk_process *p = sk_snapshot_find_pid(s, f->pids[j]);
+			size_t pi = p ? (size_t)(p - s->procs.v) : s->procs.n;
+
+			if (pi < s->procs.n && sev[pi] < 1 + f->severity)
+				sev[pi] = (uint8_t)(1 + f->severity);
+		}
 	}
 	for (size_t i = 0; i < s->procs.n; i++) {
 		const struct sk_process *p = &s->procs.v[i];

@@ -136,6 +136,9 @@ static const struct sk_field procfs_fields[] = {
 	 .description = "the owner cache proved stale: every fd table was read again",
 	 .offset = offsetof(struct sk_snapshot, owners_rescanned), .type = SK_FT_BOOL,
 	 .width = sizeof(bool), .count = 1, .flags = SK_FIELD_LATER},
+	{.key = "closed_races", .label = "closed_races", .unit = SK_UNIT_COUNT,
+	 .description = "fds that changed between the walk and the dump: not closed sockets",
+	 U(struct sk_snapshot, procfs.closed_races), .flags = SK_FIELD_LATER},
 };
 #undef SN
 

@@ -24,10 +24,12 @@ void sk_snapshot_reset(struct sk_snapshot *s)
 	s->seen_by.n = 0;
 	s->listeners.n = 0;
 	s->proc_seen.n = 0;
+	s->ages.n = 0;
 	s->services.n = 0;
 	s->sock_service.n = 0;
 	sk_strtab_reset(&s->strs);
 	memset(&s->totals, 0, sizeof(s->totals));
+	memset(&s->klog, 0, sizeof(s->klog));
 	memset(&s->diag, 0, sizeof(s->diag));
 	memset(&s->procfs, 0, sizeof(s->procfs));
 	s->duplicates = 0;
@@ -48,6 +50,7 @@ void sk_snapshot_free(struct sk_snapshot *s)
 	free(s->seen_by.v);
 	free(s->listeners.v);
 	free(s->proc_seen.v);
+	free(s->ages.v);
 	free(s->services.v);
 	free(s->sock_service.v);
 	free(s->inode_hash.keys);
@@ -310,7 +313,14 @@ static int link_fds(struct sk_snapshot *s, sk_sockname_fn sockname, void *ctx, u
 		/* Not in any dump. Only a class sktop dumped in this process's
 		 * namespace can be judged; anything else is just "other". */
 		const struct sk_process *p = &s->procs.v[ref->proc];
-		enum sk_sockname sn = sockname(ctx, p->pid, ref->fd);
+		enum sk_sockname sn = sockname(ctx, p->pid, ref->fd, ref->inode);
+
+		/* A race is counted like an fd that vanished (one the xattr
+		 * could not name): "other", and in closed_races. */
+		if (sn == SK_SOCKNAME_RACED) {
+			s->procfs.closed_races++;
+			sn = SK_SN_OTHER;
+		}
 		const struct sk_netns *ns = netns_of_cached(s, p->netns, &last_ns);
 		bool judged = sn < SK_SN_LAST && ns && (ns->dumped & (1u << sn)) &&
 			      (sockname_is_tcp(sn) || sockname_is_udp(sn));
@@ -447,8 +457,14 @@ static void count_row(struct sk_snapshot *s, size_t i, struct sk_netns *ns)
 
 	aggregate_total(s, k, ns);
 	aggregate_owners(s, i, s->proc_seen.v);
-	if ((k->flags & SK_SOCK_ORPHAN) && k->likely_owner < s->procs.n)
-		s->procs.v[k->likely_owner].agg.orphans++;
+	if ((k->flags & SK_SOCK_ORPHAN) && k->likely_owner < s->procs.n) {
+		struct sk_agg *a = &s->procs.v[k->likely_owner].agg;
+
+		/* Its memory too: sorting by wmem must surface the closer. */
+		a->orphans++;
+		a->rmem += sk_socket_rmem(k);
+		a->wmem += sk_socket_wmem(k);
+	}
 }
 
 /* Sockets with inode 0 have no fd. In a closing state they are orphans
@@ -462,6 +478,10 @@ static void attribute_fdless(struct sk_snapshot *s, struct sk_socket *k, const u
 		return;
 	if (k->state == SK_TCP_TIME_WAIT || k->state == SK_TCP_NEW_SYN_RECV ||
 	    k->state == SK_TCP_SYN_RECV)
+		return;
+	/* A closed FIN_WAIT2 the kernel keeps as a timewait socket (ss shows
+	 * timer:(timewait,...)): sockstat counts it under tw, not orphan. */
+	if (k->state == SK_TCP_FIN_WAIT2 && k->timer == SK_TIMER_TIMEWAIT)
 		return;
 	bool orphan = sk_socket_is_orphan_state(k->state);
 

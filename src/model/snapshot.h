@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "collect/diag.h"
+#include "collect/kmsg.h"
 #include "collect/proc.h"
 #include "collect/service.h"
 #include "model/sock.h"
@@ -34,6 +35,21 @@ struct sk_netns {
 };
 
 typedef SK_VEC(struct sk_netns) sk_netnsvec;
+
+/* How long a row has been in its state (analyse/persist.h fills them). */
+enum sk_age_source {
+	SK_AGE_NONE,    /* not judged by age, or nothing known */
+	SK_AGE_TCPINFO, /* a lower bound from tcp_info timestamps: an estimate */
+	SK_AGE_SEEN,    /* seen in this state by earlier refreshes (maybe also tcp_info) */
+	SK_AGE_KERNEL,  /* when the kernel says it entered the state */
+	SK_AGE_LAST
+};
+
+struct sk_age {
+	uint32_t state_ms; /* in its current state, at least this long */
+	uint16_t looks;    /* refreshes that saw it in this state, this one included */
+	uint8_t source;    /* enum sk_age_source */
+};
 
 struct sk_findings; /* findings.h */
 struct sk_history;  /* history.h */
@@ -64,6 +80,7 @@ struct sk_snapshot {
 
 	struct sk_system sys;
 	struct sk_totals totals;
+	struct sk_klog klog;       /* the kernel log's TCP lines so far (klog.enabled: read) */
 
 	sk_sockvec socks;
 	sk_procvec procs;
@@ -71,6 +88,7 @@ struct sk_snapshot {
 	SK_VEC(uint32_t) owner_index; /* fdref indices grouped per socket (sk_socket.owners_*) */
 	sk_netnsvec netns;
 	struct sk_strtab strs;
+	SK_VEC(struct sk_age) ages; /* per row, or empty: no tracker ran (replay, hand-built) */
 	/* The services of the processes and of the sockets no fd holds
 	 * (strings in strs), and per socket its service index + 1, 0 when it
 	 * has an fd holder (see the process) or its cgroup is unknown. Empty
@@ -110,7 +128,11 @@ void sk_snapshot_free(struct sk_snapshot *s);
  * (classified with `sockname`, which is the xattr lookup in production and a
  * table in tests), mark orphans and attribute them, and fill per-process,
  * per-namespace and machine totals. */
-typedef enum sk_sockname (*sk_sockname_fn)(void *ctx, int32_t pid, int32_t fd);
+typedef enum sk_sockname (*sk_sockname_fn)(void *ctx, int32_t pid, int32_t fd, uint64_t inode);
+/* What a sockname function returns when the fd no longer holds that inode:
+ * it changed between the walk and the dump (closed, maybe reused). Such an
+ * fd is a race, counted in procfs.closed_races, never a closed socket. */
+#define SK_SOCKNAME_RACED SK_SN_LAST
 int sk_snapshot_join(struct sk_snapshot *s, sk_sockname_fn sockname, void *ctx,
 		     struct sk_error *err);
 

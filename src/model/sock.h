@@ -107,9 +107,12 @@ struct sk_tcpinfo {
 	uint32_t last_data_sent_ms, last_data_recv_ms, last_ack_recv_ms;
 	uint32_t rtt_us, rttvar_us, snd_cwnd, snd_ssthresh, rcv_space;
 	uint32_t notsent_bytes, delivered;
-	uint32_t snd_wnd, rcv_wnd; /* 0 when the kernel predates them */
+	uint32_t snd_wnd, rcv_wnd; /* 0 when the kernel predates them: see SK_TCPINFO_LEN_WND */
 	uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;
 };
+
+/* tcpinfo_len from which snd_wnd and rcv_wnd are the kernel's (Linux 6.2+). */
+#define SK_TCPINFO_LEN_WND 236
 
 struct sk_socket {
 	uint64_t inode;

@@ -285,6 +285,9 @@ static void write_system(struct jw *w, const struct sk_snapshot *s)
 		jw_kv_fig(w, sk_counter_defs[i].name, sys->counters[i]);
 	jw_close(w, '}');
 
+	/* Where tcp_max_orphans and tcp_mem came from, or why they are unknown. */
+	jw_kv_str(w, "machine_limits_from", sk_limits_from_names[sys->limits_from < SK_LIMITS_LAST
+								  ? sys->limits_from : 0]);
 	jw_record(w, &sk_rec_limits, &sys->limits);
 	write_exhaustion(w, s);
 
@@ -557,6 +560,50 @@ static void write_socket(struct jw *w, const struct sk_snapshot *s, const struct
 	jw_close(w, '}');
 }
 
+/* "kernel_log": {"error": null, "records": 812, "lines": {"too_many_orphans":
+ * {"count": 12, "first_us": ..., "last_us": ...}}}, timestamps in the
+ * kernel's microseconds since boot. Only when a log was asked for. */
+static void write_kernel_log(struct jw *w, const struct sk_snapshot *s)
+{
+	const struct sk_klog *log = &s->klog;
+
+	if (!log->enabled)
+		return;
+	jw_key(w, "kernel_log");
+	jw_open(w, '{');
+	if (log->error)
+		jw_kv_str(w, "error", strerror(log->error));
+	jw_kv_u64(w, "records", log->records);
+	jw_key(w, "lines");
+	jw_open(w, '{');
+	for (int k = 0; k < SK_KMSG_LAST; k++) {
+		if (!log->lines[k].count)
+			continue;
+		jw_key(w, sk_kmsg_line_names[k]);
+		jw_open(w, '{');
+		jw_kv_u64(w, "count", log->lines[k].count);
+		jw_kv_u64(w, "first_us", log->lines[k].first_us);
+		jw_kv_u64(w, "last_us", log->lines[k].last_us);
+		jw_close(w, '}');
+	}
+	jw_close(w, '}');
+	jw_close(w, '}');
+}
+
+/* "findings_pending": {"closed_leak": 40}: sockets a rule could not judge
+ * at this refresh; a later one can. */
+static void write_pending(struct jw *w, const struct sk_snapshot *s)
+{
+	const struct sk_findings *fs = s->findings;
+
+	jw_key(w, "findings_pending");
+	jw_open(w, '{');
+	for (int k = 0; fs && k < SK_FIND_LAST; k++)
+		if (fs->pending[k])
+			jw_kv_u64(w, sk_finding_kind_names[k], fs->pending[k]);
+	jw_close(w, '}');
+}
+
 static bool finding_kept(const struct jw *w, const struct sk_findings *fs,
 			 const struct sk_finding *f)
 {
@@ -587,6 +634,17 @@ static void write_findings(struct jw *w, const struct sk_snapshot *s, bool refs)
 		jw_kv_str(w, "name", f->subject);
 		if (f->pid)
 			jw_kv_u64(w, "pid", (uint64_t)f->pid);
+		/* One program's processes merged: how many, and the first pids. */
+		if (f->nprocs > 1) {
+			jw_kv_u64(w, "processes", f->nprocs);
+			jw_key(w, "pids");
+			jw_open(w, '[');
+			for (uint32_t k = 0; k < f->nprocs && k < SK_FINDING_PIDS; k++) {
+				jw_elem(w);
+				jw_i64(w, f->pids[k]);
+			}
+			jw_close(w, ']');
+		}
 		jw_close(w, '}');
 		jw_kv_str(w, "title", f->title);
 		jw_kv_str(w, "detail", f->detail);
@@ -787,6 +845,8 @@ static int write_doc(FILE *f, const struct sk_snapshot *s, unsigned flags,
 
 	write_system(w, s);
 	write_findings(w, s, !(flags & SK_JSON_NO_SOCKETS));
+	write_pending(w, s);
+	write_kernel_log(w, s);
 	write_history(w, s, flags & SK_JSON_HISTORY);
 
 	jw_key(w, "processes");

@@ -557,9 +557,9 @@ static int map_netns(struct rctx *c, const jnode *a)
 }
 
 /* The machine's totals are counted from the rows, but for "other". */
-enum { Y_SOCKSTAT, Y_COUNTERS, Y_LIMITS, Y_OTHER, Y_NETNS, Y_LAST };
+enum { Y_SOCKSTAT, Y_COUNTERS, Y_LIMITS, Y_OTHER, Y_NETNS, Y_LIMITS_FROM, Y_LAST };
 static const char *const system_keys[Y_LAST] = {
-	"sockstat", "counters", "limits", "other", "netns",
+	"sockstat", "counters", "limits", "other", "netns", "machine_limits_from",
 };
 
 static int map_system(struct rctx *c, const jnode *o)
@@ -585,6 +585,14 @@ static int map_system(struct rctx *c, const jnode *o)
 		rc = rd_get_counts(c, f[Y_OTHER], "other", sk_sockname_names, SK_SN_LAST, t->other);
 	if (rc == 0)
 		rc = map_netns(c, f[Y_NETNS]);
+	/* Files from before it say nothing: the limits were read where sktop ran. */
+	if (rc == 0 && f[Y_LIMITS_FROM]) {
+		unsigned from = SK_LIMITS_HERE;
+
+		rc = rd_get_enum(c, f[Y_LIMITS_FROM], "machine_limits_from", sk_limits_from_names,
+			      SK_LIMITS_LAST, "limits source", &from);
+		s->sys.limits_from = (uint8_t)from;
+	}
 	rd_path_pop(c, old);
 	return rc;
 }
@@ -707,10 +715,27 @@ static const char *const finding_keys[F_LAST] = {
 	"sockets",
 };
 
+/* The pids of a finding merged over one program's processes. */
+static int map_finding_pids(struct rctx *c, const jnode *a, struct sk_finding *fd)
+{
+	const jnode *e;
+	uint32_t i = 0;
+	int rc = rd_want(c, a, "pids", SK_JSON_ARRAY);
+
+	if (rc == 0 && a->len > SK_FINDING_PIDS)
+		rc = rd_bad(c, "pids", "%u pids, at most %d are written", a->len, SK_FINDING_PIDS);
+	e = rc == 0 && a->len ? sk_json_first(a) : NULL;
+	for (; rc == 0 && i < a->len; i++) {
+		rc = rd_get_pid(c, e, "pids", &fd->pids[i]);
+		e = sk_json_next(c->d, e);
+	}
+	return rc;
+}
+
 static int map_finding(struct rctx *c, const jnode *o, struct sk_finding *fd)
 {
-	static const char *const subject_keys[] = {"type", "name", "pid"};
-	const jnode *f[F_LAST], *sf[3];
+	static const char *const subject_keys[] = {"type", "name", "pid", "processes", "pids"};
+	const jnode *f[F_LAST], *sf[5];
 	unsigned v = 0;
 	uint32_t count;
 	int rc = rd_collect(c, o, NULL, finding_keys, F_LAST, f);
@@ -727,7 +752,7 @@ static int map_finding(struct rctx *c, const jnode *o, struct sk_finding *fd)
 	if (rc == 0) {
 		size_t old = rd_path_push_key(c, "subject");
 
-		rc = rd_collect(c, f[F_SUBJECT], NULL, subject_keys, 3, sf);
+		rc = rd_collect(c, f[F_SUBJECT], NULL, subject_keys, 5, sf);
 		if (rc == 0)
 			rc = rd_get_enum(c, sf[0], "type", sk_subject_names, SK_SUBJ_LAST, "subject type",
 				      &v);
@@ -740,6 +765,10 @@ static int map_finding(struct rctx *c, const jnode *o, struct sk_finding *fd)
 			 * sockets, an fd exhaustion may have none. */
 			fd->proc = proc_index(&c->r->snap, fd->pid);
 		}
+		if (rc == 0 && sf[3])
+			rc = rd_get_u32(c, sf[3], "processes", &fd->nprocs);
+		if (rc == 0 && sf[4])
+			rc = map_finding_pids(c, sf[4], fd);
 		rd_path_pop(c, old);
 	}
 	if (rc == 0)
@@ -989,12 +1018,12 @@ static int get_time(struct rctx *c, const jnode *n, const char *field, struct ti
 enum {
 	T_SCHEMA, T_TIME, T_HOST, T_KERNEL, T_ROOT, T_PARTIAL, T_SEQ, T_DURATION_US, T_DIAG,
 	T_PROCFS, T_SYSTEM, T_FINDINGS, T_HISTORY, T_PROCESSES, T_SOCKETS, T_OWNERSHIP,
-	T_SOCKETS_OMITTED, T_MONOTONIC_MS, T_LAST
+	T_SOCKETS_OMITTED, T_MONOTONIC_MS, T_PENDING, T_LAST
 };
 static const char *const top_keys[T_LAST] = {
 	"schema", "time", "host", "kernel", "root", "partial", "seq", "duration_us", "diag",
 	"procfs", "system", "findings", "history", "processes", "sockets", "ownership",
-	"sockets_omitted", "monotonic_ms",
+	"sockets_omitted", "monotonic_ms", "findings_pending",
 };
 
 /* "bpf" or "procfs"; files from before the BPF owner path have none. */
@@ -1071,6 +1100,9 @@ static int map_doc(struct rctx *c, const jnode *root)
 		rc = rd_nomem(c);
 	if (rc == 0)
 		rc = map_findings(c, f[T_FINDINGS]);
+	if (rc == 0 && f[T_PENDING])
+		rc = rd_get_counts(c, f[T_PENDING], "findings_pending", sk_finding_kind_names,
+				SK_FIND_LAST, c->r->findings.pending);
 	if (rc == 0 && f[T_HISTORY])
 		rc = map_history(c, f[T_HISTORY]);
 	if (rc == 0) {

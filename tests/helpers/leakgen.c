@@ -5,11 +5,17 @@
  *           [--recvq BYTES] [--finwait1 N] [--udp-unbound N] [--estab N]
  *           [--accept-overflow BACKLOG] [--udp-flood N] [--nofile N]
  *           [--port-range LO-HI] [--dest-conns N] [--time-wait N]
- *           [--lifetime SEC]
+ *           [--lifetime SEC] [--churn RATE] [--hold-ms MS] [--recvq-conns N]
+ *           [--finwait2 N]
  *
  * Ports: P close-wait, P+1 recvq, P+2 finwait1, P+3 estab, P+4 a listener
  * nobody accepts from (accept-overflow), P+5 UDP flooded (udp-flood), P+6
- * the one destination of dest-conns and time-wait. --port-range sets the
+ * the one destination of dest-conns and time-wait, P+7 a healthy busy
+ * server (churn: RATE connections a second from the peer, each held
+ * hold-ms, default 150, in CLOSE_WAIT before the leaker closes it), P+8
+ * recvq-conns connections whose senders fill the leaker's receive
+ * windows, P+9 finwait2 connections the leaker closes and the peer keeps
+ * (closed FIN_WAIT2 kept by the kernel as timewait sockets). --port-range sets the
  * namespace's ip_local_port_range first (with --unshare only); --nofile
  * lowers the leaker's RLIMIT_NOFILE (not the peer's) before it accepts.
  *
@@ -42,6 +48,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "churn.h"
 #include "hold.h"
 #include "loopback.h"
 
@@ -53,6 +60,8 @@ struct plan {
 	long accept_backlog, udp_flood, nofile, dest_conns, time_wait;
 	int range_lo, range_hi;
 	int lifetime;
+	int churn, hold_ms;
+	long recvq_conns, finwait2;
 };
 
 static void die(const char *what)
@@ -205,8 +214,8 @@ static void flood_udp(int port, long n)
  * keeps (or closes) its ends as each scenario requires. */
 static void run_peer(const struct plan *p, int to_leaker, int from_leaker)
 {
-	int *keep = calloc((size_t)(p->close_wait + p->finwait1 + p->estab + p->accept_backlog + 8),
-			   sizeof(int));
+	int *keep = calloc((size_t)(p->close_wait + p->finwait1 + p->estab + p->accept_backlog +
+				    p->recvq_conns + p->finwait2 + 8), sizeof(int));
 	long nkeep = 0;
 
 	if (!keep)
@@ -237,8 +246,21 @@ static void run_peer(const struct plan *p, int to_leaker, int from_leaker)
 		keep_accept_queue_overflowing(p, keep, &nkeep);
 	if (p->udp_flood > 0)
 		flood_udp(p->port + 5, p->udp_flood);
+	/* Senders with small send buffers (seed 000's 200 x 125 KiB unread):
+	 * the reader's window shuts, not gigabytes of memory. */
+	for (long i = 0; i < p->recvq_conns; i++) {
+		int fd = connect_to(p->port + 8, 0), sndbuf = 65536;
+
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+		fill_until_blocked(fd);
+		keep[nkeep++] = fd;
+	}
+	for (long i = 0; i < p->finwait2; i++)
+		keep[nkeep++] = connect_to(p->port + 9, 0);
 	give_token(to_leaker);
 	wait_token(from_leaker); /* the leaker is done: hold until it exits */
+	if (p->churn)
+		churn_connect(p->port + 7, p->churn);
 	pause();
 	exit(0);
 }
@@ -337,6 +359,10 @@ static void parse(int argc, char **argv, struct plan *p)
 		{"port-range", required_argument, NULL, 'R'},
 		{"dest-conns", required_argument, NULL, 'D'},
 		{"time-wait", required_argument, NULL, 'T'},
+		{"churn", required_argument, NULL, 'C'},
+		{"hold-ms", required_argument, NULL, 'H'},
+		{"recvq-conns", required_argument, NULL, 'Q'},
+		{"finwait2", required_argument, NULL, '2'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -344,6 +370,7 @@ static void parse(int argc, char **argv, struct plan *p)
 	memset(p, 0, sizeof(*p));
 	p->port = 7000;
 	p->lifetime = 300;
+	p->hold_ms = 150;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'U': p->unshare_net = true; break;
@@ -364,11 +391,17 @@ static void parse(int argc, char **argv, struct plan *p)
 			break;
 		case 'D': p->dest_conns = atol(optarg); break;
 		case 'T': p->time_wait = atol(optarg); break;
+		case 'C': p->churn = atoi(optarg); break;
+		case 'H': p->hold_ms = atoi(optarg); break;
+		case 'Q': p->recvq_conns = atol(optarg); break;
+		case '2': p->finwait2 = atol(optarg); break;
 		default: fprintf(stderr, "leakgen: bad usage (see the comment at the top)\n"); exit(2);
 		}
 	}
 	if (p->port < 1024 || p->port > 65000 || p->lifetime < 1 || p->accept_backlog < 0 ||
 	    p->udp_flood < 0 || p->nofile < 0 || p->dest_conns < 0 || p->time_wait < 0 ||
+	    p->churn < 0 || p->churn > 100000 || p->hold_ms < 0 || p->recvq_conns < 0 ||
+	    p->finwait2 < 0 ||
 	    (p->range_lo && (!p->unshare_net || p->range_lo < 1024 || p->range_hi <= p->range_lo ||
 			     p->range_hi > 65535)))
 		exit(2);
@@ -394,6 +427,9 @@ int main(int argc, char **argv)
 	int lfd_rq = p.recvq ? listen_on(p.port + 1, 16, 0) : -1;
 	int lfd_fw = p.finwait1 ? listen_on(p.port + 2, 4096, 0) : -1;
 	int lfd_es = p.estab ? listen_on(p.port + 3, 4096, 0) : -1;
+	int lfd_churn = p.churn ? listen_on(p.port + 7, 4096, 0) : -1;
+	int lfd_rs = p.recvq_conns ? listen_on(p.port + 8, (int)p.recvq_conns + 16, 0) : -1;
+	int lfd_f2 = p.finwait2 ? listen_on(p.port + 9, (int)p.finwait2 + 16, 0) : -1;
 
 	if (pipe2(to_peer, O_CLOEXEC) < 0 || pipe2(to_leaker, O_CLOEXEC) < 0)
 		die("pipe");
@@ -402,6 +438,8 @@ int main(int argc, char **argv)
 		die("fork");
 	if (peer == 0) {
 		close(lfd_cw);
+		if (lfd_churn >= 0)
+			close(lfd_churn);
 		run_peer(&p, to_leaker[1], to_peer[0]);
 	}
 	/* Made after the fork so that only the leaker holds them, and before
@@ -433,6 +471,10 @@ int main(int argc, char **argv)
 	}
 	for (long i = 0; i < p.estab; i++)
 		accept_one(lfd_es);
+	for (long i = 0; i < p.recvq_conns; i++)
+		accept_one(lfd_rs); /* never read */
+	for (long i = 0; i < p.finwait2; i++)
+		close(accept_one(lfd_f2)); /* the peer keeps its end: FIN_WAIT2 */
 	if (p.dest_conns || p.time_wait)
 		connect_many_to_one(p.port + 6, p.dest_conns, p.time_wait);
 	leak_closed(p.closed);
@@ -449,7 +491,12 @@ int main(int argc, char **argv)
 	printf("READY leaker=%d peer=%d port=%d netns=%llu\n", (int)getpid(), (int)peer, p.port,
 	       (unsigned long long)st.st_ino);
 	fflush(stdout);
-	hold_until_eof(p.lifetime);
+	if (p.churn) {
+		alarm((unsigned)p.lifetime);
+		churn_serve(lfd_churn, p.hold_ms);
+	} else {
+		hold_until_eof(p.lifetime);
+	}
 	kill(peer, SIGTERM);
 	waitpid(peer, NULL, 0);
 	return 0;
