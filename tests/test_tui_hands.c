@@ -301,6 +301,45 @@ static void test_f9_signal(void **state)
 	assert_true(ui->sig_target.pid == 100 || ui->sig_target.pid == 200);
 }
 
+/* -p narrows the findings pane as it narrows the processes; a finding about
+ * the machine stays. */
+static void test_findings_follow_the_restriction(void **state)
+{
+	struct fx *fx = *state;
+	struct sk_snapshot *s = &fx->s;
+	struct sk_findings fs;
+	struct sk_view v;
+	const int32_t pids[] = {100, 200, 0};
+	struct sk_view_config cfg = {.user_name = fake_user, .npids = 1, .pids = &pids[1]};
+
+	sk_findings_init(&fs);
+	for (int i = 0; i < 3; i++) {
+		struct sk_finding *f = SK_VEC_PUSH(&fs.list);
+
+		assert_non_null(f);
+		f->kind = SK_FIND_CLOSE_WAIT;
+		f->pid = pids[i];
+		f->proc = pids[i] ? (uint32_t)(sk_snapshot_find_pid(s, pids[i]) - s->procs.v)
+				  : SK_NONE;
+		snprintf(f->title, sizeof(f->title), "finding %d", i);
+	}
+	s->findings = &fs;
+	sk_view_init(&v, &cfg, SK_SORT_CLOSE_WAIT, false);
+	sk_view_set_pane(&v, SK_PANE_FINDINGS);
+	assert_int_equal(sk_view_build(&v, s), 0);
+	assert_int_equal(v.nrows, 2 * SK_FINDING_ROWS);
+	assert_string_equal(sk_view_finding_at(&v, s, 0)->title, "finding 1");
+	assert_string_equal(sk_view_finding_at(&v, s, SK_FINDING_ROWS + 2)->title, "finding 2");
+	assert_null(sk_view_finding_at(&v, s, 2 * SK_FINDING_ROWS));
+	sk_view_free(&v);
+	/* Unrestricted, all three. */
+	sk_view_set_pane(&fx->ui.view, SK_PANE_FINDINGS);
+	assert_int_equal(sk_view_build(&fx->ui.view, s), 0);
+	assert_int_equal(fx->ui.view.nrows, 3 * SK_FINDING_ROWS);
+	s->findings = NULL;
+	sk_findings_free(&fs);
+}
+
 /* --- F3 --------------------------------------------------------------------------------- */
 
 static void test_f3_search(void **state)
@@ -516,6 +555,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_key_and_mouse, fx_setup, fx_teardown),
 		cmocka_unit_test(test_columns_reorder),
 		cmocka_unit_test(test_setup_names),
+		cmocka_unit_test_setup_teardown(test_findings_follow_the_restriction, fx_setup,
+						fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -347,7 +347,10 @@ static uint8_t group_cell(const struct sk_ui *ui, const void *row, const struct 
  * names, and the line writer sanitises again. */
 static void finding_row(const struct sk_ui *ui, size_t row, struct sk_line *l)
 {
-	const struct sk_finding *f = &ui->snap->findings->list.v[row / SK_FINDING_ROWS];
+	const struct sk_finding *f = sk_view_finding_at(&ui->view, ui->snap, row);
+
+	if (!f)
+		return;
 	int color = f->severity == SK_SEV_CRITICAL ? SK_C_CRIT
 		    : f->severity == SK_SEV_WARNING ? SK_C_WARN : SK_C_INFO;
 

@@ -24,9 +24,8 @@ static uint32_t target(const struct sk_ui *ui)
 	if (l->kind == SK_VK_SOCKS && !v->grouped && l->cursor < v->socks.n &&
 	    !v->socks.v[l->cursor].likely)
 		return v->socks.v[l->cursor].proc;
-	if (l->kind == SK_VK_FINDINGS && ui->snap->findings &&
-	    l->cursor / SK_FINDING_ROWS < ui->snap->findings->list.n)
-		return ui->snap->findings->list.v[l->cursor / SK_FINDING_ROWS].proc;
+	if (l->kind == SK_VK_FINDINGS && sk_view_finding_at(v, ui->snap, l->cursor))
+		return sk_view_finding_at(v, ui->snap, l->cursor)->proc;
 	return SK_NONE;
 }
 

@@ -70,6 +70,7 @@ void sk_view_init(struct sk_view *v, const struct sk_view_config *cfg,
 void sk_view_free(struct sk_view *v)
 {
 	free(v->procs.v);
+	free(v->findings.v);
 	free(v->growth.v);
 	free(v->socks.v);
 	free(v->groups.v);
@@ -337,9 +338,9 @@ bool sk_view_enter(struct sk_view *v, const struct sk_snapshot *s)
 		return true;
 	}
 	case SK_VK_FINDINGS: {
-		const struct sk_finding *f = &s->findings->list.v[row / SK_FINDING_ROWS];
+		const struct sk_finding *f = sk_view_finding_at(v, s, row);
 
-		if (!(l = push(v, SK_VK_SOCKS)))
+		if (!f || !(l = push(v, SK_VK_SOCKS)))
 			return false;
 		l->scope = SK_SCOPE_FINDING;
 		l->fkey = sk_vkey_finding(f);

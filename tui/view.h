@@ -55,6 +55,11 @@ void sk_view_scols_enabled(const struct sk_level *l, bool on[SK_SCOL_LAST]);
 bool sk_view_cycle_group(struct sk_view *v);
 void sk_view_set_filter(struct sk_view *v, const char *text);
 
+/* The finding the findings pane shows on row (three rows each), NULL past
+ * the last: -p, -u and --service hide other processes' findings. */
+const struct sk_finding *sk_view_finding_at(const struct sk_view *v, const struct sk_snapshot *s,
+					    size_t row);
+
 /* The finding a level lists the sockets of (Enter on a finding), NULL
  * elsewhere or when the condition is gone. */
 const struct sk_finding *sk_view_level_finding(const struct sk_level *l,

@@ -272,6 +272,7 @@ struct sk_view {
 	/* The rows of the top level, rebuilt by sk_view_build. */
 	size_t nrows;
 	SK_VEC(uint32_t) procs;        /* SK_VK_PROCS: process indices */
+	SK_VEC(uint32_t) findings;     /* SK_VK_FINDINGS: finding indices, SK_FINDING_ROWS rows each */
 	SK_VEC(struct sk_vgrowth) growth; /* SK_VK_PROCS: one per row, in row order */
 	/* What GROW/m measures: the count last sorted by, so that sorting by
 	 * growth right after `c` ranks CLOSE_WAIT growth (enum sk_pmetric). */

@@ -32,10 +32,10 @@ static bool row_matches(const struct sk_view *v, const struct sk_snapshot *s, si
 	case SK_VK_DETAIL:
 		return strcasestr(v->lines.v[row].text, t) != NULL;
 	case SK_VK_FINDINGS: {
-		const struct sk_finding *f = &s->findings->list.v[row / SK_FINDING_ROWS];
+		const struct sk_finding *f = sk_view_finding_at(v, s, row);
 
-		return strcasestr(f->subject, t) || strcasestr(f->title, t) ||
-		       strcasestr(sk_finding_kind_names[f->kind], t);
+		return f && (strcasestr(f->subject, t) || strcasestr(f->title, t) ||
+			     strcasestr(sk_finding_kind_names[f->kind], t));
 	}
 	default:
 		return false;

@@ -50,14 +50,11 @@ static long group_members(const struct sk_view *v, const struct sk_snapshot *s,
 	return (long)out->n;
 }
 
-static long finding_socks(const struct sk_snapshot *s, size_t row, sk_u32vec *out, char *label,
-			  size_t size)
+static long finding_socks(const struct sk_snapshot *s, const struct sk_finding *f,
+			  sk_u32vec *out, char *label, size_t size)
 {
-	const struct sk_finding *f;
-
-	if (!s->findings || row >= s->findings->list.n)
+	if (!f)
 		return 0;
-	f = &s->findings->list.v[row];
 	for (uint32_t i = 0; i < f->socks_count; i++)
 		if (f->socks_start + i < s->findings->socks.n &&
 		    push(out, s->findings->socks.v[f->socks_start + i]))
@@ -95,7 +92,7 @@ long sk_vselect_cursor(const struct sk_view *v, const struct sk_snapshot *s, sk_
 	if (l->cursor >= v->nrows)
 		return 0;
 	if (l->kind == SK_VK_FINDINGS)
-		return finding_socks(s, l->cursor / SK_FINDING_ROWS, out, label, size);
+		return finding_socks(s, sk_view_finding_at(v, s, l->cursor), out, label, size);
 	if (l->kind != SK_VK_SOCKS)
 		return 0;
 	if (v->grouped)
