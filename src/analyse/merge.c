@@ -128,7 +128,10 @@ int sk_findings_merge_programs(struct sk_findings *f, const struct sk_snapshot *
 
 			if (leader[j] != i)
 				continue;
-			memcpy(socks + ns, f->socks.v + m->socks_start, m->socks_count * sizeof(*socks));
+			/* memcpy takes no NULL, even for 0 bytes: an empty socks table is NULL */
+			if (m->socks_count)
+				memcpy(socks + ns, f->socks.v + m->socks_start,
+				       m->socks_count * sizeof(*socks));
 			ns += m->socks_count;
 		}
 		g.socks_start = start;
@@ -137,7 +140,8 @@ int sk_findings_merge_programs(struct sk_findings *f, const struct sk_snapshot *
 			relabel(&g, s);
 		f->list.v[out++] = g;
 	}
-	memcpy(f->socks.v, socks, ns * sizeof(*socks));
+	if (ns)
+		memcpy(f->socks.v, socks, ns * sizeof(*socks));
 	f->socks.n = ns;
 	f->list.n = out;
 	free(leader);
