@@ -97,6 +97,7 @@ static const struct sk_name_row *index_find(const struct sk_name_index *x, const
 {
 	struct sk_name_row key;
 
+	memset(&key, 0, sizeof(key)); /* only id is compared; the rest is not left undefined */
 	snprintf(key.id, sizeof(key.id), "%s", id);
 	return sk_bsearch(&key, x->rows.v, x->rows.n, sizeof(key), cmp_row);
 }

@@ -144,7 +144,7 @@ int sk_replaylog_rebuild_history(struct sk_replaylog *log, struct sk_error *err)
 	if (rc)
 		return rc;
 	for (size_t j = 0; j < log->entries.n; j++)
-		if (log->samples[j] && (j < lo || j > log->pos)) {
+		if ((j < lo || j > log->pos) && log->samples[j]) {
 			sk_snapshot_free(log->samples[j]);
 			free(log->samples[j]);
 			log->samples[j] = NULL;
