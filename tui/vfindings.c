@@ -40,7 +40,7 @@ int sk_vpane_findings(struct sk_view *v, const struct sk_snapshot *s)
 	keys = sk_vrows_keys(v, v->findings.n * SK_FINDING_ROWS);
 	if (!keys)
 		return -ENOMEM;
-	for (size_t i = 0; i < v->findings.n; i++) {
+	for (size_t i = 0; s->findings && i < v->findings.n; i++) {
 		struct sk_vkey k = sk_vkey_finding(&s->findings->list.v[v->findings.v[i]]);
 
 		for (size_t j = 0; j < SK_FINDING_ROWS; j++)

@@ -299,8 +299,8 @@ static int load_podman(struct sk_name_index *x, const char *path)
 	struct sk_json_doc doc = {0};
 	struct sk_json_error jerr;
 	const struct sk_json_node *root, *c;
-	char *buf;
-	size_t len;
+	char *buf = NULL;
+	size_t len = 0;
 	int rc = sk_read_whole(path, SK_NAMES_FILE_MAX, &buf, &len);
 
 	if (rc)

@@ -437,8 +437,8 @@ static int get_field(struct rctx *c, const jnode *n, const struct sk_field *f, v
 	if (f->count <= 1)
 		return get_element(c, n, f->key, f, rec, 0);
 	rc = rd_want(c, n, f->key, SK_JSON_ARRAY);
-	if (rc)
-		return rc;
+	if (rc || !n) /* rd_want refuses a missing n; said again for the analyzer */
+		return rc ? rc : -EINVAL;
 	if (n->len != f->count)
 		return rd_bad(c, f->key, "expected %u values, got %u", f->count, n->len);
 	old = rd_path_push_key(c, f->key);

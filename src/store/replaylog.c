@@ -276,10 +276,14 @@ void sk_replaylog_entry_name(const struct sk_replaylog *log, size_t i, char *buf
 
 static int read_at(const char *path, uint64_t off, uint64_t len, char **out, struct sk_error *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int fd;
 	char *buf = NULL;
 	uint64_t got = 0;
 	int rc = 0;
+
+	if (!path)
+		return sk_error_set(err, EINVAL, "no log to read");
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
 	if (fd < 0)
 		return sk_error_set(err, errno, "%s: %s", path, strerror(errno));
@@ -331,14 +335,16 @@ void sk_replaylog_drop(struct sk_replaylog *log, size_t i)
 	size_t tail = log->entries.n - i - 1;
 
 	free(log->entries.v[i].name);
-	if (log->samples[i]) {
+	if (log->samples && log->samples[i]) {
 		sk_snapshot_free(log->samples[i]);
 		free(log->samples[i]);
 	}
 	memmove(&log->entries.v[i], &log->entries.v[i + 1], tail * sizeof(*log->entries.v));
-	memmove(&log->samples[i], &log->samples[i + 1], tail * sizeof(*log->samples));
 	log->entries.n--;
-	log->samples[log->entries.n] = NULL;
+	if (log->samples) {
+		memmove(&log->samples[i], &log->samples[i + 1], tail * sizeof(*log->samples));
+		log->samples[log->entries.n] = NULL;
+	}
 	if (i < log->pos)
 		log->pos--;
 	log->skipped++;
