@@ -1023,7 +1023,7 @@ static void rule_orphans(struct ctx *c)
 	int64_t orphans = sys->sockstat[SK_SS_TCP_ORPHAN];
 	int64_t max = sys->limits.tcp_max_orphans;
 	struct sk_trend abort_tr = sys_trend(c, SK_SM_ABORT_ON_MEMORY);
-	int64_t aborts = abort_tr.known ? abort_tr.last - abort_tr.first : 0;
+	int64_t aborts = sk_trend_rise(&abort_tr);
 	/* The kernel said it in its own words: it killed orphans. */
 	uint32_t said = kernel_recent(c, SK_KMSG_ORPHANS);
 	bool limit = orphans != SK_UNKNOWN && max != SK_UNKNOWN && max > 0;
@@ -1341,7 +1341,7 @@ static void rule_accept_overflow(struct ctx *c)
 {
 	const struct sk_snapshot *s = c->s;
 	struct sk_trend ovf = sys_trend(c, SK_SM_LISTEN_OVERFLOWS);
-	int64_t rising = ovf.known ? ovf.last - ovf.first : 0;
+	int64_t rising = sk_trend_rise(&ovf);
 
 	for (size_t j = 0; j < c->x->listeners.n; j++) {
 		uint32_t i = c->x->listeners.v[j];
@@ -1378,7 +1378,7 @@ static void rule_accept_overflow(struct ctx *c)
 		if (ovf.known)
 			text(f->detail, sizeof(f->detail), "ListenOverflows %+lld, ListenDrops %+lld "
 			     "over %llu s (this netns); somaxconn %lld", (long long)rising,
-			     (long long)(drops.known ? drops.last - drops.first : 0),
+			     (long long)sk_trend_rise(&drops),
 			     (unsigned long long)(ovf.span_ms / 1000), (long long)s->sys.limits.somaxconn);
 		else
 			text(f->detail, sizeof(f->detail), "ListenOverflows %lld, ListenDrops %lld since "
@@ -1410,7 +1410,7 @@ static void rule_udp_rcvbuf(struct ctx *c)
 {
 	const struct sk_snapshot *s = c->s;
 	struct sk_trend errs = sys_trend(c, SK_SM_UDP_RCVBUF_ERRORS);
-	int64_t rising = errs.known ? errs.last - errs.first : 0;
+	int64_t rising = sk_trend_rise(&errs);
 
 	for (size_t j = 0; j < c->x->udp.n; j++) {
 		uint32_t i = c->x->udp.v[j];

@@ -68,6 +68,12 @@ struct sk_trend {
 	int64_t first, last;
 };
 
+/* How much a counter rose over the window: 0 when the trend is unknown. */
+static inline int64_t sk_trend_rise(const struct sk_trend *t)
+{
+	return t->known ? t->last - t->first : 0;
+}
+
 struct sk_proc_history {
 	int32_t pid;
 	uint64_t starttime;   /* a reused pid is a new process: new history */
