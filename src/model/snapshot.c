@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+const char *const sk_life_source_names[SK_LIFE_LAST] = {"none", "estimate", "bpf"};
+
 void sk_snapshot_init(struct sk_snapshot *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -25,6 +27,8 @@ void sk_snapshot_reset(struct sk_snapshot *s)
 	s->listeners.n = 0;
 	s->proc_seen.n = 0;
 	s->ages.n = 0;
+	s->lives.n = 0;
+	memset(&s->lifecycle, 0, sizeof(s->lifecycle));
 	s->services.n = 0;
 	s->sock_service.n = 0;
 	sk_strtab_reset(&s->strs);
@@ -51,6 +55,7 @@ void sk_snapshot_free(struct sk_snapshot *s)
 	free(s->listeners.v);
 	free(s->proc_seen.v);
 	free(s->ages.v);
+	free(s->lives.v);
 	free(s->services.v);
 	free(s->sock_service.v);
 	free(s->inode_hash.keys);

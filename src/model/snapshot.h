@@ -51,6 +51,38 @@ struct sk_age {
 	uint8_t source;    /* enum sk_age_source */
 };
 
+/* Who made a row's socket and since when: the lifecycle store (BPF events
+ * keyed by socket cookie), or what can honestly be known without it. The
+ * faces write these as the JSON keys creator, age_s, state_age_s and
+ * age_estimated. */
+enum sk_life_source {
+	SK_LIFE_NONE,     /* no lifecycle ran (hand-built, older files) */
+	SK_LIFE_ESTIMATE, /* tcp_info lower bounds and the fd holder only */
+	SK_LIFE_BPF,      /* kernel events for sockets made while sktop ran */
+	SK_LIFE_LAST
+};
+
+#define SK_LIFE_AGE_UNKNOWN (-1)
+
+struct sk_life {
+	uint64_t creator_cgroup; /* cgroup id of the creator, 0 unknown */
+	int32_t creator_pid;     /* tgid that created/connected/accepted it; 0: no creator */
+	uint32_t creator_comm;   /* strtab offset of its comm (escaped), 0 none */
+	int64_t age_ms;          /* since created, SK_LIFE_AGE_UNKNOWN when not known */
+	int64_t state_age_ms;    /* in its current state, SK_LIFE_AGE_UNKNOWN when not known */
+	bool estimated;          /* an age comes from tcp_info, not from an event */
+	bool creator_is_holder;  /* creator taken from the current fd holder (made before sktop) */
+};
+
+/* The snapshot's "lifecycle" object. */
+struct sk_lifecycle_info {
+	uint8_t source;          /* enum sk_life_source */
+	int64_t since;           /* epoch s the store started recording (bpf), 0 otherwise */
+	uint64_t events_lost;    /* events the store could not record, since `since` */
+};
+
+extern const char *const sk_life_source_names[SK_LIFE_LAST]; /* "none", "estimate", "bpf" */
+
 struct sk_findings; /* findings.h */
 struct sk_history;  /* history.h */
 
@@ -89,6 +121,8 @@ struct sk_snapshot {
 	sk_netnsvec netns;
 	struct sk_strtab strs;
 	SK_VEC(struct sk_age) ages; /* per row, or empty: no tracker ran (replay, hand-built) */
+	SK_VEC(struct sk_life) lives; /* per row, or empty: no lifecycle (lifecycle.source NONE) */
+	struct sk_lifecycle_info lifecycle;
 	/* The services of the processes and of the sockets no fd holds
 	 * (strings in strs), and per socket its service index + 1, 0 when it
 	 * has an fd holder (see the process) or its cgroup is unknown. Empty
