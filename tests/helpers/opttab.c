@@ -23,43 +23,42 @@ static bool number(const char *s, const struct ot_opt *o, double *v)
 	return errno == 0 && end != s && *end == '\0' && *v >= o->lo && *v <= o->hi;
 }
 
+/* "LO-HI" into dst[0], dst[1]. */
+static bool store_range(const struct ot_opt *o, const char *arg)
+{
+	const char *dash = arg[0] ? strchr(arg + 1, '-') : NULL;
+	char lo[32];
+	double v, w;
+
+	if (!dash || (size_t)(dash - arg) >= sizeof(lo))
+		return false;
+	snprintf(lo, sizeof(lo), "%.*s", (int)(dash - arg), arg);
+	if (!number(lo, o, &v) || !number(dash + 1, o, &w) || v >= w)
+		return false;
+	((int *)o->dst)[0] = (int)v;
+	((int *)o->dst)[1] = (int)w;
+	return true;
+}
+
 static bool store(const struct ot_opt *o, const char *arg)
 {
-	double v, w;
-	char lo[32];
-	const char *dash;
+	double v;
 
-	switch (o->kind) {
-	case OT_FLAG:
+	if (o->kind == OT_FLAG) {
 		*(bool *)o->dst = true;
 		return true;
-	case OT_INT:
-		if (!number(arg, o, &v))
-			return false;
-		*(int *)o->dst = (int)v;
-		return true;
-	case OT_LONG:
-		if (!number(arg, o, &v))
-			return false;
-		*(long *)o->dst = (long)v;
-		return true;
-	case OT_DOUBLE:
-		if (!number(arg, o, &v))
-			return false;
-		*(double *)o->dst = v;
-		return true;
-	case OT_RANGE:
-		dash = arg[0] ? strchr(arg + 1, '-') : NULL;
-		if (!dash || (size_t)(dash - arg) >= sizeof(lo))
-			return false;
-		snprintf(lo, sizeof(lo), "%.*s", (int)(dash - arg), arg);
-		if (!number(lo, o, &v) || !number(dash + 1, o, &w) || v >= w)
-			return false;
-		((int *)o->dst)[0] = (int)v;
-		((int *)o->dst)[1] = (int)w;
-		return true;
 	}
-	return false;
+	if (o->kind == OT_RANGE)
+		return store_range(o, arg);
+	if (!number(arg, o, &v))
+		return false;
+	if (o->kind == OT_INT)
+		*(int *)o->dst = (int)v;
+	else if (o->kind == OT_LONG)
+		*(long *)o->dst = (long)v;
+	else
+		*(double *)o->dst = v;
+	return true;
 }
 
 int ot_parse(const char *prog, int argc, char **argv, const struct ot_opt *opts, size_t n)
