@@ -16,6 +16,7 @@
 #include "store/json.h"
 #include "json_check.h"
 #include "model/snapshot.h"
+#include "snapbuild.h"
 
 static enum sk_sockname tcp_sockname(void *ctx, int32_t pid, int32_t fd, uint64_t inode)
 {
@@ -57,16 +58,8 @@ static void build(struct sk_snapshot *s)
 	ns->own = true;
 	ns->dumped = 1u << SK_SN_TCP;
 
-	k = SK_VEC_PUSH(&s->socks);
-	k->proto = SK_PROTO_TCP;
-	k->family = AF_INET6;
-	k->state = SK_TCP_CLOSE_WAIT;
-	k->inode = 77;
-	k->netns = ns->id;
-	k->local.port = 443;
-	k->peer.port = 5123;
-	inet_pton(AF_INET6, "::1", k->local.addr);
-	inet_pton(AF_INET6, "2001:db8::7", k->peer.addr);
+	k = sb_sock(s, SK_PROTO_TCP, AF_INET6, SK_TCP_CLOSE_WAIT, 77, "::1", 443, ns->id);
+	sb_peer(k, "2001:db8::7", 5123);
 	k->recv_q = 1;
 	k->flags = SK_SOCK_HAS_MEM | SK_SOCK_HAS_TCPINFO | SK_SOCK_HAS_UID;
 	k->mem.rmem_alloc = 2304;
@@ -74,18 +67,9 @@ static void build(struct sk_snapshot *s)
 	k->timer = SK_TIMER_KEEPALIVE;
 	k->timer_ms = 7000;
 
-	k = SK_VEC_PUSH(&s->socks);
-	k->proto = SK_PROTO_UNIX;
-	k->family = AF_UNIX;
-	k->state = SK_TCP_LISTEN;
-	k->inode = 78;
-	k->netns = ns->id;
-	k->sock_type = SOCK_STREAM;
 	/* Escaping happened at parse time, but the writer must not trust that:
 	 * a raw control byte and invalid UTF-8 still yield valid JSON. */
-	static const char path[] = "/run/\x1b[2Jevil\xff\"q\"";
-
-	k->path = sk_strtab_add(&s->strs, path, sizeof(path) - 1, &rc);
+	sb_unix(s, SOCK_STREAM, SK_TCP_LISTEN, 78, "/run/\x1b[2Jevil\xff\"q\"", 0, ns->id);
 
 	p = SK_VEC_PUSH(&s->procs);
 	p->pid = 4684;

@@ -159,25 +159,6 @@ static void assert_same_json(const char *want, size_t wlen, const char *got, siz
 
 /* --- the world: a snapshot with something of every kind ----------------------------- */
 
-static void add_unix(struct sk_snapshot *s, uint64_t inode, const char *path, uint8_t type,
-		     uint32_t peer, uint8_t state)
-{
-	struct sk_socket *k = SK_VEC_PUSH(&s->socks);
-	int rc = 0;
-
-	assert_non_null(k);
-	k->proto = SK_PROTO_UNIX;
-	k->family = AF_UNIX;
-	k->state = state;
-	k->inode = inode;
-	k->netns = NS_A;
-	k->sock_type = type;
-	k->unix_peer = peer;
-	k->sockname = SK_SN_UNIX;
-	k->path = sk_strtab_add(&s->strs, path, strlen(path), &rc);
-	assert_int_equal(rc, 0);
-}
-
 static void set_cmdline(struct sk_snapshot *s, uint32_t p, const char *cmd)
 {
 	int rc = 0;
@@ -202,11 +183,7 @@ static void system_figures(struct sk_snapshot *s, int round)
 		s->sys.counters[i] = i * 7;
 	s->sys.counters[SK_CTR_LISTEN_OVERFLOWS] = 3 * round;
 	s->sys.counters[SK_CTR_TCP_ZERO_WINDOW_DROP] = SK_UNKNOWN;
-	l->tcp_max_orphans = 65536;
-	l->tcp_mem[0] = 90000;
-	l->tcp_mem[1] = 120000;
-	l->tcp_mem[2] = 180000;
-	l->page_size = 4096;
+	sb_limits(l);
 	l->tcp_rmem[0] = 4096;
 	l->tcp_rmem[1] = 131072;
 	l->tcp_rmem[2] = 6291456;
@@ -215,14 +192,9 @@ static void system_figures(struct sk_snapshot *s, int round)
 	l->tcp_wmem[2] = 4194304;
 	l->tcp_max_tw_buckets = 262144;
 	l->tcp_fin_timeout = 60;
-	l->tcp_orphan_retries = 0;
-	l->ip_local_port_range[0] = 32768;
-	l->ip_local_port_range[1] = 60999;
-	l->somaxconn = 4096;
 	l->file_nr[0] = 1500 + round;
 	l->file_nr[1] = 0;
 	l->file_nr[2] = 9223372036854775807LL;
-	l->file_max = 9223372036854775807LL;
 	l->nr_open = 1073741816;
 	l->rmem_max = 212992;
 	/* wmem_max stays unknown */
@@ -314,9 +286,9 @@ static void build_round(struct sk_snapshot *s, int round)
 	set_cmdline(s, p, "/usr/sbin/master -f");
 	s->procs.v[p].fd_limit = SK_FD_LIMIT_UNLIMITED;
 	sb_fd(s, p, 4, 1000);
-	add_unix(s, 7000, "/run/app.sock", SOCK_STREAM, 0, SK_TCP_LISTEN);
-	add_unix(s, 7001, "", SOCK_DGRAM, 7002, SK_TCP_CLOSE);
-	add_unix(s, 7002, "@abstract\\x00name", SOCK_SEQPACKET, 7001, SK_TCP_ESTABLISHED);
+	sb_unix(s, SOCK_STREAM, SK_TCP_LISTEN, 7000, "/run/app.sock", 0, NS_A);
+	sb_unix(s, SOCK_DGRAM, SK_TCP_CLOSE, 7001, "", 7002, NS_A);
+	sb_unix(s, SOCK_SEQPACKET, SK_TCP_ESTABLISHED, 7002, "@abstract\\x00name", 7001, NS_A);
 	sb_fd(s, p, 5, 7000);
 	sb_fd(s, p, 6, 7001);
 	sb_fd(s, p, 7, 7002);
