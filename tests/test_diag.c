@@ -460,7 +460,7 @@ static int stop_after_first(const void *buf, size_t len, void *ctx)
 }
 
 /* Runs in the child, inside its own network namespace. */
-static void live_child(void)
+static int live_child(void)
 {
 	sk_sockvec v = {0};
 	struct sk_strtab strs;
@@ -622,12 +622,11 @@ static void live_child(void)
 	sk_diag_close(conn);
 	free(v.v);
 	sk_strtab_free(&strs);
-	_exit(live_failures ? 1 : 0);
+	return live_failures ? 1 : 0;
 }
 
 static void test_live_dump(void **state)
 {
-	pid_t pid;
 	int status;
 
 	(void)state;
@@ -638,19 +637,13 @@ static void test_live_dump(void **state)
 	/* Its queues must not meet another build's test_rules lowering tcp_mem. */
 	if (machine_lock(false) < 0)
 		print_message("no machine lock: another build's test_rules may meet us\n");
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		live_child();
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == LIVE_SKIP) {
+	status = hermetic_child(live_child);
+	assert_true(status >= 0);
+	if (status == LIVE_SKIP) {
 		print_message("skipped: cannot make a private network namespace here\n");
 		skip();
 	}
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(status, 0);
 }
 
 /* Library code reports bad input with an error, never by crashing. */

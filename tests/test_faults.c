@@ -113,16 +113,14 @@ typedef int (*world_fn)(FILE *rep);
 /* The runner makes the namespaces; its first child is the world's init. */
 static int runner_main(world_fn fn, const char *proc_opts, int wfd)
 {
-	pid_t init;
-	int st;
+	const char *what;
+	pid_t init = hermetic_fork_init(true);
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET) < 0) {
+	if (init == HERMETIC_NO_NS) {
 		/* Root in a container without CAP_SYS_ADMIN: not a failure of ours. */
 		dprintf(wfd, "SKIP cannot create namespaces: %s\n", strerror(errno));
 		return 77;
 	}
-	init = fork();
 	if (init < 0) {
 		dprintf(wfd, "FAIL fork: %s\n", strerror(errno));
 		return 1;
@@ -131,17 +129,8 @@ static int runner_main(world_fn fn, const char *proc_opts, int wfd)
 		FILE *rep;
 		int rc;
 
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		/* Private first, or the new /proc would show up on the host. */
-		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-		    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, proc_opts) < 0) {
-			dprintf(wfd, "FAIL private /proc: %s\n", strerror(errno));
-			_exit(1);
-		}
-		int lo = loopback_up();
-
-		if (lo < 0) {
-			dprintf(wfd, "FAIL bringing lo up: %s\n", strerror(-lo));
+		if (hermetic_init_world(true, proc_opts, &what) < 0) {
+			dprintf(wfd, "FAIL %s: %s\n", what, strerror(errno));
 			_exit(1);
 		}
 		rep = fdopen(wfd, "w");
@@ -153,10 +142,7 @@ static int runner_main(world_fn fn, const char *proc_opts, int wfd)
 		exit(rc); /* not _exit: LeakSanitizer checks the world too */
 	}
 	close(wfd);
-	while (waitpid(init, &st, 0) < 0)
-		if (errno != EINTR)
-			return 1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return hermetic_wait(init);
 }
 
 /* Runs fn as init of a new world, bounded by timeout_s; asserts that it
