@@ -154,6 +154,18 @@ void sb_time(struct sk_snapshot *s, uint64_t ms)
 	s->monotonic.tv_nsec = (long)(ms % 1000) * 1000000;
 }
 
+void sb_refresh(struct sk_snapshot *s, uint64_t seq, uint64_t ms, time_t realtime,
+		const char *host, const char *kernel)
+{
+	sk_snapshot_reset(s);
+	s->seq = seq;
+	sb_time(s, ms);
+	s->realtime.tv_sec = realtime;
+	snprintf(s->host, sizeof(s->host), "%s", host);
+	snprintf(s->kernel, sizeof(s->kernel), "%s", kernel);
+	s->root = true;
+}
+
 char *sb_json(const struct sk_snapshot *s, unsigned flags, size_t *len)
 {
 	char *buf = NULL;

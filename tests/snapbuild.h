@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "analyse/findings.h"
 #include "analyse/history.h"
@@ -26,6 +27,10 @@ uint32_t sb_proc(struct sk_snapshot *s, int32_t pid, uint64_t netns);
 void sb_fd(struct sk_snapshot *s, uint32_t proc, int32_t fd, uint64_t inode);
 void sb_netns(struct sk_snapshot *s, uint64_t id, uint32_t dumped);
 void sb_time(struct sk_snapshot *s, uint64_t ms); /* the fake monotonic clock */
+/* s emptied for refresh number seq, taken at ms on the fake clock and at
+ * realtime on the wall clock, as root on host running kernel. */
+void sb_refresh(struct sk_snapshot *s, uint64_t seq, uint64_t ms, time_t realtime,
+		const char *host, const char *kernel);
 
 /* s as the JSON writer puts it (flags: enum sk_json_flags), malloc'd. */
 char *sb_json(const struct sk_snapshot *s, unsigned flags, size_t *len);

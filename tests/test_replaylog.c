@@ -44,13 +44,7 @@ static void build_round(struct sk_snapshot *s, int r)
 	struct sk_error err = {0};
 	uint32_t p;
 
-	sk_snapshot_reset(s);
-	s->seq = (uint64_t)r + 1;
-	sb_time(s, 1000 + (uint64_t)r * 60000);
-	s->realtime.tv_sec = T0 + r * 60;
-	snprintf(s->host, sizeof(s->host), "db-1");
-	snprintf(s->kernel, sizeof(s->kernel), "6.1.0");
-	s->root = true;
+	sb_refresh(s, (uint64_t)r + 1, 1000 + (uint64_t)r * 60000, T0 + r * 60, "db-1", "6.1.0");
 	s->sys.sockstat[SK_SS_TCP_ORPHAN] = 3 * r;
 	sb_netns(s, NS_A, ALL_INET);
 	s->netns.v[0].own = true;

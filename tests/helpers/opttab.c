@@ -76,7 +76,8 @@ int ot_parse(const char *prog, int argc, char **argv, const struct ot_opt *opts,
 		int has_arg = opts[i].kind == OT_FLAG ? no_argument : required_argument;
 
 		if (opts[i].name)
-			longs[nl++] = (struct option){opts[i].name, has_arg, NULL, OT_LONG_BASE + (int)i};
+			longs[nl++] = (struct option){.name = opts[i].name, .has_arg = has_arg,
+						      .val = OT_LONG_BASE + (int)i};
 		if (opts[i].shortopt) {
 			shorts[ns++] = opts[i].shortopt;
 			if (has_arg == required_argument)
