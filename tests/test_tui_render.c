@@ -234,31 +234,25 @@ static void test_render_hostile_names(void **state)
 
 static void test_detail_wraps(void **state)
 {
-	struct sk_snapshot s;
-	struct sk_view v;
+	struct tw_fx *f = *state;
 
-	(void)state;
-	tw_build(&s, 100, true);
-	tw_view_new(&v);
-	v.width = 60;
-	sk_view_set_sort(&v, SK_SORT_CLOSED);
-	sk_view_build(&v, &s);
-	sk_view_enter(&v, &s);
-	sk_view_build(&v, &s);
-	sk_view_enter(&v, &s); /* a closed fd */
-	sk_view_build(&v, &s);
+	f->v.width = 60;
+	sk_view_set_sort(&f->v, SK_SORT_CLOSED);
+	sk_view_build(&f->v, &f->s);
+	sk_view_enter(&f->v, &f->s);
+	sk_view_build(&f->v, &f->s);
+	sk_view_enter(&f->v, &f->s); /* a closed fd */
+	sk_view_build(&f->v, &f->s);
 	bool lsof = false;
 
-	for (size_t i = 0; i < v.lines.n; i++) {
-		const char *t = strchr(v.lines.v[i].text, '\t');
+	for (size_t i = 0; i < f->v.lines.n; i++) {
+		const char *t = strchr(f->v.lines.v[i].text, '\t');
 
-		assert_true(sk_text_width(t ? t + 1 : v.lines.v[i].text, false) <= 60);
-		if (strstr(v.lines.v[i].text, "lsof"))
+		assert_true(sk_text_width(t ? t + 1 : f->v.lines.v[i].text, false) <= 60);
+		if (strstr(f->v.lines.v[i].text, "lsof"))
 			lsof = true;
 	}
 	assert_true(lsof);
-	sk_view_free(&v);
-	sk_snapshot_free(&s);
 }
 
 static void test_counters(void **state)
@@ -937,7 +931,7 @@ int main(void)
 		cmocka_unit_test(test_destroy_key),
 		cmocka_unit_test(test_render_80x24),
 		cmocka_unit_test(test_render_hostile_names),
-		cmocka_unit_test(test_detail_wraps),
+		cmocka_unit_test_setup_teardown(test_detail_wraps, tw_setup, tw_teardown),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_snapshot_key),

@@ -284,106 +284,96 @@ static void test_cursor_follows_pid(void **state)
 	sk_snapshot_free(&s3);
 }
 
+/* The process list under a filter: how many rows, how many hidden, whose
+ * is first (-1, 0: not checked). */
+static const struct filter_case {
+	const char *filter;
+	int rows, hidden;
+	int32_t first;
+} proc_filters[] = {
+	{"10.0.3.7", 1, 2, PID_SERVER}, /* by address: only the process holding a socket to it */
+	{":6379", 1, -1, PID_CACHE},    /* by port */
+	{"LEAK", 1, -1, PID_LEAKER},    /* by command, case-insensitive */
+	{"300", -1, -1, PID_LEAKER},    /* by pid */
+	{"alice", 1, -1, PID_SERVER},   /* by user */
+	{"no-such-thing", 0, -1, 0},
+	{"", 3, -1, 0},
+};
+
 static void test_filter(void **state)
 {
-	struct sk_snapshot s;
-	struct sk_view v;
+	struct tw_fx *f = *state;
 
-	(void)state;
-	tw_build(&s, 100, true);
-	tw_view_new(&v);
-	/* By address: only the process holding a socket to it. */
-	sk_view_set_filter(&v, "10.0.3.7");
-	sk_view_build(&v, &s);
-	assert_int_equal(v.nrows, 1);
-	assert_int_equal(tw_row_pid(&v, &s, 0), PID_SERVER);
-	assert_int_equal(v.hidden, 2);
-	/* By port, by command (case-insensitive), by pid, by user. */
-	sk_view_set_filter(&v, ":6379");
-	sk_view_build(&v, &s);
-	assert_int_equal(v.nrows, 1);
-	assert_int_equal(tw_row_pid(&v, &s, 0), PID_CACHE);
-	sk_view_set_filter(&v, "LEAK");
-	sk_view_build(&v, &s);
-	assert_int_equal(v.nrows, 1);
-	assert_int_equal(tw_row_pid(&v, &s, 0), PID_LEAKER);
-	sk_view_set_filter(&v, "300");
-	sk_view_build(&v, &s);
-	assert_int_equal(tw_row_pid(&v, &s, 0), PID_LEAKER);
-	sk_view_set_filter(&v, "alice");
-	sk_view_build(&v, &s);
-	assert_int_equal(v.nrows, 1);
-	assert_int_equal(tw_row_pid(&v, &s, 0), PID_SERVER);
-	sk_view_set_filter(&v, "no-such-thing");
-	sk_view_build(&v, &s);
-	assert_int_equal(v.nrows, 0);
-	sk_view_set_filter(&v, "");
-	sk_view_build(&v, &s);
-	assert_int_equal(v.nrows, 3);
+	for (size_t i = 0; i < sizeof(proc_filters) / sizeof(proc_filters[0]); i++) {
+		const struct filter_case *c = &proc_filters[i];
+
+		sk_view_set_filter(&f->v, c->filter);
+		sk_view_build(&f->v, &f->s);
+		if (c->rows >= 0)
+			assert_int_equal(f->v.nrows, c->rows);
+		if (c->hidden >= 0)
+			assert_int_equal(f->v.hidden, c->hidden);
+		if (c->first)
+			assert_int_equal(tw_row_pid(&f->v, &f->s, 0), c->first);
+	}
 
 	/* In a socket list, by state name and by peer. */
-	sk_view_set_pane(&v, SK_PANE_SOCKS);
-	sk_view_set_filter(&v, "close_wait");
-	sk_view_build(&v, &s);
-	assert_int_equal(v.nrows, 4);
-	sk_view_free(&v);
+	sk_view_set_pane(&f->v, SK_PANE_SOCKS);
+	sk_view_set_filter(&f->v, "close_wait");
+	sk_view_build(&f->v, &f->s);
+	assert_int_equal(f->v.nrows, 4);
+	sk_view_free(&f->v);
 
 	/* -p and -u restrict every list. */
 	int32_t pids[] = {PID_CACHE};
 	struct sk_view_config cfg = {.pids = pids, .npids = 1, .user_name = tw_user};
 
-	sk_view_init(&v, &cfg, SK_SORT_CLOSE_WAIT, false);
-	sk_view_build(&v, &s);
-	assert_int_equal(v.nrows, 1);
-	assert_int_equal(tw_row_pid(&v, &s, 0), PID_CACHE);
-	sk_view_set_pane(&v, SK_PANE_SOCKS);
-	sk_view_build(&v, &s);
-	assert_int_equal(v.nrows, 1);
-	sk_view_free(&v);
+	sk_view_init(&f->v, &cfg, SK_SORT_CLOSE_WAIT, false);
+	sk_view_build(&f->v, &f->s);
+	assert_int_equal(f->v.nrows, 1);
+	assert_int_equal(tw_row_pid(&f->v, &f->s, 0), PID_CACHE);
+	sk_view_set_pane(&f->v, SK_PANE_SOCKS);
+	sk_view_build(&f->v, &f->s);
+	assert_int_equal(f->v.nrows, 1);
+	sk_view_free(&f->v);
 	cfg = (struct sk_view_config){.have_uid = true, .uid = 1000, .user_name = tw_user};
-	sk_view_init(&v, &cfg, SK_SORT_CLOSE_WAIT, false);
-	sk_view_build(&v, &s);
-	assert_int_equal(v.nrows, 1);
-	assert_int_equal(tw_row_pid(&v, &s, 0), PID_SERVER);
-	sk_view_free(&v);
-	sk_snapshot_free(&s);
+	sk_view_init(&f->v, &cfg, SK_SORT_CLOSE_WAIT, false);
+	sk_view_build(&f->v, &f->s);
+	assert_int_equal(f->v.nrows, 1);
+	assert_int_equal(tw_row_pid(&f->v, &f->s, 0), PID_SERVER);
 }
 
 /* --- sockets, groups, detail --------------------------------------------------------------- */
 
 static void test_proc_sockets_and_groups(void **state)
 {
-	struct sk_snapshot s;
-	struct sk_view v;
+	struct tw_fx *f = *state;
 
-	(void)state;
-	tw_build(&s, 100, true);
-	tw_view_new(&v);
-	sk_view_build(&v, &s);
-	assert_int_equal(tw_cursor_pid(&v, &s), PID_SERVER);
-	assert_true(sk_view_enter(&v, &s));
-	sk_view_build(&v, &s);
+	sk_view_build(&f->v, &f->s);
+	assert_int_equal(tw_cursor_pid(&f->v, &f->s), PID_SERVER);
+	assert_true(sk_view_enter(&f->v, &f->s));
+	sk_view_build(&f->v, &f->s);
 	/* 7 fds (one dup folded) + 3 orphans it likely owns. */
-	assert_int_equal(v.nrows, 10);
+	assert_int_equal(f->v.nrows, 10);
 	/* Sorted by state, troubled first: the CLOSE_WAITs lead. */
 	for (size_t i = 0; i < 4; i++)
-		assert_int_equal(v.socks.v[i].dstate, SK_TCP_CLOSE_WAIT);
+		assert_int_equal(f->v.socks.v[i].dstate, SK_TCP_CLOSE_WAIT);
 	/* The dup'ed CLOSE_WAIT socket shows its lowest fd and knows of 2. */
 	bool dup_seen = false;
 
-	for (size_t i = 0; i < v.nrows; i++)
-		if (s.socks.v[v.socks.v[i].sock].inode == 11) {
-			assert_int_equal(v.socks.v[i].fd, 4);
-			assert_int_equal(v.socks.v[i].nfds, 2);
+	for (size_t i = 0; i < f->v.nrows; i++)
+		if (f->s.socks.v[f->v.socks.v[i].sock].inode == 11) {
+			assert_int_equal(f->v.socks.v[i].fd, 4);
+			assert_int_equal(f->v.socks.v[i].nfds, 2);
 			dup_seen = true;
 		}
 	assert_true(dup_seen);
 
 	/* Group by peer: "CLOSE_WAIT x 3 from 10.0.3.7" on top. */
-	assert_true(sk_view_cycle_group(&v));
-	sk_view_build(&v, &s);
-	assert_true(v.grouped);
-	const struct sk_vgroup *g = &v.groups.v[0];
+	assert_true(sk_view_cycle_group(&f->v));
+	sk_view_build(&f->v, &f->s);
+	assert_true(f->v.grouped);
+	const struct sk_vgroup *g = &f->v.groups.v[0];
 	char label[64];
 
 	assert_int_equal(g->count, 3);
@@ -392,67 +382,59 @@ static void test_proc_sockets_and_groups(void **state)
 	assert_string_equal(label, "10.0.3.7");
 	assert_int_equal(g->nprocs, 1);
 	/* Enter opens the group's members. */
-	assert_true(sk_view_enter(&v, &s));
-	sk_view_build(&v, &s);
-	assert_false(v.grouped);
-	assert_int_equal(v.nrows, 3);
+	assert_true(sk_view_enter(&f->v, &f->s));
+	sk_view_build(&f->v, &f->s);
+	assert_false(f->v.grouped);
+	assert_int_equal(f->v.nrows, 3);
 	/* Enter on a member: the detail view says what CLOSE_WAIT means. */
-	assert_true(sk_view_enter(&v, &s));
-	sk_view_build(&v, &s);
+	assert_true(sk_view_enter(&f->v, &f->s));
+	sk_view_build(&f->v, &f->s);
 	bool explains = false, owner = false;
 
-	for (size_t i = 0; i < v.lines.n; i++) {
-		if (strstr(v.lines.v[i].text, "not called close()"))
+	for (size_t i = 0; i < f->v.lines.n; i++) {
+		if (strstr(f->v.lines.v[i].text, "not called close()"))
 			explains = true;
-		if (strstr(v.lines.v[i].text, "server[100] fd"))
+		if (strstr(f->v.lines.v[i].text, "server[100] fd"))
 			owner = true;
 	}
 	assert_true(explains);
 	assert_true(owner);
 	/* Back up three levels. */
-	assert_true(sk_view_back(&v));
-	assert_true(sk_view_back(&v));
-	sk_view_build(&v, &s);
-	assert_true(v.grouped);
+	assert_true(sk_view_back(&f->v));
+	assert_true(sk_view_back(&f->v));
+	sk_view_build(&f->v, &f->s);
+	assert_true(f->v.grouped);
 	/* Group by local port: everything of the server is on 8080. */
-	assert_true(sk_view_cycle_group(&v));
-	sk_view_build(&v, &s);
-	assert_int_equal(v.groups.v[0].key.mode, SK_GROUP_LPORT);
-	sk_view_gkey_label(&v.groups.v[0].key, label, sizeof(label));
+	assert_true(sk_view_cycle_group(&f->v));
+	sk_view_build(&f->v, &f->s);
+	assert_int_equal(f->v.groups.v[0].key.mode, SK_GROUP_LPORT);
+	sk_view_gkey_label(&f->v.groups.v[0].key, label, sizeof(label));
 	assert_string_equal(label, "port 8080");
-	assert_true(sk_view_cycle_group(&v));
-	sk_view_build(&v, &s);
-	assert_false(v.grouped);
-	assert_true(sk_view_back(&v));
-	assert_false(sk_view_back(&v));
-	sk_view_free(&v);
-	sk_snapshot_free(&s);
+	assert_true(sk_view_cycle_group(&f->v));
+	sk_view_build(&f->v, &f->s);
+	assert_false(f->v.grouped);
+	assert_true(sk_view_back(&f->v));
+	assert_false(sk_view_back(&f->v));
 }
 
 static void test_closed_fds_are_rows(void **state)
 {
-	struct sk_snapshot s;
-	struct sk_view v;
+	struct tw_fx *f = *state;
 
-	(void)state;
-	tw_build(&s, 100, true);
-	tw_view_new(&v);
-	sk_view_set_sort(&v, SK_SORT_CLOSED);
-	sk_view_build(&v, &s);
-	assert_int_equal(tw_cursor_pid(&v, &s), PID_LEAKER);
-	sk_view_enter(&v, &s);
-	sk_view_build(&v, &s);
-	assert_int_equal(v.nrows, 5);
+	sk_view_set_sort(&f->v, SK_SORT_CLOSED);
+	sk_view_build(&f->v, &f->s);
+	assert_int_equal(tw_cursor_pid(&f->v, &f->s), PID_LEAKER);
+	sk_view_enter(&f->v, &f->s);
+	sk_view_build(&f->v, &f->s);
+	assert_int_equal(f->v.nrows, 5);
 	for (size_t i = 0; i < 4; i++) {
-		assert_int_equal(v.socks.v[i].dstate, SK_DS_CLOSED);
-		assert_int_equal(v.socks.v[i].fd, 101 + (int)i); /* their fd numbers */
+		assert_int_equal(f->v.socks.v[i].dstate, SK_DS_CLOSED);
+		assert_int_equal(f->v.socks.v[i].fd, 101 + (int)i); /* their fd numbers */
 	}
 	/* Sorted by fd number instead. */
-	sk_view_set_sort(&v, SK_SCOL_FD);
-	sk_view_build(&v, &s);
-	assert_int_equal(v.socks.v[0].fd, 7);
-	sk_view_free(&v);
-	sk_snapshot_free(&s);
+	sk_view_set_sort(&f->v, SK_SCOL_FD);
+	sk_view_build(&f->v, &f->s);
+	assert_int_equal(f->v.socks.v[0].fd, 7);
 }
 
 static void test_socket_cursor_follows_inode(void **state)
@@ -868,25 +850,21 @@ static void test_socket_sort_order(void **state)
 
 static void test_states_and_orphans(void **state)
 {
-	struct sk_snapshot s;
-	struct sk_view v;
+	struct tw_fx *f = *state;
 
-	(void)state;
-	tw_build(&s, 100, true);
-	tw_view_new(&v);
-	sk_view_set_pane(&v, SK_PANE_STATES);
-	sk_view_build(&v, &s);
+	sk_view_set_pane(&f->v, SK_PANE_STATES);
+	sk_view_build(&f->v, &f->s);
 	const struct sk_vstate *cw = NULL, *orph = NULL, *closed = NULL, *tw = NULL;
 
-	for (size_t i = 0; i < v.states.n; i++) {
-		if (v.states.v[i].dstate == SK_TCP_CLOSE_WAIT)
-			cw = &v.states.v[i];
-		if (v.states.v[i].dstate == SK_DS_ORPHANS)
-			orph = &v.states.v[i];
-		if (v.states.v[i].dstate == SK_DS_CLOSED)
-			closed = &v.states.v[i];
-		if (v.states.v[i].dstate == SK_TCP_TIME_WAIT)
-			tw = &v.states.v[i];
+	for (size_t i = 0; i < f->v.states.n; i++) {
+		if (f->v.states.v[i].dstate == SK_TCP_CLOSE_WAIT)
+			cw = &f->v.states.v[i];
+		if (f->v.states.v[i].dstate == SK_DS_ORPHANS)
+			orph = &f->v.states.v[i];
+		if (f->v.states.v[i].dstate == SK_DS_CLOSED)
+			closed = &f->v.states.v[i];
+		if (f->v.states.v[i].dstate == SK_TCP_TIME_WAIT)
+			tw = &f->v.states.v[i];
 	}
 	assert_non_null(cw);
 	assert_non_null(orph);
@@ -894,27 +872,27 @@ static void test_states_and_orphans(void **state)
 	assert_non_null(tw);
 	assert_int_equal(cw->count, 4);
 	assert_int_equal(cw->ntop, 1);
-	assert_int_equal(s.procs.v[cw->top[0].proc].pid, PID_SERVER);
+	assert_int_equal(f->s.procs.v[cw->top[0].proc].pid, PID_SERVER);
 	assert_int_equal(orph->count, 3);
-	assert_int_equal(s.procs.v[orph->top[0].proc].pid, PID_SERVER);
+	assert_int_equal(f->s.procs.v[orph->top[0].proc].pid, PID_SERVER);
 	assert_int_equal(closed->count, 4);
-	assert_int_equal(s.procs.v[closed->top[0].proc].pid, PID_LEAKER);
+	assert_int_equal(f->s.procs.v[closed->top[0].proc].pid, PID_LEAKER);
 	assert_int_equal(tw->count, 1);
 	assert_int_equal(tw->unowned, 1);
 	/* Enter on CLOSE_WAIT lists those sockets, with their owners. */
-	while (v.states.v[sk_view_top(&v)->cursor].dstate != SK_TCP_CLOSE_WAIT)
-		sk_view_move(&v, 1);
-	assert_true(sk_view_enter(&v, &s));
-	sk_view_build(&v, &s);
-	assert_int_equal(v.nrows, 4);
-	assert_int_equal(s.procs.v[v.socks.v[0].proc].pid, PID_SERVER);
+	while (f->v.states.v[sk_view_top(&f->v)->cursor].dstate != SK_TCP_CLOSE_WAIT)
+		sk_view_move(&f->v, 1);
+	assert_true(sk_view_enter(&f->v, &f->s));
+	sk_view_build(&f->v, &f->s);
+	assert_int_equal(f->v.nrows, 4);
+	assert_int_equal(f->s.procs.v[f->v.socks.v[0].proc].pid, PID_SERVER);
 
 	/* The orphans pane: FIN_WAIT1 x 2 and LAST_ACK x 1, both via the
 	 * listener of the server. */
-	sk_view_set_pane(&v, SK_PANE_ORPHANS);
-	sk_view_build(&v, &s);
-	assert_int_equal(v.nrows, 2);
-	const struct sk_vorphan *o = &v.orphans.v[0];
+	sk_view_set_pane(&f->v, SK_PANE_ORPHANS);
+	sk_view_build(&f->v, &f->s);
+	assert_int_equal(f->v.nrows, 2);
+	const struct sk_vorphan *o = &f->v.orphans.v[0];
 
 	assert_int_equal(o->key.dstate, SK_TCP_FIN_WAIT1);
 	assert_int_equal(o->count, 2);
@@ -924,44 +902,36 @@ static void test_states_and_orphans(void **state)
 	assert_int_equal(o->retrans_max, 3);
 	char label[128];
 
-	sk_view_okey_label(&s, o, label, sizeof(label));
+	sk_view_okey_label(&f->s, o, label, sizeof(label));
 	assert_string_equal(label, "server[100] via :8080");
-	assert_true(sk_view_enter(&v, &s));
-	sk_view_build(&v, &s);
-	assert_int_equal(v.nrows, 2);
-	assert_true(v.socks.v[0].likely);
-	sk_view_free(&v);
-	sk_snapshot_free(&s);
+	assert_true(sk_view_enter(&f->v, &f->s));
+	sk_view_build(&f->v, &f->s);
+	assert_int_equal(f->v.nrows, 2);
+	assert_true(f->v.socks.v[0].likely);
 }
 
 /* The filter language's terms must all match, each in the socket's text
  * or in its process's. */
 static void test_filter_terms(void **state)
 {
-	struct sk_snapshot s;
-	struct sk_view v;
+	struct tw_fx *f = *state;
 
-	(void)state;
-	tw_build(&s, 100, true);
-	tw_view_new(&v);
-	sk_view_set_pane(&v, SK_PANE_SOCKS);
-	sk_view_set_filter(&v, "close_wait 10.0.3.7");
-	sk_view_build(&v, &s);
-	assert_int_equal(v.nrows, 3);
-	sk_view_set_filter(&v, "  CLOSE_WAIT\tserver ");
-	sk_view_build(&v, &s);
-	assert_int_equal(v.nrows, 4);
-	sk_view_set_filter(&v, "close_wait cache");
-	sk_view_build(&v, &s);
-	assert_int_equal(v.nrows, 0);
+	sk_view_set_pane(&f->v, SK_PANE_SOCKS);
+	sk_view_set_filter(&f->v, "close_wait 10.0.3.7");
+	sk_view_build(&f->v, &f->s);
+	assert_int_equal(f->v.nrows, 3);
+	sk_view_set_filter(&f->v, "  CLOSE_WAIT\tserver ");
+	sk_view_build(&f->v, &f->s);
+	assert_int_equal(f->v.nrows, 4);
+	sk_view_set_filter(&f->v, "close_wait cache");
+	sk_view_build(&f->v, &f->s);
+	assert_int_equal(f->v.nrows, 0);
 	/* Processes: by their own names and a socket's, together. */
-	sk_view_set_pane(&v, SK_PANE_PROCS);
-	sk_view_set_filter(&v, "server 10.0.3.8");
-	sk_view_build(&v, &s);
-	assert_int_equal(v.nrows, 1);
-	assert_int_equal(tw_row_pid(&v, &s, 0), PID_SERVER);
-	sk_view_free(&v);
-	sk_snapshot_free(&s);
+	sk_view_set_pane(&f->v, SK_PANE_PROCS);
+	sk_view_set_filter(&f->v, "server 10.0.3.8");
+	sk_view_build(&f->v, &f->s);
+	assert_int_equal(f->v.nrows, 1);
+	assert_int_equal(tw_row_pid(&f->v, &f->s, 0), PID_SERVER);
 }
 
 static void test_state_names(void **state)
@@ -998,13 +968,13 @@ int main(void)
 		cmocka_unit_test(test_columns_layout),
 		cmocka_unit_test(test_proc_sorting),
 		cmocka_unit_test(test_cursor_follows_pid),
-		cmocka_unit_test(test_filter),
-		cmocka_unit_test(test_filter_terms),
-		cmocka_unit_test(test_proc_sockets_and_groups),
-		cmocka_unit_test(test_closed_fds_are_rows),
+		cmocka_unit_test_setup_teardown(test_filter, tw_setup, tw_teardown),
+		cmocka_unit_test_setup_teardown(test_filter_terms, tw_setup, tw_teardown),
+		cmocka_unit_test_setup_teardown(test_proc_sockets_and_groups, tw_setup, tw_teardown),
+		cmocka_unit_test_setup_teardown(test_closed_fds_are_rows, tw_setup, tw_teardown),
 		cmocka_unit_test(test_socket_cursor_follows_inode),
 		cmocka_unit_test(test_socket_sort_order),
-		cmocka_unit_test(test_states_and_orphans),
+		cmocka_unit_test_setup_teardown(test_states_and_orphans, tw_setup, tw_teardown),
 		cmocka_unit_test(test_state_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

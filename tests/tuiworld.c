@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -93,6 +94,28 @@ void tw_view_new(struct sk_view *v)
 	struct sk_view_config cfg = {.user_name = tw_user};
 
 	sk_view_init(v, &cfg, SK_SORT_CLOSE_WAIT, false);
+}
+
+int tw_setup(void **state)
+{
+	struct tw_fx *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	tw_build(&f->s, 100, true);
+	tw_view_new(&f->v);
+	*state = f;
+	return 0;
+}
+
+int tw_teardown(void **state)
+{
+	struct tw_fx *f = *state;
+
+	sk_view_free(&f->v);
+	sk_snapshot_free(&f->s);
+	free(f);
+	return 0;
 }
 
 int32_t tw_row_pid(const struct sk_view *v, const struct sk_snapshot *s, size_t row)

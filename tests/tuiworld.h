@@ -31,6 +31,15 @@ void tw_build(struct sk_snapshot *s, uint32_t rmem_cache, bool with_leaker);
 void tw_view_new(struct sk_view *v);
 int32_t tw_row_pid(const struct sk_view *v, const struct sk_snapshot *s, size_t row);
 int32_t tw_cursor_pid(struct sk_view *v, const struct sk_snapshot *s);
+/* The world (rmem_cache 100, with the leaker) and a view over it, for
+ * cmocka's setup and teardown: *state is a struct tw_fx. */
+struct tw_fx {
+	struct sk_snapshot s;
+	struct sk_view v;
+};
+
+int tw_setup(void **state);
+int tw_teardown(void **state);
 /* An 80x24 UI over s with default options and a built view. */
 void tw_ui_new(struct sk_ui *ui, struct sk_options *o, const struct sk_snapshot *s);
 /* System counters and limits that fill the header's meters. */
