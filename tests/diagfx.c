@@ -73,6 +73,14 @@ void *load_fixture(const char *name, size_t *len)
 	return buf;
 }
 
+const struct sk_socket *fx_find_inode(const sk_sockvec *v, uint64_t inode)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (v->v[i].inode == inode)
+			return &v->v[i];
+	return NULL;
+}
+
 void assert_addr4(const struct sk_endpoint *ep, const char *text)
 {
 	struct in_addr a;

@@ -5,6 +5,7 @@
 #define SKTOP_TEST_DIAGFX_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "collect/diag.h"
 #include "model/sock.h"
@@ -28,6 +29,8 @@ void fx_reset(struct fx *f);
 /* tests/fixtures/diag/name in a malloc()ed buffer, aligned as a receive
  * buffer is; fails the test when it cannot be read. */
 void *load_fixture(const char *name, size_t *len);
+/* The row of inode in v, or NULL. */
+const struct sk_socket *fx_find_inode(const sk_sockvec *v, uint64_t inode);
 void assert_addr4(const struct sk_endpoint *ep, const char *text);
 
 #endif

@@ -63,14 +63,6 @@ static size_t count_state(const struct fx *f, unsigned state)
 	return n;
 }
 
-static const struct sk_socket *find_inode(const struct fx *f, uint64_t inode)
-{
-	for (size_t i = 0; i < f->socks.n; i++)
-		if (f->socks.v[i].inode == inode)
-			return &f->socks.v[i];
-	return NULL;
-}
-
 static const struct sk_socket *find_path(const struct fx *f, const char *path, unsigned state)
 {
 	for (size_t i = 0; i < f->socks.n; i++) {
@@ -304,7 +296,7 @@ static void test_fixture_unix(void **state)
 	s = find_path(f, path, SK_TCP_ESTABLISHED); /* the accepted end */
 	assert_non_null(s);
 	assert_int_equal(s->recv_q, 5000);
-	peer = find_inode(f, s->unix_peer);
+	peer = fx_find_inode(&f->socks, s->unix_peer);
 	assert_non_null(peer);
 	assert_int_equal(peer->unix_peer, s->inode);
 	assert_int_equal(peer->path, 0);
@@ -319,7 +311,7 @@ static void test_fixture_unix(void **state)
 		if (s->sock_type != SOCK_SEQPACKET)
 			continue;
 		seq++;
-		peer = find_inode(f, s->unix_peer);
+		peer = fx_find_inode(&f->socks, s->unix_peer);
 		assert_non_null(peer);
 		assert_int_equal(peer->sock_type, SOCK_SEQPACKET);
 	}
@@ -443,14 +435,6 @@ static int tcp_connect(uint16_t port)
 	return fd;
 }
 
-static const struct sk_socket *live_find(const sk_sockvec *v, uint64_t inode)
-{
-	for (size_t i = 0; i < v->n; i++)
-		if (v->v[i].inode == inode)
-			return &v->v[i];
-	return NULL;
-}
-
 static int stop_after_first(const void *buf, size_t len, void *ctx)
 {
 	(void)buf;
@@ -503,15 +487,15 @@ static int live_child(void)
 	rc = sk_diag_dump(conn, &req, &sink, &err);
 	LIVE_CHECK(rc == 0);
 	LIVE_CHECK(st.sockets == v.n && st.retries == 0 && st.rejected == 0);
-	s = live_find(&v, inode_of(lfd));
+	s = fx_find_inode(&v, inode_of(lfd));
 	LIVE_CHECK(s && s->state == SK_TCP_LISTEN && s->local.port == 4000);
 	LIVE_CHECK(s && (s->flags & SK_SOCK_HAS_MEM) && (s->flags & SK_SOCK_HAS_TCPINFO));
-	s = live_find(&v, inode_of(cfd));
+	s = fx_find_inode(&v, inode_of(cfd));
 	LIVE_CHECK(s && s->state == SK_TCP_ESTABLISHED && s->peer.port == 4000);
 	LIVE_CHECK(s && s->tcp.tcpinfo_len > 0 && s->tcp.snd_mss > 0);
-	s = live_find(&v, inode_of(afd));
+	s = fx_find_inode(&v, inode_of(afd));
 	LIVE_CHECK(s && s->state == SK_TCP_ESTABLISHED && s->local.port == 4000);
-	s = live_find(&v, inode_of(bfd));
+	s = fx_find_inode(&v, inode_of(bfd));
 	if (kernel_at_least(6, 8))
 		LIVE_CHECK(s && s->state == SK_TCP_CLOSE && s->local.port == 4001);
 	LIVE_CHECK(v.n == (s ? 4u : 3u));
@@ -523,7 +507,7 @@ static int live_child(void)
 	req.ext_meminfo = req.ext_tcpinfo = false;
 	rc = sk_diag_dump(conn, &req, &sink, &err);
 	LIVE_CHECK(rc == 0 && v.n == 3);
-	LIVE_CHECK(live_find(&v, inode_of(bfd)) == NULL);
+	LIVE_CHECK(fx_find_inode(&v, inode_of(bfd)) == NULL);
 	for (size_t i = 0; i < v.n; i++)
 		LIVE_CHECK(!(v.v[i].flags & (SK_SOCK_HAS_MEM | SK_SOCK_HAS_TCPINFO)));
 
@@ -546,14 +530,14 @@ static int live_child(void)
 		if (rc)
 			fprintf(stderr, "both-families dump: %s\n", err.msg);
 		LIVE_CHECK(rc == 0 && v.n == 4);
-		s = live_find(&v, inode_of(l6));
+		s = fx_find_inode(&v, inode_of(l6));
 		LIVE_CHECK(s && s->family == AF_INET6 && s->sockname == SK_SN_TCPV6 &&
 			   s->state == SK_TCP_LISTEN && s->local.port == 4002 &&
 			   (s->flags & SK_SOCK_HAS_MEM));
-		s = live_find(&v, inode_of(cfd));
+		s = fx_find_inode(&v, inode_of(cfd));
 		LIVE_CHECK(s && s->family == AF_INET && s->sockname == SK_SN_TCP &&
 			   s->state == SK_TCP_ESTABLISHED && !(s->flags & SK_SOCK_HAS_TCPINFO));
-		LIVE_CHECK(live_find(&v, inode_of(lfd)) && live_find(&v, inode_of(afd)));
+		LIVE_CHECK(fx_find_inode(&v, inode_of(lfd)) && fx_find_inode(&v, inode_of(afd)));
 		close(l6);
 	}
 
@@ -590,7 +574,7 @@ static int live_child(void)
 	LIVE_CHECK(rc == 0 && v.n == NUDP && st.retries == 0);
 	LIVE_CHECK(st.messages > NUDP); /* rows + DONE */
 	for (int i = 0; i < NUDP; i++) {
-		s = live_find(&v, inode_of(udp[i]));
+		s = fx_find_inode(&v, inode_of(udp[i]));
 		LIVE_CHECK(s && s->proto == SK_PROTO_UDP && s->local.port == 10000 + i);
 		if (!s)
 			break;
@@ -612,10 +596,10 @@ static int live_child(void)
 	sk_strtab_reset(&strs);
 	rc = sk_diag_dump(conn, &ureq, &sink, &err);
 	LIVE_CHECK(rc == 0);
-	s = live_find(&v, inode_of(ufd));
+	s = fx_find_inode(&v, inode_of(ufd));
 	LIVE_CHECK(s && s->sock_type == SOCK_DGRAM &&
 		   strcmp(sk_strtab_get(&strs, s->path), "@sktop-live") == 0);
-	s = live_find(&v, inode_of(sp[0]));
+	s = fx_find_inode(&v, inode_of(sp[0]));
 	LIVE_CHECK(s && s->unix_peer == inode_of(sp[1]) && (s->flags & SK_SOCK_HAS_UID));
 	LIVE_CHECK(s && !(s->flags & SK_SOCK_HAS_MEM));
 

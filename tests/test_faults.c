@@ -48,6 +48,7 @@
 #include "store/json.h"
 #include "json_check.h"
 #include "helpers/loopback.h"
+#include "diagfx.h"
 #include "hermetic.h"
 
 #define NOBODY 65534
@@ -290,14 +291,6 @@ static const struct sk_netns *find_netns(const struct sk_snapshot *s, uint64_t i
 	for (size_t i = 0; i < s->netns.n; i++)
 		if (s->netns.v[i].id == id)
 			return &s->netns.v[i];
-	return NULL;
-}
-
-static const struct sk_socket *find_inode(const struct sk_snapshot *s, uint64_t inode)
-{
-	for (size_t i = 0; i < s->socks.n; i++)
-		if (s->socks.v[i].inode == inode)
-			return &s->socks.v[i];
 	return NULL;
 }
 
@@ -916,7 +909,7 @@ static int nobody_view(FILE *rep, const char *dir, uint64_t root_listener)
 	      me->agg.closed[SK_SN_TCP], me->agg.unbound[SK_SN_UDP]);
 	/* Root's listener is dumped (inet_diag needs no privilege) but its
 	 * holder is invisible: unowned, not pinned on someone we can see. */
-	hidden = find_inode(s, root_listener);
+	hidden = fx_find_inode(&s->socks, root_listener);
 	CHECK(rep, hidden && hidden->state == SK_TCP_LISTEN, "root's listener not dumped");
 	CHECK(rep, hidden->owners_count == 0 && hidden->owner_kind == SK_OWNER_NONE,
 	      "root's listener attributed to %u fds", hidden->owners_count);
@@ -1077,7 +1070,7 @@ static int check_holder(FILE *rep, const struct sk_snapshot *s, const struct hol
 {
 	const struct sk_process *p = sk_snapshot_find_pid(s, h->pid);
 	const struct sk_netns *ns = find_netns(s, h->netns);
-	const struct sk_socket *l = find_inode(s, h->listener);
+	const struct sk_socket *l = fx_find_inode(&s->socks, h->listener);
 
 	CHECK(rep, p && p->netns == h->netns, "pid %d not seen in netns %llu", h->pid,
 	      (unsigned long long)h->netns);
@@ -1128,7 +1121,7 @@ static int netns_gone_world(FILE *rep)
 	CHECK(rep, check_snapshot(s, true, msg, sizeof(msg)), "%s", msg);
 	if (check_holder(rep, s, &b))
 		return 1;
-	CHECK(rep, !find_netns(s, a.netns) && !find_inode(s, a.listener),
+	CHECK(rep, !find_netns(s, a.netns) && !fx_find_inode(&s->socks, a.listener),
 	      "A's namespace or listener still in the snapshot");
 	for (size_t i = 0; i < s->socks.n; i++)
 		CHECK(rep, s->socks.v[i].netns != a.netns, "a row dumped in A's dead namespace");
