@@ -183,11 +183,11 @@ static int cmp_fact(const void *x, const void *y)
 {
 	const struct fact *p = x, *q = y;
 
-	if (p->pid != q->pid)
-		return p->pid < q->pid ? -1 : 1;
-	if (p->fd != q->fd)
-		return p->fd < q->fd ? -1 : 1;
-	return p->a < q->a ? -1 : p->a > q->a;
+	int c = (p->pid > q->pid) - (p->pid < q->pid);
+
+	if (!c)
+		c = (p->fd > q->fd) - (p->fd < q->fd);
+	return c ? c : (p->a > q->a) - (p->a < q->a);
 }
 
 static size_t facts_of(const struct sk_snapshot *s, struct fact **out)
