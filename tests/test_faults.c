@@ -217,6 +217,16 @@ static void run_world(const char *name, world_fn fn, const char *proc_opts, int 
 			 WIFEXITED(st) ? "exit code; >128 is a signal in init" : "signal");
 }
 
+/* A test whose whole body is one world: run_world(label, fn, proc_opts,
+ * timeout_s), as root. */
+#define WORLD_TEST(test, label, fn, proc_opts, timeout_s)                            \
+	static void test(void **state)                                               \
+	{                                                                            \
+		(void)state;                                                         \
+		need_root();                                                         \
+		run_world(label, fn, proc_opts, timeout_s);                          \
+	}
+
 /* --- shared tools ------------------------------------------------------------- */
 
 static int count_fds(void)
@@ -862,12 +872,7 @@ static int storm_world(FILE *rep)
 	return 0;
 }
 
-static void test_fork_storm(void **state)
-{
-	(void)state;
-	need_root();
-	run_world("fork storm", storm_world, NULL, 50);
-}
+WORLD_TEST(test_fork_storm, "fork storm", storm_world, NULL, 50)
 
 /* --- 2. hidepid=2, read by nobody ----------------------------------------------- */
 
@@ -997,12 +1002,7 @@ static int hidepid_world(FILE *rep)
 	return 0;
 }
 
-static void test_hidepid_unprivileged(void **state)
-{
-	(void)state;
-	need_root();
-	run_world("hidepid=2", hidepid_world, "hidepid=2", 30);
-}
+WORLD_TEST(test_hidepid_unprivileged, "hidepid=2", hidepid_world, "hidepid=2", 30)
 
 /* --- 3. a namespace that dies between refreshes, and its pid reused ------------ */
 
@@ -1145,12 +1145,7 @@ static int netns_gone_world(FILE *rep)
 	return 0;
 }
 
-static void test_netns_gone_and_pid_reused(void **state)
-{
-	(void)state;
-	need_root();
-	run_world("netns gone", netns_gone_world, NULL, 30);
-}
+WORLD_TEST(test_netns_gone_and_pid_reused, "netns gone", netns_gone_world, NULL, 30)
 
 /* --- 3b. more network namespaces than open files --------------------------------- */
 
@@ -1211,12 +1206,8 @@ static int many_netns_world(FILE *rep)
 	return 0;
 }
 
-static void test_more_netns_than_nofile(void **state)
-{
-	(void)state;
-	need_root();
-	run_world("more namespaces than RLIMIT_NOFILE", many_netns_world, NULL, 60);
-}
+WORLD_TEST(test_more_netns_than_nofile, "more namespaces than RLIMIT_NOFILE", many_netns_world,
+	   NULL, 60)
 
 /* --- 4. a kernel with no sock_diag handler for a protocol ----------------------- */
 
@@ -1355,12 +1346,7 @@ static int unsupported_world(FILE *rep)
 	return 0;
 }
 
-static void test_unsupported_protocol(void **state)
-{
-	(void)state;
-	need_root();
-	run_world("no sock_diag handler", unsupported_world, NULL, 30);
-}
+WORLD_TEST(test_unsupported_protocol, "no sock_diag handler", unsupported_world, NULL, 30)
 
 int main(void)
 {
