@@ -128,18 +128,24 @@ int32_t tw_cursor_pid(struct sk_view *v, const struct sk_snapshot *s)
 	return tw_row_pid(v, s, sk_view_top(v)->cursor);
 }
 
-void tw_ui_new(struct sk_ui *ui, struct sk_options *o, const struct sk_snapshot *s)
+void tw_ui_blank(struct sk_ui *ui, struct sk_options *o, const struct sk_snapshot *s,
+		 int header_rows)
 {
 	memset(ui, 0, sizeof(*ui));
 	memset(o, 0, sizeof(*o));
-	o->snapshot_dir = ".";
-	sk_thresholds_default(&o->thresholds);
 	ui->opts = o;
 	ui->snap = s;
 	ui->interval = 2;
 	ui->rows = 24;
 	ui->cols = 80;
-	ui->body_height = 24 - 7 - 3;
+	ui->body_height = 24 - header_rows - 3;
+}
+
+void tw_ui_new(struct sk_ui *ui, struct sk_options *o, const struct sk_snapshot *s)
+{
+	tw_ui_blank(ui, o, s, 7);
+	o->snapshot_dir = ".";
+	sk_thresholds_default(&o->thresholds);
 	tw_view_new(&ui->view);
 	sk_view_build(&ui->view, s);
 }

@@ -40,6 +40,10 @@ struct tw_fx {
 
 int tw_setup(void **state);
 int tw_teardown(void **state);
+/* An 80x24 UI over s with zeroed options, no view yet, under a header of
+ * header_rows (and the 3 rows of tabs, column header and status). */
+void tw_ui_blank(struct sk_ui *ui, struct sk_options *o, const struct sk_snapshot *s,
+		 int header_rows);
 /* An 80x24 UI over s with default options and a built view. */
 void tw_ui_new(struct sk_ui *ui, struct sk_options *o, const struct sk_snapshot *s);
 /* System counters and limits that fill the header's meters. */
