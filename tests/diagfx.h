@@ -24,6 +24,8 @@ struct fx {
 /* cmocka setup and teardown: *state is a struct fx. */
 int fx_setup(void **state);
 int fx_teardown(void **state);
+/* A test case that starts on a fresh struct fx. */
+#define FX_TEST(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 /* Empties the rows, strings and statistics before the next parse. */
 void fx_reset(struct fx *f);
 /* tests/fixtures/diag/name in a malloc()ed buffer, aligned as a receive

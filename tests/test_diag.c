@@ -674,14 +674,14 @@ static void test_regress_unaligned_last_message(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_fixture_tcp4, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_fixture_tcp4_noext, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_fixture_tcp6, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_fixture_udp, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_fixture_unix, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_fixture_mutations, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_dump_bad_request, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_regress_unaligned_last_message, fx_setup, fx_teardown),
+		FX_TEST(test_fixture_tcp4),
+		FX_TEST(test_fixture_tcp4_noext),
+		FX_TEST(test_fixture_tcp6),
+		FX_TEST(test_fixture_udp),
+		FX_TEST(test_fixture_unix),
+		FX_TEST(test_fixture_mutations),
+		FX_TEST(test_dump_bad_request),
+		FX_TEST(test_regress_unaligned_last_message),
 		cmocka_unit_test(test_live_dump),
 	};
 

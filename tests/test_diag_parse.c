@@ -819,14 +819,14 @@ static void test_parse_unaligned(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_parse_table, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_parse_inet_fields, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_parse_protocol_attr, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_parse_tcpinfo_layout, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_parse_tcpinfo_udp, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_parse_meminfo, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_parse_unix_fields, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_parse_unaligned, fx_setup, fx_teardown),
+		FX_TEST(test_parse_table),
+		FX_TEST(test_parse_inet_fields),
+		FX_TEST(test_parse_protocol_attr),
+		FX_TEST(test_parse_tcpinfo_layout),
+		FX_TEST(test_parse_tcpinfo_udp),
+		FX_TEST(test_parse_meminfo),
+		FX_TEST(test_parse_unix_fields),
+		FX_TEST(test_parse_unaligned),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -931,7 +931,7 @@ int main(void)
 		cmocka_unit_test(test_destroy_key),
 		cmocka_unit_test(test_render_80x24),
 		cmocka_unit_test(test_render_hostile_names),
-		cmocka_unit_test_setup_teardown(test_detail_wraps, tw_setup, tw_teardown),
+		TW_TEST(test_detail_wraps),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_snapshot_key),

@@ -968,13 +968,13 @@ int main(void)
 		cmocka_unit_test(test_columns_layout),
 		cmocka_unit_test(test_proc_sorting),
 		cmocka_unit_test(test_cursor_follows_pid),
-		cmocka_unit_test_setup_teardown(test_filter, tw_setup, tw_teardown),
-		cmocka_unit_test_setup_teardown(test_filter_terms, tw_setup, tw_teardown),
-		cmocka_unit_test_setup_teardown(test_proc_sockets_and_groups, tw_setup, tw_teardown),
-		cmocka_unit_test_setup_teardown(test_closed_fds_are_rows, tw_setup, tw_teardown),
+		TW_TEST(test_filter),
+		TW_TEST(test_filter_terms),
+		TW_TEST(test_proc_sockets_and_groups),
+		TW_TEST(test_closed_fds_are_rows),
 		cmocka_unit_test(test_socket_cursor_follows_inode),
 		cmocka_unit_test(test_socket_sort_order),
-		cmocka_unit_test_setup_teardown(test_states_and_orphans, tw_setup, tw_teardown),
+		TW_TEST(test_states_and_orphans),
 		cmocka_unit_test(test_state_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -40,6 +40,8 @@ struct tw_fx {
 
 int tw_setup(void **state);
 int tw_teardown(void **state);
+/* A test case that starts on a fresh struct tw_fx. */
+#define TW_TEST(fn) cmocka_unit_test_setup_teardown(fn, tw_setup, tw_teardown)
 /* An 80x24 UI over s with zeroed options, no view yet, under a header of
  * header_rows (and the 3 rows of tabs, column header and status). */
 void tw_ui_blank(struct sk_ui *ui, struct sk_options *o, const struct sk_snapshot *s,
