@@ -50,7 +50,7 @@ bootstrap() {
 }
 
 # The suites that need nothing but the build (no root, no real sockets).
-unit_tests=$(echo tests/test_{escape,diag,procfs,sysinfo,snapshot,history,findings,json,replay,options,check,settings,snapfile,tui_view,metrics,fields,replaylog,service_faces})
+unit_tests=$(echo tests/test_{escape,diag,diag_parse,procfs,sysinfo,snapshot,history,findings,json,replay,options,check,settings,snapfile,tui_view,tui_render,metrics,fields,replaylog,service_faces})
 
 cmd=${1:-run}
 shift || true

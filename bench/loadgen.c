@@ -23,7 +23,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "hold.h"
+#include "opttab.h"
 
 #define BASE_PORT 2000 /* below the ephemeral range set below: no client can take it */
 #define DEST_IPS 250
@@ -105,7 +106,7 @@ static void worker(const struct plan *p, int index, long conns, int ready_fd)
 		die("calloc");
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (p->distinct_names) {
-		char name[16];
+		char name[24]; /* room for any int: the kernel keeps the first 15 bytes */
 
 		snprintf(name, sizeof(name), "loadgen-%d", index);
 		prctl(PR_SET_NAME, name);
@@ -159,35 +160,28 @@ static void worker(const struct plan *p, int index, long conns, int ready_fd)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"close-wait", required_argument, NULL, 'c'},
-		{"time-wait", required_argument, NULL, 't'},
-		{"closed", required_argument, NULL, 'l'},
-		{"lifetime", required_argument, NULL, 'L'},
-		{"distinct-names", no_argument, NULL, 'N'},
-		{NULL, 0, NULL, 0},
-	};
 	struct plan p = {.procs = 16, .close_wait_pct = 5, .time_wait_pct = 5, .closed_pct = 1,
 			 .lifetime = 600};
-	int c, ready[2];
+	const struct ot_opt opts[] = {
+		{NULL, 'n', OT_LONG, &p.sockets, 2, 1e9},
+		{NULL, 'p', OT_INT, &p.procs, 1, 4000},
+		{"close-wait", 0, OT_INT, &p.close_wait_pct, 0, 100},
+		{"time-wait", 0, OT_INT, &p.time_wait_pct, 0, 100},
+		{"closed", 0, OT_INT, &p.closed_pct, 0, 100},
+		{"lifetime", 0, OT_INT, &p.lifetime, 1, INT_MAX},
+		{"distinct-names", 0, OT_FLAG, &p.distinct_names, 0, 0},
+	};
+	int ready[2];
 	pid_t *kids;
 	struct stat st;
 	char range[] = "10000 65535";
 
-	while ((c = getopt_long(argc, argv, "n:p:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n': p.sockets = atol(optarg); break;
-		case 'p': p.procs = atoi(optarg); break;
-		case 'c': p.close_wait_pct = atoi(optarg); break;
-		case 't': p.time_wait_pct = atoi(optarg); break;
-		case 'l': p.closed_pct = atoi(optarg); break;
-		case 'L': p.lifetime = atoi(optarg); break;
-		case 'N': p.distinct_names = true; break;
-		default: fprintf(stderr, "usage: loadgen -n SOCKETS [-p PROCS] ...\n"); return 2;
-		}
-	}
-	if (p.sockets < 2 || p.procs < 1 || p.procs > 4000 || p.lifetime < 1)
+	if (ot_parse("loadgen", argc, argv, opts, sizeof(opts) / sizeof(opts[0])) < 0)
 		return 2;
+	if (p.sockets < 2) {
+		fprintf(stderr, "usage: loadgen -n SOCKETS [-p PROCS] ...\n");
+		return 2;
+	}
 	if (unshare(CLONE_NEWNET) < 0)
 		die("unshare(CLONE_NEWNET) (run as root)");
 	if (system("ip link set lo up") != 0)

@@ -60,6 +60,63 @@ static inline int hermetic_wait(pid_t pid)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* Runs fn in a child process and returns its exit status (128 + the
+ * signal that killed it), or -1 when it cannot fork. Buffers are flushed
+ * first: the child must not write them again. */
+static inline int hermetic_child(int (*fn)(void))
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		_exit(fn());
+	return hermetic_wait(pid);
+}
+
+enum { HERMETIC_NO_NS = -1, HERMETIC_NO_FORK = -2 };
+
+/* In a process of its own (the runner, which dies with its parent): new
+ * pid, mount and, with own_netns, network namespaces, and their init
+ * forked. Returns init's pid in the runner and 0 in init;
+ * HERMETIC_NO_NS when the namespaces cannot be made (not root, or a
+ * container without CAP_SYS_ADMIN: a skip, not a failure) and
+ * HERMETIC_NO_FORK, errno set. */
+static inline pid_t hermetic_fork_init(bool own_netns)
+{
+	pid_t init;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (unshare(CLONE_NEWPID | CLONE_NEWNS | (own_netns ? CLONE_NEWNET : 0)) < 0)
+		return HERMETIC_NO_NS;
+	init = fork();
+	return init < 0 ? HERMETIC_NO_FORK : init;
+}
+
+/* In init: dies with the runner, its own /proc (mounted with proc_opts)
+ * and, with own_netns, loopback up. Returns 0, or -1 with errno set and
+ * *what naming the step that failed. */
+static inline int hermetic_init_world(bool own_netns, const char *proc_opts, const char **what)
+{
+	int lo;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	*what = "private /proc";
+	/* Private first, or the new /proc would be mounted on the host's. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, proc_opts) < 0)
+		return -1;
+	*what = "loopback up";
+	lo = own_netns ? loopback_up() : 0;
+	if (lo < 0) {
+		errno = -lo;
+		return -1;
+	}
+	return 0;
+}
+
 /* Returns 0 in the world's init, which goes on with the test program and
  * exits with its result. In the caller it never returns: it exits with the
  * world's status. Returns -errno (no world made, the caller skips or goes
@@ -68,8 +125,8 @@ static inline int hermetic_wait(pid_t pid)
  * where the machine-wide sysctls (tcp_max_orphans, tcp_mem) exist. */
 static inline int hermetic_world(bool own_netns)
 {
+	const char *what;
 	pid_t runner, init;
-	int lo;
 
 	if (geteuid() != 0)
 		return -EPERM;
@@ -84,27 +141,18 @@ static inline int hermetic_world(bool own_netns)
 			return -EPERM; /* the runner could not unshare: no world */
 		exit(rc);
 	}
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (unshare(CLONE_NEWPID | CLONE_NEWNS | (own_netns ? CLONE_NEWNET : 0)) < 0) {
+	init = hermetic_fork_init(own_netns);
+	if (init == HERMETIC_NO_NS) {
 		fprintf(stderr, "no private namespaces (%s): running in the machine's\n",
 			strerror(errno));
 		_exit(125);
 	}
-	init = fork();
 	if (init < 0)
 		_exit(1);
 	if (init > 0)
 		_exit(hermetic_wait(init));
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	/* Private first, or the new /proc would be mounted on the host's. */
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
-		fprintf(stderr, "hermetic: private /proc: %s\n", strerror(errno));
-		_exit(1);
-	}
-	lo = own_netns ? loopback_up() : 0;
-	if (lo < 0) {
-		fprintf(stderr, "hermetic: loopback up: %s\n", strerror(-lo));
+	if (hermetic_init_world(own_netns, NULL, &what) < 0) {
+		fprintf(stderr, "hermetic: %s: %s\n", what, strerror(errno));
 		_exit(1);
 	}
 	return 0;

@@ -51,8 +51,9 @@ void sb_world_judge(struct sb_world *w)
 	assert_int_equal(sk_findings_evaluate(&w->f, &w->s, &w->h, &w->th), 0);
 }
 
-struct sk_socket *sb_sock(struct sk_snapshot *s, uint8_t proto, uint8_t family, uint8_t state,
-			  uint64_t inode, const char *local, uint16_t lport, uint64_t netns)
+/* A row as every dump starts it. */
+static struct sk_socket *push_sock(struct sk_snapshot *s, uint8_t proto, uint8_t family,
+				   uint8_t state, uint64_t inode, uint64_t netns)
 {
 	struct sk_socket *k = SK_VEC_PUSH(&s->socks);
 
@@ -62,11 +63,48 @@ struct sk_socket *sb_sock(struct sk_snapshot *s, uint8_t proto, uint8_t family, 
 	k->state = state;
 	k->inode = inode;
 	k->netns = netns;
+	return k;
+}
+
+struct sk_socket *sb_sock(struct sk_snapshot *s, uint8_t proto, uint8_t family, uint8_t state,
+			  uint64_t inode, const char *local, uint16_t lport, uint64_t netns)
+{
+	struct sk_socket *k = push_sock(s, proto, family, state, inode, netns);
+
 	k->local.port = lport;
 	k->sockname = proto == SK_PROTO_TCP ? (family == AF_INET6 ? SK_SN_TCPV6 : SK_SN_TCP)
 		      : (family == AF_INET6 ? SK_SN_UDPV6 : SK_SN_UDP);
 	assert_int_equal(inet_pton(family, local, k->local.addr), 1);
 	return k;
+}
+
+struct sk_socket *sb_unix(struct sk_snapshot *s, uint8_t type, uint8_t state, uint64_t inode,
+			  const char *path, uint32_t peer, uint64_t netns)
+{
+	struct sk_socket *k = push_sock(s, SK_PROTO_UNIX, AF_UNIX, state, inode, netns);
+	int rc = 0;
+
+	k->sock_type = type;
+	k->unix_peer = peer;
+	k->sockname = SK_SN_UNIX;
+	k->path = sk_strtab_add(&s->strs, path, strlen(path), &rc);
+	assert_int_equal(rc, 0);
+	return k;
+}
+
+void sb_limits(struct sk_limits *l)
+{
+	l->tcp_max_orphans = 65536;
+	l->tcp_mem[0] = 90000;
+	l->tcp_mem[1] = 120000;
+	l->tcp_mem[2] = 180000;
+	l->page_size = 4096;
+	l->ip_local_port_range[0] = 32768;
+	l->ip_local_port_range[1] = 60999;
+	l->file_nr[0] = 1500;
+	l->file_max = 9223372036854775807LL;
+	l->tcp_orphan_retries = 0;
+	l->somaxconn = 4096;
 }
 
 void sb_peer(struct sk_socket *k, const char *addr, uint16_t port)
@@ -114,6 +152,18 @@ void sb_time(struct sk_snapshot *s, uint64_t ms)
 {
 	s->monotonic.tv_sec = (time_t)(ms / 1000);
 	s->monotonic.tv_nsec = (long)(ms % 1000) * 1000000;
+}
+
+void sb_refresh(struct sk_snapshot *s, uint64_t seq, uint64_t ms, time_t realtime,
+		const char *host, const char *kernel)
+{
+	sk_snapshot_reset(s);
+	s->seq = seq;
+	sb_time(s, ms);
+	s->realtime.tv_sec = realtime;
+	snprintf(s->host, sizeof(s->host), "%s", host);
+	snprintf(s->kernel, sizeof(s->kernel), "%s", kernel);
+	s->root = true;
 }
 
 char *sb_json(const struct sk_snapshot *s, unsigned flags, size_t *len)

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "analyse/findings.h"
 #include "analyse/history.h"
@@ -17,10 +18,19 @@
 struct sk_socket *sb_sock(struct sk_snapshot *s, uint8_t proto, uint8_t family, uint8_t state,
 			  uint64_t inode, const char *local, uint16_t lport, uint64_t netns);
 void sb_peer(struct sk_socket *k, const char *addr, uint16_t port);
+/* A unix socket of type (SOCK_STREAM, ...) bound to path (0: no peer). */
+struct sk_socket *sb_unix(struct sk_snapshot *s, uint8_t type, uint8_t state, uint64_t inode,
+			  const char *path, uint32_t peer, uint64_t netns);
+/* A roomy machine's limits: none is near, so no finding comes from them. */
+void sb_limits(struct sk_limits *l);
 uint32_t sb_proc(struct sk_snapshot *s, int32_t pid, uint64_t netns);
 void sb_fd(struct sk_snapshot *s, uint32_t proc, int32_t fd, uint64_t inode);
 void sb_netns(struct sk_snapshot *s, uint64_t id, uint32_t dumped);
 void sb_time(struct sk_snapshot *s, uint64_t ms); /* the fake monotonic clock */
+/* s emptied for refresh number seq, taken at ms on the fake clock and at
+ * realtime on the wall clock, as root on host running kernel. */
+void sb_refresh(struct sk_snapshot *s, uint64_t seq, uint64_t ms, time_t realtime,
+		const char *host, const char *kernel);
 
 /* s as the JSON writer puts it (flags: enum sk_json_flags), malloc'd. */
 char *sb_json(const struct sk_snapshot *s, unsigned flags, size_t *len);

@@ -37,6 +37,7 @@
 #include "collect/bpf_owners.h"
 #include "engine.h"
 #include "fdchurn.h"
+#include "hermetic.h"
 #include "loopback.h"
 
 static const char *builddir(void)
@@ -182,11 +183,11 @@ static int cmp_fact(const void *x, const void *y)
 {
 	const struct fact *p = x, *q = y;
 
-	if (p->pid != q->pid)
-		return p->pid < q->pid ? -1 : 1;
-	if (p->fd != q->fd)
-		return p->fd < q->fd ? -1 : 1;
-	return p->a < q->a ? -1 : p->a > q->a;
+	int c = (p->pid > q->pid) - (p->pid < q->pid);
+
+	if (!c)
+		c = (p->fd > q->fd) - (p->fd < q->fd);
+	return c ? c : (p->a > q->a) - (p->a < q->a);
 }
 
 static size_t facts_of(const struct sk_snapshot *s, struct fact **out)
@@ -376,50 +377,36 @@ static int storm_world(void)
 /* The runner makes the namespaces; its first child is init. */
 static int run_storm(void)
 {
-	pid_t init;
-	int st;
+	const char *what;
+	pid_t init = hermetic_fork_init(true);
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET) < 0) {
+	if (init == HERMETIC_NO_NS) {
 		fprintf(stderr, "skipped: cannot create namespaces: %s\n", strerror(errno));
 		return 77;
 	}
-	init = fork();
 	if (init < 0)
 		return 1;
 	if (init == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-		    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 ||
-		    loopback_up() < 0) {
-			fprintf(stderr, "FAIL private /proc or lo: %s\n", strerror(errno));
+		if (hermetic_init_world(true, NULL, &what) < 0) {
+			fprintf(stderr, "FAIL %s: %s\n", what, strerror(errno));
 			_exit(1);
 		}
 		exit(storm_world()); /* exit: LeakSanitizer checks the world too */
 	}
-	while (waitpid(init, &st, 0) < 0)
-		if (errno != EINTR)
-			return 1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return hermetic_wait(init);
 }
 
 static void test_fork_storm(void **state)
 {
-	pid_t runner;
-	int st;
+	int rc;
 
 	(void)state;
 	need_bpf();
-	fflush(NULL);
-	runner = fork();
-	assert_true(runner >= 0);
-	if (runner == 0)
-		_exit(run_storm());
-	assert_int_equal(waitpid(runner, &st, 0), runner);
-	assert_true(WIFEXITED(st));
-	if (WEXITSTATUS(st) == 77)
+	rc = hermetic_child(run_storm);
+	assert_true(rc >= 0);
+	if (rc == 77)
 		skip();
-	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(rc, 0);
 }
 
 /* --- the command line ---------------------------------------------------------------- */

@@ -30,6 +30,7 @@
 
 #include "collect/diag.h"
 #include "helpers/loopback.h"
+#include "hermetic.h"
 
 #define PAIRS 3
 #define PORT 4100
@@ -289,25 +290,19 @@ static int kill_child(void)
 static void run_in_child(int (*fn)(void))
 {
 	int status;
-	pid_t pid;
 
 	if (geteuid() != 0) {
 		print_message("skipped: SOCK_DESTROY needs root (and unshare -n)\n");
 		skip();
 	}
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(fn());
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == SKIP_CODE) {
+	status = hermetic_child(fn);
+	assert_true(status >= 0);
+	if (status == SKIP_CODE) {
 		print_message("skipped: no private network namespace, no ss, or a kernel without "
 			      "CONFIG_INET_DIAG_DESTROY\n");
 		skip();
 	}
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(status, 0);
 }
 
 static void test_kill_sockets_takes_exactly_the_pile(void **state)

@@ -48,6 +48,7 @@
 #include "store/json.h"
 #include "json_check.h"
 #include "helpers/loopback.h"
+#include "diagfx.h"
 #include "hermetic.h"
 
 #define NOBODY 65534
@@ -113,16 +114,14 @@ typedef int (*world_fn)(FILE *rep);
 /* The runner makes the namespaces; its first child is the world's init. */
 static int runner_main(world_fn fn, const char *proc_opts, int wfd)
 {
-	pid_t init;
-	int st;
+	const char *what;
+	pid_t init = hermetic_fork_init(true);
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET) < 0) {
+	if (init == HERMETIC_NO_NS) {
 		/* Root in a container without CAP_SYS_ADMIN: not a failure of ours. */
 		dprintf(wfd, "SKIP cannot create namespaces: %s\n", strerror(errno));
 		return 77;
 	}
-	init = fork();
 	if (init < 0) {
 		dprintf(wfd, "FAIL fork: %s\n", strerror(errno));
 		return 1;
@@ -131,17 +130,8 @@ static int runner_main(world_fn fn, const char *proc_opts, int wfd)
 		FILE *rep;
 		int rc;
 
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		/* Private first, or the new /proc would show up on the host. */
-		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-		    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, proc_opts) < 0) {
-			dprintf(wfd, "FAIL private /proc: %s\n", strerror(errno));
-			_exit(1);
-		}
-		int lo = loopback_up();
-
-		if (lo < 0) {
-			dprintf(wfd, "FAIL bringing lo up: %s\n", strerror(-lo));
+		if (hermetic_init_world(true, proc_opts, &what) < 0) {
+			dprintf(wfd, "FAIL %s: %s\n", what, strerror(errno));
 			_exit(1);
 		}
 		rep = fdopen(wfd, "w");
@@ -153,10 +143,7 @@ static int runner_main(world_fn fn, const char *proc_opts, int wfd)
 		exit(rc); /* not _exit: LeakSanitizer checks the world too */
 	}
 	close(wfd);
-	while (waitpid(init, &st, 0) < 0)
-		if (errno != EINTR)
-			return 1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return hermetic_wait(init);
 }
 
 /* Runs fn as init of a new world, bounded by timeout_s; asserts that it
@@ -229,6 +216,16 @@ static void run_world(const char *name, world_fn fn, const char *proc_opts, int 
 			 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
 			 WIFEXITED(st) ? "exit code; >128 is a signal in init" : "signal");
 }
+
+/* A test whose whole body is one world: run_world(label, fn, proc_opts,
+ * timeout_s), as root. */
+#define WORLD_TEST(test, label, fn, proc_opts, timeout_s)                            \
+	static void test(void **state)                                               \
+	{                                                                            \
+		(void)state;                                                         \
+		need_root();                                                         \
+		run_world(label, fn, proc_opts, timeout_s);                          \
+	}
 
 /* --- shared tools ------------------------------------------------------------- */
 
@@ -304,14 +301,6 @@ static const struct sk_netns *find_netns(const struct sk_snapshot *s, uint64_t i
 	for (size_t i = 0; i < s->netns.n; i++)
 		if (s->netns.v[i].id == id)
 			return &s->netns.v[i];
-	return NULL;
-}
-
-static const struct sk_socket *find_inode(const struct sk_snapshot *s, uint64_t inode)
-{
-	for (size_t i = 0; i < s->socks.n; i++)
-		if (s->socks.v[i].inode == inode)
-			return &s->socks.v[i];
 	return NULL;
 }
 
@@ -895,12 +884,7 @@ static int storm_world(FILE *rep)
 	return 0;
 }
 
-static void test_fork_storm(void **state)
-{
-	(void)state;
-	need_root();
-	run_world("fork storm", storm_world, NULL, 50);
-}
+WORLD_TEST(test_fork_storm, "fork storm", storm_world, NULL, 50)
 
 /* --- 2. hidepid=2, read by nobody ----------------------------------------------- */
 
@@ -942,7 +926,7 @@ static int nobody_view(FILE *rep, const char *dir, uint64_t root_listener)
 	      me->agg.closed[SK_SN_TCP], me->agg.unbound[SK_SN_UDP]);
 	/* Root's listener is dumped (inet_diag needs no privilege) but its
 	 * holder is invisible: unowned, not pinned on someone we can see. */
-	hidden = find_inode(s, root_listener);
+	hidden = fx_find_inode(&s->socks, root_listener);
 	CHECK(rep, hidden && hidden->state == SK_TCP_LISTEN, "root's listener not dumped");
 	CHECK(rep, hidden->owners_count == 0 && hidden->owner_kind == SK_OWNER_NONE,
 	      "root's listener attributed to %u fds", hidden->owners_count);
@@ -1030,12 +1014,7 @@ static int hidepid_world(FILE *rep)
 	return 0;
 }
 
-static void test_hidepid_unprivileged(void **state)
-{
-	(void)state;
-	need_root();
-	run_world("hidepid=2", hidepid_world, "hidepid=2", 30);
-}
+WORLD_TEST(test_hidepid_unprivileged, "hidepid=2", hidepid_world, "hidepid=2", 30)
 
 /* --- 3. a namespace that dies between refreshes, and its pid reused ------------ */
 
@@ -1103,7 +1082,7 @@ static int check_holder(FILE *rep, const struct sk_snapshot *s, const struct hol
 {
 	const struct sk_process *p = sk_snapshot_find_pid(s, h->pid);
 	const struct sk_netns *ns = find_netns(s, h->netns);
-	const struct sk_socket *l = find_inode(s, h->listener);
+	const struct sk_socket *l = fx_find_inode(&s->socks, h->listener);
 
 	CHECK(rep, p && p->netns == h->netns, "pid %d not seen in netns %llu", h->pid,
 	      (unsigned long long)h->netns);
@@ -1154,7 +1133,7 @@ static int netns_gone_world(FILE *rep)
 	CHECK(rep, check_snapshot(s, true, msg, sizeof(msg)), "%s", msg);
 	if (check_holder(rep, s, &b))
 		return 1;
-	CHECK(rep, !find_netns(s, a.netns) && !find_inode(s, a.listener),
+	CHECK(rep, !find_netns(s, a.netns) && !fx_find_inode(&s->socks, a.listener),
 	      "A's namespace or listener still in the snapshot");
 	for (size_t i = 0; i < s->socks.n; i++)
 		CHECK(rep, s->socks.v[i].netns != a.netns, "a row dumped in A's dead namespace");
@@ -1178,12 +1157,7 @@ static int netns_gone_world(FILE *rep)
 	return 0;
 }
 
-static void test_netns_gone_and_pid_reused(void **state)
-{
-	(void)state;
-	need_root();
-	run_world("netns gone", netns_gone_world, NULL, 30);
-}
+WORLD_TEST(test_netns_gone_and_pid_reused, "netns gone", netns_gone_world, NULL, 30)
 
 /* --- 3b. more network namespaces than open files --------------------------------- */
 
@@ -1244,12 +1218,8 @@ static int many_netns_world(FILE *rep)
 	return 0;
 }
 
-static void test_more_netns_than_nofile(void **state)
-{
-	(void)state;
-	need_root();
-	run_world("more namespaces than RLIMIT_NOFILE", many_netns_world, NULL, 60);
-}
+WORLD_TEST(test_more_netns_than_nofile, "more namespaces than RLIMIT_NOFILE", many_netns_world,
+	   NULL, 60)
 
 /* --- 4. a kernel with no sock_diag handler for a protocol ----------------------- */
 
@@ -1388,12 +1358,7 @@ static int unsupported_world(FILE *rep)
 	return 0;
 }
 
-static void test_unsupported_protocol(void **state)
-{
-	(void)state;
-	need_root();
-	run_world("no sock_diag handler", unsupported_world, NULL, 30);
-}
+WORLD_TEST(test_unsupported_protocol, "no sock_diag handler", unsupported_world, NULL, 30)
 
 int main(void)
 {

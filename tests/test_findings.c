@@ -18,10 +18,7 @@
 #include "snapbuild.h"
 
 struct world {
-	struct sk_snapshot s;
-	struct sk_history h;
-	struct sk_findings f;
-	struct sk_thresholds th;
+	struct sb_world sb;
 	struct sk_persist *ages;
 };
 
@@ -34,46 +31,33 @@ static void healthy_system(struct sk_snapshot *s)
 	s->sys.sockstat[SK_SS_TCP_TW] = 3;
 	for (int i = 0; i < SK_CTR_LAST; i++)
 		s->sys.counters[i] = 0;
-	l->tcp_max_orphans = 65536;
-	l->tcp_mem[0] = 90000;
-	l->tcp_mem[1] = 120000;
-	l->tcp_mem[2] = 180000;
-	l->page_size = 4096;
-	l->ip_local_port_range[0] = 32768;
-	l->ip_local_port_range[1] = 60999;
-	l->file_nr[0] = 1500;
-	l->file_max = 9223372036854775807LL;
-	l->tcp_orphan_retries = 0;
-	l->somaxconn = 4096;
+	sb_limits(l);
 }
 
 static void begin(struct world *w, uint64_t t_ms)
 {
-	sk_snapshot_reset(&w->s);
-	healthy_system(&w->s);
-	sb_time(&w->s, t_ms);
-	w->s.seq++;
-	sb_netns(&w->s, NS_A, ALL_INET);
+	sk_snapshot_reset(&w->sb.s);
+	healthy_system(&w->sb.s);
+	sb_time(&w->sb.s, t_ms);
+	w->sb.s.seq++;
+	sb_netns(&w->sb.s, NS_A, ALL_INET);
 }
 
 static void finish(struct world *w)
 {
 	struct sk_error err = {0};
 
-	assert_int_equal(sk_snapshot_join(&w->s, sb_sockname, NULL, &err), 0);
-	assert_int_equal(sk_persist_update(w->ages, &w->s), 0);
-	assert_int_equal(sk_history_record(&w->h, &w->s), 0);
-	assert_int_equal(sk_findings_evaluate(&w->f, &w->s, &w->h, &w->th), 0);
+	assert_int_equal(sk_snapshot_join(&w->sb.s, sb_sockname, NULL, &err), 0);
+	assert_int_equal(sk_persist_update(w->ages, &w->sb.s), 0);
+	assert_int_equal(sk_history_record(&w->sb.h, &w->sb.s), 0);
+	assert_int_equal(sk_findings_evaluate(&w->sb.f, &w->sb.s, &w->sb.h, &w->sb.th), 0);
 }
 
 static int setup(void **state)
 {
 	struct world *w = test_calloc(1, sizeof(*w));
 
-	sk_snapshot_init(&w->s);
-	sk_history_init(&w->h, 0);
-	sk_findings_init(&w->f);
-	sk_thresholds_default(&w->th);
+	sb_world_init(&w->sb);
 	assert_int_equal(sk_persist_new(&w->ages), 0);
 	*state = w;
 	return 0;
@@ -83,9 +67,7 @@ static int teardown(void **state)
 {
 	struct world *w = *state;
 
-	sk_snapshot_free(&w->s);
-	sk_history_free(&w->h);
-	sk_findings_free(&w->f);
+	sb_world_free(&w->sb);
 	sk_persist_free(w->ages);
 	test_free(w);
 	return 0;
@@ -95,11 +77,11 @@ static const struct sk_finding *only(const struct world *w, enum sk_finding_kind
 {
 	const struct sk_finding *found = NULL;
 
-	for (size_t i = 0; i < w->f.list.n; i++) {
-		if (w->f.list.v[i].kind != kind)
-			fail_msg("unexpected finding %s: %s", sk_finding_kind_names[w->f.list.v[i].kind],
-				 w->f.list.v[i].title);
-		found = &w->f.list.v[i];
+	for (size_t i = 0; i < w->sb.f.list.n; i++) {
+		if (w->sb.f.list.v[i].kind != kind)
+			fail_msg("unexpected finding %s: %s", sk_finding_kind_names[w->sb.f.list.v[i].kind],
+				 w->sb.f.list.v[i].title);
+		found = &w->sb.f.list.v[i];
 	}
 	if (!found)
 		fail_msg("no %s finding", sk_finding_kind_names[kind]);
@@ -109,19 +91,19 @@ static const struct sk_finding *only(const struct world *w, enum sk_finding_kind
 /* A process with ordinary traffic: a listener, some established sockets. */
 static uint32_t add_healthy_server(struct world *w, int32_t pid, uint64_t inode0)
 {
-	uint32_t p = sb_proc(&w->s, pid, NS_A);
-	struct sk_socket *k = sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_LISTEN, inode0,
+	uint32_t p = sb_proc(&w->sb.s, pid, NS_A);
+	struct sk_socket *k = sb_sock(&w->sb.s, SK_PROTO_TCP, AF_INET, SK_TCP_LISTEN, inode0,
 				      "0.0.0.0", 80, NS_A);
 
 	k->send_q = 4096;
 	k->recv_q = 2;
-	sb_fd(&w->s, p, 3, inode0);
+	sb_fd(&w->sb.s, p, 3, inode0);
 	for (int i = 1; i <= 20; i++) {
-		k = sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, inode0 + (uint64_t)i,
+		k = sb_sock(&w->sb.s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, inode0 + (uint64_t)i,
 			    "10.0.0.1", 80, NS_A);
 		sb_peer(k, "10.0.0.9", (uint16_t)(40000 + i));
 		k->recv_q = 100;
-		sb_fd(&w->s, p, 3 + i, inode0 + (uint64_t)i);
+		sb_fd(&w->sb.s, p, 3 + i, inode0 + (uint64_t)i);
 	}
 	return p;
 }
@@ -133,13 +115,13 @@ static void test_healthy_machine_has_no_findings(void **state)
 	for (int r = 0; r < 5; r++) {
 		begin(w, 1000 + (uint64_t)r * 60000);
 		add_healthy_server(w, 100, 1000);
-		struct sk_socket *k = sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_TIME_WAIT, 0,
+		struct sk_socket *k = sb_sock(&w->sb.s, SK_PROTO_TCP, AF_INET, SK_TCP_TIME_WAIT, 0,
 					      "10.0.0.1", 45000, NS_A);
 
 		sb_peer(k, "10.0.0.5", 5432);
 		finish(w);
-		if (w->f.list.n)
-			fail_msg("healthy machine: %s", w->f.list.v[0].title);
+		if (w->sb.f.list.n)
+			fail_msg("healthy machine: %s", w->sb.f.list.v[0].title);
 	}
 }
 
@@ -149,7 +131,7 @@ static void add_close_wait_est(struct world *w, uint32_t p, int n, uint64_t inod
 			       uint32_t est_ms)
 {
 	for (int i = 0; i < n; i++) {
-		struct sk_socket *k = sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_CLOSE_WAIT,
+		struct sk_socket *k = sb_sock(&w->sb.s, SK_PROTO_TCP, AF_INET, SK_TCP_CLOSE_WAIT,
 					      inode0 + (uint64_t)i, "10.0.0.1", 8080, NS_A);
 
 		sb_peer(k, i < n - 5 ? "10.0.3.7" : "10.0.3.8", (uint16_t)(30000 + i));
@@ -159,7 +141,7 @@ static void add_close_wait_est(struct world *w, uint32_t p, int n, uint64_t inod
 			k->tcp.last_ack_recv_ms = est_ms;
 			k->tcp.last_data_recv_ms = est_ms + 10;
 		}
-		sb_fd(&w->s, p, 1000 + i, inode0 + (uint64_t)i);
+		sb_fd(&w->sb.s, p, 1000 + i, inode0 + (uint64_t)i);
 	}
 }
 
@@ -175,10 +157,10 @@ static void test_close_wait_churn_is_quiet(void **state)
 
 	for (int r = 0; r < 10; r++) {
 		begin(w, 1000 + (uint64_t)r * 2000);
-		add_close_wait_est(w, sb_proc(&w->s, 200, NS_A), 60, 5000 + (uint64_t)r * 100, 150);
+		add_close_wait_est(w, sb_proc(&w->sb.s, 200, NS_A), 60, 5000 + (uint64_t)r * 100, 150);
 		finish(w);
-		assert_int_equal(w->f.list.n, 0);
-		assert_int_equal(w->f.pending[SK_FIND_CLOSE_WAIT], 0); /* tcp_info says: young */
+		assert_int_equal(w->sb.f.list.n, 0);
+		assert_int_equal(w->sb.f.pending[SK_FIND_CLOSE_WAIT], 0); /* tcp_info says: young */
 	}
 }
 
@@ -188,7 +170,7 @@ static void test_close_wait_one_look(void **state)
 	struct world *w = *state;
 
 	begin(w, 1000);
-	add_close_wait_est(w, sb_proc(&w->s, 200, NS_A), 40, 5000, 20000);
+	add_close_wait_est(w, sb_proc(&w->sb.s, 200, NS_A), 40, 5000, 20000);
 	finish(w);
 	const struct sk_finding *f = only(w, SK_FIND_CLOSE_WAIT);
 
@@ -196,12 +178,12 @@ static void test_close_wait_one_look(void **state)
 	assert_non_null(strstr(f->detail, "oldest 20 s (tcp_info estimate)"));
 	/* Without tcp_info one look cannot tell: pending, no finding. */
 	begin(w, 1000);
-	add_close_wait(w, sb_proc(&w->s, 201, NS_A), 40, 9000);
+	add_close_wait(w, sb_proc(&w->sb.s, 201, NS_A), 40, 9000);
 	sk_persist_free(w->ages);
 	assert_int_equal(sk_persist_new(&w->ages), 0);
 	finish(w);
-	assert_int_equal(w->f.list.n, 0);
-	assert_int_equal(w->f.pending[SK_FIND_CLOSE_WAIT], 40);
+	assert_int_equal(w->sb.f.list.n, 0);
+	assert_int_equal(w->sb.f.pending[SK_FIND_CLOSE_WAIT], 40);
 }
 
 static void test_close_wait(void **state)
@@ -209,12 +191,12 @@ static void test_close_wait(void **state)
 	struct world *w = *state;
 
 	begin(w, 1000);
-	add_close_wait(w, sb_proc(&w->s, 200, NS_A), 60, 5000);
+	add_close_wait(w, sb_proc(&w->sb.s, 200, NS_A), 60, 5000);
 	finish(w);
-	assert_int_equal(w->f.list.n, 0); /* first sight: age unknown */
+	assert_int_equal(w->sb.f.list.n, 0); /* first sight: age unknown */
 	/* The same sockets 6 s later: held. */
 	begin(w, 7000);
-	add_close_wait(w, sb_proc(&w->s, 200, NS_A), 60, 5000);
+	add_close_wait(w, sb_proc(&w->sb.s, 200, NS_A), 60, 5000);
 	finish(w);
 	const struct sk_finding *f = only(w, SK_FIND_CLOSE_WAIT);
 
@@ -228,7 +210,7 @@ static void test_close_wait(void **state)
 	/* Growing steadily over the next refreshes: critical, with the rate. */
 	for (int r = 1; r <= 4; r++) {
 		begin(w, 7000 + (uint64_t)r * 30000);
-		add_close_wait(w, sb_proc(&w->s, 200, NS_A), 60 + r * 10, 5000);
+		add_close_wait(w, sb_proc(&w->sb.s, 200, NS_A), 60 + r * 10, 5000);
 		finish(w);
 	}
 	f = only(w, SK_FIND_CLOSE_WAIT);
@@ -246,20 +228,20 @@ static void test_one_program_one_finding(void **state)
 	for (int r = 0; r < 2; r++) {
 		begin(w, 1000 + (uint64_t)r * 6000);
 		for (int i = 0; i < 9; i++) {
-			uint32_t p = sb_proc(&w->s, 700 + i, NS_A);
+			uint32_t p = sb_proc(&w->sb.s, 700 + i, NS_A);
 
-			snprintf(w->s.procs.v[p].comm, SK_COMM_MAX, "worker");
+			snprintf(w->sb.s.procs.v[p].comm, SK_COMM_MAX, "worker");
 			add_close_wait(w, p, 3, 20000 + (uint64_t)i * 100);
 		}
-		uint32_t other = sb_proc(&w->s, 800, NS_A);
+		uint32_t other = sb_proc(&w->sb.s, 800, NS_A);
 
 		add_close_wait(w, other, 2, 30000);
 		finish(w);
 	}
-	assert_int_equal(w->f.list.n, 2);
-	for (size_t i = 0; i < w->f.list.n; i++)
-		if (w->f.list.v[i].pid == 700)
-			f = &w->f.list.v[i];
+	assert_int_equal(w->sb.f.list.n, 2);
+	for (size_t i = 0; i < w->sb.f.list.n; i++)
+		if (w->sb.f.list.v[i].pid == 700)
+			f = &w->sb.f.list.v[i];
 	assert_non_null(f);
 	assert_int_equal(f->nprocs, 9);
 	assert_int_equal(f->pids[8], 708);
@@ -277,10 +259,10 @@ static void test_kernel_log_orphans(void **state)
 	struct world *w = *state;
 
 	begin(w, 600000);
-	w->s.klog.enabled = true;
-	w->s.klog.lines[SK_KMSG_ORPHANS].count = 12;
-	w->s.klog.lines[SK_KMSG_ORPHANS].first_us = 500000ULL * 1000;
-	w->s.klog.lines[SK_KMSG_ORPHANS].last_us = 590000ULL * 1000;
+	w->sb.s.klog.enabled = true;
+	w->sb.s.klog.lines[SK_KMSG_ORPHANS].count = 12;
+	w->sb.s.klog.lines[SK_KMSG_ORPHANS].first_us = 500000ULL * 1000;
+	w->sb.s.klog.lines[SK_KMSG_ORPHANS].last_us = 590000ULL * 1000;
 	finish(w);
 	const struct sk_finding *f = only(w, SK_FIND_ORPHANS);
 
@@ -289,11 +271,11 @@ static void test_kernel_log_orphans(void **state)
 				      "last 10 s ago"));
 	/* 20 minutes later, nothing new: the header keeps it, no finding. */
 	begin(w, 600000 + 20 * 60000);
-	w->s.klog.enabled = true;
-	w->s.klog.lines[SK_KMSG_ORPHANS].count = 12;
-	w->s.klog.lines[SK_KMSG_ORPHANS].last_us = 590000ULL * 1000;
+	w->sb.s.klog.enabled = true;
+	w->sb.s.klog.lines[SK_KMSG_ORPHANS].count = 12;
+	w->sb.s.klog.lines[SK_KMSG_ORPHANS].last_us = 590000ULL * 1000;
 	finish(w);
-	assert_int_equal(w->f.list.n, 0);
+	assert_int_equal(w->sb.f.list.n, 0);
 }
 
 /* TIME_WAIT towards one destination: a TIME_WAIT lives 60 s, so their
@@ -303,25 +285,25 @@ static void test_time_wait_churn(void **state)
 	struct world *w = *state;
 
 	begin(w, 1000);
-	w->s.sys.limits.ip_local_port_range[0] = 40000;
-	w->s.sys.limits.ip_local_port_range[1] = 40999;
-	w->s.sys.limits.tcp_max_tw_buckets = 262144;
-	uint32_t p = sb_proc(&w->s, 900, NS_A);
+	w->sb.s.sys.limits.ip_local_port_range[0] = 40000;
+	w->sb.s.sys.limits.ip_local_port_range[1] = 40999;
+	w->sb.s.sys.limits.tcp_max_tw_buckets = 262144;
+	uint32_t p = sb_proc(&w->sb.s, 900, NS_A);
 
 	for (int i = 0; i < 600; i++)
-		sb_peer(sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_TIME_WAIT, 0, "10.0.0.1",
+		sb_peer(sb_sock(&w->sb.s, SK_PROTO_TCP, AF_INET, SK_TCP_TIME_WAIT, 0, "10.0.0.1",
 				(uint16_t)(40000 + i), NS_A), "10.0.0.5", 5432);
 	for (int i = 0; i < 3; i++) {
-		sb_peer(sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 9100 + (uint64_t)i,
+		sb_peer(sb_sock(&w->sb.s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 9100 + (uint64_t)i,
 				"10.0.0.1", (uint16_t)(40900 + i), NS_A), "10.0.0.5", 5432);
-		sb_fd(&w->s, p, 10 + i, 9100 + (uint64_t)i);
+		sb_fd(&w->sb.s, p, 10 + i, 9100 + (uint64_t)i);
 	}
 	finish(w);
 	const struct sk_finding *f = NULL;
 
-	for (size_t i = 0; i < w->f.list.n; i++)
-		if (w->f.list.v[i].kind == SK_FIND_TIME_WAIT_CHURN)
-			f = &w->f.list.v[i];
+	for (size_t i = 0; i < w->sb.f.list.n; i++)
+		if (w->sb.f.list.v[i].kind == SK_FIND_TIME_WAIT_CHURN)
+			f = &w->sb.f.list.v[i];
 	assert_non_null(f);
 	assert_int_equal(f->pid, 900);
 	assert_int_equal(f->ev[0].value, 600);
@@ -333,7 +315,7 @@ static void test_time_wait_churn(void **state)
 static void add_closed(struct world *w, uint32_t p, int n)
 {
 	for (int i = 0; i < n; i++)
-		sb_fd(&w->s, p, 100 + i, 7000 + (uint64_t)i); /* TCP fds in no dump */
+		sb_fd(&w->sb.s, p, 100 + i, 7000 + (uint64_t)i); /* TCP fds in no dump */
 }
 
 static void test_closed_leak_and_fd_exhaustion(void **state)
@@ -341,13 +323,13 @@ static void test_closed_leak_and_fd_exhaustion(void **state)
 	struct world *w = *state;
 
 	begin(w, 1000);
-	add_closed(w, sb_proc(&w->s, 300, NS_A), 60);
+	add_closed(w, sb_proc(&w->sb.s, 300, NS_A), 60);
 	finish(w);
 	/* One look: a socket about to connect looks the same. */
-	assert_int_equal(w->f.list.n, 0);
-	assert_int_equal(w->f.pending[SK_FIND_CLOSED_LEAK], 60);
+	assert_int_equal(w->sb.f.list.n, 0);
+	assert_int_equal(w->sb.f.pending[SK_FIND_CLOSED_LEAK], 60);
 	begin(w, 7000);
-	add_closed(w, sb_proc(&w->s, 300, NS_A), 60);
+	add_closed(w, sb_proc(&w->sb.s, 300, NS_A), 60);
 	finish(w);
 	const struct sk_finding *f = only(w, SK_FIND_CLOSED_LEAK);
 
@@ -357,9 +339,9 @@ static void test_closed_leak_and_fd_exhaustion(void **state)
 
 	/* Near RLIMIT_NOFILE: critical, and fd_exhaustion is not repeated. */
 	begin(w, 8000);
-	uint32_t p = sb_proc(&w->s, 300, NS_A);
+	uint32_t p = sb_proc(&w->sb.s, 300, NS_A);
 
-	w->s.procs.v[p].fd_limit = 64;
+	w->sb.s.procs.v[p].fd_limit = 64;
 	add_closed(w, p, 62);
 	finish(w);
 	f = only(w, SK_FIND_CLOSED_LEAK);
@@ -369,19 +351,19 @@ static void test_closed_leak_and_fd_exhaustion(void **state)
 
 	/* The same fd numbers now hold other sockets: nothing is held. */
 	begin(w, 20000);
-	p = sb_proc(&w->s, 300, NS_A);
+	p = sb_proc(&w->sb.s, 300, NS_A);
 	for (int i = 0; i < 60; i++)
-		sb_fd(&w->s, p, 100 + i, 17000 + (uint64_t)i);
+		sb_fd(&w->sb.s, p, 100 + i, 17000 + (uint64_t)i);
 	finish(w);
-	assert_int_equal(w->f.list.n, 0);
+	assert_int_equal(w->sb.f.list.n, 0);
 
 	/* No closed sockets, many other fds: fd_exhaustion. */
 	begin(w, 23000);
-	p = sb_proc(&w->s, 301, NS_A);
-	sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 9000, "10.0.0.1", 1, NS_A);
-	sb_fd(&w->s, p, 3, 9000);
-	w->s.procs.v[p].fd_count = 900;
-	w->s.procs.v[p].fd_limit = 1000;
+	p = sb_proc(&w->sb.s, 301, NS_A);
+	sb_sock(&w->sb.s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 9000, "10.0.0.1", 1, NS_A);
+	sb_fd(&w->sb.s, p, 3, 9000);
+	w->sb.s.procs.v[p].fd_count = 900;
+	w->sb.s.procs.v[p].fd_limit = 1000;
 	finish(w);
 	f = only(w, SK_FIND_FD_EXHAUSTION);
 	assert_int_equal(f->severity, SK_SEV_WARNING);
@@ -390,15 +372,15 @@ static void test_closed_leak_and_fd_exhaustion(void **state)
 
 static void add_recv(struct world *w, uint32_t recv_q)
 {
-	uint32_t p = sb_proc(&w->s, 400, NS_A);
-	struct sk_socket *k = sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 8000,
+	uint32_t p = sb_proc(&w->sb.s, 400, NS_A);
+	struct sk_socket *k = sb_sock(&w->sb.s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 8000,
 				      "10.0.0.1", 9000, NS_A);
 
 	sb_peer(k, "10.0.0.2", 50000);
 	k->recv_q = recv_q;
 	k->mem.rmem_alloc = recv_q + recv_q / 4;
-	w->s.procs.v[p].rss_kb = 300;
-	sb_fd(&w->s, p, 5, 8000);
+	w->sb.s.procs.v[p].rss_kb = 300;
+	sb_fd(&w->sb.s, p, 5, 8000);
 }
 
 static void test_recv_stuck(void **state)
@@ -409,7 +391,7 @@ static void test_recv_stuck(void **state)
 	begin(w, 1000);
 	add_recv(w, 100000);
 	finish(w);
-	assert_int_equal(w->f.list.n, 0);
+	assert_int_equal(w->sb.f.list.n, 0);
 	/* A second refresh 5 s later, not shrinking: reported, confirmed. */
 	begin(w, 6000);
 	add_recv(w, 100000);
@@ -422,7 +404,7 @@ static void test_recv_stuck(void **state)
 	begin(w, 11000);
 	add_recv(w, 10);
 	finish(w);
-	assert_int_equal(w->f.list.n, 0);
+	assert_int_equal(w->sb.f.list.n, 0);
 }
 
 static void test_recv_stuck_first_refresh_large(void **state)
@@ -445,13 +427,13 @@ static void test_peer_zero_window(void **state)
 	 * batch does not ask) it is left out, not shown as 0. */
 	for (int with_info = 1; with_info >= 0; with_info--) {
 		begin(w, 1000 + 2000 * (uint64_t)(1 - with_info));
-		uint32_t p = sb_proc(&w->s, 500, NS_A);
+		uint32_t p = sb_proc(&w->sb.s, 500, NS_A);
 
-		sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_LISTEN, 600, "0.0.0.0", 21,
+		sb_sock(&w->sb.s, SK_PROTO_TCP, AF_INET, SK_TCP_LISTEN, 600, "0.0.0.0", 21,
 			NS_A)->send_q = 128;
-		sb_fd(&w->s, p, 3, 600);
+		sb_fd(&w->sb.s, p, 3, 600);
 		for (int i = 0; i < 5; i++) {
-			struct sk_socket *k = sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_FIN_WAIT1, 0,
+			struct sk_socket *k = sb_sock(&w->sb.s, SK_PROTO_TCP, AF_INET, SK_TCP_FIN_WAIT1, 0,
 						      "10.0.0.1", 21, NS_A);
 
 			sb_peer(k, "110.157.1.10", (uint16_t)(54611 + i));
@@ -483,19 +465,19 @@ static void test_orphans_limit_and_aborts(void **state)
 	struct world *w = *state;
 
 	begin(w, 1000);
-	w->s.sys.sockstat[SK_SS_TCP_ORPHAN] = 40;
-	w->s.sys.limits.tcp_max_orphans = 64;
+	w->sb.s.sys.sockstat[SK_SS_TCP_ORPHAN] = 40;
+	w->sb.s.sys.limits.tcp_max_orphans = 64;
 	finish(w);
 	assert_int_equal(only(w, SK_FIND_ORPHANS)->severity, SK_SEV_WARNING);
 
 	/* Few orphans, but TCPAbortOnMemory rising: the kernel is killing them. */
 	begin(w, 2000);
-	w->s.sys.sockstat[SK_SS_TCP_ORPHAN] = 1;
-	w->s.sys.counters[SK_CTR_TCP_ABORT_ON_MEMORY] = 10;
+	w->sb.s.sys.sockstat[SK_SS_TCP_ORPHAN] = 1;
+	w->sb.s.sys.counters[SK_CTR_TCP_ABORT_ON_MEMORY] = 10;
 	finish(w);
 	begin(w, 4000);
-	w->s.sys.sockstat[SK_SS_TCP_ORPHAN] = 1;
-	w->s.sys.counters[SK_CTR_TCP_ABORT_ON_MEMORY] = 22;
+	w->sb.s.sys.sockstat[SK_SS_TCP_ORPHAN] = 1;
+	w->sb.s.sys.counters[SK_CTR_TCP_ABORT_ON_MEMORY] = 22;
 	finish(w);
 	const struct sk_finding *f = only(w, SK_FIND_ORPHANS);
 
@@ -512,17 +494,17 @@ static void test_orphans_time_to_limit(void **state)
 	struct sk_exhaustion x[SK_EX_LAST];
 
 	begin(w, 1000);
-	w->s.sys.sockstat[SK_SS_TCP_ORPHAN] = 40;
-	w->s.sys.limits.tcp_max_orphans = 64;
+	w->sb.s.sys.sockstat[SK_SS_TCP_ORPHAN] = 40;
+	w->sb.s.sys.limits.tcp_max_orphans = 64;
 	finish(w);
 	assert_null(strstr(only(w, SK_FIND_ORPHANS)->detail, "tcp_max_orphans in"));
 	begin(w, 61000);
-	w->s.sys.sockstat[SK_SS_TCP_ORPHAN] = 46;
-	w->s.sys.limits.tcp_max_orphans = 64;
+	w->sb.s.sys.sockstat[SK_SS_TCP_ORPHAN] = 46;
+	w->sb.s.sys.limits.tcp_max_orphans = 64;
 	finish(w);
 	assert_non_null(strstr(only(w, SK_FIND_ORPHANS)->detail,
 			       "tcp_max_orphans in 3 min at +6.0/min"));
-	sk_history_exhaustion(&w->h, &w->s.sys, x);
+	sk_history_exhaustion(&w->sb.h, &w->sb.s.sys, x);
 	assert_int_equal(x[SK_EX_ORPHANS].now, 46);
 	assert_int_equal(x[SK_EX_ORPHANS].limit, 64);
 	assert_true(x[SK_EX_ORPHANS].minutes > 2.99 && x[SK_EX_ORPHANS].minutes < 3.01);
@@ -535,11 +517,11 @@ static void test_tcp_mem(void **state)
 	struct world *w = *state;
 
 	begin(w, 1000);
-	w->s.sys.sockstat[SK_SS_TCP_MEM] = 100000;
+	w->sb.s.sys.sockstat[SK_SS_TCP_MEM] = 100000;
 	finish(w);
 	assert_int_equal(only(w, SK_FIND_TCP_MEM)->severity, SK_SEV_WARNING);
 	begin(w, 2000);
-	w->s.sys.sockstat[SK_SS_TCP_MEM] = 190000;
+	w->sb.s.sys.sockstat[SK_SS_TCP_MEM] = 190000;
 	finish(w);
 	const struct sk_finding *f = only(w, SK_FIND_TCP_MEM);
 
@@ -552,19 +534,19 @@ static void test_ephemeral_ports(void **state)
 	struct world *w = *state;
 
 	begin(w, 1000);
-	w->s.sys.limits.ip_local_port_range[0] = 40000;
-	w->s.sys.limits.ip_local_port_range[1] = 40099;
+	w->sb.s.sys.limits.ip_local_port_range[0] = 40000;
+	w->sb.s.sys.limits.ip_local_port_range[1] = 40099;
 	for (int i = 0; i < 60; i++) {
-		struct sk_socket *k = sb_sock(&w->s, SK_PROTO_TCP, AF_INET,
+		struct sk_socket *k = sb_sock(&w->sb.s, SK_PROTO_TCP, AF_INET,
 					      i < 30 ? SK_TCP_TIME_WAIT : SK_TCP_ESTABLISHED, 0,
 					      "10.0.0.1", (uint16_t)(40000 + i), NS_A);
 
 		sb_peer(k, "10.0.0.5", 5432);
 	}
 	/* Other destinations and ports outside the range don't count. */
-	sb_peer(sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 0, "10.0.0.1", 40070,
+	sb_peer(sb_sock(&w->sb.s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 0, "10.0.0.1", 40070,
 			NS_A), "10.0.0.6", 5432);
-	sb_peer(sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 0, "10.0.0.1", 1234, NS_A),
+	sb_peer(sb_sock(&w->sb.s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 0, "10.0.0.1", 1234, NS_A),
 		"10.0.0.5", 5432);
 	finish(w);
 	const struct sk_finding *f = only(w, SK_FIND_EPHEMERAL_PORTS);
@@ -602,9 +584,9 @@ static void test_ephemeral_ports_many_destinations(void **state)
 	uint64_t x = 12345;
 
 	begin(w, 1000);
-	sb_netns(&w->s, NS_B, ALL_INET);
-	w->s.sys.limits.ip_local_port_range[0] = 40000;
-	w->s.sys.limits.ip_local_port_range[1] = 40099;
+	sb_netns(&w->sb.s, NS_B, ALL_INET);
+	w->sb.s.sys.limits.ip_local_port_range[0] = 40000;
+	w->sb.s.sys.limits.ip_local_port_range[1] = 40099;
 	for (size_t d = 0; d < 4; d++)
 		want += (uint32_t)dest[d].conns;
 	while (total < want) {
@@ -612,7 +594,7 @@ static void test_ephemeral_ports_many_destinations(void **state)
 
 		if (placed[d] == (uint32_t)dest[d].conns)
 			continue;
-		struct sk_socket *k = sb_sock(&w->s, SK_PROTO_TCP, (uint8_t)dest[d].family,
+		struct sk_socket *k = sb_sock(&w->sb.s, SK_PROTO_TCP, (uint8_t)dest[d].family,
 					      placed[d] % 3 ? SK_TCP_ESTABLISHED : SK_TCP_TIME_WAIT, 0,
 					      dest[d].family == AF_INET ? "10.0.0.1" : "fd00::1",
 					      (uint16_t)(40000 + placed[d]), dest[d].ns);
@@ -621,16 +603,16 @@ static void test_ephemeral_ports_many_destinations(void **state)
 		placed[d]++;
 		total++;
 		if (total % 8 == 0) /* a destination too small to matter */
-			sb_peer(sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 0, "10.0.0.1",
+			sb_peer(sb_sock(&w->sb.s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 0, "10.0.0.1",
 					40001, NS_A), "10.1.0.9", (uint16_t)(1000 + total));
 	}
 	for (int i = 0; i < 3000; i++)
-		sb_peer(sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 0, "10.0.0.1", 40002,
+		sb_peer(sb_sock(&w->sb.s, SK_PROTO_TCP, AF_INET, SK_TCP_ESTABLISHED, 0, "10.0.0.1", 40002,
 				NS_A), "10.2.0.9", (uint16_t)(1000 + i));
 	finish(w);
-	assert_int_equal(w->f.list.n, 4);
+	assert_int_equal(w->sb.f.list.n, 4);
 	for (size_t i = 0; i < 4; i++) {
-		const struct sk_finding *f = &w->f.list.v[i];
+		const struct sk_finding *f = &w->sb.f.list.v[i];
 		uint32_t prev = 0, tw = 0;
 
 		/* Most connections first. */
@@ -639,8 +621,8 @@ static void test_ephemeral_ports_many_destinations(void **state)
 		assert_int_equal(f->ev[0].value, dest[i].conns);
 		assert_int_equal(f->socks_count, (uint32_t)dest[i].conns);
 		for (uint32_t j = 0; j < f->socks_count; j++) {
-			uint32_t si = w->f.socks.v[f->socks_start + j];
-			const struct sk_socket *k = &w->s.socks.v[si];
+			uint32_t si = w->sb.f.socks.v[f->socks_start + j];
+			const struct sk_socket *k = &w->sb.s.socks.v[si];
 
 			assert_true(j == 0 || si > prev);
 			prev = si;
@@ -667,12 +649,12 @@ static void test_ephemeral_ports_brute_force(void **state)
 		uint32_t found = 0;
 
 		begin(w, 1000 + (uint64_t)round * 1000);
-		sb_netns(&w->s, NS_B, ALL_INET);
-		w->s.sys.limits.ip_local_port_range[0] = 40000;
-		w->s.sys.limits.ip_local_port_range[1] = 40000 + (int64_t)(x >> 40) % 80;
-		w->th.v[SK_TH_PORTS_MIN] = (int64_t)(x >> 20) % 6;
-		w->th.v[SK_TH_PORTS_WARN_PCT] = (int64_t)(x >> 24) % 40;
-		w->th.v[SK_TH_PORTS_CRIT_PCT] = (int64_t)(x >> 28) % 80;
+		sb_netns(&w->sb.s, NS_B, ALL_INET);
+		w->sb.s.sys.limits.ip_local_port_range[0] = 40000;
+		w->sb.s.sys.limits.ip_local_port_range[1] = 40000 + (int64_t)(x >> 40) % 80;
+		w->sb.th.v[SK_TH_PORTS_MIN] = (int64_t)(x >> 20) % 6;
+		w->sb.th.v[SK_TH_PORTS_WARN_PCT] = (int64_t)(x >> 24) % 40;
+		w->sb.th.v[SK_TH_PORTS_CRIT_PCT] = (int64_t)(x >> 28) % 80;
 		for (unsigned i = 0; i < nsock; i++) {
 			uint64_t r = (x = x * 6364136223846793005ULL + 1442695040888963407ULL) >> 20;
 			char peer[32];
@@ -680,16 +662,16 @@ static void test_ephemeral_ports_brute_force(void **state)
 			struct sk_socket *k;
 
 			snprintf(peer, sizeof(peer), v6 ? "fd00::%u" : "10.0.0.%u", (unsigned)(r >> 3) % 3);
-			k = sb_sock(&w->s, SK_PROTO_TCP, v6 ? AF_INET6 : AF_INET,
+			k = sb_sock(&w->sb.s, SK_PROTO_TCP, v6 ? AF_INET6 : AF_INET,
 				    (r >> 5) % 7 == 0 ? SK_TCP_LISTEN : (r >> 5) % 3 ? SK_TCP_ESTABLISHED
 				    : SK_TCP_TIME_WAIT, 0, v6 ? "fd00::1" : "10.0.0.1",
 				    (uint16_t)(39990 + (r >> 9) % 100), (r >> 17) % 4 ? NS_A : NS_B);
 			sb_peer(k, peer, (uint16_t)((r >> 19) % 3));
 		}
 		finish(w);
-		int64_t lo = w->s.sys.limits.ip_local_port_range[0];
-		int64_t hi = w->s.sys.limits.ip_local_port_range[1], range = hi - lo + 1;
-		const struct sk_snapshot *s = &w->s;
+		int64_t lo = w->sb.s.sys.limits.ip_local_port_range[0];
+		int64_t hi = w->sb.s.sys.limits.ip_local_port_range[1], range = hi - lo + 1;
+		const struct sk_snapshot *s = &w->sb.s;
 
 		for (size_t i = 0; i < s->socks.n; i++) {
 			const struct sk_socket *k = &s->socks.v[i], *first = NULL;
@@ -714,27 +696,27 @@ static void test_ephemeral_ports_brute_force(void **state)
 				}
 			int64_t pct = (int64_t)((double)n * 100.0 / (double)range);
 
-			if ((int64_t)n < w->th.v[SK_TH_PORTS_MIN] || pct < w->th.v[SK_TH_PORTS_WARN_PCT])
+			if ((int64_t)n < w->sb.th.v[SK_TH_PORTS_MIN] || pct < w->sb.th.v[SK_TH_PORTS_WARN_PCT])
 				continue;
 			/* exactly one finding lists these sockets */
 			const struct sk_finding *f = NULL;
 
-			for (size_t m = 0; m < w->f.list.n; m++) {
-				const struct sk_finding *g = &w->f.list.v[m];
+			for (size_t m = 0; m < w->sb.f.list.n; m++) {
+				const struct sk_finding *g = &w->sb.f.list.v[m];
 
 				if (g->kind == SK_FIND_EPHEMERAL_PORTS && g->socks_count &&
-				    w->f.socks.v[g->socks_start] == members[0]) {
+				    w->sb.f.socks.v[g->socks_start] == members[0]) {
 					assert_null(f);
 					f = g;
 				}
 			}
 			assert_non_null(f);
 			assert_int_equal(f->socks_count, n);
-			assert_memory_equal(&w->f.socks.v[f->socks_start], members, n * sizeof(uint32_t));
+			assert_memory_equal(&w->sb.f.socks.v[f->socks_start], members, n * sizeof(uint32_t));
 			assert_int_equal(f->ev[0].value, n);
 			assert_int_equal(f->ev[0].limit, range);
 			assert_int_equal(f->ev[1].value, tw);
-			assert_int_equal(f->severity, pct >= w->th.v[SK_TH_PORTS_CRIT_PCT] ? SK_SEV_CRITICAL
+			assert_int_equal(f->severity, pct >= w->sb.th.v[SK_TH_PORTS_CRIT_PCT] ? SK_SEV_CRITICAL
 											    : SK_SEV_WARNING);
 			found++;
 #undef PORTS_CANDIDATE
@@ -742,11 +724,11 @@ static void test_ephemeral_ports_brute_force(void **state)
 		}
 		uint32_t reported = 0;
 
-		for (size_t m = 0; m < w->f.list.n; m++)
-			reported += w->f.list.v[m].kind == SK_FIND_EPHEMERAL_PORTS;
+		for (size_t m = 0; m < w->sb.f.list.n; m++)
+			reported += w->sb.f.list.v[m].kind == SK_FIND_EPHEMERAL_PORTS;
 		assert_int_equal(reported, found);
 		total_found += found;
-		sk_thresholds_default(&w->th);
+		sk_thresholds_default(&w->sb.th);
 	}
 	assert_true(total_found > 60); /* the rule fired, many times over */
 }
@@ -756,13 +738,13 @@ static void test_accept_overflow(void **state)
 	struct world *w = *state;
 
 	begin(w, 1000);
-	uint32_t p = sb_proc(&w->s, 700, NS_A);
-	struct sk_socket *k = sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_LISTEN, 700,
+	uint32_t p = sb_proc(&w->sb.s, 700, NS_A);
+	struct sk_socket *k = sb_sock(&w->sb.s, SK_PROTO_TCP, AF_INET, SK_TCP_LISTEN, 700,
 				      "0.0.0.0", 8080, NS_A);
 
 	k->recv_q = 129;
 	k->send_q = 128;
-	sb_fd(&w->s, p, 3, 700);
+	sb_fd(&w->sb.s, p, 3, 700);
 	finish(w);
 	const struct sk_finding *f = only(w, SK_FIND_ACCEPT_OVERFLOW);
 
@@ -776,15 +758,15 @@ static void test_udp_rcvbuf(void **state)
 	struct world *w = *state;
 
 	begin(w, 1000);
-	uint32_t p = sb_proc(&w->s, 800, NS_A);
-	struct sk_socket *k = sb_sock(&w->s, SK_PROTO_UDP, AF_INET, SK_TCP_CLOSE, 800, "0.0.0.0",
+	uint32_t p = sb_proc(&w->sb.s, 800, NS_A);
+	struct sk_socket *k = sb_sock(&w->sb.s, SK_PROTO_UDP, AF_INET, SK_TCP_CLOSE, 800, "0.0.0.0",
 				      53, NS_A);
 
 	k->flags |= SK_SOCK_HAS_MEM;
 	k->mem.rmem_alloc = 212000;
 	k->mem.rcvbuf = 212992;
 	k->mem.drops = 1234;
-	sb_fd(&w->s, p, 3, 800);
+	sb_fd(&w->sb.s, p, 3, 800);
 	finish(w);
 	const struct sk_finding *f = only(w, SK_FIND_UDP_RCVBUF);
 
@@ -801,17 +783,17 @@ static void test_udp_small_rcvbuf(void **state)
 
 	for (int i = 0; i < 2; i++) {
 		begin(w, 1000 + 2000 * (uint64_t)i);
-		uint32_t p = sb_proc(&w->s, 800, NS_A);
-		struct sk_socket *k = sb_sock(&w->s, SK_PROTO_UDP, AF_INET, SK_TCP_CLOSE, 800,
+		uint32_t p = sb_proc(&w->sb.s, 800, NS_A);
+		struct sk_socket *k = sb_sock(&w->sb.s, SK_PROTO_UDP, AF_INET, SK_TCP_CLOSE, 800,
 					      "127.0.0.1", 7005, NS_A);
 
 		k->flags |= SK_SOCK_HAS_MEM;
 		k->mem.rmem_alloc = 6912;
 		k->mem.rcvbuf = rcvbuf[i];
 		k->mem.drops = 61;
-		sb_fd(&w->s, p, 3, 800);
+		sb_fd(&w->sb.s, p, 3, 800);
 		finish(w);
-		assert_int_equal(w->f.list.n, i == 0 ? 1 : 0);
+		assert_int_equal(w->sb.f.list.n, i == 0 ? 1 : 0);
 	}
 }
 
@@ -820,8 +802,8 @@ static void test_system_files(void **state)
 	struct world *w = *state;
 
 	begin(w, 1000);
-	w->s.sys.limits.file_nr[0] = 960;
-	w->s.sys.limits.file_max = 1000;
+	w->sb.s.sys.limits.file_nr[0] = 960;
+	w->sb.s.sys.limits.file_max = 1000;
 	finish(w);
 	const struct sk_finding *f = only(w, SK_FIND_FD_EXHAUSTION);
 
@@ -834,23 +816,23 @@ static void test_thresholds_override(void **state)
 	struct world *w = *state;
 	struct sk_error err = {0};
 
-	assert_int_equal(sk_thresholds_set(&w->th, "close_wait_warn=10", &err), 0);
-	assert_int_equal(sk_thresholds_set(&w->th, "nope=1", &err), -EINVAL);
+	assert_int_equal(sk_thresholds_set(&w->sb.th, "close_wait_warn=10", &err), 0);
+	assert_int_equal(sk_thresholds_set(&w->sb.th, "nope=1", &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "unknown threshold 'nope'"));
-	assert_int_equal(sk_thresholds_set(&w->th, "close_wait_warn=x", &err), -EINVAL);
-	assert_int_equal(sk_thresholds_set(&w->th, "close_wait_warn", &err), -EINVAL);
+	assert_int_equal(sk_thresholds_set(&w->sb.th, "close_wait_warn=x", &err), -EINVAL);
+	assert_int_equal(sk_thresholds_set(&w->sb.th, "close_wait_warn", &err), -EINVAL);
 	for (int r = 0; r < 2; r++) {
 		begin(w, 1000 + (uint64_t)r * 6000);
-		add_close_wait(w, sb_proc(&w->s, 900, NS_A), 9, 5000);
+		add_close_wait(w, sb_proc(&w->sb.s, 900, NS_A), 9, 5000);
 		finish(w);
 	}
-	assert_int_equal(w->f.list.n, 0); /* 9 held: under 10 */
+	assert_int_equal(w->sb.f.list.n, 0); /* 9 held: under 10 */
 	begin(w, 13000);
-	add_close_wait(w, sb_proc(&w->s, 900, NS_A), 12, 5000);
+	add_close_wait(w, sb_proc(&w->sb.s, 900, NS_A), 12, 5000);
 	finish(w);
-	assert_int_equal(w->f.list.n, 0); /* 3 of the 12 are new: still 9 held */
+	assert_int_equal(w->sb.f.list.n, 0); /* 3 of the 12 are new: still 9 held */
 	begin(w, 19000);
-	add_close_wait(w, sb_proc(&w->s, 900, NS_A), 12, 5000);
+	add_close_wait(w, sb_proc(&w->sb.s, 900, NS_A), 12, 5000);
 	finish(w);
 	assert_int_equal(only(w, SK_FIND_CLOSE_WAIT)->pid, 900);
 }
@@ -860,16 +842,16 @@ static void test_severity_order(void **state)
 	struct world *w = *state;
 
 	begin(w, 1000);
-	add_close_wait(w, sb_proc(&w->s, 200, NS_A), 60, 5000);
+	add_close_wait(w, sb_proc(&w->sb.s, 200, NS_A), 60, 5000);
 	finish(w);
 	begin(w, 7000);
-	add_close_wait(w, sb_proc(&w->s, 200, NS_A), 60, 5000);   /* warning: held 6 s */
-	w->s.sys.sockstat[SK_SS_TCP_MEM] = 190000;                 /* critical */
+	add_close_wait(w, sb_proc(&w->sb.s, 200, NS_A), 60, 5000);   /* warning: held 6 s */
+	w->sb.s.sys.sockstat[SK_SS_TCP_MEM] = 190000;                 /* critical */
 	finish(w);
-	assert_int_equal(w->f.list.n, 2);
-	assert_int_equal(w->f.list.v[0].kind, SK_FIND_TCP_MEM);
-	assert_int_equal(w->f.by_severity[SK_SEV_CRITICAL], 1);
-	assert_int_equal(w->f.by_severity[SK_SEV_WARNING], 1);
+	assert_int_equal(w->sb.f.list.n, 2);
+	assert_int_equal(w->sb.f.list.v[0].kind, SK_FIND_TCP_MEM);
+	assert_int_equal(w->sb.f.by_severity[SK_SEV_CRITICAL], 1);
+	assert_int_equal(w->sb.f.by_severity[SK_SEV_WARNING], 1);
 }
 
 int main(void)

@@ -109,6 +109,22 @@ static void assert_no(const char *text, const char *needle)
 		fail_msg("unexpected '%s' in the output", needle);
 }
 
+/* Each of a NULL-ended list is a whole line of text. */
+static void assert_lines(const char *text, const char *const *lines)
+{
+	for (; *lines; lines++)
+		assert_line(text, *lines);
+}
+
+/* None of a NULL-ended list is anywhere in text. */
+static void assert_none(const char *text, const char *const *needles)
+{
+	for (; *needles; needles++)
+		assert_no(text, *needles);
+}
+
+#define LINES(...) ((const char *const[]){__VA_ARGS__, NULL})
+
 static long series(const char *text)
 {
 	long n = 0;
@@ -130,23 +146,23 @@ static void test_group_figures(void **state)
 	leaker(w, 11, "java", 4, 0); /* the same group: summed */
 	leaker(w, 12, "nginx", 0, 0);
 	t = render(w, SK_METRICS_PROMETHEUS, 200, false);
-	assert_line(t, "sktop_group_tcp_sockets{group=\"java\",state=\"close_wait\"} 7");
-	assert_line(t, "sktop_group_tcp_sockets{group=\"java\",state=\"listen\"} 2");
-	assert_line(t, "sktop_group_tcp_sockets{group=\"nginx\",state=\"close_wait\"} 0");
-	assert_line(t, "sktop_group_closed_socket_fds{group=\"java\"} 2");
-	assert_line(t, "sktop_group_open_fds{group=\"java\"} 11");
-	assert_line(t, "sktop_group_fd_limit_ratio{group=\"java\"} 0.00585938"); /* 6/1024 */
-	assert_line(t, "sktop_group_socket_queue_bytes{group=\"java\",queue=\"recv\"} 70");
-	assert_line(t, "sktop_group_socket_queue_bytes{group=\"java\",queue=\"send\"} 7");
-	assert_line(t, "sktop_group_orphan_sockets{group=\"java\"} 0");
-	assert_line(t, "sktop_tcp_sockets{state=\"close_wait\"} 7");
-	assert_line(t, "sktop_groups 2");
-	assert_line(t, "sktop_build_info{version=\"1.2.3\"} 1");
-	assert_line(t, "# TYPE sktop_refresh_errors_total counter");
-	assert_line(t, "sktop_refresh_errors_total 2");
-	assert_line(t, "# TYPE sktop_build_info gauge");
-	assert_no(t, "# EOF");
-	assert_no(t, "pid=");
+	assert_lines(t, LINES(
+			"sktop_group_tcp_sockets{group=\"java\",state=\"close_wait\"} 7",
+			"sktop_group_tcp_sockets{group=\"java\",state=\"listen\"} 2",
+			"sktop_group_tcp_sockets{group=\"nginx\",state=\"close_wait\"} 0",
+			"sktop_group_closed_socket_fds{group=\"java\"} 2",
+			"sktop_group_open_fds{group=\"java\"} 11",
+			"sktop_group_fd_limit_ratio{group=\"java\"} 0.00585938", /* 6/1024 */
+			"sktop_group_socket_queue_bytes{group=\"java\",queue=\"recv\"} 70",
+			"sktop_group_socket_queue_bytes{group=\"java\",queue=\"send\"} 7",
+			"sktop_group_orphan_sockets{group=\"java\"} 0",
+			"sktop_tcp_sockets{state=\"close_wait\"} 7",
+			"sktop_groups 2",
+			"sktop_build_info{version=\"1.2.3\"} 1",
+			"# TYPE sktop_refresh_errors_total counter",
+			"sktop_refresh_errors_total 2",
+			"# TYPE sktop_build_info gauge"));
+	assert_none(t, LINES("# EOF", "pid="));
 }
 
 /* The cap keeps the worst groups; the rest, and a real group called
@@ -162,13 +178,13 @@ static void test_cap_sums_the_rest_into_other(void **state)
 	leaker(w, 4, "d", 0, 3);
 	leaker(w, 5, "other", 2, 0);
 	t = render(w, SK_METRICS_PROMETHEUS, 2, false);
-	assert_line(t, "sktop_group_tcp_sockets{group=\"b\",state=\"close_wait\"} 9");
-	assert_line(t, "sktop_group_tcp_sockets{group=\"c\",state=\"close_wait\"} 5");
-	assert_line(t, "sktop_group_tcp_sockets{group=\"other\",state=\"close_wait\"} 3");
-	assert_line(t, "sktop_group_closed_socket_fds{group=\"other\"} 3");
-	assert_line(t, "sktop_group_open_fds{group=\"other\"} 9");
-	assert_no(t, "group=\"a\"");
-	assert_no(t, "group=\"d\"");
+	assert_lines(t, LINES(
+			"sktop_group_tcp_sockets{group=\"b\",state=\"close_wait\"} 9",
+			"sktop_group_tcp_sockets{group=\"c\",state=\"close_wait\"} 5",
+			"sktop_group_tcp_sockets{group=\"other\",state=\"close_wait\"} 3",
+			"sktop_group_closed_socket_fds{group=\"other\"} 3",
+			"sktop_group_open_fds{group=\"other\"} 9"));
+	assert_none(t, LINES("group=\"a\"", "group=\"d\""));
 	assert_line(t, "sktop_groups 5");
 	long capped = series(t);
 
@@ -187,10 +203,10 @@ static void test_per_process_is_capped_too(void **state)
 	t = render(w, SK_METRICS_PROMETHEUS, 200, false);
 	assert_no(t, "sktop_process_");
 	t = render(w, SK_METRICS_PROMETHEUS, 1, true);
-	assert_line(t, "sktop_process_tcp_sockets{pid=\"2\",group=\"a\",state=\"close_wait\"} 9");
-	assert_line(t, "sktop_process_tcp_sockets{pid=\"other\",group=\"other\",state=\"close_wait\"} 6");
-	assert_no(t, "pid=\"1\"");
-	assert_no(t, "pid=\"3\"");
+	assert_lines(t, LINES(
+			"sktop_process_tcp_sockets{pid=\"2\",group=\"a\",state=\"close_wait\"} 9",
+			"sktop_process_tcp_sockets{pid=\"other\",group=\"other\",state=\"close_wait\"} 6"));
+	assert_none(t, LINES("pid=\"1\"", "pid=\"3\""));
 }
 
 /* Names are untrusted: quotes and backslashes escaped, control characters
@@ -225,11 +241,12 @@ static void test_openmetrics(void **state)
 
 	leaker(w, 1, "java", 1, 0);
 	t = render(w, SK_METRICS_OPENMETRICS, 200, false);
-	assert_line(t, "# TYPE sktop_refresh_errors counter");
-	assert_line(t, "sktop_refresh_errors_total 2");
-	assert_line(t, "# TYPE sktop_build info");
-	assert_line(t, "sktop_build_info{version=\"1.2.3\"} 1");
-	assert_line(t, "# UNIT sktop_refresh_duration_seconds seconds");
+	assert_lines(t, LINES(
+			"# TYPE sktop_refresh_errors counter",
+			"sktop_refresh_errors_total 2",
+			"# TYPE sktop_build info",
+			"sktop_build_info{version=\"1.2.3\"} 1",
+			"# UNIT sktop_refresh_duration_seconds seconds"));
 	assert_no(t, "# TYPE sktop_refresh_errors_total");
 	size_t len = strlen(t);
 

@@ -135,11 +135,10 @@ static void child_do(int cmd, int ack, char c)
 	assert_int_equal(ok, 'k');
 }
 
+/* A process's row as one refresh saw it; its cmdline copied out of that
+ * refresh's string table. */
 struct seen {
-	uint32_t uid;
-	uint64_t fd_limit, rss_kb, netns, starttime;
-	uint32_t fd_count, flags, fdrefs;
-	char comm[SK_COMM_MAX];
+	struct sk_process p;
 	char cmdline[SK_CMDLINE_MAX * 4 + 1];
 };
 
@@ -148,15 +147,7 @@ static void seen_of(const struct sk_snapshot *s, pid_t pid, struct seen *out)
 	const struct sk_process *p = sk_snapshot_find_pid(s, pid);
 
 	assert_non_null(p);
-	out->uid = p->uid;
-	out->fd_limit = p->fd_limit;
-	out->rss_kb = p->rss_kb;
-	out->netns = p->netns;
-	out->starttime = p->starttime;
-	out->fd_count = p->fd_count;
-	out->flags = p->flags;
-	out->fdrefs = p->fdrefs_count;
-	memcpy(out->comm, p->comm, sizeof(out->comm));
+	out->p = *p;
 	snprintf(out->cmdline, sizeof(out->cmdline), "%s", sk_strtab_get(&s->strs, p->cmdline));
 }
 
@@ -177,17 +168,17 @@ static void refresh_and_compare(struct sk_engine *inc, pid_t pid, struct seen *g
 	assert_int_equal(sk_engine_refresh(full, &err), 0);
 	seen_of(sk_engine_snapshot(full), pid, &want);
 	sk_engine_free(full);
-	if (got->uid != want.uid || got->fd_limit != want.fd_limit || got->rss_kb != want.rss_kb ||
-	    got->netns != want.netns || got->starttime != want.starttime ||
-	    got->fd_count != want.fd_count || got->flags != want.flags ||
-	    got->fdrefs != want.fdrefs || strcmp(got->comm, want.comm) != 0 ||
+	if (got->p.uid != want.p.uid || got->p.fd_limit != want.p.fd_limit || got->p.rss_kb != want.p.rss_kb ||
+	    got->p.netns != want.p.netns || got->p.starttime != want.p.starttime ||
+	    got->p.fd_count != want.p.fd_count || got->p.flags != want.p.flags ||
+	    got->p.fdrefs_count != want.p.fdrefs_count || strcmp(got->p.comm, want.p.comm) != 0 ||
 	    strcmp(got->cmdline, want.cmdline) != 0)
 		fail_msg("after %s: cached uid %u limit %llu rss %llu netns %llu comm %s cmdline %.40s; "
 			 "full uid %u limit %llu rss %llu netns %llu comm %s cmdline %.40s",
-			 what, got->uid, (unsigned long long)got->fd_limit,
-			 (unsigned long long)got->rss_kb, (unsigned long long)got->netns, got->comm,
-			 got->cmdline, want.uid, (unsigned long long)want.fd_limit,
-			 (unsigned long long)want.rss_kb, (unsigned long long)want.netns, want.comm,
+			 what, got->p.uid, (unsigned long long)got->p.fd_limit,
+			 (unsigned long long)got->p.rss_kb, (unsigned long long)got->p.netns, got->p.comm,
+			 got->cmdline, want.p.uid, (unsigned long long)want.p.fd_limit,
+			 (unsigned long long)want.p.rss_kb, (unsigned long long)want.p.netns, want.p.comm,
 			 want.cmdline);
 }
 
@@ -220,7 +211,7 @@ static void test_process_changes_seen(void **state)
 	assert_int_equal(sk_engine_new(&cfg, &inc, &err), 0);
 	assert_int_equal(sk_engine_refresh(inc, &err), 0);
 	seen_of(sk_engine_snapshot(inc), pid, &before);
-	assert_true(before.fdrefs >= 1);
+	assert_true(before.p.fdrefs_count >= 1);
 
 	/* RLIMIT_NOFILE lowered from outside: no trace in the fd table. */
 	struct rlimit rl;
@@ -229,11 +220,11 @@ static void test_process_changes_seen(void **state)
 	rl.rlim_cur = 777;
 	assert_int_equal(prlimit(pid, RLIMIT_NOFILE, &rl, NULL), 0);
 	refresh_and_compare(inc, pid, &after, "prlimit");
-	assert_int_equal(after.fd_limit, 777);
+	assert_int_equal(after.p.fd_limit, 777);
 
 	child_do(cmd[1], ack[0], 'n');
 	refresh_and_compare(inc, pid, &after, "PR_SET_NAME");
-	assert_string_equal(after.comm, "sktop-renamed");
+	assert_string_equal(after.p.comm, "sktop-renamed");
 
 	child_do(cmd[1], ack[0], 't');
 	refresh_and_compare(inc, pid, &after, "argv rewritten");
@@ -242,18 +233,18 @@ static void test_process_changes_seen(void **state)
 
 	child_do(cmd[1], ack[0], 'm');
 	refresh_and_compare(inc, pid, &after, "16 MiB touched");
-	assert_true(after.rss_kb >= before.rss_kb + 15 * 1024);
+	assert_true(after.p.rss_kb >= before.p.rss_kb + 15 * 1024);
 
 	if (geteuid() == 0) {
 		child_do(cmd[1], ack[0], 'u');
 		refresh_and_compare(inc, pid, &after, "setresuid");
-		assert_int_equal(after.uid, 65534);
+		assert_int_equal(after.p.uid, 65534);
 
 		child_do(cmd[1], ack[0], 's');
 		refresh_and_compare(inc, pid, &after, "unshare(CLONE_NEWNET)");
-		assert_int_not_equal(after.netns, before.netns);
+		assert_int_not_equal(after.p.netns, before.p.netns);
 	}
-	assert_int_equal(after.starttime, before.starttime); /* the same process all along */
+	assert_int_equal(after.p.starttime, before.p.starttime); /* the same process all along */
 	sk_engine_free(inc);
 	close(cmd[1]);
 	close(ack[0]);

@@ -44,13 +44,7 @@ static void build_round(struct sk_snapshot *s, int r)
 	struct sk_error err = {0};
 	uint32_t p;
 
-	sk_snapshot_reset(s);
-	s->seq = (uint64_t)r + 1;
-	sb_time(s, 1000 + (uint64_t)r * 60000);
-	s->realtime.tv_sec = T0 + r * 60;
-	snprintf(s->host, sizeof(s->host), "db-1");
-	snprintf(s->kernel, sizeof(s->kernel), "6.1.0");
-	s->root = true;
+	sb_refresh(s, (uint64_t)r + 1, 1000 + (uint64_t)r * 60000, T0 + r * 60, "db-1", "6.1.0");
 	s->sys.sockstat[SK_SS_TCP_ORPHAN] = 3 * r;
 	sb_netns(s, NS_A, ALL_INET);
 	s->netns.v[0].own = true;
@@ -122,6 +116,17 @@ static char *path_in(const struct fixture *fx, const char *name)
 	return p;
 }
 
+/* name in the fixture's directory, created for writing; *path is malloc'd. */
+static FILE *create_in(const struct fixture *fx, const char *name, char **path)
+{
+	FILE *f;
+
+	*path = path_in(fx, name);
+	f = fopen(*path, "w");
+	assert_non_null(f);
+	return f;
+}
+
 static void put(FILE *f, const void *data, size_t len)
 {
 	assert_int_equal(fwrite(data, 1, len, f), len);
@@ -132,11 +137,10 @@ static void put(FILE *f, const void *data, size_t len)
  * only when it is parsed. */
 static char *write_log(const struct fixture *fx, const char *name)
 {
-	char *path = path_in(fx, name);
-	FILE *f = fopen(path, "w");
+	char *path;
+	FILE *f = create_in(fx, name, &path);
 	const char *cut;
 
-	assert_non_null(f);
 	for (int r = 0; r < N_SNAPS; r++) {
 		put(f, fx->lines[r], fx->lens[r]);
 		if (r == 1)
@@ -239,12 +243,11 @@ static void test_history_rebuilt(void **state)
 static void test_new_run_new_history(void **state)
 {
 	struct fixture *fx = *state;
-	char *path = path_in(fx, "runs.jsonl");
-	FILE *f = fopen(path, "w");
+	char *path;
+	FILE *f = create_in(fx, "runs.jsonl", &path);
 	struct sk_replaylog log;
 	struct sk_error err = {0};
 
-	assert_non_null(f);
 	for (int r = 0; r < 3; r++)
 		put(f, fx->lines[r], fx->lens[r]);
 	put(f, fx->lines[0], fx->lens[0]);
@@ -262,13 +265,12 @@ static void test_new_run_new_history(void **state)
 static void test_cut_tail_told(void **state)
 {
 	struct fixture *fx = *state;
-	char *path = path_in(fx, "tail.jsonl");
-	FILE *f = fopen(path, "w");
+	char *path;
+	FILE *f = create_in(fx, "tail.jsonl", &path);
 	struct sk_replaylog log;
 	struct sk_error err = {0};
 	char what[256];
 
-	assert_non_null(f);
 	put(f, fx->lines[0], fx->lens[0]);
 	put(f, fx->lines[1], fx->lens[1]);
 	put(f, fx->lines[2], 50);
@@ -284,10 +286,9 @@ static void test_cut_tail_told(void **state)
 
 static void write_named(const struct fixture *fx, const char *name, const char *data, size_t len)
 {
-	char *path = path_in(fx, name);
-	FILE *f = fopen(path, "w");
+	char *path;
+	FILE *f = create_in(fx, name, &path);
 
-	assert_non_null(f);
 	put(f, data, len);
 	assert_int_equal(fclose(f), 0);
 	free(path);

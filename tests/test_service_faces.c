@@ -29,21 +29,18 @@
 #define POD "checkout-7d9f8b-x2x4q"
 
 struct world {
-	struct sk_snapshot s;
-	struct sk_history h;
-	struct sk_findings f;
-	struct sk_thresholds th;
+	struct sb_world sb;
 	uint64_t inode;
 };
 
 /* pid with n ESTABLISHED (or CLOSE_WAIT) sockets to 10.0.0.2. */
 static uint32_t proc_with(struct world *w, int32_t pid, const char *comm, int n, uint8_t state)
 {
-	uint32_t p = sb_proc(&w->s, pid, NS_A);
+	uint32_t p = sb_proc(&w->sb.s, pid, NS_A);
 
-	snprintf(w->s.procs.v[p].comm, SK_COMM_MAX, "%s", comm);
+	snprintf(w->sb.s.procs.v[p].comm, SK_COMM_MAX, "%s", comm);
 	for (int i = 0; i < n; i++) {
-		struct sk_socket *k = sb_sock(&w->s, SK_PROTO_TCP, AF_INET, state, ++w->inode,
+		struct sk_socket *k = sb_sock(&w->sb.s, SK_PROTO_TCP, AF_INET, state, ++w->inode,
 					      "10.0.0.1", (uint16_t)(1000 + pid), NS_A);
 
 		sb_peer(k, "10.0.0.2", (uint16_t)(20000 + i));
@@ -52,17 +49,17 @@ static uint32_t proc_with(struct world *w, int32_t pid, const char *comm, int n,
 			k->flags |= SK_SOCK_HAS_TCPINFO;
 			k->tcp.last_ack_recv_ms = 60000;
 		}
-		sb_fd(&w->s, p, 100 + i, w->inode);
+		sb_fd(&w->sb.s, p, 100 + i, w->inode);
 	}
 	return p;
 }
 
 static struct sk_process *proc_of(struct world *w, int32_t pid)
 {
-	const struct sk_process *p = sk_snapshot_find_pid(&w->s, pid);
+	const struct sk_process *p = sk_snapshot_find_pid(&w->sb.s, pid);
 
 	assert_non_null(p);
-	return &w->s.procs.v[p - w->s.procs.v];
+	return &w->sb.s.procs.v[p - w->sb.s.procs.v];
 }
 
 /* pid 10 java in a pod with a CLOSE_WAIT pile, 20 nginx in a unit, 30 a
@@ -77,40 +74,37 @@ static int setup(void **state)
 
 	if (!w)
 		return -1;
-	sk_snapshot_init(&w->s);
-	sk_history_init(&w->h, 0);
-	sk_findings_init(&w->f);
-	sk_thresholds_default(&w->th);
-	sb_time(&w->s, 1000);
-	w->s.seq = 1;
-	w->s.root = true;
-	sb_netns(&w->s, NS_A, ALL_INET);
+	sb_world_init(&w->sb);
+	sb_time(&w->sb.s, 1000);
+	w->sb.s.seq = 1;
+	w->sb.s.root = true;
+	sb_netns(&w->sb.s, NS_A, ALL_INET);
 	w->inode = 1000;
 	proc_with(w, 10, "java", 60, SK_TCP_CLOSE_WAIT);
 	proc_with(w, 20, "nginx", 3, SK_TCP_ESTABLISHED);
 	proc_with(w, 30, "postgres", 2, SK_TCP_ESTABLISHED);
 	proc_with(w, 40, "bash", 1, SK_TCP_ESTABLISHED);
-	k = sb_sock(&w->s, SK_PROTO_TCP, AF_INET, SK_TCP_TIME_WAIT, 0, "10.0.0.1", 5432, NS_A);
+	k = sb_sock(&w->sb.s, SK_PROTO_TCP, AF_INET, SK_TCP_TIME_WAIT, 0, "10.0.0.1", 5432, NS_A);
 	sb_peer(k, "10.0.0.3", 40000);
 	k->flags |= SK_SOCK_HAS_CGROUP;
 	k->cgroup_id = 99;
-	if (sk_snapshot_join(&w->s, sb_sockname, NULL, &err))
+	if (sk_snapshot_join(&w->sb.s, sb_sockname, NULL, &err))
 		return -1;
-	pod = sb_service(&w->s, SK_SERVICE_K8S, POD "/checkout", POD, "shop", "checkout", NULL);
-	unit = sb_service(&w->s, SK_SERVICE_SYSTEMD, "nginx.service", NULL, NULL, NULL,
+	pod = sb_service(&w->sb.s, SK_SERVICE_K8S, POD "/checkout", POD, "shop", "checkout", NULL);
+	unit = sb_service(&w->sb.s, SK_SERVICE_SYSTEMD, "nginx.service", NULL, NULL, NULL,
 			  "nginx.service");
-	db = sb_service(&w->s, SK_SERVICE_DOCKER, "postgres", NULL, NULL, "postgres", NULL);
+	db = sb_service(&w->sb.s, SK_SERVICE_DOCKER, "postgres", NULL, NULL, "postgres", NULL);
 	proc_of(w, 10)->service = pod;
 	proc_of(w, 20)->service = unit;
 	proc_of(w, 30)->service = db;
-	for (size_t i = 0; i < w->s.socks.n; i++)
-		if (w->s.socks.v[i].cgroup_id == 99)
-			sb_sock_service(&w->s, i, db);
-	if (sk_history_record(&w->h, &w->s) ||
-	    sk_findings_evaluate(&w->f, &w->s, &w->h, &w->th))
+	for (size_t i = 0; i < w->sb.s.socks.n; i++)
+		if (w->sb.s.socks.v[i].cgroup_id == 99)
+			sb_sock_service(&w->sb.s, i, db);
+	if (sk_history_record(&w->sb.h, &w->sb.s) ||
+	    sk_findings_evaluate(&w->sb.f, &w->sb.s, &w->sb.h, &w->sb.th))
 		return -1;
-	w->s.findings = &w->f;
-	w->s.history = &w->h;
+	w->sb.s.findings = &w->sb.f;
+	w->sb.s.history = &w->sb.h;
 	*state = w;
 	return 0;
 }
@@ -119,9 +113,7 @@ static int teardown(void **state)
 {
 	struct world *w = *state;
 
-	sk_snapshot_free(&w->s);
-	sk_history_free(&w->h);
-	sk_findings_free(&w->f);
+	sb_world_free(&w->sb);
 	free(w);
 	return 0;
 }
@@ -145,17 +137,17 @@ static void test_sort_by_service(void **state)
 	parse(&o, 4, argv);
 	assert_int_equal(o.sort, SK_SORT_SERVICE);
 	/* checkout-..., nginx.service, postgres; the unknown last. */
-	sk_proc_sort_snapshot(&w->s, idx, 4, SK_SORT_SERVICE, false);
+	sk_proc_sort_snapshot(&w->sb.s, idx, 4, SK_SORT_SERVICE, false);
 	for (int i = 0; i < 4; i++)
-		assert_int_equal(w->s.procs.v[idx[i]].pid, want[i]);
-	sk_proc_sort_snapshot(&w->s, idx, 4, SK_SORT_SERVICE, true);
+		assert_int_equal(w->sb.s.procs.v[idx[i]].pid, want[i]);
+	sk_proc_sort_snapshot(&w->sb.s, idx, 4, SK_SORT_SERVICE, true);
 	for (int i = 0; i < 4; i++)
-		assert_int_equal(w->s.procs.v[idx[i]].pid, inverted[i]);
+		assert_int_equal(w->sb.s.procs.v[idx[i]].pid, inverted[i]);
 	/* Two in one service: by pid. */
 	proc_of(w, 40)->service = proc_of(w, 20)->service;
-	sk_proc_sort_snapshot(&w->s, idx, 4, SK_SORT_SERVICE, false);
-	assert_int_equal(w->s.procs.v[idx[1]].pid, 20);
-	assert_int_equal(w->s.procs.v[idx[2]].pid, 40);
+	sk_proc_sort_snapshot(&w->sb.s, idx, 4, SK_SORT_SERVICE, false);
+	assert_int_equal(w->sb.s.procs.v[idx[1]].pid, 20);
+	assert_int_equal(w->sb.s.procs.v[idx[2]].pid, 40);
 	proc_of(w, 40)->service = 0;
 }
 
@@ -166,7 +158,7 @@ static char *text_of(struct world *w, const struct sk_options *o)
 	FILE *f = open_memstream(&buf, &len);
 
 	assert_non_null(f);
-	sk_batch_print_text(f, &w->s, o);
+	sk_batch_print_text(f, &w->sb.s, o);
 	fclose(f);
 	return buf;
 }
@@ -187,9 +179,9 @@ static void test_batch_text(void **state)
 
 	parse(&o, 4, argv);
 	assert_string_equal(o.service, "SHOP/");
-	assert_true(sk_batch_wants(&o, &w->s, sk_snapshot_find_pid(&w->s, 10)));
-	assert_false(sk_batch_wants(&o, &w->s, sk_snapshot_find_pid(&w->s, 20)));
-	assert_false(sk_batch_wants(&o, &w->s, sk_snapshot_find_pid(&w->s, 40)));
+	assert_true(sk_batch_wants(&o, &w->sb.s, sk_snapshot_find_pid(&w->sb.s, 10)));
+	assert_false(sk_batch_wants(&o, &w->sb.s, sk_snapshot_find_pid(&w->sb.s, 20)));
+	assert_false(sk_batch_wants(&o, &w->sb.s, sk_snapshot_find_pid(&w->sb.s, 40)));
 	text = text_of(w, &o);
 	assert_non_null(strstr(text, POD "/checkout"));
 	assert_non_null(strstr(text, "CLOSE_WAIT held"));
@@ -210,15 +202,15 @@ static void test_selection(void **state)
 {
 	struct world *w = *state;
 	struct sk_service_selection sel;
-	const struct sk_findings *fs = &w->f;
+	const struct sk_findings *fs = &w->sb.f;
 	size_t kept = 0, fdless = 0;
 
-	assert_int_equal(sk_service_select(&sel, &w->s, "postgres"), 0);
-	for (size_t i = 0; i < w->s.procs.n; i++)
-		assert_int_equal(sel.procs[i] != 0, w->s.procs.v[i].pid == 30);
-	for (size_t k = 0; k < w->s.socks.n; k++) {
+	assert_int_equal(sk_service_select(&sel, &w->sb.s, "postgres"), 0);
+	for (size_t i = 0; i < w->sb.s.procs.n; i++)
+		assert_int_equal(sel.procs[i] != 0, w->sb.s.procs.v[i].pid == 30);
+	for (size_t k = 0; k < w->sb.s.socks.n; k++) {
 		kept += sel.socks[k];
-		fdless += sel.socks[k] && w->s.socks.v[k].owners_count == 0;
+		fdless += sel.socks[k] && w->sb.s.socks.v[k].owners_count == 0;
 	}
 	assert_int_equal(kept, 3);
 	assert_int_equal(fdless, 1);
@@ -227,8 +219,8 @@ static void test_selection(void **state)
 							fs->socks.v + fs->list.v[i].socks_start,
 							fs->list.v[i].socks_count));
 	sk_service_selection_free(&sel);
-	assert_true(sk_sock_service_matches(&w->s, 0, "checkout"));
-	assert_false(sk_sock_service_matches(&w->s, 0, "nginx"));
+	assert_true(sk_sock_service_matches(&w->sb.s, 0, "checkout"));
+	assert_false(sk_sock_service_matches(&w->sb.s, 0, "nginx"));
 }
 
 /* --service in JSON: only the container's rows, and the file replays. */
@@ -242,7 +234,7 @@ static void test_json_filtered(void **state)
 	struct sk_error err = {0};
 
 	assert_non_null(f);
-	assert_int_equal(sk_json_write_snapshot_service(f, &w->s, 0, "postgres"), 0);
+	assert_int_equal(sk_json_write_snapshot_service(f, &w->sb.s, 0, "postgres"), 0);
 	fclose(f);
 	assert_null(strstr(buf, "\"java\""));
 	assert_non_null(strstr(buf, "\"service\":{\"kind\":\"docker\",\"name\":\"postgres\""));
@@ -259,7 +251,7 @@ static void test_json_filtered(void **state)
 
 	/* The pod's finding, with its sockets. */
 	f = open_memstream(&buf, &len);
-	assert_int_equal(sk_json_write_snapshot_service(f, &w->s, 0, "shop/checkout"), 0);
+	assert_int_equal(sk_json_write_snapshot_service(f, &w->sb.s, 0, "shop/checkout"), 0);
 	fclose(f);
 	if (sk_replay_parse(buf, len, "filtered.json", &r, &err))
 		fail_msg("replay: %s", err.msg);
@@ -282,7 +274,7 @@ static void test_metrics_group(void **state)
 	char buf[256];
 
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		sk_metrics_group_of(&w->s, sk_snapshot_find_pid(&w->s, want[i].pid), buf,
+		sk_metrics_group_of(&w->sb.s, sk_snapshot_find_pid(&w->sb.s, want[i].pid), buf,
 				    sizeof(buf));
 		assert_string_equal(buf, want[i].group);
 	}
@@ -294,10 +286,10 @@ static void test_subjects(void **state)
 	char buf[128];
 
 	(void)w;
-	assert_false(sk_service_subject(&w->s, NULL, 1, buf, sizeof(buf)));
-	assert_true(sk_service_subject(&w->s, &w->s.services.v[1], 20, buf, sizeof(buf)));
+	assert_false(sk_service_subject(&w->sb.s, NULL, 1, buf, sizeof(buf)));
+	assert_true(sk_service_subject(&w->sb.s, &w->sb.s.services.v[1], 20, buf, sizeof(buf)));
 	assert_string_equal(buf, "unit nginx.service (pid 20)");
-	assert_true(sk_service_subject(&w->s, &w->s.services.v[2], 30, buf, sizeof(buf)));
+	assert_true(sk_service_subject(&w->sb.s, &w->sb.s.services.v[2], 30, buf, sizeof(buf)));
 	assert_string_equal(buf, "container postgres (pid 30)");
 }
 

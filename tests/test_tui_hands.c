@@ -28,6 +28,7 @@
 #include "render.h"
 #include "setup.h"
 #include "snapbuild.h"
+#include "tuiworld.h"
 #include "view.h"
 
 #define KC(k) (SK_KEYCODE | (k))
@@ -96,15 +97,8 @@ static void ui_new(struct sk_ui *ui, struct sk_options *o, const struct sk_snaps
 {
 	struct sk_view_config cfg = {.user_name = fake_user};
 
-	memset(ui, 0, sizeof(*ui));
-	memset(o, 0, sizeof(*o));
+	tw_ui_blank(ui, o, s, 8);
 	memset(&sent, 0, sizeof(sent));
-	ui->opts = o;
-	ui->snap = s;
-	ui->interval = 2;
-	ui->rows = 24;
-	ui->cols = 80;
-	ui->body_height = 24 - 8 - 3;
 	ui->send_signal = fake_send;
 	sk_settings_init(&ui->settings);
 	sk_view_init(&ui->view, &cfg, SK_SORT_CLOSE_WAIT, false);

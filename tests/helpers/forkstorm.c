@@ -23,7 +23,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
+#include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "loopback.h"
+#include "opttab.h"
 
 struct plan {
 	double seconds;
@@ -154,36 +155,17 @@ static bool stdin_closed(void)
 
 static void parse(int argc, char **argv, struct plan *p)
 {
-	static const struct option opts[] = {
-		{"seconds", required_argument, NULL, 's'},
-		{"lifetime", required_argument, NULL, 'L'},
-		{"parallel", required_argument, NULL, 'p'},
-		{"netns-every", required_argument, NULL, 'n'},
-		{"recycle-pids", required_argument, NULL, 'r'},
-		{NULL, 0, NULL, 0},
+	const struct ot_opt opts[] = {
+		{"seconds", 0, OT_DOUBLE, &p->seconds, 0.001, 60},
+		{"lifetime", 0, OT_INT, &p->lifetime, 1, 600},
+		{"parallel", 0, OT_INT, &p->parallel, 1, 256},
+		{"netns-every", 0, OT_INT, &p->netns_every, 0, INT_MAX},
+		{"recycle-pids", 0, OT_INT, &p->recycle, 0, INT_MAX},
 	};
-	int c;
 
-	p->seconds = 4;
-	p->lifetime = 30;
-	p->parallel = 12;
-	p->netns_every = 0;
-	p->recycle = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 's': p->seconds = atof(optarg); break;
-		case 'L': p->lifetime = atoi(optarg); break;
-		case 'p': p->parallel = atoi(optarg); break;
-		case 'n': p->netns_every = atoi(optarg); break;
-		case 'r': p->recycle = atoi(optarg); break;
-		default: exit(2);
-		}
-	}
-	if (p->seconds <= 0 || p->seconds > 60 || p->lifetime < 1 || p->lifetime > 600 ||
-	    p->parallel < 1 || p->parallel > 256 || p->netns_every < 0 || p->recycle < 0) {
-		fprintf(stderr, "forkstorm: bad arguments\n");
+	*p = (struct plan){.seconds = 4, .lifetime = 30, .parallel = 12};
+	if (ot_parse("forkstorm", argc, argv, opts, sizeof(opts) / sizeof(opts[0])) < 0)
 		exit(2);
-	}
 }
 
 int main(int argc, char **argv)

@@ -30,7 +30,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -51,6 +51,7 @@
 #include "churn.h"
 #include "hold.h"
 #include "loopback.h"
+#include "opttab.h"
 
 struct plan {
 	bool unshare_net;
@@ -58,7 +59,7 @@ struct plan {
 	long close_wait, closed, finwait1, udp_unbound, estab;
 	long recvq;
 	long accept_backlog, udp_flood, nofile, dest_conns, time_wait;
-	int range_lo, range_hi;
+	int port_range[2]; /* lo, hi; 0: the namespace's as it is */
 	int lifetime;
 	int churn, hold_ms;
 	long recvq_conns, finwait2;
@@ -343,68 +344,37 @@ static void connect_many_to_one(int port, long open, long churn)
 
 static void parse(int argc, char **argv, struct plan *p)
 {
-	static const struct option opts[] = {
-		{"unshare", no_argument, NULL, 'U'},
-		{"port", required_argument, NULL, 'P'},
-		{"close-wait", required_argument, NULL, 'c'},
-		{"closed", required_argument, NULL, 'l'},
-		{"recvq", required_argument, NULL, 'r'},
-		{"finwait1", required_argument, NULL, 'f'},
-		{"udp-unbound", required_argument, NULL, 'u'},
-		{"estab", required_argument, NULL, 'e'},
-		{"lifetime", required_argument, NULL, 'L'},
-		{"accept-overflow", required_argument, NULL, 'A'},
-		{"udp-flood", required_argument, NULL, 'F'},
-		{"nofile", required_argument, NULL, 'N'},
-		{"port-range", required_argument, NULL, 'R'},
-		{"dest-conns", required_argument, NULL, 'D'},
-		{"time-wait", required_argument, NULL, 'T'},
-		{"churn", required_argument, NULL, 'C'},
-		{"hold-ms", required_argument, NULL, 'H'},
-		{"recvq-conns", required_argument, NULL, 'Q'},
-		{"finwait2", required_argument, NULL, '2'},
-		{NULL, 0, NULL, 0},
+	const double many = 1e9; /* counts: bounded only to keep them whole longs */
+	const struct ot_opt opts[] = {
+		{"unshare", 0, OT_FLAG, &p->unshare_net, 0, 0},
+		{"port", 0, OT_INT, &p->port, 1024, 65000},
+		{"close-wait", 0, OT_LONG, &p->close_wait, 0, many},
+		{"closed", 0, OT_LONG, &p->closed, 0, many},
+		{"recvq", 0, OT_LONG, &p->recvq, 0, many},
+		{"finwait1", 0, OT_LONG, &p->finwait1, 0, many},
+		{"udp-unbound", 0, OT_LONG, &p->udp_unbound, 0, many},
+		{"estab", 0, OT_LONG, &p->estab, 0, many},
+		{"lifetime", 0, OT_INT, &p->lifetime, 1, INT_MAX},
+		{"accept-overflow", 0, OT_LONG, &p->accept_backlog, 0, many},
+		{"udp-flood", 0, OT_LONG, &p->udp_flood, 0, many},
+		{"nofile", 0, OT_LONG, &p->nofile, 0, many},
+		{"port-range", 0, OT_RANGE, p->port_range, 1024, 65535},
+		{"dest-conns", 0, OT_LONG, &p->dest_conns, 0, many},
+		{"time-wait", 0, OT_LONG, &p->time_wait, 0, many},
+		{"churn", 0, OT_INT, &p->churn, 0, 100000},
+		{"hold-ms", 0, OT_INT, &p->hold_ms, 0, INT_MAX},
+		{"recvq-conns", 0, OT_LONG, &p->recvq_conns, 0, many},
+		{"finwait2", 0, OT_LONG, &p->finwait2, 0, many},
 	};
-	int c;
 
-	memset(p, 0, sizeof(*p));
-	p->port = 7000;
-	p->lifetime = 300;
-	p->hold_ms = 150;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'U': p->unshare_net = true; break;
-		case 'P': p->port = atoi(optarg); break;
-		case 'c': p->close_wait = atol(optarg); break;
-		case 'l': p->closed = atol(optarg); break;
-		case 'r': p->recvq = atol(optarg); break;
-		case 'f': p->finwait1 = atol(optarg); break;
-		case 'u': p->udp_unbound = atol(optarg); break;
-		case 'e': p->estab = atol(optarg); break;
-		case 'L': p->lifetime = atoi(optarg); break;
-		case 'A': p->accept_backlog = atol(optarg); break;
-		case 'F': p->udp_flood = atol(optarg); break;
-		case 'N': p->nofile = atol(optarg); break;
-		case 'R':
-			if (sscanf(optarg, "%d-%d", &p->range_lo, &p->range_hi) != 2)
-				exit(2);
-			break;
-		case 'D': p->dest_conns = atol(optarg); break;
-		case 'T': p->time_wait = atol(optarg); break;
-		case 'C': p->churn = atoi(optarg); break;
-		case 'H': p->hold_ms = atoi(optarg); break;
-		case 'Q': p->recvq_conns = atol(optarg); break;
-		case '2': p->finwait2 = atol(optarg); break;
-		default: fprintf(stderr, "leakgen: bad usage (see the comment at the top)\n"); exit(2);
-		}
-	}
-	if (p->port < 1024 || p->port > 65000 || p->lifetime < 1 || p->accept_backlog < 0 ||
-	    p->udp_flood < 0 || p->nofile < 0 || p->dest_conns < 0 || p->time_wait < 0 ||
-	    p->churn < 0 || p->churn > 100000 || p->hold_ms < 0 || p->recvq_conns < 0 ||
-	    p->finwait2 < 0 ||
-	    (p->range_lo && (!p->unshare_net || p->range_lo < 1024 || p->range_hi <= p->range_lo ||
-			     p->range_hi > 65535)))
+	*p = (struct plan){.port = 7000, .lifetime = 300, .hold_ms = 150};
+	if (ot_parse("leakgen", argc, argv, opts, sizeof(opts) / sizeof(opts[0])) < 0)
 		exit(2);
+	/* The port range is the namespace's: only in one of our own. */
+	if (p->port_range[0] && !p->unshare_net) {
+		fprintf(stderr, "leakgen: --port-range needs --unshare\n");
+		exit(2);
+	}
 }
 
 int main(int argc, char **argv)
@@ -420,8 +390,8 @@ int main(int argc, char **argv)
 			die("unshare(CLONE_NEWNET)");
 		if (loopback_up() < 0)
 			die("bringing lo up");
-		if (p.range_lo)
-			set_port_range(p.range_lo, p.range_hi);
+		if (p.port_range[0])
+			set_port_range(p.port_range[0], p.port_range[1]);
 	}
 	int lfd_cw = listen_on(p.port, 4096, 0);
 	int lfd_rq = p.recvq ? listen_on(p.port + 1, 16, 0) : -1;
