@@ -8,147 +8,16 @@
 #include "analyse/findings.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "analyse/persist.h"
+#include "analyse/rules.h"
 #include "model/procsort.h"
 #include "model/services.h"
 #include "util/hash.h"
 #include "util/units.h"
-
-const char *const sk_severity_names[SK_SEV_LAST] = {"info", "warning", "critical"};
-
-const char *const sk_evidence_names[SK_EV_LAST] = {
-	[SK_EV_CLOSE_WAIT] = "close_wait",
-	[SK_EV_FDS] = "fds",
-	[SK_EV_CLOSED] = "closed",
-	[SK_EV_SOCKETS] = "sockets",
-	[SK_EV_FILES] = "files",
-	[SK_EV_RECV_Q] = "recv_q",
-	[SK_EV_RMEM] = "rmem",
-	[SK_EV_RSS] = "rss",
-	[SK_EV_ORPHANED] = "orphaned",
-	[SK_EV_SEND_Q] = "send_q",
-	[SK_EV_BACKOFF] = "backoff",
-	[SK_EV_TCP_ORPHAN_RETRIES] = "tcp_orphan_retries",
-	[SK_EV_ORPHANS] = "orphans",
-	[SK_EV_TCP_MEM_PAGES] = "tcp_mem_pages",
-	[SK_EV_TCP_MEM_HIGH] = "tcp_mem_high",
-	[SK_EV_PORTS] = "ports",
-	[SK_EV_TIME_WAIT] = "time_wait",
-	[SK_EV_ACCEPT_QUEUE] = "accept_queue",
-	[SK_EV_DROPS] = "drops",
-	[SK_EV_TCP_ABORT_ON_MEMORY] = "TCPAbortOnMemory",
-	[SK_EV_LISTEN_OVERFLOWS] = "ListenOverflows",
-	[SK_EV_RCVBUF_ERRORS] = "RcvbufErrors",
-	[SK_EV_OLDEST_S] = "oldest_s",
-	[SK_EV_ZERO_WINDOW] = "zero_window",
-	[SK_EV_KERNEL_TOO_MANY_ORPHANS] = "kernel_too_many_orphans",
-	[SK_EV_KERNEL_TCP_OUT_OF_MEMORY] = "kernel_tcp_out_of_memory",
-	[SK_EV_PER_MIN] = "per_min",
-	[SK_EV_TW_BUCKETS] = "tw_buckets",
-};
-
-const char *const sk_finding_kind_names[SK_FIND_LAST] = {
-	[SK_FIND_CLOSE_WAIT] = "close_wait",
-	[SK_FIND_CLOSED_LEAK] = "closed_leak",
-	[SK_FIND_RECV_STUCK] = "recv_stuck",
-	[SK_FIND_PEER_ZERO_WINDOW] = "peer_zero_window",
-	[SK_FIND_ORPHANS] = "orphans",
-	[SK_FIND_TCP_MEM] = "tcp_mem",
-	[SK_FIND_EPHEMERAL_PORTS] = "ephemeral_ports",
-	[SK_FIND_ACCEPT_OVERFLOW] = "accept_overflow",
-	[SK_FIND_FD_EXHAUSTION] = "fd_exhaustion",
-	[SK_FIND_UDP_RCVBUF] = "udp_rcvbuf",
-	[SK_FIND_TIME_WAIT_CHURN] = "time_wait_churn",
-};
-
-const char *const sk_subject_names[SK_SUBJ_LAST] = {"system", "process", "listener",
-						     "destination"};
-
-const struct sk_threshold_def sk_threshold_defs[SK_TH_LAST] = {
-	[SK_TH_CLOSE_WAIT_WARN] = {"close_wait_warn", 1, "CLOSE_WAIT sockets in one process held close_wait_age_s or longer for a warning"},
-	[SK_TH_CLOSE_WAIT_CRIT] = {"close_wait_crit", 500, "... for critical (also: growing over the window)"},
-	[SK_TH_CLOSED_WARN] = {"closed_warn", 1, "closed socket fds in one process held closed_age_s or longer, across refreshes, for a warning"},
-	[SK_TH_CLOSED_CRIT] = {"closed_crit", 1000, "... for critical (also: growing, or fds near the limit)"},
-	[SK_TH_RECV_STUCK_BYTES] = {"recv_stuck_bytes", 65536, "Recv-Q of one socket that counts as a backlog when it does not shrink"},
-	[SK_TH_RECV_STUCK_FIRST_BYTES] = {"recv_stuck_first_bytes", 1048576, "Recv-Q of one socket reported before a second refresh confirms it"},
-	[SK_TH_ZERO_WINDOW_SOCKETS] = {"zero_window_sockets", 4, "sockets with unsent data behind a zero window (persist timer)"},
-	[SK_TH_ZERO_WINDOW_SENDQ] = {"zero_window_sendq", 1048576, "... or their total Send-Q in bytes"},
-	[SK_TH_ORPHANS_WARN_PCT] = {"orphans_warn_pct", 50, "orphans as % of tcp_max_orphans for a warning"},
-	[SK_TH_ORPHANS_CRIT_PCT] = {"orphans_crit_pct", 80, "... for critical"},
-	[SK_TH_TCP_MEM_WARN_PCT] = {"tcp_mem_warn_pct", 80, "TCP memory as % of the tcp_mem pressure threshold"},
-	[SK_TH_PORTS_WARN_PCT] = {"ports_warn_pct", 50, "local ports towards one destination as % of ip_local_port_range"},
-	[SK_TH_PORTS_CRIT_PCT] = {"ports_crit_pct", 80, "... for critical"},
-	[SK_TH_PORTS_MIN] = {"ports_min", 32, "fewest connections to one destination worth a finding"},
-	[SK_TH_ACCEPT_WARN_PCT] = {"accept_warn_pct", 80, "accept queue as % of the listen backlog"},
-	[SK_TH_FDS_WARN_PCT] = {"fds_warn_pct", 80, "open fds as % of RLIMIT_NOFILE (or file-max) for a warning"},
-	[SK_TH_FDS_CRIT_PCT] = {"fds_crit_pct", 95, "... for critical"},
-	[SK_TH_FILES_WARN_PCT] = {"files_warn_pct", 80, "system open files as % of fs.file-max"},
-	[SK_TH_UDP_RCVBUF_PCT] = {"udp_rcvbuf_pct", 90, "UDP receive memory as % of its rcvbuf"},
-	[SK_TH_CLOSE_WAIT_AGE_S] = {"close_wait_age_s", 5, "seconds in CLOSE_WAIT after which a socket is held, not closing"},
-	[SK_TH_CLOSED_AGE_S] = {"closed_age_s", 5, "seconds a closed socket fd must stay open, seen by two refreshes, to be a leak"},
-	[SK_TH_TW_CHURN_PCT] = {"tw_churn_pct", 50, "TIME_WAIT made per minute towards one destination as % of the port range or of tcp_max_tw_buckets"},
-};
-
-void sk_thresholds_default(struct sk_thresholds *t)
-{
-	for (int i = 0; i < SK_TH_LAST; i++)
-		t->v[i] = sk_threshold_defs[i].value;
-}
-
-int sk_thresholds_set(struct sk_thresholds *t, const char *assignment, struct sk_error *err)
-{
-	const char *eq = strchr(assignment, '=');
-	char *end;
-
-	if (!eq)
-		return sk_error_set(err, EINVAL, "--threshold: '%s' is not NAME=VALUE", assignment);
-	for (int i = 0; i < SK_TH_LAST; i++) {
-		const char *name = sk_threshold_defs[i].name;
-
-		if (strlen(name) != (size_t)(eq - assignment) ||
-		    strncmp(assignment, name, (size_t)(eq - assignment)) != 0)
-			continue;
-		errno = 0;
-		long long v = strtoll(eq + 1, &end, 10);
-
-		if (errno || end == eq + 1 || *end || v < 0)
-			return sk_error_set(err, EINVAL, "--threshold: '%s' needs a whole number >= 0",
-					    name);
-		t->v[i] = v;
-		return 0;
-	}
-	return sk_error_set(err, EINVAL, "--threshold: unknown threshold '%.*s' (see doc/THRESHOLDS.md)",
-			    (int)(eq - assignment), assignment);
-}
-
-int sk_thresholds_check(const struct sk_thresholds *t, struct sk_error *err)
-{
-	static const int pairs[][2] = {
-		{SK_TH_CLOSE_WAIT_WARN, SK_TH_CLOSE_WAIT_CRIT},
-		{SK_TH_CLOSED_WARN, SK_TH_CLOSED_CRIT},
-		{SK_TH_ORPHANS_WARN_PCT, SK_TH_ORPHANS_CRIT_PCT},
-		{SK_TH_PORTS_WARN_PCT, SK_TH_PORTS_CRIT_PCT},
-		{SK_TH_FDS_WARN_PCT, SK_TH_FDS_CRIT_PCT},
-	};
-
-	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
-		int w = pairs[i][0], c = pairs[i][1];
-
-		if (t->v[w] > t->v[c])
-			return sk_error_set(err, EINVAL,
-					    "--threshold: %s (%lld) is above %s (%lld): raise %s too, "
-					    "or lower %s", sk_threshold_defs[w].name,
-					    (long long)t->v[w], sk_threshold_defs[c].name,
-					    (long long)t->v[c], sk_threshold_defs[c].name,
-					    sk_threshold_defs[w].name);
-	}
-	return 0;
-}
 
 void sk_findings_init(struct sk_findings *f)
 {
@@ -156,49 +25,6 @@ void sk_findings_init(struct sk_findings *f)
 }
 
 /* --- building findings ---------------------------------------------------------------- */
-
-typedef SK_VEC(uint32_t) idxvec;
-
-/* A destination: the connections sharing it share one pool of local ports.
- * Grouped with a hash as the rows go by, not by sorting every connected
- * socket afterwards (90k at 100k sockets, each compare two cache misses
- * into the rows). */
-struct dest {
-	uint64_t netns;
-	uint64_t hash;
-	uint8_t addr[16];
-	uint16_t port;
-	uint8_t family;
-	uint32_t used;  /* connections towards it */
-	uint32_t start; /* qualifying ones: where its members start in the member list */
-};
-
-struct dest_groups {
-	SK_VEC(struct dest) dests;
-	struct sk_itab tab; /* dests by destination */
-	idxvec of;        /* the dest of each ports candidate */
-	uint64_t seed;
-};
-
-/* Kept between evaluations: at 100k sockets these are megabytes, and
- * allocating them each refresh cost a page fault per 4 KiB touched. */
-struct sk_findings_scratch {
-	/* The rows each rule over sockets can fire on, ascending, found in one
-	 * walk (collect_candidates): a row is 288 bytes, and at 100k sockets
-	 * every walk over the table costs milliseconds. */
-	idxvec zero_window, ports, listeners, udp, orphans;
-	struct dest_groups dg; /* the ports candidates by destination */
-	idxvec members, hits;  /* ephemeral_ports */
-};
-
-struct ctx {
-	struct sk_findings *f;
-	const struct sk_snapshot *s;
-	const struct sk_history *h;
-	const int64_t *th;
-	int rc;
-	struct sk_findings_scratch *x;
-};
 
 static void scratch_free(struct sk_findings_scratch *x)
 {
@@ -225,65 +51,6 @@ void sk_findings_free(struct sk_findings *f)
 	memset(f, 0, sizeof(*f));
 }
 
-static struct sk_finding *new_finding(struct ctx *c, enum sk_finding_kind kind,
-				      enum sk_severity sev)
-{
-	struct sk_finding *f = SK_VEC_PUSH(&c->f->list);
-
-	if (!f) {
-		c->rc = -ENOMEM;
-		return NULL;
-	}
-	f->kind = (uint8_t)kind;
-	f->severity = (uint8_t)sev;
-	f->proc = SK_NONE;
-	f->socks_start = (uint32_t)c->f->socks.n;
-	snprintf(f->subject, sizeof(f->subject), "system");
-	return f;
-}
-
-static void subject_process(struct sk_finding *f, const struct sk_snapshot *s, uint32_t proc)
-{
-	const struct sk_process *p = &s->procs.v[proc];
-
-	f->subject_type = SK_SUBJ_PROCESS;
-	f->pid = p->pid;
-	f->proc = proc;
-	/* A pid alone means nothing on a node running fifty copies of it. */
-	if (!sk_service_subject(s, sk_snapshot_service(s, p->service), p->pid, f->subject,
-				sizeof(f->subject)))
-		snprintf(f->subject, sizeof(f->subject), "%.40s[%d]", p->comm, (int)p->pid);
-}
-
-static void add_sock(struct ctx *c, struct sk_finding *f, uint32_t sock)
-{
-	uint32_t *slot = SK_VEC_PUSH(&c->f->socks);
-
-	if (!slot) {
-		c->rc = -ENOMEM;
-		return;
-	}
-	*slot = sock;
-	f->socks_count++;
-}
-
-static void evidence(struct sk_finding *f, enum sk_evidence_name id, int64_t value, int64_t limit)
-{
-	if (f->nev < SK_FINDING_EVIDENCE)
-		f->ev[f->nev++] = (struct sk_evidence){sk_evidence_names[id], value, limit,
-							(uint8_t)id};
-}
-
-__attribute__((format(printf, 3, 4)))
-static void text(char *dst, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(dst, size, fmt, ap);
-	va_end(ap);
-}
-
 static struct sk_trend proc_trend(const struct ctx *c, const struct sk_process *p,
 				  enum sk_pmetric m)
 {
@@ -291,13 +58,6 @@ static struct sk_trend proc_trend(const struct ctx *c, const struct sk_process *
 	struct sk_trend none = {0};
 
 	return ph ? sk_series_trend(&ph->m[m]) : none;
-}
-
-static struct sk_trend sys_trend(const struct ctx *c, enum sk_smetric m)
-{
-	struct sk_trend none = {0};
-
-	return c->h ? sk_series_trend(&c->h->sys[m]) : none;
 }
 
 /* " (+12.0/min, growing for 5 min)" or "" when unknown. */
@@ -310,13 +70,6 @@ static const char *trend_text(const struct sk_trend *t, char *buf, size_t size)
 	snprintf(buf, size, " (%+.1f/min%s over %llu s)", t->per_min,
 		 t->monotonic ? ", growing steadily" : "", (unsigned long long)(t->span_ms / 1000));
 	return buf;
-}
-
-static int64_t pct(int64_t v, int64_t limit)
-{
-	if (limit <= 0 || v < 0)
-		return 0;
-	return (int64_t)((double)v * 100.0 / (double)limit);
 }
 
 /* Visits the socket behind each socket fd of a process. */
@@ -340,22 +93,6 @@ static bool ports_candidate(const struct sk_socket *k, int64_t lo, int64_t hi)
 	return k->proto == SK_PROTO_TCP && k->state != SK_TCP_LISTEN &&
 	       !(k->flags & SK_SOCK_UNDUMPED) && k->peer.port != 0 && k->local.port >= lo &&
 	       k->local.port <= hi;
-}
-
-static bool ports_range(const struct sk_snapshot *s, int64_t *lo, int64_t *hi)
-{
-	*lo = s->sys.limits.ip_local_port_range[0];
-	*hi = s->sys.limits.ip_local_port_range[1];
-	return *lo != SK_UNKNOWN && *hi != SK_UNKNOWN && *hi >= *lo;
-}
-
-static int push_index(idxvec *v, size_t i)
-{
-	if (v->n == v->cap &&
-	    sk_vec_reserve((void **)&v->v, &v->cap, v->n + 1, sizeof(*v->v)))
-		return -ENOMEM;
-	v->v[v->n++] = (uint32_t)i;
-	return 0;
 }
 
 static bool dest_is(const struct dest *d, const struct sk_socket *k)
@@ -875,13 +612,6 @@ static void rule_recv_stuck(struct ctx *c)
 
 /* --- peer_zero_window ---------------------------------------------------------------------- */
 
-static uint32_t owner_proc(const struct sk_snapshot *s, const struct sk_socket *k)
-{
-	if (k->owners_count)
-		return s->fdrefs.v[s->owner_index.v[k->owners_start]].proc;
-	return k->likely_owner;
-}
-
 /* tcp_orphan_retries 0 is not "no probes": the kernel then uses 8. */
 static const char *orphan_retries_text(int64_t retries, char *buf, size_t size)
 {
@@ -1124,324 +854,6 @@ static void rule_tcp_mem(struct ctx *c)
 	     "sysctl net.ipv4.tcp_mem");
 }
 
-/* --- ephemeral_ports ----------------------------------------------------------------------- */
-
-/* The order findings have always come in: namespace, family, address
- * bytes, port. */
-static int cmp_dest(const void *pa, const void *pb, void *ctx)
-{
-	const struct dest *dests = ctx;
-	const struct dest *a = &dests[*(const uint32_t *)pa], *b = &dests[*(const uint32_t *)pb];
-
-	if (a->netns != b->netns)
-		return a->netns < b->netns ? -1 : 1;
-	if (a->family != b->family)
-		return a->family - b->family;
-	int d = memcmp(a->addr, b->addr, 16);
-
-	if (d)
-		return d;
-	return a->port - b->port;
-}
-
-static void ports_finding(struct ctx *c, const struct dest *d, const uint32_t *members,
-			  int64_t range, int64_t lo, int64_t hi)
-{
-	const struct sk_snapshot *s = c->s;
-	const struct sk_socket *k = &s->socks.v[members[0]];
-	int64_t used = d->used, p = pct(used, range);
-	struct sk_finding *f = new_finding(c, SK_FIND_EPHEMERAL_PORTS,
-					   p >= c->th[SK_TH_PORTS_CRIT_PCT] ? SK_SEV_CRITICAL
-					   : SK_SEV_WARNING);
-	uint32_t tw = 0;
-
-	if (!f)
-		return;
-	f->subject_type = SK_SUBJ_DESTINATION;
-	sk_endpoint_format(&k->peer, k->family, f->subject, sizeof(f->subject));
-	for (uint32_t m = 0; m < d->used; m++) {
-		add_sock(c, f, members[m]);
-		tw += s->socks.v[members[m]].state == SK_TCP_TIME_WAIT;
-	}
-	evidence(f, SK_EV_PORTS, used, range);
-	evidence(f, SK_EV_TIME_WAIT, tw, SK_UNKNOWN);
-	text(f->title, sizeof(f->title),
-	     "Ephemeral ports running out towards %s: %lld of %lld local ports (%lld%%)",
-	     f->subject, (long long)used, (long long)range, (long long)p);
-	text(f->detail, sizeof(f->detail),
-	     "%u of them in TIME_WAIT (connection churn); ip_local_port_range %lld-%lld", tw,
-	     (long long)lo, (long long)hi);
-	text(f->next_step, sizeof(f->next_step),
-	     "reuse connections to %s (keep-alive, pooling); widen "
-	     "net.ipv4.ip_local_port_range; net.ipv4.tcp_tw_reuse=1 for outgoing ones",
-	     f->subject);
-}
-
-static bool ports_qualify(const struct ctx *c, int64_t used, int64_t range)
-{
-	return used >= c->th[SK_TH_PORTS_MIN] && pct(used, range) >= c->th[SK_TH_PORTS_WARN_PCT];
-}
-
-static void rule_ephemeral_ports(struct ctx *c)
-{
-	const struct sk_snapshot *s = c->s;
-	const idxvec *cand = &c->x->ports;
-	struct dest_groups *g = &c->x->dg;
-	int64_t lo, hi;
-
-	if (!ports_range(s, &lo, &hi))
-		return;
-	int64_t range = hi - lo + 1;
-
-	/* No destination can have more connections than there are: most
-	 * machines stop here. */
-	if (cand->n == 0 || !ports_qualify(c, (int64_t)cand->n, range))
-		return;
-
-	/* Members of each qualifying destination, contiguous and in socket
-	 * order; the destinations in cmp_dest order. */
-	idxvec *hitv = &c->x->hits;
-	uint32_t *members, next = 0;
-
-	hitv->n = 0;
-	if (sk_vec_reserve((void **)&c->x->members.v, &c->x->members.cap, cand->n,
-			   sizeof(uint32_t)))
-		goto nomem;
-	members = c->x->members.v;
-	for (size_t d = 0; d < g->dests.n; d++) {
-		if (!ports_qualify(c, g->dests.v[d].used, range))
-			continue;
-		if (push_index(hitv, d))
-			goto nomem;
-		g->dests.v[d].start = next;
-		next += g->dests.v[d].used;
-	}
-	for (size_t j = 0; j < cand->n; j++) {
-		struct dest *d = &g->dests.v[g->of.v[j]];
-
-		if (ports_qualify(c, d->used, range))
-			members[d->start++] = cand->v[j];
-	}
-	for (size_t i = 0; i < hitv->n; i++)
-		g->dests.v[hitv->v[i]].start -= g->dests.v[hitv->v[i]].used;
-	sk_qsort_r(hitv->v, hitv->n, sizeof(*hitv->v), cmp_dest, g->dests.v);
-	for (size_t i = 0; i < hitv->n && c->rc == 0; i++) {
-		const struct dest *d = &g->dests.v[hitv->v[i]];
-
-		ports_finding(c, d, members + d->start, range, lo, hi);
-	}
-	return;
-nomem:
-	c->rc = -ENOMEM;
-}
-
-/* --- time_wait_churn ----------------------------------------------------------------------- */
-
-/* Who makes a destination's TIME_WAIT: without the kernel's creator (the
- * ownership work), the process holding the most connections to it now,
- * the one whose connections come and go. SK_NONE: nobody holds one. */
-static uint32_t churn_creator(struct ctx *c, size_t dest, uint32_t *per_proc)
-{
-	const struct sk_snapshot *s = c->s;
-	uint32_t best = SK_NONE;
-
-	for (size_t j = 0; j < c->x->ports.n; j++) {
-		if (c->x->dg.of.v[j] != dest)
-			continue;
-		const struct sk_socket *k = &s->socks.v[c->x->ports.v[j]];
-
-		if (!k->owners_count)
-			continue;
-		uint32_t p = s->fdrefs.v[s->owner_index.v[k->owners_start]].proc;
-
-		if (++per_proc[p] && (best == SK_NONE || per_proc[p] > per_proc[best]))
-			best = p;
-	}
-	return best;
-}
-
-static void churn_finding(struct ctx *c, size_t d, uint32_t tw, int64_t range, int64_t buckets,
-			  uint32_t *per_proc)
-{
-	const struct sk_snapshot *s = c->s;
-	const struct dest *dst = &c->x->dg.dests.v[d];
-	int64_t limit = buckets > 0 && buckets < range ? buckets : range;
-	struct sk_finding *f = new_finding(c, SK_FIND_TIME_WAIT_CHURN,
-					   pct(tw, limit) >= c->th[SK_TH_PORTS_CRIT_PCT]
-					   ? SK_SEV_CRITICAL : SK_SEV_WARNING);
-	struct sk_endpoint ep = {0};
-	char where[64];
-
-	if (!f)
-		return;
-	memcpy(ep.addr, dst->addr, 16);
-	ep.port = dst->port;
-	sk_endpoint_format(&ep, dst->family, where, sizeof(where));
-	memset(per_proc, 0, s->procs.n * sizeof(*per_proc));
-	uint32_t p = churn_creator(c, d, per_proc);
-
-	if (p != SK_NONE)
-		subject_process(f, s, p);
-	else {
-		f->subject_type = SK_SUBJ_DESTINATION;
-		snprintf(f->subject, sizeof(f->subject), "%s", where);
-	}
-	for (size_t j = 0; j < c->x->ports.n; j++)
-		if (c->x->dg.of.v[j] == d &&
-		    s->socks.v[c->x->ports.v[j]].state == SK_TCP_TIME_WAIT)
-			add_sock(c, f, c->x->ports.v[j]);
-	evidence(f, SK_EV_TIME_WAIT, tw, SK_UNKNOWN);
-	evidence(f, SK_EV_PER_MIN, tw, limit);
-	evidence(f, SK_EV_PORTS, dst->used, range);
-	if (buckets > 0)
-		evidence(f, SK_EV_TW_BUCKETS, s->sys.sockstat[SK_SS_TCP_TW], buckets);
-	text(f->title, sizeof(f->title), "TIME_WAIT churn towards %s: %u connections a minute "
-	     "opened and closed, %lld%% of %s", where, tw, (long long)pct(tw, limit),
-	     limit == range ? "the local port range" : "tcp_max_tw_buckets");
-	text(f->detail, sizeof(f->detail), "a TIME_WAIT lives 60 s, so %u in TIME_WAIT is %u made "
-	     "in the last minute; made by %s; ip_local_port_range %lld ports, tcp_max_tw_buckets "
-	     "%lld", tw, tw, p != SK_NONE ? "the process holding connections to it (likely)"
-	     : "unknown: no process holds a connection to it now", (long long)range,
-	     (long long)buckets);
-	text(f->next_step, sizeof(f->next_step), "reuse connections to %s (keep-alive, a pool); "
-	     "net.ipv4.tcp_tw_reuse=1 for outgoing ones; ss -tan state time-wait dst %s | wc -l",
-	     where, where);
-}
-
-static void rule_time_wait_churn(struct ctx *c)
-{
-	const struct sk_snapshot *s = c->s;
-	struct dest_groups *g = &c->x->dg;
-	int64_t lo, hi, buckets = s->sys.limits.tcp_max_tw_buckets;
-
-	if (!ports_range(s, &lo, &hi) || c->x->ports.n == 0)
-		return;
-	int64_t range = hi - lo + 1;
-	int64_t limit = buckets > 0 && buckets < range ? buckets : range;
-	uint32_t *tw = calloc(g->dests.n + 1, sizeof(*tw));
-	uint32_t *per_proc = calloc(s->procs.n + 1, sizeof(*per_proc));
-
-	if (!tw || !per_proc) {
-		c->rc = -ENOMEM;
-		goto out;
-	}
-	for (size_t j = 0; j < c->x->ports.n; j++)
-		tw[g->of.v[j]] += s->socks.v[c->x->ports.v[j]].state == SK_TCP_TIME_WAIT;
-	for (size_t d = 0; d < g->dests.n && c->rc == 0; d++)
-		if (tw[d] >= c->th[SK_TH_PORTS_MIN] && pct(tw[d], limit) >= c->th[SK_TH_TW_CHURN_PCT])
-			churn_finding(c, d, tw[d], range, buckets, per_proc);
-out:
-	free(tw);
-	free(per_proc);
-}
-
-/* --- accept_overflow ----------------------------------------------------------------------- */
-
-static void rule_accept_overflow(struct ctx *c)
-{
-	const struct sk_snapshot *s = c->s;
-	struct sk_trend ovf = sys_trend(c, SK_SM_LISTEN_OVERFLOWS);
-	int64_t rising = sk_trend_rise(&ovf);
-
-	for (size_t j = 0; j < c->x->listeners.n; j++) {
-		uint32_t i = c->x->listeners.v[j];
-		const struct sk_socket *k = &s->socks.v[i];
-
-		if (pct(k->recv_q, k->send_q) < c->th[SK_TH_ACCEPT_WARN_PCT])
-			continue;
-		bool full = k->recv_q > k->send_q;
-		struct sk_finding *f = new_finding(c, SK_FIND_ACCEPT_OVERFLOW,
-						   full || rising > 0 ? SK_SEV_CRITICAL
-						   : SK_SEV_WARNING);
-		uint32_t p = owner_proc(s, k);
-		char where[64];
-
-		if (!f)
-			return;
-		sk_endpoint_format(&k->local, k->family, where, sizeof(where));
-		f->subject_type = SK_SUBJ_LISTENER;
-		if (p != SK_NONE) {
-			f->pid = s->procs.v[p].pid;
-			f->proc = p;
-			snprintf(f->subject, sizeof(f->subject), "%.40s %.40s[%d]", where,
-				 s->procs.v[p].comm, (int)f->pid);
-		} else {
-			snprintf(f->subject, sizeof(f->subject), "%s", where);
-		}
-		add_sock(c, f, i);
-		evidence(f, SK_EV_ACCEPT_QUEUE, k->recv_q, k->send_q);
-		evidence(f, SK_EV_LISTEN_OVERFLOWS, s->sys.counters[SK_CTR_LISTEN_OVERFLOWS], SK_UNKNOWN);
-		text(f->title, sizeof(f->title), "Accept queue %s on %s: %u waiting, backlog %u",
-		     full ? "overflowing" : "nearly full", where, k->recv_q, k->send_q);
-		struct sk_trend drops = sys_trend(c, SK_SM_LISTEN_DROPS);
-
-		if (ovf.known)
-			text(f->detail, sizeof(f->detail), "ListenOverflows %+lld, ListenDrops %+lld "
-			     "over %llu s (this netns); somaxconn %lld", (long long)rising,
-			     (long long)sk_trend_rise(&drops),
-			     (unsigned long long)(ovf.span_ms / 1000), (long long)s->sys.limits.somaxconn);
-		else
-			text(f->detail, sizeof(f->detail), "ListenOverflows %lld, ListenDrops %lld since "
-			     "boot (this netns); somaxconn %lld",
-			     (long long)s->sys.counters[SK_CTR_LISTEN_OVERFLOWS],
-			     (long long)s->sys.counters[SK_CTR_LISTEN_DROPS],
-			     (long long)s->sys.limits.somaxconn);
-		text(f->next_step, sizeof(f->next_step),
-		     "the process is not calling accept() fast enough or is stuck: check its accept "
-		     "loop/workers; raise the listen() backlog and net.core.somaxconn only after that");
-	}
-}
-
-/* --- udp_rcvbuf ---------------------------------------------------------------------------- */
-
-/* Receive memory counts each datagram's whole buffer (truesize: 2304
- * bytes for a 1 KiB datagram on loopback), so a small rcvbuf is full well
- * under 90%: 8192 holds three such datagrams, 84%. Full is the percentage,
- * or no room left for one more typical datagram. */
-#define SK_UDP_DGRAM_TRUESIZE 4096
-
-static bool udp_rcvbuf_full(const struct ctx *c, const struct sk_socket *k)
-{
-	return pct(sk_socket_rmem(k), sk_socket_rcvbuf(k)) >= c->th[SK_TH_UDP_RCVBUF_PCT] ||
-	       sk_socket_rmem(k) + SK_UDP_DGRAM_TRUESIZE > sk_socket_rcvbuf(k);
-}
-
-static void rule_udp_rcvbuf(struct ctx *c)
-{
-	const struct sk_snapshot *s = c->s;
-	struct sk_trend errs = sys_trend(c, SK_SM_UDP_RCVBUF_ERRORS);
-	int64_t rising = sk_trend_rise(&errs);
-
-	for (size_t j = 0; j < c->x->udp.n; j++) {
-		uint32_t i = c->x->udp.v[j];
-		const struct sk_socket *k = &s->socks.v[i];
-
-		if (!udp_rcvbuf_full(c, k) || (sk_socket_drops(k) == 0 && rising <= 0))
-			continue;
-		struct sk_finding *f = new_finding(c, SK_FIND_UDP_RCVBUF,
-						   rising > 0 ? SK_SEV_CRITICAL : SK_SEV_WARNING);
-		uint32_t p = owner_proc(s, k);
-		char where[64], a[16], b[16];
-
-		if (!f)
-			return;
-		sk_endpoint_format(&k->local, k->family, where, sizeof(where));
-		if (p != SK_NONE)
-			subject_process(f, s, p);
-		add_sock(c, f, i);
-		evidence(f, SK_EV_RMEM, sk_socket_rmem(k), sk_socket_rcvbuf(k));
-		evidence(f, SK_EV_DROPS, sk_socket_drops(k), SK_UNKNOWN);
-		evidence(f, SK_EV_RCVBUF_ERRORS, s->sys.counters[SK_CTR_UDP_RCVBUF_ERRORS], SK_UNKNOWN);
-		text(f->title, sizeof(f->title), "UDP receive buffer overflowing on %s: %s of %s, %u drops",
-		     where, sk_format_bytes(sk_socket_rmem(k), a, sizeof(a)),
-		     sk_format_bytes(sk_socket_rcvbuf(k), b, sizeof(b)), sk_socket_drops(k));
-		text(f->detail, sizeof(f->detail), "RcvbufErrors %+lld over the window (this netns); "
-		     "net.core.rmem_max %lld", (long long)rising, (long long)s->sys.limits.rmem_max);
-		text(f->next_step, sizeof(f->next_step),
-		     "the application reads slower than datagrams arrive: more readers, or a larger "
-		     "SO_RCVBUF (capped by net.core.rmem_max); ss -uamp 'sport = :%u'", k->local.port);
-	}
-}
 
 /* --- the table --------------------------------------------------------------------------- */
 
@@ -1452,11 +864,11 @@ static void (*const rules[])(struct ctx *) = {
 	rule_peer_zero_window,
 	rule_orphans,
 	rule_tcp_mem,
-	rule_ephemeral_ports,
-	rule_accept_overflow,
+	sk_rule_ephemeral_ports,
+	sk_rule_accept_overflow,
 	rule_files,
-	rule_udp_rcvbuf,
-	rule_time_wait_churn,
+	sk_rule_udp_rcvbuf,
+	sk_rule_time_wait_churn,
 };
 
 static int cmp_findings(const void *pa, const void *pb)

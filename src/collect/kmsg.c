@@ -16,20 +16,12 @@
 #define KMSG_BUF 8192         /* a record is at most ~1 KiB (PRINTK_MESSAGE_MAX) */
 #define KMSG_MAX_READS 20000  /* per poll: a refresh never waits on a flood */
 
-const char *const sk_kmsg_line_names[SK_KMSG_LAST] = {
-	[SK_KMSG_ORPHANS] = "too_many_orphans",
-	[SK_KMSG_TCP_MEM] = "tcp_out_of_memory",
-	[SK_KMSG_TW_OVERFLOW] = "time_wait_overflow",
-	[SK_KMSG_SYN_FLOOD] = "syn_flooding",
-	[SK_KMSG_CONNTRACK] = "conntrack_full",
-};
-
-const char *const sk_kmsg_line_needles[SK_KMSG_LAST] = {
-	[SK_KMSG_ORPHANS] = "too many orphaned sockets",
-	[SK_KMSG_TCP_MEM] = "out of memory -- consider tuning tcp_mem",
-	[SK_KMSG_TW_OVERFLOW] = "time wait bucket table overflow",
-	[SK_KMSG_SYN_FLOOD] = "Possible SYN flooding",
-	[SK_KMSG_CONNTRACK] = "nf_conntrack: table full",
+const struct sk_kmsg_line_def sk_kmsg_lines[SK_KMSG_LAST] = {
+	[SK_KMSG_ORPHANS] = {"too_many_orphans", "too many orphaned sockets"},
+	[SK_KMSG_TCP_MEM] = {"tcp_out_of_memory", "out of memory -- consider tuning tcp_mem"},
+	[SK_KMSG_TW_OVERFLOW] = {"time_wait_overflow", "time wait bucket table overflow"},
+	[SK_KMSG_SYN_FLOOD] = {"syn_flooding", "Possible SYN flooding"},
+	[SK_KMSG_CONNTRACK] = {"conntrack_full", "nf_conntrack: table full"},
 };
 
 struct sk_kmsg {
@@ -97,7 +89,7 @@ bool sk_kmsg_parse(const char *rec, size_t len, enum sk_kmsg_line *kind, uint64_
 	if (field < 2)
 		return false;
 	for (int i = 0; i < SK_KMSG_LAST; i++)
-		if (find(semi + 1, len - (size_t)(semi + 1 - rec), sk_kmsg_line_needles[i])) {
+		if (find(semi + 1, len - (size_t)(semi + 1 - rec), sk_kmsg_lines[i].needle)) {
 			*kind = (enum sk_kmsg_line)i;
 			*ts_us = ts;
 			return true;
@@ -176,6 +168,6 @@ void sk_klog_text(const struct sk_klog *log, enum sk_kmsg_line kind, uint64_t no
 
 	ago(now_us, log->lines[kind].first_us, first, sizeof(first));
 	ago(now_us, log->lines[kind].last_us, last, sizeof(last));
-	snprintf(buf, size, "\"%s\" x%u, first %s, last %s", sk_kmsg_line_needles[kind],
+	snprintf(buf, size, "\"%s\" x%u, first %s, last %s", sk_kmsg_lines[kind].needle,
 		 log->lines[kind].count, first, last);
 }

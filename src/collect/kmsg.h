@@ -18,8 +18,12 @@ enum sk_kmsg_line {
 	SK_KMSG_CONNTRACK,  /* "nf_conntrack: table full, dropping packet" */
 	SK_KMSG_LAST
 };
-extern const char *const sk_kmsg_line_names[SK_KMSG_LAST];    /* JSON keys */
-extern const char *const sk_kmsg_line_needles[SK_KMSG_LAST];  /* what is searched for */
+/* One row per line, so that a line never has a key without its words. */
+struct sk_kmsg_line_def {
+	const char *name;   /* its JSON key */
+	const char *needle; /* the words a record is searched for */
+};
+extern const struct sk_kmsg_line_def sk_kmsg_lines[SK_KMSG_LAST];
 
 /* What the log said, as of one refresh: plain data, copied into snapshots. */
 struct sk_klog {

@@ -62,23 +62,13 @@ void sk_procfs_cache_invalidate(struct sk_procfs_cache *c)
 		c->cur.procs.n = c->cur.fds.n = 0;
 }
 
-struct entry_key {
-	const struct cache_entry *v;
-	int32_t pid;
-};
-
-static bool entry_before(size_t i, const void *key)
-{
-	const struct entry_key *k = key;
-
-	return k->v[i].pid < k->pid;
-}
+SK_LOWER_BOUND_BY(entries_lower_bound, struct cache_entry, pid, int32_t)
+SK_LOWER_BOUND_BY(fds_lower_bound, struct cached_fd, fd, int32_t)
 
 static const struct cache_entry *cache_find(const struct sk_procfs_cache *c, int32_t pid,
 					    uint64_t starttime)
 {
-	const struct entry_key key = { c->cur.procs.v, pid };
-	size_t lo = sk_lower_bound(0, c->cur.procs.n, &key, entry_before);
+	size_t lo = entries_lower_bound(c->cur.procs.v, 0, c->cur.procs.n, pid);
 
 	if (lo < c->cur.procs.n && c->cur.procs.v[lo].pid == pid &&
 	    c->cur.procs.v[lo].starttime == starttime)
@@ -91,18 +81,6 @@ static const struct cache_entry *cache_find(const struct sk_procfs_cache *c, int
  * listing forward (a binary search per fd cost about 2 ms a refresh at
  * 93k fds); a listing out of order (a fixture tree on another filesystem)
  * falls back to a binary search below *at. */
-struct fd_key {
-	const struct cached_fd *v;
-	int32_t fd;
-};
-
-static bool fd_before(size_t i, const void *key)
-{
-	const struct fd_key *k = key;
-
-	return k->v[i].fd < k->fd;
-}
-
 static uint64_t cached_socket(const struct sk_procfs_cache *c, const struct cache_entry *e,
 			      int32_t fd, size_t *at)
 {
@@ -110,9 +88,7 @@ static uint64_t cached_socket(const struct sk_procfs_cache *c, const struct cach
 	size_t end = (size_t)e->start + e->count;
 
 	if (*at > e->start && v[*at - 1].fd >= fd) {
-		const struct fd_key key = { v, fd };
-
-		*at = sk_lower_bound(e->start, *at, &key, fd_before);
+		*at = fds_lower_bound(v, e->start, *at, fd);
 	} else {
 		while (*at < end && v[*at].fd < fd)
 			(*at)++;
@@ -392,17 +368,7 @@ struct fd_source {
 	const sk_fdrowvec *rows;
 };
 
-struct row_key {
-	const struct sk_fdrow *v;
-	int32_t pid;
-};
-
-static bool row_before(size_t i, const void *key)
-{
-	const struct row_key *k = key;
-
-	return k->v[i].pid < k->pid;
-}
+SK_LOWER_BOUND_BY(rows_lower_bound, struct sk_fdrow, pid, int32_t)
 
 /* Takes p's fds from the rows. -ENODATA when the rows do not cover this
  * process: it has no rows (born after they were taken, or no fd at all),
@@ -410,8 +376,7 @@ static bool row_before(size_t i, const void *key)
 static int fds_from_rows(const sk_fdrowvec *rows, uint32_t proc, struct sk_process *p,
 			 sk_fdrefvec *fds, struct sk_procfs_stats *st)
 {
-	const struct row_key key = {rows->v, p->pid};
-	size_t i = sk_lower_bound(0, rows->n, &key, row_before);
+	size_t i = rows_lower_bound(rows->v, 0, rows->n, p->pid);
 
 	p->fdrefs_start = (uint32_t)fds->n;
 	if (i == rows->n || rows->v[i].pid != p->pid || rows->v[i].starttime != p->starttime)

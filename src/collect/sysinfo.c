@@ -155,6 +155,20 @@ static size_t line_end(const char *buf, size_t len, size_t pos)
 	return pos;
 }
 
+/* The next name and its value: on one line ("name value name value ...",
+ * both cursors the same) or on two (a line of names over a line of values).
+ * 1: a pair; 0: the value is not a number, pass over it; -1: no more. */
+static int next_pair(const char *buf, size_t name_end, size_t *np, size_t value_end, size_t *vp,
+		     const char **name, size_t *nlen, int64_t *v)
+{
+	const char *val;
+	size_t vlen;
+
+	if (!next_token(buf, name_end, np, name, nlen) || !next_token(buf, value_end, vp, &val, &vlen))
+		return -1;
+	return parse_i64(val, vlen, v);
+}
+
 int sk_parse_sockstat(const char *buf, size_t len, int64_t out[SK_SS_LAST], int v6)
 {
 	size_t pos = 0;
@@ -172,15 +186,11 @@ int sk_parse_sockstat(const char *buf, size_t len, int64_t out[SK_SS_LAST], int 
 			/* "name value" pairs follow. */
 			const char *name;
 			size_t nlen;
+			int64_t v;
+			int got;
 
-			while (next_token(buf, end, &pos, &name, &nlen)) {
-				const char *val;
-				size_t vlen;
-				int64_t v;
-
-				if (!next_token(buf, end, &pos, &val, &vlen))
-					break;
-				if (!parse_i64(val, vlen, &v))
+			while ((got = next_pair(buf, end, &pos, end, &pos, &name, &nlen, &v)) >= 0) {
+				if (!got)
 					continue;
 				for (int i = 0; i < SK_SS_LAST; i++) {
 					const struct sk_sockstat_def *d = &sk_sockstat_defs[i];
@@ -218,15 +228,13 @@ int sk_parse_netstat(const char *buf, size_t len, int64_t out[SK_CTR_LAST])
 			pos = end1 + 1; /* not a pair: resynchronise on the next line */
 			continue;
 		}
-		const char *name, *val;
-		size_t nlen, vlen;
+		const char *name;
+		size_t nlen;
+		int64_t v;
+		int got;
 
-		while (next_token(buf, end1, &p1, &name, &nlen)) {
-			int64_t v;
-
-			if (!next_token(buf, end2, &p2, &val, &vlen))
-				break;
-			if (!parse_i64(val, vlen, &v))
+		while ((got = next_pair(buf, end1, &p1, end2, &p2, &name, &nlen, &v)) >= 0) {
+			if (!got)
 				continue;
 			for (int i = 0; i < SK_CTR_LAST; i++) {
 				const struct sk_counter_def *d = &sk_counter_defs[i];

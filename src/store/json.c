@@ -579,7 +579,7 @@ static void write_kernel_log(struct jw *w, const struct sk_snapshot *s)
 	for (int k = 0; k < SK_KMSG_LAST; k++) {
 		if (!log->lines[k].count)
 			continue;
-		jw_key(w, sk_kmsg_line_names[k]);
+		jw_key(w, sk_kmsg_lines[k].name);
 		jw_open(w, '{');
 		jw_kv_u64(w, "count", log->lines[k].count);
 		jw_kv_u64(w, "first_us", log->lines[k].first_us);

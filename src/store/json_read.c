@@ -267,12 +267,25 @@ static bool is_digit(unsigned char c)
 	return c >= '0' && c <= '9';
 }
 
+/* [0-9]+ of a fraction or an exponent; `what` says which when there is none. */
+static int skip_digits(struct parser *p, const char *what)
+{
+	if (p->pos >= p->len)
+		return fail_eof(p, "truncated number");
+	if (!is_digit(p->buf[p->pos]))
+		return fail(p, SK_JSON_E_SYNTAX, p->pos, what);
+	while (p->pos < p->len && is_digit(p->buf[p->pos]))
+		p->pos++;
+	return 0;
+}
+
 /* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
 static int parse_number(struct parser *p, struct sk_json_node *node)
 {
 	size_t start = p->pos;
 	bool neg = false, frac = false, overflow = false;
 	uint64_t mag = 0;
+	int rc;
 
 	if (p->buf[p->pos] == '-') {
 		neg = true;
@@ -298,24 +311,18 @@ static int parse_number(struct parser *p, struct sk_json_node *node)
 	if (p->pos < p->len && p->buf[p->pos] == '.') {
 		frac = true;
 		p->pos++;
-		if (p->pos >= p->len)
-			return fail_eof(p, "truncated number");
-		if (!is_digit(p->buf[p->pos]))
-			return fail(p, SK_JSON_E_SYNTAX, p->pos, "invalid number: digit expected after '.'");
-		while (p->pos < p->len && is_digit(p->buf[p->pos]))
-			p->pos++;
+		rc = skip_digits(p, "invalid number: digit expected after '.'");
+		if (rc)
+			return rc;
 	}
 	if (p->pos < p->len && (p->buf[p->pos] == 'e' || p->buf[p->pos] == 'E')) {
 		frac = true;
 		p->pos++;
 		if (p->pos < p->len && (p->buf[p->pos] == '+' || p->buf[p->pos] == '-'))
 			p->pos++;
-		if (p->pos >= p->len)
-			return fail_eof(p, "truncated number");
-		if (!is_digit(p->buf[p->pos]))
-			return fail(p, SK_JSON_E_SYNTAX, p->pos, "invalid number: digit expected in exponent");
-		while (p->pos < p->len && is_digit(p->buf[p->pos]))
-			p->pos++;
+		rc = skip_digits(p, "invalid number: digit expected in exponent");
+		if (rc)
+			return rc;
 	}
 	node->type = SK_JSON_NUMBER;
 	if (frac) {
