@@ -425,6 +425,9 @@ void sk_batch_owner_note(const struct sk_engine *e)
 {
 	if (sk_engine_owner_note(e)[0])
 		fprintf(stderr, "sktop: %s; reading /proc instead\n", sk_engine_owner_note(e));
+	if (sk_engine_lifecycle_note(e)[0])
+		fprintf(stderr, "sktop: %s; socket ages are estimates\n",
+			sk_engine_lifecycle_note(e));
 }
 
 void sk_batch_sleep(double sec)
