@@ -118,13 +118,16 @@ static int64_t since(uint64_t now_ns, uint64_t then_ns)
 }
 
 /* Whether the entry's last event is the state the dump shows: a closed
- * socket's cookie lives on in its TIME_WAIT (or FIN_WAIT2) mini socket. */
+ * socket's cookie lives on in its mini socket, born TIME_WAIT when the
+ * peer's FIN was in, else FIN_WAIT2 (which turns TIME_WAIT with no event:
+ * then the timer tells the age instead). */
 static bool state_matches(const struct sk_life_entry *e, const struct sk_socket *k)
 {
 	if (!e->state_ns)
 		return false;
 	if (e->flags & SK_LIFE_F_AFTERLIFE)
-		return k->state == SK_TCP_TIME_WAIT || k->state == SK_TCP_FIN_WAIT2;
+		return k->state == ((e->flags & SK_LIFE_F_FIN_IN) ? SK_TCP_TIME_WAIT
+								  : SK_TCP_FIN_WAIT2);
 	return e->state == k->state;
 }
 

@@ -28,7 +28,8 @@ size_t sk_bpf_lifecycle_entry_bytes(void)
 _Static_assert(sizeof(struct sk_lifecycle_record) == 48, "entry_bytes says 48");
 _Static_assert(SK_LIFE_F_CREATED == SK_LREC_CREATED && SK_LIFE_F_CREATOR == SK_LREC_CREATOR &&
 		       SK_LIFE_F_CLOSER == SK_LREC_CLOSER &&
-		       SK_LIFE_F_AFTERLIFE == SK_LREC_AFTERLIFE && SK_LIFE_F_NOPID == SK_LREC_NOPID,
+		       SK_LIFE_F_AFTERLIFE == SK_LREC_AFTERLIFE && SK_LIFE_F_NOPID == SK_LREC_NOPID &&
+		       SK_LIFE_F_FIN_IN == SK_LREC_FIN_IN,
 	       "one set of flag bits on both sides");
 
 #define BATCH 4096

@@ -24,6 +24,7 @@
 #define SK_LIFE_F_CLOSER 4u    /* ... or, with no maker seen, the process that closed it */
 #define SK_LIFE_F_AFTERLIFE 8u /* closed into a TIME_WAIT/FIN_WAIT2 mini socket, maybe */
 #define SK_LIFE_F_NOPID 16u    /* the process is not visible in sktop's pid namespace */
+#define SK_LIFE_F_FIN_IN 32u   /* with AFTERLIFE: born TIME_WAIT (else FIN_WAIT2) */
 
 #define SK_LIFE_COMM_LEN 16
 

@@ -40,6 +40,7 @@ struct bpf_pidns_info {
 #include "lifecycle_record.h"
 
 #define PF_KTHREAD 0x00200000
+#define RCV_SHUTDOWN 1
 /* include/net/tcp_states.h */
 #define TCP_ESTABLISHED 1
 #define TCP_SYN_SENT 2
@@ -55,7 +56,11 @@ struct task_struct {
 	unsigned int flags;
 } __attribute__((preserve_access_index));
 
-struct sock;
+/* sk_shutdown was a 2-bit bitfield before 6.5, a u8 since: read it as
+ * either (BPF_CORE_READ_BITFIELD_PROBED). */
+struct sock {
+	unsigned char sk_shutdown;
+} __attribute__((preserve_access_index));
 
 // cppcheck-suppress unknownMacro
 char LICENSE[] SEC("license") = "GPL";
@@ -140,7 +145,10 @@ int BPF_PROG(sk_life_state, const struct sock *sk, const int oldstate, const int
 		    oldstate == TCP_CLOSING) {
 			r->state = TCP_CLOSE;
 			r->state_ns = now;
+			r->flags &= ~SK_LREC_FIN_IN;
 			r->flags |= SK_LREC_AFTERLIFE;
+			if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_shutdown) & RCV_SHUTDOWN)
+				r->flags |= SK_LREC_FIN_IN;
 		} else {
 			bpf_map_delete_elem(&lives, &cookie);
 		}
@@ -166,7 +174,7 @@ int BPF_PROG(sk_life_state, const struct sock *sk, const int oldstate, const int
 	}
 	r->state = (__u8)newstate;
 	r->state_ns = now;
-	r->flags &= ~SK_LREC_AFTERLIFE;
+	r->flags &= ~(SK_LREC_AFTERLIFE | SK_LREC_FIN_IN);
 	if (maker)
 		stamp(r, SK_LREC_CREATOR);
 	else if (closer && !(r->flags & SK_LREC_CREATOR))

@@ -11,6 +11,9 @@
 #define SK_LREC_AFTERLIFE 8u /* closed from FIN_WAIT1/FIN_WAIT2/CLOSING: may live on
                               * as a TIME_WAIT (or FIN_WAIT2) under the same cookie */
 #define SK_LREC_NOPID 16u   /* the maker is not visible in sktop's pid namespace */
+#define SK_LREC_FIN_IN 32u  /* with AFTERLIFE: the peer's FIN was in, so the mini socket
+                             * starts as TIME_WAIT; else as FIN_WAIT2, and it turns
+                             * TIME_WAIT later with no event */
 
 #define SK_LREC_COMM_LEN 16
 
