@@ -572,7 +572,7 @@ static void write_socket(struct jw *w, const struct sk_snapshot *s, const struct
 	if (k->flags & SK_SOCK_HAS_SHUTDOWN)
 		jw_kv_u64(w, "shutdown", k->shutdown);
 	jw_kv_u64(w, "cookie", k->cookie);
-	if ((size_t)(k - s->socks.v) < s->lives.n)
+	if (s->lifecycle.source != SK_LIFE_NONE && (size_t)(k - s->socks.v) < s->lives.n)
 		write_life(w, s, &s->lives.v[k - s->socks.v]);
 	if (k->flags & sk_rec_skmem.present) {
 		jw_kv_u64(w, "rmem", sk_socket_rmem(k));
