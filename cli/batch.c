@@ -445,7 +445,9 @@ void sk_batch_owner_note(const struct sk_engine *e)
 {
 	if (sk_engine_owner_note(e)[0])
 		fprintf(stderr, "sktop: %s; reading /proc instead\n", sk_engine_owner_note(e));
-	if (sk_engine_lifecycle_note(e)[0])
+	/* One line: when both fail it is for the same reason (privileges, BTF),
+	 * and the report's Ages line says the ages are estimates. */
+	else if (sk_engine_lifecycle_note(e)[0])
 		fprintf(stderr, "sktop: %s; socket ages are estimates\n",
 			sk_engine_lifecycle_note(e));
 }
