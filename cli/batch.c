@@ -122,6 +122,25 @@ static void print_netns(FILE *out, const struct sk_snapshot *s)
 	fputc('\n', out);
 }
 
+/* Where socket ages and creators come from (the JSON's "lifecycle"). */
+static void print_lifecycle(FILE *out, const struct sk_snapshot *s)
+{
+	const struct sk_lifecycle_info *li = &s->lifecycle;
+	time_t since = (time_t)li->since;
+	struct tm tm;
+	char when[32];
+
+	if (li->source == SK_LIFE_BPF) {
+		gmtime_r(&since, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		fprintf(out, "Ages:    lifecycle bpf since %s, %llu events lost\n", when,
+			(unsigned long long)li->events_lost);
+	} else if (li->source == SK_LIFE_ESTIMATE) {
+		fprintf(out, "Ages:    lifecycle estimate (tcp_info lower bounds, fd holders as "
+			"creators)\n");
+	}
+}
+
 static void print_header(FILE *out, const struct sk_snapshot *s)
 {
 	const struct sk_system *sys = &s->sys;
@@ -204,6 +223,7 @@ static void print_header(FILE *out, const struct sk_snapshot *s)
 		fputc('\n', out);
 
 	print_netns(out, s);
+	print_lifecycle(out, s);
 	if (s->diag.rejected || s->diag.failed || s->diag.unsupported)
 		fprintf(out, "Kernel:  %u malformed messages skipped, %u dumps failed, %u protocols "
 			"without sock_diag support\n", s->diag.rejected, s->diag.failed,
@@ -425,6 +445,11 @@ void sk_batch_owner_note(const struct sk_engine *e)
 {
 	if (sk_engine_owner_note(e)[0])
 		fprintf(stderr, "sktop: %s; reading /proc instead\n", sk_engine_owner_note(e));
+	/* One line: when both fail it is for the same reason (privileges, BTF),
+	 * and the report's Ages line says the ages are estimates. */
+	else if (sk_engine_lifecycle_note(e)[0])
+		fprintf(stderr, "sktop: %s; socket ages are estimates\n",
+			sk_engine_lifecycle_note(e));
 }
 
 void sk_batch_sleep(double sec)

@@ -19,8 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analyse/lives.h"
 #include "analyse/persist.h"
 #include "collect/kmsg.h"
+#include "collect/bpf_lifecycle.h"
 #include "collect/bpf_owners.h"
 #include "collect/netns_names.h"
 #include "collect/service.h"
@@ -90,6 +92,14 @@ struct sk_engine {
 	struct sk_bpf_owners *bpf;         /* NULL: owners from /proc */
 	sk_fdrowvec fdrows;                /* the iterator's rows, memory reused */
 	char owner_note[SK_ERROR_MSG_MAX];
+	/* The lifecycle store (NULL: estimates only), what it held at the last
+	 * read, the cookies its sweep deletes, since when it records. */
+	struct sk_bpf_lifecycle *life;
+	sk_lifevec life_store;
+	sk_cookievec life_stale;
+	int64_t life_since;
+	uint64_t life_lost;
+	char life_note[SK_ERROR_MSG_MAX];
 };
 
 /* --- live sock_diag -------------------------------------------------------------- */
@@ -300,6 +310,83 @@ uint64_t sk_engine_bpf_load_us(const struct sk_engine *e)
 	return sk_bpf_owners_load_us(e->bpf);
 }
 
+/* --- lifetimes from BPF ---------------------------------------------------------- */
+
+/* Under the same conditions as the owner iterator, and only with live
+ * dumps: the store is joined with them by cookie. */
+static void open_lifecycle(struct sk_engine *e)
+{
+	struct sk_error lerr;
+
+	if (!HAVE_BPF || e->cfg.no_bpf || !e->live || strcmp(e->cfg.proc_root, "/proc") != 0 ||
+	    !sk_bpf_owners_permitted())
+		return;
+	sk_error_clear(&lerr);
+	if (sk_bpf_lifecycle_open(&e->life, e->cfg.lifecycle_max_entries, &lerr))
+		snprintf(e->life_note, sizeof(e->life_note), "%s", lerr.msg);
+	else
+		e->life_since = (int64_t)time(NULL);
+}
+
+const char *sk_engine_lifecycle_note(const struct sk_engine *e)
+{
+	return e->life_note;
+}
+
+uint64_t sk_engine_lifecycle_load_us(const struct sk_engine *e)
+{
+	return sk_bpf_lifecycle_load_us(e->life);
+}
+
+static uint64_t mono_ns(const struct timespec *t)
+{
+	return (uint64_t)t->tv_sec * 1000000000u + (uint64_t)t->tv_nsec;
+}
+
+/* Entries of sockets gone from the dumps go. Not after a namespace failed
+ * to dump: its sockets would look gone. A store that fails to read or
+ * sweep is dropped for good, said in the note, and rows get estimates. */
+static int sweep_lifecycle(struct sk_engine *e, const struct sk_snapshot *s,
+			   struct sk_error *lerr)
+{
+	int rc;
+
+	for (size_t i = 0; i < s->netns.n; i++)
+		if (s->netns.v[i].dump_error)
+			return 0;
+	rc = sk_lives_stale(s, &e->life_store, mono_ns(&s->monotonic), &e->life_stale);
+	if (rc)
+		return sk_error_set(lerr, -rc, "out of memory sweeping the lifecycle store");
+	return sk_bpf_lifecycle_delete(e->life, e->life_stale.v, e->life_stale.n, lerr);
+}
+
+static int fill_lifecycle(struct sk_engine *e, struct sk_snapshot *s, struct sk_error *err)
+{
+	const sk_lifevec *store = NULL;
+	struct sk_error lerr;
+	struct timespec now;
+	int rc;
+
+	sk_error_clear(&lerr);
+	if (e->life && sk_bpf_lifecycle_read(e->life, &e->life_store, &e->life_lost, &lerr) == 0)
+		store = &e->life_store;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	s->lifecycle.source = store ? SK_LIFE_BPF : SK_LIFE_ESTIMATE;
+	s->lifecycle.since = store ? e->life_since : 0;
+	s->lifecycle.events_lost = e->life_lost;
+	rc = sk_lives_fill(s, store, mono_ns(&now));
+	if (rc)
+		return sk_error_set(err, -rc, "out of memory filling lifetimes");
+	if (store && sweep_lifecycle(e, s, &lerr) == 0)
+		return 0;
+	if (e->life) {
+		snprintf(e->life_note, sizeof(e->life_note), "%s", lerr.msg);
+		sk_bpf_lifecycle_close(e->life);
+		e->life = NULL;
+	}
+	return 0;
+}
+
 /* The process scan, with fd tables from the BPF iterator when it is
  * loaded. An iterator that fails mid-run is dropped for good, said once in
  * the note, and this refresh reads /proc like every later one. */
@@ -352,6 +439,7 @@ int sk_engine_new(const struct sk_engine_config *cfg, struct sk_engine **out,
 		e->cfg.diag = &e->live_ops;
 	}
 	open_bpf(e);
+	open_lifecycle(e);
 	if (sk_procfs_cache_new(&e->owners) || sk_persist_new(&e->persist) ||
 	    (e->cfg.kmsg_path && sk_kmsg_open(e->cfg.kmsg_path, &e->kmsg))) {
 		sk_engine_free(e);
@@ -401,6 +489,9 @@ void sk_engine_free(struct sk_engine *e)
 	sk_procfs_cache_free(e->owners);
 	sk_bpf_owners_close(e->bpf);
 	free(e->fdrows.v);
+	sk_bpf_lifecycle_close(e->life);
+	free(e->life_store.v);
+	free(e->life_stale.v);
 	sk_service_resolver_free(e->services);
 	sk_netns_names_free(&e->netns_names);
 	free(e->unowned.v);
@@ -819,6 +910,9 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 		rc = name_netns(e, s, err);
 	if (rc == 0)
 		rc = check_cancel(e, err);
+	if (rc)
+		return rc;
+	rc = fill_lifecycle(e, s, err);
 	if (rc)
 		return rc;
 	rc = sk_persist_update(e->persist, s);

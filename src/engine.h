@@ -51,6 +51,8 @@ struct sk_engine_config {
 	/* Owners from /proc only. Otherwise a live engine on the real /proc
 	 * lists fds with the BPF iterator when it can load it. */
 	bool no_bpf;
+	/* The lifecycle store's room in sockets; 0: SK_LIFE_MAX_ENTRIES_DEFAULT. */
+	uint32_t lifecycle_max_entries;
 };
 
 struct sk_engine;
@@ -86,6 +88,14 @@ const char *sk_engine_owner_note(const struct sk_engine *e);
 /* Microseconds the BPF owner iterator took to load (verifier, BTF), 0
  * without it. */
 uint64_t sk_engine_bpf_load_us(const struct sk_engine *e);
+/* Why lifetimes are estimates although BPF was not turned off and sktop
+ * may load it (one line), or "" (same rules as sk_engine_owner_note). */
+const char *sk_engine_lifecycle_note(const struct sk_engine *e);
+
+/* Microseconds the lifecycle programs took to load (verifier, BTF), 0
+ * without them. */
+uint64_t sk_engine_lifecycle_load_us(const struct sk_engine *e);
+
 /* What a destroy did, row by row. */
 struct sk_destroy_result {
 	uint32_t destroyed; /* the kernel destroyed them */

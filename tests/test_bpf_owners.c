@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bpf_fds.h"
 #include "collect/bpf_owners.h"
 #include "engine.h"
 #include "fdchurn.h"
@@ -74,29 +75,6 @@ static struct sk_engine *engine(bool bpf)
 }
 
 /* --- the verifier ------------------------------------------------------------------ */
-
-/* This process's fds that hold a BPF object (program, link, map, iterator). */
-static int bpf_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d))) {
-		char path[300], link[64];
-		ssize_t len;
-
-		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
-		len = readlink(path, link, sizeof(link) - 1);
-		if (len <= 0)
-			continue;
-		link[len] = '\0';
-		n += strncmp(link, "anon_inode:bpf", 14) == 0;
-	}
-	closedir(d);
-	return n;
-}
 
 static void test_program_loads(void **state)
 {

@@ -40,19 +40,7 @@ bool sk_bpf_owners_permitted(void)
 #include <time.h>
 
 #include "collect/bpf/owners_record.h"
-#ifdef __clang_analyzer__
-/* scan-build does not see into libbpf, so the generated skeleton's error
- * path looks like a leak: show it what the library frees. */
-static inline void sk_destroy_skeleton_model(struct bpf_object_skeleton *s)
-{
-	if (s) {
-		free(s->maps);
-		free(s->progs);
-		free(s);
-	}
-}
-#define bpf_object__destroy_skeleton sk_destroy_skeleton_model
-#endif
+#include "collect/bpf/skel_model.h"
 #include "collect/bpf/owners.skel.h"
 
 struct sk_bpf_owners {
@@ -94,7 +82,8 @@ static uint64_t now_us(void)
 	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
 }
 
-static int why_not(int rc, const char *step, const char *last, struct sk_error *err)
+int sk_bpf_why_not(int rc, const char *what, const char *step, const char *too_old,
+		   const char *last, struct sk_error *err)
 {
 	const char *hint = "";
 
@@ -103,9 +92,15 @@ static int why_not(int rc, const char *step, const char *last, struct sk_error *
 	else if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
 		hint = " (the kernel has no BTF: /sys/kernel/btf/vmlinux)";
 	else if (rc == EINVAL || rc == ENOENT || rc == EOPNOTSUPP || rc == ENOTSUP)
-		hint = " (kernel without task_file iterators, 5.8 or later needed)";
-	return sk_error_set(err, rc, "BPF owners unavailable: %s: %s%s%s%s", step, strerror(rc),
+		hint = too_old;
+	return sk_error_set(err, rc, "%s unavailable: %s: %s%s%s%s", what, step, strerror(rc),
 			    hint, last[0] ? "; libbpf: " : "", last);
+}
+
+static int why_not(int rc, const char *step, const char *last, struct sk_error *err)
+{
+	return sk_bpf_why_not(rc, "BPF owners", step,
+			      " (kernel without task_file iterators, 5.8 or later needed)", last, err);
 }
 
 static int load(struct sk_bpf_owners *b, char *last, struct sk_error *err)
@@ -124,11 +119,34 @@ static int load(struct sk_bpf_owners *b, char *last, struct sk_error *err)
 	return 0;
 }
 
+int sk_bpf_load_noting(int (*fn)(void *ctx, char *last, struct sk_error *err), void *ctx,
+		       struct sk_error *err)
+{
+	char last[SK_ERROR_MSG_MAX] = "";
+	libbpf_print_fn_t old;
+	int rc;
+
+	libbpf_first = last;
+	old = libbpf_set_print(keep_first_line);
+	rc = fn(ctx, last, err);
+	libbpf_set_print(old);
+	libbpf_first = NULL;
+	return rc;
+}
+
+uint64_t sk_bpf_now_us(void)
+{
+	return now_us();
+}
+
+static int load_owners(void *ctx, char *last, struct sk_error *err)
+{
+	return load(ctx, last, err);
+}
+
 int sk_bpf_owners_open(struct sk_bpf_owners **out, struct sk_error *err)
 {
 	struct sk_bpf_owners *b = calloc(1, sizeof(*b));
-	char last[SK_ERROR_MSG_MAX] = "";
-	libbpf_print_fn_t old;
 	uint64_t t0 = now_us();
 	long hz = sysconf(_SC_CLK_TCK);
 	int rc;
@@ -137,11 +155,7 @@ int sk_bpf_owners_open(struct sk_bpf_owners **out, struct sk_error *err)
 	if (!b)
 		return sk_error_set(err, ENOMEM, "out of memory");
 	b->ns_per_tick = hz > 0 ? 1000000000u / (uint64_t)hz : 10000000u;
-	libbpf_first = last;
-	old = libbpf_set_print(keep_first_line);
-	rc = load(b, last, err);
-	libbpf_set_print(old);
-	libbpf_first = NULL;
+	rc = sk_bpf_load_noting(load_owners, b, err);
 	if (rc) {
 		sk_bpf_owners_close(b);
 		return rc;

@@ -488,6 +488,28 @@ static void write_endpoint(struct jw *w, const char *key, const struct sk_socket
 	jw_kv_str(w, key, buf);
 }
 
+/* "creator": {"pid", "comm", "cgroup_id"} or null, "age_s" and
+ * "state_age_s" in seconds with ms precision or null, "age_estimated". */
+static void write_life(struct jw *w, const struct sk_snapshot *s, const struct sk_life *l)
+{
+	jw_key(w, "creator");
+	if (l->creator_pid > 0) {
+		jw_open(w, '{');
+		jw_kv_u64(w, "pid", (uint64_t)l->creator_pid);
+		jw_kv_str(w, "comm", sk_strtab_get(&s->strs, l->creator_comm));
+		jw_kv_u64(w, "cgroup_id", l->creator_cgroup);
+		if (l->creator_is_holder)
+			jw_kv_bool(w, "holder", true);
+		jw_close(w, '}');
+	} else {
+		jw_lit(w, "null");
+	}
+	jw_kv_double_or_null(w, "age_s", l->age_ms >= 0, (double)l->age_ms / 1000.0);
+	jw_kv_double_or_null(w, "state_age_s", l->state_age_ms >= 0,
+			     (double)l->state_age_ms / 1000.0);
+	jw_kv_bool(w, "age_estimated", l->estimated);
+}
+
 static void write_socket(struct jw *w, const struct sk_snapshot *s, const struct sk_socket *k)
 {
 	const char *family = k->family == AF_INET6 ? "inet6" : k->family == AF_UNIX ? "unix" : "inet";
@@ -550,6 +572,8 @@ static void write_socket(struct jw *w, const struct sk_snapshot *s, const struct
 	if (k->flags & SK_SOCK_HAS_SHUTDOWN)
 		jw_kv_u64(w, "shutdown", k->shutdown);
 	jw_kv_u64(w, "cookie", k->cookie);
+	if (s->lifecycle.source != SK_LIFE_NONE && (size_t)(k - s->socks.v) < s->lives.n)
+		write_life(w, s, &s->lives.v[k - s->socks.v]);
 	if (k->flags & sk_rec_skmem.present) {
 		jw_kv_u64(w, "rmem", sk_socket_rmem(k));
 		jw_kv_u64(w, "wmem", sk_socket_wmem(k));
@@ -839,6 +863,14 @@ static int write_doc(FILE *f, const struct sk_snapshot *s, unsigned flags,
 	jw_kv_u64(w, "monotonic_ms", (uint64_t)s->monotonic.tv_sec * 1000 +
 					     (uint64_t)s->monotonic.tv_nsec / 1000000);
 	jw_kv_str(w, "ownership", s->owners_bpf ? "bpf" : "procfs");
+	if (s->lifecycle.source != SK_LIFE_NONE && s->lifecycle.source < SK_LIFE_LAST) {
+		jw_key(w, "lifecycle");
+		jw_open(w, '{');
+		jw_kv_str(w, "source", sk_life_source_names[s->lifecycle.source]);
+		jw_kv_u64(w, "since", (uint64_t)(s->lifecycle.since > 0 ? s->lifecycle.since : 0));
+		jw_kv_u64(w, "events_lost", s->lifecycle.events_lost);
+		jw_close(w, '}');
+	}
 
 	jw_record(w, &sk_rec_diag, s);
 	jw_record(w, &sk_rec_procfs, s);

@@ -25,6 +25,7 @@
 #include "store/json.h"
 #include "store/json_read.h"
 #include "store/replay_get.h"
+#include "store/replay_life.h"
 #include "store/replay_service.h"
 
 /* Index of the process with this pid (procs are sorted by then), SK_NONE. */
@@ -180,12 +181,14 @@ static int map_processes(struct rctx *c, const jnode *a)
 enum {
 	K_PROTO, K_FAMILY, K_STATE, K_LOCAL, K_PEER, K_PEER_INODE, K_TYPE, K_RECV_Q, K_SEND_Q,
 	K_INODE, K_UID, K_NETNS, K_FDS, K_OWNER, K_LIKELY_PID, K_CGROUP_ID, K_ORPHAN, K_UNDUMPED,
-	K_TIMER, K_TIMER_MS, K_RETRANS, K_SHUTDOWN, K_COOKIE, K_SKMEM, K_TCP_INFO, K_SERVICE, K_LAST
+	K_TIMER, K_TIMER_MS, K_RETRANS, K_SHUTDOWN, K_COOKIE, K_SKMEM, K_TCP_INFO, K_SERVICE,
+	K_CREATOR, K_AGE_S, K_STATE_AGE_S, K_AGE_ESTIMATED, K_LAST
 };
 static const char *const sock_keys[K_LAST] = {
 	"proto", "family", "state", "local", "peer", "peer_inode", "type", "recv_q", "send_q",
 	"inode", "uid", "netns", "fds", "owner", "likely_pid", "cgroup_id", "orphan", "undumped",
 	"timer", "timer_ms", "retrans", "shutdown", "cookie", "skmem", "tcp_info", "service",
+	"creator", "age_s", "state_age_s", "age_estimated",
 };
 
 /* "1.2.3.4:80" or "[::1]:80", as sk_endpoint_format writes them. */
@@ -387,6 +390,9 @@ static int map_socket(struct rctx *c, const jnode *o, struct sk_socket *k, uint3
 		if (rc == 0)
 			rc = rd_set_sock_service(c, index, sv);
 	}
+	if (rc == 0)
+		rc = rd_get_life(c, index, f[K_CREATOR], f[K_AGE_S], f[K_STATE_AGE_S],
+				 f[K_AGE_ESTIMATED]);
 	return rc;
 }
 
@@ -1018,12 +1024,12 @@ static int get_time(struct rctx *c, const jnode *n, const char *field, struct ti
 enum {
 	T_SCHEMA, T_TIME, T_HOST, T_KERNEL, T_ROOT, T_PARTIAL, T_SEQ, T_DURATION_US, T_DIAG,
 	T_PROCFS, T_SYSTEM, T_FINDINGS, T_HISTORY, T_PROCESSES, T_SOCKETS, T_OWNERSHIP,
-	T_SOCKETS_OMITTED, T_MONOTONIC_MS, T_PENDING, T_LAST
+	T_SOCKETS_OMITTED, T_MONOTONIC_MS, T_PENDING, T_LIFECYCLE, T_LAST
 };
 static const char *const top_keys[T_LAST] = {
 	"schema", "time", "host", "kernel", "root", "partial", "seq", "duration_us", "diag",
 	"procfs", "system", "findings", "history", "processes", "sockets", "ownership",
-	"sockets_omitted", "monotonic_ms", "findings_pending",
+	"sockets_omitted", "monotonic_ms", "findings_pending", "lifecycle",
 };
 
 /* "bpf" or "procfs"; files from before the BPF owner path have none. */
@@ -1080,6 +1086,8 @@ static int map_doc(struct rctx *c, const jnode *root)
 		rc = rd_get_u32(c, f[T_DURATION_US], "duration_us", &s->duration_us);
 	if (rc == 0)
 		rc = get_ownership(c, f[T_OWNERSHIP], &s->owners_bpf);
+	if (rc == 0)
+		rc = rd_get_lifecycle(c, f[T_LIFECYCLE]);
 	if (rc == 0)
 		rc = rd_get_record(c, f[T_DIAG], &sk_rec_diag, s);
 	if (rc == 0)

@@ -6,15 +6,7 @@
  * The few kernel structs read here are declared with preserve_access_index:
  * libbpf relocates every field offset against the running kernel's BTF, so
  * the object needs no vmlinux.h from the build machine. */
-typedef unsigned char __u8;
-typedef unsigned short __u16;
-typedef unsigned int __u32;
-typedef int __s32;
-typedef unsigned long long __u64;
-typedef long long __s64;
-typedef __u16 __be16;
-typedef __u32 __be32;
-typedef __u32 __wsum;
+#include "kernel_types.h"
 
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>

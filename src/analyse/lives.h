@@ -1,0 +1,27 @@
+/* Each row's creator, age and state age (s->lives), from the lifecycle
+ * store when it knows the socket, else what can honestly be known without
+ * it: the current fd holder as creator and tcp_info lower bounds as ages,
+ * marked as estimates. Pure: the engine hands in what the store held. */
+#ifndef SKTOP_LIVES_H
+#define SKTOP_LIVES_H
+
+#include <stdint.h>
+
+#include "collect/bpf_lifecycle.h"
+#include "model/snapshot.h"
+
+/* Fills s->lives, one per row, from store (sorted by cookie; NULL: no
+ * store, estimates only) as of now_ns (CLOCK_MONOTONIC). Rows whose state
+ * the store saw begin also get that age in s->ages as SK_AGE_KERNEL (the
+ * table is then one per row, for sk_persist_update to complete). Returns 0
+ * or -ENOMEM (s->lives is then empty). */
+int sk_lives_fill(struct sk_snapshot *s, const sk_lifevec *store, uint64_t now_ns);
+
+/* The store's cookies no dumped row holds any more, whose last event came
+ * before before_ns (a socket made after the dump began is not stale yet):
+ * the sweep deletes them, so no entry outlives its socket by more than one
+ * refresh. Replaces out. Returns 0 or -ENOMEM. */
+int sk_lives_stale(const struct sk_snapshot *s, const sk_lifevec *store, uint64_t before_ns,
+		   sk_cookievec *out);
+
+#endif

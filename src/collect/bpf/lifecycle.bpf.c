@@ -1,0 +1,183 @@
+/* The kernel side of the lifecycle store: every TCP state change
+ * (sock:inet_sock_set_state, as tp_btf: typed arguments, socket cookies)
+ * lands in one bounded hash keyed by socket cookie, which sock_diag returns
+ * as idiag_cookie, so the reader joins it with its dump without asking the
+ * kernel anything else.
+ *
+ * The maker is taken only where the kernel runs in the process that made
+ * the socket: connect (CLOSE -> SYN_SENT) and listen (CLOSE -> LISTEN).
+ * Everything else (SYN_RECV, ESTABLISHED, CLOSE_WAIT, TIME_WAIT) happens in
+ * softirq, where `current` is whoever was interrupted, so those events
+ * stamp times only. An accepted socket, or one made before sktop started,
+ * gets the process that closes it (FIN_WAIT1, LAST_ACK: in close() or
+ * shutdown(), in the closing task) as its last holder, flagged so; while
+ * it is open the reader names its fd holder. (An accept hook would need
+ * fexit or kprobes, which kernels locked down for BPF refuse while they
+ * still allow tp_btf: the closer costs nothing and needs nothing more.)
+ *
+ * No entry outlives its socket: a state change to CLOSE deletes it, unless
+ * the socket closes from FIN_WAIT1/FIN_WAIT2/CLOSING, where the kernel
+ * hands the cookie to a TIME_WAIT (or FIN_WAIT2) mini socket that no event
+ * reports; those the reader deletes at its sweep, once the dump no longer
+ * lists the cookie. A full map drops the event and counts it. */
+#include "kernel_types.h"
+
+/* The few UAPI values used here, so the BPF build needs no asm/ headers of
+ * the build machine's architecture (they are fixed by the kernel's ABI). */
+#define BPF_MAP_TYPE_HASH 1
+#define BPF_MAP_TYPE_PERCPU_ARRAY 6
+#define BPF_F_NO_PREALLOC 1
+#define BPF_NOEXIST 1
+struct bpf_pidns_info {
+	__u32 pid;
+	__u32 tgid;
+};
+
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+
+#include "lifecycle_record.h"
+
+#define PF_KTHREAD 0x00200000
+#define RCV_SHUTDOWN 1
+/* include/net/tcp_states.h */
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT 2
+#define TCP_SYN_RECV 3
+#define TCP_FIN_WAIT1 4
+#define TCP_FIN_WAIT2 5
+#define TCP_CLOSE 7
+#define TCP_LAST_ACK 9
+#define TCP_LISTEN 10
+#define TCP_CLOSING 11
+
+struct task_struct {
+	unsigned int flags;
+} __attribute__((preserve_access_index));
+
+/* sk_shutdown was a 2-bit bitfield before 6.5, a u8 since: read it as
+ * either (BPF_CORE_READ_BITFIELD_PROBED). */
+struct sock {
+	unsigned char sk_shutdown;
+} __attribute__((preserve_access_index));
+
+// cppcheck-suppress unknownMacro
+char LICENSE[] SEC("license") = "GPL";
+
+/* sktop's pid namespace (set before load): tgids are given as it sees them. */
+const volatile __u64 pidns_dev = 0;
+const volatile __u64 pidns_ino = 0;
+
+/* Allocated as entries come, so memory follows the sockets made since
+ * sktop started; max_entries (set by the loader) bounds it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1 << 20);
+	__type(key, __u64);
+	__type(value, struct sk_lifecycle_record);
+} lives SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+static __always_inline void count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&lost, &zero);
+
+	if (n)
+		(*n)++;
+}
+
+static __always_inline int user_task(void)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+
+	return !(BPF_CORE_READ(t, flags) & PF_KTHREAD);
+}
+
+/* Called only in the task that made or closed the socket. */
+static __always_inline void stamp(struct sk_lifecycle_record *r, __u8 how)
+{
+	struct bpf_pidns_info ns = {0};
+
+	r->flags &= ~(SK_LREC_CREATOR | SK_LREC_CLOSER | SK_LREC_NOPID);
+	r->flags |= how;
+	r->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	r->tgid = 0;
+	if (bpf_get_ns_current_pid_tgid(pidns_dev, pidns_ino, &ns, sizeof(ns)) == 0)
+		r->tgid = (__s32)ns.tgid;
+	else
+		r->flags |= SK_LREC_NOPID;
+}
+
+static __always_inline void insert(__u64 cookie, struct sk_lifecycle_record *r)
+{
+	long rc = bpf_map_update_elem(&lives, &cookie, r, BPF_NOEXIST);
+
+	/* -EEXIST: another CPU raced us to it, nothing is lost. */
+	if (rc && rc != -17)
+		count_lost();
+}
+
+// cppcheck-suppress unknownMacro
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(sk_life_state, const struct sock *sk, const int oldstate, const int newstate)
+{
+	__u64 cookie = bpf_get_socket_cookie((void *)sk);
+	__u64 now = bpf_ktime_get_ns();
+	struct sk_lifecycle_record *r = bpf_map_lookup_elem(&lives, &cookie);
+	int born = oldstate == TCP_CLOSE || newstate == TCP_SYN_RECV;
+	int maker = oldstate == TCP_CLOSE && (newstate == TCP_SYN_SENT || newstate == TCP_LISTEN);
+	int closer = newstate == TCP_FIN_WAIT1 || newstate == TCP_LAST_ACK;
+
+	if (newstate == TCP_CLOSE) {
+		if (!r)
+			return 0;
+		if (oldstate == TCP_FIN_WAIT1 || oldstate == TCP_FIN_WAIT2 ||
+		    oldstate == TCP_CLOSING) {
+			r->state = TCP_CLOSE;
+			r->state_ns = now;
+			r->flags &= ~SK_LREC_FIN_IN;
+			r->flags |= SK_LREC_AFTERLIFE;
+			if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_shutdown) & RCV_SHUTDOWN)
+				r->flags |= SK_LREC_FIN_IN;
+		} else {
+			bpf_map_delete_elem(&lives, &cookie);
+		}
+		return 0;
+	}
+	if ((maker || closer) && !user_task())
+		maker = closer = 0;
+	if (!r) {
+		struct sk_lifecycle_record n = {0};
+
+		n.state = (__u8)newstate;
+		n.state_ns = now;
+		if (born) {
+			n.created_ns = now;
+			n.flags = SK_LREC_CREATED;
+		}
+		if (maker)
+			stamp(&n, SK_LREC_CREATOR);
+		else if (closer)
+			stamp(&n, SK_LREC_CLOSER);
+		insert(cookie, &n);
+		return 0;
+	}
+	r->state = (__u8)newstate;
+	r->state_ns = now;
+	r->flags &= ~(SK_LREC_AFTERLIFE | SK_LREC_FIN_IN);
+	if (maker)
+		stamp(r, SK_LREC_CREATOR);
+	else if (closer && !(r->flags & SK_LREC_CREATOR))
+		stamp(r, SK_LREC_CLOSER);
+	return 0;
+}

@@ -1,0 +1,280 @@
+#include <config.h>
+
+#include "collect/bpf_lifecycle.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+size_t sk_bpf_lifecycle_entry_bytes(void)
+{
+	return sizeof(uint64_t) + 48; /* the cookie + struct sk_lifecycle_record */
+}
+
+#if HAVE_BPF
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/types.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "collect/bpf_owners.h"
+#include "collect/bpf/lifecycle_record.h"
+#include "collect/bpf/skel_model.h"
+#include "collect/bpf/lifecycle.skel.h"
+
+_Static_assert(sizeof(struct sk_lifecycle_record) == 48, "entry_bytes says 48");
+_Static_assert(SK_LIFE_F_CREATED == SK_LREC_CREATED && SK_LIFE_F_CREATOR == SK_LREC_CREATOR &&
+		       SK_LIFE_F_CLOSER == SK_LREC_CLOSER &&
+		       SK_LIFE_F_AFTERLIFE == SK_LREC_AFTERLIFE && SK_LIFE_F_NOPID == SK_LREC_NOPID &&
+		       SK_LIFE_F_FIN_IN == SK_LREC_FIN_IN,
+	       "one set of flag bits on both sides");
+
+#define BATCH 4096
+
+struct sk_bpf_lifecycle {
+	struct sk_lifecycle_bpf *skel;
+	uint32_t max_entries;
+	uint64_t load_us;
+	int ncpus;
+	/* batch buffers, kept across reads */
+	uint64_t keys[BATCH];
+	struct sk_lifecycle_record vals[BATCH];
+};
+
+static int why_not(int rc, const char *step, const char *last, struct sk_error *err)
+{
+	return sk_bpf_why_not(rc, "BPF lifecycle", step,
+			      " (kernel without tp_btf or socket cookies in tracing, 5.12 or later "
+			      "needed)", last, err);
+}
+
+static int load(void *ctx, char *last, struct sk_error *err)
+{
+	struct sk_bpf_lifecycle *b = ctx;
+	uint64_t t0 = sk_bpf_now_us();
+	struct stat st;
+	int rc;
+
+	b->skel = sk_lifecycle_bpf__open();
+	if (!b->skel)
+		return why_not(errno ? errno : EINVAL, "open", last, err);
+	/* Creators are named as sktop's own pid namespace numbers them. */
+	if (stat("/proc/self/ns/pid", &st) == 0) {
+		b->skel->rodata->pidns_dev = (uint64_t)st.st_dev;
+		b->skel->rodata->pidns_ino = (uint64_t)st.st_ino;
+	}
+	rc = bpf_map__set_max_entries(b->skel->maps.lives, b->max_entries);
+	if (rc)
+		return why_not(-rc, "sizing the store", last, err);
+	rc = sk_lifecycle_bpf__load(b->skel);
+	if (rc)
+		return why_not(-rc, "load", last, err);
+	rc = sk_lifecycle_bpf__attach(b->skel);
+	if (rc)
+		return why_not(-rc, "attach", last, err);
+	b->load_us = sk_bpf_now_us() - t0;
+	return 0;
+}
+
+int sk_bpf_lifecycle_open(struct sk_bpf_lifecycle **out, uint32_t max_entries,
+			  struct sk_error *err)
+{
+	struct sk_bpf_lifecycle *b = calloc(1, sizeof(*b));
+	int rc;
+
+	*out = NULL;
+	if (!b)
+		return sk_error_set(err, ENOMEM, "out of memory");
+	b->max_entries = max_entries ? max_entries : SK_LIFE_MAX_ENTRIES_DEFAULT;
+	b->ncpus = libbpf_num_possible_cpus();
+	rc = b->ncpus > 0 && b->ncpus <= 65536
+		     ? sk_bpf_load_noting(load, b, err)
+		     : sk_error_set(err, EINVAL, "BPF lifecycle unavailable: cannot count the CPUs");
+	if (rc == 0)
+		*out = b;
+	else
+		sk_bpf_lifecycle_close(b);
+	return rc;
+}
+
+uint64_t sk_bpf_lifecycle_load_us(const struct sk_bpf_lifecycle *b)
+{
+	return b ? b->load_us : 0;
+}
+
+uint32_t sk_bpf_lifecycle_max_entries(const struct sk_bpf_lifecycle *b)
+{
+	return b ? b->max_entries : 0;
+}
+
+void sk_bpf_lifecycle_close(struct sk_bpf_lifecycle *b)
+{
+	if (!b)
+		return;
+	sk_lifecycle_bpf__destroy(b->skel);
+	free(b);
+}
+
+static int push_entries(struct sk_bpf_lifecycle *b, uint32_t n, sk_lifevec *out)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		const struct sk_lifecycle_record *r = &b->vals[i];
+		struct sk_life_entry *e = SK_VEC_PUSH(out);
+
+		if (!e)
+			return -ENOMEM;
+		e->cookie = b->keys[i];
+		e->created_ns = r->created_ns;
+		e->state_ns = r->state_ns;
+		e->cgroup_id = r->cgroup_id;
+		e->tgid = r->tgid > 0 ? r->tgid : 0;
+		e->state = r->state;
+		e->flags = r->flags;
+		memcpy(e->comm, r->comm, sizeof(e->comm));
+		e->comm[sizeof(e->comm) - 1] = '\0';
+	}
+	return 0;
+}
+
+static int cmp_entry(const void *pa, const void *pb)
+{
+	const struct sk_life_entry *x = pa, *y = pb;
+
+	return (x->cookie > y->cookie) - (x->cookie < y->cookie);
+}
+
+static int read_lost(struct sk_bpf_lifecycle *b, uint64_t *lost)
+{
+	uint64_t *per_cpu = calloc((size_t)b->ncpus, sizeof(*per_cpu));
+	uint32_t zero = 0;
+	int rc = 0;
+
+	if (!per_cpu)
+		return -ENOMEM;
+	*lost = 0;
+	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.lost), &zero, per_cpu) != 0)
+		rc = -errno;
+	for (int i = 0; rc == 0 && i < b->ncpus; i++)
+		*lost += per_cpu[i];
+	free(per_cpu);
+	return rc;
+}
+
+int sk_bpf_lifecycle_read(struct sk_bpf_lifecycle *b, sk_lifevec *out, uint64_t *lost,
+			  struct sk_error *err)
+{
+	int fd = bpf_map__fd(b->skel->maps.lives);
+	uint64_t token = 0;
+	bool first = true;
+	int rc;
+
+	out->n = 0;
+	for (;;) {
+		uint32_t n = BATCH;
+
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+		rc = bpf_map_lookup_batch(fd, first ? NULL : &token, &token, b->keys, b->vals, &n,
+					  &opts);
+		if (rc && errno != ENOENT)
+			return sk_error_set(err, errno, "reading the lifecycle store: %s",
+					    strerror(errno));
+		if (push_entries(b, n, out))
+			return sk_error_set(err, ENOMEM, "out of memory");
+		if (rc)
+			break; /* ENOENT: that was the last bucket */
+		first = false;
+	}
+	/* A batch read of a changing hash may meet an entry twice (it moved
+	 * buckets): sorted, the later copy is dropped. */
+	sk_qsort(out->v, out->n, sizeof(*out->v), cmp_entry);
+	size_t w = 0;
+
+	for (size_t i = 0; i < out->n; i++)
+		if (w == 0 || out->v[w - 1].cookie != out->v[i].cookie)
+			out->v[w++] = out->v[i];
+	out->n = w;
+	rc = read_lost(b, lost);
+	if (rc)
+		return sk_error_set(err, -rc, "reading the lifecycle loss counter: %s",
+				    strerror(-rc));
+	return 0;
+}
+
+int sk_bpf_lifecycle_delete(struct sk_bpf_lifecycle *b, const uint64_t *cookies, size_t n,
+			    struct sk_error *err)
+{
+	int fd = bpf_map__fd(b->skel->maps.lives);
+
+	while (n) {
+		uint32_t count = n > BATCH ? BATCH : (uint32_t)n;
+
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+		if (bpf_map_delete_batch(fd, cookies, &count, &opts) == 0) {
+			cookies += count;
+			n -= count;
+			continue;
+		}
+		if (errno != ENOENT)
+			return sk_error_set(err, errno, "sweeping the lifecycle store: %s",
+					    strerror(errno));
+		/* Deleted by the kernel side meanwhile (its socket closed): skip it. */
+		count = count < n ? count + 1 : count;
+		cookies += count;
+		n -= count;
+	}
+	return 0;
+}
+
+#else /* !HAVE_BPF */
+
+struct sk_bpf_lifecycle {
+	int unused;
+};
+
+int sk_bpf_lifecycle_open(struct sk_bpf_lifecycle **out, uint32_t max_entries,
+			  struct sk_error *err)
+{
+	(void)max_entries;
+	*out = NULL;
+	return sk_error_set(err, EOPNOTSUPP, "BPF lifecycle unavailable: built without BPF");
+}
+
+int sk_bpf_lifecycle_read(struct sk_bpf_lifecycle *b, sk_lifevec *out, uint64_t *lost,
+			  struct sk_error *err)
+{
+	(void)b;
+	out->n = 0;
+	*lost = 0;
+	return sk_error_set(err, EOPNOTSUPP, "built without BPF");
+}
+
+int sk_bpf_lifecycle_delete(struct sk_bpf_lifecycle *b, const uint64_t *cookies, size_t n,
+			    struct sk_error *err)
+{
+	(void)b;
+	(void)cookies;
+	(void)n;
+	return sk_error_set(err, EOPNOTSUPP, "built without BPF");
+}
+
+uint64_t sk_bpf_lifecycle_load_us(const struct sk_bpf_lifecycle *b)
+{
+	(void)b;
+	return 0;
+}
+
+uint32_t sk_bpf_lifecycle_max_entries(const struct sk_bpf_lifecycle *b)
+{
+	(void)b;
+	return 0;
+}
+
+void sk_bpf_lifecycle_close(struct sk_bpf_lifecycle *b)
+{
+	free(b);
+}
+
+#endif
