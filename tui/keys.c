@@ -408,7 +408,7 @@ const struct sk_actiondef sk_actions[SK_ACT_LAST] = {
 	[SK_ACT_PANE_SOCKS] = {"2 a", "Sockets pane: all sockets", SK_HS_MOVE, act_pane_socks},
 	[SK_ACT_PANE_STATES] = {"3", "States pane: TCP states and their top owners", SK_HS_MOVE,
 				act_pane_states},
-	[SK_ACT_PANE_ORPHANS] = {"4", "Orphans pane: orphans by state and likely owner",
+	[SK_ACT_PANE_ORPHANS] = {"4", "Orphans pane: orphans by state and who made them (else likely owner)",
 				 SK_HS_MOVE, act_pane_orphans},
 	[SK_ACT_PANE_FINDINGS] = {"5", "Findings pane; Enter: one in full, with its sockets",
 				  SK_HS_MOVE, act_pane_findings},

@@ -72,7 +72,7 @@ void sk_render_layout(const struct sk_ui *ui, int width, size_t first, size_t co
 		} else {
 			f->defs = sk_scols;
 			f->ndefs = SK_SCOL_LAST;
-			sk_view_scols_enabled(l, on);
+			sk_view_scols_enabled(v, on);
 			enabled = on;
 			for (size_t i = first; i < first + count_; i++) {
 				const struct sk_socket *k = &ui->snap->socks.v[v->socks.v[i].sock];
@@ -329,11 +329,8 @@ void sk_render_colhdr(const struct sk_ui *ui, const struct sk_frame *f, struct s
 	} else {
 		for (size_t i = 0; i < f->ncols; i++) {
 			const struct sk_colpos *p = &f->pos[i];
-			const char *title = f->defs[p->col].title;
-
-			if (f->defs == sk_gcols && p->col == SK_GCOL_ADDR)
-				title = top->group == SK_GROUP_LPORT ? "LOCAL PORT" : "PEER ADDRESS";
-			title_cell(l, f, p, title, (int)p->col == f->sortcol, ui);
+			title_cell(l, f, p, sk_view_col_title(v, f->defs, p->col),
+				   (int)p->col == f->sortcol, ui);
 		}
 	}
 	sk_line_pad_to(l, SK_C_COLHDR, f->width);

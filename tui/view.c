@@ -14,6 +14,7 @@
 #include "columns.h"
 #include "detail.h"
 #include "list.h"
+#include "vlife.h"
 #include "vrows.h"
 #include "vsort.h"
 
@@ -154,6 +155,7 @@ int sk_view_build(struct sk_view *v, const struct sk_snapshot *s)
 	v->stale = false;
 	v->grouped = false;
 	v->hidden = 0;
+	v->ages = sk_view_has_lives(s);
 	if (!s) {
 		l->cursor = 0;
 		return 0;
@@ -437,10 +439,14 @@ bool sk_view_sort_descending(const struct sk_view *v)
 	return defs && ss->col >= 0 && (size_t)ss->col < n && defs[ss->col].descending != ss->invert;
 }
 
-void sk_view_scols_enabled(const struct sk_level *l, bool on[SK_SCOL_LAST])
+void sk_view_scols_enabled(const struct sk_view *v, bool on[SK_SCOL_LAST])
 {
+	const struct sk_level *l = sk_view_top_c(v);
+
 	for (int i = 0; i < SK_SCOL_LAST; i++)
 		on[i] = true;
+	/* A column of dashes (a replayed older file) helps nobody. */
+	on[SK_SCOL_AGE] = v->ages;
 	if (l->scope == SK_SCOPE_PROC || l->scope == SK_SCOPE_ORPHANS) {
 		/* One owner for every row: it is in the title. */
 		on[SK_SCOL_PID] = false;
@@ -467,7 +473,7 @@ size_t sk_view_sort_columns(const struct sk_view *v, int *cols, size_t max)
 	const struct sk_coldef *defs = sort_defs(v, &n);
 	bool on[SK_SCOL_LAST];
 
-	sk_view_scols_enabled(l, on);
+	sk_view_scols_enabled(v, on);
 	for (size_t i = 0; defs && i < n && k < max; i++) {
 		if (defs[i].sort < 0)
 			continue;
@@ -506,16 +512,25 @@ static bool sort_label(const struct sk_view *v, int col, const char **title, con
 	return true;
 }
 
+const char *sk_view_col_title(const struct sk_view *v, const struct sk_coldef *defs, int col)
+{
+	if (defs == sk_gcols && col == SK_GCOL_ADDR)
+		return sk_view_top_c(v)->group == SK_GROUP_LPORT ? "LOCAL PORT" : "PEER ADDRESS";
+	/* With lifecycles the rows name makers; "likely" moves into the cells. */
+	if (defs == sk_ocols && col == SK_OCOL_OWNER && v->ages)
+		return "OWNER";
+	return defs[col].title;
+}
+
 const char *sk_view_sort_name(const struct sk_view *v, int col)
 {
 	const char *title, *desc;
 	size_t n;
+	const struct sk_coldef *defs = sort_defs(v, &n);
 
 	if (!sort_label(v, col, &title, &desc))
 		return "?";
-	if (sort_defs(v, &n) == sk_gcols && col == SK_GCOL_ADDR)
-		return sk_view_top_c(v)->group == SK_GROUP_LPORT ? "LOCAL PORT" : "PEER ADDRESS";
-	return title;
+	return defs ? sk_view_col_title(v, defs, col) : title;
 }
 
 const char *sk_view_sort_desc(const struct sk_view *v, int col)
