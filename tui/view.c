@@ -40,6 +40,18 @@ struct sk_vkey *sk_vrows_keys(struct sk_view *v, size_t n)
 	return v->keys.v;
 }
 
+int sk_vrows_identify(struct sk_view *v, const struct sk_snapshot *s, const void *rows, size_t n,
+		      size_t size, sk_vrow_key_fn key)
+{
+	struct sk_vkey *keys = sk_vrows_keys(v, n);
+
+	if (!keys)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		keys[i] = key(s, (const char *)rows + i * size);
+	return 0;
+}
+
 /* --- init / free --------------------------------------------------------------- */
 
 static void level_init(struct sk_level *l, enum sk_vkind kind)

@@ -53,6 +53,12 @@ static uint32_t orphan_proc(const struct sk_snapshot *s, const struct sk_okey *k
 	return key->owner_kind == SK_OKEY_CREATOR ? sk_view_maker(s, si) : SK_NONE;
 }
 
+static struct sk_vkey orphan_key(const struct sk_snapshot *s, const void *row)
+{
+	(void)s;
+	return sk_vkey_orphan(&((const struct sk_vorphan *)row)->key);
+}
+
 int sk_vpane_orphans(struct sk_view *v, const struct sk_snapshot *s)
 {
 	v->orphans.n = 0;
@@ -119,11 +125,6 @@ int sk_vpane_orphans(struct sk_view *v, const struct sk_snapshot *s)
 	struct scmp_ctx c = {s, v, ss->col, sk_col_descending(sk_ocols, ss->col, ss->invert)};
 
 	sk_qsort_r(v->orphans.v, v->orphans.n, sizeof(struct sk_vorphan), cmp_orphan_row, &c);
-	struct sk_vkey *keys = sk_vrows_keys(v, v->orphans.n);
-
-	if (!keys)
-		return -ENOMEM;
-	for (size_t i = 0; i < v->orphans.n; i++)
-		keys[i] = sk_vkey_orphan(&v->orphans.v[i].key);
-	return 0;
+	return sk_vrows_identify(v, s, v->orphans.v, v->orphans.n, sizeof(struct sk_vorphan),
+				 orphan_key);
 }

@@ -52,6 +52,12 @@ static size_t fdless_owner(const struct sk_snapshot *s, size_t i, size_t np, boo
 	return likely < s->procs.n ? likely : np - 1;
 }
 
+static struct sk_vkey state_key(const struct sk_snapshot *s, const void *row)
+{
+	(void)s;
+	return (struct sk_vkey){((const struct sk_vstate *)row)->dstate, 4};
+}
+
 /* Sockets per (state, owner), counted in a table rather than sorted: a
  * million packed pairs took 0.1 s to sort, with each socket's owner looked
  * up at a random place in the fd table first. The sweep goes the order the
@@ -111,11 +117,5 @@ int sk_vpane_states(struct sk_view *v, const struct sk_snapshot *s)
 		*st = by_ds[state_rows[r]];
 		st->dstate = state_rows[r];
 	}
-	struct sk_vkey *keys = sk_vrows_keys(v, v->states.n);
-
-	if (!keys)
-		return -ENOMEM;
-	for (size_t i = 0; i < v->states.n; i++)
-		keys[i] = (struct sk_vkey){v->states.v[i].dstate, 4};
-	return 0;
+	return sk_vrows_identify(v, s, v->states.v, v->states.n, sizeof(struct sk_vstate), state_key);
 }
