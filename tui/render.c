@@ -349,6 +349,17 @@ static void prompt(struct sk_line *l, const char *label, const char *input, cons
 	sk_line_addf(l, SK_C_DIM, "  %s", hint);
 }
 
+/* The bottom line of the modes that are a menu or a question: key, what
+ * it does, ..., NULL. */
+static const char *const mode_keys[SK_MODE_LAST][7] = {
+	[SK_MODE_HELP] = {"Up/Down PgUp/PgDn", "scroll", "any other key", "back to sktop"},
+	[SK_MODE_SORT] = {"Enter", "sort by it", "I", "invert", "Esc", "cancel"},
+	[SK_MODE_DESTROY] = {"y", "destroy", "any other key", "cancel"},
+	[SK_MODE_SIGNAL] = {"Enter", "send", "Up/Down 1-9", "pick", "Esc", "cancel"},
+	[SK_MODE_SETUP] = {"Space Left/Right", "change", "[ ]", "move column", "Esc",
+			   "save and leave"},
+};
+
 /* "key what  key what": kv holds key, text pairs and ends with NULL. */
 static void key_hints(struct sk_line *l, const char *const *kv)
 {
@@ -373,6 +384,10 @@ void sk_render_status(const struct sk_ui *ui, int width, struct sk_line *l)
 	char hint[64];
 
 	sk_line_init(l, width, !ui->unicode);
+	if (ui->mode < SK_MODE_LAST && mode_keys[ui->mode][0]) {
+		key_hints(l, mode_keys[ui->mode]);
+		return;
+	}
 	switch (ui->mode) {
 	case SK_MODE_FILTER:
 		prompt(l, "Filter:", ui->input, "Enter keeps it, Esc clears it");
@@ -380,25 +395,6 @@ void sk_render_status(const struct sk_ui *ui, int width, struct sk_line *l)
 	case SK_MODE_DELAY:
 		snprintf(hint, sizeof(hint), "now %g; Enter sets, Esc cancels", ui->interval);
 		prompt(l, "Refresh every (seconds):", ui->input, hint);
-		return;
-	case SK_MODE_HELP:
-		key_hints(l, (const char *const[]){"Up/Down PgUp/PgDn", "scroll", "any other key",
-						   "back to sktop", NULL});
-		return;
-	case SK_MODE_SORT:
-		key_hints(l, (const char *const[]){"Enter", "sort by it", "I", "invert", "Esc",
-						   "cancel", NULL});
-		return;
-	case SK_MODE_DESTROY:
-		key_hints(l, (const char *const[]){"y", "destroy", "any other key", "cancel", NULL});
-		return;
-	case SK_MODE_SIGNAL:
-		key_hints(l, (const char *const[]){"Enter", "send", "Up/Down 1-9", "pick", "Esc",
-						   "cancel", NULL});
-		return;
-	case SK_MODE_SETUP:
-		key_hints(l, (const char *const[]){"Space Left/Right", "change", "[ ]", "move column",
-						   "Esc", "save and leave", NULL});
 		return;
 	case SK_MODE_SEARCH:
 		prompt(l, "Search:", ui->input, "F3 next, Enter or Esc stops");
