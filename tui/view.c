@@ -82,21 +82,16 @@ void sk_view_init(struct sk_view *v, const struct sk_view_config *cfg,
 
 void sk_view_free(struct sk_view *v)
 {
-	free(v->procs.v);
-	free(v->findings.v);
-	free(v->growth.v);
-	free(v->socks.v);
-	free(v->groups.v);
-	free(v->orphans.v);
-	free(v->states.v);
-	free(v->services.v);
+	/* The rows and scratch of every pane. */
+	void *const vecs[] = {
+		v->procs.v, v->findings.v, v->growth.v, v->socks.v, v->groups.v,
+		v->orphans.v, v->states.v, v->services.v, v->lines.v, v->keys.v,
+		v->scratch.v, v->sortkeys.v, v->sortrows.v, v->sortidx.v,
+	};
+
+	for (size_t i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++)
+		free(vecs[i]);
 	sk_service_totals_free(&v->stotals);
-	free(v->lines.v);
-	free(v->keys.v);
-	free(v->scratch.v);
-	free(v->sortkeys.v);
-	free(v->sortrows.v);
-	free(v->sortidx.v);
 	sk_vlocals_free(v->locals);
 	sk_itab_free(&v->gtab);
 	memset(v, 0, sizeof(*v));
