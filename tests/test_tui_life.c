@@ -261,6 +261,50 @@ static void test_age_sort(void **state)
 	fx_close(&x);
 }
 
+/* Enough rows for the radix sort (vsort.h sorts runs of 32 or fewer by
+ * insertion), ages spread over every byte of the key, a fifth unknown. */
+static void test_age_sort_many(void **state)
+{
+	struct sk_error err = {0};
+	struct sk_snapshot s;
+	struct sk_view v;
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+
+	(void)state;
+	sk_snapshot_init(&s);
+	sb_netns(&s, NS_A, ALL_INET);
+	for (int i = 0; i < 500; i++)
+		tcp(&s, SK_TCP_ESTABLISHED, 1000 + (uint64_t)i, 0x5000 + (uint64_t)i, PORT,
+		    (uint16_t)(1024 + i));
+	assert_int_equal(sk_snapshot_join(&s, sb_sockname, NULL, &err), 0);
+	assert_int_equal(sk_vec_reserve((void **)&s.lives.v, &s.lives.cap, s.socks.n,
+					sizeof(struct sk_life)), 0);
+	s.lives.n = s.socks.n;
+	for (size_t i = 0; i < s.socks.n; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		s.lives.v[i] = (struct sk_life){.age_ms = SK_LIFE_AGE_UNKNOWN,
+						.state_age_ms = x % 5 == 0 ? SK_LIFE_AGE_UNKNOWN
+							: (int64_t)(x >> (x % 40))};
+	}
+	s.lifecycle.source = SK_LIFE_ESTIMATE;
+	view_at(&v, &s, SK_PANE_SOCKS);
+	sk_view_set_sort(&v, SK_SCOL_AGE);
+	assert_int_equal(sk_view_build(&v, &s), 0);
+	check_age_order(&v, &s, true);
+	sk_view_invert(&v);
+	assert_int_equal(sk_view_build(&v, &s), 0);
+	check_age_order(&v, &s, false);
+	/* A filter takes the other road: rows first, keys after. */
+	sk_view_set_filter(&v, "10.0.0.1");
+	assert_int_equal(sk_view_build(&v, &s), 0);
+	check_age_order(&v, &s, false);
+	sk_view_invert(&v);
+	assert_int_equal(sk_view_build(&v, &s), 0);
+	check_age_order(&v, &s, true);
+	sk_view_free(&v);
+	sk_snapshot_free(&s);
+}
+
 /* --- on screen ------------------------------------------------------------------------ */
 
 struct screen {
@@ -475,6 +519,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_age_format),
 		cmocka_unit_test(test_age_sort),
+		cmocka_unit_test(test_age_sort_many),
 		cmocka_unit_test(test_age_column),
 		cmocka_unit_test(test_detail_lifetime),
 		cmocka_unit_test(test_orphans_by_creator),
