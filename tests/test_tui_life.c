@@ -114,7 +114,8 @@ static void build(struct sk_snapshot *s, bool life)
 			lf->creator_pid = lives[j].creator;
 			lf->creator_comm = lives[j].creator == PID_SERVER ? comm_server
 					   : lives[j].creator ? comm_closer : 0;
-			lf->creator_cgroup = lives[j].creator ? 7700 + (uint64_t)lives[j].creator : 0;
+			lf->creator_cgroup =
+				lives[j].creator ? 7700 + (uint64_t)lives[j].creator : 0;
 			lf->age_ms = lives[j].age_ms;
 			lf->state_age_ms = lives[j].state_age_ms;
 			lf->estimated = lives[j].estimated;

@@ -92,8 +92,10 @@ const struct sk_coldef sk_ocols[SK_OCOL_LAST] = {
 			   SK_OCOL_TIMER},
 	[SK_OCOL_RETRANS] = {"PROBES", "most retransmits/probes of one socket", 6, 0, 3, R, true,
 			     SK_OCOL_RETRANS},
-	[SK_OCOL_OWNER] = {"LIKELY OWNER", "the process that made them, else likely: the listener's "
-			   "process, or cgroup", 20, SK_COL_REST, 0, L, false, SK_OCOL_OWNER},
+	[SK_OCOL_OWNER] = {"LIKELY OWNER",
+			   "the process that made them, else likely: the listener's process, "
+			   "or cgroup",
+			   20, SK_COL_REST, 0, L, false, SK_OCOL_OWNER},
 };
 
 /* The process pane grouped by service (v). */

@@ -284,8 +284,8 @@ static void lifetime(struct sk_view *v, const struct sk_snapshot *s, uint32_t si
 	FIELD("state age", "%s in %s", lf->state_age_ms < 0 ? "unknown" : in_state,
 	      sk_dstate_name(ds));
 	if (lf->estimated && (lf->age_ms >= 0 || lf->state_age_ms >= 0))
-		add(v, SK_VL_NOTE, "~: estimated from tcp_info (the last data or ACK seen): at least "
-		    "this old. Made before sktop's lifecycle started recording.");
+		add(v, SK_VL_NOTE, "~: estimated from tcp_info (the last data or ACK seen): at "
+		    "least this old. Made before sktop's lifecycle started recording.");
 }
 
 int sk_view_detail(struct sk_view *v, const struct sk_snapshot *s, uint32_t si, uint32_t pi)

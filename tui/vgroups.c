@@ -196,5 +196,6 @@ int sk_vpane_groups(struct sk_view *v, const struct sk_snapshot *s, unsigned mod
 
 	sk_qsort_r(v->groups.v, v->groups.n, sizeof(struct sk_vgroup), cmp_group, &c);
 	v->grouped = true;
-	return sk_vrows_identify(v, s, v->groups.v, v->groups.n, sizeof(struct sk_vgroup), group_key);
+	return sk_vrows_identify(v, s, v->groups.v, v->groups.n, sizeof(struct sk_vgroup),
+				 group_key);
 }

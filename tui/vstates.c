@@ -117,5 +117,6 @@ int sk_vpane_states(struct sk_view *v, const struct sk_snapshot *s)
 		*st = by_ds[state_rows[r]];
 		st->dstate = state_rows[r];
 	}
-	return sk_vrows_identify(v, s, v->states.v, v->states.n, sizeof(struct sk_vstate), state_key);
+	return sk_vrows_identify(v, s, v->states.v, v->states.n, sizeof(struct sk_vstate),
+				 state_key);
 }
