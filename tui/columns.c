@@ -46,6 +46,10 @@ const struct sk_coldef sk_scols[SK_SCOL_LAST] = {
 	[SK_SCOL_PROTO] = {"PROTO", "protocol", 5, 0, 4, L, false, SK_SCOL_PROTO},
 	[SK_SCOL_STATE] = {"STATE", "state, the troubled ones first", 10, 0, 0, L, true,
 			   SK_SCOL_STATE},
+	/* Costs RECV-Q at 80 columns: how long a CLOSE_WAIT has sat says
+	 * more than its queue. Shown only when the snapshot has ages. */
+	[SK_SCOL_AGE] = {"AGE", "time in its state (~: estimated from tcp_info; -: unknown)", 7, 0,
+			 3, R, true, SK_SCOL_AGE},
 	[SK_SCOL_FD] = {"FD", "file descriptor number", 5, 0, 2, R, false, SK_SCOL_FD},
 	[SK_SCOL_LOCAL] = {"LOCAL", "local address:port", 15, 47, 0, L, false, SK_SCOL_LOCAL},
 	[SK_SCOL_PEER] = {"PEER", "peer address:port", 15, 47, 0, L, false, SK_SCOL_PEER},
@@ -88,8 +92,10 @@ const struct sk_coldef sk_ocols[SK_OCOL_LAST] = {
 			   SK_OCOL_TIMER},
 	[SK_OCOL_RETRANS] = {"PROBES", "most retransmits/probes of one socket", 6, 0, 3, R, true,
 			     SK_OCOL_RETRANS},
-	[SK_OCOL_OWNER] = {"LIKELY OWNER", "listener's process, or cgroup", 20, SK_COL_REST, 0, L,
-			   false, SK_OCOL_OWNER},
+	[SK_OCOL_OWNER] = {"LIKELY OWNER",
+			   "the process that made them, else likely: the listener's process, "
+			   "or cgroup",
+			   20, SK_COL_REST, 0, L, false, SK_OCOL_OWNER},
 };
 
 /* The process pane grouped by service (v). */

@@ -16,6 +16,7 @@
 #include "util/units.h"
 #include "detail.h"
 #include "vlabel.h"
+#include "vlife.h"
 
 static int add(struct sk_view *v, enum sk_vline_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -256,6 +257,37 @@ static int owners(struct sk_view *v, const struct sk_snapshot *s, const struct s
 		     : (k->flags & SK_SOCK_ORPHAN) ? "orphan, owner unknown" : "not held by any fd");
 }
 
+/* Who made it and since when (the lifecycle, vlife.h): nothing when the
+ * snapshot has none, "unknown" for what it does not know. */
+static void lifetime(struct sk_view *v, const struct sk_snapshot *s, uint32_t si, unsigned ds)
+{
+	const struct sk_life *lf = sk_view_life(s, si);
+	char who[96], age[16], in_state[16];
+
+	if (!lf)
+		return;
+	if (lf->creator_pid > 0) {
+		char cg[40] = "";
+
+		sk_view_creator_label(s, lf, who, sizeof(who));
+		if (lf->creator_cgroup)
+			snprintf(cg, sizeof(cg), "  cgroup id %llu",
+				 (unsigned long long)lf->creator_cgroup);
+		FIELD("created by", "%s%s%s", who, cg,
+		      lf->creator_is_holder ? "  (fd holder, made before sktop)" : "");
+	} else {
+		FIELD("created by", "unknown");
+	}
+	sk_tui_fmt_age(lf->age_ms, lf->estimated, age, sizeof(age));
+	sk_tui_fmt_age(lf->state_age_ms, lf->estimated, in_state, sizeof(in_state));
+	FIELD("age", "%s", lf->age_ms < 0 ? "unknown" : age);
+	FIELD("state age", "%s in %s", lf->state_age_ms < 0 ? "unknown" : in_state,
+	      sk_dstate_name(ds));
+	if (lf->estimated && (lf->age_ms >= 0 || lf->state_age_ms >= 0))
+		add(v, SK_VL_NOTE, "~: estimated from tcp_info (the last data or ACK seen): at "
+		    "least this old. Made before sktop's lifecycle started recording.");
+}
+
 int sk_view_detail(struct sk_view *v, const struct sk_snapshot *s, uint32_t si, uint32_t pi)
 {
 	const struct sk_socket *k = &s->socks.v[si];
@@ -280,6 +312,7 @@ int sk_view_detail(struct sk_view *v, const struct sk_snapshot *s, uint32_t si, 
 	sk_view_endpoint(s, k, true, a, sizeof(a));
 	FIELD("peer", "%s", a);
 	owners(v, s, k);
+	lifetime(v, s, si, ds);
 	FIELD("inode", "%llu   cookie 0x%llx", (unsigned long long)k->inode,
 	      (unsigned long long)k->cookie);
 	if (k->flags & SK_SOCK_HAS_UID) {

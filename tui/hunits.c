@@ -37,6 +37,23 @@ char *sk_tui_fmt_count(uint64_t n, int width, char *buf, size_t size)
 	return buf;
 }
 
+/* Whole seconds of a minute or more: "12m30s", "2h05m", "3d04h"; from
+ * `days_only` days on, "100d". */
+static void fmt_minutes(uint64_t s, uint64_t days_only, char *buf, size_t size)
+{
+	if (s < 3600)
+		snprintf(buf, size, "%llum%02llus", (unsigned long long)(s / 60),
+			 (unsigned long long)(s % 60));
+	else if (s < 86400)
+		snprintf(buf, size, "%lluh%02llum", (unsigned long long)(s / 3600),
+			 (unsigned long long)(s % 3600 / 60));
+	else if (s < days_only * 86400)
+		snprintf(buf, size, "%llud%02lluh", (unsigned long long)(s / 86400),
+			 (unsigned long long)(s % 86400 / 3600));
+	else
+		snprintf(buf, size, "%llud", (unsigned long long)(s / 86400));
+}
+
 char *sk_tui_fmt_ms(uint64_t ms, char *buf, size_t size)
 {
 	uint64_t s = ms / 1000;
@@ -47,17 +64,27 @@ char *sk_tui_fmt_ms(uint64_t ms, char *buf, size_t size)
 		snprintf(buf, size, "%.1fs", (double)ms / 1000);
 	else if (s < 60)
 		snprintf(buf, size, "%llus", (unsigned long long)((ms + 500) / 1000));
-	else if (s < 3600)
-		snprintf(buf, size, "%llum%02llus", (unsigned long long)(s / 60),
-			 (unsigned long long)(s % 60));
-	else if (s < 86400)
-		snprintf(buf, size, "%lluh%02llum", (unsigned long long)(s / 3600),
-			 (unsigned long long)(s % 3600 / 60));
-	else if (s < 100 * 86400ULL)
-		snprintf(buf, size, "%llud%02lluh", (unsigned long long)(s / 86400),
-			 (unsigned long long)(s % 86400 / 3600));
 	else
-		snprintf(buf, size, "%llud", (unsigned long long)(s / 86400));
+		fmt_minutes(s, 100, buf, size);
+	return buf;
+}
+
+char *sk_tui_fmt_age(int64_t ms, bool estimated, char *buf, size_t size)
+{
+	uint64_t s = ms < 0 ? 0 : (uint64_t)ms / 1000;
+	char t[24];
+
+	if (ms < 0) {
+		snprintf(buf, size, "-");
+		return buf;
+	}
+	/* Rounded down: an age is at least what it says, an estimate more so.
+	 * From ten days on, days alone: "12d04h" would not fit six columns. */
+	if (s < 60)
+		snprintf(t, sizeof(t), "%llus", (unsigned long long)s);
+	else
+		fmt_minutes(s, 10, t, sizeof(t));
+	snprintf(buf, size, "%s%s", estimated ? "~" : "", t);
 	return buf;
 }
 

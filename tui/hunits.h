@@ -17,6 +17,11 @@ char *sk_tui_fmt_count(uint64_t n, int width, char *buf, size_t size);
  * "45s", "12m30s", "2h05m", "3d04h". Returns buf. */
 char *sk_tui_fmt_ms(uint64_t ms, char *buf, size_t size);
 
+/* An age (SK_LIFE_AGE_UNKNOWN or any negative: "-") in at most 6
+ * characters, rounded down: "5s", "1m02s", "3h10m", "2d04h", "12d"; an
+ * estimate is marked, one more: "~1m02s". Returns buf. */
+char *sk_tui_fmt_age(int64_t ms, bool estimated, char *buf, size_t size);
+
 /* A rate per minute with its sign, at most 6 characters: "+12", "-3",
  * "+0.5", "+1.2k" (counts); "+48K", "+1.5M" (bytes, powers of 1024);
  * "0" when it rounds to nothing. Returns buf. */

@@ -25,15 +25,14 @@ const char *const sk_help_section_names[SK_HS_LAST] = {
 
 /* --- handlers ----------------------------------------------------------------- */
 
-static unsigned act_up(struct sk_ui *ui)
-{
-	sk_view_move(&ui->view, -1);
-	return SK_H_REDRAW;
-}
+/* Each handler takes its action's argument (sk_actiondef.arg): one
+ * handler serves the keys that differ only by it (up and down, the panes,
+ * the sort keys, the replay steps). */
 
-static unsigned act_down(struct sk_ui *ui)
+/* arg rows down (negative: up). */
+static unsigned act_move(struct sk_ui *ui, long rows)
 {
-	sk_view_move(&ui->view, 1);
+	sk_view_move(&ui->view, rows);
 	return SK_H_REDRAW;
 }
 
@@ -42,32 +41,23 @@ static long page(const struct sk_ui *ui)
 	return ui->body_height > 1 ? ui->body_height - 1 : 1;
 }
 
-static unsigned act_pgup(struct sk_ui *ui)
+/* arg pages down (negative: up). */
+static unsigned act_page(struct sk_ui *ui, long pages)
 {
-	sk_view_move(&ui->view, -page(ui));
+	sk_view_move(&ui->view, pages * page(ui));
 	return SK_H_REDRAW;
 }
 
-static unsigned act_pgdn(struct sk_ui *ui)
+/* The first row (arg 0) or the last. */
+static unsigned act_edge(struct sk_ui *ui, long last)
 {
-	sk_view_move(&ui->view, page(ui));
+	sk_view_move_to(&ui->view, last && ui->view.nrows ? ui->view.nrows - 1 : 0);
 	return SK_H_REDRAW;
 }
 
-static unsigned act_home(struct sk_ui *ui)
+static unsigned act_enter(struct sk_ui *ui, long arg)
 {
-	sk_view_move_to(&ui->view, 0);
-	return SK_H_REDRAW;
-}
-
-static unsigned act_end(struct sk_ui *ui)
-{
-	sk_view_move_to(&ui->view, ui->view.nrows ? ui->view.nrows - 1 : 0);
-	return SK_H_REDRAW;
-}
-
-static unsigned act_enter(struct sk_ui *ui)
-{
+	(void)arg;
 	if (!ui->snap)
 		return SK_H_NONE;
 	if (!sk_view_enter(&ui->view, ui->snap)) {
@@ -80,8 +70,9 @@ static unsigned act_enter(struct sk_ui *ui)
 	return SK_H_REBUILD;
 }
 
-static unsigned act_back(struct sk_ui *ui)
+static unsigned act_back(struct sk_ui *ui, long arg)
 {
+	(void)arg;
 	if (sk_view_back(&ui->view))
 		return SK_H_REBUILD;
 	/* At the top, Esc drops the filter: the way out of an empty screen. */
@@ -94,28 +85,18 @@ static unsigned act_back(struct sk_ui *ui)
 	return SK_H_NONE;
 }
 
-static unsigned switch_pane(struct sk_ui *ui, enum sk_pane p)
+/* Pane arg (enum sk_pane). */
+static unsigned act_pane(struct sk_ui *ui, long pane)
 {
-	sk_view_set_pane(&ui->view, p);
+	sk_view_set_pane(&ui->view, (enum sk_pane)pane);
 	return SK_H_REBUILD;
 }
 
-static unsigned act_pane_next(struct sk_ui *ui)
+/* The pane arg steps on (1) or back (-1), round. */
+static unsigned act_pane_step(struct sk_ui *ui, long dir)
 {
-	return switch_pane(ui, (enum sk_pane)((sk_view_pane(&ui->view) + 1) % SK_PANE_LAST));
+	return act_pane(ui, ((long)sk_view_pane(&ui->view) + SK_PANE_LAST + dir) % SK_PANE_LAST);
 }
-
-static unsigned act_pane_prev(struct sk_ui *ui)
-{
-	return switch_pane(ui, (enum sk_pane)((sk_view_pane(&ui->view) + SK_PANE_LAST - 1) %
-					      SK_PANE_LAST));
-}
-
-static unsigned act_pane_procs(struct sk_ui *ui) { return switch_pane(ui, SK_PANE_PROCS); }
-static unsigned act_pane_socks(struct sk_ui *ui) { return switch_pane(ui, SK_PANE_SOCKS); }
-static unsigned act_pane_states(struct sk_ui *ui) { return switch_pane(ui, SK_PANE_STATES); }
-static unsigned act_pane_orphans(struct sk_ui *ui) { return switch_pane(ui, SK_PANE_ORPHANS); }
-static unsigned act_pane_findings(struct sk_ui *ui) { return switch_pane(ui, SK_PANE_FINDINGS); }
 
 /* One direct sort key means the nearest column in each kind of list. */
 struct direct_sort {
@@ -135,7 +116,8 @@ static const struct direct_sort direct_sorts[SK_ACT_LAST] = {
 	[SK_ACT_SORT_GROWTH] = {SK_VSORT_GROWTH, -1, -1, -1},
 };
 
-static unsigned direct_sort(struct sk_ui *ui, enum sk_action a)
+/* arg: the sort key's own action (its row of direct_sorts). */
+static unsigned act_sort_key(struct sk_ui *ui, long a)
 {
 	const struct direct_sort d = direct_sorts[a];
 	const struct sk_level *l = sk_view_top(&ui->view);
@@ -161,21 +143,11 @@ static unsigned direct_sort(struct sk_ui *ui, enum sk_action a)
 	return SK_H_REBUILD;
 }
 
-static unsigned act_sort_cw(struct sk_ui *ui) { return direct_sort(ui, SK_ACT_SORT_CLOSE_WAIT); }
-static unsigned act_sort_closed(struct sk_ui *ui) { return direct_sort(ui, SK_ACT_SORT_CLOSED); }
-static unsigned act_sort_orphans(struct sk_ui *ui) { return direct_sort(ui, SK_ACT_SORT_ORPHANS); }
-static unsigned act_sort_rmem(struct sk_ui *ui) { return direct_sort(ui, SK_ACT_SORT_RMEM); }
-static unsigned act_sort_wmem(struct sk_ui *ui) { return direct_sort(ui, SK_ACT_SORT_WMEM); }
-static unsigned act_sort_fds(struct sk_ui *ui) { return direct_sort(ui, SK_ACT_SORT_FDS); }
-static unsigned act_sort_estab(struct sk_ui *ui) { return direct_sort(ui, SK_ACT_SORT_ESTAB); }
-static unsigned act_sort_tw(struct sk_ui *ui) { return direct_sort(ui, SK_ACT_SORT_TIME_WAIT); }
-static unsigned act_sort_pid(struct sk_ui *ui) { return direct_sort(ui, SK_ACT_SORT_PID); }
-
 /* Growth is a process figure: the other lists have nothing to rank by it,
  * and saying so beats sorting them by something else. */
-static unsigned act_sort_growth(struct sk_ui *ui)
+static unsigned act_sort_growth(struct sk_ui *ui, long a)
 {
-	unsigned r = direct_sort(ui, SK_ACT_SORT_GROWTH);
+	unsigned r = act_sort_key(ui, a);
 
 	if (sk_view_top(&ui->view)->kind != SK_VK_PROCS)
 		sk_ui_status(ui, false, "G ranks processes by growth: press 1 for the Processes pane.");
@@ -186,12 +158,13 @@ static unsigned act_sort_growth(struct sk_ui *ui)
 	return r;
 }
 
-static unsigned act_sort_menu(struct sk_ui *ui)
+static unsigned act_sort_menu(struct sk_ui *ui, long arg)
 {
 	int cols[64];
 	size_t n = sk_view_sort_columns(&ui->view, cols, 64);
 	const struct sk_sortstate *ss = sk_view_sortstate(&ui->view);
 
+	(void)arg;
 	if (n == 0) {
 		sk_ui_status(ui, false, "This view has a fixed order.");
 		return SK_H_REDRAW;
@@ -204,26 +177,23 @@ static unsigned act_sort_menu(struct sk_ui *ui)
 	return SK_H_REDRAW;
 }
 
-static unsigned act_sort_prev(struct sk_ui *ui)
+/* The sort column before (-1) or after (1) the current one. */
+static unsigned act_sort_step(struct sk_ui *ui, long dir)
 {
-	sk_view_cycle_sort(&ui->view, -1);
+	sk_view_cycle_sort(&ui->view, (int)dir);
 	return SK_H_REBUILD;
 }
 
-static unsigned act_sort_next(struct sk_ui *ui)
+static unsigned act_invert(struct sk_ui *ui, long arg)
 {
-	sk_view_cycle_sort(&ui->view, 1);
-	return SK_H_REBUILD;
-}
-
-static unsigned act_invert(struct sk_ui *ui)
-{
+	(void)arg;
 	sk_view_invert(&ui->view);
 	return SK_H_REBUILD;
 }
 
-static unsigned act_group(struct sk_ui *ui)
+static unsigned act_group(struct sk_ui *ui, long arg)
 {
+	(void)arg;
 	const struct sk_level *l = sk_view_top(&ui->view);
 
 	if (l->kind != SK_VK_SOCKS || l->in_group) {
@@ -235,8 +205,9 @@ static unsigned act_group(struct sk_ui *ui)
 	return SK_H_REBUILD;
 }
 
-static unsigned act_services(struct sk_ui *ui)
+static unsigned act_services(struct sk_ui *ui, long arg)
 {
+	(void)arg;
 	if (!sk_view_toggle_services(&ui->view)) {
 		sk_ui_status(ui, false, "v groups the process list: press 1 first.");
 		return SK_H_REDRAW;
@@ -247,24 +218,19 @@ static unsigned act_services(struct sk_ui *ui)
 	return SK_H_REBUILD;
 }
 
-static unsigned act_filter(struct sk_ui *ui)
+/* A line typed on the bottom line, mode arg: the filter (starting from
+ * the one in force), a search, the interval. */
+static unsigned act_prompt(struct sk_ui *ui, long mode)
 {
-	snprintf(ui->input, sizeof(ui->input), "%s", ui->view.filter);
-	ui->mode = SK_MODE_FILTER;
-	return SK_H_REDRAW;
-}
-
-static unsigned act_search(struct sk_ui *ui)
-{
-	ui->input[0] = '\0';
-	ui->mode = SK_MODE_SEARCH;
+	snprintf(ui->input, sizeof(ui->input), "%s", mode == SK_MODE_FILTER ? ui->view.filter : "");
+	ui->mode = (enum sk_mode)mode;
 	return SK_H_REDRAW;
 }
 
 static unsigned search_next(struct sk_ui *ui, bool from_cursor)
 {
 	if (!ui->search[0])
-		return act_search(ui);
+		return act_prompt(ui, SK_MODE_SEARCH);
 	if (!sk_view_search(&ui->view, ui->snap, ui->search, from_cursor)) {
 		sk_ui_status(ui, false, "\"%s\" is in no row here.", ui->search);
 		return SK_H_REDRAW;
@@ -272,23 +238,35 @@ static unsigned search_next(struct sk_ui *ui, bool from_cursor)
 	return SK_H_REDRAW;
 }
 
-static unsigned act_search_next(struct sk_ui *ui)
+static unsigned act_search_next(struct sk_ui *ui, long arg)
 {
+	(void)arg;
 	return search_next(ui, false);
 }
 
-static unsigned act_signal(struct sk_ui *ui)
+/* The handlers that open a mode of their own (destroy.c, signal_key.c,
+ * setup_key.c) take no argument. */
+static unsigned act_destroy(struct sk_ui *ui, long arg)
 {
+	(void)arg;
+	return sk_destroy_begin(ui);
+}
+
+static unsigned act_signal(struct sk_ui *ui, long arg)
+{
+	(void)arg;
 	return sk_signal_open(ui);
 }
 
-static unsigned act_setup(struct sk_ui *ui)
+static unsigned act_setup(struct sk_ui *ui, long arg)
 {
+	(void)arg;
 	return sk_setup_open(ui);
 }
 
-static unsigned act_pause(struct sk_ui *ui)
+static unsigned act_pause(struct sk_ui *ui, long arg)
 {
+	(void)arg;
 	ui->paused = !ui->paused;
 	sk_ui_status(ui, false, ui->paused ? "Paused: the screen holds this snapshot; p resumes."
 					   : "Resumed.");
@@ -319,25 +297,15 @@ static unsigned set_interval(struct sk_ui *ui, double v)
 	return SK_H_REDRAW | SK_H_RETIME;
 }
 
-static unsigned act_slower(struct sk_ui *ui)
+/* The next preset interval up (1: slower) or down (-1). */
+static unsigned act_interval(struct sk_ui *ui, long dir)
 {
-	return set_interval(ui, sk_keys_next_interval(ui->interval, 1));
+	return set_interval(ui, sk_keys_next_interval(ui->interval, (int)dir));
 }
 
-static unsigned act_faster(struct sk_ui *ui)
+static unsigned act_refresh(struct sk_ui *ui, long arg)
 {
-	return set_interval(ui, sk_keys_next_interval(ui->interval, -1));
-}
-
-static unsigned act_delay(struct sk_ui *ui)
-{
-	ui->input[0] = '\0';
-	ui->mode = SK_MODE_DELAY;
-	return SK_H_REDRAW;
-}
-
-static unsigned act_refresh(struct sk_ui *ui)
-{
+	(void)arg;
 	if (ui->paused) {
 		sk_ui_status(ui, false, "Paused: p resumes refreshing.");
 		return SK_H_REDRAW;
@@ -345,8 +313,9 @@ static unsigned act_refresh(struct sk_ui *ui)
 	return SK_H_RESCAN;
 }
 
-static unsigned act_snapshot(struct sk_ui *ui)
+static unsigned act_snapshot(struct sk_ui *ui, long arg)
 {
+	(void)arg;
 	char msg[SK_STATUS_MAX];
 	int rc = sk_tui_snapshot_write(ui, msg, sizeof(msg));
 
@@ -354,21 +323,24 @@ static unsigned act_snapshot(struct sk_ui *ui)
 	return SK_H_REDRAW;
 }
 
-static unsigned act_repaint(struct sk_ui *ui)
+static unsigned act_repaint(struct sk_ui *ui, long arg)
 {
 	(void)ui;
+	(void)arg;
 	return SK_H_REPAINT;
 }
 
-static unsigned act_help(struct sk_ui *ui)
+static unsigned act_help(struct sk_ui *ui, long arg)
 {
+	(void)arg;
 	ui->help_top = 0;
 	ui->mode = SK_MODE_HELP;
 	return SK_H_REDRAW;
 }
 
-/* The loop moves through the log (tui.c); a live view has no past. */
-static unsigned travel(struct sk_ui *ui, long delta)
+/* arg snapshots on (negative: back). The loop moves through the log
+ * (tui.c); a live view has no past. */
+static unsigned act_travel(struct sk_ui *ui, long delta)
 {
 	if (!ui->replay_count) {
 		sk_ui_status(ui, false, "[ ] { } travel through a replayed log (sktop -r LOG)");
@@ -378,75 +350,77 @@ static unsigned travel(struct sk_ui *ui, long delta)
 	return SK_H_REBUILD;
 }
 
-static unsigned act_travel_back(struct sk_ui *ui) { return travel(ui, -1); }
-static unsigned act_travel_fwd(struct sk_ui *ui) { return travel(ui, 1); }
-static unsigned act_travel_back10(struct sk_ui *ui) { return travel(ui, -10); }
-static unsigned act_travel_fwd10(struct sk_ui *ui) { return travel(ui, 10); }
-
-static unsigned act_quit(struct sk_ui *ui)
+static unsigned act_quit(struct sk_ui *ui, long arg)
 {
 	(void)ui;
+	(void)arg;
 	return SK_H_QUIT;
 }
 
 /* --- the tables ------------------------------------------------------------------------- */
 
 const struct sk_actiondef sk_actions[SK_ACT_LAST] = {
-	[SK_ACT_UP] = {"Up k", "move up", SK_HS_MOVE, act_up},
-	[SK_ACT_DOWN] = {"Down j", "move down", SK_HS_MOVE, act_down},
-	[SK_ACT_PGUP] = {"PgUp", "page up", SK_HS_MOVE, act_pgup},
-	[SK_ACT_PGDN] = {"PgDn Space", "page down", SK_HS_MOVE, act_pgdn},
-	[SK_ACT_HOME] = {"Home", "first row", SK_HS_MOVE, act_home},
-	[SK_ACT_END] = {"End", "last row", SK_HS_MOVE, act_end},
+	[SK_ACT_UP] = {"Up k", "move up", SK_HS_MOVE, act_move, -1},
+	[SK_ACT_DOWN] = {"Down j", "move down", SK_HS_MOVE, act_move, 1},
+	[SK_ACT_PGUP] = {"PgUp", "page up", SK_HS_MOVE, act_page, -1},
+	[SK_ACT_PGDN] = {"PgDn Space", "page down", SK_HS_MOVE, act_page, 1},
+	[SK_ACT_HOME] = {"Home", "first row", SK_HS_MOVE, act_edge, 0},
+	[SK_ACT_END] = {"End", "last row", SK_HS_MOVE, act_edge, 1},
 	[SK_ACT_ENTER] = {"Enter Right", "open: a process's sockets, a group's members, a socket's details",
 			  SK_HS_MOVE, act_enter},
 	[SK_ACT_BACK] = {"Esc Bksp Left", "back up one level (at the top: clear the filter)",
 			 SK_HS_MOVE, act_back},
-	[SK_ACT_PANE_NEXT] = {"Tab", "next pane", SK_HS_MOVE, act_pane_next},
-	[SK_ACT_PANE_PREV] = {"S-Tab", "previous pane", SK_HS_MOVE, act_pane_prev},
-	[SK_ACT_PANE_PROCS] = {"1", "Processes pane", SK_HS_MOVE, act_pane_procs},
-	[SK_ACT_PANE_SOCKS] = {"2 a", "Sockets pane: all sockets", SK_HS_MOVE, act_pane_socks},
+	[SK_ACT_PANE_NEXT] = {"Tab", "next pane", SK_HS_MOVE, act_pane_step, 1},
+	[SK_ACT_PANE_PREV] = {"S-Tab", "previous pane", SK_HS_MOVE, act_pane_step, -1},
+	[SK_ACT_PANE_PROCS] = {"1", "Processes pane", SK_HS_MOVE, act_pane, SK_PANE_PROCS},
+	[SK_ACT_PANE_SOCKS] = {"2 a", "Sockets pane: all sockets", SK_HS_MOVE, act_pane,
+			       SK_PANE_SOCKS},
 	[SK_ACT_PANE_STATES] = {"3", "States pane: TCP states and their top owners", SK_HS_MOVE,
-				act_pane_states},
-	[SK_ACT_PANE_ORPHANS] = {"4", "Orphans pane: orphans by state and likely owner",
-				 SK_HS_MOVE, act_pane_orphans},
+				act_pane, SK_PANE_STATES},
+	[SK_ACT_PANE_ORPHANS] = {"4", "Orphans pane: orphans by state and who made them "
+				 "(else likely owner)",
+				 SK_HS_MOVE, act_pane, SK_PANE_ORPHANS},
 	[SK_ACT_PANE_FINDINGS] = {"5", "Findings pane; Enter: one in full, with its sockets",
-				  SK_HS_MOVE, act_pane_findings},
+				  SK_HS_MOVE, act_pane, SK_PANE_FINDINGS},
 	[SK_ACT_SORT_CLOSE_WAIT] = {"c", "sort by CLOSE_WAIT (sockets: troubled states first)",
-				    SK_HS_SORT, act_sort_cw},
+				    SK_HS_SORT, act_sort_key, SK_ACT_SORT_CLOSE_WAIT},
 	[SK_ACT_SORT_CLOSED] = {"l", "sort by closed (leaked) socket fds", SK_HS_SORT,
-				act_sort_closed},
-	[SK_ACT_SORT_ORPHANS] = {"o", "sort by orphans", SK_HS_SORT, act_sort_orphans},
-	[SK_ACT_SORT_RMEM] = {"r", "sort by receive memory (rmem)", SK_HS_SORT, act_sort_rmem},
-	[SK_ACT_SORT_WMEM] = {"w", "sort by send memory (wmem)", SK_HS_SORT, act_sort_wmem},
+				act_sort_key, SK_ACT_SORT_CLOSED},
+	[SK_ACT_SORT_ORPHANS] = {"o", "sort by orphans", SK_HS_SORT, act_sort_key,
+				 SK_ACT_SORT_ORPHANS},
+	[SK_ACT_SORT_RMEM] = {"r", "sort by receive memory (rmem)", SK_HS_SORT, act_sort_key,
+			      SK_ACT_SORT_RMEM},
+	[SK_ACT_SORT_WMEM] = {"w", "sort by send memory (wmem)", SK_HS_SORT, act_sort_key,
+			      SK_ACT_SORT_WMEM},
 	[SK_ACT_SORT_FDS] = {"f", "sort by open fds (sockets: fd number)", SK_HS_SORT,
-			     act_sort_fds},
-	[SK_ACT_SORT_ESTAB] = {"e", "sort by ESTAB", SK_HS_SORT, act_sort_estab},
+			     act_sort_key, SK_ACT_SORT_FDS},
+	[SK_ACT_SORT_ESTAB] = {"e", "sort by ESTAB", SK_HS_SORT, act_sort_key, SK_ACT_SORT_ESTAB},
 	[SK_ACT_SORT_TIME_WAIT] = {"t", "sort by TIME_WAIT (sockets: timer)", SK_HS_SORT,
-				   act_sort_tw},
-	[SK_ACT_SORT_PID] = {"N", "sort by PID", SK_HS_SORT, act_sort_pid},
+				   act_sort_key, SK_ACT_SORT_TIME_WAIT},
+	[SK_ACT_SORT_PID] = {"N", "sort by PID", SK_HS_SORT, act_sort_key, SK_ACT_SORT_PID},
 	[SK_ACT_SORT_GROWTH] = {"G", "sort by growth per minute (GROW/m) of the count last sorted by",
-				SK_HS_SORT, act_sort_growth},
+				SK_HS_SORT, act_sort_growth, SK_ACT_SORT_GROWTH},
 	[SK_ACT_SORT_MENU] = {"F6 S", "choose the sort column from a list", SK_HS_SORT,
 			      act_sort_menu},
-	[SK_ACT_SORT_PREV] = {"<", "sort by the previous column", SK_HS_SORT, act_sort_prev},
-	[SK_ACT_SORT_NEXT] = {">", "sort by the next column", SK_HS_SORT, act_sort_next},
+	[SK_ACT_SORT_PREV] = {"<", "sort by the previous column", SK_HS_SORT, act_sort_step, -1},
+	[SK_ACT_SORT_NEXT] = {">", "sort by the next column", SK_HS_SORT, act_sort_step, 1},
 	[SK_ACT_INVERT] = {"I", "invert the sort order", SK_HS_SORT, act_invert},
 	[SK_ACT_GROUP] = {"g", "group sockets: by peer address, by local port, not at all",
 			  SK_HS_SORT, act_group},
 	[SK_ACT_SERVICES] = {"v", "group processes by service: pod, container or unit (again: not)",
 			     SK_HS_SORT, act_services},
 	[SK_ACT_FILTER] = {"/ F4 \\", "filter by command, pid, user, service, address or port "
-			   "(Esc clears)", SK_HS_SORT, act_filter},
+			   "(Esc clears)", SK_HS_SORT, act_prompt, SK_MODE_FILTER},
 	[SK_ACT_SEARCH] = {"F3", "search: jump to the next row holding a text (the rows stay)",
-			   SK_HS_SORT, act_search},
+			   SK_HS_SORT, act_prompt, SK_MODE_SEARCH},
 	[SK_ACT_SEARCH_NEXT] = {"n", "the next row holding the searched text", SK_HS_SORT,
 				act_search_next},
 	[SK_ACT_PAUSE] = {"p Z", "pause / resume refreshing (the screen keeps its data)",
 			  SK_HS_PROGRAM, act_pause},
-	[SK_ACT_SLOWER] = {"+", "refresh less often", SK_HS_PROGRAM, act_slower},
-	[SK_ACT_FASTER] = {"-", "refresh more often", SK_HS_PROGRAM, act_faster},
-	[SK_ACT_DELAY] = {"d", "type the refresh interval in seconds", SK_HS_PROGRAM, act_delay},
+	[SK_ACT_SLOWER] = {"+", "refresh less often", SK_HS_PROGRAM, act_interval, 1},
+	[SK_ACT_FASTER] = {"-", "refresh more often", SK_HS_PROGRAM, act_interval, -1},
+	[SK_ACT_DELAY] = {"d", "type the refresh interval in seconds", SK_HS_PROGRAM, act_prompt,
+			  SK_MODE_DELAY},
 	[SK_ACT_REFRESH] = {"F5", "refresh now (htop: tree; sktop has none)", SK_HS_PROGRAM,
 			    act_refresh},
 	[SK_ACT_SNAPSHOT] = {"s", "save a snapshot: JSON + the full text report (--snapshot-dir)",
@@ -455,21 +429,26 @@ const struct sk_actiondef sk_actions[SK_ACT_LAST] = {
 	[SK_ACT_HELP] = {"h ? F1", "this help", SK_HS_PROGRAM, act_help},
 	[SK_ACT_QUIT] = {"q F10", "quit", SK_HS_PROGRAM, act_quit},
 	[SK_ACT_TRAVEL_BACK] = {"[", "replay of a log: the snapshot before", SK_HS_PROGRAM,
-				act_travel_back},
+				act_travel, -1},
 	[SK_ACT_TRAVEL_FWD] = {"]", "replay of a log: the snapshot after", SK_HS_PROGRAM,
-			       act_travel_fwd},
+			       act_travel, 1},
 	[SK_ACT_TRAVEL_BACK10] = {"{", "replay of a log: 10 snapshots back", SK_HS_PROGRAM,
-				  act_travel_back10},
+				  act_travel, -10},
 	[SK_ACT_TRAVEL_FWD10] = {"}", "replay of a log: 10 snapshots on", SK_HS_PROGRAM,
-				 act_travel_fwd10},
+				 act_travel, 10},
 	[SK_ACT_DESTROY] = {"K", "destroy the sockets under the cursor (a socket, a group, a "
 				 "finding's) as ss -K does, after a confirmation; root",
-			    SK_HS_PROGRAM, sk_destroy_begin},
+			    SK_HS_PROGRAM, act_destroy},
 	[SK_ACT_SIGNAL] = {"F9", "send a signal to the process (htop's k is Up here)",
 			   SK_HS_PROGRAM, act_signal},
 	[SK_ACT_SETUP] = {"F2", "setup: columns, pane, sort, interval, colour (saved in sktoprc)",
 			  SK_HS_PROGRAM, act_setup},
 };
+
+unsigned sk_keys_run(struct sk_ui *ui, enum sk_action a)
+{
+	return sk_actions[a].run(ui, sk_actions[a].arg);
+}
 
 struct binding {
 	int key;
@@ -592,7 +571,7 @@ static unsigned handle_filter(struct sk_ui *ui, int key)
 	/* Moving while filtering keeps the filter and the prompt. */
 	if (key == KC(KEY_UP) || key == KC(KEY_DOWN) || key == KC(KEY_NPAGE) ||
 	    key == KC(KEY_PPAGE))
-		return sk_actions[sk_keys_lookup(key)].run(ui);
+		return sk_keys_run(ui, sk_keys_lookup(key));
 	if (is_backspace(key))
 		input_del(ui);
 	else if (key == CTRL('u'))
@@ -736,7 +715,7 @@ unsigned sk_keys_handle(struct sk_ui *ui, int key)
 		if (a == SK_ACT_NONE || !sk_actions[a].run)
 			r = unknown_key(ui, key);
 		else
-			r = sk_actions[a].run(ui);
+			r = sk_keys_run(ui, a);
 		break;
 	}
 	}

@@ -44,9 +44,13 @@ struct sk_actiondef {
 	const char *keys;   /* as the help screen shows them: "q F10" */
 	const char *help;
 	uint8_t section;    /* enum sk_help_section */
-	unsigned (*run)(struct sk_ui *ui);
+	unsigned (*run)(struct sk_ui *ui, long arg);
+	long arg;           /* what run is given: a direction, a pane, ... */
 };
 extern const struct sk_actiondef sk_actions[SK_ACT_LAST];
+
+/* Runs action a (its handler with its argument); enum sk_handled flags. */
+unsigned sk_keys_run(struct sk_ui *ui, enum sk_action a);
 
 /* Handles one key in the current mode; returns enum sk_handled flags. */
 unsigned sk_keys_handle(struct sk_ui *ui, int key);

@@ -41,7 +41,7 @@ static unsigned click_row(struct sk_ui *ui, size_t row)
 		return SK_H_NONE;
 	if (row == l->cursor ||
 	    (l->kind == SK_VK_FINDINGS && row / SK_FINDING_ROWS == l->cursor / SK_FINDING_ROWS))
-		return sk_actions[SK_ACT_ENTER].run(ui);
+		return sk_keys_run(ui, SK_ACT_ENTER);
 	sk_view_move_to(&ui->view, row);
 	return SK_H_REDRAW;
 }

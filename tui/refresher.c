@@ -16,24 +16,56 @@ enum job {
 	JOB_DONE,    /* result waiting for the loop */
 };
 
+/* One kind of work the loop hands the worker, and its outcome. */
+struct slot {
+	enum job state;
+	int rc;
+	struct sk_error err;
+};
+
 struct sk_refresher {
 	struct sk_engine *engine;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;     /* the worker: a job or stop */
 	pthread_cond_t finished; /* sk_refresher_wait: a result */
-	enum job job;
+	struct slot refresh;
 	bool stopping;
-	int rc;
-	struct sk_error err;
 	/* A destroy: its own job, taken before a refresh. */
-	enum job djob;
+	struct slot destroy;
 	struct sk_socket *drows;
 	size_t nrows;
-	int drc;
 	struct sk_destroy_result dres;
-	struct sk_error derr;
 };
+
+/* The slot and the lock are the caller's: idle becomes asked. */
+static bool ask(struct sk_refresher *r, struct slot *j)
+{
+	if (j->state != JOB_IDLE)
+		return false;
+	j->state = JOB_ASKED;
+	pthread_cond_signal(&r->wake);
+	return true;
+}
+
+/* The worker's outcome, with the lock held again. */
+static void finish(struct slot *j, int rc, const struct sk_error *err)
+{
+	j->rc = rc;
+	j->err = *err;
+	j->state = JOB_DONE;
+}
+
+/* The outcome for the loop, once (lock held): false until it is done. */
+static bool take(struct slot *j, int *rc, struct sk_error *err)
+{
+	if (j->state != JOB_DONE)
+		return false;
+	*rc = j->rc;
+	*err = j->err;
+	j->state = JOB_IDLE;
+	return true;
+}
 
 /* Called and returns with the lock held. */
 static void run_destroy(struct sk_refresher *r)
@@ -42,17 +74,15 @@ static void run_destroy(struct sk_refresher *r)
 	struct sk_error err;
 	int rc;
 
-	r->djob = JOB_RUNNING;
+	r->destroy.state = JOB_RUNNING;
 	pthread_mutex_unlock(&r->lock);
 	sk_error_clear(&err);
 	rc = sk_engine_destroy(r->engine, r->drows, r->nrows, &res, &err);
 	pthread_mutex_lock(&r->lock);
 	free(r->drows);
 	r->drows = NULL;
-	r->drc = rc;
 	r->dres = res;
-	r->derr = err;
-	r->djob = JOB_DONE;
+	finish(&r->destroy, rc, &err);
 }
 
 static void *worker(void *arg)
@@ -61,15 +91,16 @@ static void *worker(void *arg)
 
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
-		while (r->job != JOB_ASKED && r->djob != JOB_ASKED && !r->stopping)
+		while (r->refresh.state != JOB_ASKED && r->destroy.state != JOB_ASKED &&
+		       !r->stopping)
 			pthread_cond_wait(&r->wake, &r->lock);
 		if (r->stopping)
 			break;
-		if (r->djob == JOB_ASKED) {
+		if (r->destroy.state == JOB_ASKED) {
 			run_destroy(r);
 			continue;
 		}
-		r->job = JOB_RUNNING;
+		r->refresh.state = JOB_RUNNING;
 		pthread_mutex_unlock(&r->lock);
 
 		struct sk_error err;
@@ -79,9 +110,7 @@ static void *worker(void *arg)
 		rc = sk_engine_refresh(r->engine, &err);
 
 		pthread_mutex_lock(&r->lock);
-		r->rc = rc;
-		r->err = err;
-		r->job = JOB_DONE;
+		finish(&r->refresh, rc, &err);
 		pthread_cond_broadcast(&r->finished);
 	}
 	pthread_mutex_unlock(&r->lock);
@@ -99,7 +128,7 @@ int sk_refresher_start(struct sk_engine *e, struct sk_refresher **out, struct sk
 	if (!r)
 		return sk_error_set(err, ENOMEM, "out of memory");
 	r->engine = e;
-	r->job = JOB_IDLE;
+	r->refresh.state = JOB_IDLE;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->wake, NULL);
 	pthread_condattr_init(&attr);
@@ -128,11 +157,7 @@ bool sk_refresher_request(struct sk_refresher *r)
 	bool asked = false;
 
 	pthread_mutex_lock(&r->lock);
-	if (r->job == JOB_IDLE) {
-		r->job = JOB_ASKED;
-		asked = true;
-		pthread_cond_signal(&r->wake);
-	}
+	asked = ask(r, &r->refresh);
 	pthread_mutex_unlock(&r->lock);
 	return asked;
 }
@@ -147,12 +172,10 @@ bool sk_refresher_destroy(struct sk_refresher *r, const struct sk_socket *rows, 
 	if (n)
 		memcpy(copy, rows, n * sizeof(*rows));
 	pthread_mutex_lock(&r->lock);
-	if (r->djob == JOB_IDLE) {
+	asked = ask(r, &r->destroy);
+	if (asked) {
 		r->drows = copy;
 		r->nrows = n;
-		r->djob = JOB_ASKED;
-		asked = true;
-		pthread_cond_signal(&r->wake);
 	}
 	pthread_mutex_unlock(&r->lock);
 	if (!asked)
@@ -166,13 +189,9 @@ bool sk_refresher_destroyed(struct sk_refresher *r, int *rc, struct sk_destroy_r
 	bool done;
 
 	pthread_mutex_lock(&r->lock);
-	done = r->djob == JOB_DONE;
-	if (done) {
-		*rc = r->drc;
+	done = take(&r->destroy, rc, err);
+	if (done)
 		*res = r->dres;
-		*err = r->derr;
-		r->djob = JOB_IDLE;
-	}
 	pthread_mutex_unlock(&r->lock);
 	return done;
 }
@@ -182,7 +201,7 @@ bool sk_refresher_busy(struct sk_refresher *r)
 	bool busy;
 
 	pthread_mutex_lock(&r->lock);
-	busy = r->job != JOB_IDLE;
+	busy = r->refresh.state != JOB_IDLE;
 	pthread_mutex_unlock(&r->lock);
 	return busy;
 }
@@ -192,12 +211,7 @@ bool sk_refresher_collect(struct sk_refresher *r, int *rc, struct sk_error *err)
 	bool done;
 
 	pthread_mutex_lock(&r->lock);
-	done = r->job == JOB_DONE;
-	if (done) {
-		*rc = r->rc;
-		*err = r->err;
-		r->job = JOB_IDLE;
-	}
+	done = take(&r->refresh, rc, err);
 	pthread_mutex_unlock(&r->lock);
 	return done;
 }
@@ -215,11 +229,11 @@ bool sk_refresher_wait(struct sk_refresher *r, unsigned timeout_ms)
 		until.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&r->lock);
-	while (r->job != JOB_DONE && r->job != JOB_IDLE) {
+	while (r->refresh.state != JOB_DONE && r->refresh.state != JOB_IDLE) {
 		if (pthread_cond_timedwait(&r->finished, &r->lock, &until) == ETIMEDOUT)
 			break;
 	}
-	done = r->job == JOB_DONE;
+	done = r->refresh.state == JOB_DONE;
 	pthread_mutex_unlock(&r->lock);
 	return done;
 }

@@ -72,7 +72,7 @@ void sk_render_layout(const struct sk_ui *ui, int width, size_t first, size_t co
 		} else {
 			f->defs = sk_scols;
 			f->ndefs = SK_SCOL_LAST;
-			sk_view_scols_enabled(l, on);
+			sk_view_scols_enabled(v, on);
 			enabled = on;
 			for (size_t i = first; i < first + count_; i++) {
 				const struct sk_socket *k = &ui->snap->socks.v[v->socks.v[i].sock];
@@ -329,11 +329,8 @@ void sk_render_colhdr(const struct sk_ui *ui, const struct sk_frame *f, struct s
 	} else {
 		for (size_t i = 0; i < f->ncols; i++) {
 			const struct sk_colpos *p = &f->pos[i];
-			const char *title = f->defs[p->col].title;
-
-			if (f->defs == sk_gcols && p->col == SK_GCOL_ADDR)
-				title = top->group == SK_GROUP_LPORT ? "LOCAL PORT" : "PEER ADDRESS";
-			title_cell(l, f, p, title, (int)p->col == f->sortcol, ui);
+			title_cell(l, f, p, sk_view_col_title(v, f->defs, p->col),
+				   (int)p->col == f->sortcol, ui);
 		}
 	}
 	sk_line_pad_to(l, SK_C_COLHDR, f->width);
@@ -351,6 +348,17 @@ static void prompt(struct sk_line *l, const char *label, const char *input, cons
 	sk_line_add(l, SK_C_CURSOR, " ");
 	sk_line_addf(l, SK_C_DIM, "  %s", hint);
 }
+
+/* The bottom line of the modes that are a menu or a question: key, what
+ * it does, ..., NULL. */
+static const char *const mode_keys[SK_MODE_LAST][7] = {
+	[SK_MODE_HELP] = {"Up/Down PgUp/PgDn", "scroll", "any other key", "back to sktop"},
+	[SK_MODE_SORT] = {"Enter", "sort by it", "I", "invert", "Esc", "cancel"},
+	[SK_MODE_DESTROY] = {"y", "destroy", "any other key", "cancel"},
+	[SK_MODE_SIGNAL] = {"Enter", "send", "Up/Down 1-9", "pick", "Esc", "cancel"},
+	[SK_MODE_SETUP] = {"Space Left/Right", "change", "[ ]", "move column", "Esc",
+			   "save and leave"},
+};
 
 /* "key what  key what": kv holds key, text pairs and ends with NULL. */
 static void key_hints(struct sk_line *l, const char *const *kv)
@@ -376,6 +384,10 @@ void sk_render_status(const struct sk_ui *ui, int width, struct sk_line *l)
 	char hint[64];
 
 	sk_line_init(l, width, !ui->unicode);
+	if (ui->mode < SK_MODE_LAST && mode_keys[ui->mode][0]) {
+		key_hints(l, mode_keys[ui->mode]);
+		return;
+	}
 	switch (ui->mode) {
 	case SK_MODE_FILTER:
 		prompt(l, "Filter:", ui->input, "Enter keeps it, Esc clears it");
@@ -383,25 +395,6 @@ void sk_render_status(const struct sk_ui *ui, int width, struct sk_line *l)
 	case SK_MODE_DELAY:
 		snprintf(hint, sizeof(hint), "now %g; Enter sets, Esc cancels", ui->interval);
 		prompt(l, "Refresh every (seconds):", ui->input, hint);
-		return;
-	case SK_MODE_HELP:
-		key_hints(l, (const char *const[]){"Up/Down PgUp/PgDn", "scroll", "any other key",
-						   "back to sktop", NULL});
-		return;
-	case SK_MODE_SORT:
-		key_hints(l, (const char *const[]){"Enter", "sort by it", "I", "invert", "Esc",
-						   "cancel", NULL});
-		return;
-	case SK_MODE_DESTROY:
-		key_hints(l, (const char *const[]){"y", "destroy", "any other key", "cancel", NULL});
-		return;
-	case SK_MODE_SIGNAL:
-		key_hints(l, (const char *const[]){"Enter", "send", "Up/Down 1-9", "pick", "Esc",
-						   "cancel", NULL});
-		return;
-	case SK_MODE_SETUP:
-		key_hints(l, (const char *const[]){"Space Left/Right", "change", "[ ]", "move column",
-						   "Esc", "save and leave", NULL});
 		return;
 	case SK_MODE_SEARCH:
 		prompt(l, "Search:", ui->input, "F3 next, Enter or Esc stops");

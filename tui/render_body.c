@@ -16,6 +16,7 @@
 #include "keys.h"
 #include "render_int.h"
 #include "setup.h"
+#include "vlife.h"
 
 /* --- body: which rows -------------------------------------------------------------- */
 
@@ -238,6 +239,14 @@ static uint8_t sock_cell(const struct sk_ui *ui, const void *row, const struct s
 	case SK_SCOL_STATE:
 		c = state_cell(r->dstate, k->flags & SK_SOCK_ORPHAN, buf, size);
 		break;
+	case SK_SCOL_AGE: {
+		const struct sk_life *lf = sk_view_life(s, r->sock);
+		int64_t ms = lf ? lf->state_age_ms : SK_LIFE_AGE_UNKNOWN;
+
+		sk_tui_fmt_age(ms, lf && lf->estimated, buf, size);
+		c = ms < 0 ? SK_C_DIM : SK_C_DEFAULT;
+		break;
+	}
 	case SK_SCOL_FD:
 		if (r->fd >= 0)
 			snprintf(buf, size, "%d%s", (int)r->fd, r->nfds > 1 ? "+" : "");
@@ -447,7 +456,9 @@ static void state_row(const struct sk_ui *ui, int width, const struct sk_vstate 
 		if (!p)
 			continue;
 		sk_view_proc_label(p, who, sizeof(who));
-		sk_line_addf(l, SK_C_DEFAULT, "%s%s ", i ? ", " : "", who);
+		/* "closer[415] made 120": the lifecycle saw it make every one. */
+		sk_line_addf(l, SK_C_DEFAULT, "%s%s%s ", i ? ", " : "", who,
+			     st->top[i].made == st->top[i].count ? " made" : "");
 		sk_line_add(l, SK_C_BOLD, sk_tui_count(st->top[i].count, 7, buf));
 	}
 	if (st->owners > st->ntop)
@@ -500,6 +511,8 @@ static const char *const legend[] = {
 	"GROW/m = growth per minute over the last 10 minutes of the count last sorted by",
 	"(c l o r f; sockets otherwise), marked when it never fell: a leak's signature.",
 	"The Trend line plots that count for the selected process (else the system).",
+	"AGE = time in its state (~: estimated from tcp_info, a lower bound; -: unknown);",
+	"the title says where ages come from. Orphans/States name who made a socket.",
 	"Counts come from sock_diag and /proc; root sees every process and namespace.",
 };
 #define NLEGEND (sizeof(legend) / sizeof(legend[0]))

@@ -12,6 +12,7 @@
 #include "hunits.h"
 #include "fview.h"
 #include "render_int.h"
+#include "vlife.h"
 
 /* Appends src's text, with its colours, to dst. */
 static void append_line(struct sk_line *dst, const struct sk_line *src)
@@ -80,6 +81,14 @@ static void title_line(const struct sk_ui *ui, int width, struct sk_line *out)
 			sk_line_addf(&left, SK_C_WARN, "  %u netns not dumped", undumped);
 		else if (s->procfs.fd_denied)
 			sk_line_addf(&left, SK_C_WARN, "  %u fd tables unreadable", s->procfs.fd_denied);
+		/* Where the AGE column comes from, and whether it has gaps. */
+		const char *ages = sk_view_ages_source(s);
+
+		if (ages)
+			sk_line_addf(&left, SK_C_DIM, "  ages %s", ages);
+		if (ages && s->lifecycle.events_lost)
+			sk_line_addf(&left, SK_C_WARN, " (%llu events lost)",
+				     (unsigned long long)s->lifecycle.events_lost);
 		sk_line_addf(&left, SK_C_DIM, "  scan %ums", s->duration_us / 1000);
 		/* A version cut short reads as another version: whole or not at all. */
 		if (s->kernel[0] &&

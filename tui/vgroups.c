@@ -179,6 +179,12 @@ static int cmp_group(const void *pa, const void *pb, void *arg)
 	return r;
 }
 
+static struct sk_vkey group_key(const struct sk_snapshot *s, const void *row)
+{
+	(void)s;
+	return sk_vkey_group(&((const struct sk_vgroup *)row)->key);
+}
+
 int sk_vpane_groups(struct sk_view *v, const struct sk_snapshot *s, unsigned mode)
 {
 	int rc = make_groups(v, s, mode);
@@ -190,11 +196,6 @@ int sk_vpane_groups(struct sk_view *v, const struct sk_snapshot *s, unsigned mod
 
 	sk_qsort_r(v->groups.v, v->groups.n, sizeof(struct sk_vgroup), cmp_group, &c);
 	v->grouped = true;
-	struct sk_vkey *keys = sk_vrows_keys(v, v->groups.n);
-
-	if (!keys)
-		return -ENOMEM;
-	for (size_t i = 0; i < v->groups.n; i++)
-		keys[i] = sk_vkey_group(&v->groups.v[i].key);
-	return 0;
+	return sk_vrows_identify(v, s, v->groups.v, v->groups.n, sizeof(struct sk_vgroup),
+				 group_key);
 }

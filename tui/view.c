@@ -14,6 +14,7 @@
 #include "columns.h"
 #include "detail.h"
 #include "list.h"
+#include "vlife.h"
 #include "vrows.h"
 #include "vsort.h"
 
@@ -37,6 +38,18 @@ struct sk_vkey *sk_vrows_keys(struct sk_view *v, size_t n)
 		return NULL;
 	v->keys.n = v->nrows = n;
 	return v->keys.v;
+}
+
+int sk_vrows_identify(struct sk_view *v, const struct sk_snapshot *s, const void *rows, size_t n,
+		      size_t size, sk_vrow_key_fn key)
+{
+	struct sk_vkey *keys = sk_vrows_keys(v, n);
+
+	if (!keys)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		keys[i] = key(s, (const char *)rows + i * size);
+	return 0;
 }
 
 /* --- init / free --------------------------------------------------------------- */
@@ -69,21 +82,16 @@ void sk_view_init(struct sk_view *v, const struct sk_view_config *cfg,
 
 void sk_view_free(struct sk_view *v)
 {
-	free(v->procs.v);
-	free(v->findings.v);
-	free(v->growth.v);
-	free(v->socks.v);
-	free(v->groups.v);
-	free(v->orphans.v);
-	free(v->states.v);
-	free(v->services.v);
+	/* The rows and scratch of every pane. */
+	void *const vecs[] = {
+		v->procs.v, v->findings.v, v->growth.v, v->socks.v, v->groups.v,
+		v->orphans.v, v->states.v, v->services.v, v->lines.v, v->keys.v,
+		v->scratch.v, v->sortkeys.v, v->sortrows.v, v->sortidx.v,
+	};
+
+	for (size_t i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++)
+		free(vecs[i]);
 	sk_service_totals_free(&v->stotals);
-	free(v->lines.v);
-	free(v->keys.v);
-	free(v->scratch.v);
-	free(v->sortkeys.v);
-	free(v->sortrows.v);
-	free(v->sortidx.v);
 	sk_vlocals_free(v->locals);
 	sk_itab_free(&v->gtab);
 	memset(v, 0, sizeof(*v));
@@ -154,6 +162,7 @@ int sk_view_build(struct sk_view *v, const struct sk_snapshot *s)
 	v->stale = false;
 	v->grouped = false;
 	v->hidden = 0;
+	v->ages = sk_view_has_lives(s);
 	if (!s) {
 		l->cursor = 0;
 		return 0;
@@ -437,10 +446,14 @@ bool sk_view_sort_descending(const struct sk_view *v)
 	return defs && ss->col >= 0 && (size_t)ss->col < n && defs[ss->col].descending != ss->invert;
 }
 
-void sk_view_scols_enabled(const struct sk_level *l, bool on[SK_SCOL_LAST])
+void sk_view_scols_enabled(const struct sk_view *v, bool on[SK_SCOL_LAST])
 {
+	const struct sk_level *l = sk_view_top_c(v);
+
 	for (int i = 0; i < SK_SCOL_LAST; i++)
 		on[i] = true;
+	/* A column of dashes (a replayed older file) helps nobody. */
+	on[SK_SCOL_AGE] = v->ages;
 	if (l->scope == SK_SCOPE_PROC || l->scope == SK_SCOPE_ORPHANS) {
 		/* One owner for every row: it is in the title. */
 		on[SK_SCOL_PID] = false;
@@ -467,7 +480,7 @@ size_t sk_view_sort_columns(const struct sk_view *v, int *cols, size_t max)
 	const struct sk_coldef *defs = sort_defs(v, &n);
 	bool on[SK_SCOL_LAST];
 
-	sk_view_scols_enabled(l, on);
+	sk_view_scols_enabled(v, on);
 	for (size_t i = 0; defs && i < n && k < max; i++) {
 		if (defs[i].sort < 0)
 			continue;
@@ -506,16 +519,25 @@ static bool sort_label(const struct sk_view *v, int col, const char **title, con
 	return true;
 }
 
+const char *sk_view_col_title(const struct sk_view *v, const struct sk_coldef *defs, int col)
+{
+	if (defs == sk_gcols && col == SK_GCOL_ADDR)
+		return sk_view_top_c(v)->group == SK_GROUP_LPORT ? "LOCAL PORT" : "PEER ADDRESS";
+	/* With lifecycles the rows name makers; "likely" moves into the cells. */
+	if (defs == sk_ocols && col == SK_OCOL_OWNER && v->ages)
+		return "OWNER";
+	return defs[col].title;
+}
+
 const char *sk_view_sort_name(const struct sk_view *v, int col)
 {
 	const char *title, *desc;
 	size_t n;
+	const struct sk_coldef *defs = sort_defs(v, &n);
 
 	if (!sort_label(v, col, &title, &desc))
 		return "?";
-	if (sort_defs(v, &n) == sk_gcols && col == SK_GCOL_ADDR)
-		return sk_view_top_c(v)->group == SK_GROUP_LPORT ? "LOCAL PORT" : "PEER ADDRESS";
-	return title;
+	return defs ? sk_view_col_title(v, defs, col) : title;
 }
 
 const char *sk_view_sort_desc(const struct sk_view *v, int col)

@@ -46,11 +46,14 @@ const struct sk_sortstate *sk_view_sortstate_c(const struct sk_view *v);
 /* Whether the top level's rows currently run biggest first. */
 bool sk_view_sort_descending(const struct sk_view *v);
 void sk_view_set_sort(struct sk_view *v, int col);
+struct sk_coldef; /* columns.h */
+/* The title of column col of table defs (columns.h) as this view shows it. */
+const char *sk_view_col_title(const struct sk_view *v, const struct sk_coldef *defs, int col);
 void sk_view_cycle_sort(struct sk_view *v, int dir);
 void sk_view_invert(struct sk_view *v);
-/* Which socket columns mean something at this level (no PID for one
- * process's sockets, no fd for orphans). */
-void sk_view_scols_enabled(const struct sk_level *l, bool on[SK_SCOL_LAST]);
+/* Which socket columns mean something at the top level (no PID for one
+ * process's sockets, no fd for orphans, no AGE without lifecycles). */
+void sk_view_scols_enabled(const struct sk_view *v, bool on[SK_SCOL_LAST]);
 /* Grouping (socket lists only): cycles none -> peer -> local port. */
 bool sk_view_cycle_group(struct sk_view *v);
 void sk_view_set_filter(struct sk_view *v, const char *text);

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "view.h"
+#include "vlife.h"
 #include "vrows.h"
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -78,7 +79,14 @@ struct sk_okey sk_okey_of(const struct sk_snapshot *s, const struct sk_socket *k
 	memset(&o, 0, sizeof(o));
 	o.dstate = (uint8_t)sk_dstate_of(k);
 	o.owner_kind = k->owner_kind;
-	if (k->owner_kind == SK_OWNER_LISTENER && k->likely_owner < s->procs.n) {
+	/* The process that made it beats the one listening on its port. */
+	const struct sk_life *lf = sk_view_life_creator(s, (size_t)(k - s->socks.v));
+
+	if (lf) {
+		o.owner_kind = SK_OKEY_CREATOR;
+		o.pid = lf->creator_pid;
+		o.cgroup = lf->creator_cgroup;
+	} else if (k->owner_kind == SK_OWNER_LISTENER && k->likely_owner < s->procs.n) {
 		o.pid = s->procs.v[k->likely_owner].pid;
 		o.lport = k->local.port;
 	} else if (k->owner_kind == SK_OWNER_CGROUP) {

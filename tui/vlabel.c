@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "hunits.h"
+#include "vlife.h"
 #include "vrows.h"
 
 const char *const sk_pane_names[SK_PANE_LAST] = {
@@ -107,18 +108,30 @@ void sk_view_gkey_label(const struct sk_gkey *g, char *buf, size_t size)
 void sk_view_okey_label(const struct sk_snapshot *s, const struct sk_vorphan *o, char *buf,
 			size_t size)
 {
+	/* Where a lifecycle names makers, a guess says it is one. */
+	const char *likely = sk_view_has_lives(s) ? "likely " : "";
+	const struct sk_life *lf;
 	char who[96];
 
 	switch (o->key.owner_kind) {
+	case SK_OKEY_CREATOR:
+		lf = sk_view_life_creator(s, o->sample);
+		if (lf)
+			sk_view_creator_label(s, lf, who, sizeof(who));
+		else
+			snprintf(who, sizeof(who), "pid %d", (int)o->key.pid);
+		snprintf(buf, size, "%s made %s", who, o->count == 1 ? "it" : "them");
+		break;
 	case SK_OWNER_LISTENER:
 		if (o->proc != SK_NONE && o->proc < s->procs.n)
 			sk_view_proc_label(&s->procs.v[o->proc], who, sizeof(who));
 		else
 			snprintf(who, sizeof(who), "pid %d", (int)o->key.pid);
-		snprintf(buf, size, "%s via :%u", who, o->key.lport);
+		snprintf(buf, size, "%s%s via :%u", likely, who, o->key.lport);
 		break;
 	case SK_OWNER_CGROUP:
-		snprintf(buf, size, "cgroup %llu (client side)", (unsigned long long)o->key.cgroup);
+		snprintf(buf, size, "%scgroup %llu (client side)", likely,
+			 (unsigned long long)o->key.cgroup);
 		break;
 	default:
 		snprintf(buf, size, "unknown (client side)");

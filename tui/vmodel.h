@@ -74,12 +74,16 @@ struct sk_gkey {
 	uint8_t addr[16];
 };
 
+/* The orphans a lifecycle names the creator of group by it: an owner
+ * kind past the model's, for sk_okey only. */
+#define SK_OKEY_CREATOR SK_OWNER_LAST
+
 /* Which orphans make one row of the orphans pane. */
 struct sk_okey {
 	uint8_t dstate;
-	uint8_t owner_kind; /* enum sk_owner_kind */
-	int32_t pid;        /* likely owner's pid (listener), 0 */
-	uint64_t cgroup;    /* SK_OWNER_CGROUP */
+	uint8_t owner_kind; /* enum sk_owner_kind, or SK_OKEY_CREATOR */
+	int32_t pid;        /* likely owner's pid (listener) or the creator's, 0 */
+	uint64_t cgroup;    /* SK_OWNER_CGROUP; the creator's cgroup */
 	uint16_t lport;     /* listener port */
 };
 
@@ -145,6 +149,7 @@ struct sk_vstate {
 	uint32_t owners;   /* distinct processes */
 	struct {
 		uint32_t proc, count;
+		uint32_t made; /* of count, sockets no fd holds that proc created */
 	} top[SK_STATE_TOP];
 	uint8_t ntop;
 };
@@ -198,6 +203,7 @@ struct sk_vgrowth {
 enum sk_scol {
 	SK_SCOL_PROTO,
 	SK_SCOL_STATE,
+	SK_SCOL_AGE,
 	SK_SCOL_FD,
 	SK_SCOL_LOCAL,
 	SK_SCOL_PEER,
@@ -296,6 +302,7 @@ struct sk_view {
 	struct sk_vlocals *locals;
 	struct sk_itab gtab;           /* groups by key (vgroups.c) */
 	bool grouped;                  /* rows are groups */
+	bool ages;                     /* the snapshot has lifecycles (vlife.h): AGE, creators */
 	bool stale;                    /* the detail's socket or process is gone */
 	uint32_t hidden;               /* rows the filter hid */
 };

@@ -6,6 +6,7 @@
 
 #include "columns.h"
 #include "view.h"
+#include "vlife.h"
 #include "vrows.h"
 
 static int cmp_orphan_member(const void *pa, const void *pb, void *arg)
@@ -44,16 +45,35 @@ static int cmp_orphan_row(const void *pa, const void *pb, void *arg)
 	return r;
 }
 
+/* The process a row names: the listener, or the maker while it runs. */
+static uint32_t orphan_proc(const struct sk_snapshot *s, const struct sk_okey *key, size_t si)
+{
+	if (key->owner_kind == SK_OWNER_LISTENER)
+		return s->socks.v[si].likely_owner;
+	return key->owner_kind == SK_OKEY_CREATOR ? sk_view_maker(s, si) : SK_NONE;
+}
+
+static struct sk_vkey orphan_key(const struct sk_snapshot *s, const void *row)
+{
+	(void)s;
+	return sk_vkey_orphan(&((const struct sk_vorphan *)row)->key);
+}
+
 int sk_vpane_orphans(struct sk_view *v, const struct sk_snapshot *s)
 {
 	v->orphans.n = 0;
 	v->scratch.n = 0;
 	for (size_t i = 0; i < s->socks.n; i++) {
 		const struct sk_socket *k = &s->socks.v[i];
-		uint32_t owner = k->likely_owner < s->procs.n ? k->likely_owner : SK_NONE;
 
 		if (!(k->flags & SK_SOCK_ORPHAN))
 			continue;
+		/* -p and the filter judge it by its maker where that is known. */
+		uint32_t owner = sk_view_maker(s, i);
+
+		if (owner == SK_NONE && k->likely_owner < s->procs.n)
+			owner = k->likely_owner;
+
 		if (!sk_vfilter_sock_allowed(v, s, i, owner))
 			continue;
 		if (!sk_vfilter_sock(v, s, k, owner)) {
@@ -77,7 +97,7 @@ int sk_vpane_orphans(struct sk_view *v, const struct sk_snapshot *s)
 			if (!o)
 				return -ENOMEM;
 			o->key = key;
-			o->proc = key.owner_kind == SK_OWNER_LISTENER ? k->likely_owner : SK_NONE;
+			o->proc = orphan_proc(s, &key, v->scratch.v[i]);
 			o->timer_min_ms = UINT32_MAX;
 			o->sample = v->scratch.v[i];
 		}
@@ -105,11 +125,6 @@ int sk_vpane_orphans(struct sk_view *v, const struct sk_snapshot *s)
 	struct scmp_ctx c = {s, v, ss->col, sk_col_descending(sk_ocols, ss->col, ss->invert)};
 
 	sk_qsort_r(v->orphans.v, v->orphans.n, sizeof(struct sk_vorphan), cmp_orphan_row, &c);
-	struct sk_vkey *keys = sk_vrows_keys(v, v->orphans.n);
-
-	if (!keys)
-		return -ENOMEM;
-	for (size_t i = 0; i < v->orphans.n; i++)
-		keys[i] = sk_vkey_orphan(&v->orphans.v[i].key);
-	return 0;
+	return sk_vrows_identify(v, s, v->orphans.v, v->orphans.n, sizeof(struct sk_vorphan),
+				 orphan_key);
 }

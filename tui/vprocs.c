@@ -62,6 +62,11 @@ static int cmp_growth(const void *pa, const void *pb, void *arg)
 	return x < y ? -1 : x > y;
 }
 
+static struct sk_vkey proc_key(const struct sk_snapshot *s, const void *row)
+{
+	return sk_view_key_proc(&s->procs.v[*(const uint32_t *)row]);
+}
+
 int sk_vpane_procs(struct sk_view *v, const struct sk_snapshot *s)
 {
 	const struct sk_sortstate *ss = &v->sort[SK_VK_PROCS];
@@ -108,13 +113,7 @@ int sk_vpane_procs(struct sk_view *v, const struct sk_snapshot *s)
 		for (size_t i = 0; i < v->growth.n; i++)
 			v->procs.v[i] = v->growth.v[i].proc;
 	}
-	struct sk_vkey *keys = sk_vrows_keys(v, v->procs.n);
-
-	if (!keys)
-		return -ENOMEM;
-	for (size_t i = 0; i < v->procs.n; i++)
-		keys[i] = sk_view_key_proc(&s->procs.v[v->procs.v[i]]);
-	return 0;
+	return sk_vrows_identify(v, s, v->procs.v, v->procs.n, sizeof(uint32_t), proc_key);
 }
 
 /* The process a level names, checking it is the same process (start time)

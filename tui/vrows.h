@@ -33,6 +33,11 @@ int sk_vpane_finding_socks(struct sk_view *v, const struct sk_snapshot *s,
 /* Room for the identities of the n rows being built, with v->keys.n and
  * v->nrows set to n; NULL: no memory. */
 struct sk_vkey *sk_vrows_keys(struct sk_view *v, size_t n);
+/* The same filled: the identity of each of the n rows of `size` bytes at
+ * rows, as key gives it. 0 or -ENOMEM. */
+typedef struct sk_vkey (*sk_vrow_key_fn)(const struct sk_snapshot *s, const void *row);
+int sk_vrows_identify(struct sk_view *v, const struct sk_snapshot *s, const void *rows, size_t n,
+		      size_t size, sk_vrow_key_fn key);
 
 /* The process a level names, checking it is the same process (start time)
  * and not a new one that reused the pid; SK_NONE. */

@@ -168,6 +168,12 @@ static void merge_names(struct sk_view *v)
 	v->services.n = out;
 }
 
+static struct sk_vkey service_key(const struct sk_snapshot *s, const void *row)
+{
+	(void)s;
+	return (struct sk_vkey){((const struct sk_vservice *)row)->key, 0};
+}
+
 int sk_vpane_services(struct sk_view *v, const struct sk_snapshot *s)
 {
 	size_t out = 0;
@@ -185,13 +191,8 @@ int sk_vpane_services(struct sk_view *v, const struct sk_snapshot *s)
 	}
 	v->services.n = out;
 	sk_qsort_r(v->services.v, v->services.n, sizeof(struct sk_vservice), cmp_row, (void *)s);
-	struct sk_vkey *keys = sk_vrows_keys(v, v->services.n);
-
-	if (!keys)
-		return -ENOMEM;
-	for (size_t i = 0; i < v->services.n; i++)
-		keys[i] = (struct sk_vkey){v->services.v[i].key, 0};
-	return 0;
+	return sk_vrows_identify(v, s, v->services.v, v->services.n, sizeof(struct sk_vservice),
+				 service_key);
 }
 
 bool sk_vservices_proc_in(const struct sk_level *l, const struct sk_snapshot *s,

@@ -10,6 +10,7 @@
 
 #include "util/hash.h"
 #include "view.h"
+#include "vlife.h"
 #include "vrows.h"
 
 /* The local addresses of the rows, each with its rank in (family, address)
@@ -177,7 +178,8 @@ static inline int column_bytes(int col)
 	switch (col) {
 	case SK_SCOL_PROTO:
 	case SK_SCOL_STATE: return 1;
-	case SK_SCOL_INODE: return 8;
+	case SK_SCOL_INODE:
+	case SK_SCOL_AGE: return 8;
 	case SK_SCOL_LOCAL:
 	case SK_SCOL_PEER: return 0;
 	default: return col >= 0 && col < SK_SCOL_LAST ? 4 : 0;
@@ -200,6 +202,15 @@ static inline uint64_t column_value(const struct sk_skey_ctx *c, const struct sk
 	case SK_SCOL_TIMER: return sk_vsock_timer(k);
 	case SK_SCOL_USER: return k->uid;
 	case SK_SCOL_INODE: return k->inode;
+	case SK_SCOL_AGE: {
+		const struct sk_life *lf = sk_view_life(c->s, r->sock);
+
+		/* Unknown last whichever the direction: a descending key is
+		 * complemented. */
+		if (!lf || lf->state_age_ms < 0)
+			return c->descending ? 0 : UINT64_MAX;
+		return (uint64_t)lf->state_age_ms;
+	}
 	case SK_SCOL_PID:
 		return (uint32_t)(r->proc == SK_NONE ? 0 : c->s->procs.v[r->proc].pid) ^ 0x80000000u;
 	/* No process (pid 0) before every process: pids are positive. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "view.h"
+#include "vlife.h"
 #include "vrows.h"
 
 static const uint8_t state_rows[] = {
@@ -16,7 +17,7 @@ static const uint8_t state_rows[] = {
 #define NSTATE_ROWS (sizeof(state_rows) / sizeof(state_rows[0]))
 #define NOPROC ((1u << 26) - 1) /* "no process" in state_add_owner */
 
-static void state_add_owner(struct sk_vstate *st, uint32_t proc, uint32_t count)
+static void state_add_owner(struct sk_vstate *st, uint32_t proc, uint32_t count, uint32_t made)
 {
 	if (proc == NOPROC) {
 		st->unowned += count;
@@ -30,6 +31,7 @@ static void state_add_owner(struct sk_vstate *st, uint32_t proc, uint32_t count)
 				st->top[j] = st->top[j - 1];
 			st->top[i].proc = proc;
 			st->top[i].count = count;
+			st->top[i].made = made;
 			if (st->ntop < SK_STATE_TOP)
 				st->ntop++;
 			return;
@@ -37,34 +39,61 @@ static void state_add_owner(struct sk_vstate *st, uint32_t proc, uint32_t count)
 	}
 }
 
+/* The process a socket no fd holds counts for: the one that made it
+ * while it still runs (the lifecycle), else its likely owner; np - 1 for
+ * none. *made says which. */
+static size_t fdless_owner(const struct sk_snapshot *s, size_t i, size_t np, bool *made)
+{
+	uint32_t maker = sk_view_maker(s, i), likely = s->socks.v[i].likely_owner;
+
+	*made = maker != SK_NONE;
+	if (*made)
+		return maker;
+	return likely < s->procs.n ? likely : np - 1;
+}
+
+static struct sk_vkey state_key(const struct sk_snapshot *s, const void *row)
+{
+	(void)s;
+	return (struct sk_vkey){((const struct sk_vstate *)row)->dstate, 4};
+}
+
 /* Sockets per (state, owner), counted in a table rather than sorted: a
  * million packed pairs took 0.1 s to sort, with each socket's owner looked
  * up at a random place in the fd table first. The sweep goes the order the
- * sort went: by state, then process, no process last. */
+ * sort went: by state, then process, no process last. A second table
+ * counts the sockets attributed to the process that made them. */
 int sk_vpane_states(struct sk_view *v, const struct sk_snapshot *s)
 {
 	size_t np = s->procs.n + 1; /* the last column: no process */
+	size_t cells = SK_DS_LAST * np;
 
 	v->states.n = 0;
 	if (sk_vec_reserve((void **)&v->sortkeys.v, &v->sortkeys.cap, (s->socks.n + 1) / 2,
 			   sizeof(struct sk_vkey)) ||
-	    sk_vec_reserve((void **)&v->sortidx.v, &v->sortidx.cap, SK_DS_LAST * np,
-			   sizeof(uint32_t)))
+	    sk_vec_reserve((void **)&v->sortidx.v, &v->sortidx.cap, 2 * cells, sizeof(uint32_t)))
 		return -ENOMEM;
 	uint64_t *own = (uint64_t *)(void *)v->sortkeys.v;
-	uint32_t *count = v->sortidx.v;
+	uint32_t *count = v->sortidx.v, *made = count + cells;
 
-	memset(count, 0, SK_DS_LAST * np * sizeof(*count));
+	memset(count, 0, 2 * cells * sizeof(*count));
 	sk_vsocks_owners(s, own);
 	for (size_t i = 0; i < s->socks.n; i++) {
 		const struct sk_socket *k = &s->socks.v[i];
-		size_t likely = k->likely_owner < s->procs.n ? k->likely_owner : np - 1;
+		bool by_maker = false;
+		size_t cell;
 
 		if (k->proto != SK_PROTO_TCP)
 			continue;
-		count[sk_dstate_of(k) * np + (own[i] != UINT64_MAX ? own[i] >> 32 : likely)]++;
-		if (k->flags & SK_SOCK_ORPHAN)
-			count[SK_DS_ORPHANS * np + likely]++;
+		cell = sk_dstate_of(k) * np + (own[i] != UINT64_MAX ? (size_t)(own[i] >> 32)
+					       : fdless_owner(s, i, np, &by_maker));
+		count[cell]++;
+		made[cell] += by_maker;
+		if (k->flags & SK_SOCK_ORPHAN) { /* held by no fd: by_maker is its own */
+			cell = SK_DS_ORPHANS * np + fdless_owner(s, i, np, &by_maker);
+			count[cell]++;
+			made[cell] += by_maker;
+		}
 	}
 
 	struct sk_vstate by_ds[SK_DS_LAST];
@@ -76,7 +105,8 @@ int sk_vpane_states(struct sk_view *v, const struct sk_snapshot *s)
 
 			if (c) {
 				by_ds[ds].count += c;
-				state_add_owner(&by_ds[ds], p == np - 1 ? NOPROC : (uint32_t)p, c);
+				state_add_owner(&by_ds[ds], p == np - 1 ? NOPROC : (uint32_t)p, c,
+						made[ds * np + p]);
 			}
 		}
 	for (size_t r = 0; r < NSTATE_ROWS; r++) {
@@ -87,11 +117,6 @@ int sk_vpane_states(struct sk_view *v, const struct sk_snapshot *s)
 		*st = by_ds[state_rows[r]];
 		st->dstate = state_rows[r];
 	}
-	struct sk_vkey *keys = sk_vrows_keys(v, v->states.n);
-
-	if (!keys)
-		return -ENOMEM;
-	for (size_t i = 0; i < v->states.n; i++)
-		keys[i] = (struct sk_vkey){v->states.v[i].dstate, 4};
-	return 0;
+	return sk_vrows_identify(v, s, v->states.v, v->states.n, sizeof(struct sk_vstate),
+				 state_key);
 }
