@@ -479,7 +479,7 @@ static void test_orphans_by_creator(void **state)
 	sk_view_okey_label(&s, &v->orphans.v[0], label, sizeof(label));
 	assert_string_equal(label, "closer[415] made them");
 	sk_view_okey_label(&s, &v->orphans.v[1], label, sizeof(label));
-	assert_string_equal(label, "likely server[100] via :8080");
+	assert_string_equal(label, "~server[100] via :8080");
 	assert_non_null(strstr(screen_row(sc, -1), " OWNER"));
 	assert_null(strstr(screen_row(sc, -1), "LIKELY"));
 	assert_non_null(strstr(screen_row(sc, 0), "closer[415] made them"));

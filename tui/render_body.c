@@ -512,7 +512,7 @@ static const char *const legend[] = {
 	"(c l o r f; sockets otherwise), marked when it never fell: a leak's signature.",
 	"The Trend line plots that count for the selected process (else the system).",
 	"AGE = time in its state (~: estimated from tcp_info, a lower bound; -: unknown);",
-	"the title says where ages come from. Orphans/States name who made a socket.",
+	"the title says where ages come from. Orphans/States: maker, or ~likely owner.",
 	"Counts come from sock_diag and /proc; root sees every process and namespace.",
 };
 #define NLEGEND (sizeof(legend) / sizeof(legend[0]))

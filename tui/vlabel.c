@@ -108,8 +108,9 @@ void sk_view_gkey_label(const struct sk_gkey *g, char *buf, size_t size)
 void sk_view_okey_label(const struct sk_snapshot *s, const struct sk_vorphan *o, char *buf,
 			size_t size)
 {
-	/* Where a lifecycle names makers, a guess says it is one. */
-	const char *likely = sk_view_has_lives(s) ? "likely " : "";
+	/* Where a lifecycle names makers, a guess is marked as the sockets pane
+	 * marks a likely owner: ~ (a word would not fit the column at 80). */
+	const char *likely = sk_view_has_lives(s) ? "~" : "";
 	const struct sk_life *lf;
 	char who[96];
 
