@@ -167,7 +167,7 @@ static int prepare(struct fill *f)
 	f->holder_comm = calloc(s->procs.n ? s->procs.n : 1, sizeof(*f->holder_comm));
 	if (!f->holder_comm)
 		return -ENOMEM;
-	if (f->store) {
+	if (f->store && n) { /* no sockets: ages.v may still be NULL */
 		memset(s->ages.v, 0, n * sizeof(*s->ages.v));
 		s->ages.n = n;
 	}
