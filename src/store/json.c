@@ -142,6 +142,24 @@ static void jw_elem(struct jw *w)
 	w->first = false;
 }
 
+/* "key": [the names of 0..n-1 that name_if gives, in order]; name_if says
+ * NULL for those left out. */
+static void jw_kv_names(struct jw *w, const char *key, int n,
+			const char *(*name_if)(int i, const void *ctx), const void *ctx)
+{
+	jw_key(w, key);
+	jw_open(w, '[');
+	for (int i = 0; i < n; i++) {
+		const char *name = name_if(i, ctx);
+
+		if (name) {
+			jw_elem(w);
+			jw_str(w, name);
+		}
+	}
+	jw_close(w, ']');
+}
+
 static void jw_kv_u64(struct jw *w, const char *key, uint64_t v)
 {
 	jw_key(w, key);
@@ -255,6 +273,17 @@ static void write_exhaustion(struct jw *w, const struct sk_snapshot *s)
 	jw_close(w, '}');
 }
 
+static const char *global_sockstat(int i, const void *ctx)
+{
+	(void)ctx;
+	return sk_sockstat_defs[i].global ? sk_sockstat_defs[i].name : NULL;
+}
+
+static const char *dumped_class(int c, const void *ns)
+{
+	return ((const struct sk_netns *)ns)->dumped & (1u << c) ? sk_sockname_names[c] : NULL;
+}
+
 static void write_system(struct jw *w, const struct sk_snapshot *s)
 {
 	const struct sk_system *sys = &s->sys;
@@ -270,14 +299,7 @@ static void write_system(struct jw *w, const struct sk_snapshot *s)
 	jw_close(w, '}');
 	/* Which sockstat figures are machine-wide; the rest are sktop's own
 	 * network namespace. Never subtract one kind from the other. */
-	jw_key(w, "sockstat_global");
-	jw_open(w, '[');
-	for (int i = 0; i < SK_SS_LAST; i++)
-		if (sk_sockstat_defs[i].global) {
-			jw_elem(w);
-			jw_str(w, sk_sockstat_defs[i].name);
-		}
-	jw_close(w, ']');
+	jw_kv_names(w, "sockstat_global", SK_SS_LAST, global_sockstat, NULL);
 
 	jw_key(w, "counters");
 	jw_open(w, '{');
@@ -329,14 +351,7 @@ static void write_system(struct jw *w, const struct sk_snapshot *s)
 		}
 		/* A dump can fail for one protocol only (no udp_diag): the
 		 * classes whose fds were judged closed/unbound here. */
-		jw_key(w, "dumped_classes");
-		jw_open(w, '[');
-		for (int c = 0; c < SK_SN_LAST; c++)
-			if (ns->dumped & (1u << c)) {
-				jw_elem(w);
-				jw_str(w, sk_sockname_names[c]);
-			}
-		jw_close(w, ']');
+		jw_kv_names(w, "dumped_classes", SK_SN_LAST, dumped_class, ns);
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');
@@ -378,6 +393,13 @@ static void jw_kv_double_or_null(struct jw *w, const char *key, bool known, doub
 
 /* "growth_per_min":{"close_wait":12.5,...} and "growing":["close_wait"]
  * (monotonic over the window: the signature of a leak). */
+static const char *growing_metric(int m, const void *trends)
+{
+	return ((const struct sk_trend *)trends)[m].monotonic
+		       ? sk_pmetric_field((enum sk_pmetric)m)->key
+		       : NULL;
+}
+
 static void write_growth(struct jw *w, const struct sk_snapshot *s, const struct sk_process *p)
 {
 	const struct sk_proc_history *ph = s->history ? sk_history_find(s->history, p->pid,
@@ -397,14 +419,7 @@ static void write_growth(struct jw *w, const struct sk_snapshot *s, const struct
 		jw_double(w, tr[m].per_min);
 	}
 	jw_close(w, '}');
-	jw_key(w, "growing");
-	jw_open(w, '[');
-	for (int m = 0; m < SK_PM_LAST; m++)
-		if (tr[m].monotonic) {
-			jw_elem(w);
-			jw_str(w, sk_pmetric_field((enum sk_pmetric)m)->key);
-		}
-	jw_close(w, ']');
+	jw_kv_names(w, "growing", SK_PM_LAST, growing_metric, tr);
 	jw_kv_u64(w, "history_span_s", tr[SK_PM_SOCKETS].span_ms / 1000);
 }
 
