@@ -54,7 +54,6 @@ static int why_not(int rc, const char *step, const char *last, struct sk_error *
 static int load(void *ctx, char *last, struct sk_error *err)
 {
 	struct sk_bpf_lifecycle *b = ctx;
-	uint64_t t0 = sk_bpf_now_us();
 	struct stat st;
 	int rc;
 
@@ -75,7 +74,6 @@ static int load(void *ctx, char *last, struct sk_error *err)
 	rc = sk_lifecycle_bpf__attach(b->skel);
 	if (rc)
 		return why_not(-rc, "attach", last, err);
-	b->load_us = sk_bpf_now_us() - t0;
 	return 0;
 }
 
@@ -91,7 +89,7 @@ int sk_bpf_lifecycle_open(struct sk_bpf_lifecycle **out, uint32_t max_entries,
 	b->max_entries = max_entries ? max_entries : SK_LIFE_MAX_ENTRIES_DEFAULT;
 	b->ncpus = libbpf_num_possible_cpus();
 	rc = b->ncpus > 0 && b->ncpus <= 65536
-		     ? sk_bpf_load_noting(load, b, err)
+		     ? sk_bpf_load_noting(load, b, &b->load_us, err)
 		     : sk_error_set(err, EINVAL, "BPF lifecycle unavailable: cannot count the CPUs");
 	if (rc == 0)
 		*out = b;

@@ -103,8 +103,9 @@ static int why_not(int rc, const char *step, const char *last, struct sk_error *
 			      " (kernel without task_file iterators, 5.8 or later needed)", last, err);
 }
 
-static int load(struct sk_bpf_owners *b, char *last, struct sk_error *err)
+static int load(void *ctx, char *last, struct sk_error *err)
 {
+	struct sk_bpf_owners *b = ctx;
 	int rc;
 
 	b->skel = sk_owners_bpf__open();
@@ -120,9 +121,10 @@ static int load(struct sk_bpf_owners *b, char *last, struct sk_error *err)
 }
 
 int sk_bpf_load_noting(int (*fn)(void *ctx, char *last, struct sk_error *err), void *ctx,
-		       struct sk_error *err)
+		       uint64_t *took_us, struct sk_error *err)
 {
 	char last[SK_ERROR_MSG_MAX] = "";
+	uint64_t t0 = now_us();
 	libbpf_print_fn_t old;
 	int rc;
 
@@ -131,23 +133,13 @@ int sk_bpf_load_noting(int (*fn)(void *ctx, char *last, struct sk_error *err), v
 	rc = fn(ctx, last, err);
 	libbpf_set_print(old);
 	libbpf_first = NULL;
+	*took_us = now_us() - t0;
 	return rc;
-}
-
-uint64_t sk_bpf_now_us(void)
-{
-	return now_us();
-}
-
-static int load_owners(void *ctx, char *last, struct sk_error *err)
-{
-	return load(ctx, last, err);
 }
 
 int sk_bpf_owners_open(struct sk_bpf_owners **out, struct sk_error *err)
 {
 	struct sk_bpf_owners *b = calloc(1, sizeof(*b));
-	uint64_t t0 = now_us();
 	long hz = sysconf(_SC_CLK_TCK);
 	int rc;
 
@@ -155,12 +147,11 @@ int sk_bpf_owners_open(struct sk_bpf_owners **out, struct sk_error *err)
 	if (!b)
 		return sk_error_set(err, ENOMEM, "out of memory");
 	b->ns_per_tick = hz > 0 ? 1000000000u / (uint64_t)hz : 10000000u;
-	rc = sk_bpf_load_noting(load_owners, b, err);
+	rc = sk_bpf_load_noting(load, b, &b->load_us, err);
 	if (rc) {
 		sk_bpf_owners_close(b);
 		return rc;
 	}
-	b->load_us = now_us() - t0;
 	*out = b;
 	return 0;
 }

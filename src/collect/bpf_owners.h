@@ -37,10 +37,10 @@ void sk_bpf_owners_close(struct sk_bpf_owners *b);
 #if HAVE_BPF
 /* For every BPF loader of sktop: runs fn with libbpf's first complaint of
  * the load kept in last (SK_ERROR_MSG_MAX bytes, "" when none), never
- * printed. Returns what fn returns. */
+ * printed, and sets *took_us to how long fn took (the figure load_us
+ * reports). Returns what fn returns. */
 int sk_bpf_load_noting(int (*fn)(void *ctx, char *last, struct sk_error *err), void *ctx,
-		       struct sk_error *err);
-uint64_t sk_bpf_now_us(void); /* CLOCK_MONOTONIC */
+		       uint64_t *took_us, struct sk_error *err);
 /* "WHAT unavailable: STEP: strerror (hint); libbpf: LAST" in err, the hint
  * naming privileges, BTF, or (too_old) what the kernel lacks. Returns -rc. */
 int sk_bpf_why_not(int rc, const char *what, const char *step, const char *too_old,

@@ -142,6 +142,36 @@ static void jw_elem(struct jw *w)
 	w->first = false;
 }
 
+/* Opens the object or array c that is member key, or the next element. */
+static void jw_open_key(struct jw *w, const char *key, char c)
+{
+	jw_key(w, key);
+	jw_open(w, c);
+}
+
+static void jw_open_elem(struct jw *w, char c)
+{
+	jw_elem(w);
+	jw_open(w, c);
+}
+
+/* "key": [the names of 0..n-1 that name_if gives, in order]; name_if says
+ * NULL for those left out. */
+static void jw_kv_names(struct jw *w, const char *key, int n,
+			const char *(*name_if)(int i, const void *ctx), const void *ctx)
+{
+	jw_open_key(w, key, '[');
+	for (int i = 0; i < n; i++) {
+		const char *name = name_if(i, ctx);
+
+		if (name) {
+			jw_elem(w);
+			jw_str(w, name);
+		}
+	}
+	jw_close(w, ']');
+}
+
 static void jw_kv_u64(struct jw *w, const char *key, uint64_t v)
 {
 	jw_key(w, key);
@@ -203,8 +233,7 @@ static void jw_field(struct jw *w, const struct sk_field *f, const void *rec)
 /* "KEY":{every row of the record}. */
 static void jw_record(struct jw *w, const struct sk_record *r, const void *rec)
 {
-	jw_key(w, r->key);
-	jw_open(w, '{');
+	jw_open_key(w, r->key, '{');
 	for (size_t i = 0; i < r->n; i++)
 		jw_field(w, &r->fields[i], rec);
 	jw_close(w, '}');
@@ -214,8 +243,7 @@ static void jw_record(struct jw *w, const struct sk_record *r, const void *rec)
 static void jw_counts(struct jw *w, const char *key, const uint32_t *counts,
 		      const char *const *names, int n)
 {
-	jw_key(w, key);
-	jw_open(w, '{');
+	jw_open_key(w, key, '{');
 	for (int i = 0; i < n; i++)
 		if (counts[i])
 			jw_kv_u64(w, names[i], counts[i]);
@@ -241,11 +269,9 @@ static void write_exhaustion(struct jw *w, const struct sk_snapshot *s)
 	if (!s->history)
 		return;
 	sk_history_exhaustion(s->history, &s->sys, x);
-	jw_key(w, "exhaustion");
-	jw_open(w, '{');
+	jw_open_key(w, "exhaustion", '{');
 	for (int i = 0; i < SK_EX_LAST; i++) {
-		jw_key(w, sk_exhaust_names[i]);
-		jw_open(w, '{');
+		jw_open_key(w, sk_exhaust_names[i], '{');
 		jw_kv_fig(w, "now", x[i].now);
 		jw_kv_fig(w, "limit", x[i].limit);
 		jw_kv_double_or_null(w, "per_min", x[i].trend.known, x[i].trend.per_min);
@@ -255,32 +281,33 @@ static void write_exhaustion(struct jw *w, const struct sk_snapshot *s)
 	jw_close(w, '}');
 }
 
+static const char *global_sockstat(int i, const void *ctx)
+{
+	(void)ctx;
+	return sk_sockstat_defs[i].global ? sk_sockstat_defs[i].name : NULL;
+}
+
+static const char *dumped_class(int c, const void *ns)
+{
+	return ((const struct sk_netns *)ns)->dumped & (1u << c) ? sk_sockname_names[c] : NULL;
+}
+
 static void write_system(struct jw *w, const struct sk_snapshot *s)
 {
 	const struct sk_system *sys = &s->sys;
 	const struct sk_totals *t = &s->totals;
 
-	jw_key(w, "system");
-	jw_open(w, '{');
+	jw_open_key(w, "system", '{');
 
-	jw_key(w, "sockstat");
-	jw_open(w, '{');
+	jw_open_key(w, "sockstat", '{');
 	for (int i = 0; i < SK_SS_LAST; i++)
 		jw_kv_fig(w, sk_sockstat_defs[i].name, sys->sockstat[i]);
 	jw_close(w, '}');
 	/* Which sockstat figures are machine-wide; the rest are sktop's own
 	 * network namespace. Never subtract one kind from the other. */
-	jw_key(w, "sockstat_global");
-	jw_open(w, '[');
-	for (int i = 0; i < SK_SS_LAST; i++)
-		if (sk_sockstat_defs[i].global) {
-			jw_elem(w);
-			jw_str(w, sk_sockstat_defs[i].name);
-		}
-	jw_close(w, ']');
+	jw_kv_names(w, "sockstat_global", SK_SS_LAST, global_sockstat, NULL);
 
-	jw_key(w, "counters");
-	jw_open(w, '{');
+	jw_open_key(w, "counters", '{');
 	for (int i = 0; i < SK_CTR_LAST; i++)
 		jw_kv_fig(w, sk_counter_defs[i].name, sys->counters[i]);
 	jw_close(w, '}');
@@ -305,13 +332,11 @@ static void write_system(struct jw *w, const struct sk_snapshot *s)
 	jw_kv_u64(w, "recv_q", t->recv_q);
 	jw_kv_u64(w, "send_q", t->send_q);
 
-	jw_key(w, "netns");
-	jw_open(w, '[');
+	jw_open_key(w, "netns", '[');
 	for (size_t i = 0; i < s->netns.n; i++) {
 		const struct sk_netns *ns = &s->netns.v[i];
 
-		jw_elem(w);
-		jw_open(w, '{');
+		jw_open_elem(w, '{');
 		jw_kv_u64(w, "id", ns->id);
 		if (ns->name)
 			jw_kv_str(w, "name", sk_strtab_get(&s->strs, ns->name));
@@ -329,14 +354,7 @@ static void write_system(struct jw *w, const struct sk_snapshot *s)
 		}
 		/* A dump can fail for one protocol only (no udp_diag): the
 		 * classes whose fds were judged closed/unbound here. */
-		jw_key(w, "dumped_classes");
-		jw_open(w, '[');
-		for (int c = 0; c < SK_SN_LAST; c++)
-			if (ns->dumped & (1u << c)) {
-				jw_elem(w);
-				jw_str(w, sk_sockname_names[c]);
-			}
-		jw_close(w, ']');
+		jw_kv_names(w, "dumped_classes", SK_SN_LAST, dumped_class, ns);
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');
@@ -378,6 +396,13 @@ static void jw_kv_double_or_null(struct jw *w, const char *key, bool known, doub
 
 /* "growth_per_min":{"close_wait":12.5,...} and "growing":["close_wait"]
  * (monotonic over the window: the signature of a leak). */
+static const char *growing_metric(int m, const void *trends)
+{
+	return ((const struct sk_trend *)trends)[m].monotonic
+		       ? sk_pmetric_field((enum sk_pmetric)m)->key
+		       : NULL;
+}
+
 static void write_growth(struct jw *w, const struct sk_snapshot *s, const struct sk_process *p)
 {
 	const struct sk_proc_history *ph = s->history ? sk_history_find(s->history, p->pid,
@@ -390,21 +415,13 @@ static void write_growth(struct jw *w, const struct sk_snapshot *s, const struct
 		tr[m] = sk_series_trend(&ph->m[m]);
 	if (!tr[SK_PM_SOCKETS].known)
 		return;
-	jw_key(w, "growth_per_min");
-	jw_open(w, '{');
+	jw_open_key(w, "growth_per_min", '{');
 	for (int m = 0; m < SK_PM_LAST; m++) {
 		jw_key(w, sk_pmetric_field((enum sk_pmetric)m)->key);
 		jw_double(w, tr[m].per_min);
 	}
 	jw_close(w, '}');
-	jw_key(w, "growing");
-	jw_open(w, '[');
-	for (int m = 0; m < SK_PM_LAST; m++)
-		if (tr[m].monotonic) {
-			jw_elem(w);
-			jw_str(w, sk_pmetric_field((enum sk_pmetric)m)->key);
-		}
-	jw_close(w, ']');
+	jw_kv_names(w, "growing", SK_PM_LAST, growing_metric, tr);
 	jw_kv_u64(w, "history_span_s", tr[SK_PM_SOCKETS].span_ms / 1000);
 }
 
@@ -429,8 +446,7 @@ static void write_service(struct jw *w, const struct sk_snapshot *s, const struc
 
 	if (!sv)
 		return;
-	jw_key(w, "service");
-	jw_open(w, '{');
+	jw_open_key(w, "service", '{');
 	if (sv->kind > SK_SERVICE_NONE && sv->kind < SK_SERVICE_KIND_LAST)
 		jw_kv_str(w, "kind", sk_service_kind_names[sv->kind]);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -535,8 +551,7 @@ static void write_socket(struct jw *w, const struct sk_snapshot *s, const struct
 		jw_kv_u64(w, "uid", k->uid);
 	jw_kv_u64(w, "netns", k->netns);
 
-	jw_key(w, "pids");
-	jw_open(w, '[');
+	jw_open_key(w, "pids", '[');
 	for (uint32_t i = 0; i < k->owners_count; i++) {
 		const struct sk_fdref *ref = &s->fdrefs.v[s->owner_index.v[k->owners_start + i]];
 
@@ -544,13 +559,11 @@ static void write_socket(struct jw *w, const struct sk_snapshot *s, const struct
 		jw_u64(w, (uint64_t)s->procs.v[ref->proc].pid);
 	}
 	jw_close(w, ']');
-	jw_key(w, "fds");
-	jw_open(w, '[');
+	jw_open_key(w, "fds", '[');
 	for (uint32_t i = 0; i < k->owners_count; i++) {
 		const struct sk_fdref *ref = &s->fdrefs.v[s->owner_index.v[k->owners_start + i]];
 
-		jw_elem(w);
-		jw_open(w, '{');
+		jw_open_elem(w, '{');
 		jw_kv_u64(w, "pid", (uint64_t)s->procs.v[ref->proc].pid);
 		jw_kv_u64(w, "fd", (uint64_t)ref->fd);
 		jw_close(w, '}');
@@ -593,18 +606,15 @@ static void write_kernel_log(struct jw *w, const struct sk_snapshot *s)
 
 	if (!log->enabled)
 		return;
-	jw_key(w, "kernel_log");
-	jw_open(w, '{');
+	jw_open_key(w, "kernel_log", '{');
 	if (log->error)
 		jw_kv_str(w, "error", strerror(log->error));
 	jw_kv_u64(w, "records", log->records);
-	jw_key(w, "lines");
-	jw_open(w, '{');
+	jw_open_key(w, "lines", '{');
 	for (int k = 0; k < SK_KMSG_LAST; k++) {
 		if (!log->lines[k].count)
 			continue;
-		jw_key(w, sk_kmsg_lines[k].name);
-		jw_open(w, '{');
+		jw_open_key(w, sk_kmsg_lines[k].name, '{');
 		jw_kv_u64(w, "count", log->lines[k].count);
 		jw_kv_u64(w, "first_us", log->lines[k].first_us);
 		jw_kv_u64(w, "last_us", log->lines[k].last_us);
@@ -620,8 +630,7 @@ static void write_pending(struct jw *w, const struct sk_snapshot *s)
 {
 	const struct sk_findings *fs = s->findings;
 
-	jw_key(w, "findings_pending");
-	jw_open(w, '{');
+	jw_open_key(w, "findings_pending", '{');
 	for (int k = 0; fs && k < SK_FIND_LAST; k++)
 		if (fs->pending[k])
 			jw_kv_u64(w, sk_finding_kind_names[k], fs->pending[k]);
@@ -640,20 +649,17 @@ static void write_findings(struct jw *w, const struct sk_snapshot *s, bool refs)
 	const struct sk_findings *fs = s->findings;
 	uint32_t by_severity[SK_SEV_LAST] = {0};
 
-	jw_key(w, "findings");
-	jw_open(w, '[');
+	jw_open_key(w, "findings", '[');
 	for (size_t i = 0; fs && i < fs->list.n; i++) {
 		const struct sk_finding *f = &fs->list.v[i];
 
 		if (!finding_kept(w, fs, f))
 			continue;
 		by_severity[f->severity < SK_SEV_LAST ? f->severity : 0]++;
-		jw_elem(w);
-		jw_open(w, '{');
+		jw_open_elem(w, '{');
 		jw_kv_str(w, "kind", sk_finding_kind_names[f->kind]);
 		jw_kv_str(w, "severity", sk_severity_names[f->severity]);
-		jw_key(w, "subject");
-		jw_open(w, '{');
+		jw_open_key(w, "subject", '{');
 		jw_kv_str(w, "type", sk_subject_names[f->subject_type]);
 		jw_kv_str(w, "name", f->subject);
 		if (f->pid)
@@ -661,8 +667,7 @@ static void write_findings(struct jw *w, const struct sk_snapshot *s, bool refs)
 		/* One program's processes merged: how many, and the first pids. */
 		if (f->nprocs > 1) {
 			jw_kv_u64(w, "processes", f->nprocs);
-			jw_key(w, "pids");
-			jw_open(w, '[');
+			jw_open_key(w, "pids", '[');
 			for (uint32_t k = 0; k < f->nprocs && k < SK_FINDING_PIDS; k++) {
 				jw_elem(w);
 				jw_i64(w, f->pids[k]);
@@ -673,11 +678,9 @@ static void write_findings(struct jw *w, const struct sk_snapshot *s, bool refs)
 		jw_kv_str(w, "title", f->title);
 		jw_kv_str(w, "detail", f->detail);
 		jw_kv_str(w, "next_step", f->next_step);
-		jw_key(w, "evidence");
-		jw_open(w, '{');
+		jw_open_key(w, "evidence", '{');
 		for (int e = 0; e < f->nev; e++) {
-			jw_key(w, f->ev[e].name);
-			jw_open(w, '{');
+			jw_open_key(w, f->ev[e].name, '{');
 			jw_key(w, "value");
 			jw_i64(w, f->ev[e].value);
 			if (f->ev[e].limit != SK_UNKNOWN) {
@@ -694,16 +697,14 @@ static void write_findings(struct jw *w, const struct sk_snapshot *s, bool refs)
 		}
 		/* The inodes (or cookies, for fd-less sockets) of the first few
 		 * supporting sockets, to find them in "sockets". */
-		jw_key(w, "sockets");
-		jw_open(w, '[');
+		jw_open_key(w, "sockets", '[');
 		for (uint32_t k = 0; k < f->socks_count && k < 64; k++) {
 			uint32_t si = fs->socks.v[f->socks_start + k];
 			const struct sk_socket *so = &s->socks.v[si];
 
 			if (w->sel && !w->sel->socks[si])
 				continue; /* not in this document's "sockets" */
-			jw_elem(w);
-			jw_open(w, '{');
+			jw_open_elem(w, '{');
 			jw_kv_u64(w, "inode", so->inode);
 			jw_kv_u64(w, "cookie", so->cookie);
 			jw_close(w, '}');
@@ -712,8 +713,7 @@ static void write_findings(struct jw *w, const struct sk_snapshot *s, bool refs)
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');
-	jw_key(w, "findings_by_severity");
-	jw_open(w, '{');
+	jw_open_key(w, "findings_by_severity", '{');
 	for (int sev = 0; sev < SK_SEV_LAST; sev++)
 		jw_kv_u64(w, sk_severity_names[sev],
 			  !fs ? 0 : w->sel ? by_severity[sev] : fs->by_severity[sev]);
@@ -724,8 +724,7 @@ static void write_ring(struct jw *w, const char *key, const struct sk_series *se
 {
 	int start = (se->head + SK_HISTORY_SLOTS - se->n) % SK_HISTORY_SLOTS;
 
-	jw_key(w, key);
-	jw_open(w, '[');
+	jw_open_key(w, key, '[');
 	for (int i = 0; i < se->n; i++) {
 		const struct sk_sample *sm = &se->s[(start + i) % SK_HISTORY_SLOTS];
 
@@ -753,19 +752,16 @@ static void write_history(struct jw *w, const struct sk_snapshot *s, bool rings)
 
 	if (!h)
 		return;
-	jw_key(w, "history");
-	jw_open(w, '{');
+	jw_open_key(w, "history", '{');
 	jw_kv_u64(w, "window_s", h->window_ms / 1000);
 	jw_kv_u64(w, "samples", h->samples);
-	jw_key(w, "system");
-	jw_open(w, '{');
+	jw_open_key(w, "system", '{');
 	for (int m = 0; m < SK_SM_LAST; m++) {
 		struct sk_trend tr = sk_series_trend(&h->sys[m]);
 
 		if (!h->sys[m].n)
 			continue;
-		jw_key(w, sk_smetric_names[m]);
-		jw_open(w, '{');
+		jw_open_key(w, sk_smetric_names[m], '{');
 		jw_key(w, "per_min");
 		jw_double(w, tr.known ? tr.per_min : 0);
 		jw_kv_bool(w, "monotonic", tr.monotonic);
@@ -777,13 +773,11 @@ static void write_history(struct jw *w, const struct sk_snapshot *s, bool rings)
 	jw_close(w, '}');
 	if (rings) {
 		/* [t_ms, value] pairs, monotonic clock; the last pair is the newest. */
-		jw_key(w, "processes");
-		jw_open(w, '[');
+		jw_open_key(w, "processes", '[');
 		for (size_t i = 0; i < h->procs.n; i++) {
 			const struct sk_proc_history *ph = &h->procs.v[i];
 
-			jw_elem(w);
-			jw_open(w, '{');
+			jw_open_elem(w, '{');
 			jw_kv_u64(w, "pid", (uint64_t)ph->pid);
 			jw_kv_u64(w, "starttime", ph->starttime);
 			for (int m = 0; m < SK_PM_LAST; m++)
@@ -864,8 +858,7 @@ static int write_doc(FILE *f, const struct sk_snapshot *s, unsigned flags,
 					     (uint64_t)s->monotonic.tv_nsec / 1000000);
 	jw_kv_str(w, "ownership", s->owners_bpf ? "bpf" : "procfs");
 	if (s->lifecycle.source != SK_LIFE_NONE && s->lifecycle.source < SK_LIFE_LAST) {
-		jw_key(w, "lifecycle");
-		jw_open(w, '{');
+		jw_open_key(w, "lifecycle", '{');
 		jw_kv_str(w, "source", sk_life_source_names[s->lifecycle.source]);
 		jw_kv_u64(w, "since", (uint64_t)(s->lifecycle.since > 0 ? s->lifecycle.since : 0));
 		jw_kv_u64(w, "events_lost", s->lifecycle.events_lost);
@@ -881,8 +874,7 @@ static int write_doc(FILE *f, const struct sk_snapshot *s, unsigned flags,
 	write_kernel_log(w, s);
 	write_history(w, s, flags & SK_JSON_HISTORY);
 
-	jw_key(w, "processes");
-	jw_open(w, '[');
+	jw_open_key(w, "processes", '[');
 	for (size_t i = 0; i < s->procs.n; i++) {
 		const struct sk_process *p = &s->procs.v[i];
 
@@ -898,8 +890,7 @@ static int write_doc(FILE *f, const struct sk_snapshot *s, unsigned flags,
 	if (flags & SK_JSON_NO_SOCKETS) {
 		jw_kv_bool(w, "sockets_omitted", true);
 	} else {
-		jw_key(w, "sockets");
-		jw_open(w, '[');
+		jw_open_key(w, "sockets", '[');
 		for (size_t i = 0; i < s->socks.n; i++) {
 			if (sel && !sel->socks[i])
 				continue;
