@@ -32,7 +32,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
-#include <cmocka.h>
+#include "suite.h"
 
 #include "collect/diag.h"
 #include "model/sock.h"
@@ -671,19 +671,13 @@ static void test_regress_unaligned_last_message(void **state)
 	free(fixture);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		FX_TEST(test_fixture_tcp4),
-		FX_TEST(test_fixture_tcp4_noext),
-		FX_TEST(test_fixture_tcp6),
-		FX_TEST(test_fixture_udp),
-		FX_TEST(test_fixture_unix),
-		FX_TEST(test_fixture_mutations),
-		FX_TEST(test_dump_bad_request),
-		FX_TEST(test_regress_unaligned_last_message),
-		cmocka_unit_test(test_live_dump),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN(NULL, NULL,
+	FX_TEST(test_fixture_tcp4),
+	FX_TEST(test_fixture_tcp4_noext),
+	FX_TEST(test_fixture_tcp6),
+	FX_TEST(test_fixture_udp),
+	FX_TEST(test_fixture_unix),
+	FX_TEST(test_fixture_mutations),
+	FX_TEST(test_dump_bad_request),
+	FX_TEST(test_regress_unaligned_last_message),
+	cmocka_unit_test(test_live_dump))

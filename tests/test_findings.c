@@ -6,12 +6,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "suite.h"
 #include "analyse/findings.h"
 #include "analyse/history.h"
 #include "analyse/persist.h"
@@ -854,32 +854,30 @@ static void test_severity_order(void **state)
 	assert_int_equal(w->sb.f.by_severity[SK_SEV_WARNING], 1);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_healthy_machine_has_no_findings, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_close_wait, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_close_wait_churn_is_quiet, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_close_wait_one_look, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_one_program_one_finding, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_kernel_log_orphans, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_time_wait_churn, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_closed_leak_and_fd_exhaustion, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_recv_stuck, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_recv_stuck_first_refresh_large, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_peer_zero_window, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_orphans_limit_and_aborts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_orphans_time_to_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_mem, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ephemeral_ports, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ephemeral_ports_many_destinations, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ephemeral_ports_brute_force, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_accept_overflow, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_udp_rcvbuf, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_udp_small_rcvbuf, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_system_files, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_thresholds_override, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_severity_order, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* Each test in a world of its own, built by setup. */
+#define FRESH(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
+
+SK_SUITE_MAIN(NULL, NULL,
+	FRESH(test_healthy_machine_has_no_findings),
+	FRESH(test_close_wait),
+	FRESH(test_close_wait_churn_is_quiet),
+	FRESH(test_close_wait_one_look),
+	FRESH(test_one_program_one_finding),
+	FRESH(test_kernel_log_orphans),
+	FRESH(test_time_wait_churn),
+	FRESH(test_closed_leak_and_fd_exhaustion),
+	FRESH(test_recv_stuck),
+	FRESH(test_recv_stuck_first_refresh_large),
+	FRESH(test_peer_zero_window),
+	FRESH(test_orphans_limit_and_aborts),
+	FRESH(test_orphans_time_to_limit),
+	FRESH(test_tcp_mem),
+	FRESH(test_ephemeral_ports),
+	FRESH(test_ephemeral_ports_many_destinations),
+	FRESH(test_ephemeral_ports_brute_force),
+	FRESH(test_accept_overflow),
+	FRESH(test_udp_rcvbuf),
+	FRESH(test_udp_small_rcvbuf),
+	FRESH(test_system_files),
+	FRESH(test_thresholds_override),
+	FRESH(test_severity_order))

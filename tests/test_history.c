@@ -6,10 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <errno.h>
 #include <math.h>
 
+#include "suite.h"
 #include "analyse/history.h"
 #include "snapbuild.h"
 
@@ -164,13 +164,8 @@ static void test_exit_and_pid_reuse(void **state)
 	end(&s, &h);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rate_and_monotonic),
-		cmocka_unit_test(test_undumped_refresh_is_no_sample),
-		cmocka_unit_test(test_bounded_and_windowed),
-		cmocka_unit_test(test_exit_and_pid_reuse),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN(NULL, NULL,
+	cmocka_unit_test(test_rate_and_monotonic),
+	cmocka_unit_test(test_undumped_refresh_is_no_sample),
+	cmocka_unit_test(test_bounded_and_windowed),
+	cmocka_unit_test(test_exit_and_pid_reuse))

@@ -7,13 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "suite.h"
 #include "analyse/findings.h"
 #include "analyse/history.h"
 #include "export/metrics.h"
@@ -298,17 +298,14 @@ static void test_promtool_accepts_both(void **state)
 	}
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_group_figures, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cap_sums_the_rest_into_other, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_per_process_is_capped_too, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hostile_names, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_openmetrics, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_findings_by_group, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_promtool_accepts_both, setup, teardown),
-	};
+/* Each test in a world of its own, built by setup. */
+#define FRESH(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN(NULL, NULL,
+	FRESH(test_group_figures),
+	FRESH(test_cap_sums_the_rest_into_other),
+	FRESH(test_per_process_is_capped_too),
+	FRESH(test_hostile_names),
+	FRESH(test_openmetrics),
+	FRESH(test_findings_by_group),
+	FRESH(test_promtool_accepts_both))

@@ -8,7 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <errno.h>
 #include <limits.h>
 #include <linux/capability.h>
@@ -22,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "suite.h"
 #include "fixture_root.h"
 #include "collect/proc.h"
 
@@ -899,25 +899,20 @@ static void test_live_listing_without_ptrace(void **state)
 	waitpid(holder, NULL, 0);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fixture_tree),
-		cmocka_unit_test(test_scan_appends),
-		cmocka_unit_test(test_ns_links),
-		cmocka_unit_test(test_missing_root),
-		cmocka_unit_test(test_parse_stat),
-		cmocka_unit_test(test_parse_comm_bounded),
-		cmocka_unit_test(test_parse_status),
-		cmocka_unit_test(test_parse_limits),
-		cmocka_unit_test(test_parse_socket_link),
-		cmocka_unit_test(test_cmdline),
-		cmocka_unit_test(test_cmdline_bounded),
-		cmocka_unit_test(test_cached_scan_rereads_process_files),
-		cmocka_unit_test(test_cached_scan_any_listing_order),
-		cmocka_unit_test(test_live_own_sockets),
-		cmocka_unit_test(test_live_unprivileged),
-		cmocka_unit_test(test_live_listing_without_ptrace),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN(NULL, NULL,
+	cmocka_unit_test(test_fixture_tree),
+	cmocka_unit_test(test_scan_appends),
+	cmocka_unit_test(test_ns_links),
+	cmocka_unit_test(test_missing_root),
+	cmocka_unit_test(test_parse_stat),
+	cmocka_unit_test(test_parse_comm_bounded),
+	cmocka_unit_test(test_parse_status),
+	cmocka_unit_test(test_parse_limits),
+	cmocka_unit_test(test_parse_socket_link),
+	cmocka_unit_test(test_cmdline),
+	cmocka_unit_test(test_cmdline_bounded),
+	cmocka_unit_test(test_cached_scan_rereads_process_files),
+	cmocka_unit_test(test_cached_scan_any_listing_order),
+	cmocka_unit_test(test_live_own_sockets),
+	cmocka_unit_test(test_live_unprivileged),
+	cmocka_unit_test(test_live_listing_without_ptrace))

@@ -8,7 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
@@ -19,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "suite.h"
 #include "analyse/findings.h"
 #include "analyse/history.h"
 #include "store/json.h"
@@ -426,18 +426,12 @@ static void test_no_sockets(void **state)
 	sk_snapshot_free(&s);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_log_index_and_steps),
-		cmocka_unit_test(test_history_rebuilt),
-		cmocka_unit_test(test_new_run_new_history),
-		cmocka_unit_test(test_cut_tail_told),
-		cmocka_unit_test(test_directory_by_time),
-		cmocka_unit_test(test_empty_and_all_bad),
-		cmocka_unit_test(test_single_file),
-		cmocka_unit_test(test_no_sockets),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+SK_SUITE_MAIN(setup, teardown,
+	cmocka_unit_test(test_log_index_and_steps),
+	cmocka_unit_test(test_history_rebuilt),
+	cmocka_unit_test(test_new_run_new_history),
+	cmocka_unit_test(test_cut_tail_told),
+	cmocka_unit_test(test_directory_by_time),
+	cmocka_unit_test(test_empty_and_all_bad),
+	cmocka_unit_test(test_single_file),
+	cmocka_unit_test(test_no_sockets))
