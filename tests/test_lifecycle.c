@@ -14,7 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -27,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "suite.h"
 #include "analyse/lives.h"
 #include "bpf_fds.h"
 #include "analyse/persist.h"
@@ -617,19 +617,12 @@ static void test_no_bpf_estimates(void **state)
 	sk_engine_free(e);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fill_from_store),
-		cmocka_unit_test(test_json_round_trip),
-		cmocka_unit_test(test_loads_and_leaves_nothing),
-		cmocka_unit_test(test_time_wait_names_maker),
-		cmocka_unit_test(test_close_wait_state_age),
-		cmocka_unit_test(test_orphans_name_maker),
-		cmocka_unit_test(test_no_entry_outlives_socket),
-		cmocka_unit_test(test_no_bpf_estimates),
-	};
-
-	world = hermetic_world(true) == 0;
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN_PREPARE(world = hermetic_world(true) == 0, NULL, NULL,
+	cmocka_unit_test(test_fill_from_store),
+	cmocka_unit_test(test_json_round_trip),
+	cmocka_unit_test(test_loads_and_leaves_nothing),
+	cmocka_unit_test(test_time_wait_names_maker),
+	cmocka_unit_test(test_close_wait_state_age),
+	cmocka_unit_test(test_orphans_name_maker),
+	cmocka_unit_test(test_no_entry_outlives_socket),
+	cmocka_unit_test(test_no_bpf_estimates))

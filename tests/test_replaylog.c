@@ -407,12 +407,9 @@ static void test_no_sockets(void **state)
 	s.findings = &fs;
 
 	doc = sb_json(&s, SK_JSON_NO_SOCKETS, &len);
-	assert_null(strstr(doc, "\"sockets\":["));
-	assert_null(strstr(doc, "\"inode\":"));
-	assert_non_null(strstr(doc, "\"socket_count\":2"));
-	assert_non_null(strstr(doc, "\"sockets_omitted\":true"));
-	assert_non_null(strstr(doc, "\"processes\":[{"));
-	assert_non_null(strstr(doc, "\"findings\":[{"));
+	sk_assert_lacks(doc, SK_STRS("\"sockets\":[", "\"inode\":"));
+	sk_assert_has(doc, SK_STRS("\"socket_count\":2", "\"sockets_omitted\":true",
+				   "\"processes\":[{", "\"findings\":[{"));
 	assert_int_equal(sk_replay_parse(doc, len, "ns.json", &r, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "--no-sockets"));
 	free(doc);

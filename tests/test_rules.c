@@ -19,7 +19,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "suite.h"
 #include "hermetic.h"
 #include "json_check.h"
 #include "leakrun.h"
@@ -652,31 +652,23 @@ static void test_healthy_namespace(void **state)
 
 #define RULE_TEST(fn) cmocka_unit_test_setup_teardown(fn, scenario_new, scenario_free)
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		RULE_TEST(test_close_wait),
-		RULE_TEST(test_closed_leak),
-		RULE_TEST(test_recv_stuck),
-		RULE_TEST(test_peer_zero_window),
-		RULE_TEST(test_orphans),
-		RULE_TEST(test_tcp_mem),
-		RULE_TEST(test_ephemeral_ports),
-		RULE_TEST(test_accept_overflow),
-		RULE_TEST(test_fd_exhaustion),
-		RULE_TEST(test_udp_rcvbuf),
-		RULE_TEST(test_healthy_namespace),
-		RULE_TEST(test_churn_100),
-		RULE_TEST(test_churn_400),
-		RULE_TEST(test_churn_1000),
-		RULE_TEST(test_recv_stuck_one_shot),
-		RULE_TEST(test_orphans_match_sockstat),
-		RULE_TEST(test_time_wait_churn),
-	};
-	signal(SIGPIPE, SIG_IGN);
-	if (geteuid() == 0 && machine_lock(true) < 0)
-		fprintf(stderr, "rules: no machine lock: another build's suites may meet our limits\n");
-	if (geteuid() == 0 && hermetic_world(false) < 0)
-		fprintf(stderr, "rules: no private world: among the machine's processes\n");
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* It lowers tcp_max_orphans and tcp_mem, which exist only in the machine's
+ * network namespace. */
+SK_SUITE_MAIN_PREPARE(hermetic_suite_begin("rules", true, HERMETIC_SHARED_NET), NULL, NULL,
+	RULE_TEST(test_close_wait),
+	RULE_TEST(test_closed_leak),
+	RULE_TEST(test_recv_stuck),
+	RULE_TEST(test_peer_zero_window),
+	RULE_TEST(test_orphans),
+	RULE_TEST(test_tcp_mem),
+	RULE_TEST(test_ephemeral_ports),
+	RULE_TEST(test_accept_overflow),
+	RULE_TEST(test_fd_exhaustion),
+	RULE_TEST(test_udp_rcvbuf),
+	RULE_TEST(test_healthy_namespace),
+	RULE_TEST(test_churn_100),
+	RULE_TEST(test_churn_400),
+	RULE_TEST(test_churn_1000),
+	RULE_TEST(test_recv_stuck_one_shot),
+	RULE_TEST(test_orphans_match_sockstat),
+	RULE_TEST(test_time_wait_churn))
