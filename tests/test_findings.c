@@ -53,6 +53,28 @@ static void finish(struct world *w)
 	assert_int_equal(sk_findings_evaluate(&w->sb.f, &w->sb.s, &w->sb.h, &w->sb.th), 0);
 }
 
+/* The machine's figures for one refresh; 0 leaves healthy_system's. */
+struct sys_figures {
+	int64_t orphans, max_orphans, aborts, tcp_mem;
+};
+
+/* One refresh at t_ms of a healthy machine but for the figures in sys. */
+static void refresh_system(struct world *w, uint64_t t_ms, struct sys_figures sys)
+{
+	struct sk_system *m = &w->sb.s.sys;
+
+	begin(w, t_ms);
+	if (sys.orphans)
+		m->sockstat[SK_SS_TCP_ORPHAN] = sys.orphans;
+	if (sys.max_orphans)
+		m->limits.tcp_max_orphans = sys.max_orphans;
+	if (sys.aborts)
+		m->counters[SK_CTR_TCP_ABORT_ON_MEMORY] = sys.aborts;
+	if (sys.tcp_mem)
+		m->sockstat[SK_SS_TCP_MEM] = sys.tcp_mem;
+	finish(w);
+}
+
 static int setup(void **state)
 {
 	struct world *w = test_calloc(1, sizeof(*w));
@@ -464,21 +486,12 @@ static void test_orphans_limit_and_aborts(void **state)
 {
 	struct world *w = *state;
 
-	begin(w, 1000);
-	w->sb.s.sys.sockstat[SK_SS_TCP_ORPHAN] = 40;
-	w->sb.s.sys.limits.tcp_max_orphans = 64;
-	finish(w);
+	refresh_system(w, 1000, (struct sys_figures){.orphans = 40, .max_orphans = 64});
 	assert_int_equal(only(w, SK_FIND_ORPHANS)->severity, SK_SEV_WARNING);
 
 	/* Few orphans, but TCPAbortOnMemory rising: the kernel is killing them. */
-	begin(w, 2000);
-	w->sb.s.sys.sockstat[SK_SS_TCP_ORPHAN] = 1;
-	w->sb.s.sys.counters[SK_CTR_TCP_ABORT_ON_MEMORY] = 10;
-	finish(w);
-	begin(w, 4000);
-	w->sb.s.sys.sockstat[SK_SS_TCP_ORPHAN] = 1;
-	w->sb.s.sys.counters[SK_CTR_TCP_ABORT_ON_MEMORY] = 22;
-	finish(w);
+	refresh_system(w, 2000, (struct sys_figures){.orphans = 1, .aborts = 10});
+	refresh_system(w, 4000, (struct sys_figures){.orphans = 1, .aborts = 22});
 	const struct sk_finding *f = only(w, SK_FIND_ORPHANS);
 
 	assert_int_equal(f->severity, SK_SEV_CRITICAL);
@@ -493,15 +506,9 @@ static void test_orphans_time_to_limit(void **state)
 	struct world *w = *state;
 	struct sk_exhaustion x[SK_EX_LAST];
 
-	begin(w, 1000);
-	w->sb.s.sys.sockstat[SK_SS_TCP_ORPHAN] = 40;
-	w->sb.s.sys.limits.tcp_max_orphans = 64;
-	finish(w);
+	refresh_system(w, 1000, (struct sys_figures){.orphans = 40, .max_orphans = 64});
 	assert_null(strstr(only(w, SK_FIND_ORPHANS)->detail, "tcp_max_orphans in"));
-	begin(w, 61000);
-	w->sb.s.sys.sockstat[SK_SS_TCP_ORPHAN] = 46;
-	w->sb.s.sys.limits.tcp_max_orphans = 64;
-	finish(w);
+	refresh_system(w, 61000, (struct sys_figures){.orphans = 46, .max_orphans = 64});
 	assert_non_null(strstr(only(w, SK_FIND_ORPHANS)->detail,
 			       "tcp_max_orphans in 3 min at +6.0/min"));
 	sk_history_exhaustion(&w->sb.h, &w->sb.s.sys, x);
@@ -516,13 +523,9 @@ static void test_tcp_mem(void **state)
 {
 	struct world *w = *state;
 
-	begin(w, 1000);
-	w->sb.s.sys.sockstat[SK_SS_TCP_MEM] = 100000;
-	finish(w);
+	refresh_system(w, 1000, (struct sys_figures){.tcp_mem = 100000});
 	assert_int_equal(only(w, SK_FIND_TCP_MEM)->severity, SK_SEV_WARNING);
-	begin(w, 2000);
-	w->sb.s.sys.sockstat[SK_SS_TCP_MEM] = 190000;
-	finish(w);
+	refresh_system(w, 2000, (struct sys_figures){.tcp_mem = 190000});
 	const struct sk_finding *f = only(w, SK_FIND_TCP_MEM);
 
 	assert_int_equal(f->severity, SK_SEV_CRITICAL);

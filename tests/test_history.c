@@ -44,6 +44,16 @@ static void end(struct sk_snapshot *s, struct sk_history *h)
 	sk_snapshot_free(s);
 }
 
+/* The CLOSE_WAIT trend of the process the tests record (pid 42, started
+ * at 7), which the history must hold. */
+static struct sk_trend close_wait_trend(const struct sk_history *h)
+{
+	const struct sk_proc_history *ph = sk_history_find(h, 42, 7);
+
+	assert_non_null(ph);
+	return sk_series_trend(&ph->m[SK_PM_CLOSE_WAIT]);
+}
+
 /* A refresh that could not dump the process's namespace (born during the
  * refresh) sees none of its CLOSE_WAITs. Recorded, 0 then 77 then 77 would
  * read as a leak growing at +77 per interval; it must not be a sample. */
@@ -74,10 +84,7 @@ static void test_undumped_refresh_is_no_sample(void **state)
 		s.totals.tcp_states[SK_TCP_CLOSE_WAIT] = p->agg.tcp_states[SK_TCP_CLOSE_WAIT];
 		assert_int_equal(sk_history_record(&h, &s), 0);
 	}
-	const struct sk_proc_history *ph = sk_history_find(&h, 42, 7);
-
-	assert_non_null(ph);
-	struct sk_trend t = sk_series_trend(&ph->m[SK_PM_CLOSE_WAIT]);
+	struct sk_trend t = close_wait_trend(&h);
 
 	assert_true(t.known);
 	assert_int_equal(t.first, 77);
@@ -96,10 +103,7 @@ static void test_rate_and_monotonic(void **state)
 	begin(&s, &h);
 	for (int i = 0; i <= 10; i++)
 		record(&h, &s, 1000 + (uint64_t)i * 30000, 42, 7, (uint32_t)(100 + i * 5));
-	const struct sk_proc_history *ph = sk_history_find(&h, 42, 7);
-
-	assert_non_null(ph);
-	struct sk_trend t = sk_series_trend(&ph->m[SK_PM_CLOSE_WAIT]);
+	struct sk_trend t = close_wait_trend(&h);
 
 	assert_true(t.known);
 	assert_true(t.monotonic);
@@ -114,7 +118,7 @@ static void test_rate_and_monotonic(void **state)
 	/* A dip breaks monotonic growth: a burst that drains is not a leak. */
 	record(&h, &s, 400000, 42, 7, 90);
 	record(&h, &s, 430000, 42, 7, 200);
-	t = sk_series_trend(&sk_history_find(&h, 42, 7)->m[SK_PM_CLOSE_WAIT]);
+	t = close_wait_trend(&h);
 	assert_false(t.monotonic);
 	end(&s, &h);
 }
