@@ -33,7 +33,8 @@
 		return cmocka_run_group_tests(tests, group_setup, group_teardown);   \
 	}
 
-/* A NULL-ended list of strings, for sk_assert_has and sk_assert_lacks. */
+/* A NULL-ended list of strings: for sk_assert_has and sk_assert_lacks, or an
+ * argument vector. */
 #define SK_STRS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 /* Every string of the list is somewhere in text; a failure names it. */
