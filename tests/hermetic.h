@@ -158,4 +158,30 @@ static inline int hermetic_world(bool own_netns)
 	return 0;
 }
 
+/* Where a suite that builds real sockets runs its tests. */
+enum hermetic_place {
+	HERMETIC_MACHINE,     /* among the machine's processes */
+	HERMETIC_SHARED_NET,  /* a world of its own in the machine's network namespace */
+	HERMETIC_OWN_NET,     /* a world of its own, network namespace included */
+};
+
+/* What such a suite does before its tests: a peer that closes first must
+ * fail a write, not kill the suite (SIGPIPE); as root, the machine lock
+ * (exclusive for a suite that lowers machine-wide limits) and the world.
+ * Neither is needed to run: what is missing is said on stderr, and the
+ * suite goes on among the machine's processes or beside another build. */
+static inline void hermetic_suite_begin(const char *suite, bool exclusive,
+					enum hermetic_place place)
+{
+	signal(SIGPIPE, SIG_IGN);
+	if (geteuid() != 0)
+		return;
+	if (machine_lock(exclusive) < 0)
+		fprintf(stderr, "%s: no machine lock: %s\n", suite,
+			exclusive ? "another build's suites may meet our limits"
+				  : "another build's test_rules may meet us");
+	if (place != HERMETIC_MACHINE && hermetic_world(place == HERMETIC_OWN_NET) < 0)
+		fprintf(stderr, "%s: no private world: among the machine's processes\n", suite);
+}
+
 #endif

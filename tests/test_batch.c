@@ -9,12 +9,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "suite.h"
 #include "batch.h"
 #include "analyse/findings.h"
 #include "snapbuild.h"
@@ -103,11 +103,5 @@ static void test_text_says_what_it_could_not_see(void **state)
 	}
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_text_says_what_it_could_not_see),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN(NULL, NULL,
+	cmocka_unit_test(test_text_says_what_it_could_not_see))

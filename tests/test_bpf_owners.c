@@ -16,7 +16,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "suite.h"
 #include "bpf_fds.h"
 #include "collect/bpf_owners.h"
 #include "engine.h"
@@ -437,14 +437,9 @@ static void test_cli_ownership(void **state)
 	free(out);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_program_loads),
-		cmocka_unit_test(test_cli_ownership),
-		cmocka_unit_test(test_fork_storm),
-		/* last: it moves this process into a network namespace of its own */
-		cmocka_unit_test(test_mutations),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN(NULL, NULL,
+	cmocka_unit_test(test_program_loads),
+	cmocka_unit_test(test_cli_ownership),
+	cmocka_unit_test(test_fork_storm),
+	/* last: it moves this process into a network namespace of its own */
+	cmocka_unit_test(test_mutations))

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <cmocka.h>
+#include "suite.h"
 
 #include "check.h"
 #include "snapbuild.h"
@@ -156,22 +156,16 @@ static void test_short_buffer_is_cut_and_terminated(void **state)
 	assert_int_equal(strlen(line), sizeof(line) - 1);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_ok_when_nothing_found, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_info_findings_are_ok, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_worst_severity_decides, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_partial_view_is_unknown_not_ok, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_undumped_namespace_is_unknown, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_root_with_a_refused_fd_table_is_ok_with_a_note,
-						setup, teardown),
-		cmocka_unit_test(test_failed_refresh_is_unknown),
-		cmocka_unit_test_setup_teardown(test_many_findings_are_counted_not_listed, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_short_buffer_is_cut_and_terminated, setup,
-						teardown),
-	};
+/* Each test in a world of its own, built by setup. */
+#define FRESH(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN(NULL, NULL,
+	FRESH(test_ok_when_nothing_found),
+	FRESH(test_info_findings_are_ok),
+	FRESH(test_worst_severity_decides),
+	FRESH(test_partial_view_is_unknown_not_ok),
+	FRESH(test_undumped_namespace_is_unknown),
+	FRESH(test_root_with_a_refused_fd_table_is_ok_with_a_note),
+	cmocka_unit_test(test_failed_refresh_is_unknown),
+	FRESH(test_many_findings_are_counted_not_listed),
+	FRESH(test_short_buffer_is_cut_and_terminated))

@@ -26,7 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#include "suite.h"
 
 #include "collect/diag.h"
 #include "helpers/loopback.h"
@@ -317,12 +317,6 @@ static void test_destroy_exactly_the_rows_asked(void **state)
 	run_in_child(child);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_destroy_exactly_the_rows_asked),
-		cmocka_unit_test(test_kill_sockets_takes_exactly_the_pile),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN(NULL, NULL,
+	cmocka_unit_test(test_destroy_exactly_the_rows_asked),
+	cmocka_unit_test(test_kill_sockets_takes_exactly_the_pile))

@@ -32,7 +32,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
-#include <cmocka.h>
+#include "suite.h"
 
 #include "collect/diag.h"
 #include "model/sock.h"
@@ -42,7 +42,8 @@
 
 /* --- rows ------------------------------------------------------------------------ */
 
-/* The row in `state` whose local port is lport and peer port pport (-1: any). */
+/* The row in `state` whose local port is lport and peer port pport (-1: any);
+ * the test fails when the fixture has none. */
 static const struct sk_socket *find_inet(const struct fx *f, unsigned state, int lport, int pport)
 {
 	for (size_t i = 0; i < f->socks.n; i++) {
@@ -51,6 +52,7 @@ static const struct sk_socket *find_inet(const struct fx *f, unsigned state, int
 		if (s->state == state && s->local.port == lport && (pport < 0 || s->peer.port == pport))
 			return s;
 	}
+	fail_msg("no row in state %u from port %d to port %d", state, lport, pport);
 	return NULL;
 }
 
@@ -118,7 +120,6 @@ static void test_fixture_tcp4(void **state)
 
 	/* A listener: every extension asked for came back. */
 	s = find_inet(f, SK_TCP_LISTEN, 5000, 0);
-	assert_non_null(s);
 	assert_int_not_equal(s->inode, 0);
 	assert_int_equal(s->send_q, 16); /* the backlog */
 	assert_true(s->flags & SK_SOCK_HAS_MEM);
@@ -133,7 +134,6 @@ static void test_fixture_tcp4(void **state)
 
 	/* 50000 bytes nobody reads: Recv-Q, rmem and tcp_info agree. */
 	s = find_inet(f, SK_TCP_ESTABLISHED, 5000, -1);
-	assert_non_null(s);
 	assert_int_equal(s->recv_q, 50000);
 	assert_true(s->mem.rmem_alloc >= 50000);
 	assert_int_equal(s->tcp.bytes_received, 50000);
@@ -145,18 +145,15 @@ static void test_fixture_tcp4(void **state)
 	assert_int_equal(s->tcp.rcv_wscale, 10);
 	/* ... and the sender's side of it. */
 	s = find_inet(f, SK_TCP_ESTABLISHED, s->peer.port, 5000);
-	assert_non_null(s);
 	assert_int_equal(s->tcp.bytes_sent, 50000);
 	assert_int_not_equal(s->inode, 0);
 
 	/* The peer closed: CLOSE_WAIT, receive side shut. Its peer is an
 	 * orphan in FIN_WAIT2, a timewait mini-socket with no attributes. */
 	s = find_inet(f, SK_TCP_CLOSE_WAIT, 5001, -1);
-	assert_non_null(s);
 	assert_int_equal(s->shutdown & 1, 1);
 	assert_int_not_equal(s->inode, 0);
 	s = find_inet(f, SK_TCP_FIN_WAIT2, s->peer.port, 5001);
-	assert_non_null(s);
 	assert_int_equal(s->inode, 0);
 	assert_int_equal(s->flags & (SK_SOCK_HAS_MEM | SK_SOCK_HAS_TCPINFO | SK_SOCK_HAS_UID), 0);
 
@@ -173,13 +170,11 @@ static void test_fixture_tcp4(void **state)
 
 	/* Bound, never listened: reported as CLOSE because we asked for bit 13. */
 	s = find_inet(f, SK_TCP_CLOSE, 5003, 0);
-	assert_non_null(s);
 	assert_int_not_equal(s->inode, 0);
 
 	/* Two connections in the accept queue: Recv-Q 2 of a backlog of 8, and
 	 * two ESTABLISHED children with no inode yet. */
 	s = find_inet(f, SK_TCP_LISTEN, 5004, 0);
-	assert_non_null(s);
 	assert_int_equal(s->recv_q, 2);
 	assert_int_equal(s->send_q, 8);
 	size_t children = 0;
@@ -218,13 +213,11 @@ static void test_fixture_tcp6(void **state)
 	parse_fixture(f, "tcp6.bin", SK_DIAG_INET, IPPROTO_TCP);
 	assert_int_equal(f->socks.n, 4);
 	s = find_inet(f, SK_TCP_LISTEN, 6000, 0);
-	assert_non_null(s);
 	assert_int_equal(s->family, AF_INET6);
 	assert_int_equal(s->sockname, SK_SN_TCPV6);
 	assert_memory_equal(s->local.addr, &lo6, 16);
 	assert_true(s->flags & SK_SOCK_V6ONLY);
 	s = find_inet(f, SK_TCP_LISTEN, 6001, 0);
-	assert_non_null(s);
 	assert_memory_equal(s->local.addr, &any6, 16);
 	assert_false(s->flags & SK_SOCK_V6ONLY);
 	for (size_t i = 0; i < f->socks.n; i++) {
@@ -247,7 +240,6 @@ static void test_fixture_udp(void **state)
 	parse_fixture(f, "udp4.bin", SK_DIAG_INET, IPPROTO_UDP);
 	assert_int_equal(f->socks.n, 2);
 	s = find_inet(f, SK_TCP_CLOSE, 7000, 0);
-	assert_non_null(s);
 	assert_int_equal(s->proto, SK_PROTO_UDP);
 	assert_int_equal(s->sockname, SK_SN_UDP);
 	assert_true(s->recv_q >= 300); /* one 300-byte datagram, counted with overhead */
@@ -255,17 +247,14 @@ static void test_fixture_udp(void **state)
 	assert_int_equal(s->mem.rmem_alloc, s->recv_q);
 	assert_false(s->flags & SK_SOCK_HAS_TCPINFO);
 	s = find_inet(f, SK_TCP_ESTABLISHED, 7001, 7000);
-	assert_non_null(s);
 	assert_addr4(&s->peer, "127.0.0.1");
 
 	parse_fixture(f, "udp6.bin", SK_DIAG_INET, IPPROTO_UDP);
 	assert_int_equal(f->socks.n, 2);
 	s = find_inet(f, SK_TCP_CLOSE, 7002, 0);
-	assert_non_null(s);
 	assert_int_equal(s->sockname, SK_SN_UDPV6);
 	assert_true(s->flags & SK_SOCK_V6ONLY); /* net.ipv6.bindv6only is 0, but ::1 is v6 only */
 	s = find_inet(f, SK_TCP_CLOSE, 7003, 0);
-	assert_non_null(s);
 	assert_false(s->flags & SK_SOCK_V6ONLY);
 }
 
@@ -671,19 +660,13 @@ static void test_regress_unaligned_last_message(void **state)
 	free(fixture);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		FX_TEST(test_fixture_tcp4),
-		FX_TEST(test_fixture_tcp4_noext),
-		FX_TEST(test_fixture_tcp6),
-		FX_TEST(test_fixture_udp),
-		FX_TEST(test_fixture_unix),
-		FX_TEST(test_fixture_mutations),
-		FX_TEST(test_dump_bad_request),
-		FX_TEST(test_regress_unaligned_last_message),
-		cmocka_unit_test(test_live_dump),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN(NULL, NULL,
+	FX_TEST(test_fixture_tcp4),
+	FX_TEST(test_fixture_tcp4_noext),
+	FX_TEST(test_fixture_tcp6),
+	FX_TEST(test_fixture_udp),
+	FX_TEST(test_fixture_unix),
+	FX_TEST(test_fixture_mutations),
+	FX_TEST(test_dump_bad_request),
+	FX_TEST(test_regress_unaligned_last_message),
+	cmocka_unit_test(test_live_dump))

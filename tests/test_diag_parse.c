@@ -31,7 +31,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
-#include <cmocka.h>
+#include "suite.h"
 
 #include "collect/diag.h"
 #include "model/sock.h"
@@ -816,18 +816,12 @@ static void test_parse_unaligned(void **state)
 	free(n);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		FX_TEST(test_parse_table),
-		FX_TEST(test_parse_inet_fields),
-		FX_TEST(test_parse_protocol_attr),
-		FX_TEST(test_parse_tcpinfo_layout),
-		FX_TEST(test_parse_tcpinfo_udp),
-		FX_TEST(test_parse_meminfo),
-		FX_TEST(test_parse_unix_fields),
-		FX_TEST(test_parse_unaligned),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN(NULL, NULL,
+	FX_TEST(test_parse_table),
+	FX_TEST(test_parse_inet_fields),
+	FX_TEST(test_parse_protocol_attr),
+	FX_TEST(test_parse_tcpinfo_layout),
+	FX_TEST(test_parse_tcpinfo_udp),
+	FX_TEST(test_parse_meminfo),
+	FX_TEST(test_parse_unix_fields),
+	FX_TEST(test_parse_unaligned))

@@ -5,9 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <string.h>
 
+#include "suite.h"
 #include "util/escape.h"
 #include "util/units.h"
 
@@ -92,13 +92,8 @@ static void test_format_bytes(void **state)
 	}
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_escape_table),
-		cmocka_unit_test(test_escape_truncates_on_boundary),
-		cmocka_unit_test(test_escape_never_emits_controls),
-		cmocka_unit_test(test_format_bytes),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN(NULL, NULL,
+	cmocka_unit_test(test_escape_table),
+	cmocka_unit_test(test_escape_truncates_on_boundary),
+	cmocka_unit_test(test_escape_never_emits_controls),
+	cmocka_unit_test(test_format_bytes))

@@ -18,7 +18,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -43,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "suite.h"
 #include "collect/diag.h"
 #include "engine.h"
 #include "store/json.h"
@@ -1360,18 +1360,9 @@ static int unsupported_world(FILE *rep)
 
 WORLD_TEST(test_unsupported_protocol, "no sock_diag handler", unsupported_world, NULL, 30)
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_unsupported_protocol),
-		cmocka_unit_test(test_netns_gone_and_pid_reused),
-		cmocka_unit_test(test_more_netns_than_nofile),
-		cmocka_unit_test(test_hidepid_unprivileged),
-		cmocka_unit_test(test_fork_storm),
-	};
-
-	signal(SIGPIPE, SIG_IGN);
-	if (geteuid() == 0 && machine_lock(false) < 0)
-		fprintf(stderr, "faults: no machine lock: another build's test_rules may meet us\n");
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN_PREPARE(hermetic_suite_begin("faults", false, HERMETIC_MACHINE), NULL, NULL,
+	cmocka_unit_test(test_unsupported_protocol),
+	cmocka_unit_test(test_netns_gone_and_pid_reused),
+	cmocka_unit_test(test_more_netns_than_nofile),
+	cmocka_unit_test(test_hidepid_unprivileged),
+	cmocka_unit_test(test_fork_storm))

@@ -8,12 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "suite.h"
 #include "analyse/history.h"
 #include "model/fields.h"
 #include "model/procsort.h"
@@ -199,14 +199,8 @@ static void test_needs(void **state)
 		assert_unique_keys(written[t]);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_row_round_trips),
-		cmocka_unit_test(test_absent_records),
-		cmocka_unit_test(test_process_table),
-		cmocka_unit_test(test_needs),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN(NULL, NULL,
+	cmocka_unit_test(test_every_row_round_trips),
+	cmocka_unit_test(test_absent_records),
+	cmocka_unit_test(test_process_table),
+	cmocka_unit_test(test_needs))

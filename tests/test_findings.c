@@ -6,12 +6,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "suite.h"
 #include "analyse/findings.h"
 #include "analyse/history.h"
 #include "analyse/persist.h"
@@ -51,6 +51,28 @@ static void finish(struct world *w)
 	assert_int_equal(sk_persist_update(w->ages, &w->sb.s), 0);
 	assert_int_equal(sk_history_record(&w->sb.h, &w->sb.s), 0);
 	assert_int_equal(sk_findings_evaluate(&w->sb.f, &w->sb.s, &w->sb.h, &w->sb.th), 0);
+}
+
+/* The machine's figures for one refresh; 0 leaves healthy_system's. */
+struct sys_figures {
+	int64_t orphans, max_orphans, aborts, tcp_mem;
+};
+
+/* One refresh at t_ms of a healthy machine but for the figures in sys. */
+static void refresh_system(struct world *w, uint64_t t_ms, struct sys_figures sys)
+{
+	struct sk_system *m = &w->sb.s.sys;
+
+	begin(w, t_ms);
+	if (sys.orphans)
+		m->sockstat[SK_SS_TCP_ORPHAN] = sys.orphans;
+	if (sys.max_orphans)
+		m->limits.tcp_max_orphans = sys.max_orphans;
+	if (sys.aborts)
+		m->counters[SK_CTR_TCP_ABORT_ON_MEMORY] = sys.aborts;
+	if (sys.tcp_mem)
+		m->sockstat[SK_SS_TCP_MEM] = sys.tcp_mem;
+	finish(w);
 }
 
 static int setup(void **state)
@@ -464,21 +486,12 @@ static void test_orphans_limit_and_aborts(void **state)
 {
 	struct world *w = *state;
 
-	begin(w, 1000);
-	w->sb.s.sys.sockstat[SK_SS_TCP_ORPHAN] = 40;
-	w->sb.s.sys.limits.tcp_max_orphans = 64;
-	finish(w);
+	refresh_system(w, 1000, (struct sys_figures){.orphans = 40, .max_orphans = 64});
 	assert_int_equal(only(w, SK_FIND_ORPHANS)->severity, SK_SEV_WARNING);
 
 	/* Few orphans, but TCPAbortOnMemory rising: the kernel is killing them. */
-	begin(w, 2000);
-	w->sb.s.sys.sockstat[SK_SS_TCP_ORPHAN] = 1;
-	w->sb.s.sys.counters[SK_CTR_TCP_ABORT_ON_MEMORY] = 10;
-	finish(w);
-	begin(w, 4000);
-	w->sb.s.sys.sockstat[SK_SS_TCP_ORPHAN] = 1;
-	w->sb.s.sys.counters[SK_CTR_TCP_ABORT_ON_MEMORY] = 22;
-	finish(w);
+	refresh_system(w, 2000, (struct sys_figures){.orphans = 1, .aborts = 10});
+	refresh_system(w, 4000, (struct sys_figures){.orphans = 1, .aborts = 22});
 	const struct sk_finding *f = only(w, SK_FIND_ORPHANS);
 
 	assert_int_equal(f->severity, SK_SEV_CRITICAL);
@@ -493,15 +506,9 @@ static void test_orphans_time_to_limit(void **state)
 	struct world *w = *state;
 	struct sk_exhaustion x[SK_EX_LAST];
 
-	begin(w, 1000);
-	w->sb.s.sys.sockstat[SK_SS_TCP_ORPHAN] = 40;
-	w->sb.s.sys.limits.tcp_max_orphans = 64;
-	finish(w);
+	refresh_system(w, 1000, (struct sys_figures){.orphans = 40, .max_orphans = 64});
 	assert_null(strstr(only(w, SK_FIND_ORPHANS)->detail, "tcp_max_orphans in"));
-	begin(w, 61000);
-	w->sb.s.sys.sockstat[SK_SS_TCP_ORPHAN] = 46;
-	w->sb.s.sys.limits.tcp_max_orphans = 64;
-	finish(w);
+	refresh_system(w, 61000, (struct sys_figures){.orphans = 46, .max_orphans = 64});
 	assert_non_null(strstr(only(w, SK_FIND_ORPHANS)->detail,
 			       "tcp_max_orphans in 3 min at +6.0/min"));
 	sk_history_exhaustion(&w->sb.h, &w->sb.s.sys, x);
@@ -516,13 +523,9 @@ static void test_tcp_mem(void **state)
 {
 	struct world *w = *state;
 
-	begin(w, 1000);
-	w->sb.s.sys.sockstat[SK_SS_TCP_MEM] = 100000;
-	finish(w);
+	refresh_system(w, 1000, (struct sys_figures){.tcp_mem = 100000});
 	assert_int_equal(only(w, SK_FIND_TCP_MEM)->severity, SK_SEV_WARNING);
-	begin(w, 2000);
-	w->sb.s.sys.sockstat[SK_SS_TCP_MEM] = 190000;
-	finish(w);
+	refresh_system(w, 2000, (struct sys_figures){.tcp_mem = 190000});
 	const struct sk_finding *f = only(w, SK_FIND_TCP_MEM);
 
 	assert_int_equal(f->severity, SK_SEV_CRITICAL);
@@ -854,32 +857,30 @@ static void test_severity_order(void **state)
 	assert_int_equal(w->sb.f.by_severity[SK_SEV_WARNING], 1);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_healthy_machine_has_no_findings, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_close_wait, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_close_wait_churn_is_quiet, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_close_wait_one_look, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_one_program_one_finding, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_kernel_log_orphans, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_time_wait_churn, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_closed_leak_and_fd_exhaustion, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_recv_stuck, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_recv_stuck_first_refresh_large, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_peer_zero_window, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_orphans_limit_and_aborts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_orphans_time_to_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_mem, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ephemeral_ports, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ephemeral_ports_many_destinations, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ephemeral_ports_brute_force, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_accept_overflow, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_udp_rcvbuf, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_udp_small_rcvbuf, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_system_files, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_thresholds_override, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_severity_order, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* Each test in a world of its own, built by setup. */
+#define FRESH(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
+
+SK_SUITE_MAIN(NULL, NULL,
+	FRESH(test_healthy_machine_has_no_findings),
+	FRESH(test_close_wait),
+	FRESH(test_close_wait_churn_is_quiet),
+	FRESH(test_close_wait_one_look),
+	FRESH(test_one_program_one_finding),
+	FRESH(test_kernel_log_orphans),
+	FRESH(test_time_wait_churn),
+	FRESH(test_closed_leak_and_fd_exhaustion),
+	FRESH(test_recv_stuck),
+	FRESH(test_recv_stuck_first_refresh_large),
+	FRESH(test_peer_zero_window),
+	FRESH(test_orphans_limit_and_aborts),
+	FRESH(test_orphans_time_to_limit),
+	FRESH(test_tcp_mem),
+	FRESH(test_ephemeral_ports),
+	FRESH(test_ephemeral_ports_many_destinations),
+	FRESH(test_ephemeral_ports_brute_force),
+	FRESH(test_accept_overflow),
+	FRESH(test_udp_rcvbuf),
+	FRESH(test_udp_small_rcvbuf),
+	FRESH(test_system_files),
+	FRESH(test_thresholds_override),
+	FRESH(test_severity_order))

@@ -8,7 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +21,7 @@
 #include "json_check.h"
 #include "leakrun.h"
 #include "model/procsort.h"
+#include "suite.h"
 
 #define CLOSE_WAIT_N 40
 #define CLOSED_N 13
@@ -326,12 +326,9 @@ static void test_text_root_and_nobody(void **state)
 	snprintf(cmd, sizeof(cmd), "setpriv --reuid=65534 --regid=65534 --clear-groups %s/sktop -b -n 1",
 		 builddir());
 	out = run_capture(cmd, &len);
-	assert_non_null(strstr(out, "\nPartial: "));
-	assert_non_null(strstr(out, "not root"));
-	assert_non_null(strstr(out, "fd tables unreadable"));
-	assert_non_null(strstr(out, "(of the sockets seen: partial)"));
-	assert_null(strstr(out, "all sockets seen"));
-	assert_null(strstr(out, "Findings: none\n"));
+	sk_assert_has(out, SK_STRS("\nPartial: ", "not root", "fd tables unreadable",
+				   "(of the sockets seen: partial)"));
+	sk_assert_lacks(out, SK_STRS("all sockets seen", "Findings: none\n"));
 	free(out);
 }
 
@@ -430,25 +427,15 @@ static void test_write_file(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_close_wait),
-		cmocka_unit_test(test_closed_fds_match_lsof),
-		cmocka_unit_test(test_recv_queue),
-		cmocka_unit_test(test_finwait1_orphans),
-		cmocka_unit_test(test_second_namespace_not_closed),
-		cmocka_unit_test(test_binary_json_and_text),
-		cmocka_unit_test(test_text_root_and_nobody),
-		cmocka_unit_test(test_write_file),
-	};
-	signal(SIGPIPE, SIG_IGN);
-	/* Orphans are counted and limited machine-wide: not while test_rules
-	 * of another build lowers the limit. Only this suite's processes in
-	 * /proc: the machine's do not slow or confuse the scans. */
-	if (geteuid() == 0 && machine_lock(false) < 0)
-		fprintf(stderr, "integration: no machine lock: another build's test_rules may meet us\n");
-	if (geteuid() == 0 && hermetic_world(true) < 0)
-		fprintf(stderr, "integration: no private world: among the machine's processes\n");
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+/* Orphans are counted and limited machine-wide: not while test_rules of
+ * another build lowers the limit. Only this suite's processes in /proc: the
+ * machine's do not slow or confuse the scans. */
+SK_SUITE_MAIN_PREPARE(hermetic_suite_begin("integration", false, HERMETIC_OWN_NET), setup, teardown,
+	cmocka_unit_test(test_close_wait),
+	cmocka_unit_test(test_closed_fds_match_lsof),
+	cmocka_unit_test(test_recv_queue),
+	cmocka_unit_test(test_finwait1_orphans),
+	cmocka_unit_test(test_second_namespace_not_closed),
+	cmocka_unit_test(test_binary_json_and_text),
+	cmocka_unit_test(test_text_root_and_nobody),
+	cmocka_unit_test(test_write_file))

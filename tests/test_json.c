@@ -8,7 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "suite.h"
 #include "store/json.h"
 #include "store/json_read.h"
 #include "json_check.h"
@@ -326,15 +326,10 @@ static void test_parser_depth_and_size(void **state)
 	assert_int_equal(col, 1);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_valid_and_named),
-		cmocka_unit_test(test_write_error_reported),
-		cmocka_unit_test(test_validator_rejects),
-		cmocka_unit_test(test_parser_values),
-		cmocka_unit_test(test_parser_errors),
-		cmocka_unit_test(test_parser_depth_and_size),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN(NULL, NULL,
+	cmocka_unit_test(test_valid_and_named),
+	cmocka_unit_test(test_write_error_reported),
+	cmocka_unit_test(test_validator_rejects),
+	cmocka_unit_test(test_parser_values),
+	cmocka_unit_test(test_parser_errors),
+	cmocka_unit_test(test_parser_depth_and_size))

@@ -6,7 +6,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "suite.h"
 #include "collect/kmsg.h"
 
 static void test_parse(void **state)
@@ -113,12 +113,7 @@ static void test_unreadable_says_why(void **state)
 	sk_kmsg_free(k);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_fifo_as_it_comes),
-		cmocka_unit_test(test_unreadable_says_why),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN(NULL, NULL,
+	cmocka_unit_test(test_parse),
+	cmocka_unit_test(test_fifo_as_it_comes),
+	cmocka_unit_test(test_unreadable_says_why))

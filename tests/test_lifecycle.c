@@ -14,7 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -27,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "suite.h"
 #include "analyse/lives.h"
 #include "bpf_fds.h"
 #include "analyse/persist.h"
@@ -103,6 +103,20 @@ static void build(struct sb_world *w, sk_lifevec *store, uint64_t now)
 	}
 }
 
+/* Every field of life i is want's, the creator's comm read as a string. */
+static void assert_life(const struct sb_world *w, size_t i, const char *comm, struct sk_life want)
+{
+	const struct sk_life *l = &w->s.lives.v[i];
+
+	assert_int_equal(l->creator_pid, want.creator_pid);
+	assert_string_equal(sk_strtab_get(&w->s.strs, l->creator_comm), comm);
+	assert_int_equal(l->creator_cgroup, want.creator_cgroup);
+	assert_int_equal(l->creator_is_holder, want.creator_is_holder);
+	assert_int_equal(l->age_ms, want.age_ms);
+	assert_int_equal(l->state_age_ms, want.state_age_ms);
+	assert_int_equal(l->estimated, want.estimated);
+}
+
 static void test_fill_from_store(void **state)
 {
 	struct sb_world w;
@@ -118,25 +132,15 @@ static void test_fill_from_store(void **state)
 	assert_int_equal(w.s.lives.n, w.s.socks.n);
 	assert_int_equal(w.s.ages.n, w.s.socks.n);
 
-	l = &w.s.lives.v[0]; /* the maker, escaped; exact ages, a kernel age for the rules */
-	assert_int_equal(l->creator_pid, 77);
-	assert_string_equal(sk_strtab_get(&w.s.strs, l->creator_comm), "mk\\x1b");
-	assert_int_equal(l->creator_cgroup, 4242);
-	assert_false(l->creator_is_holder);
-	assert_int_equal(l->age_ms, 5000);
-	assert_int_equal(l->state_age_ms, 3000);
-	assert_false(l->estimated);
+	/* the maker, escaped; exact ages, a kernel age for the rules */
+	assert_life(&w, 0, "mk\\x1b", (struct sk_life){.creator_pid = 77, .creator_cgroup = 4242,
+						   .age_ms = 5000, .state_age_ms = 3000});
 	assert_int_equal(w.s.ages.v[0].source, SK_AGE_KERNEL);
 	assert_int_equal(w.s.ages.v[0].state_ms, 3000);
-
-	l = &w.s.lives.v[1]; /* no maker seen: the fd holder, the socket's cgroup */
-	assert_int_equal(l->creator_pid, 10);
-	assert_string_equal(sk_strtab_get(&w.s.strs, l->creator_comm), "proc10");
-	assert_int_equal(l->creator_cgroup, 99);
-	assert_true(l->creator_is_holder);
-	assert_int_equal(l->age_ms, 10000);
-	assert_int_equal(l->state_age_ms, 4000);
-	assert_false(l->estimated);
+	/* no maker seen: the fd holder, the socket's cgroup */
+	assert_life(&w, 1, "proc10", (struct sk_life){.creator_pid = 10, .creator_cgroup = 99,
+						   .creator_is_holder = true, .age_ms = 10000,
+						   .state_age_ms = 4000});
 
 	l = &w.s.lives.v[2]; /* no entry: tcp_info's lower bound, marked */
 	assert_int_equal(l->creator_pid, 10);
@@ -613,19 +617,12 @@ static void test_no_bpf_estimates(void **state)
 	sk_engine_free(e);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fill_from_store),
-		cmocka_unit_test(test_json_round_trip),
-		cmocka_unit_test(test_loads_and_leaves_nothing),
-		cmocka_unit_test(test_time_wait_names_maker),
-		cmocka_unit_test(test_close_wait_state_age),
-		cmocka_unit_test(test_orphans_name_maker),
-		cmocka_unit_test(test_no_entry_outlives_socket),
-		cmocka_unit_test(test_no_bpf_estimates),
-	};
-
-	world = hermetic_world(true) == 0;
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN_PREPARE(world = hermetic_world(true) == 0, NULL, NULL,
+	cmocka_unit_test(test_fill_from_store),
+	cmocka_unit_test(test_json_round_trip),
+	cmocka_unit_test(test_loads_and_leaves_nothing),
+	cmocka_unit_test(test_time_wait_names_maker),
+	cmocka_unit_test(test_close_wait_state_age),
+	cmocka_unit_test(test_orphans_name_maker),
+	cmocka_unit_test(test_no_entry_outlives_socket),
+	cmocka_unit_test(test_no_bpf_estimates))

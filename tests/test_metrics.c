@@ -7,13 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "suite.h"
 #include "analyse/findings.h"
 #include "analyse/history.h"
 #include "export/metrics.h"
@@ -75,6 +75,21 @@ static void leaker(struct world *w, int32_t pid, const char *comm, int close_wai
 	}
 	for (int i = 0; i < closed; i++)
 		sb_fd(&w->sb.s, p, fd++, 900000 + (uint64_t)pid * 1000 + (uint64_t)i); /* never dumped */
+}
+
+/* One row of a table of leakers: the arguments of leaker(). */
+struct leaker_row {
+	int32_t pid;
+	const char *comm;
+	int close_wait, closed;
+};
+
+#define LEAKERS(...) ((const struct leaker_row[]){__VA_ARGS__, {0}})
+
+static void leakers(struct world *w, const struct leaker_row *rows)
+{
+	for (; rows->comm; rows++)
+		leaker(w, rows->pid, rows->comm, rows->close_wait, rows->closed);
 }
 
 static const char *render(struct world *w, enum sk_metrics_format f, uint32_t max, bool per_pid)
@@ -142,9 +157,8 @@ static void test_group_figures(void **state)
 	struct world *w = *state;
 	const char *t;
 
-	leaker(w, 10, "java", 3, 2);
-	leaker(w, 11, "java", 4, 0); /* the same group: summed */
-	leaker(w, 12, "nginx", 0, 0);
+	/* 10 and 11 are one group: summed */
+	leakers(w, LEAKERS({10, "java", 3, 2}, {11, "java", 4, 0}, {12, "nginx", 0, 0}));
 	t = render(w, SK_METRICS_PROMETHEUS, 200, false);
 	assert_lines(t, LINES(
 			"sktop_group_tcp_sockets{group=\"java\",state=\"close_wait\"} 7",
@@ -172,11 +186,8 @@ static void test_cap_sums_the_rest_into_other(void **state)
 	struct world *w = *state;
 	const char *t;
 
-	leaker(w, 1, "a", 1, 0);
-	leaker(w, 2, "b", 9, 0);
-	leaker(w, 3, "c", 5, 0);
-	leaker(w, 4, "d", 0, 3);
-	leaker(w, 5, "other", 2, 0);
+	leakers(w, LEAKERS({1, "a", 1, 0}, {2, "b", 9, 0}, {3, "c", 5, 0}, {4, "d", 0, 3},
+			   {5, "other", 2, 0}));
 	t = render(w, SK_METRICS_PROMETHEUS, 2, false);
 	assert_lines(t, LINES(
 			"sktop_group_tcp_sockets{group=\"b\",state=\"close_wait\"} 9",
@@ -197,9 +208,7 @@ static void test_per_process_is_capped_too(void **state)
 	struct world *w = *state;
 	const char *t;
 
-	leaker(w, 1, "a", 1, 0);
-	leaker(w, 2, "a", 9, 0);
-	leaker(w, 3, "c", 5, 0);
+	leakers(w, LEAKERS({1, "a", 1, 0}, {2, "a", 9, 0}, {3, "c", 5, 0}));
 	t = render(w, SK_METRICS_PROMETHEUS, 200, false);
 	assert_no(t, "sktop_process_");
 	t = render(w, SK_METRICS_PROMETHEUS, 1, true);
@@ -261,9 +270,7 @@ static void test_findings_by_group(void **state)
 	struct world *w = *state;
 	const char *t;
 
-	leaker(w, 1, "java", 60, 0);
-	leaker(w, 2, "java", 70, 0);
-	leaker(w, 3, "small", 1, 0);
+	leakers(w, LEAKERS({1, "java", 60, 0}, {2, "java", 70, 0}, {3, "small", 1, 0}));
 	/* small's one CLOSE_WAIT is 100 ms old: a handler at work, no finding */
 	w->sb.s.socks.v[w->sb.s.socks.n - 1].tcp.last_ack_recv_ms = 100;
 	t = render(w, SK_METRICS_PROMETHEUS, 1, false);
@@ -279,9 +286,7 @@ static void test_promtool_accepts_both(void **state)
 
 	if (system("command -v promtool >/dev/null 2>&1") != 0)
 		skip();
-	leaker(w, 1, "ja\"va", 60, 3);
-	leaker(w, 2, "other", 1, 0);
-	leaker(w, 3, "x", 1, 0);
+	leakers(w, LEAKERS({1, "ja\"va", 60, 3}, {2, "other", 1, 0}, {3, "x", 1, 0}));
 	for (int per_pid = 0; per_pid < 2; per_pid++) {
 		const char *t = render(w, SK_METRICS_PROMETHEUS, 1, per_pid);
 		int fd = mkstemp(path);
@@ -298,17 +303,14 @@ static void test_promtool_accepts_both(void **state)
 	}
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_group_figures, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cap_sums_the_rest_into_other, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_per_process_is_capped_too, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hostile_names, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_openmetrics, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_findings_by_group, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_promtool_accepts_both, setup, teardown),
-	};
+/* Each test in a world of its own, built by setup. */
+#define FRESH(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN(NULL, NULL,
+	FRESH(test_group_figures),
+	FRESH(test_cap_sums_the_rest_into_other),
+	FRESH(test_per_process_is_capped_too),
+	FRESH(test_hostile_names),
+	FRESH(test_openmetrics),
+	FRESH(test_findings_by_group),
+	FRESH(test_promtool_accepts_both))

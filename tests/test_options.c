@@ -5,12 +5,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "suite.h"
 #include "options.h"
 
 static int parse(struct sk_options *o, struct sk_error *err, ...)
@@ -216,14 +216,9 @@ static void test_kill_sockets_options(void **state)
 	assert_int_equal(parse(&o, &err, "--kill-sockets", "x", "-u", "0", (char *)NULL), -EINVAL);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_valid),
-		cmocka_unit_test(test_invalid),
-		cmocka_unit_test(test_exporter_options),
-		cmocka_unit_test(test_kill_sockets_options),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN(NULL, NULL,
+	cmocka_unit_test(test_defaults),
+	cmocka_unit_test(test_valid),
+	cmocka_unit_test(test_invalid),
+	cmocka_unit_test(test_exporter_options),
+	cmocka_unit_test(test_kill_sockets_options))

@@ -8,7 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <errno.h>
 #include <limits.h>
 #include <linux/capability.h>
@@ -22,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "suite.h"
 #include "fixture_root.h"
 #include "collect/proc.h"
 
@@ -102,6 +102,30 @@ static bool strtab_contains(const struct sk_strtab *t, const char *needle)
 	return false;
 }
 
+/* What stat, status and limits said of one fixture process. */
+struct proc_want {
+	const char *comm;
+	uint64_t starttime;
+	uint32_t uid;
+	uint64_t rss_kb;
+	uint64_t fd_limit;
+};
+
+/* The process pid, found, with want's figures. */
+static const struct sk_process *assert_proc(const struct scan *sc, int32_t pid,
+					    struct proc_want want)
+{
+	const struct sk_process *p = pid_of(sc, pid);
+
+	assert_non_null(p);
+	assert_string_equal(p->comm, want.comm);
+	assert_int_equal(p->starttime, want.starttime);
+	assert_int_equal(p->uid, want.uid);
+	assert_int_equal(p->rss_kb, want.rss_kb);
+	assert_int_equal(p->fd_limit, want.fd_limit);
+	return p;
+}
+
 static void test_fixture_tree(void **state)
 {
 	char root[PATH_MAX];
@@ -123,13 +147,8 @@ static void test_fixture_tree(void **state)
 	assert_null(pid_of(&sc, 500));
 	assert_false(strtab_contains(&sc.strs, "ghost"));
 
-	p = pid_of(&sc, 100);
-	assert_non_null(p);
-	assert_string_equal(p->comm, "nginx");
-	assert_int_equal(p->starttime, 987654);
-	assert_int_equal(p->uid, 1000);
-	assert_int_equal(p->rss_kb, 300);
-	assert_int_equal(p->fd_limit, 1024); /* soft, not the hard 4096 */
+	/* the soft fd limit, not the hard 4096 */
+	p = assert_proc(&sc, 100, (struct proc_want){"nginx", 987654, 1000, 300, 1024});
 	assert_int_equal(p->fd_count, 5);
 	assert_int_equal(p->netns, 4026531840ULL);
 	assert_int_equal(p->flags, 0);
@@ -140,14 +159,9 @@ static void test_fixture_tree(void **state)
 	assert_true(has_fd(&sc, p, 1048575, 1003));
 	assert_string_equal(sk_strtab_get(&sc.strs, p->cmdline), "nginx: worker -g daemon off;");
 
-	p = pid_of(&sc, 200);
-	assert_non_null(p);
 	/* comm ends at the last ')': spaces, parens and control bytes are its own. */
-	assert_string_equal(p->comm, "evil) (x\\x0a\\x1b[31m");
-	assert_int_equal(p->starttime, 5555);
-	assert_int_equal(p->uid, 0);
-	assert_int_equal(p->rss_kb, 12);
-	assert_int_equal(p->fd_limit, SK_FD_LIMIT_UNLIMITED);
+	p = assert_proc(&sc, 200, (struct proc_want){"evil) (x\\x0a\\x1b[31m", 5555, 0, 12,
+						     SK_FD_LIMIT_UNLIMITED});
 	assert_int_equal(p->netns, 4026532999ULL);
 	assert_string_equal(sk_strtab_get(&sc.strs, p->cmdline), "sh -c echo \\x1b]0;pwned\\x07");
 	assert_int_equal(p->fdrefs_count, 1);
@@ -899,25 +913,20 @@ static void test_live_listing_without_ptrace(void **state)
 	waitpid(holder, NULL, 0);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fixture_tree),
-		cmocka_unit_test(test_scan_appends),
-		cmocka_unit_test(test_ns_links),
-		cmocka_unit_test(test_missing_root),
-		cmocka_unit_test(test_parse_stat),
-		cmocka_unit_test(test_parse_comm_bounded),
-		cmocka_unit_test(test_parse_status),
-		cmocka_unit_test(test_parse_limits),
-		cmocka_unit_test(test_parse_socket_link),
-		cmocka_unit_test(test_cmdline),
-		cmocka_unit_test(test_cmdline_bounded),
-		cmocka_unit_test(test_cached_scan_rereads_process_files),
-		cmocka_unit_test(test_cached_scan_any_listing_order),
-		cmocka_unit_test(test_live_own_sockets),
-		cmocka_unit_test(test_live_unprivileged),
-		cmocka_unit_test(test_live_listing_without_ptrace),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN(NULL, NULL,
+	cmocka_unit_test(test_fixture_tree),
+	cmocka_unit_test(test_scan_appends),
+	cmocka_unit_test(test_ns_links),
+	cmocka_unit_test(test_missing_root),
+	cmocka_unit_test(test_parse_stat),
+	cmocka_unit_test(test_parse_comm_bounded),
+	cmocka_unit_test(test_parse_status),
+	cmocka_unit_test(test_parse_limits),
+	cmocka_unit_test(test_parse_socket_link),
+	cmocka_unit_test(test_cmdline),
+	cmocka_unit_test(test_cmdline_bounded),
+	cmocka_unit_test(test_cached_scan_rereads_process_files),
+	cmocka_unit_test(test_cached_scan_any_listing_order),
+	cmocka_unit_test(test_live_own_sockets),
+	cmocka_unit_test(test_live_unprivileged),
+	cmocka_unit_test(test_live_listing_without_ptrace))

@@ -7,7 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 
+#include "suite.h"
 #include "analyse/findings.h"
 #include "analyse/history.h"
 #include "analyse/persist.h"
@@ -1320,35 +1320,29 @@ static void test_parser_memory_bound(void **state)
 	assert_true(nodes * SK_JSON_MIN_BYTES_PER_NODE * 2 < fx->len);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parser_memory_bound),
-		cmocka_unit_test(test_round_trip_identical),
-		cmocka_unit_test(test_round_trip_structure),
-		cmocka_unit_test(test_services_round_trip),
-		cmocka_unit_test(test_bad_service),
-		cmocka_unit_test(test_hostile_strings_escaped),
-		cmocka_unit_test(test_unknown_fields_ignored),
-		cmocka_unit_test(test_older_file),
-		cmocka_unit_test(test_counts_recounted),
-		cmocka_unit_test(test_dump_errno),
-		cmocka_unit_test(test_pretty_printed),
-		cmocka_unit_test(test_json_lines_last_complete),
-		cmocka_unit_test(test_unsorted_processes),
-		cmocka_unit_test(test_empty_and_not_json),
-		cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_deep_nesting),
-		cmocka_unit_test(test_huge_numbers),
-		cmocka_unit_test(test_wrong_types),
-		cmocka_unit_test(test_schema_2),
-		cmocka_unit_test(test_unknown_names),
-		cmocka_unit_test(test_bad_strings),
-		cmocka_unit_test(test_dangling_references),
-		cmocka_unit_test(test_bad_history),
-		cmocka_unit_test(test_files),
-		cmocka_unit_test(test_mutations),
-	};
-
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
-}
+SK_SUITE_MAIN(group_setup, group_teardown,
+	cmocka_unit_test(test_parser_memory_bound),
+	cmocka_unit_test(test_round_trip_identical),
+	cmocka_unit_test(test_round_trip_structure),
+	cmocka_unit_test(test_services_round_trip),
+	cmocka_unit_test(test_bad_service),
+	cmocka_unit_test(test_hostile_strings_escaped),
+	cmocka_unit_test(test_unknown_fields_ignored),
+	cmocka_unit_test(test_older_file),
+	cmocka_unit_test(test_counts_recounted),
+	cmocka_unit_test(test_dump_errno),
+	cmocka_unit_test(test_pretty_printed),
+	cmocka_unit_test(test_json_lines_last_complete),
+	cmocka_unit_test(test_unsorted_processes),
+	cmocka_unit_test(test_empty_and_not_json),
+	cmocka_unit_test(test_truncated),
+	cmocka_unit_test(test_deep_nesting),
+	cmocka_unit_test(test_huge_numbers),
+	cmocka_unit_test(test_wrong_types),
+	cmocka_unit_test(test_schema_2),
+	cmocka_unit_test(test_unknown_names),
+	cmocka_unit_test(test_bad_strings),
+	cmocka_unit_test(test_dangling_references),
+	cmocka_unit_test(test_bad_history),
+	cmocka_unit_test(test_files),
+	cmocka_unit_test(test_mutations))

@@ -8,7 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
@@ -19,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "suite.h"
 #include "analyse/findings.h"
 #include "analyse/history.h"
 #include "store/json.h"
@@ -238,6 +238,17 @@ static void test_history_rebuilt(void **state)
 	free(path);
 }
 
+/* Closes the file a test wrote at path (and frees path), then opens it
+ * as the log. */
+static void open_written(FILE *f, char *path, struct sk_replaylog *log)
+{
+	struct sk_error err = {0};
+
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(sk_replaylog_open(path, log, &err), 0);
+	free(path);
+}
+
 /* A second sktop run in the same log (its refresh count starts again)
  * starts a new history, as a new engine would. */
 static void test_new_run_new_history(void **state)
@@ -251,14 +262,12 @@ static void test_new_run_new_history(void **state)
 	for (int r = 0; r < 3; r++)
 		put(f, fx->lines[r], fx->lens[r]);
 	put(f, fx->lines[0], fx->lens[0]);
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(sk_replaylog_open(path, &log, &err), 0);
+	open_written(f, path, &log);
 	assert_int_equal(sk_replaylog_count(&log), 4);
 	assert_int_equal(log.cur.history.samples, 1);
 	assert_int_equal(sk_replaylog_step(&log, -1, &err), 0);
 	assert_int_equal(log.cur.history.samples, 3);
 	sk_replaylog_free(&log);
-	free(path);
 }
 
 /* A last line cut without a '}' is skipped at indexing, its size told. */
@@ -268,20 +277,17 @@ static void test_cut_tail_told(void **state)
 	char *path;
 	FILE *f = create_in(fx, "tail.jsonl", &path);
 	struct sk_replaylog log;
-	struct sk_error err = {0};
 	char what[256];
 
 	put(f, fx->lines[0], fx->lens[0]);
 	put(f, fx->lines[1], fx->lens[1]);
 	put(f, fx->lines[2], 50);
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(sk_replaylog_open(path, &log, &err), 0);
+	open_written(f, path, &log);
 	assert_int_equal(sk_replaylog_count(&log), 2);
 	assert_int_equal(log.skipped_tail, 50);
 	sk_replaylog_skipped_text(&log, what, sizeof(what));
 	assert_string_equal(what, "skipped its incomplete last line (50 bytes)");
 	sk_replaylog_free(&log);
-	free(path);
 }
 
 static void write_named(const struct fixture *fx, const char *name, const char *data, size_t len)
@@ -407,12 +413,9 @@ static void test_no_sockets(void **state)
 	s.findings = &fs;
 
 	doc = sb_json(&s, SK_JSON_NO_SOCKETS, &len);
-	assert_null(strstr(doc, "\"sockets\":["));
-	assert_null(strstr(doc, "\"inode\":"));
-	assert_non_null(strstr(doc, "\"socket_count\":2"));
-	assert_non_null(strstr(doc, "\"sockets_omitted\":true"));
-	assert_non_null(strstr(doc, "\"processes\":[{"));
-	assert_non_null(strstr(doc, "\"findings\":[{"));
+	sk_assert_lacks(doc, SK_STRS("\"sockets\":[", "\"inode\":"));
+	sk_assert_has(doc, SK_STRS("\"socket_count\":2", "\"sockets_omitted\":true",
+				   "\"processes\":[{", "\"findings\":[{"));
 	assert_int_equal(sk_replay_parse(doc, len, "ns.json", &r, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "--no-sockets"));
 	free(doc);
@@ -426,18 +429,12 @@ static void test_no_sockets(void **state)
 	sk_snapshot_free(&s);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_log_index_and_steps),
-		cmocka_unit_test(test_history_rebuilt),
-		cmocka_unit_test(test_new_run_new_history),
-		cmocka_unit_test(test_cut_tail_told),
-		cmocka_unit_test(test_directory_by_time),
-		cmocka_unit_test(test_empty_and_all_bad),
-		cmocka_unit_test(test_single_file),
-		cmocka_unit_test(test_no_sockets),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+SK_SUITE_MAIN(setup, teardown,
+	cmocka_unit_test(test_log_index_and_steps),
+	cmocka_unit_test(test_history_rebuilt),
+	cmocka_unit_test(test_new_run_new_history),
+	cmocka_unit_test(test_cut_tail_told),
+	cmocka_unit_test(test_directory_by_time),
+	cmocka_unit_test(test_empty_and_all_bad),
+	cmocka_unit_test(test_single_file),
+	cmocka_unit_test(test_no_sockets))

@@ -19,7 +19,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "suite.h"
 #include "hermetic.h"
 #include "json_check.h"
 #include "leakrun.h"
@@ -234,6 +234,16 @@ static const struct sk_finding *expect_top(const struct scenario *sc, enum sk_fi
 	return f;
 }
 
+/* The leak that args make, judged after that many refreshes of sktop in
+ * its namespace: the top finding, of that kind and about the leaker. */
+static const struct sk_finding *leak_and_judge(struct scenario *sc, int refreshes,
+					       enum sk_finding_kind kind, const char *const *args)
+{
+	start(sc, args);
+	run_sktop(sc, true, refreshes);
+	return expect_top(sc, kind);
+}
+
 static const struct sk_evidence *evidence(const struct sk_finding *f, const char *name)
 {
 	for (int i = 0; i < f->nev; i++)
@@ -418,9 +428,8 @@ static void test_recv_stuck(void **state)
 {
 	struct scenario *sc = *state;
 
-	start(sc, (const char *const[]){"--recvq", "100000", NULL});
-	run_sktop(sc, true, 2);
-	const struct sk_finding *f = expect_top(sc, SK_FIND_RECV_STUCK);
+	const struct sk_finding *f = leak_and_judge(sc, 2, SK_FIND_RECV_STUCK,
+						    SK_STRS("--recvq", "100000"));
 	long ss = in_netns(sc, "ss -tanH state established '( sport = :%d )' | awk '{print \\$1}'",
 			   PORT + 1);
 
@@ -578,9 +587,8 @@ static void test_accept_overflow(void **state)
 {
 	struct scenario *sc = *state;
 
-	start(sc, (const char *const[]){"--accept-overflow", "4", NULL});
-	run_sktop(sc, true, 2);
-	const struct sk_finding *f = expect_top(sc, SK_FIND_ACCEPT_OVERFLOW);
+	const struct sk_finding *f = leak_and_judge(sc, 2, SK_FIND_ACCEPT_OVERFLOW,
+						    SK_STRS("--accept-overflow", "4"));
 	const struct sk_evidence *q = evidence(f, "accept_queue");
 	long overflows_after = in_netns(sc, "nstat -az TcpExtListenOverflows | "
 					"awk '/ListenOverflows/ {print \\$2}'");
@@ -601,9 +609,8 @@ static void test_fd_exhaustion(void **state)
 	struct scenario *sc = *state;
 	char cmd[128];
 
-	start(sc, (const char *const[]){"--nofile", "64", "--estab", "50", NULL});
-	run_sktop(sc, true, 1);
-	const struct sk_finding *f = expect_top(sc, SK_FIND_FD_EXHAUSTION);
+	const struct sk_finding *f = leak_and_judge(sc, 1, SK_FIND_FD_EXHAUSTION,
+						    SK_STRS("--nofile", "64", "--estab", "50"));
 
 	snprintf(cmd, sizeof(cmd), "ls /proc/%d/fd | wc -l", sc->leak.leaker);
 	assert_int_equal(evidence(f, "fds")->value, first_number(cmd));
@@ -618,9 +625,8 @@ static void test_udp_rcvbuf(void **state)
 {
 	struct scenario *sc = *state;
 
-	start(sc, (const char *const[]){"--udp-flood", "64", NULL});
-	run_sktop(sc, true, 1);
-	const struct sk_finding *f = expect_top(sc, SK_FIND_UDP_RCVBUF);
+	const struct sk_finding *f = leak_and_judge(sc, 1, SK_FIND_UDP_RCVBUF,
+						    SK_STRS("--udp-flood", "64"));
 	const struct sk_evidence *rmem = evidence(f, "rmem");
 	long snmp = in_netns(sc, "awk '/^Udp:/ {n++; if (n == 2) print \\$6}' /proc/net/snmp");
 
@@ -652,31 +658,23 @@ static void test_healthy_namespace(void **state)
 
 #define RULE_TEST(fn) cmocka_unit_test_setup_teardown(fn, scenario_new, scenario_free)
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		RULE_TEST(test_close_wait),
-		RULE_TEST(test_closed_leak),
-		RULE_TEST(test_recv_stuck),
-		RULE_TEST(test_peer_zero_window),
-		RULE_TEST(test_orphans),
-		RULE_TEST(test_tcp_mem),
-		RULE_TEST(test_ephemeral_ports),
-		RULE_TEST(test_accept_overflow),
-		RULE_TEST(test_fd_exhaustion),
-		RULE_TEST(test_udp_rcvbuf),
-		RULE_TEST(test_healthy_namespace),
-		RULE_TEST(test_churn_100),
-		RULE_TEST(test_churn_400),
-		RULE_TEST(test_churn_1000),
-		RULE_TEST(test_recv_stuck_one_shot),
-		RULE_TEST(test_orphans_match_sockstat),
-		RULE_TEST(test_time_wait_churn),
-	};
-	signal(SIGPIPE, SIG_IGN);
-	if (geteuid() == 0 && machine_lock(true) < 0)
-		fprintf(stderr, "rules: no machine lock: another build's suites may meet our limits\n");
-	if (geteuid() == 0 && hermetic_world(false) < 0)
-		fprintf(stderr, "rules: no private world: among the machine's processes\n");
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* It lowers tcp_max_orphans and tcp_mem, which exist only in the machine's
+ * network namespace. */
+SK_SUITE_MAIN_PREPARE(hermetic_suite_begin("rules", true, HERMETIC_SHARED_NET), NULL, NULL,
+	RULE_TEST(test_close_wait),
+	RULE_TEST(test_closed_leak),
+	RULE_TEST(test_recv_stuck),
+	RULE_TEST(test_peer_zero_window),
+	RULE_TEST(test_orphans),
+	RULE_TEST(test_tcp_mem),
+	RULE_TEST(test_ephemeral_ports),
+	RULE_TEST(test_accept_overflow),
+	RULE_TEST(test_fd_exhaustion),
+	RULE_TEST(test_udp_rcvbuf),
+	RULE_TEST(test_healthy_namespace),
+	RULE_TEST(test_churn_100),
+	RULE_TEST(test_churn_400),
+	RULE_TEST(test_churn_1000),
+	RULE_TEST(test_recv_stuck_one_shot),
+	RULE_TEST(test_orphans_match_sockstat),
+	RULE_TEST(test_time_wait_churn))

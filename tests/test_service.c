@@ -10,7 +10,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -21,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "suite.h"
 #include "fixture_root.h"
 #include "collect/netns_names.h"
 #include "collect/service.h"
@@ -818,23 +818,17 @@ static void test_netns_names_plain_file(void **state)
 	sk_netns_names_free(&n);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_classify),
-		cmocka_unit_test(test_parse_proc_cgroup),
-		cmocka_unit_test(test_parse_mountinfo),
-		cmocka_unit_test(test_parse_logname),
-		cmocka_unit_test(test_resolve_fixture),
-		cmocka_unit_test(test_hostile_names),
-		cmocka_unit_test(test_cache),
-		cmocka_unit_test(test_resolve_id_walk),
-		cmocka_unit_test(test_names_later),
-		cmocka_unit_test(test_mount_from_mountinfo),
-		cmocka_unit_test(test_attach),
-		cmocka_unit_test(test_totals),
-		cmocka_unit_test(test_netns_names_plain_file),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN(NULL, NULL,
+	cmocka_unit_test(test_classify),
+	cmocka_unit_test(test_parse_proc_cgroup),
+	cmocka_unit_test(test_parse_mountinfo),
+	cmocka_unit_test(test_parse_logname),
+	cmocka_unit_test(test_resolve_fixture),
+	cmocka_unit_test(test_hostile_names),
+	cmocka_unit_test(test_cache),
+	cmocka_unit_test(test_resolve_id_walk),
+	cmocka_unit_test(test_names_later),
+	cmocka_unit_test(test_mount_from_mountinfo),
+	cmocka_unit_test(test_attach),
+	cmocka_unit_test(test_totals),
+	cmocka_unit_test(test_netns_names_plain_file))

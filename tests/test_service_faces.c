@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <cmocka.h>
+#include "suite.h"
 
 #include "batch.h"
 #include "options.h"
@@ -293,16 +293,10 @@ static void test_subjects(void **state)
 	assert_string_equal(buf, "container postgres (pid 30)");
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sort_by_service),
-		cmocka_unit_test(test_batch_text),
-		cmocka_unit_test(test_selection),
-		cmocka_unit_test(test_json_filtered),
-		cmocka_unit_test(test_metrics_group),
-		cmocka_unit_test(test_subjects),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+SK_SUITE_MAIN(setup, teardown,
+	cmocka_unit_test(test_sort_by_service),
+	cmocka_unit_test(test_batch_text),
+	cmocka_unit_test(test_selection),
+	cmocka_unit_test(test_json_filtered),
+	cmocka_unit_test(test_metrics_group),
+	cmocka_unit_test(test_subjects))

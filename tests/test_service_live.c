@@ -16,7 +16,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -30,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "suite.h"
 #include "engine.h"
 #include "leakrun.h"
 
@@ -447,11 +447,5 @@ static void test_live_services(void **state)
 	check_screen(w);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_live_services, setup, teardown),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN(NULL, NULL,
+	cmocka_unit_test_setup_teardown(test_live_services, setup, teardown))

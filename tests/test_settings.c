@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#include "suite.h"
 
 #include "settings.h"
 
@@ -222,17 +222,11 @@ static void test_save_and_load(void **state)
 	assert_int_equal(system(other), 0);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good_files),
-		cmocka_unit_test(test_empty_file_sets_nothing),
-		cmocka_unit_test(test_bad_files_are_refused_whole),
-		cmocka_unit_test(test_long_and_nul_lines),
-		cmocka_unit_test(test_format_parses_back),
-		cmocka_unit_test(test_path_follows_xdg),
-		cmocka_unit_test(test_save_and_load),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN(NULL, NULL,
+	cmocka_unit_test(test_good_files),
+	cmocka_unit_test(test_empty_file_sets_nothing),
+	cmocka_unit_test(test_bad_files_are_refused_whole),
+	cmocka_unit_test(test_long_and_nul_lines),
+	cmocka_unit_test(test_format_parses_back),
+	cmocka_unit_test(test_path_follows_xdg),
+	cmocka_unit_test(test_save_and_load))

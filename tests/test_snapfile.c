@@ -7,7 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "suite.h"
 #include "store/snapfile.h"
 
 static char *make_dir(void)
@@ -281,18 +281,13 @@ static void test_read_only_dir(void **state)
 	in_mount_ns("size=64k", read_only);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_creates_0600),
-		cmocka_unit_test(test_never_overwrites),
-		cmocka_unit_test(test_race_at_commit),
-		cmocka_unit_test(test_refuses_symlink),
-		cmocka_unit_test(test_bad_names_and_dirs),
-		cmocka_unit_test(test_messages_escape_the_path),
-		cmocka_unit_test(test_basename),
-		cmocka_unit_test(test_full_disk),
-		cmocka_unit_test(test_read_only_dir),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN(NULL, NULL,
+	cmocka_unit_test(test_creates_0600),
+	cmocka_unit_test(test_never_overwrites),
+	cmocka_unit_test(test_race_at_commit),
+	cmocka_unit_test(test_refuses_symlink),
+	cmocka_unit_test(test_bad_names_and_dirs),
+	cmocka_unit_test(test_messages_escape_the_path),
+	cmocka_unit_test(test_basename),
+	cmocka_unit_test(test_full_disk),
+	cmocka_unit_test(test_read_only_dir))

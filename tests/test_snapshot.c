@@ -6,11 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <arpa/inet.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "suite.h"
 #include "model/procsort.h"
 #include "snapbuild.h"
 #include "model/snapshot.h"
@@ -581,16 +581,11 @@ static void test_join_matches_brute_force(void **state)
 	sk_snapshot_free(&in);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_closed_unbound_other),
-		cmocka_unit_test(test_undumped_namespace_is_not_closed),
-		cmocka_unit_test(test_shared_and_dup_counted_once),
-		cmocka_unit_test(test_orphans_and_accept_queue),
-		cmocka_unit_test(test_bound_inactive_and_duplicates),
-		cmocka_unit_test(test_reuse_after_reset),
-		cmocka_unit_test(test_join_matches_brute_force),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN(NULL, NULL,
+	cmocka_unit_test(test_closed_unbound_other),
+	cmocka_unit_test(test_undumped_namespace_is_not_closed),
+	cmocka_unit_test(test_shared_and_dup_counted_once),
+	cmocka_unit_test(test_orphans_and_accept_queue),
+	cmocka_unit_test(test_bound_inactive_and_duplicates),
+	cmocka_unit_test(test_reuse_after_reset),
+	cmocka_unit_test(test_join_matches_brute_force))

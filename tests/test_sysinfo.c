@@ -7,13 +7,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "suite.h"
 #include "fixture_root.h"
 #include "collect/sysinfo.h"
 
@@ -373,21 +373,16 @@ static void test_read_live(void **state)
 	assert_true(sys.limits.file_nr[2] > 0);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sockstat_field_report),
-		cmocka_unit_test(test_sockstat_real),
-		cmocka_unit_test(test_sockstat_hostile),
-		cmocka_unit_test(test_sockstat_scope_table),
-		cmocka_unit_test(test_netstat_by_name),
-		cmocka_unit_test(test_netstat_bounds),
-		cmocka_unit_test(test_netstat_real),
-		cmocka_unit_test(test_ints),
-		cmocka_unit_test(test_init),
-		cmocka_unit_test(test_read_fixture),
-		cmocka_unit_test(test_read_empty_root),
-		cmocka_unit_test(test_read_live),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN(NULL, NULL,
+	cmocka_unit_test(test_sockstat_field_report),
+	cmocka_unit_test(test_sockstat_real),
+	cmocka_unit_test(test_sockstat_hostile),
+	cmocka_unit_test(test_sockstat_scope_table),
+	cmocka_unit_test(test_netstat_by_name),
+	cmocka_unit_test(test_netstat_bounds),
+	cmocka_unit_test(test_netstat_real),
+	cmocka_unit_test(test_ints),
+	cmocka_unit_test(test_init),
+	cmocka_unit_test(test_read_fixture),
+	cmocka_unit_test(test_read_empty_root),
+	cmocka_unit_test(test_read_live))

@@ -7,7 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <arpa/inet.h>
 #include <curses.h>
 #include <errno.h>
@@ -18,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "suite.h"
 #include "app.h"
 #include "columns.h"
 #include "fview.h"
@@ -538,19 +538,14 @@ static void test_columns_reorder(void **state)
 	assert_int_equal(pos[2].x, 14);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fview_wraps),
-		cmocka_unit_test(test_command_text),
-		cmocka_unit_test_setup_teardown(test_f9_signal, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_f3_search, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_f2_setup, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_key_and_mouse, fx_setup, fx_teardown),
-		cmocka_unit_test(test_columns_reorder),
-		cmocka_unit_test(test_setup_names),
-		cmocka_unit_test_setup_teardown(test_findings_follow_the_restriction, fx_setup,
-						fx_teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN(NULL, NULL,
+	cmocka_unit_test(test_fview_wraps),
+	cmocka_unit_test(test_command_text),
+	cmocka_unit_test_setup_teardown(test_f9_signal, fx_setup, fx_teardown),
+	cmocka_unit_test_setup_teardown(test_f3_search, fx_setup, fx_teardown),
+	cmocka_unit_test_setup_teardown(test_f2_setup, fx_setup, fx_teardown),
+	cmocka_unit_test_setup_teardown(test_unknown_key_and_mouse, fx_setup, fx_teardown),
+	cmocka_unit_test(test_columns_reorder),
+	cmocka_unit_test(test_setup_names),
+	cmocka_unit_test_setup_teardown(test_findings_follow_the_restriction, fx_setup,
+					fx_teardown))

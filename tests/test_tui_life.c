@@ -10,12 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "suite.h"
 #include "app.h"
 #include "columns.h"
 #include "detail.h"
@@ -515,16 +515,10 @@ static void test_orphans_by_creator(void **state)
 	sk_snapshot_free(&s);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_age_format),
-		cmocka_unit_test(test_age_sort),
-		cmocka_unit_test(test_age_sort_many),
-		cmocka_unit_test(test_age_column),
-		cmocka_unit_test(test_detail_lifetime),
-		cmocka_unit_test(test_orphans_by_creator),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+SK_SUITE_MAIN(NULL, NULL,
+	cmocka_unit_test(test_age_format),
+	cmocka_unit_test(test_age_sort),
+	cmocka_unit_test(test_age_sort_many),
+	cmocka_unit_test(test_age_column),
+	cmocka_unit_test(test_detail_lifetime),
+	cmocka_unit_test(test_orphans_by_creator))

@@ -8,7 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <locale.h>
@@ -21,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "suite.h"
 #include "act/audit.h"
 #include "app.h"
 #include "colors.h"
@@ -923,25 +923,19 @@ static void test_netns_label(void **state)
 	sk_snapshot_free(&s);
 }
 
-int main(void)
-{
-	/* wcwidth needs a UTF-8 locale; C.UTF-8 is always there on glibc. */
-	setlocale(LC_CTYPE, "C.UTF-8");
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_destroy_key),
-		cmocka_unit_test(test_render_80x24),
-		cmocka_unit_test(test_render_hostile_names),
-		TW_TEST(test_detail_wraps),
-		cmocka_unit_test(test_counters),
-		cmocka_unit_test(test_keys),
-		cmocka_unit_test(test_snapshot_key),
-		cmocka_unit_test(test_snapshot_key_race),
-		cmocka_unit_test(test_growth_units),
-		cmocka_unit_test(test_growth_sort),
-		cmocka_unit_test(test_growth_render),
-		cmocka_unit_test(test_services_view),
-		cmocka_unit_test(test_netns_label),
-		cmocka_unit_test(test_meter_time_to_limit),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* wcwidth needs a UTF-8 locale; C.UTF-8 is always there on glibc. */
+SK_SUITE_MAIN_PREPARE(setlocale(LC_CTYPE, "C.UTF-8"), NULL, NULL,
+	cmocka_unit_test(test_destroy_key),
+	cmocka_unit_test(test_render_80x24),
+	cmocka_unit_test(test_render_hostile_names),
+	TW_TEST(test_detail_wraps),
+	cmocka_unit_test(test_counters),
+	cmocka_unit_test(test_keys),
+	cmocka_unit_test(test_snapshot_key),
+	cmocka_unit_test(test_snapshot_key_race),
+	cmocka_unit_test(test_growth_units),
+	cmocka_unit_test(test_growth_sort),
+	cmocka_unit_test(test_growth_render),
+	cmocka_unit_test(test_services_view),
+	cmocka_unit_test(test_netns_label),
+	cmocka_unit_test(test_meter_time_to_limit))

@@ -9,7 +9,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <locale.h>
@@ -22,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "suite.h"
 #include "act/audit.h"
 #include "app.h"
 #include "colors.h"
@@ -957,25 +957,19 @@ static void test_state_names(void **state)
 	assert_string_equal(sk_tcp_state_name(SK_TCP_ESTABLISHED), "ESTABLISHED");
 }
 
-int main(void)
-{
-	/* wcwidth needs a UTF-8 locale; C.UTF-8 is always there on glibc. */
-	setlocale(LC_CTYPE, "C.UTF-8");
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_units),
-		cmocka_unit_test(test_line_sanitises),
-		cmocka_unit_test(test_line_widths),
-		cmocka_unit_test(test_columns_layout),
-		cmocka_unit_test(test_proc_sorting),
-		cmocka_unit_test(test_cursor_follows_pid),
-		TW_TEST(test_filter),
-		TW_TEST(test_filter_terms),
-		TW_TEST(test_proc_sockets_and_groups),
-		TW_TEST(test_closed_fds_are_rows),
-		cmocka_unit_test(test_socket_cursor_follows_inode),
-		cmocka_unit_test(test_socket_sort_order),
-		TW_TEST(test_states_and_orphans),
-		cmocka_unit_test(test_state_names),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* wcwidth needs a UTF-8 locale; C.UTF-8 is always there on glibc. */
+SK_SUITE_MAIN_PREPARE(setlocale(LC_CTYPE, "C.UTF-8"), NULL, NULL,
+	cmocka_unit_test(test_units),
+	cmocka_unit_test(test_line_sanitises),
+	cmocka_unit_test(test_line_widths),
+	cmocka_unit_test(test_columns_layout),
+	cmocka_unit_test(test_proc_sorting),
+	cmocka_unit_test(test_cursor_follows_pid),
+	TW_TEST(test_filter),
+	TW_TEST(test_filter_terms),
+	TW_TEST(test_proc_sockets_and_groups),
+	TW_TEST(test_closed_fds_are_rows),
+	cmocka_unit_test(test_socket_cursor_follows_inode),
+	cmocka_unit_test(test_socket_sort_order),
+	TW_TEST(test_states_and_orphans),
+	cmocka_unit_test(test_state_names))
