@@ -85,9 +85,10 @@ static bool tracked_state(const struct sk_socket *k)
 static bool key_of(const struct sk_snapshot *s, const struct sk_socket *k, struct tracked *t)
 {
 	if (k->flags & SK_SOCK_UNDUMPED) {
-		if (!k->owners_count)
+		const struct sk_fdref *ref = sk_snapshot_first_ref(s, k);
+
+		if (!ref)
 			return false;
-		const struct sk_fdref *ref = &s->fdrefs.v[s->owner_index.v[k->owners_start]];
 
 		t->a = k->inode;
 		t->b = (uint64_t)(uint32_t)s->procs.v[ref->proc].pid << 32 | (uint32_t)ref->fd;

@@ -157,9 +157,9 @@ static inline int push_index(idxvec *v, size_t i)
 
 static inline uint32_t owner_proc(const struct sk_snapshot *s, const struct sk_socket *k)
 {
-	if (k->owners_count)
-		return s->fdrefs.v[s->owner_index.v[k->owners_start]].proc;
-	return k->likely_owner;
+	const struct sk_fdref *ref = sk_snapshot_first_ref(s, k);
+
+	return ref ? ref->proc : k->likely_owner;
 }
 
 /* The rules in rules_net.c, run from findings.c's table. */

@@ -136,9 +136,11 @@ static uint32_t churn_creator(struct ctx *c, size_t dest, uint32_t *per_proc)
 			continue;
 		const struct sk_socket *k = &s->socks.v[c->x->ports.v[j]];
 
-		if (!k->owners_count)
+		const struct sk_fdref *ref = sk_snapshot_first_ref(s, k);
+
+		if (!ref)
 			continue;
-		uint32_t p = s->fdrefs.v[s->owner_index.v[k->owners_start]].proc;
+		uint32_t p = ref->proc;
 
 		if (++per_proc[p] && (best == SK_NONE || per_proc[p] > per_proc[best]))
 			best = p;

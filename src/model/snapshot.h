@@ -199,6 +199,14 @@ static inline const struct sk_service *sk_snapshot_sock_service(const struct sk_
 	return k < s->sock_service.n ? sk_snapshot_service(s, s->sock_service.v[k]) : NULL;
 }
 
+/* The first fd reference holding socket k (in fdref order, as owner_index
+ * lists them), NULL when no fd holds it. */
+static inline const struct sk_fdref *sk_snapshot_first_ref(const struct sk_snapshot *s,
+							   const struct sk_socket *k)
+{
+	return k->owners_count ? &s->fdrefs.v[s->owner_index.v[k->owners_start]] : NULL;
+}
+
 /* Counts row k into an aggregate the way the join counts a process's. */
 void sk_agg_count_row(struct sk_agg *a, const struct sk_socket *k);
 
