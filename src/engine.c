@@ -93,9 +93,11 @@ struct sk_engine {
 	sk_fdrowvec fdrows;                /* the iterator's rows, memory reused */
 	char owner_note[SK_ERROR_MSG_MAX];
 	/* The lifecycle store (NULL: estimates only), what it held at the last
-	 * read, the cookies its sweep deletes, since when it records. */
+	 * read, which of those entries a dumped row holds, the cookies its sweep
+	 * deletes, since when it records. */
 	struct sk_bpf_lifecycle *life;
 	sk_lifevec life_store;
+	SK_VEC(uint8_t) life_dumped;
 	sk_cookievec life_stale;
 	int64_t life_since;
 	uint64_t life_lost;
@@ -354,7 +356,8 @@ static int sweep_lifecycle(struct sk_engine *e, const struct sk_snapshot *s,
 	for (size_t i = 0; i < s->netns.n; i++)
 		if (s->netns.v[i].dump_error)
 			return 0;
-	rc = sk_lives_stale(s, &e->life_store, mono_ns(&s->monotonic), &e->life_stale);
+	rc = sk_lives_stale(&e->life_store, e->life_dumped.v, mono_ns(&s->monotonic),
+			    &e->life_stale);
 	if (rc)
 		return sk_error_set(lerr, -rc, "out of memory sweeping the lifecycle store");
 	return sk_bpf_lifecycle_delete(e->life, e->life_stale.v, e->life_stale.n, lerr);
@@ -368,13 +371,17 @@ static int fill_lifecycle(struct sk_engine *e, struct sk_snapshot *s, struct sk_
 	int rc;
 
 	sk_error_clear(&lerr);
-	if (e->life && sk_bpf_lifecycle_read(e->life, &e->life_store, &e->life_lost, &lerr) == 0)
+	if (e->life && sk_bpf_lifecycle_read(e->life, &e->life_store, &e->life_lost, &lerr) == 0) {
+		if (sk_vec_reserve((void **)&e->life_dumped.v, &e->life_dumped.cap,
+				   e->life_store.n, 1))
+			return sk_error_set(err, ENOMEM, "out of memory joining lifetimes");
 		store = &e->life_store;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	s->lifecycle.source = store ? SK_LIFE_BPF : SK_LIFE_ESTIMATE;
 	s->lifecycle.since = store ? e->life_since : 0;
 	s->lifecycle.events_lost = e->life_lost;
-	rc = sk_lives_fill(s, store, mono_ns(&now));
+	rc = sk_lives_fill(s, store, mono_ns(&now), store ? e->life_dumped.v : NULL);
 	if (rc)
 		return sk_error_set(err, -rc, "out of memory filling lifetimes");
 	if (store && sweep_lifecycle(e, s, &lerr) == 0)
@@ -491,6 +498,7 @@ void sk_engine_free(struct sk_engine *e)
 	free(e->fdrows.v);
 	sk_bpf_lifecycle_close(e->life);
 	free(e->life_store.v);
+	free(e->life_dumped.v);
 	free(e->life_stale.v);
 	sk_service_resolver_free(e->services);
 	sk_netns_names_free(&e->netns_names);

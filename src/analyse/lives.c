@@ -1,5 +1,5 @@
 /* The store and the dump meet by cookie: the store is sorted, each TCP row
- * is one binary search. Strings go to the snapshot's strtab once per
+ * is one binary search, and the entries met are marked for the sweep. Strings go to the snapshot's strtab once per
  * process (holders) or once per distinct maker (a small cache), not once
  * per row: a million rows of one server name one process. */
 #include <config.h>
@@ -11,6 +11,8 @@
 
 #include "analyse/persist.h"
 #include "util/escape.h"
+#include "util/hash.h"
+#include "util/vec.h"
 
 #define COMM_CACHE 256 /* distinct makers remembered per refresh */
 
@@ -38,11 +40,11 @@ static uint32_t add_comm(struct fill *f, const char *raw, size_t len)
 
 static uint32_t maker_comm(struct fill *f, const char *raw)
 {
-	uint32_t h = 2166136261u;
+	uint64_t w[2] = {0, 0};
 
-	for (size_t i = 0; i < SK_LIFE_COMM_LEN && raw[i]; i++)
-		h = (h ^ (unsigned char)raw[i]) * 16777619u;
-	struct comm_slot *c = &f->cache[h % COMM_CACHE];
+	_Static_assert(sizeof(w) >= SK_LIFE_COMM_LEN, "a comm fits two words");
+	memcpy(w, raw, strnlen(raw, SK_LIFE_COMM_LEN));
+	struct comm_slot *c = &f->cache[sk_mix64(w[0] ^ sk_mix64(w[1])) % COMM_CACHE];
 
 	if (c->off && strncmp(c->raw, raw, SK_LIFE_COMM_LEN) == 0)
 		return c->off;
@@ -51,29 +53,25 @@ static uint32_t maker_comm(struct fill *f, const char *raw)
 	return c->off;
 }
 
-static const struct sk_life_entry *find(const sk_lifevec *store, uint64_t cookie)
+SK_LOWER_BOUND_BY(entry_at, struct sk_life_entry, cookie, uint64_t)
+
+/* The store's index of cookie, or SIZE_MAX. */
+static size_t find(const sk_lifevec *store, uint64_t cookie)
 {
-	size_t lo = 0, hi = store ? store->n : 0;
+	size_t i = entry_at(store->v, 0, store->n, cookie);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (store->v[mid].cookie < cookie)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return store && lo < store->n && store->v[lo].cookie == cookie ? &store->v[lo] : NULL;
+	return i < store->n && store->v[i].cookie == cookie ? i : SIZE_MAX;
 }
 
 /* The first process holding the row's socket, if any. */
 static void holder_as_creator(struct fill *f, const struct sk_socket *k, struct sk_life *l)
 {
 	const struct sk_snapshot *s = f->s;
+	const struct sk_fdref *ref = sk_snapshot_first_ref(s, k);
 
-	if (!k->owners_count)
+	if (!ref)
 		return;
-	uint32_t p = s->fdrefs.v[s->owner_index.v[k->owners_start]].proc;
+	uint32_t p = ref->proc;
 	const struct sk_process *proc = &s->procs.v[p];
 
 	if (!f->holder_comm[p])
@@ -175,22 +173,27 @@ static int prepare(struct fill *f)
 	return 0;
 }
 
-int sk_lives_fill(struct sk_snapshot *s, const sk_lifevec *store, uint64_t now_ns)
+int sk_lives_fill(struct sk_snapshot *s, const sk_lifevec *store, uint64_t now_ns,
+		  uint8_t *dumped)
 {
 	struct fill f = {.s = s, .store = store, .now_ns = now_ns};
 	int rc = prepare(&f);
 
+	if (store && dumped && store->n)
+		memset(dumped, 0, store->n);
 	for (size_t i = 0; rc == 0 && i < s->socks.n; i++) {
 		const struct sk_socket *k = &s->socks.v[i];
-		const struct sk_life_entry *e = NULL;
+		size_t at = SIZE_MAX;
 		struct sk_life *l = &s->lives.v[i];
 
 		memset(l, 0, sizeof(*l));
 		l->age_ms = l->state_age_ms = SK_LIFE_AGE_UNKNOWN;
 		if (store && i < s->dumped_rows && k->proto == SK_PROTO_TCP && k->cookie)
-			e = find(store, k->cookie);
-		if (e) {
-			from_store(&f, e, k, l, &s->ages.v[i]);
+			at = find(store, k->cookie);
+		if (at != SIZE_MAX) {
+			if (dumped)
+				dumped[at] = 1;
+			from_store(&f, &store->v[at], k, l, &s->ages.v[i]);
 		} else {
 			holder_as_creator(&f, k, l);
 			estimate_ages(k, l, true, true);
@@ -206,49 +209,20 @@ int sk_lives_fill(struct sk_snapshot *s, const sk_lifevec *store, uint64_t now_n
 	return rc;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-int sk_lives_stale(const struct sk_snapshot *s, const sk_lifevec *store, uint64_t before_ns,
+int sk_lives_stale(const sk_lifevec *store, const uint8_t *dumped, uint64_t before_ns,
 		   sk_cookievec *out)
 {
-	sk_cookievec dumped = {0};
-	size_t j = 0;
-	int rc = 0;
-
 	out->n = 0;
-	for (size_t i = 0; i < s->dumped_rows && rc == 0; i++) {
-		const struct sk_socket *k = &s->socks.v[i];
-		uint64_t *c;
-
-		if (k->proto != SK_PROTO_TCP || !k->cookie)
-			continue;
-		c = SK_VEC_PUSH(&dumped);
-		if (!c)
-			rc = -ENOMEM;
-		else
-			*c = k->cookie;
-	}
-	sk_qsort(dumped.v, dumped.n, sizeof(*dumped.v), cmp_u64);
-	for (size_t i = 0; i < store->n && rc == 0; i++) {
+	for (size_t i = 0; i < store->n; i++) {
 		const struct sk_life_entry *e = &store->v[i];
 		uint64_t *c;
 
-		while (j < dumped.n && dumped.v[j] < e->cookie)
-			j++;
-		if ((j < dumped.n && dumped.v[j] == e->cookie) || e->state_ns >= before_ns ||
-		    e->created_ns >= before_ns)
+		if (dumped[i] || e->state_ns >= before_ns || e->created_ns >= before_ns)
 			continue;
 		c = SK_VEC_PUSH(out);
 		if (!c)
-			rc = -ENOMEM;
-		else
-			*c = e->cookie;
+			return -ENOMEM;
+		*c = e->cookie;
 	}
-	free(dumped.v);
-	return rc;
+	return 0;
 }
