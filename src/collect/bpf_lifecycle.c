@@ -6,11 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-size_t sk_bpf_lifecycle_entry_bytes(void)
-{
-	return sizeof(uint64_t) + 48; /* the cookie + struct sk_lifecycle_record */
-}
-
 #if HAVE_BPF
 
 #include <bpf/bpf.h>
@@ -33,16 +28,37 @@ _Static_assert(SK_LIFE_F_CREATED == SK_LREC_CREATED && SK_LIFE_F_CREATOR == SK_L
 	       "one set of flag bits on both sides");
 
 #define BATCH 4096
+#endif
 
 struct sk_bpf_lifecycle {
-	struct sk_lifecycle_bpf *skel;
 	uint32_t max_entries;
 	uint64_t load_us;
+#if HAVE_BPF
+	struct sk_lifecycle_bpf *skel;
 	int ncpus;
+	uint64_t *lost_per_cpu; /* ncpus counters, read each refresh */
 	/* batch buffers, kept across reads */
 	uint64_t keys[BATCH];
 	struct sk_lifecycle_record vals[BATCH];
+#endif
 };
+
+size_t sk_bpf_lifecycle_entry_bytes(void)
+{
+	return sizeof(uint64_t) + 48; /* the cookie + struct sk_lifecycle_record */
+}
+
+uint64_t sk_bpf_lifecycle_load_us(const struct sk_bpf_lifecycle *b)
+{
+	return b ? b->load_us : 0;
+}
+
+uint32_t sk_bpf_lifecycle_max_entries(const struct sk_bpf_lifecycle *b)
+{
+	return b ? b->max_entries : 0;
+}
+
+#if HAVE_BPF
 
 static int why_not(int rc, const char *step, const char *last, struct sk_error *err)
 {
@@ -88,9 +104,13 @@ int sk_bpf_lifecycle_open(struct sk_bpf_lifecycle **out, uint32_t max_entries,
 		return sk_error_set(err, ENOMEM, "out of memory");
 	b->max_entries = max_entries ? max_entries : SK_LIFE_MAX_ENTRIES_DEFAULT;
 	b->ncpus = libbpf_num_possible_cpus();
-	rc = b->ncpus > 0 && b->ncpus <= 65536
-		     ? sk_bpf_load_noting(load, b, &b->load_us, err)
-		     : sk_error_set(err, EINVAL, "BPF lifecycle unavailable: cannot count the CPUs");
+	if (b->ncpus > 0 && b->ncpus <= 65536)
+		b->lost_per_cpu = calloc((size_t)b->ncpus, sizeof(*b->lost_per_cpu));
+	if (!b->lost_per_cpu)
+		rc = sk_error_set(err, EINVAL, "BPF lifecycle unavailable: cannot count the CPUs "
+				   "(or out of memory)");
+	else
+		rc = sk_bpf_load_noting(load, b, &b->load_us, err);
 	if (rc == 0)
 		*out = b;
 	else
@@ -98,21 +118,12 @@ int sk_bpf_lifecycle_open(struct sk_bpf_lifecycle **out, uint32_t max_entries,
 	return rc;
 }
 
-uint64_t sk_bpf_lifecycle_load_us(const struct sk_bpf_lifecycle *b)
-{
-	return b ? b->load_us : 0;
-}
-
-uint32_t sk_bpf_lifecycle_max_entries(const struct sk_bpf_lifecycle *b)
-{
-	return b ? b->max_entries : 0;
-}
-
 void sk_bpf_lifecycle_close(struct sk_bpf_lifecycle *b)
 {
 	if (!b)
 		return;
 	sk_lifecycle_bpf__destroy(b->skel);
+	free(b->lost_per_cpu);
 	free(b);
 }
 
@@ -146,19 +157,14 @@ static int cmp_entry(const void *pa, const void *pb)
 
 static int read_lost(struct sk_bpf_lifecycle *b, uint64_t *lost)
 {
-	uint64_t *per_cpu = calloc((size_t)b->ncpus, sizeof(*per_cpu));
 	uint32_t zero = 0;
-	int rc = 0;
 
-	if (!per_cpu)
-		return -ENOMEM;
 	*lost = 0;
-	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.lost), &zero, per_cpu) != 0)
-		rc = -errno;
-	for (int i = 0; rc == 0 && i < b->ncpus; i++)
-		*lost += per_cpu[i];
-	free(per_cpu);
-	return rc;
+	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.lost), &zero, b->lost_per_cpu) != 0)
+		return -errno;
+	for (int i = 0; i < b->ncpus; i++)
+		*lost += b->lost_per_cpu[i];
+	return 0;
 }
 
 int sk_bpf_lifecycle_read(struct sk_bpf_lifecycle *b, sk_lifevec *out, uint64_t *lost,
@@ -228,10 +234,6 @@ int sk_bpf_lifecycle_delete(struct sk_bpf_lifecycle *b, const uint64_t *cookies,
 
 #else /* !HAVE_BPF */
 
-struct sk_bpf_lifecycle {
-	int unused;
-};
-
 int sk_bpf_lifecycle_open(struct sk_bpf_lifecycle **out, uint32_t max_entries,
 			  struct sk_error *err)
 {
@@ -256,18 +258,6 @@ int sk_bpf_lifecycle_delete(struct sk_bpf_lifecycle *b, const uint64_t *cookies,
 	(void)cookies;
 	(void)n;
 	return sk_error_set(err, EOPNOTSUPP, "built without BPF");
-}
-
-uint64_t sk_bpf_lifecycle_load_us(const struct sk_bpf_lifecycle *b)
-{
-	(void)b;
-	return 0;
-}
-
-uint32_t sk_bpf_lifecycle_max_entries(const struct sk_bpf_lifecycle *b)
-{
-	(void)b;
-	return 0;
 }
 
 void sk_bpf_lifecycle_close(struct sk_bpf_lifecycle *b)
