@@ -122,17 +122,24 @@ static void print_netns(FILE *out, const struct sk_snapshot *s)
 	fputc('\n', out);
 }
 
+/* when as the report writes every time: UTC, to the second. */
+static const char *utc_text(time_t when, char buf[32])
+{
+	struct tm tm;
+
+	if (!gmtime_r(&when, &tm) || !strftime(buf, 32, "%Y-%m-%d %H:%M:%S UTC", &tm))
+		snprintf(buf, 32, "%lld", (long long)when);
+	return buf;
+}
+
 /* Where socket ages and creators come from (the JSON's "lifecycle"). */
 static void print_lifecycle(FILE *out, const struct sk_snapshot *s)
 {
 	const struct sk_lifecycle_info *li = &s->lifecycle;
-	time_t since = (time_t)li->since;
-	struct tm tm;
 	char when[32];
 
 	if (li->source == SK_LIFE_BPF) {
-		gmtime_r(&since, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		utc_text((time_t)li->since, when);
 		fprintf(out, "Ages:    lifecycle bpf since %s, %llu events lost\n", when,
 			(unsigned long long)li->events_lost);
 	} else if (li->source == SK_LIFE_ESTIMATE) {
@@ -146,11 +153,9 @@ static void print_header(FILE *out, const struct sk_snapshot *s)
 	const struct sk_system *sys = &s->sys;
 	const struct sk_limits *l = &sys->limits;
 	const struct sk_totals *t = &s->totals;
-	struct tm tm;
 	char when[32], b1[16], b2[16];
 
-	gmtime_r(&s->realtime.tv_sec, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	utc_text(s->realtime.tv_sec, when);
 	fprintf(out, "sktop %s - %s - %s - Linux %s - refresh %llu took %u ms%s\n", PACKAGE_VERSION,
 		when, s->host, s->kernel, (unsigned long long)s->seq, s->duration_us / 1000,
 		s->root ? "" : " - NOT ROOT: other users' sockets are not attributed");
