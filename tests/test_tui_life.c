@@ -483,6 +483,12 @@ static void test_orphans_by_creator(void **state)
 	assert_non_null(strstr(screen_row(sc, -1), " OWNER"));
 	assert_null(strstr(screen_row(sc, -1), "LIKELY"));
 	assert_non_null(strstr(screen_row(sc, 0), "closer[415] made them"));
+	/* The filter judges an orphan by its maker: closer holds nothing. */
+	sk_view_set_filter(&sc->ui.view, "closer");
+	assert_int_equal(sk_view_build(&sc->ui.view, &s), 0);
+	assert_int_equal(v->nrows, 1);
+	assert_int_equal(v->orphans.v[0].count, 2);
+	assert_int_equal(v->orphans.v[0].key.owner_kind, SK_OKEY_CREATOR);
 	screen_free(sc);
 
 	/* The states pane: the orphans and the TIME_WAIT count for closer. */

@@ -257,12 +257,18 @@ static int owners(struct sk_view *v, const struct sk_snapshot *s, const struct s
 		     : (k->flags & SK_SOCK_ORPHAN) ? "orphan, owner unknown" : "not held by any fd");
 }
 
+/* An age in words where the AGE column has "-". */
+static const char *age_text(int64_t ms, bool estimated, char *buf, size_t size)
+{
+	return ms < 0 ? "unknown" : sk_tui_fmt_age(ms, estimated, buf, size);
+}
+
 /* Who made it and since when (the lifecycle, vlife.h): nothing when the
  * snapshot has none, "unknown" for what it does not know. */
 static void lifetime(struct sk_view *v, const struct sk_snapshot *s, uint32_t si, unsigned ds)
 {
 	const struct sk_life *lf = sk_view_life(s, si);
-	char who[96], age[16], in_state[16];
+	char who[96], age[16];
 
 	if (!lf)
 		return;
@@ -278,10 +284,8 @@ static void lifetime(struct sk_view *v, const struct sk_snapshot *s, uint32_t si
 	} else {
 		FIELD("created by", "unknown");
 	}
-	sk_tui_fmt_age(lf->age_ms, lf->estimated, age, sizeof(age));
-	sk_tui_fmt_age(lf->state_age_ms, lf->estimated, in_state, sizeof(in_state));
-	FIELD("age", "%s", lf->age_ms < 0 ? "unknown" : age);
-	FIELD("state age", "%s in %s", lf->state_age_ms < 0 ? "unknown" : in_state,
+	FIELD("age", "%s", age_text(lf->age_ms, lf->estimated, age, sizeof(age)));
+	FIELD("state age", "%s in %s", age_text(lf->state_age_ms, lf->estimated, age, sizeof(age)),
 	      sk_dstate_name(ds));
 	if (lf->estimated && (lf->age_ms >= 0 || lf->state_age_ms >= 0))
 		add(v, SK_VL_NOTE, "~: estimated from tcp_info (the last data or ACK seen): at "

@@ -71,13 +71,14 @@ char *sk_tui_fmt_ms(uint64_t ms, char *buf, size_t size)
 
 char *sk_tui_fmt_age(int64_t ms, bool estimated, char *buf, size_t size)
 {
-	uint64_t s = ms < 0 ? 0 : (uint64_t)ms / 1000;
 	char t[24];
 
 	if (ms < 0) {
 		snprintf(buf, size, "-");
 		return buf;
 	}
+	uint64_t s = (uint64_t)ms / 1000;
+
 	/* Rounded down: an age is at least what it says, an estimate more so.
 	 * From ten days on, days alone: "12d04h" would not fit six columns. */
 	if (s < 60)

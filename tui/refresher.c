@@ -10,7 +10,7 @@
 #include <time.h>
 
 enum job {
-	JOB_IDLE,    /* nothing asked */
+	JOB_IDLE,    /* nothing asked (0: a calloc'ed slot) */
 	JOB_ASKED,   /* the loop asked; the worker has not started it */
 	JOB_RUNNING,
 	JOB_DONE,    /* result waiting for the loop */
@@ -127,8 +127,7 @@ int sk_refresher_start(struct sk_engine *e, struct sk_refresher **out, struct sk
 	*out = NULL;
 	if (!r)
 		return sk_error_set(err, ENOMEM, "out of memory");
-	r->engine = e;
-	r->refresh.state = JOB_IDLE;
+	r->engine = e; /* calloc: both slots JOB_IDLE */
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->wake, NULL);
 	pthread_condattr_init(&attr);

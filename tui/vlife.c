@@ -31,6 +31,16 @@ uint32_t sk_view_maker(const struct sk_snapshot *s, size_t si)
 	return p ? (uint32_t)(p - s->procs.v) : SK_NONE;
 }
 
+uint32_t sk_view_fdless_owner(const struct sk_snapshot *s, size_t si, bool *made)
+{
+	uint32_t maker = sk_view_maker(s, si), likely = s->socks.v[si].likely_owner;
+
+	*made = maker != SK_NONE;
+	if (*made)
+		return maker;
+	return likely < s->procs.n ? likely : SK_NONE;
+}
+
 void sk_view_creator_label(const struct sk_snapshot *s, const struct sk_life *lf, char *buf,
 			   size_t size)
 {

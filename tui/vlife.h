@@ -23,6 +23,10 @@ const struct sk_life *sk_view_life_creator(const struct sk_snapshot *s, size_t s
 /* The index of the process that made it while that still runs, SK_NONE. */
 uint32_t sk_view_maker(const struct sk_snapshot *s, size_t si);
 
+/* The process a socket no fd holds counts for: its maker while that
+ * runs, else its likely owner (snapshot.h); SK_NONE. *made says the first. */
+uint32_t sk_view_fdless_owner(const struct sk_snapshot *s, size_t si, bool *made);
+
 /* "closer[415]", or "pid 415" when its comm is not known. */
 void sk_view_creator_label(const struct sk_snapshot *s, const struct sk_life *lf, char *buf,
 			   size_t size);

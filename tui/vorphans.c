@@ -69,10 +69,8 @@ int sk_vpane_orphans(struct sk_view *v, const struct sk_snapshot *s)
 		if (!(k->flags & SK_SOCK_ORPHAN))
 			continue;
 		/* -p and the filter judge it by its maker where that is known. */
-		uint32_t owner = sk_view_maker(s, i);
-
-		if (owner == SK_NONE && k->likely_owner < s->procs.n)
-			owner = k->likely_owner;
+		bool made;
+		uint32_t owner = sk_view_fdless_owner(s, i, &made);
 
 		if (!sk_vfilter_sock_allowed(v, s, i, owner))
 			continue;

@@ -39,19 +39,6 @@ static void state_add_owner(struct sk_vstate *st, uint32_t proc, uint32_t count,
 	}
 }
 
-/* The process a socket no fd holds counts for: the one that made it
- * while it still runs (the lifecycle), else its likely owner; np - 1 for
- * none. *made says which. */
-static size_t fdless_owner(const struct sk_snapshot *s, size_t i, size_t np, bool *made)
-{
-	uint32_t maker = sk_view_maker(s, i), likely = s->socks.v[i].likely_owner;
-
-	*made = maker != SK_NONE;
-	if (*made)
-		return maker;
-	return likely < s->procs.n ? likely : np - 1;
-}
-
 static struct sk_vkey state_key(const struct sk_snapshot *s, const void *row)
 {
 	(void)s;
@@ -81,16 +68,25 @@ int sk_vpane_states(struct sk_view *v, const struct sk_snapshot *s)
 	for (size_t i = 0; i < s->socks.n; i++) {
 		const struct sk_socket *k = &s->socks.v[i];
 		bool by_maker = false;
-		size_t cell;
+		size_t p = np - 1, cell;
 
 		if (k->proto != SK_PROTO_TCP)
 			continue;
-		cell = sk_dstate_of(k) * np + (own[i] != UINT64_MAX ? (size_t)(own[i] >> 32)
-					       : fdless_owner(s, i, np, &by_maker));
+		if (own[i] != UINT64_MAX) {
+			p = (size_t)(own[i] >> 32);
+		} else {
+			uint32_t fdless = sk_view_fdless_owner(s, i, &by_maker);
+
+			if (fdless != SK_NONE)
+				p = fdless;
+		}
+		cell = sk_dstate_of(k) * np + p;
 		count[cell]++;
 		made[cell] += by_maker;
-		if (k->flags & SK_SOCK_ORPHAN) { /* held by no fd: by_maker is its own */
-			cell = SK_DS_ORPHANS * np + fdless_owner(s, i, np, &by_maker);
+		/* An orphan has inode 0, so no fd holds it (the join links none):
+		 * p is already its fd-less owner, looked up once. */
+		if (k->flags & SK_SOCK_ORPHAN) {
+			cell = SK_DS_ORPHANS * np + p;
 			count[cell]++;
 			made[cell] += by_maker;
 		}
