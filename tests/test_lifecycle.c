@@ -380,6 +380,32 @@ static void connect_and_close(uint16_t port, int n)
 		close(connect_to(port));
 }
 
+/* Rows in state whose peer is port. */
+static size_t count_to(const struct sk_snapshot *s, uint8_t state, uint16_t port)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->socks.n; i++)
+		n += s->socks.v[i].state == state && s->socks.v[i].peer.port == port;
+	return n;
+}
+
+/* Refreshes until want rows in state face port (the kernel may finish a
+ * close after the call returns: on a busy machine loopback's softirq runs
+ * later), 10 s at most; returns the last snapshot. No fixed sleep. */
+static const struct sk_snapshot *refresh_until(struct sk_engine *e, uint8_t state,
+					       uint16_t port, size_t want)
+{
+	const struct sk_snapshot *s;
+
+	for (int tries = 0;; tries++) {
+		s = refresh(e);
+		if (count_to(s, state, port) == want || tries == 100)
+			return s;
+		usleep(100 * 1000);
+	}
+}
+
 /* The maker closes first and exits; the peer's close then turns each of its
  * sockets TIME_WAIT, with no fd and no process left: the store still names
  * the maker, and the rows of its TIME_WAITs are all there. */
@@ -400,7 +426,7 @@ static void test_time_wait_names_maker(void **state)
 	accept_all(lfd, fds, N);
 	for (int i = 0; i < N; i++)
 		close(fds[i]);
-	s = refresh(e);
+	s = refresh_until(e, SK_TCP_TIME_WAIT, port, N);
 	assert_int_equal(s->lives.n, s->socks.n);
 	for (size_t i = 0; i < s->socks.n; i++) {
 		const struct sk_socket *k = &s->socks.v[i];
@@ -567,19 +593,9 @@ static void test_no_entry_outlives_socket(void **state)
 	for (int i = 0; i < N; i++)
 		close(rst[i]); /* RST: CLOSE from ESTABLISHED, deleted by the kernel side */
 	/* Wait for the FIN_WAIT2 mini sockets to time out (1 s, reaped by a
-	 * timer): poll the dump, no fixed sleep. */
-	for (int tries = 0;; tries++) {
-		size_t left = 0;
-
-		assert_true(tries < 100);
-		s = refresh(e);
-		for (size_t i = 0; i < s->socks.n; i++)
-			left += s->socks.v[i].state == SK_TCP_FIN_WAIT2 &&
-				s->socks.v[i].peer.port == port;
-		if (!left)
-			break;
-		usleep(100 * 1000);
-	}
+	 * timer). */
+	s = refresh_until(e, SK_TCP_FIN_WAIT2, port, 0);
+	assert_int_equal(count_to(s, SK_TCP_FIN_WAIT2, port), 0);
 	t0 = (uint64_t)s->monotonic.tv_sec * SEC_NS + (uint64_t)s->monotonic.tv_nsec;
 	assert_int_equal(sk_bpf_lifecycle_read(b, &v, &lost, &err), 0);
 	assert_int_equal(sk_lives_stale(s, &v, t0, &stale), 0);
