@@ -103,18 +103,26 @@ static void build(struct sb_world *w, sk_lifevec *store, uint64_t now)
 	}
 }
 
+/* Every field of got is want's, the creators' comms compared as strings
+ * (each life's comm is an index into its own snapshot's table). */
+static void assert_life_eq(const struct sk_life *got, const char *got_comm,
+			   const struct sk_life *want, const char *want_comm)
+{
+	assert_int_equal(got->creator_pid, want->creator_pid);
+	assert_string_equal(got_comm, want_comm);
+	assert_int_equal(got->creator_cgroup, want->creator_cgroup);
+	assert_int_equal(got->creator_is_holder, want->creator_is_holder);
+	assert_int_equal(got->age_ms, want->age_ms);
+	assert_int_equal(got->state_age_ms, want->state_age_ms);
+	assert_int_equal(got->estimated, want->estimated);
+}
+
 /* Every field of life i is want's, the creator's comm read as a string. */
 static void assert_life(const struct sb_world *w, size_t i, const char *comm, struct sk_life want)
 {
 	const struct sk_life *l = &w->s.lives.v[i];
 
-	assert_int_equal(l->creator_pid, want.creator_pid);
-	assert_string_equal(sk_strtab_get(&w->s.strs, l->creator_comm), comm);
-	assert_int_equal(l->creator_cgroup, want.creator_cgroup);
-	assert_int_equal(l->creator_is_holder, want.creator_is_holder);
-	assert_int_equal(l->age_ms, want.age_ms);
-	assert_int_equal(l->state_age_ms, want.state_age_ms);
-	assert_int_equal(l->estimated, want.estimated);
+	assert_life_eq(l, sk_strtab_get(&w->s.strs, l->creator_comm), &want, comm);
 }
 
 static void test_fill_from_store(void **state)
@@ -213,14 +221,8 @@ static void test_json_round_trip(void **state)
 	for (size_t i = 0; i < w.s.socks.n; i++) {
 		const struct sk_life *a = &w.s.lives.v[i], *b = &r.snap.lives.v[i];
 
-		assert_int_equal(a->creator_pid, b->creator_pid);
-		assert_string_equal(sk_strtab_get(&w.s.strs, a->creator_comm),
-				    sk_strtab_get(&r.snap.strs, b->creator_comm));
-		assert_int_equal(a->creator_cgroup, b->creator_cgroup);
-		assert_int_equal(a->creator_is_holder, b->creator_is_holder);
-		assert_int_equal(a->age_ms, b->age_ms);
-		assert_int_equal(a->state_age_ms, b->state_age_ms);
-		assert_int_equal(a->estimated, b->estimated);
+		assert_life_eq(b, sk_strtab_get(&r.snap.strs, b->creator_comm), a,
+			       sk_strtab_get(&w.s.strs, a->creator_comm));
 	}
 	sk_replay_free(&r);
 	free(doc);
