@@ -80,10 +80,15 @@ static int memory(void)
 	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_NO_PREALLOC);
 	size_t value = sk_bpf_lifecycle_entry_bytes() - sizeof(uint64_t);
 	char v[64] = {0};
-	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "lives_bench", sizeof(uint64_t),
-				(uint32_t)value, SK_LIFE_MAX_ENTRIES_DEFAULT, &o);
+	int fd;
 
-	if (fd < 0 || value > sizeof(v)) {
+	if (value > sizeof(v)) { /* an entry grown past the buffer that fills it */
+		fprintf(stderr, "lifecycle: a %zu B value does not fit %zu B\n", value, sizeof(v));
+		return 1;
+	}
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "lives_bench", sizeof(uint64_t), (uint32_t)value,
+			    SK_LIFE_MAX_ENTRIES_DEFAULT, &o);
+	if (fd < 0) {
 		perror("lifecycle: bpf_map_create");
 		return 1;
 	}
@@ -109,7 +114,7 @@ int main(int argc, char **argv)
 	int runs = 5, c;
 
 	while ((c = getopt(argc, argv, "r:")) != -1) {
-		if (c != 'r' || (runs = atoi(optarg)) <= 0) {
+		if (c != 'r' || (runs = atoi(optarg)) < 1 || runs > 1000) {
 			fprintf(stderr, "usage: lifecycle [-r RUNS]\n");
 			return 2;
 		}

@@ -22,12 +22,14 @@
 #include "hunits.h"
 #include "render.h"
 #include "snapbuild.h"
+#include "tuiworld.h"
 #include "view.h"
 #include "vlife.h"
 
 /* --- fixture ------------------------------------------------------------------------ */
 
-enum { PID_SERVER = 100, PID_CLOSER = 415, PORT = 8080 };
+/* The server and its port are tuiworld's; the world is this suite's own. */
+enum { PID_CLOSER = 415 };
 
 /* What the lifecycle says of one socket, found by its cookie. */
 struct life_spec {
@@ -75,12 +77,13 @@ static void build(struct sk_snapshot *s, bool life)
 
 	sk_snapshot_init(s);
 	sb_netns(s, NS_A, ALL_INET);
-	tcp(s, SK_TCP_LISTEN, 10, CK_LISTEN, PORT, 0);
+	tcp(s, SK_TCP_LISTEN, 10, CK_LISTEN, LISTEN_PORT, 0);
 	for (int i = 0; i < 3; i++)
-		tcp(s, SK_TCP_CLOSE_WAIT, 11 + (uint64_t)i, CK_CW_OLD + (uint64_t)i, PORT,
+		tcp(s, SK_TCP_CLOSE_WAIT, 11 + (uint64_t)i, CK_CW_OLD + (uint64_t)i, LISTEN_PORT,
 		    (uint16_t)(40000 + i));
 	for (int i = 0; i < 3; i++)
-		tcp(s, SK_TCP_FIN_WAIT1, 0, CK_FW1_A + (uint64_t)i, PORT, (uint16_t)(50000 + i));
+		tcp(s, SK_TCP_FIN_WAIT1, 0, CK_FW1_A + (uint64_t)i, LISTEN_PORT,
+		    (uint16_t)(50000 + i));
 	tcp(s, SK_TCP_TIME_WAIT, 0, CK_TW, 33000, 80);
 
 	uint32_t p = sb_proc(s, PID_SERVER, NS_A);
@@ -127,26 +130,19 @@ static void build(struct sk_snapshot *s, bool life)
 
 static void view_at(struct sk_view *v, const struct sk_snapshot *s, enum sk_pane pane)
 {
-	struct sk_view_config cfg = {0};
-
-	sk_view_init(v, &cfg, SK_SORT_CLOSE_WAIT, false);
+	tw_view_new(v);
 	sk_view_set_pane(v, pane);
 	assert_int_equal(sk_view_build(v, s), 0);
 }
 
 /* A snapshot and a view of it on one pane. */
-struct fx {
-	struct sk_snapshot s;
-	struct sk_view v;
-};
-
-static void fx_open(struct fx *x, bool life, enum sk_pane pane)
+static void fx_open(struct tw_fx *x, bool life, enum sk_pane pane)
 {
 	build(&x->s, life);
 	view_at(&x->v, &x->s, pane);
 }
 
-static void fx_close(struct fx *x)
+static void fx_close(struct tw_fx *x)
 {
 	sk_view_free(&x->v);
 	sk_snapshot_free(&x->s);
@@ -236,7 +232,7 @@ static void check_age_order(const struct sk_view *v, const struct sk_snapshot *s
 
 static void test_age_sort(void **state)
 {
-	struct fx x;
+	struct tw_fx x;
 
 	(void)state;
 	fx_open(&x, true, SK_PANE_SOCKS);
@@ -275,7 +271,7 @@ static void test_age_sort_many(void **state)
 	sk_snapshot_init(&s);
 	sb_netns(&s, NS_A, ALL_INET);
 	for (int i = 0; i < 500; i++)
-		tcp(&s, SK_TCP_ESTABLISHED, 1000 + (uint64_t)i, 0x5000 + (uint64_t)i, PORT,
+		tcp(&s, SK_TCP_ESTABLISHED, 1000 + (uint64_t)i, 0x5000 + (uint64_t)i, LISTEN_PORT,
 		    (uint16_t)(1024 + i));
 	assert_int_equal(sk_snapshot_join(&s, sb_sockname, NULL, &err), 0);
 	assert_int_equal(sk_vec_reserve((void **)&s.lives.v, &s.lives.cap, s.socks.n,
@@ -320,15 +316,9 @@ static struct screen *screen_new(const struct sk_snapshot *s, enum sk_pane pane)
 	struct screen *sc = calloc(1, sizeof(*sc));
 
 	assert_non_null(sc);
-	sc->o.snapshot_dir = ".";
-	sk_thresholds_default(&sc->o.thresholds);
-	sc->ui.opts = &sc->o;
-	sc->ui.snap = s;
-	sc->ui.interval = 2;
-	sc->ui.rows = 24;
-	sc->ui.cols = 80;
-	sc->ui.body_height = 24 - 7 - 3;
-	view_at(&sc->ui.view, s, pane);
+	tw_ui_new(&sc->ui, &sc->o, s);
+	sk_view_set_pane(&sc->ui.view, pane);
+	assert_int_equal(sk_view_build(&sc->ui.view, s), 0);
 	sk_render_layout(&sc->ui, 80, 0, sc->ui.view.nrows, &sc->f);
 	return sc;
 }
@@ -425,7 +415,7 @@ static const char *detail_line(const struct sk_view *v, const char *start)
 
 static void test_detail_lifetime(void **state)
 {
-	struct fx x;
+	struct tw_fx x;
 
 	(void)state;
 	fx_open(&x, true, SK_PANE_SOCKS);
