@@ -77,7 +77,9 @@ static int load_times(int runs)
 
 static int memory(void)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_NO_PREALLOC);
+	/* What LIBBPF_OPTS expands to, spelled out: cppcheck does not read
+	 * libbpf's headers and cannot parse the macro. */
+	struct bpf_map_create_opts o = {.sz = sizeof(o), .map_flags = BPF_F_NO_PREALLOC};
 	size_t value = sk_bpf_lifecycle_entry_bytes() - sizeof(uint64_t);
 	char v[64] = {0};
 	int fd;
