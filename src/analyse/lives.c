@@ -162,9 +162,6 @@ static int prepare(struct fill *f)
 	if (sk_vec_reserve((void **)&s->lives.v, &s->lives.cap, n, sizeof(*s->lives.v)) ||
 	    sk_vec_reserve((void **)&s->ages.v, &s->ages.cap, n, sizeof(*s->ages.v)))
 		return -ENOMEM;
-	f->holder_comm = calloc(s->procs.n ? s->procs.n : 1, sizeof(*f->holder_comm));
-	if (!f->holder_comm)
-		return -ENOMEM;
 	if (f->store && n) { /* no sockets: ages.v may still be NULL */
 		memset(s->ages.v, 0, n * sizeof(*s->ages.v));
 		s->ages.n = n;
@@ -176,8 +173,11 @@ static int prepare(struct fill *f)
 int sk_lives_fill(struct sk_snapshot *s, const sk_lifevec *store, uint64_t now_ns,
 		  uint8_t *dumped)
 {
-	struct fill f = {.s = s, .store = store, .now_ns = now_ns};
-	int rc = prepare(&f);
+	/* Owned by this function, not through f: scan-build lost track of it
+	 * through the struct and reported a leak. */
+	uint32_t *holder_comm = calloc(s->procs.n ? s->procs.n : 1, sizeof(*holder_comm));
+	struct fill f = {.s = s, .store = store, .now_ns = now_ns, .holder_comm = holder_comm};
+	int rc = holder_comm ? prepare(&f) : -ENOMEM;
 
 	if (store && dumped && store->n)
 		memset(dumped, 0, store->n);
@@ -200,7 +200,7 @@ int sk_lives_fill(struct sk_snapshot *s, const sk_lifevec *store, uint64_t now_n
 		}
 		rc = f.rc;
 	}
-	free(f.holder_comm);
+	free(holder_comm);
 	if (rc) {
 		s->lives.n = 0;
 		if (store)
