@@ -100,10 +100,10 @@ test)
 		build/valgrind.log; then
 		cat build/valgrind.log; echo "build.sh: sktop leaked a file descriptor"; exit 1
 	fi
-	echo "== fuzzing (clang, libFuzzer + ASan/UBSan, ${FUZZ_SECONDS:-30} s per target) [${SECONDS}s]"
+	echo "== fuzzing (clang, libFuzzer + ASan/UBSan, ${FUZZ_SECONDS:-20} s per target) [${SECONDS}s]"
 	mkdir -p build/fuzz
 	(cd build/fuzz && { [ -f Makefile ] || CC=clang "$top/configure" --enable-fuzzing >/dev/null; } &&
-	 make -j"$(nproc)" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}" 2>&1 | grep -Ev '^  (CC|AR|CCLD) |^ar: ')
+	 make -j"$(nproc)" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}" 2>&1 | grep -Ev '^  (CC|AR|CCLD) |^ar: ')
 	# The tarball must build and pass from a clean tree; the suites that
 	# build real sockets already ran twice above, so here only the unit
 	# suites run (CI has a time budget).
