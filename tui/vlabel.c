@@ -13,19 +13,9 @@
 #include "vlife.h"
 #include "vrows.h"
 
-const char *const sk_pane_names[SK_PANE_LAST] = {
-	[SK_PANE_PROCS] = "Processes",
-	[SK_PANE_SOCKS] = "Sockets",
-	[SK_PANE_STATES] = "States",
-	[SK_PANE_ORPHANS] = "Orphans",
-	[SK_PANE_FINDINGS] = "Findings",
-};
+const char *const sk_pane_names[SK_PANE_LAST] = {SK_PANES(SK_XNAME)};
 
-const char *const sk_group_names[SK_GROUP_LAST] = {
-	[SK_GROUP_NONE] = "not grouped",
-	[SK_GROUP_PEER] = "grouped by peer address",
-	[SK_GROUP_LPORT] = "grouped by local port",
-};
+const char *const sk_group_names[SK_GROUP_LAST] = {SK_GROUPS(SK_XNAME)};
 
 /* --- display states -------------------------------------------------------- */
 

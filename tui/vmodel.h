@@ -19,6 +19,7 @@
 #include "model/snapshot.h"
 #include "util/hash.h"
 #include "util/vec.h"
+#include "util/xenum.h"
 
 #define SK_FINDING_ROWS 3 /* title, evidence, next step */
 
@@ -36,14 +37,13 @@ enum sk_vkind {
 };
 
 /* The panes Tab and 1..4 switch between: the bottom level of the stack. */
-enum sk_pane {
-	SK_PANE_PROCS,
-	SK_PANE_SOCKS,
-	SK_PANE_STATES,
-	SK_PANE_ORPHANS,
-	SK_PANE_FINDINGS,
-	SK_PANE_LAST
-};
+#define SK_PANES(X)                   \
+	X(SK_PANE_PROCS, "Processes") \
+	X(SK_PANE_SOCKS, "Sockets")   \
+	X(SK_PANE_STATES, "States")   \
+	X(SK_PANE_ORPHANS, "Orphans") \
+	X(SK_PANE_FINDINGS, "Findings")
+enum sk_pane { SK_PANES(SK_XENUM) SK_PANE_LAST };
 
 enum sk_scope {
 	SK_SCOPE_ALL,      /* every socket in the snapshot */
@@ -53,12 +53,11 @@ enum sk_scope {
 	SK_SCOPE_FINDING,  /* the sockets that support one finding */
 };
 
-enum sk_group {
-	SK_GROUP_NONE,
-	SK_GROUP_PEER,  /* by state and remote address */
-	SK_GROUP_LPORT, /* by state and local port */
-	SK_GROUP_LAST
-};
+#define SK_GROUPS(X)                                                                  \
+	X(SK_GROUP_NONE, "not grouped")                                               \
+	X(SK_GROUP_PEER, "grouped by peer address") /* by state and remote address */ \
+	X(SK_GROUP_LPORT, "grouped by local port") /* by state and local port */
+enum sk_group { SK_GROUPS(SK_XENUM) SK_GROUP_LAST };
 
 /* Row identity, for keeping the cursor on the same thing. */
 struct sk_vkey {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "util/error.h"
+#include "util/xenum.h"
 #include "analyse/history.h"
 #include "model/snapshot.h"
 
@@ -20,20 +21,20 @@ enum sk_severity {
 };
 extern const char *const sk_severity_names[SK_SEV_LAST]; /* "info", "warning", "critical" */
 
-enum sk_finding_kind {
-	SK_FIND_CLOSE_WAIT,
-	SK_FIND_CLOSED_LEAK,
-	SK_FIND_RECV_STUCK,
-	SK_FIND_PEER_ZERO_WINDOW,
-	SK_FIND_ORPHANS,
-	SK_FIND_TCP_MEM,
-	SK_FIND_EPHEMERAL_PORTS,
-	SK_FIND_ACCEPT_OVERFLOW,
-	SK_FIND_FD_EXHAUSTION,
-	SK_FIND_UDP_RCVBUF,
-	SK_FIND_TIME_WAIT_CHURN,
-	SK_FIND_LAST
-};
+/* Each kind with its name (util/xenum.h). */
+#define SK_FINDING_KINDS(X)                             \
+	X(SK_FIND_CLOSE_WAIT, "close_wait")             \
+	X(SK_FIND_CLOSED_LEAK, "closed_leak")           \
+	X(SK_FIND_RECV_STUCK, "recv_stuck")             \
+	X(SK_FIND_PEER_ZERO_WINDOW, "peer_zero_window") \
+	X(SK_FIND_ORPHANS, "orphans")                   \
+	X(SK_FIND_TCP_MEM, "tcp_mem")                   \
+	X(SK_FIND_EPHEMERAL_PORTS, "ephemeral_ports")   \
+	X(SK_FIND_ACCEPT_OVERFLOW, "accept_overflow")   \
+	X(SK_FIND_FD_EXHAUSTION, "fd_exhaustion")       \
+	X(SK_FIND_UDP_RCVBUF, "udp_rcvbuf")             \
+	X(SK_FIND_TIME_WAIT_CHURN, "time_wait_churn")
+enum sk_finding_kind { SK_FINDING_KINDS(SK_XENUM) SK_FIND_LAST };
 extern const char *const sk_finding_kind_names[SK_FIND_LAST]; /* "close_wait", ... */
 
 enum sk_subject_type {
@@ -52,37 +53,36 @@ extern const char *const sk_subject_names[SK_SUBJ_LAST];
 
 /* The names evidence goes by in JSON: one table, so the replay reader
  * knows every name a rule can write. */
-enum sk_evidence_name {
-	SK_EV_CLOSE_WAIT,
-	SK_EV_FDS,
-	SK_EV_CLOSED,
-	SK_EV_SOCKETS,
-	SK_EV_FILES,
-	SK_EV_RECV_Q,
-	SK_EV_RMEM,
-	SK_EV_RSS,
-	SK_EV_ORPHANED,
-	SK_EV_SEND_Q,
-	SK_EV_BACKOFF,
-	SK_EV_TCP_ORPHAN_RETRIES,
-	SK_EV_ORPHANS,
-	SK_EV_TCP_MEM_PAGES,
-	SK_EV_TCP_MEM_HIGH,
-	SK_EV_PORTS,
-	SK_EV_TIME_WAIT,
-	SK_EV_ACCEPT_QUEUE,
-	SK_EV_DROPS,
-	SK_EV_TCP_ABORT_ON_MEMORY,
-	SK_EV_LISTEN_OVERFLOWS,
-	SK_EV_RCVBUF_ERRORS,
-	SK_EV_OLDEST_S,
-	SK_EV_ZERO_WINDOW,
-	SK_EV_KERNEL_TOO_MANY_ORPHANS,
-	SK_EV_KERNEL_TCP_OUT_OF_MEMORY,
-	SK_EV_PER_MIN,
-	SK_EV_TW_BUCKETS,
-	SK_EV_LAST
-};
+#define SK_EVIDENCE_NAMES(X)                                          \
+	X(SK_EV_CLOSE_WAIT, "close_wait")                             \
+	X(SK_EV_FDS, "fds")                                           \
+	X(SK_EV_CLOSED, "closed")                                     \
+	X(SK_EV_SOCKETS, "sockets")                                   \
+	X(SK_EV_FILES, "files")                                       \
+	X(SK_EV_RECV_Q, "recv_q")                                     \
+	X(SK_EV_RMEM, "rmem")                                         \
+	X(SK_EV_RSS, "rss")                                           \
+	X(SK_EV_ORPHANED, "orphaned")                                 \
+	X(SK_EV_SEND_Q, "send_q")                                     \
+	X(SK_EV_BACKOFF, "backoff")                                   \
+	X(SK_EV_TCP_ORPHAN_RETRIES, "tcp_orphan_retries")             \
+	X(SK_EV_ORPHANS, "orphans")                                   \
+	X(SK_EV_TCP_MEM_PAGES, "tcp_mem_pages")                       \
+	X(SK_EV_TCP_MEM_HIGH, "tcp_mem_high")                         \
+	X(SK_EV_PORTS, "ports")                                       \
+	X(SK_EV_TIME_WAIT, "time_wait")                               \
+	X(SK_EV_ACCEPT_QUEUE, "accept_queue")                         \
+	X(SK_EV_DROPS, "drops")                                       \
+	X(SK_EV_TCP_ABORT_ON_MEMORY, "TCPAbortOnMemory")              \
+	X(SK_EV_LISTEN_OVERFLOWS, "ListenOverflows")                  \
+	X(SK_EV_RCVBUF_ERRORS, "RcvbufErrors")                        \
+	X(SK_EV_OLDEST_S, "oldest_s")                                 \
+	X(SK_EV_ZERO_WINDOW, "zero_window")                           \
+	X(SK_EV_KERNEL_TOO_MANY_ORPHANS, "kernel_too_many_orphans")   \
+	X(SK_EV_KERNEL_TCP_OUT_OF_MEMORY, "kernel_tcp_out_of_memory") \
+	X(SK_EV_PER_MIN, "per_min")                                   \
+	X(SK_EV_TW_BUCKETS, "tw_buckets")
+enum sk_evidence_name { SK_EVIDENCE_NAMES(SK_XENUM) SK_EV_LAST };
 extern const char *const sk_evidence_names[SK_EV_LAST];
 
 /* One number that triggered a finding, with its limit when there is one. */

@@ -25,19 +25,7 @@ const struct sk_field *sk_pmetric_field(enum sk_pmetric m)
 	return &sk_proc_fields[pmetric_rows[m < SK_PM_LAST ? m : 0]];
 }
 
-const char *const sk_smetric_names[SK_SM_LAST] = {
-	[SK_SM_ORPHANS] = "orphans",
-	[SK_SM_TCP_MEM] = "tcp_mem_pages",
-	[SK_SM_TIME_WAIT] = "time_wait",
-	[SK_SM_FILES] = "files",
-	[SK_SM_CLOSE_WAIT] = "close_wait",
-	[SK_SM_CLOSED] = "closed",
-	[SK_SM_ABORT_ON_MEMORY] = "TCPAbortOnMemory",
-	[SK_SM_LISTEN_OVERFLOWS] = "ListenOverflows",
-	[SK_SM_LISTEN_DROPS] = "ListenDrops",
-	[SK_SM_UDP_RCVBUF_ERRORS] = "RcvbufErrors",
-	[SK_SM_TW_OVERFLOW] = "TCPTimeWaitOverflow",
-};
+const char *const sk_smetric_names[SK_SM_LAST] = {SK_SMETRICS(SK_XNAME)};
 
 void sk_history_init(struct sk_history *h, uint64_t window_ms)
 {

@@ -12,6 +12,7 @@
 
 #include "model/fields.h"
 #include "model/snapshot.h"
+#include "util/xenum.h"
 
 #define SK_HISTORY_SLOTS 32
 #define SK_HISTORY_WINDOW_MS_DEFAULT (10 * 60 * 1000)
@@ -31,20 +32,19 @@ enum sk_pmetric {
 const struct sk_field *sk_pmetric_field(enum sk_pmetric m);
 
 /* System series (gauges and cumulative counters). */
-enum sk_smetric {
-	SK_SM_ORPHANS,            /* sockstat TCP orphan (machine) */
-	SK_SM_TCP_MEM,            /* sockstat TCP mem pages (machine) */
-	SK_SM_TIME_WAIT,          /* sockstat TCP tw (own netns) */
-	SK_SM_FILES,              /* file-nr allocated */
-	SK_SM_CLOSE_WAIT,         /* rows, all namespaces */
-	SK_SM_CLOSED,             /* rows, all namespaces */
-	SK_SM_ABORT_ON_MEMORY,    /* counters */
-	SK_SM_LISTEN_OVERFLOWS,
-	SK_SM_LISTEN_DROPS,
-	SK_SM_UDP_RCVBUF_ERRORS,
-	SK_SM_TW_OVERFLOW,
-	SK_SM_LAST
-};
+#define SK_SMETRICS(X)                                                           \
+	X(SK_SM_ORPHANS, "orphans") /* sockstat TCP orphan (machine) */          \
+	X(SK_SM_TCP_MEM, "tcp_mem_pages") /* sockstat TCP mem pages (machine) */ \
+	X(SK_SM_TIME_WAIT, "time_wait") /* sockstat TCP tw (own netns) */        \
+	X(SK_SM_FILES, "files") /* file-nr allocated */                          \
+	X(SK_SM_CLOSE_WAIT, "close_wait") /* rows, all namespaces */             \
+	X(SK_SM_CLOSED, "closed") /* rows, all namespaces */                     \
+	X(SK_SM_ABORT_ON_MEMORY, "TCPAbortOnMemory") /* counters */              \
+	X(SK_SM_LISTEN_OVERFLOWS, "ListenOverflows")                             \
+	X(SK_SM_LISTEN_DROPS, "ListenDrops")                                     \
+	X(SK_SM_UDP_RCVBUF_ERRORS, "RcvbufErrors")                               \
+	X(SK_SM_TW_OVERFLOW, "TCPTimeWaitOverflow")
+enum sk_smetric { SK_SMETRICS(SK_XENUM) SK_SM_LAST };
 extern const char *const sk_smetric_names[SK_SM_LAST];
 
 struct sk_sample {

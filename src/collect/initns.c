@@ -18,25 +18,10 @@
 
 #include "util/readfile.h"
 
-const char *const sk_limits_from_names[SK_LIMITS_LAST] = {
-	[SK_LIMITS_HERE] = "here",
-	[SK_LIMITS_INITIAL_NETNS] = "initial_netns",
-	[SK_LIMITS_NOT_ROOT] = "unknown_not_root",
-	[SK_LIMITS_SAME_NETNS] = "unknown_no_initial_netns",
-	[SK_LIMITS_SETNS_FAILED] = "unknown_setns_failed",
-	[SK_LIMITS_NOT_READ] = "unknown_not_read",
-};
+const char *const sk_limits_from_names[SK_LIMITS_LAST] = {SK_LIMITS_FROMS(SK_XNAME)};
 
-const char *const sk_limits_from_text[SK_LIMITS_LAST] = {
-	[SK_LIMITS_HERE] = "",
-	[SK_LIMITS_INITIAL_NETNS] = "read in the initial network namespace",
-	[SK_LIMITS_NOT_ROOT] = "unknown: they exist only in the initial network namespace, "
-			       "and entering it needs root",
-	[SK_LIMITS_SAME_NETNS] = "unknown: they exist only in the initial network namespace, "
-				 "and PID 1 here is not in it (a container)",
-	[SK_LIMITS_SETNS_FAILED] = "unknown: entering the initial network namespace was refused",
-	[SK_LIMITS_NOT_READ] = "unknown: their files could not be read",
-};
+#define SK_LIMITS_TEXT(id, name, text) [id] = text,
+const char *const sk_limits_from_text[SK_LIMITS_LAST] = {SK_LIMITS_FROMS(SK_LIMITS_TEXT)};
 
 static int read_limit(int rootfd, const char *path, int64_t *out, int n)
 {

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "util/error.h"
+#include "util/xenum.h"
 
 #define SK_UNKNOWN (-1) /* a figure the kernel did not provide */
 
@@ -95,19 +96,25 @@ struct sk_limits {
 
 /* Where tcp_max_orphans and tcp_mem came from. They exist only in the
  * initial network namespace: elsewhere sktop reads them there when it can
- * (root, and PID 1's namespace is another one), else says why not. */
-enum sk_limits_from {
-	SK_LIMITS_HERE,            /* sktop's own namespace is the initial one */
-	SK_LIMITS_INITIAL_NETNS,   /* read after entering PID 1's network namespace */
-	SK_LIMITS_NOT_ROOT,        /* unknown: entering a namespace needs root */
-	SK_LIMITS_SAME_NETNS,      /* unknown: PID 1 shares our namespace (a container) */
-	SK_LIMITS_SETNS_FAILED,    /* unknown: the kernel refused setns */
-	SK_LIMITS_NOT_READ,        /* unknown: the files could not be read */
-	SK_LIMITS_LAST
-};
-/* JSON values: "here", "initial_netns", "unknown_not_root", ... */
+ * (root, and PID 1's namespace is another one), else says why not. One row
+ * per case: its JSON value, then a line for the screen saying why they are
+ * unknown. */
+#define SK_LIMITS_FROMS(X)                                               \
+	X(SK_LIMITS_HERE, "here", "")                                    \
+	X(SK_LIMITS_INITIAL_NETNS, "initial_netns",                      \
+	  "read in the initial network namespace")                       \
+	X(SK_LIMITS_NOT_ROOT, "unknown_not_root",                        \
+	  "unknown: they exist only in the initial network namespace, "  \
+	  "and entering it needs root")                                  \
+	X(SK_LIMITS_SAME_NETNS, "unknown_no_initial_netns",              \
+	  "unknown: they exist only in the initial network namespace, "  \
+	  "and PID 1 here is not in it (a container)")                   \
+	X(SK_LIMITS_SETNS_FAILED, "unknown_setns_failed",                \
+	  "unknown: entering the initial network namespace was refused") \
+	X(SK_LIMITS_NOT_READ, "unknown_not_read",                        \
+	  "unknown: their files could not be read")
+enum sk_limits_from { SK_LIMITS_FROMS(SK_XENUM) SK_LIMITS_LAST };
 extern const char *const sk_limits_from_names[SK_LIMITS_LAST];
-/* One line for the screen: why tcp_max_orphans and tcp_mem are unknown. */
 extern const char *const sk_limits_from_text[SK_LIMITS_LAST];
 
 struct sk_system {

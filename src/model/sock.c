@@ -7,63 +7,19 @@
 #include <string.h>
 #include <sys/socket.h>
 
-const char *const sk_proto_names[SK_PROTO_LAST] = {
-	[SK_PROTO_TCP] = "tcp",
-	[SK_PROTO_UDP] = "udp",
-	[SK_PROTO_UNIX] = "unix",
-};
+const char *const sk_proto_names[SK_PROTO_LAST] = {SK_PROTOS(SK_XNAME)};
 
-/* One row per state: the kernel's name, then the narrow one a column shows. */
-#define SK_TCP_STATE_ROWS(X)                                \
-	X(UNKNOWN, "UNKNOWN", "UNKNOWN")                    \
-	X(ESTABLISHED, "ESTABLISHED", "ESTAB")              \
-	X(SYN_SENT, "SYN_SENT", "SYN_SENT")                 \
-	X(SYN_RECV, "SYN_RECV", "SYN_RECV")                 \
-	X(FIN_WAIT1, "FIN_WAIT1", "FIN_WAIT1")              \
-	X(FIN_WAIT2, "FIN_WAIT2", "FIN_WAIT2")              \
-	X(TIME_WAIT, "TIME_WAIT", "TIME_WAIT")              \
-	X(CLOSE, "CLOSE", "CLOSE")                          \
-	X(CLOSE_WAIT, "CLOSE_WAIT", "CLOSE_WAIT")           \
-	X(LAST_ACK, "LAST_ACK", "LAST_ACK")                 \
-	X(LISTEN, "LISTEN", "LISTEN")                       \
-	X(CLOSING, "CLOSING", "CLOSING")                    \
-	X(NEW_SYN_RECV, "NEW_SYN_RECV", "SYN_RECV")         \
-	X(BOUND_INACTIVE, "BOUND_INACTIVE", "BOUND")
+#define SK_TCP_SHORT_NAME(state, name, short_name) [state] = short_name,
 
-#define SK_TCP_LONG_NAME(state, name, short_name) [SK_TCP_##state] = name,
-#define SK_TCP_SHORT_NAME(state, name, short_name) [SK_TCP_##state] = short_name,
-
-const char *const sk_tcp_state_names[SK_TCP_STATE_LAST] = {SK_TCP_STATE_ROWS(SK_TCP_LONG_NAME)};
+const char *const sk_tcp_state_names[SK_TCP_STATE_LAST] = {SK_TCP_STATES(SK_XNAME)};
 const char *const sk_tcp_state_short_names[SK_TCP_STATE_LAST] = {
-	SK_TCP_STATE_ROWS(SK_TCP_SHORT_NAME)};
+	SK_TCP_STATES(SK_TCP_SHORT_NAME)};
 
-const char *const sk_timer_names[SK_TIMER_LAST] = {
-	[SK_TIMER_OFF] = "off",
-	[SK_TIMER_ON] = "on",
-	[SK_TIMER_KEEPALIVE] = "keepalive",
-	[SK_TIMER_TIMEWAIT] = "timewait",
-	[SK_TIMER_PERSIST] = "persist",
-};
+const char *const sk_timer_names[SK_TIMER_LAST] = {SK_TIMERS(SK_XNAME)};
 
-const char *const sk_owner_names[SK_OWNER_LAST] = {
-	[SK_OWNER_NONE] = "none",
-	[SK_OWNER_FD] = "fd",
-	[SK_OWNER_LISTENER] = "listener",
-	[SK_OWNER_CGROUP] = "cgroup",
-};
+const char *const sk_owner_names[SK_OWNER_LAST] = {SK_OWNER_KINDS(SK_XNAME)};
 
-const char *const sk_sockname_names[SK_SN_LAST] = {
-	[SK_SN_TCP] = "TCP",
-	[SK_SN_TCPV6] = "TCPv6",
-	[SK_SN_UDP] = "UDP",
-	[SK_SN_UDPV6] = "UDPv6",
-	[SK_SN_UNIX] = "UNIX",
-	[SK_SN_NETLINK] = "NETLINK",
-	[SK_SN_PACKET] = "PACKET",
-	[SK_SN_RAW] = "RAW",
-	[SK_SN_RAWV6] = "RAWv6",
-	[SK_SN_OTHER] = "OTHER",
-};
+const char *const sk_sockname_names[SK_SN_LAST] = {SK_SOCKNAMES(SK_XNAME)};
 
 const char *sk_tcp_state_name(unsigned state)
 {

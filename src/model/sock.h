@@ -9,69 +9,69 @@
 #include <stdint.h>
 
 #include "util/vec.h"
+#include "util/xenum.h"
 
 #define SK_NONE UINT32_MAX /* "no index" for every uint32_t index field */
 
-enum sk_proto {
-	SK_PROTO_TCP,
-	SK_PROTO_UDP,
-	SK_PROTO_UNIX,
-	SK_PROTO_LAST
-};
+#define SK_PROTOS(X)           \
+	X(SK_PROTO_TCP, "tcp") \
+	X(SK_PROTO_UDP, "udp") \
+	X(SK_PROTO_UNIX, "unix")
+enum sk_proto { SK_PROTOS(SK_XENUM) SK_PROTO_LAST };
 
-/* Values are the kernel's (include/net/tcp_states.h) so they index directly. */
-enum sk_tcp_state {
-	SK_TCP_UNKNOWN = 0,
-	SK_TCP_ESTABLISHED = 1,
-	SK_TCP_SYN_SENT,
-	SK_TCP_SYN_RECV,
-	SK_TCP_FIN_WAIT1,
-	SK_TCP_FIN_WAIT2,
-	SK_TCP_TIME_WAIT,
-	SK_TCP_CLOSE,
-	SK_TCP_CLOSE_WAIT,
-	SK_TCP_LAST_ACK,
-	SK_TCP_LISTEN,
-	SK_TCP_CLOSING,
-	SK_TCP_NEW_SYN_RECV,
-	SK_TCP_BOUND_INACTIVE, /* request-only pseudo state, kernels >= 6.8 */
-	SK_TCP_STATE_LAST
-};
+/* Values are the kernel's (include/net/tcp_states.h), from 0 in this
+ * order, so they index directly. One row per state: the kernel's name, then
+ * the narrow one a column shows. */
+#define SK_TCP_STATES(X)                                            \
+	X(SK_TCP_UNKNOWN, "UNKNOWN", "UNKNOWN")                     \
+	X(SK_TCP_ESTABLISHED, "ESTABLISHED", "ESTAB")               \
+	X(SK_TCP_SYN_SENT, "SYN_SENT", "SYN_SENT")                  \
+	X(SK_TCP_SYN_RECV, "SYN_RECV", "SYN_RECV")                  \
+	X(SK_TCP_FIN_WAIT1, "FIN_WAIT1", "FIN_WAIT1")               \
+	X(SK_TCP_FIN_WAIT2, "FIN_WAIT2", "FIN_WAIT2")               \
+	X(SK_TCP_TIME_WAIT, "TIME_WAIT", "TIME_WAIT")               \
+	X(SK_TCP_CLOSE, "CLOSE", "CLOSE")                           \
+	X(SK_TCP_CLOSE_WAIT, "CLOSE_WAIT", "CLOSE_WAIT")            \
+	X(SK_TCP_LAST_ACK, "LAST_ACK", "LAST_ACK")                  \
+	X(SK_TCP_LISTEN, "LISTEN", "LISTEN")                        \
+	X(SK_TCP_CLOSING, "CLOSING", "CLOSING")                     \
+	X(SK_TCP_NEW_SYN_RECV, "NEW_SYN_RECV", "SYN_RECV")          \
+	/* request-only pseudo state, kernels >= 6.8 */             \
+	X(SK_TCP_BOUND_INACTIVE, "BOUND_INACTIVE", "BOUND")
+enum sk_tcp_state { SK_TCP_STATES(SK_XENUM) SK_TCP_STATE_LAST };
 
-/* idiag_timer values. */
-enum sk_timer {
-	SK_TIMER_OFF = 0,
-	SK_TIMER_ON = 1,        /* retransmit */
-	SK_TIMER_KEEPALIVE = 2,
-	SK_TIMER_TIMEWAIT = 3,
-	SK_TIMER_PERSIST = 4,   /* zero-window probe */
-	SK_TIMER_LAST
-};
+/* idiag_timer values, from 0 in this order. */
+#define SK_TIMERS(X)                          \
+	X(SK_TIMER_OFF, "off")                \
+	X(SK_TIMER_ON, "on") /* retransmit */ \
+	X(SK_TIMER_KEEPALIVE, "keepalive")    \
+	X(SK_TIMER_TIMEWAIT, "timewait")      \
+	X(SK_TIMER_PERSIST, "persist") /* zero-window probe */
+enum sk_timer { SK_TIMERS(SK_XENUM) SK_TIMER_LAST };
 
 /* Why a socket is attributed to a process. */
-enum sk_owner_kind {
-	SK_OWNER_NONE,
-	SK_OWNER_FD,       /* some process holds an fd to it: certain */
-	SK_OWNER_LISTENER, /* orphan: process listening on its local addr:port (likely) */
-	SK_OWNER_CGROUP,   /* orphan: only its cgroup is known (likely) */
-	SK_OWNER_LAST
-};
+#define SK_OWNER_KINDS(X)                                                         \
+	X(SK_OWNER_NONE, "none")                                                  \
+	X(SK_OWNER_FD, "fd") /* some process holds an fd to it: certain */        \
+	/* orphan: process listening on its local addr:port (likely) */           \
+	X(SK_OWNER_LISTENER, "listener")                                          \
+	X(SK_OWNER_CGROUP, "cgroup") /* orphan: only its cgroup is known (likely) */
+enum sk_owner_kind { SK_OWNER_KINDS(SK_XENUM) SK_OWNER_LAST };
 
 /* The socket's name as getxattr("system.sockprotoname") gives it: the class
  * of a socket fd whose inode no dump reported. */
-enum sk_sockname {
-	SK_SN_TCP,
-	SK_SN_TCPV6,
-	SK_SN_UDP,
-	SK_SN_UDPV6,
-	SK_SN_UNIX,
-	SK_SN_NETLINK,
-	SK_SN_PACKET,
-	SK_SN_RAW,
-	SK_SN_RAWV6,
-	SK_SN_OTHER,
-	SK_SN_LAST
-};
+#define SK_SOCKNAMES(X)             \
+	X(SK_SN_TCP, "TCP")         \
+	X(SK_SN_TCPV6, "TCPv6")     \
+	X(SK_SN_UDP, "UDP")         \
+	X(SK_SN_UDPV6, "UDPv6")     \
+	X(SK_SN_UNIX, "UNIX")       \
+	X(SK_SN_NETLINK, "NETLINK") \
+	X(SK_SN_PACKET, "PACKET")   \
+	X(SK_SN_RAW, "RAW")         \
+	X(SK_SN_RAWV6, "RAWv6")     \
+	X(SK_SN_OTHER, "OTHER")
+enum sk_sockname { SK_SOCKNAMES(SK_XENUM) SK_SN_LAST };
 
 enum sk_sock_flag {
 	SK_SOCK_HAS_MEM = 1u << 0,     /* mem filled from INET_DIAG_SKMEMINFO / UNIX_DIAG_MEMINFO */

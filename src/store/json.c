@@ -459,6 +459,11 @@ static void write_service(struct jw *w, const struct sk_snapshot *s, const struc
 	jw_close(w, '}');
 }
 
+/* The aggregate's sums, in the file's order: their keys and values are
+ * the process field table's rows. */
+static const uint8_t agg_sums[] = {SK_SORT_ORPHANS, SK_SORT_RMEM, SK_SORT_WMEM, SK_SORT_RECVQ,
+				   SK_SORT_SENDQ};
+
 static void write_process(struct jw *w, const struct sk_snapshot *s, const struct sk_process *p)
 {
 	const struct sk_agg *a = &p->agg;
@@ -481,11 +486,8 @@ static void write_process(struct jw *w, const struct sk_snapshot *s, const struc
 	jw_counts(w, "unbound", a->unbound, sk_sockname_names, SK_SN_LAST);
 	jw_counts(w, "other", a->other, sk_sockname_names, SK_SN_LAST);
 	jw_counts(w, "by_proto", a->by_proto, sk_proto_names, SK_PROTO_LAST);
-	jw_kv_u64(w, "orphans", a->orphans);
-	jw_kv_u64(w, "rmem", a->rmem);
-	jw_kv_u64(w, "wmem", a->wmem);
-	jw_kv_u64(w, "recv_q", a->recv_q);
-	jw_kv_u64(w, "send_q", a->send_q);
+	for (size_t i = 0; i < sizeof(agg_sums) / sizeof(agg_sums[0]); i++)
+		jw_field(w, &sk_proc_fields[agg_sums[i]], p);
 	jw_kv_u64(w, "rss_kb", p->rss_kb);
 	jw_kv_u64(w, "starttime", p->starttime);
 	write_growth(w, s, p);

@@ -50,6 +50,13 @@ static const char *const proc_keys[P_LAST] = {
 	"starttime", "fds_denied", "service",
 };
 
+#define PM(slot, type, m) RD_MEMBER(slot, type, struct sk_process, m)
+static const struct rd_member proc_members[] = {
+	PM(P_PID, RD_PID, pid),      PM(P_COMM, RD_TEXT, comm),   PM(P_CMDLINE, RD_STRTAB, cmdline),
+	PM(P_UID, RD_U32, uid),      PM(P_NETNS, RD_U64, netns),  PM(P_FDS, RD_U32, fd_count),
+};
+#undef PM
+
 static int map_process(struct rctx *c, const jnode *o, struct sk_process *p)
 {
 	const jnode *f[P_LAST];
@@ -57,17 +64,8 @@ static int map_process(struct rctx *c, const jnode *o, struct sk_process *p)
 	int rc = rd_collect(c, o, NULL, proc_keys, P_LAST, f);
 
 	if (rc == 0)
-		rc = rd_get_pid(c, f[P_PID], "pid", &p->pid);
-	if (rc == 0)
-		rc = rd_get_text(c, f[P_COMM], "comm", p->comm, sizeof(p->comm));
-	if (rc == 0)
-		rc = rd_get_strtab(c, f[P_CMDLINE], "cmdline", &p->cmdline);
-	if (rc == 0)
-		rc = rd_get_u32(c, f[P_UID], "uid", &p->uid);
-	if (rc == 0)
-		rc = rd_get_u64(c, f[P_NETNS], "netns", &p->netns);
-	if (rc == 0)
-		rc = rd_get_u32(c, f[P_FDS], "fds", &p->fd_count);
+		rc = rd_get_members(c, f, proc_keys, proc_members,
+				    sizeof(proc_members) / sizeof(proc_members[0]), p);
 	if (rc == 0) {
 		if (f[P_FD_LIMIT] && f[P_FD_LIMIT]->type == SK_JSON_NULL)
 			p->fd_limit = SK_FD_LIMIT_UNLIMITED;
@@ -278,6 +276,13 @@ static int map_fds(struct rctx *c, const jnode *a, uint32_t sock)
 	return rd_each_element(c, a, "fds", fd_element, &sock);
 }
 
+/* The row's queues and inode, read as they are. */
+#define SM(slot, type, m) RD_MEMBER(slot, type, struct sk_socket, m)
+static const struct rd_member sock_numbers[] = {
+	SM(K_RECV_Q, RD_U32, recv_q), SM(K_SEND_Q, RD_U32, send_q), SM(K_INODE, RD_U64, inode),
+};
+#undef SM
+
 static int map_socket(struct rctx *c, const jnode *o, struct sk_socket *k, uint32_t index)
 {
 	const jnode *f[K_LAST];
@@ -318,11 +323,8 @@ static int map_socket(struct rctx *c, const jnode *o, struct sk_socket *k, uint3
 			rc = get_endpoint(c, f[K_PEER], "peer", k->family, &k->peer);
 	}
 	if (rc == 0)
-		rc = rd_get_u32(c, f[K_RECV_Q], "recv_q", &k->recv_q);
-	if (rc == 0)
-		rc = rd_get_u32(c, f[K_SEND_Q], "send_q", &k->send_q);
-	if (rc == 0)
-		rc = rd_get_u64(c, f[K_INODE], "inode", &k->inode);
+		rc = rd_get_members(c, f, sock_keys, sock_numbers,
+				    sizeof(sock_numbers) / sizeof(sock_numbers[0]), k);
 	if (rc == 0 && f[K_UID]) {
 		rc = rd_get_u32(c, f[K_UID], "uid", &k->uid);
 		k->flags |= SK_SOCK_HAS_UID;
@@ -523,6 +525,15 @@ static int get_classes(struct rctx *c, const jnode *a, const char *field, uint32
 	return rc;
 }
 
+#define NM(slot, type, m) RD_MEMBER(slot, type, struct sk_netns, m)
+static const struct rd_member netns_members[] = {
+	NM(N_ID, RD_U64, id),
+	RD_OPTIONAL(N_NAME, RD_STRTAB, struct sk_netns, name),
+	NM(N_OWN, RD_BOOL, own),
+	NM(N_PROCESSES, RD_U32, nprocs),
+};
+#undef NM
+
 static int netns_element(struct rctx *c, const jnode *e, size_t i, void *arg)
 {
 	struct sk_netns *ns = SK_VEC_PUSH(&c->r->snap.netns);
@@ -536,13 +547,8 @@ static int netns_element(struct rctx *c, const jnode *e, size_t i, void *arg)
 		return rd_nomem(c);
 	rc = rd_collect(c, e, NULL, netns_keys, N_LAST, f);
 	if (rc == 0)
-		rc = rd_get_u64(c, f[N_ID], "id", &ns->id);
-	if (rc == 0 && f[N_NAME])
-		rc = rd_get_strtab(c, f[N_NAME], "name", &ns->name);
-	if (rc == 0)
-		rc = rd_get_bool(c, f[N_OWN], "own", &ns->own);
-	if (rc == 0)
-		rc = rd_get_u32(c, f[N_PROCESSES], "processes", &ns->nprocs);
+		rc = rd_get_members(c, f, netns_keys, netns_members,
+				    sizeof(netns_members) / sizeof(netns_members[0]), ns);
 	if (rc == 0)
 		rc = rd_get_bool(c, f[N_DUMPED], "dumped", &dumped);
 	if (rc == 0 && f[N_ERROR])
@@ -738,6 +744,12 @@ static int map_finding_pids(struct rctx *c, const jnode *a, struct sk_finding *f
 	return rc;
 }
 
+#define FT(slot, m) RD_MEMBER(slot, RD_TEXT, struct sk_finding, m)
+static const struct rd_member finding_texts[] = {
+	FT(F_TITLE, title), FT(F_DETAIL, detail), FT(F_NEXT_STEP, next_step),
+};
+#undef FT
+
 static int map_finding(struct rctx *c, const jnode *o, struct sk_finding *fd)
 {
 	static const char *const subject_keys[] = {"type", "name", "pid", "processes", "pids"};
@@ -778,11 +790,8 @@ static int map_finding(struct rctx *c, const jnode *o, struct sk_finding *fd)
 		rd_path_pop(c, old);
 	}
 	if (rc == 0)
-		rc = rd_get_text(c, f[F_TITLE], "title", fd->title, sizeof(fd->title));
-	if (rc == 0)
-		rc = rd_get_text(c, f[F_DETAIL], "detail", fd->detail, sizeof(fd->detail));
-	if (rc == 0)
-		rc = rd_get_text(c, f[F_NEXT_STEP], "next_step", fd->next_step, sizeof(fd->next_step));
+		rc = rd_get_members(c, f, finding_keys, finding_texts,
+				    sizeof(finding_texts) / sizeof(finding_texts[0]), fd);
 	if (rc == 0)
 		rc = map_evidence(c, f[F_EVIDENCE], fd);
 	if (rc == 0)
@@ -1049,6 +1058,14 @@ static int get_ownership(struct rctx *c, const jnode *n, bool *bpf)
 	return rc;
 }
 
+#define TM(slot, type, m) RD_MEMBER(slot, type, struct sk_snapshot, m)
+static const struct rd_member top_members[] = {
+	TM(T_HOST, RD_TEXT, host),   TM(T_KERNEL, RD_TEXT, kernel), TM(T_ROOT, RD_BOOL, root),
+	TM(T_PARTIAL, RD_BOOL, partial), TM(T_SEQ, RD_U64, seq),
+	TM(T_DURATION_US, RD_U32, duration_us),
+};
+#undef TM
+
 static int map_doc(struct rctx *c, const jnode *root)
 {
 	struct sk_snapshot *s = &c->r->snap;
@@ -1073,17 +1090,8 @@ static int map_doc(struct rctx *c, const jnode *root)
 	if (rc == 0)
 		rc = get_time(c, f[T_TIME], "time", &s->realtime);
 	if (rc == 0)
-		rc = rd_get_text(c, f[T_HOST], "host", s->host, sizeof(s->host));
-	if (rc == 0)
-		rc = rd_get_text(c, f[T_KERNEL], "kernel", s->kernel, sizeof(s->kernel));
-	if (rc == 0)
-		rc = rd_get_bool(c, f[T_ROOT], "root", &s->root);
-	if (rc == 0)
-		rc = rd_get_bool(c, f[T_PARTIAL], "partial", &s->partial);
-	if (rc == 0)
-		rc = rd_get_u64(c, f[T_SEQ], "seq", &s->seq);
-	if (rc == 0)
-		rc = rd_get_u32(c, f[T_DURATION_US], "duration_us", &s->duration_us);
+		rc = rd_get_members(c, f, top_keys, top_members,
+				    sizeof(top_members) / sizeof(top_members[0]), s);
 	if (rc == 0)
 		rc = get_ownership(c, f[T_OWNERSHIP], &s->owners_bpf);
 	if (rc == 0)

@@ -399,6 +399,47 @@ const struct kv *rd_kv_find(const struct kv *a, size_t n, uint64_t key)
 	return lo < n && a[lo].key == key ? &a[lo] : NULL;
 }
 
+/* --- members read as they are ------------------------------------------------- */
+
+static int get_member(struct rctx *c, const jnode *n, const char *field,
+		      const struct rd_member *m, char *at)
+{
+	/* A row whose type does not fit its member would write past it. */
+	static const uint32_t size_of[] = {
+		[RD_U64] = sizeof(uint64_t), [RD_U32] = sizeof(uint32_t), [RD_U8] = sizeof(uint8_t),
+		[RD_PID] = sizeof(int32_t),  [RD_BOOL] = sizeof(bool),    [RD_STRTAB] = sizeof(uint32_t),
+	};
+
+	if (m->type != RD_TEXT && (m->type >= sizeof(size_of) / sizeof(size_of[0]) ||
+				   size_of[m->type] != m->size))
+		return rd_bad(c, field, "internal: member type %u, %u bytes", m->type, m->size);
+	switch ((enum rd_type)m->type) {
+	case RD_U64: return rd_get_u64(c, n, field, (uint64_t *)(void *)at);
+	case RD_U32: return rd_get_u32(c, n, field, (uint32_t *)(void *)at);
+	case RD_U8: return rd_get_u8(c, n, field, (uint8_t *)at);
+	case RD_PID: return rd_get_pid(c, n, field, (int32_t *)(void *)at);
+	case RD_BOOL: return rd_get_bool(c, n, field, (bool *)(void *)at);
+	case RD_TEXT: return rd_get_text(c, n, field, at, m->size);
+	case RD_STRTAB: return rd_get_strtab(c, n, field, (uint32_t *)(void *)at);
+	}
+	return rd_bad(c, field, "internal: member type %u", m->type);
+}
+
+int rd_get_members(struct rctx *c, const jnode *const *slots, const char *const *keys,
+		   const struct rd_member *rows, size_t n, void *rec)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const struct rd_member *m = &rows[i];
+
+		if (!slots[m->slot] && m->optional)
+			continue;
+		rc = get_member(c, slots[m->slot], keys[m->slot], m, (char *)rec + m->offset);
+	}
+	return rc;
+}
+
 /* --- field tables ---------------------------------------------------------------- */
 
 /* Element i of row f: an unsigned integer within the row's width, or a

@@ -84,6 +84,27 @@ const struct kv *rd_kv_find(const struct kv *a, size_t n, uint64_t key);
 int rd_each_element(struct rctx *c, const jnode *a, const char *field, rd_member_fn *fn,
 		    void *arg);
 
+/* How a member is read: the getter it goes through. */
+enum rd_type { RD_U64, RD_U32, RD_U8, RD_PID, RD_BOOL, RD_TEXT, RD_STRTAB };
+
+/* A member read straight into a struct: the slot rd_collect filled (its
+ * key names it in messages), the getter, and where it goes. */
+struct rd_member {
+	uint8_t slot;
+	uint8_t type;     /* enum rd_type */
+	bool optional;    /* a file may lack it: then it is left as it is */
+	uint32_t size;    /* RD_TEXT: the buffer's size */
+	uint32_t offset;  /* offsetof in the struct */
+};
+
+#define RD_MEMBER(slot, type, st, m) {slot, type, false, sizeof(((st *)0)->m), offsetof(st, m)}
+#define RD_OPTIONAL(slot, type, st, m) {slot, type, true, sizeof(((st *)0)->m), offsetof(st, m)}
+
+/* Reads rows[0..n), in order, from slots (keys: rd_collect's) into rec;
+ * stops at the first error. */
+int rd_get_members(struct rctx *c, const jnode *const *slots, const char *const *keys,
+		   const struct rd_member *rows, size_t n, void *rec);
+
 /* The object at o, one member per row of r, into the record at rec. Every
  * row must be there but those added later (SK_FIELD_LATER), which files
  * from before them lack: those are left as they are. */
