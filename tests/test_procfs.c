@@ -47,6 +47,15 @@ static void scan_root(struct scan *sc, const char *root)
 		fail_msg("scan %s: %s", root, err.msg);
 }
 
+/* The committed procfs tree scanned into sc; returns where the tree is. */
+static const char *scan_fixture(struct scan *sc)
+{
+	const char *root = fixture_proc_copy();
+
+	scan_root(sc, root);
+	return root;
+}
+
 static void scan_free(struct scan *sc)
 {
 	free(sc->procs.v);
@@ -128,13 +137,11 @@ static const struct sk_process *assert_proc(const struct scan *sc, int32_t pid,
 
 static void test_fixture_tree(void **state)
 {
-	char root[PATH_MAX];
 	struct scan sc;
 	const struct sk_process *p;
 
 	(void)state;
-	fixture_root("proc", root, sizeof(root));
-	scan_root(&sc, root);
+	scan_fixture(&sc);
 	assert_int_equal(sc.st.processes, 5); /* 100 200 400 600 700 */
 	assert_int_equal(sc.st.vanished, 2);  /* 300: no stat; 500: no fd table */
 	assert_int_equal(sc.st.fd_denied, 0);
@@ -203,13 +210,11 @@ static void test_fixture_tree(void **state)
  * rows and indexes its own fdrefs from where it starts. */
 static void test_scan_appends(void **state)
 {
-	char root[PATH_MAX];
 	struct scan sc;
+	const char *root = scan_fixture(&sc);
 	struct sk_error err = {0};
 
 	(void)state;
-	fixture_root("proc", root, sizeof(root));
-	scan_root(&sc, root);
 	assert_int_equal(sk_procfs_scan(root, &sc.procs, &sc.fds, &sc.strs, &sc.st, &err), 0);
 	assert_int_equal(sc.procs.n, 10);
 	assert_int_equal(sc.fds.n, 12);
