@@ -78,10 +78,10 @@ static void check_sockstat_case(const struct sockstat_case *c, int64_t *v)
 	if (c->v6)
 		assert_int_equal(sk_parse_sockstat(buf, read_fixture(c->v6, buf, sizeof(buf)), v, 1),
 				 0);
-	for (size_t i = 0; i < c->n; i++)
-		if (v[c->want[i].id] != c->want[i].v)
-			fail_msg("%s: %s: %lld, want %lld", c->v4, sk_sockstat_defs[c->want[i].id].name,
-				 (long long)v[c->want[i].id], (long long)c->want[i].v);
+	for (const struct ss_want *w = c->want; w < c->want + c->n; w++)
+		if (v[w->id] != w->v)
+			fail_msg("%s: %s: %lld, want %lld", c->v4, sk_sockstat_defs[w->id].name,
+				 (long long)v[w->id], (long long)w->v);
 }
 
 static void test_sockstat_field_report(void **state)
