@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "leakrun.h"
+#include "helpers/piped.h"
 
 void need_root_or_skip(void)
 {
@@ -34,7 +35,7 @@ const char *builddir(void)
 /* The READY line is the readiness signal: no sleeps. */
 int start_leak(struct leak *l, const char *const *args)
 {
-	int in[2], out[2];
+	struct piped_ends ends;
 	char path[4096], line[256];
 	char *argv[32];
 	int argc = 0;
@@ -46,25 +47,19 @@ int start_leak(struct leak *l, const char *const *args)
 	for (; *args && argc < 30; args++)
 		argv[argc++] = (char *)*args;
 	argv[argc] = NULL;
-	/* Close-on-exec: a second leakgen must not inherit the first one's
-	 * stdin, or the first never sees EOF and lives out its lifetime. */
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
-		return -1;
-	l->pid = fork();
+	/* Close-on-exec ends: a second leakgen must not inherit the first
+	 * one's stdin, or the first never sees EOF and lives out its lifetime. */
+	l->pid = fork_piped(&ends);
 	if (l->pid < 0)
 		return -1;
 	if (l->pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		close(in[1]);
-		close(out[0]);
+		dup2(ends.rd, 0);
+		dup2(ends.wr, 1);
 		execv(path, argv);
 		_exit(127);
 	}
-	close(in[0]);
-	close(out[1]);
-	l->stdin_fd = in[1];
-	f = fdopen(out[0], "r");
+	l->stdin_fd = ends.wr;
+	f = fdopen(ends.rd, "r");
 	if (!f || !fgets(line, sizeof(line), f) ||
 	    sscanf(line, "READY leaker=%d peer=%d port=%d netns=%llu", &l->leaker, &l->peer,
 		   &l->port, &l->netns) != 4) {

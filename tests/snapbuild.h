@@ -43,6 +43,10 @@ void sb_sock_service(struct sk_snapshot *s, size_t k, uint32_t service);
 
 /* The xattr stand-in: fd 100-199 TCP, 200-299 TCPv6, 300-399 UDP, 400-499 NETLINK. */
 enum sk_sockname sb_sockname(void *ctx, int32_t pid, int32_t fd, uint64_t inode);
+/* Every fd of the class ctx carries, made with SB_SOCKNAME_CTX (no
+ * storage behind it, so it outlives any engine it is given to). */
+enum sk_sockname sb_sockname_as(void *ctx, int32_t pid, int32_t fd, uint64_t inode);
+#define SB_SOCKNAME_CTX(sockname) ((void *)(uintptr_t)(sockname))
 
 /* A snapshot and what judges it, as the engine holds them: a history that
  * keeps every sample (window 0), findings and the default thresholds. */

@@ -48,6 +48,7 @@
 #include "store/json.h"
 #include "json_check.h"
 #include "helpers/loopback.h"
+#include "helpers/piped.h"
 #include "diagfx.h"
 #include "hermetic.h"
 
@@ -1031,13 +1032,11 @@ struct holder {
 /* A process alone in a new network namespace, holding a TCP listener. */
 static int start_holder(struct holder *h)
 {
-	int ctl[2], rp[2];
+	struct piped_ends ends; /* the holder's report up, its stdin-like end down */
 	char line[128];
 	ssize_t n;
 
-	if (pipe2(ctl, O_CLOEXEC) < 0 || pipe2(rp, O_CLOEXEC) < 0)
-		return -1;
-	h->pid = fork();
+	h->pid = fork_piped(&ends);
 	if (h->pid < 0)
 		return -1;
 	if (h->pid == 0) {
@@ -1045,25 +1044,21 @@ static int start_holder(struct holder *h)
 		int lfd;
 		char c;
 
-		close(ctl[1]);
-		close(rp[0]);
 		if (unshare(CLONE_NEWNET) < 0 || loopback_up() < 0)
 			_exit(1);
 		lfd = tcp_listener(AF_INET);
 		if (lfd < 0 || stat("/proc/self/ns/net", &st) < 0)
 			_exit(1);
-		dprintf(rp[1], "%llu %llu\n", (unsigned long long)st.st_ino,
+		dprintf(ends.wr, "%llu %llu\n", (unsigned long long)st.st_ino,
 			(unsigned long long)inode_of(lfd));
-		close(rp[1]);
-		while (read(ctl[0], &c, 1) < 0 && errno == EINTR)
+		close(ends.wr);
+		while (read(ends.rd, &c, 1) < 0 && errno == EINTR)
 			;
 		_exit(0);
 	}
-	close(ctl[0]);
-	close(rp[1]);
-	n = read(rp[0], line, sizeof(line) - 1);
-	close(rp[0]);
-	h->ctl = ctl[1];
+	n = read(ends.rd, line, sizeof(line) - 1);
+	close(ends.rd);
+	h->ctl = ends.wr;
 	if (n <= 0)
 		return -1;
 	line[n] = '\0';

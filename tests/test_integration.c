@@ -160,69 +160,79 @@ static const struct sk_netns *netns_of(const struct sk_snapshot *s, unsigned lon
 	return NULL;
 }
 
+/* The machine as a fresh engine sees it (root needed), and the main leak's
+ * leaker in it; the caller frees e. */
+struct look {
+	struct world *w;
+	struct sk_engine *e;
+	const struct sk_snapshot *s;
+	const struct sk_process *p;
+};
+
+static struct look look_now(void **state)
+{
+	struct look l = {.w = need_root(state)};
+
+	l.e = snapshot_now(&l.s, false);
+	l.p = proc_of(l.s, l.w->main.leaker);
+	return l;
+}
+
 static void test_close_wait(void **state)
 {
-	struct world *w = need_root(state);
-	const struct sk_snapshot *s;
-	struct sk_engine *e = snapshot_now(&s, false);
-	const struct sk_process *p = proc_of(s, w->main.leaker);
+	struct look l = look_now(state);
 	char cmd[256];
 
-	snprintf(cmd, sizeof(cmd), "nsenter -t %d -n ss -tanH state close-wait", w->main.leaker);
+	snprintf(cmd, sizeof(cmd), "nsenter -t %d -n ss -tanH state close-wait", l.w->main.leaker);
 	long ss = count_lines(cmd, NULL);
 
-	assert_int_equal(p->agg.tcp_states[SK_TCP_CLOSE_WAIT], CLOSE_WAIT_N);
+	assert_int_equal(l.p->agg.tcp_states[SK_TCP_CLOSE_WAIT], CLOSE_WAIT_N);
 	assert_int_equal(ss, CLOSE_WAIT_N);
-	assert_int_equal(netns_of(s, w->main.netns)->tcp_states[SK_TCP_CLOSE_WAIT], CLOSE_WAIT_N);
+	assert_int_equal(netns_of(l.s, l.w->main.netns)->tcp_states[SK_TCP_CLOSE_WAIT],
+			 CLOSE_WAIT_N);
 	/* The leaker is on top when sorted by CLOSE_WAIT among the leak's processes. */
-	assert_true(sk_proc_sort_value(p, SK_SORT_CLOSE_WAIT) >=
-		    sk_proc_sort_value(proc_of(s, w->main.peer), SK_SORT_CLOSE_WAIT));
-	sk_engine_free(e);
+	assert_true(sk_proc_sort_value(l.p, SK_SORT_CLOSE_WAIT) >=
+		    sk_proc_sort_value(proc_of(l.s, l.w->main.peer), SK_SORT_CLOSE_WAIT));
+	sk_engine_free(l.e);
 }
 
 static void test_closed_fds_match_lsof(void **state)
 {
-	struct world *w = need_root(state);
-	const struct sk_snapshot *s;
-	struct sk_engine *e = snapshot_now(&s, false);
-	const struct sk_process *p = proc_of(s, w->main.leaker);
+	struct look l = look_now(state);
 	char cmd[256];
 
 	/* Inside the namespace lsof can tell TCP fds it knows from ones in no
 	 * table; the latter it can only call "sock". */
 	snprintf(cmd, sizeof(cmd), "nsenter -t %d -n lsof -n -P -a -p %d -d 0-65535 -F t",
-		 w->main.leaker, w->main.leaker);
+		 l.w->main.leaker, l.w->main.leaker);
 	long lsof_sock = count_lines(cmd, "tsock");
 
-	assert_int_equal(sk_proc_closed(p), CLOSED_N);
-	assert_int_equal(p->agg.closed[SK_SN_TCP], CLOSED_N);
+	assert_int_equal(sk_proc_closed(l.p), CLOSED_N);
+	assert_int_equal(l.p->agg.closed[SK_SN_TCP], CLOSED_N);
 	/* lsof's "sock" also covers the unbound UDP sockets. */
 	assert_int_equal(lsof_sock, CLOSED_N + UDP_UNBOUND_N);
-	assert_int_equal(p->agg.unbound[SK_SN_UDP], UDP_UNBOUND_N);
+	assert_int_equal(l.p->agg.unbound[SK_SN_UDP], UDP_UNBOUND_N);
 	/* ss -s counts those as "closed" too, but cannot say whose they are. */
 	snprintf(cmd, sizeof(cmd), "nsenter -t %d -n ss -s | sed -n 's/.*closed \\([0-9]*\\).*/\\1/p'",
-		 w->main.leaker);
+		 l.w->main.leaker);
 	assert_true(first_number(cmd) >= CLOSED_N);
-	sk_engine_free(e);
+	sk_engine_free(l.e);
 }
 
 static void test_recv_queue(void **state)
 {
-	struct world *w = need_root(state);
-	const struct sk_snapshot *s;
-	struct sk_engine *e = snapshot_now(&s, false);
-	const struct sk_process *p = proc_of(s, w->main.leaker);
+	struct look l = look_now(state);
 	char cmd[256];
 
 	snprintf(cmd, sizeof(cmd), "nsenter -t %d -n ss -tanH state established '( sport = :%d )'",
-		 w->main.leaker, w->main.port + 1);
+		 l.w->main.leaker, l.w->main.port + 1);
 	long ss_recvq = first_number(cmd);
 	uint64_t rq = 0, rmem = 0;
 
-	for (size_t i = 0; i < s->socks.n; i++) {
-		const struct sk_socket *k = &s->socks.v[i];
+	for (size_t i = 0; i < l.s->socks.n; i++) {
+		const struct sk_socket *k = &l.s->socks.v[i];
 
-		if (k->netns == w->main.netns && k->local.port == w->main.port + 1 &&
+		if (k->netns == l.w->main.netns && k->local.port == l.w->main.port + 1 &&
 		    k->state == SK_TCP_ESTABLISHED) {
 			rq = k->recv_q;
 			rmem = k->mem.rmem_alloc;
@@ -231,29 +241,26 @@ static void test_recv_queue(void **state)
 	assert_int_equal(ss_recvq, RECVQ_BYTES);
 	assert_int_equal(rq, RECVQ_BYTES);
 	assert_true(rmem >= rq);
-	assert_true(p->agg.recv_q >= rq);
-	assert_true(p->agg.rmem >= rmem);
-	sk_engine_free(e);
+	assert_true(l.p->agg.recv_q >= rq);
+	assert_true(l.p->agg.rmem >= rmem);
+	sk_engine_free(l.e);
 }
 
 static void test_finwait1_orphans(void **state)
 {
-	struct world *w = need_root(state);
 	char cmd[256];
 
-	wait_orphans(w);
+	wait_orphans(need_root(state));
 
-	const struct sk_snapshot *s;
-	struct sk_engine *e = snapshot_now(&s, false);
-	const struct sk_process *p = proc_of(s, w->main.leaker);
+	struct look l = look_now(state);
 	int orphans = 0, persist = 0, fin_wait2 = 0;
 
-	snprintf(cmd, sizeof(cmd), "nsenter -t %d -n ss -tanH state fin-wait-1", w->main.leaker);
+	snprintf(cmd, sizeof(cmd), "nsenter -t %d -n ss -tanH state fin-wait-1", l.w->main.leaker);
 	assert_int_equal(count_lines(cmd, NULL), FINWAIT1_N);
-	for (size_t i = 0; i < s->socks.n; i++) {
-		const struct sk_socket *k = &s->socks.v[i];
+	for (size_t i = 0; i < l.s->socks.n; i++) {
+		const struct sk_socket *k = &l.s->socks.v[i];
 
-		if (k->netns != w->main.netns)
+		if (k->netns != l.w->main.netns)
 			continue;
 		if (k->state == SK_TCP_FIN_WAIT2) {
 			/* The peer's closed ends of the CLOSE_WAIT pile, which the
@@ -268,7 +275,7 @@ static void test_finwait1_orphans(void **state)
 			continue;
 		assert_int_equal(k->state, SK_TCP_FIN_WAIT1);
 		assert_int_equal(k->owner_kind, SK_OWNER_LISTENER);
-		assert_int_equal(s->procs.v[k->likely_owner].pid, w->main.leaker);
+		assert_int_equal(l.s->procs.v[k->likely_owner].pid, l.w->main.leaker);
 		assert_true(k->send_q > 0);
 		orphans++;
 		persist += k->timer == SK_TIMER_PERSIST || k->timer == SK_TIMER_ON;
@@ -277,9 +284,9 @@ static void test_finwait1_orphans(void **state)
 	assert_int_equal(persist, FINWAIT1_N);
 	/* They last tcp_fin_timeout (60 s): all still there right after setup. */
 	assert_int_equal(fin_wait2, CLOSE_WAIT_N);
-	assert_int_equal(p->agg.orphans, FINWAIT1_N);
-	assert_int_equal(netns_of(s, w->main.netns)->orphans[SK_TCP_FIN_WAIT1], FINWAIT1_N);
-	sk_engine_free(e);
+	assert_int_equal(l.p->agg.orphans, FINWAIT1_N);
+	assert_int_equal(netns_of(l.s, l.w->main.netns)->orphans[SK_TCP_FIN_WAIT1], FINWAIT1_N);
+	sk_engine_free(l.e);
 }
 
 /* A process in another namespace: its sockets are dumped there, so none of

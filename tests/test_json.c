@@ -22,15 +22,6 @@
 #include "model/snapshot.h"
 #include "snapbuild.h"
 
-static enum sk_sockname tcp_sockname(void *ctx, int32_t pid, int32_t fd, uint64_t inode)
-{
-	(void)inode;
-	(void)ctx;
-	(void)pid;
-	(void)fd;
-	return SK_SN_TCP;
-}
-
 static char *render(const struct sk_snapshot *s, size_t *len)
 {
 	char *buf = NULL;
@@ -88,7 +79,7 @@ static void build(struct sk_snapshot *s)
 		r->fd = 280 + i;
 		r->inode = i == 0 ? 77 : i == 1 ? 78 : 675441359;
 	}
-	assert_int_equal(sk_snapshot_join(s, tcp_sockname, NULL, &err), 0);
+	assert_int_equal(sk_snapshot_join(s, sb_sockname_as, SB_SOCKNAME_CTX(SK_SN_TCP), &err), 0);
 }
 
 static void test_valid_and_named(void **state)

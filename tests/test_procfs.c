@@ -47,6 +47,15 @@ static void scan_root(struct scan *sc, const char *root)
 		fail_msg("scan %s: %s", root, err.msg);
 }
 
+/* The committed procfs tree scanned into sc; returns where the tree is. */
+static const char *scan_fixture(struct scan *sc)
+{
+	const char *root = fixture_proc_copy();
+
+	scan_root(sc, root);
+	return root;
+}
+
 static void scan_free(struct scan *sc)
 {
 	free(sc->procs.v);
@@ -128,13 +137,11 @@ static const struct sk_process *assert_proc(const struct scan *sc, int32_t pid,
 
 static void test_fixture_tree(void **state)
 {
-	char root[PATH_MAX];
 	struct scan sc;
 	const struct sk_process *p;
 
 	(void)state;
-	fixture_root("proc", root, sizeof(root));
-	scan_root(&sc, root);
+	scan_fixture(&sc);
 	assert_int_equal(sc.st.processes, 5); /* 100 200 400 600 700 */
 	assert_int_equal(sc.st.vanished, 2);  /* 300: no stat; 500: no fd table */
 	assert_int_equal(sc.st.fd_denied, 0);
@@ -203,13 +210,11 @@ static void test_fixture_tree(void **state)
  * rows and indexes its own fdrefs from where it starts. */
 static void test_scan_appends(void **state)
 {
-	char root[PATH_MAX];
 	struct scan sc;
+	const char *root = scan_fixture(&sc);
 	struct sk_error err = {0};
 
 	(void)state;
-	fixture_root("proc", root, sizeof(root));
-	scan_root(&sc, root);
 	assert_int_equal(sk_procfs_scan(root, &sc.procs, &sc.fds, &sc.strs, &sc.st, &err), 0);
 	assert_int_equal(sc.procs.n, 10);
 	assert_int_equal(sc.fds.n, 12);
@@ -579,16 +584,22 @@ static const struct sk_fdref *fdref_of(const struct scan *sc, const struct sk_pr
 static void assert_same_process(const struct scan *a, const struct sk_process *p,
 				const struct scan *b, const struct sk_process *q)
 {
+	static const char *const names[] = {"pid",      "uid",    "starttime", "netns",
+					    "fd_limit", "rss_kb", "fd_count",  "flags"};
+
 	assert_non_null(p);
 	assert_non_null(q);
-	assert_int_equal(p->pid, q->pid);
-	assert_int_equal(p->uid, q->uid);
-	assert_int_equal(p->starttime, q->starttime);
-	assert_int_equal(p->netns, q->netns);
-	assert_int_equal(p->fd_limit, q->fd_limit);
-	assert_int_equal(p->rss_kb, q->rss_kb);
-	assert_int_equal(p->fd_count, q->fd_count);
-	assert_int_equal(p->flags, q->flags);
+
+	/* Each figure widened to 64 bits, in the order of names. */
+	const uint64_t got[] = {(uint64_t)p->pid, p->uid,    p->starttime, p->netns,
+				p->fd_limit,      p->rss_kb, p->fd_count,  p->flags};
+	const uint64_t want[] = {(uint64_t)q->pid, q->uid,    q->starttime, q->netns,
+				 q->fd_limit,      q->rss_kb, q->fd_count,  q->flags};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (got[i] != want[i])
+			fail_msg("pid %d %s: %llu, want %llu", (int)q->pid, names[i],
+				 (unsigned long long)got[i], (unsigned long long)want[i]);
 	assert_string_equal(p->comm, q->comm);
 	assert_string_equal(sk_strtab_get(&a->strs, p->cmdline), sk_strtab_get(&b->strs, q->cmdline));
 }

@@ -31,6 +31,7 @@
 #include "engine.h"
 #include "analyse/history.h"
 #include "refresher.h"
+#include "snapbuild.h"
 
 struct fake_kernel {
 	unsigned refreshes;     /* TCP dumps so far: one per refresh */
@@ -118,51 +119,93 @@ static int fake_dump(void *ctx, uint64_t netns, int32_t pid, const struct sk_dia
 	return 0;
 }
 
-/* The host's own TCP fds are in no fake dump: judged, each would become a
- * "closed" row and the counts below would depend on what else runs. */
-static enum sk_sockname not_judged(void *ctx, int32_t pid, int32_t fd, uint64_t inode)
-{
-	(void)ctx;
-	(void)pid;
-	(void)fd;
-	(void)inode;
-	return SK_SN_OTHER;
-}
+/* A fake kernel and an engine on it, made fresh for each test. */
+struct rig {
+	struct fake_kernel k;
+	struct sk_diag_ops ops;
+	struct sk_engine *e;
+	struct sk_error err;        /* what the test's last call said */
+	struct sk_socket rows[8];   /* for the destroy tests (rig_setup_rows) */
+};
 
-static struct sk_engine *new_engine(struct fake_kernel *k, struct sk_diag_ops *ops)
+static int rig_setup(void **state)
 {
-	struct sk_engine_config cfg = {
-		.proc_root = empty_proc,
-		.sockname = not_judged,
-		.want_unix = false,
-		.want_meminfo = true,
-		.own_netns_only = true,
-		.diag = ops,
-		.double_buffer = true,
-	};
-	struct sk_engine *e = NULL;
+	struct rig *g = calloc(1, sizeof(*g));
+	/* The host's own TCP fds are in no fake dump: judged, each would
+	 * become a "closed" row and the counts below would depend on what
+	 * else runs, so every fd is SK_SN_OTHER. */
+	struct sk_engine_config cfg = {.proc_root = empty_proc, .sockname = sb_sockname_as,
+				       .sockname_ctx = SB_SOCKNAME_CTX(SK_SN_OTHER),
+				       .want_meminfo = true, .own_netns_only = true,
+				       .double_buffer = true};
 	struct sk_error err;
 
-	ops->dump = fake_dump;
-	ops->destroy = fake_destroy;
-	ops->ctx = k;
+	if (!g)
+		return -1;
+	g->ops = (struct sk_diag_ops){.dump = fake_dump, .destroy = fake_destroy, .ctx = &g->k};
+	cfg.diag = &g->ops;
 	sk_error_clear(&err);
-	assert_int_equal(sk_engine_new(&cfg, &e, &err), 0);
-	return e;
+	if (sk_engine_new(&cfg, &g->e, &err) != 0) {
+		free(g);
+		return -1;
+	}
+	*state = g;
+	return 0;
 }
+
+static int rig_teardown(void **state)
+{
+	struct rig *g = *state;
+
+	sk_engine_free(g->e);
+	free(g);
+	return 0;
+}
+
+/* The rig after its first refresh, as a running TUI has it. */
+static int rig_setup_refreshed(void **state)
+{
+	struct sk_error err;
+
+	if (rig_setup(state) != 0)
+		return -1;
+	if (sk_engine_refresh(((struct rig *)*state)->e, &err) != 0) {
+		rig_teardown(state);
+		return -1;
+	}
+	return 0;
+}
+
+/* The refreshed rig and its rows: TCP in CLOSE_WAIT in the engine's own
+ * namespace, row i on local port i (so the fake kernel's answer for row i
+ * is outcome[i]). */
+static int rig_setup_rows(void **state)
+{
+	struct rig *g;
+
+	if (rig_setup_refreshed(state) != 0)
+		return -1;
+	g = *state;
+	for (size_t i = 0; i < sizeof(g->rows) / sizeof(g->rows[0]); i++) {
+		g->rows[i].proto = SK_PROTO_TCP;
+		g->rows[i].family = AF_INET;
+		g->rows[i].state = SK_TCP_CLOSE_WAIT;
+		g->rows[i].netns = sk_engine_snapshot(g->e)->netns.v[0].id;
+		g->rows[i].local.port = (uint16_t)i;
+	}
+	return 0;
+}
+
+#define RIG_TEST(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, rig_teardown)
 
 /* Each refresh fills the buffer not shown; the shown one, its findings and
  * its history are left exactly as they were. */
 static void test_shown_snapshot_is_not_rewritten(void **state)
 {
-	struct fake_kernel k = {0};
-	struct sk_diag_ops ops = {0};
-	struct sk_engine *e = new_engine(&k, &ops);
+	struct rig *g = *state;
+	struct sk_engine *e = g->e;
 	const struct sk_snapshot *a, *b, *c;
-	struct sk_error err;
 
-	(void)state;
-	assert_int_equal(sk_engine_refresh(e, &err), 0);
 	a = sk_engine_snapshot(e);
 	assert_int_equal(a->totals.sockets, 1);
 	assert_int_equal(a->history->samples, 1);
@@ -170,7 +213,7 @@ static void test_shown_snapshot_is_not_rewritten(void **state)
 	const struct sk_history *ha = a->history;
 	uint64_t seq_a = a->seq;
 
-	assert_int_equal(sk_engine_refresh(e, &err), 0);
+	assert_int_equal(sk_engine_refresh(e, &g->err), 0);
 	b = sk_engine_snapshot(e);
 	assert_ptr_not_equal(a, b);
 	assert_ptr_not_equal(fa, b->findings);
@@ -185,52 +228,43 @@ static void test_shown_snapshot_is_not_rewritten(void **state)
 	assert_int_equal(a->history->samples, 1);
 
 	/* The third reuses the first's memory, as the loop has let it go. */
-	assert_int_equal(sk_engine_refresh(e, &err), 0);
+	assert_int_equal(sk_engine_refresh(e, &g->err), 0);
 	c = sk_engine_snapshot(e);
 	assert_ptr_equal(c, a);
 	assert_int_equal(c->totals.sockets, 3);
 	assert_int_equal(c->history->samples, 3);
 	assert_int_equal(b->totals.sockets, 2);
-	sk_engine_free(e);
 }
 
 /* Cancelled, the refresh says so and the last complete snapshot stays. */
 static void test_cancel_keeps_last_snapshot(void **state)
 {
-	struct fake_kernel k = {0};
-	struct sk_diag_ops ops = {0};
-	struct sk_engine *e = new_engine(&k, &ops);
+	struct rig *g = *state;
+	struct sk_engine *e = g->e;
 	const struct sk_snapshot *b;
-	struct sk_error err;
 
-	(void)state;
-	assert_int_equal(sk_engine_refresh(e, &err), 0);
-	assert_int_equal(sk_engine_refresh(e, &err), 0);
+	assert_int_equal(sk_engine_refresh(e, &g->err), 0);
 	b = sk_engine_snapshot(e);
 	sk_engine_cancel(e);
-	assert_int_equal(sk_engine_refresh(e, &err), -ECANCELED);
-	assert_int_equal(err.code, ECANCELED);
+	assert_int_equal(sk_engine_refresh(e, &g->err), -ECANCELED);
+	assert_int_equal(g->err.code, ECANCELED);
 	assert_ptr_equal(sk_engine_snapshot(e), b);
 	assert_int_equal(b->totals.sockets, 2);
 	assert_non_null(b->findings);
-	sk_engine_free(e);
 }
 
 /* The thread: one refresh at a time, each result taken before the next. */
 static void test_refresher_one_at_a_time(void **state)
 {
-	struct fake_kernel k = {0};
-	struct sk_diag_ops ops = {0};
-	struct sk_engine *e = new_engine(&k, &ops);
+	struct rig *g = *state;
+	struct sk_engine *e = g->e;
 	struct sk_refresher *r = NULL;
-	struct sk_error err;
 	int rc = -1;
 
-	(void)state;
-	sk_error_clear(&err);
-	assert_int_equal(sk_refresher_start(e, &r, &err), 0);
+	sk_error_clear(&g->err);
+	assert_int_equal(sk_refresher_start(e, &r, &g->err), 0);
 	assert_false(sk_refresher_busy(r));
-	assert_false(sk_refresher_collect(r, &rc, &err));
+	assert_false(sk_refresher_collect(r, &rc, &g->err));
 	assert_false(sk_refresher_wait(r, 10)); /* nothing asked */
 
 	for (unsigned n = 1; n <= 3; n++) {
@@ -239,34 +273,30 @@ static void test_refresher_one_at_a_time(void **state)
 		assert_false(sk_refresher_request(r)); /* one under way */
 		assert_true(sk_refresher_wait(r, 20000));
 		assert_false(sk_refresher_request(r)); /* its result not taken yet */
-		assert_true(sk_refresher_collect(r, &rc, &err));
+		assert_true(sk_refresher_collect(r, &rc, &g->err));
 		assert_int_equal(rc, 0);
 		assert_int_equal(sk_engine_snapshot(e)->totals.sockets, n);
 		assert_false(sk_refresher_busy(r));
-		assert_false(sk_refresher_collect(r, &rc, &err));
+		assert_false(sk_refresher_collect(r, &rc, &g->err));
 	}
 	sk_refresher_stop(r);
-	assert_int_equal(k.refreshes, 3);
-	sk_engine_free(e);
+	assert_int_equal(g->k.refreshes, 3);
 }
 
 /* Quitting in the middle of a dump that would not end by itself. */
 static void test_stop_cancels_a_dump_under_way(void **state)
 {
-	struct fake_kernel k = {0};
-	struct sk_diag_ops ops = {0};
-	struct sk_engine *e = new_engine(&k, &ops);
+	struct rig *g = *state;
+	struct sk_engine *e = g->e;
 	struct sk_refresher *r = NULL;
-	struct sk_error err;
 	struct pollfd pfd;
 	int fds[2];
 	char c;
 
-	(void)state;
 	assert_int_equal(pipe(fds), 0);
-	k.entered_fd = fds[1];
-	k.block = true;
-	assert_int_equal(sk_refresher_start(e, &r, &err), 0);
+	g->k.entered_fd = fds[1];
+	g->k.block = true;
+	assert_int_equal(sk_refresher_start(e, &r, &g->err), 0);
 	assert_true(sk_refresher_request(r));
 	pfd.fd = fds[0];
 	pfd.events = POLLIN;
@@ -274,12 +304,11 @@ static void test_stop_cancels_a_dump_under_way(void **state)
 	assert_int_equal(read(fds[0], &c, 1), 1);
 
 	sk_refresher_stop(r);
-	assert_true(k.saw_cancel);
-	assert_false(k.gave_up);
-	assert_int_equal(k.refreshes, 1);
+	assert_true(g->k.saw_cancel);
+	assert_false(g->k.gave_up);
+	assert_int_equal(g->k.refreshes, 1);
 	close(fds[0]);
 	close(fds[1]);
-	sk_engine_free(e);
 }
 
 /* A kernel that refuses the both-families dump gets the two per-family
@@ -287,141 +316,107 @@ static void test_stop_cancels_a_dump_under_way(void **state)
  * no refusal counted. */
 static void test_tcp_per_family_fallback(void **state)
 {
-	struct fake_kernel k = {.refuse_both = true};
-	struct sk_diag_ops ops = {0};
-	struct sk_engine *e = new_engine(&k, &ops);
+	struct rig *g = *state;
+	struct sk_engine *e = g->e;
 	const struct sk_snapshot *s;
-	struct sk_error err;
 	uint32_t tcp = (1u << SK_SN_TCP) | (1u << SK_SN_TCPV6);
 
-	(void)state;
-	assert_int_equal(sk_engine_refresh(e, &err), 0);
+	g->k.refuse_both = true;
+	assert_int_equal(sk_engine_refresh(e, &g->err), 0);
 	s = sk_engine_snapshot(e);
-	assert_int_equal(k.per_family, 2);
+	assert_int_equal(g->k.per_family, 2);
 	assert_true(s->netns.n >= 1 && s->netns.v[0].own);
 	assert_int_equal(s->netns.v[0].dumped & tcp, tcp);
 	assert_int_equal(s->netns.v[0].dump_error, 0);
 	assert_int_equal(s->diag.unsupported, 0);
-	sk_engine_free(e);
-}
-
-/* Rows of the engine's own namespace, local ports 0..n-1. */
-static void make_rows(struct sk_engine *e, struct sk_socket *rows, size_t n)
-{
-	memset(rows, 0, n * sizeof(*rows));
-	for (size_t i = 0; i < n; i++) {
-		rows[i].proto = SK_PROTO_TCP;
-		rows[i].family = AF_INET;
-		rows[i].state = SK_TCP_CLOSE_WAIT;
-		rows[i].netns = sk_engine_snapshot(e)->netns.v[0].id;
-		rows[i].local.port = (uint16_t)i;
-	}
 }
 
 static void test_destroy_counts_each_outcome(void **state)
 {
-	struct fake_kernel k = {.outcome = {[1] = -ENOENT, [2] = -EINVAL}};
-	struct sk_diag_ops ops = {0};
-	struct sk_engine *e = new_engine(&k, &ops);
-	struct sk_socket rows[7];
+	struct rig *g = *state;
+	struct sk_engine *e = g->e;
 	struct sk_destroy_result res;
-	struct sk_error err;
 
-	(void)state;
-	assert_int_equal(sk_engine_refresh(e, &err), 0);
-	make_rows(e, rows, 7);
-	rows[5].proto = SK_PROTO_UNIX; /* refused before the kernel is asked */
-	rows[6].netns = 12345;         /* a namespace that is gone: so is the socket */
-	sk_error_clear(&err);
-	assert_int_equal(sk_engine_destroy(e, rows, 7, &res, &err), -EINVAL);
+	g->k.outcome[1] = -ENOENT;
+	g->k.outcome[2] = -EINVAL;
+	g->rows[5].proto = SK_PROTO_UNIX; /* refused before the kernel is asked */
+	g->rows[6].netns = 12345;         /* a namespace that is gone: so is the socket */
+	sk_error_clear(&g->err);
+	assert_int_equal(sk_engine_destroy(e, g->rows, 7, &res, &g->err), -EINVAL);
 	assert_int_equal(res.destroyed, 3);
 	assert_int_equal(res.gone, 2);
 	assert_int_equal(res.refused, 2);
-	assert_int_equal(k.destroys, 5);
-	assert_int_equal(err.code, EINVAL); /* the first refusal's */
+	assert_int_equal(g->k.destroys, 5);
+	assert_int_equal(g->err.code, EINVAL); /* the first refusal's */
 
 	/* All went: 0. */
-	k.destroys = 0;
-	assert_int_equal(sk_engine_destroy(e, rows, 2, &res, &err), 0);
+	g->k.destroys = 0;
+	assert_int_equal(sk_engine_destroy(e, g->rows, 2, &res, &g->err), 0);
 	assert_int_equal(res.destroyed + res.gone, 2);
-	sk_engine_free(e);
 }
 
 /* A kernel without CONFIG_INET_DIAG_DESTROY refuses every row alike: the
  * first refusal stops the batch, with its reason. */
 static void test_destroy_stops_at_eopnotsupp(void **state)
 {
-	struct fake_kernel k = {.outcome = {[1] = -EOPNOTSUPP}};
-	struct sk_diag_ops ops = {0};
-	struct sk_engine *e = new_engine(&k, &ops);
-	struct sk_socket rows[5];
+	struct rig *g = *state;
+	struct sk_engine *e = g->e;
 	struct sk_destroy_result res;
-	struct sk_error err;
 
-	(void)state;
-	assert_int_equal(sk_engine_refresh(e, &err), 0);
-	make_rows(e, rows, 5);
-	assert_int_equal(sk_engine_destroy(e, rows, 5, &res, &err), -EOPNOTSUPP);
-	assert_int_equal(k.destroys, 2);
+	g->k.outcome[1] = -EOPNOTSUPP;
+	assert_int_equal(sk_engine_destroy(e, g->rows, 5, &res, &g->err), -EOPNOTSUPP);
+	assert_int_equal(g->k.destroys, 2);
 	assert_int_equal(res.destroyed, 1);
 	assert_int_equal(res.refused, 4);
-	assert_string_equal(err.msg, "fake refusal -95");
+	assert_string_equal(g->err.msg, "fake refusal -95");
 	/* The same for a refusal of permission. */
-	k.outcome[1] = -EPERM;
-	k.destroys = 0;
-	assert_int_equal(sk_engine_destroy(e, rows, 5, &res, &err), -EPERM);
-	assert_int_equal(k.destroys, 2);
-	sk_engine_free(e);
+	g->k.outcome[1] = -EPERM;
+	g->k.destroys = 0;
+	assert_int_equal(sk_engine_destroy(e, g->rows, 5, &res, &g->err), -EPERM);
+	assert_int_equal(g->k.destroys, 2);
 }
 
 /* The key loop queues a destroy and a refresh; the worker runs the destroy
  * first, and the refresh after it shows its effect. */
 static void test_refresher_destroys_between_refreshes(void **state)
 {
-	struct fake_kernel k = {0};
-	struct sk_diag_ops ops = {0};
-	struct sk_engine *e = new_engine(&k, &ops);
+	struct rig *g = *state;
+	struct sk_engine *e = g->e;
 	struct sk_refresher *r;
-	struct sk_socket rows[3];
 	struct sk_destroy_result res;
-	struct sk_error err;
 	uint64_t until;
 	int rc = 1;
 
-	(void)state;
-	assert_int_equal(sk_engine_refresh(e, &err), 0);
-	make_rows(e, rows, 3);
-	assert_int_equal(sk_refresher_start(e, &r, &err), 0);
-	assert_true(sk_refresher_destroy(r, rows, 3));
+	assert_int_equal(sk_refresher_start(e, &r, &g->err), 0);
+	assert_true(sk_refresher_destroy(r, g->rows, 3));
 	assert_true(sk_refresher_request(r));
 	until = now_ms() + 10000;
-	while (!sk_refresher_destroyed(r, &rc, &res, &err) && now_ms() < until)
+	while (!sk_refresher_destroyed(r, &rc, &res, &g->err) && now_ms() < until)
 		poll(NULL, 0, 1);
 	assert_int_equal(rc, 0);
 	assert_int_equal(res.destroyed, 3);
-	assert_int_equal(k.refreshes_at_destroy, 1);
+	assert_int_equal(g->k.refreshes_at_destroy, 1);
 	assert_true(sk_refresher_wait(r, 10000));
-	assert_true(sk_refresher_collect(r, &rc, &err));
+	assert_true(sk_refresher_collect(r, &rc, &g->err));
 	assert_int_equal(rc, 0);
-	assert_int_equal(k.refreshes, 2);
+	assert_int_equal(g->k.refreshes, 2);
 	/* Collected: the next one may be asked for. */
-	assert_true(sk_refresher_destroy(r, rows, 1));
+	assert_true(sk_refresher_destroy(r, g->rows, 1));
 	sk_refresher_stop(r);
-	sk_engine_free(e);
 }
 
 int main(void)
 {
 	int rc;
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_shown_snapshot_is_not_rewritten),
-		cmocka_unit_test(test_cancel_keeps_last_snapshot),
-		cmocka_unit_test(test_refresher_one_at_a_time),
-		cmocka_unit_test(test_stop_cancels_a_dump_under_way),
-		cmocka_unit_test(test_tcp_per_family_fallback),
-		cmocka_unit_test(test_destroy_counts_each_outcome),
-		cmocka_unit_test(test_destroy_stops_at_eopnotsupp),
-		cmocka_unit_test(test_refresher_destroys_between_refreshes),
+		RIG_TEST(test_shown_snapshot_is_not_rewritten, rig_setup_refreshed),
+		RIG_TEST(test_cancel_keeps_last_snapshot, rig_setup_refreshed),
+		RIG_TEST(test_refresher_one_at_a_time, rig_setup),
+		RIG_TEST(test_stop_cancels_a_dump_under_way, rig_setup),
+		RIG_TEST(test_tcp_per_family_fallback, rig_setup),
+		RIG_TEST(test_destroy_counts_each_outcome, rig_setup_rows),
+		RIG_TEST(test_destroy_stops_at_eopnotsupp, rig_setup_rows),
+		RIG_TEST(test_refresher_destroys_between_refreshes, rig_setup_rows),
 	};
 
 	if (!mkdtemp(empty_proc)) {

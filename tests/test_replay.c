@@ -647,6 +647,15 @@ static int group_teardown(void **state)
 
 /* --- round trip ------------------------------------------------------------------------- */
 
+/* The fixture's file read back into r: what the round-trip tests look at. */
+static const struct sk_snapshot *load_fixture_file(void **state, struct sk_replay *r)
+{
+	const struct fixture *fx = *state;
+
+	load_ok(fx->json, fx->len, r);
+	return &r->snap;
+}
+
 static void test_round_trip_identical(void **state)
 {
 	struct fixture *fx = *state;
@@ -668,13 +677,11 @@ static void test_round_trip_identical(void **state)
 
 static void test_round_trip_structure(void **state)
 {
-	struct fixture *fx = *state;
 	struct sk_replay r;
-	const struct sk_snapshot *s = &r.snap;
+	const struct sk_snapshot *s = load_fixture_file(state, &r);
 	const struct sk_process *p;
 	uint32_t orphans = 0;
 
-	load_ok(fx->json, fx->len, &r);
 	assert_ptr_equal(s->findings, &r.findings);
 	assert_ptr_equal(s->history, &r.history);
 	assert_true(s->procs_sorted);
@@ -747,13 +754,11 @@ static void test_round_trip_structure(void **state)
  * pointing at theirs, the namespace's name back. */
 static void test_services_round_trip(void **state)
 {
-	struct fixture *fx = *state;
 	struct sk_replay r;
-	const struct sk_snapshot *s = &r.snap;
+	const struct sk_snapshot *s = load_fixture_file(state, &r);
 	const struct sk_service *sv;
 	size_t fdless = 0;
 
-	load_ok(fx->json, fx->len, &r);
 	assert_int_equal(s->services.n, 3);
 	sv = sk_snapshot_service(s, sk_snapshot_find_pid(s, 100)->service);
 	assert_non_null(sv);
@@ -849,6 +854,18 @@ static void load_edit(const struct fixture *fx, const char *from, const char *to
 	load_edited(fx, &(struct edit){from, to}, 1, r);
 }
 
+/* The fixture with those edits loads into r and is written back as the
+ * fixture itself: the edits changed nothing the reader keeps. */
+static void edited_loads_as_fixture(const struct fixture *fx, const struct edit *e, size_t n,
+				    struct sk_replay *r)
+{
+	size_t len;
+	char *doc = edited(fx, e, n, &len);
+
+	loads_as_fixture(fx, doc, len, r);
+	free(doc);
+}
+
 static void test_hostile_strings_escaped(void **state)
 {
 	static const struct edit hostile[] = {
@@ -880,14 +897,10 @@ static void test_unknown_fields_ignored(void **state)
 		{"\"cookie\":", "\"new_field\":[[],{}],\"cookie\":"},
 		{"\"evidence\":{", "\"evidence\":{\"zz_future\":{\"value\":1},"},
 	};
-	struct fixture *fx = *state;
 	struct sk_replay r;
-	size_t len;
-	char *doc = edited(fx, future, sizeof(future) / sizeof(future[0]), &len);
 
-	loads_as_fixture(fx, doc, len, &r);
+	edited_loads_as_fixture(*state, future, sizeof(future) / sizeof(future[0]), &r);
 	sk_replay_free(&r);
-	free(doc);
 }
 
 /* A file from before a field was added still loads. */
@@ -915,18 +928,14 @@ static void test_counts_recounted(void **state)
 		{"\"fd_limit\":1024,\"sockets\":", "\"fd_limit\":1024,\"sockets\":5000,\"y\":"},
 		{"\"sockets\":", "\"sockets\":999999,\"x\":"},
 	};
-	struct fixture *fx = *state;
 	struct sk_replay r;
-	size_t len;
-	char *doc = edited(fx, lies, sizeof(lies) / sizeof(lies[0]), &len);
 
-	loads_as_fixture(fx, doc, len, &r);
+	edited_loads_as_fixture(*state, lies, sizeof(lies) / sizeof(lies[0]), &r);
 	assert_int_equal(r.snap.totals.orphans_attributed, 1);
 	assert_int_equal(r.snap.totals.sockets, r.snap.socks.n);
 	assert_int_equal(sk_snapshot_find_pid(&r.snap, 100)->agg.orphans, 1);
 	assert_int_not_equal(sk_snapshot_find_pid(&r.snap, 100)->agg.sockets, 5000);
 	sk_replay_free(&r);
-	free(doc);
 }
 
 /* A failed dump's code is read as a number; a file from before "errno"

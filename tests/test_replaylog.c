@@ -171,14 +171,35 @@ static uint32_t shown_close_wait(const struct sk_replaylog *log)
 	return p->agg.tcp_states[SK_TCP_CLOSE_WAIT];
 }
 
-static void test_log_index_and_steps(void **state)
+/* Opens path (a file or directory the test wrote) as the log; frees path. */
+static void open_ok(char *path, struct sk_replaylog *log)
 {
-	struct fixture *fx = *state;
-	char *path = write_log(fx, "log.jsonl");
-	struct sk_replaylog log;
 	struct sk_error err = {0};
 
-	assert_int_equal(sk_replaylog_open(path, &log, &err), 0);
+	assert_int_equal(sk_replaylog_open(path, log, &err), 0);
+	free(path);
+}
+
+/* Moves by delta entries, or to entry pos: asserted to succeed. */
+static void step_ok(struct sk_replaylog *log, int delta)
+{
+	struct sk_error err = {0};
+
+	assert_int_equal(sk_replaylog_step(log, delta, &err), 0);
+}
+
+static void seek_ok(struct sk_replaylog *log, size_t pos)
+{
+	struct sk_error err = {0};
+
+	assert_int_equal(sk_replaylog_seek(log, pos, &err), 0);
+}
+
+static void test_log_index_and_steps(void **state)
+{
+	struct sk_replaylog log;
+
+	open_ok(write_log(*state, "log.jsonl"), &log);
 	/* The garbage line at indexing, the cut last line when it was opened. */
 	assert_int_equal(sk_replaylog_count(&log), N_SNAPS);
 	assert_int_equal(log.skipped, 2);
@@ -187,25 +208,24 @@ static void test_log_index_and_steps(void **state)
 	assert_int_equal(log.cur.snap.seq, N_SNAPS);
 	assert_int_equal(shown_close_wait(&log), 10 + 7 * (N_SNAPS - 1));
 
-	assert_int_equal(sk_replaylog_step(&log, -1, &err), 0);
+	step_ok(&log, -1);
 	assert_int_equal(log.pos, 3);
 	assert_int_equal(log.cur.snap.seq, 4);
 	assert_int_equal(shown_close_wait(&log), 10 + 7 * 3);
 	assert_int_equal(log.cur.snap.realtime.tv_sec, T0 + 3 * 60);
 
 	/* Past either end: clamped, not an error. */
-	assert_int_equal(sk_replaylog_step(&log, -10, &err), 0);
+	step_ok(&log, -10);
 	assert_int_equal(log.pos, 0);
 	assert_int_equal(log.cur.snap.seq, 1);
-	assert_int_equal(sk_replaylog_step(&log, 10, &err), 0);
+	step_ok(&log, 10);
 	assert_int_equal(log.pos, N_SNAPS - 1);
-	assert_int_equal(sk_replaylog_seek(&log, 2, &err), 0);
+	seek_ok(&log, 2);
 	assert_int_equal(log.cur.snap.seq, 3);
 	/* The findings and history pointers follow the struct they live in. */
 	assert_ptr_equal(log.cur.snap.history, &log.cur.history);
 	assert_ptr_equal(log.cur.snap.findings, &log.cur.findings);
 	sk_replaylog_free(&log);
-	free(path);
 }
 
 /* At every position, the history rebuilt from the entries before it is
@@ -213,17 +233,15 @@ static void test_log_index_and_steps(void **state)
 static void test_history_rebuilt(void **state)
 {
 	struct fixture *fx = *state;
-	char *path = write_log(fx, "hist.jsonl");
 	struct sk_replaylog log;
-	struct sk_error err = {0};
 	const int order[] = {4, 3, 0, 2, 1, 4};
 
-	assert_int_equal(sk_replaylog_open(path, &log, &err), 0);
+	open_ok(write_log(fx, "hist.jsonl"), &log);
 	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
 		int r = order[k];
 		const struct sk_proc_history *ph;
 
-		assert_int_equal(sk_replaylog_seek(&log, (size_t)r, &err), 0);
+		seek_ok(&log, (size_t)r);
 		ph = sk_history_find(log.cur.snap.history, PID, 1000 + PID);
 		assert_non_null(ph);
 		assert_trend_equal(sk_series_trend(&ph->m[SK_PM_CLOSE_WAIT]), fx->cw[r]);
@@ -235,18 +253,14 @@ static void test_history_rebuilt(void **state)
 	assert_true(fabs(fx->cw[4].per_min - 7.0) < 1e-9);
 	assert_true(fx->cw[4].monotonic);
 	sk_replaylog_free(&log);
-	free(path);
 }
 
 /* Closes the file a test wrote at path (and frees path), then opens it
  * as the log. */
 static void open_written(FILE *f, char *path, struct sk_replaylog *log)
 {
-	struct sk_error err = {0};
-
 	assert_int_equal(fclose(f), 0);
-	assert_int_equal(sk_replaylog_open(path, log, &err), 0);
-	free(path);
+	open_ok(path, log);
 }
 
 /* A second sktop run in the same log (its refresh count starts again)
@@ -257,7 +271,6 @@ static void test_new_run_new_history(void **state)
 	char *path;
 	FILE *f = create_in(fx, "runs.jsonl", &path);
 	struct sk_replaylog log;
-	struct sk_error err = {0};
 
 	for (int r = 0; r < 3; r++)
 		put(f, fx->lines[r], fx->lens[r]);
@@ -265,7 +278,7 @@ static void test_new_run_new_history(void **state)
 	open_written(f, path, &log);
 	assert_int_equal(sk_replaylog_count(&log), 4);
 	assert_int_equal(log.cur.history.samples, 1);
-	assert_int_equal(sk_replaylog_step(&log, -1, &err), 0);
+	step_ok(&log, -1);
 	assert_int_equal(log.cur.history.samples, 3);
 	sk_replaylog_free(&log);
 }
@@ -309,7 +322,6 @@ static void test_directory_by_time(void **state)
 						   "c.json"};
 	char *dir = path_in(fx, "snaps");
 	struct sk_replaylog log;
-	struct sk_error err = {0};
 	char sub[128];
 
 	assert_int_equal(mkdir(dir, 0700), 0);
@@ -319,17 +331,16 @@ static void test_directory_by_time(void **state)
 	}
 	write_named(fx, "snaps/sktop.txt", "a report\n", 9);
 	write_named(fx, "snaps/broken.json", "{\"schema\":1,", 12);
-	assert_int_equal(sk_replaylog_open(dir, &log, &err), 0);
+	open_ok(dir, &log);
 	assert_true(log.is_dir);
 	assert_int_equal(sk_replaylog_count(&log), N_SNAPS);
 	assert_int_equal(log.skipped, 1);
 	for (int r = 0; r < N_SNAPS; r++) {
-		assert_int_equal(sk_replaylog_seek(&log, (size_t)r, &err), 0);
+		seek_ok(&log, (size_t)r);
 		assert_int_equal(log.cur.snap.seq, (uint64_t)r + 1);
 		assert_string_equal(log.entries.v[r].name, names[r]);
 	}
 	sk_replaylog_free(&log);
-	free(dir);
 }
 
 static void expect_open_error(const char *path, const char *needle)
@@ -366,19 +377,17 @@ static void test_empty_and_all_bad(void **state)
 static void test_single_file(void **state)
 {
 	struct fixture *fx = *state;
-	char *path = path_in(fx, "one.json");
 	struct sk_replaylog log;
-	struct sk_error err = {0};
 
 	write_named(fx, "one.json", fx->lines[2], fx->lens[2]);
-	assert_int_equal(sk_replaylog_open(path, &log, &err), 0);
+	open_ok(path_in(fx, "one.json"), &log);
 	assert_true(log.single);
 	assert_int_equal(sk_replaylog_count(&log), 1);
 	assert_int_equal(log.cur.snap.seq, 3);
-	assert_int_equal(sk_replaylog_step(&log, -1, &err), 0);
+	step_ok(&log, -1);
+	assert_int_equal(log.pos, 0);
 	assert_int_equal(log.cur.snap.seq, 3);
 	sk_replaylog_free(&log);
-	free(path);
 }
 
 /* --no-sockets: no socket array, and no finding points into one. */

@@ -328,6 +328,10 @@ static const struct resolve_case resolves[] = {
 	{"/", SK_SERVICE_CGROUP, "/", "", "", "", "", "", ""},
 };
 
+/* What test_resolve_fixture compares, in its order. */
+static const char *const info_fields[] = {"pod",  "ns",      "container", "id",
+					  "unit", "pod_uid", "cgroup"};
+
 static void test_resolve_fixture(void **state)
 {
 	struct sk_service_resolver *r = resolver();
@@ -342,13 +346,15 @@ static void test_resolve_fixture(void **state)
 			fail_msg("%s: %s \"%s\", want %s \"%s\"", c->path,
 				 sk_service_kind_names[in->kind], in->name,
 				 sk_service_kind_names[c->kind], c->name);
-		assert_string_equal(in->pod, c->pod);
-		assert_string_equal(in->ns, c->ns);
-		assert_string_equal(in->container, c->container);
-		assert_string_equal(in->id, c->id);
-		assert_string_equal(in->unit, c->unit);
-		assert_string_equal(in->pod_uid, c->pod_uid);
-		assert_string_equal(in->cgroup, c->path);
+		const char *const got[] = {in->pod,  in->ns,      in->container, in->id,
+					   in->unit, in->pod_uid, in->cgroup};
+		const char *const want[] = {c->pod,  c->ns,      c->container, c->id,
+					    c->unit, c->pod_uid, c->path};
+
+		for (size_t f = 0; f < sizeof(got) / sizeof(got[0]); f++)
+			if (strcmp(got[f], want[f]) != 0)
+				fail_msg("%s: %s \"%s\", want \"%s\"", c->path, info_fields[f], got[f],
+					 want[f]);
 		assert_int_not_equal(in->cgroup_id, 0);
 		assert_int_equal(in->cgroup_id, inode_of(strcmp(c->path, "/") ? c->path : ""));
 	}

@@ -45,53 +45,59 @@ struct ss_want {
 	int64_t v;
 };
 
-static void check_sockstat(const int64_t *v, const struct ss_want *want, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (v[want[i].id] != want[i].v)
-			fail_msg("%s: %lld, want %lld", sk_sockstat_defs[want[i].id].name,
-				 (long long)v[want[i].id], (long long)want[i].v);
-}
-
-static void test_sockstat_field_report(void **state)
-{
+/* A sockstat fixture (and the sockstat6 beside it, if any) and what it
+ * must read as. */
+static const struct sockstat_case {
+	const char *v4, *v6;
+	size_t n;
+	struct ss_want want[SK_SS_LAST];
+} sockstat_cases[] = {
 	/* seed 001: ss -s said closed 157624, sockstat alloc 157760 */
-	static const struct ss_want want[] = {
+	{"net/sockstat.seed001", NULL, 14, {
 		{SK_SS_SOCKETS_USED, 158400}, {SK_SS_TCP_INUSE, 89}, {SK_SS_TCP_ORPHAN, 2},
 		{SK_SS_TCP_TW, 197}, {SK_SS_TCP_ALLOC, 157760}, {SK_SS_TCP_MEM, 16},
 		{SK_SS_UDP_INUSE, 6}, {SK_SS_UDP_MEM, 0}, {SK_SS_UDPLITE_INUSE, 0},
 		{SK_SS_RAW_INUSE, 0}, {SK_SS_FRAG_INUSE, 0}, {SK_SS_FRAG_MEMORY, 0},
 		/* v6 lines come from sockstat6 only */
-		{SK_SS_TCP6_INUSE, SK_UNKNOWN}, {SK_SS_FRAG6_MEMORY, SK_UNKNOWN},
-	};
+		{SK_SS_TCP6_INUSE, SK_UNKNOWN}, {SK_SS_FRAG6_MEMORY, SK_UNKNOWN}}},
+	/* a real machine's */
+	{"net/sockstat", "net/sockstat6", 12, {
+		{SK_SS_SOCKETS_USED, 15}, {SK_SS_TCP_INUSE, 1}, {SK_SS_TCP_ORPHAN, 3},
+		{SK_SS_TCP_TW, 0}, {SK_SS_TCP_ALLOC, 98}, {SK_SS_TCP_MEM, 3541},
+		{SK_SS_TCP6_INUSE, 0}, {SK_SS_UDP6_INUSE, 0}, {SK_SS_UDPLITE6_INUSE, 0},
+		{SK_SS_RAW6_INUSE, 0}, {SK_SS_FRAG6_INUSE, 0}, {SK_SS_FRAG6_MEMORY, 0}}},
+};
+
+/* Parses case c's files into v (all unknown before) and checks its rows. */
+static void check_sockstat_case(const struct sockstat_case *c, int64_t *v)
+{
 	char buf[1024];
+
+	unknown_all(v, SK_SS_LAST);
+	assert_int_equal(sk_parse_sockstat(buf, read_fixture(c->v4, buf, sizeof(buf)), v, 0), 0);
+	if (c->v6)
+		assert_int_equal(sk_parse_sockstat(buf, read_fixture(c->v6, buf, sizeof(buf)), v, 1),
+				 0);
+	for (const struct ss_want *w = c->want; w < c->want + c->n; w++)
+		if (v[w->id] != w->v)
+			fail_msg("%s: %s: %lld, want %lld", c->v4, sk_sockstat_defs[w->id].name,
+				 (long long)v[w->id], (long long)w->v);
+}
+
+static void test_sockstat_field_report(void **state)
+{
 	int64_t v[SK_SS_LAST];
-	size_t n = read_fixture("net/sockstat.seed001", buf, sizeof(buf));
 
 	(void)state;
-	unknown_all(v, SK_SS_LAST);
-	assert_int_equal(sk_parse_sockstat(buf, n, v, 0), 0);
-	check_sockstat(v, want, sizeof(want) / sizeof(want[0]));
+	check_sockstat_case(&sockstat_cases[0], v);
 }
 
 static void test_sockstat_real(void **state)
 {
-	static const struct ss_want want[] = {
-		{SK_SS_SOCKETS_USED, 15}, {SK_SS_TCP_INUSE, 1}, {SK_SS_TCP_ORPHAN, 3},
-		{SK_SS_TCP_TW, 0}, {SK_SS_TCP_ALLOC, 98}, {SK_SS_TCP_MEM, 3541},
-		{SK_SS_TCP6_INUSE, 0}, {SK_SS_UDP6_INUSE, 0}, {SK_SS_UDPLITE6_INUSE, 0},
-		{SK_SS_RAW6_INUSE, 0}, {SK_SS_FRAG6_INUSE, 0}, {SK_SS_FRAG6_MEMORY, 0},
-	};
-	char buf[1024];
 	int64_t v[SK_SS_LAST];
 
 	(void)state;
-	unknown_all(v, SK_SS_LAST);
-	assert_int_equal(sk_parse_sockstat(buf, read_fixture("net/sockstat", buf, sizeof(buf)), v, 0),
-			 0);
-	assert_int_equal(sk_parse_sockstat(buf, read_fixture("net/sockstat6", buf, sizeof(buf)), v,
-					   1), 0);
-	check_sockstat(v, want, sizeof(want) / sizeof(want[0]));
+	check_sockstat_case(&sockstat_cases[1], v);
 	for (int i = 0; i < SK_SS_LAST; i++)
 		if (v[i] == SK_UNKNOWN)
 			fail_msg("%s not found in a real sockstat", sk_sockstat_defs[i].name);
