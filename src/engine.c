@@ -712,39 +712,52 @@ static bool netns_gate(struct sk_engine *e, const struct sk_netns *ns)
 	return sk_nsinuse_empty(&u, e->cfg.want_unix);
 }
 
-/* Whether a process's fd table is known and holds no socket fd. */
-static bool proc_holds_no_socket(const struct sk_process *p)
-{
-	return p->fdrefs_count == 0 &&
-	       !(p->flags & (SK_PROC_FD_DENIED | SK_PROC_PARTIAL | SK_PROC_KERNEL));
-}
-
 /* Remembers, for the next refresh's gate, the namespaces of this snapshot
- * that hold no row and whose processes hold no socket fd: bounded by the
- * namespaces listed now. */
+ * that hold no row and whose processes hold no socket fd (an fd table we
+ * could not read may hold one): bounded by the namespaces listed now.
+ * quiet_netns first collects the namespaces of such processes, sorted, so
+ * that the whole costs O((processes + namespaces) log). */
 static int remember_quiet(struct sk_engine *e, const struct sk_snapshot *s)
 {
 	uint32_t all = dumped_classes(e);
+	size_t noisy;
 
 	e->quiet_netns.n = 0;
-	for (size_t i = 0; i < s->netns.n; i++) {
-		const struct sk_netns *ns = &s->netns.v[i];
-		bool quiet = !ns->own && !ns->dump_error && ns->sockets == 0 &&
-			     (ns->dumped & all) == all;
+	for (size_t j = 0; j < s->procs.n; j++) {
+		const struct sk_process *p = &s->procs.v[j];
 		uint64_t *slot;
 
-		for (size_t j = 0; quiet && j < s->procs.n; j++)
-			if (s->procs.v[j].netns == ns->id && !proc_holds_no_socket(&s->procs.v[j]))
-				quiet = false;
-		if (!quiet)
+		if (p->fdrefs_count == 0 && !(p->flags & (SK_PROC_FD_DENIED | SK_PROC_PARTIAL)))
 			continue;
 		slot = SK_VEC_PUSH(&e->quiet_netns);
 		if (!slot)
-			return -ENOMEM;
-		*slot = ns->id;
+			goto nomem;
+		*slot = p->netns;
 	}
 	sk_qsort(e->quiet_netns.v, e->quiet_netns.n, sizeof(uint64_t), cmp_u64);
+	noisy = e->quiet_netns.n;
+	for (size_t i = 0; i < s->netns.n; i++) {
+		const struct sk_netns *ns = &s->netns.v[i];
+		uint64_t *slot;
+
+		if (ns->own || ns->dump_error || ns->sockets || (ns->dumped & all) != all ||
+		    sk_bsearch(&ns->id, e->quiet_netns.v, noisy, sizeof(uint64_t), cmp_u64))
+			continue;
+		slot = SK_VEC_PUSH(&e->quiet_netns);
+		if (!slot)
+			goto nomem;
+		*slot = ns->id;
+	}
+	/* Keep the quiet ones only, sorted for the gate's search. */
+	if (noisy)
+		memmove(e->quiet_netns.v, e->quiet_netns.v + noisy,
+			(e->quiet_netns.n - noisy) * sizeof(uint64_t));
+	e->quiet_netns.n -= noisy;
+	sk_qsort(e->quiet_netns.v, e->quiet_netns.n, sizeof(uint64_t), cmp_u64);
 	return 0;
+nomem:
+	e->quiet_netns.n = 0; /* half a list would skip a noisy namespace */
+	return -ENOMEM;
 }
 
 /* Returns -ECANCELED when cancelled; every other failure is the
