@@ -715,8 +715,9 @@ static bool netns_gate(struct sk_engine *e, const struct sk_netns *ns)
 /* Remembers, for the next refresh's gate, the namespaces of this snapshot
  * that hold no row and whose processes hold no socket fd (an fd table we
  * could not read may hold one): bounded by the namespaces listed now.
- * quiet_netns first collects the namespaces of such processes, sorted, so
- * that the whole costs O((processes + namespaces) log). */
+ * quiet_netns first collects, sorted, the namespaces of the processes that
+ * hold (or may hold) one, so that the whole costs O((processes + namespaces)
+ * log) and not processes x namespaces. */
 static int remember_quiet(struct sk_engine *e, const struct sk_snapshot *s)
 {
 	uint32_t all = dumped_classes(e);
