@@ -33,6 +33,10 @@ median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1
 # Max RSS in KiB of one run.
 rss_kib() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
 
+# The empty namespaces of the namespace row go even when a step fails.
+nspids=()
+trap '[ ${#nspids[@]} -eq 0 ] || kill "${nspids[@]}" 2>/dev/null || true' EXIT
+
 declare -A row_ms row_rss
 order=()
 measure() { # name cmd...
@@ -90,6 +94,18 @@ for n in $sizes; do
 	measure "sktop -b -n 1 --no-bpf (cold, text)" $ns "$here/sktop" -b -n 1 --no-bpf
 	measure_steady "sktop steady refresh (text)" 6 $ns "$here/sktop" -b
 	measure_steady "sktop steady refresh (--json)" 6 $ns "$here/sktop" -b --json
+	# Issue #12 item 5: the refresh's cost should not grow with namespaces
+	# that hold no socket (engine.c's gate). 100 `unshare -n sleep`, against
+	# the steady refresh above, same run; removed right after.
+	nspids=()
+	for ((i = 0; i < 100; i++)); do unshare -n sleep 1800 & nspids+=($!); done
+	for p in "${nspids[@]}"; do # ready once sleep runs in its namespace
+		until [ "$(cat /proc/$p/comm 2>/dev/null)" = sleep ]; do sleep 0.01; done
+	done
+	measure_steady "sktop steady refresh, 100 empty netns (text)" 6 $ns "$here/sktop" -b
+	kill "${nspids[@]}"
+	wait "${nspids[@]}" 2>/dev/null || true
+	nspids=()
 	measure "ss -tanpm" $ns ss -tanpm
 	measure "ss -tan" $ns ss -tan
 	measure "lsof -n -P -iTCP" $ns lsof -n -P -iTCP
@@ -100,6 +116,10 @@ for n in $sizes; do
 		echo "## $n sockets"
 		echo
 		echo "Floors: kernel dump alone ${row_ms[floor_dump]} ms; dump + full /proc fd scan ${row_ms[floor_scan]} ms; dump + fd directory listing ${row_ms[floor_list]} ms."
+		echo
+		awk -v a="${row_ms["sktop steady refresh, 100 empty netns (text)"]}" \
+			-v b="${row_ms["sktop steady refresh (text)"]}" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
+			'BEGIN { printf "Namespaces: steady refresh with 100 extra empty namespaces %d ms, without %d ms: %.2fx (load average %s).\n", a, b, (b ? a/b : 0), load }'
 		echo
 		echo "| command | median ms | vs ss -tanpm | vs floor | max RSS KiB |"
 		echo "|---|---:|---:|---:|---:|"

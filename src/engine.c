@@ -25,6 +25,7 @@
 #include "collect/bpf_lifecycle.h"
 #include "collect/bpf_owners.h"
 #include "collect/netns_names.h"
+#include "collect/nsinuse.h"
 #include "collect/service.h"
 #include "util/escape.h"
 
@@ -84,6 +85,7 @@ struct sk_engine {
 	struct sk_service_resolver *services; /* cgroup -> service, cached across refreshes */
 	struct sk_netns_names netns_names;    /* /run/netns: `ip netns` names */
 	SK_VEC(uint64_t) unowned;          /* dumped inodes no fd held, last exact refresh */
+	SK_VEC(uint64_t) quiet_netns;      /* sorted: namespaces the last refresh saw empty */
 	uint64_t seq;
 	uint64_t owner_rescans;            /* refreshes where the cache proved stale */
 	/* Mount options do not change under a running sktop: read once, on the
@@ -503,6 +505,7 @@ void sk_engine_free(struct sk_engine *e)
 	sk_service_resolver_free(e->services);
 	sk_netns_names_free(&e->netns_names);
 	free(e->unowned.v);
+	free(e->quiet_netns.v);
 	sk_history_free(&e->history);
 	free(e);
 }
@@ -671,6 +674,93 @@ static int name_netns(struct sk_engine *e, struct sk_snapshot *s, struct sk_erro
 	return rc ? sk_error_set(err, -rc, "out of memory naming namespaces") : 0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The classes a full dump of one namespace covers. */
+static uint32_t dumped_classes(const struct sk_engine *e)
+{
+	uint32_t classes = 0;
+
+	for (size_t i = 0; i < sizeof(dump_plans) / sizeof(dump_plans[0]); i++)
+		if (dump_plans[i].kind != SK_DIAG_UNIX || e->cfg.want_unix)
+			classes |= dump_plans[i].classes;
+	return classes;
+}
+
+/* The gate for empty namespaces. Every sock_diag dump walks the kernel's
+ * whole socket hash whatever namespace it is for, so a host with a hundred
+ * namespaces holding a `sleep` each paid a hundred walks per refresh.
+ * A namespace is skipped only when the last refresh saw it hold no row and
+ * none of its processes hold any socket fd (a never-connected TCP socket is
+ * in no "inuse" count, but its fd is seen and the next refresh dumps the
+ * namespace), and the kernel's counters read now say it holds no TCP, UDP
+ * (unix) socket and no TIME_WAIT. Any unreadable counter means a dump. */
+static bool netns_gate(struct sk_engine *e, const struct sk_netns *ns)
+{
+	struct sk_nsinuse u;
+
+	if (!e->live || ns->own || ns->rep_pid <= 0 ||
+	    !sk_bsearch(&ns->id, e->quiet_netns.v, e->quiet_netns.n, sizeof(uint64_t), cmp_u64))
+		return false;
+	if (sk_nsinuse_read(e->cfg.proc_root, ns->rep_pid, ns->id, &u) < 0)
+		return false;
+	return sk_nsinuse_empty(&u, e->cfg.want_unix);
+}
+
+/* Remembers, for the next refresh's gate, the namespaces of this snapshot
+ * that hold no row and whose processes hold no socket fd (an fd table we
+ * could not read may hold one): bounded by the namespaces listed now.
+ * quiet_netns first collects, sorted, the namespaces of the processes that
+ * hold (or may hold) one, so that the whole costs O((processes + namespaces)
+ * log) and not processes x namespaces. */
+static int remember_quiet(struct sk_engine *e, const struct sk_snapshot *s)
+{
+	uint32_t all = dumped_classes(e);
+	size_t noisy;
+
+	e->quiet_netns.n = 0;
+	for (size_t j = 0; j < s->procs.n; j++) {
+		const struct sk_process *p = &s->procs.v[j];
+		uint64_t *slot;
+
+		if (p->fdrefs_count == 0 && !(p->flags & (SK_PROC_FD_DENIED | SK_PROC_PARTIAL)))
+			continue;
+		slot = SK_VEC_PUSH(&e->quiet_netns);
+		if (!slot)
+			goto nomem;
+		*slot = p->netns;
+	}
+	sk_qsort(e->quiet_netns.v, e->quiet_netns.n, sizeof(uint64_t), cmp_u64);
+	noisy = e->quiet_netns.n;
+	for (size_t i = 0; i < s->netns.n; i++) {
+		const struct sk_netns *ns = &s->netns.v[i];
+		uint64_t *slot;
+
+		if (ns->own || ns->dump_error || ns->sockets || (ns->dumped & all) != all ||
+		    sk_bsearch(&ns->id, e->quiet_netns.v, noisy, sizeof(uint64_t), cmp_u64))
+			continue;
+		slot = SK_VEC_PUSH(&e->quiet_netns);
+		if (!slot)
+			goto nomem;
+		*slot = ns->id;
+	}
+	/* Keep the quiet ones only, sorted for the gate's search. */
+	if (noisy)
+		memmove(e->quiet_netns.v, e->quiet_netns.v + noisy,
+			(e->quiet_netns.n - noisy) * sizeof(uint64_t));
+	e->quiet_netns.n -= noisy;
+	sk_qsort(e->quiet_netns.v, e->quiet_netns.n, sizeof(uint64_t), cmp_u64);
+	return 0;
+nomem:
+	e->quiet_netns.n = 0; /* half a list would skip a noisy namespace */
+	return -ENOMEM;
+}
+
 /* Returns -ECANCELED when cancelled; every other failure is the
  * namespace's, recorded in it, and the snapshot goes on without it. */
 static int dump_netns(struct sk_engine *e, struct sk_snapshot *s, struct sk_netns *ns)
@@ -722,13 +812,6 @@ static int dump_netns(struct sk_engine *e, struct sk_snapshot *s, struct sk_netn
 			break; /* the namespace is unreachable: don't try its other tables */
 	}
 	return 0;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
 }
 
 /* Whether every fd taken from the owner cache still holds its inode. A
@@ -904,6 +987,11 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 			s->partial = true;
 			continue;
 		}
+		if (netns_gate(e, ns)) {
+			ns->dumped = dumped_classes(e); /* judged as dumped, with no row */
+			ns->skipped = true;
+			continue;
+		}
 		rc = dump_netns(e, s, ns);
 	}
 	if (rc)
@@ -914,6 +1002,8 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 	rc = scan_and_join(e, s, err);
 	if (rc == 0 && e->services)
 		rc = sk_service_attach(e->services, s, err);
+	if (rc == 0 && remember_quiet(e, s))
+		rc = sk_error_set(err, ENOMEM, "out of memory");
 	if (rc == 0)
 		rc = name_netns(e, s, err);
 	if (rc == 0)

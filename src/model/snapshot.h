@@ -31,6 +31,7 @@ struct sk_netns {
 	uint32_t dumped;     /* 1 << enum sk_sockname for each class fully dumped:
 	                      * only those classes can be judged closed/unbound */
 	bool own;            /* sktop's own namespace */
+	bool skipped;        /* not dumped: seen empty before, kernel counters say 0 now */
 	uint32_t name;       /* strtab offset: its `ip netns` name (escaped), 0 none */
 };
 

@@ -355,6 +355,9 @@ static void write_system(struct jw *w, const struct sk_snapshot *s)
 		/* A dump can fail for one protocol only (no udp_diag): the
 		 * classes whose fds were judged closed/unbound here. */
 		jw_kv_names(w, "dumped_classes", SK_SN_LAST, dumped_class, ns);
+		/* Judged as dumped with no row, without a dump (engine.c's gate). */
+		if (ns->skipped)
+			jw_kv_str(w, "skipped", "empty");
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');

@@ -500,11 +500,14 @@ static int get_dump_error(struct rctx *c, const jnode *code, const jnode *text, 
 
 /* Its sockets, tcp_states and orphans are counted from the rows. */
 enum {
-	N_ID, N_OWN, N_PROCESSES, N_DUMPED, N_ERRNO, N_ERROR, N_DUMPED_CLASSES, N_NAME, N_LAST
+	N_ID, N_OWN, N_PROCESSES, N_DUMPED, N_ERRNO, N_ERROR, N_DUMPED_CLASSES, N_NAME, N_SKIPPED,
+	N_LAST
 };
 static const char *const netns_keys[N_LAST] = {
-	"id", "own", "processes", "dumped", "errno", "error", "dumped_classes", "name",
+	"id", "own", "processes", "dumped", "errno", "error", "dumped_classes", "name", "skipped",
 };
+/* Why a namespace was not dumped yet judged ("skipped"): one reason so far. */
+static const char *const skip_reasons[] = {"empty"};
 
 /* ["TCP","UDP",...] -> a mask of 1 << enum sk_sockname. */
 static int get_classes(struct rctx *c, const jnode *a, const char *field, uint32_t *mask)
@@ -560,6 +563,12 @@ static int netns_element(struct rctx *c, const jnode *e, size_t i, void *arg)
 		rc = get_classes(c, f[N_DUMPED_CLASSES], "dumped_classes", &ns->dumped);
 	else if (rc == 0 && dumped)
 		ns->dumped = (1u << SK_SN_LAST) - 1;
+	if (rc == 0 && f[N_SKIPPED]) {
+		unsigned reason = 0;
+
+		rc = rd_get_enum(c, f[N_SKIPPED], "skipped", skip_reasons, 1, "skip reason", &reason);
+		ns->skipped = rc == 0;
+	}
 	return rc;
 }
 
