@@ -513,8 +513,7 @@ static void rule_files(struct ctx *c)
  * more until the application reads. One look shows that. */
 static bool window_shut(const struct sk_socket *k)
 {
-	return (k->flags & SK_SOCK_HAS_TCPINFO) && k->tcp.tcpinfo_len >= SK_TCPINFO_LEN_WND &&
-	       k->recv_q > 0 && (k->tcp.rcv_wnd == 0 || k->tcp.rcv_wnd < k->tcp.rcv_mss);
+	return k->recv_q > 0 && sk_socket_rcv_window_shut(k);
 }
 
 static bool recv_backlog(const struct sk_socket *k, int64_t min_bytes)
@@ -779,7 +778,7 @@ static void rule_orphans(struct ctx *c)
 	for (size_t j = 0; j < c->x->orphans.n; j++) {
 		const struct sk_socket *k = &c->s->socks.v[c->x->orphans.v[j]];
 
-		mem += (uint64_t)k->mem.wmem_queued + k->mem.rmem_alloc;
+		mem += sk_socket_wmem(k) + sk_socket_rmem(k);
 	}
 	sk_format_bytes(mem, orphan_mem, sizeof(orphan_mem));
 	sk_format_bytes(c->x->orphans.n ? mem / c->x->orphans.n : 0, orphan_avg, sizeof(orphan_avg));

@@ -98,12 +98,8 @@ static void estimate_ages(const struct sk_socket *k, struct sk_life *l, bool wan
 	if (!want_age || k->proto != SK_PROTO_TCP || k->state == SK_TCP_LISTEN ||
 	    k->state == SK_TCP_SYN_SENT || k->state == SK_TCP_CLOSE)
 		return;
-	if (k->flags & SK_SOCK_HAS_TCPINFO) {
-		if (k->tcp.last_data_recv_ms > age_ms)
-			age_ms = k->tcp.last_data_recv_ms;
-		if (k->tcp.last_ack_recv_ms > age_ms)
-			age_ms = k->tcp.last_ack_recv_ms;
-	}
+	if (sk_socket_last_heard_ms(k) > age_ms)
+		age_ms = sk_socket_last_heard_ms(k);
 	if (age_ms) {
 		l->age_ms = age_ms;
 		l->estimated = true;

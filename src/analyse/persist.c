@@ -51,8 +51,8 @@ uint32_t sk_persist_tcpinfo_age_ms(const struct sk_socket *k)
 		return 0;
 	/* The peer's FIN carried an ACK and nothing arrives after it unless we
 	 * send: the last ACK is at or after the state change. */
-	if (k->state == SK_TCP_CLOSE_WAIT && (k->flags & SK_SOCK_HAS_TCPINFO))
-		return k->tcp.last_ack_recv_ms;
+	if (k->state == SK_TCP_CLOSE_WAIT)
+		return sk_socket_last_ack_ms(k);
 	/* A TIME_WAIT lives exactly TCP_TIMEWAIT_LEN: what is left says its age. */
 	if (k->state == SK_TCP_TIME_WAIT && k->timer == SK_TIMER_TIMEWAIT &&
 	    k->timer_ms <= TIME_WAIT_LEN_MS)

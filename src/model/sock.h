@@ -205,4 +205,29 @@ static inline uint32_t sk_socket_backoff(const struct sk_socket *k)
 	return k->flags & SK_SOCK_HAS_TCPINFO ? k->tcp.backoff : 0;
 }
 
+/* How long ago the last ACK arrived; 0 without tcp_info. */
+static inline uint32_t sk_socket_last_ack_ms(const struct sk_socket *k)
+{
+	return k->flags & SK_SOCK_HAS_TCPINFO ? k->tcp.last_ack_recv_ms : 0;
+}
+
+/* How long ago the peer last sent anything, data or ACK: a lower bound on
+ * the connection's age. 0 without tcp_info. */
+static inline uint32_t sk_socket_last_heard_ms(const struct sk_socket *k)
+{
+	if (!(k->flags & SK_SOCK_HAS_TCPINFO))
+		return 0;
+	return k->tcp.last_data_recv_ms > k->tcp.last_ack_recv_ms ? k->tcp.last_data_recv_ms
+								 : k->tcp.last_ack_recv_ms;
+}
+
+/* The window we advertise is under one segment (zero, or a sliver silly
+ * window avoidance makes the sender ignore). false when the kernel does
+ * not report the window (tcp_info before 6.2, or none). */
+static inline bool sk_socket_rcv_window_shut(const struct sk_socket *k)
+{
+	return (k->flags & SK_SOCK_HAS_TCPINFO) && k->tcp.tcpinfo_len >= SK_TCPINFO_LEN_WND &&
+	       (k->tcp.rcv_wnd == 0 || k->tcp.rcv_wnd < k->tcp.rcv_mss);
+}
+
 #endif
