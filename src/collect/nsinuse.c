@@ -24,10 +24,15 @@ static const char *const row_names[SK_NSINUSE_LAST] = {
 	[SK_NSINUSE_UNIX] = "UNIX",
 };
 
-static void set_unknown(struct sk_nsinuse *out)
+static void set_inuse_unknown(struct sk_nsinuse *out)
 {
 	for (int i = 0; i < SK_NSINUSE_LAST; i++)
 		out->inuse[i] = SK_NSINUSE_UNKNOWN;
+}
+
+static void set_unknown(struct sk_nsinuse *out)
+{
+	set_inuse_unknown(out);
 	out->tw = SK_NSINUSE_UNKNOWN;
 }
 
@@ -125,19 +130,15 @@ static int protocols_line(const char *s, const char *end, size_t lineno, struct 
 
 int sk_nsinuse_parse_protocols(const char *buf, size_t len, struct sk_nsinuse *out)
 {
-	int64_t tw = out->tw;
 	int rc;
 
-	set_unknown(out);
-	out->tw = tw;
+	set_inuse_unknown(out);
 	rc = each_line(buf, len, protocols_line, out);
 	for (int i = 0; rc == 0 && i < SK_NSINUSE_LAST; i++)
 		if (out->inuse[i] == SK_NSINUSE_UNKNOWN)
 			rc = -EINVAL;
-	if (rc) {
-		set_unknown(out);
-		out->tw = tw;
-	}
+	if (rc)
+		set_inuse_unknown(out);
 	return rc;
 }
 

@@ -34,6 +34,7 @@ struct sk_nsinuse {
  * so a cut buffer loses rows (unknown) rather than misreading one.
  * Return 0, or -EINVAL when the header is wrong or a needed row is
  * missing or malformed (the fields stay unknown). */
+/* Each fills only its own fields: protocols the inuse[] row, sockstat tw. */
 int sk_nsinuse_parse_protocols(const char *buf, size_t len, struct sk_nsinuse *out);
 int sk_nsinuse_parse_sockstat(const char *buf, size_t len, struct sk_nsinuse *out);
 
