@@ -828,8 +828,9 @@ static void test_loads_and_leaves_nothing(void **state)
 	assert_true(before >= 0);
 	b = need_store();
 	assert_true(bpf_fds() > before);
-	fprintf(stderr, "lifecycle load: %llu us\n",
-		(unsigned long long)sk_bpf_lifecycle_load_us(b));
+	fprintf(stderr, "lifecycle load: %llu us, accept hook %s\n",
+		(unsigned long long)sk_bpf_lifecycle_load_us(b),
+		sk_bpf_lifecycle_note(b)[0] ? sk_bpf_lifecycle_note(b) : "on");
 	sk_bpf_lifecycle_close(b);
 	assert_int_equal(bpf_fds(), before);
 }

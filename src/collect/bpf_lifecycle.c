@@ -146,7 +146,7 @@ static int load(void *ctx, char *last, struct sk_error *err)
 		 * without them, and if that loads, say why they are off. */
 		struct sk_error first = *err;
 
-		accept_off(b, rc, "load", last);
+		accept_off(b, rc < 0 ? -rc : rc, "load", last);
 		sk_lifecycle_bpf__destroy(b->skel);
 		b->skel = NULL;
 		last[0] = '\0';
