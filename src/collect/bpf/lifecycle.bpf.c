@@ -5,15 +5,18 @@
  * kernel anything else.
  *
  * The maker is taken only where the kernel runs in the process that made
- * the socket: connect (CLOSE -> SYN_SENT) and listen (CLOSE -> LISTEN).
- * Everything else (SYN_RECV, ESTABLISHED, CLOSE_WAIT, TIME_WAIT) happens in
- * softirq, where `current` is whoever was interrupted, so those events
- * stamp times only. An accepted socket, or one made before sktop started,
- * gets the process that closes it (FIN_WAIT1, LAST_ACK: in close() or
- * shutdown(), in the closing task) as its last holder, flagged so; while
- * it is open the reader names its fd holder. (An accept hook would need
- * fexit or kprobes, which kernels locked down for BPF refuse while they
- * still allow tp_btf: the closer costs nothing and needs nothing more.)
+ * the socket: connect (CLOSE -> SYN_SENT) and listen (CLOSE -> LISTEN) in
+ * the state program, and accept in the return of accept(2)/accept4(2)
+ * (syscalls:sys_exit_accept*, plain tracepoints: kernels locked down for
+ * BPF refuse fexit and kprobes but allow these). Everything else (SYN_RECV,
+ * ESTABLISHED, CLOSE_WAIT, TIME_WAIT) happens in softirq, where `current`
+ * is whoever was interrupted, so those events stamp times only; the child's
+ * SYN_RECV gives it its cookie, which the accept hook finds again through
+ * the acceptor's fd table. A socket made before sktop started (or accepted
+ * while the accept hook is off: the loader attaches it apart, and a kernel
+ * refusing it keeps the rest) gets the process that closes it (FIN_WAIT1,
+ * LAST_ACK: in close() or shutdown(), in the closing task) as its last
+ * holder, flagged so; while it is open the reader names its fd holder.
  *
  * No entry outlives its socket: a state change to CLOSE deletes it, unless
  * the socket closes from FIN_WAIT1/FIN_WAIT2/CLOSING, where the kernel
