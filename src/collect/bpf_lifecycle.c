@@ -13,6 +13,7 @@
 #include <linux/types.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "collect/bpf_owners.h"
@@ -136,12 +137,30 @@ static void attach_accept(struct sk_bpf_lifecycle *b, char *last)
 	k->links.sk_life_accept4 = NULL;
 }
 
+/* Before 6.1 the verifier lets a tracepoint program update a run-time
+ * allocated hash (the store is one, to follow the sockets made) only with a
+ * kernel WARN splat, and refuses it on PREEMPT_RT: no accept hook there. */
+static bool accept_hook_safe(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) != 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return false;
+	return major > 6 || (major == 6 && minor >= 1);
+}
+
 static int load(void *ctx, char *last, struct sk_error *err)
 {
 	struct sk_bpf_lifecycle *b = ctx;
-	int rc = open_load(b, true, last, err);
+	bool with_accept = accept_hook_safe();
+	int rc = open_load(b, with_accept, last, err);
 
-	if (rc && b->skel) {
+	if (!with_accept)
+		snprintf(b->note, sizeof(b->note),
+			 "BPF accept hook off: Linux 6.1 or later needed (tracepoint programs "
+			 "and run-time allocated maps); accepted sockets are named by their closer");
+	else if (rc && b->skel) {
 		/* Maybe only the accept programs were refused: once more
 		 * without them, and if that loads, say why they are off. */
 		struct sk_error first = *err;
