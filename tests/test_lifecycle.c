@@ -5,7 +5,8 @@
  *  - live, in a private pid+net+mount world (tests/hermetic.h), with the
  *    engine running: TIME_WAIT sockets name the process that made them
  *    after it exited, a CLOSE_WAIT's state age is within a second of when
- *    the peer closed, FIN_WAIT1 orphans name their maker, an entry does not
+ *    the peer closed, FIN_WAIT1 orphans name their maker, accepted sockets
+ *    name their acceptor (held, handed on, in TIME_WAIT), an entry does not
  *    outlive its socket, nothing stays loaded after close, and --no-bpf
  *    gives estimates. Those skip with the reason without root or BPF. */
 #include <config.h>
