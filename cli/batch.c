@@ -457,8 +457,8 @@ void sk_batch_owner_note(const struct sk_engine *e)
 	/* One line: when both fail it is for the same reason (privileges, BTF),
 	 * and the report's Ages line says the ages are estimates. */
 	else if (sk_engine_lifecycle_note(e)[0])
-		fprintf(stderr, "sktop: %s; socket ages are estimates\n",
-			sk_engine_lifecycle_note(e));
+		fprintf(stderr, "sktop: %s%s\n", sk_engine_lifecycle_note(e),
+			sk_engine_lifecycle_load_us(e) ? "" : "; socket ages are estimates");
 }
 
 void sk_batch_sleep(double sec)

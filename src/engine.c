@@ -328,8 +328,10 @@ static void open_lifecycle(struct sk_engine *e)
 	sk_error_clear(&lerr);
 	if (sk_bpf_lifecycle_open(&e->life, e->cfg.lifecycle_max_entries, &lerr))
 		snprintf(e->life_note, sizeof(e->life_note), "%s", lerr.msg);
-	else
+	else { /* loaded, maybe without its accept hook: then why not */
 		e->life_since = (int64_t)time(NULL);
+		snprintf(e->life_note, sizeof(e->life_note), "%s", sk_bpf_lifecycle_note(e->life));
+	}
 }
 
 const char *sk_engine_lifecycle_note(const struct sk_engine *e)

@@ -89,7 +89,9 @@ const char *sk_engine_owner_note(const struct sk_engine *e);
  * without it. */
 uint64_t sk_engine_bpf_load_us(const struct sk_engine *e);
 /* Why lifetimes are estimates although BPF was not turned off and sktop
- * may load it (one line), or "" (same rules as sk_engine_owner_note). */
+ * may load it (one line), or "" (same rules as sk_engine_owner_note). With
+ * the store loaded (sk_engine_lifecycle_load_us > 0): why its accept hook
+ * is off, accepted sockets then being named by their closer, or "". */
 const char *sk_engine_lifecycle_note(const struct sk_engine *e);
 
 /* Microseconds the lifecycle programs took to load (verifier, BTF), 0

@@ -5,7 +5,8 @@
  *  - live, in a private pid+net+mount world (tests/hermetic.h), with the
  *    engine running: TIME_WAIT sockets name the process that made them
  *    after it exited, a CLOSE_WAIT's state age is within a second of when
- *    the peer closed, FIN_WAIT1 orphans name their maker, an entry does not
+ *    the peer closed, FIN_WAIT1 orphans name their maker, accepted sockets
+ *    name their acceptor (held, handed on, in TIME_WAIT), an entry does not
  *    outlive its socket, nothing stays loaded after close, and --no-bpf
  *    gives estimates. Those skip with the reason without root or BPF. */
 #include <config.h>
@@ -16,6 +17,7 @@
 #include <setjmp.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -387,27 +389,35 @@ static void connect_and_close(uint16_t port, int n)
 		close(connect_to(port));
 }
 
-/* Rows in state whose peer is port. */
-static size_t count_to(const struct sk_snapshot *s, uint8_t state, uint16_t port)
+/* Whether row k is on port's side of its connections: the server's
+ * (local) or the clients' (peer). */
+static bool on_side(const struct sk_socket *k, uint16_t port, bool server)
+{
+	return (server ? k->local.port : k->peer.port) == port;
+}
+
+/* Rows in state on port's server or client side. */
+static size_t count_rows(const struct sk_snapshot *s, uint8_t state, uint16_t port, bool server)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < s->socks.n; i++)
-		n += s->socks.v[i].state == state && s->socks.v[i].peer.port == port;
+		n += s->socks.v[i].state == state && on_side(&s->socks.v[i], port, server);
 	return n;
 }
 
-/* Refreshes until want rows in state face port (the kernel may finish a
- * close after the call returns: on a busy machine loopback's softirq runs
- * later), 10 s at most; returns the last snapshot. No fixed sleep. */
+/* Refreshes until want rows in state are on that side of port (the kernel
+ * may finish a close after the call returns: on a busy machine loopback's
+ * softirq runs later), 10 s at most; returns the last snapshot. No fixed
+ * sleep. */
 static const struct sk_snapshot *refresh_until(struct sk_engine *e, uint8_t state,
-					       uint16_t port, size_t want)
+					       uint16_t port, bool server, size_t want)
 {
 	const struct sk_snapshot *s;
 
 	for (int tries = 0;; tries++) {
 		s = refresh(e);
-		if (count_to(s, state, port) == want || tries == 100)
+		if (count_rows(s, state, port, server) == want || tries == 100)
 			return s;
 		usleep(100 * 1000);
 	}
@@ -433,7 +443,7 @@ static void test_time_wait_names_maker(void **state)
 	accept_all(lfd, fds, N);
 	for (int i = 0; i < N; i++)
 		close(fds[i]);
-	s = refresh_until(e, SK_TCP_TIME_WAIT, port, N);
+	s = refresh_until(e, SK_TCP_TIME_WAIT, port, false, N);
 	assert_int_equal(s->lives.n, s->socks.n);
 	for (size_t i = 0; i < s->socks.n; i++) {
 		const struct sk_socket *k = &s->socks.v[i];
@@ -495,6 +505,175 @@ static void test_close_wait_state_age(void **state)
 	assert_int_equal(found, 1);
 	close(a);
 	close(lfd);
+	sk_engine_free(e);
+}
+
+/* --- accepted sockets: named by the process that accepted them ---------------------- */
+
+static void wait_byte(int fd)
+{
+	char c;
+
+	if (read(fd, &c, 1) != 1)
+		_exit(4);
+}
+
+static void say(int fd)
+{
+	if (write(fd, "x", 1) != 1)
+		_exit(5);
+}
+
+/* The client: connects N, says so, closes them all when told, exits. */
+static void client(int port, int go, int ready)
+{
+	int fds[N];
+
+	prctl(PR_SET_NAME, "acclient");
+	for (int i = 0; i < N; i++)
+		fds[i] = connect_to((uint16_t)port);
+	say(ready);
+	wait_byte(go);
+	for (int i = 0; i < N; i++)
+		close(fds[i]);
+	_exit(0);
+}
+
+/* The acceptor: accepts N and says so; when told, forks a keeper that
+ * inherits the sockets, sends the keeper's pid and exits. The keeper closes
+ * them when told (the server closes first: its sockets end in TIME_WAIT),
+ * says so, and exits when told. */
+static void acceptor(int lfd, int go, int ready)
+{
+	int fds[N];
+	pid_t keeper;
+
+	prctl(PR_SET_NAME, "acceptor");
+	for (int i = 0; i < N; i++)
+		if ((fds[i] = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
+			_exit(6);
+	say(ready);
+	wait_byte(go);
+	keeper = fork();
+	if (keeper < 0)
+		_exit(7);
+	if (keeper > 0)
+		_exit(write(ready, &keeper, sizeof(keeper)) == sizeof(keeper) ? 0 : 8);
+	prctl(PR_SET_NAME, "keeper");
+	wait_byte(go);
+	for (int i = 0; i < N; i++)
+		close(fds[i]);
+	say(ready);
+	wait_byte(go);
+	_exit(0);
+}
+
+static pid_t spawn(void (*fn)(int, int, int), int a, int go[2], int ready)
+{
+	pid_t pid;
+
+	assert_int_equal(pipe2(go, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(go[1]);
+		fn(a, go[0], ready);
+	}
+	close(go[0]);
+	return pid;
+}
+
+/* Every row in state on the server side of port names the acceptor, which
+ * is not (or no longer) what a holder or a closer would say: without the
+ * accept hook these rows name the holder or the closer, flagged so.
+ * Returns how many there are. */
+static int assert_acceptor(const struct sk_snapshot *s, uint8_t state, uint16_t port,
+			   pid_t acc)
+{
+	int named = 0;
+
+	assert_int_equal(s->lives.n, s->socks.n);
+	for (size_t i = 0; i < s->socks.n; i++) {
+		const struct sk_socket *k = &s->socks.v[i];
+		const struct sk_life *l = &s->lives.v[i];
+
+		if (k->proto != SK_PROTO_TCP || k->state != state || !on_side(k, port, true))
+			continue;
+		if (l->creator_pid != acc || l->creator_is_holder)
+			fail_msg("%s row %zu: creator %d%s, not the acceptor %d",
+				 state == SK_TCP_TIME_WAIT ? "TIME_WAIT" : "server", i,
+				 (int)l->creator_pid, l->creator_is_holder ? " (holder)" : "",
+				 (int)acc);
+		assert_string_equal(sk_strtab_get(&s->strs, l->creator_comm), "acceptor");
+		named++;
+	}
+	assert_int_equal(s->lifecycle.events_lost, 0);
+	return named;
+}
+
+/* Skips unless this kernel lets the accept hook attach (it is the only
+ * part of the store that needs perf_event_open on a syscall tracepoint). */
+static void need_accept_hook(void)
+{
+	struct sk_bpf_lifecycle *b = need_store();
+	char note[SK_ERROR_MSG_MAX];
+
+	snprintf(note, sizeof(note), "%s", sk_bpf_lifecycle_note(b));
+	sk_bpf_lifecycle_close(b);
+	if (note[0]) {
+		fprintf(stderr, "skipped: %s\n", note);
+		skip();
+	}
+}
+
+/* An acceptor's sockets name it while it holds them, after it handed them
+ * to a child and exited, and in the TIME_WAIT they end in when the server
+ * side closes first. */
+static void test_accept_names_acceptor(void **state)
+{
+	struct sk_engine *e;
+	const struct sk_snapshot *s;
+	uint16_t port;
+	int lfd, ready[2], go_a[2], go_c[2];
+	pid_t acc, cli, keeper = 0;
+
+	(void)state;
+	need_accept_hook();
+	e = store_engine();
+	lfd = listener(&port);
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	acc = spawn(acceptor, lfd, go_a, ready[1]);
+	cli = spawn(client, port, go_c, ready[1]);
+	close(lfd);
+	wait_byte(ready[0]);
+	wait_byte(ready[0]);
+
+	s = refresh(e); /* held by the acceptor */
+	assert_int_equal(assert_acceptor(s, SK_TCP_ESTABLISHED, port, acc), N);
+
+	say(go_a[1]); /* handed to the keeper, the acceptor gone */
+	assert_int_equal(read(ready[0], &keeper, sizeof(keeper)), sizeof(keeper));
+	assert_int_equal(hermetic_wait(acc), 0);
+	s = refresh(e);
+	for (size_t i = 0; i < s->socks.n; i++) /* the holder is someone else now */
+		if (s->socks.v[i].state == SK_TCP_ESTABLISHED && on_side(&s->socks.v[i], port, true))
+			assert_int_equal(s->procs.v[sk_snapshot_first_ref(s, &s->socks.v[i])->proc].pid,
+					 keeper);
+	assert_int_equal(assert_acceptor(s, SK_TCP_ESTABLISHED, port, acc), N);
+
+	say(go_a[1]); /* the keeper closes first, then the client */
+	wait_byte(ready[0]);
+	say(go_c[1]);
+	assert_int_equal(hermetic_wait(cli), 0);
+	s = refresh_until(e, SK_TCP_TIME_WAIT, port, true, N);
+	assert_int_equal(assert_acceptor(s, SK_TCP_TIME_WAIT, port, acc), N);
+
+	say(go_a[1]);
+	assert_int_equal(hermetic_wait(keeper), 0);
+	close(go_a[1]);
+	close(go_c[1]);
+	close(ready[0]);
+	close(ready[1]);
 	sk_engine_free(e);
 }
 
@@ -615,8 +794,8 @@ static void test_no_entry_outlives_socket(void **state)
 		close(rst[i]); /* RST: CLOSE from ESTABLISHED, deleted by the kernel side */
 	/* Wait for the FIN_WAIT2 mini sockets to time out (1 s, reaped by a
 	 * timer). */
-	s = refresh_until(e, SK_TCP_FIN_WAIT2, port, 0);
-	assert_int_equal(count_to(s, SK_TCP_FIN_WAIT2, port), 0);
+	s = refresh_until(e, SK_TCP_FIN_WAIT2, port, false, 0);
+	assert_int_equal(count_rows(s, SK_TCP_FIN_WAIT2, port, false), 0);
 	t0 = (uint64_t)s->monotonic.tv_sec * SEC_NS + (uint64_t)s->monotonic.tv_nsec;
 	assert_int_equal(sk_bpf_lifecycle_read(b, &v, &lost, &err), 0);
 	uint8_t *dumped = dumped_marks(s, &v);
@@ -650,8 +829,9 @@ static void test_loads_and_leaves_nothing(void **state)
 	assert_true(before >= 0);
 	b = need_store();
 	assert_true(bpf_fds() > before);
-	fprintf(stderr, "lifecycle load: %llu us\n",
-		(unsigned long long)sk_bpf_lifecycle_load_us(b));
+	fprintf(stderr, "lifecycle load: %llu us, accept hook %s\n",
+		(unsigned long long)sk_bpf_lifecycle_load_us(b),
+		sk_bpf_lifecycle_note(b)[0] ? sk_bpf_lifecycle_note(b) : "on");
 	sk_bpf_lifecycle_close(b);
 	assert_int_equal(bpf_fds(), before);
 }
@@ -681,5 +861,6 @@ SK_SUITE_MAIN_PREPARE(world = hermetic_world(true) == 0, NULL, NULL,
 	cmocka_unit_test(test_time_wait_names_maker),
 	cmocka_unit_test(test_close_wait_state_age),
 	cmocka_unit_test(test_orphans_name_maker),
+	cmocka_unit_test(test_accept_names_acceptor),
 	cmocka_unit_test(test_no_entry_outlives_socket),
 	cmocka_unit_test(test_no_bpf_estimates))

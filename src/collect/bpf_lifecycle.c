@@ -13,6 +13,7 @@
 #include <linux/types.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "collect/bpf_owners.h"
@@ -33,6 +34,8 @@ _Static_assert(SK_LIFE_F_CREATED == SK_LREC_CREATED && SK_LIFE_F_CREATOR == SK_L
 struct sk_bpf_lifecycle {
 	uint32_t max_entries;
 	uint64_t load_us;
+	uint64_t unnamed; /* accepts with no cookie, as of the last read */
+	char note[SK_ERROR_MSG_MAX]; /* why the accept hook is off, or "" */
 #if HAVE_BPF
 	struct sk_lifecycle_bpf *skel;
 	int ncpus;
@@ -58,6 +61,16 @@ uint32_t sk_bpf_lifecycle_max_entries(const struct sk_bpf_lifecycle *b)
 	return b ? b->max_entries : 0;
 }
 
+const char *sk_bpf_lifecycle_note(const struct sk_bpf_lifecycle *b)
+{
+	return b ? b->note : "";
+}
+
+uint64_t sk_bpf_lifecycle_unnamed(const struct sk_bpf_lifecycle *b)
+{
+	return b ? b->unnamed : 0;
+}
+
 #if HAVE_BPF
 
 static int why_not(int rc, const char *step, const char *last, struct sk_error *err)
@@ -67,15 +80,32 @@ static int why_not(int rc, const char *step, const char *last, struct sk_error *
 			      "needed)", last, err);
 }
 
-static int load(void *ctx, char *last, struct sk_error *err)
+static void accept_off(struct sk_bpf_lifecycle *b, int rc, const char *step, const char *last)
 {
-	struct sk_bpf_lifecycle *b = ctx;
+	snprintf(b->note, sizeof(b->note),
+		 "BPF accept hook unavailable: %s: %s%s%s; accepted sockets are named by their "
+		 "closer", step, strerror(rc), last[0] ? "; libbpf: " : "", last);
+}
+
+/* Opens and loads the skeleton, the accept programs only if with_accept;
+ * they are attached apart (attach_accept), so the skeleton's attach leaves
+ * them out. */
+static int open_load(struct sk_bpf_lifecycle *b, bool with_accept, char *last,
+		     struct sk_error *err)
+{
+	struct bpf_program *accepts[2];
 	struct stat st;
 	int rc;
 
 	b->skel = sk_lifecycle_bpf__open();
 	if (!b->skel)
 		return why_not(errno ? errno : EINVAL, "open", last, err);
+	accepts[0] = b->skel->progs.sk_life_accept4;
+	accepts[1] = b->skel->progs.sk_life_accept;
+	for (int i = 0; i < 2; i++) {
+		bpf_program__set_autoattach(accepts[i], false);
+		bpf_program__set_autoload(accepts[i], with_accept);
+	}
 	/* Creators are named as sktop's own pid namespace numbers them. */
 	if (stat("/proc/self/ns/pid", &st) == 0) {
 		b->skel->rodata->pidns_dev = (uint64_t)st.st_dev;
@@ -87,9 +117,71 @@ static int load(void *ctx, char *last, struct sk_error *err)
 	rc = sk_lifecycle_bpf__load(b->skel);
 	if (rc)
 		return why_not(-rc, "load", last, err);
+	return 0;
+}
+
+/* The syscall tracepoints go through perf_event_open, which a kernel may
+ * refuse where it allows tp_btf: the store then works without them. */
+static void attach_accept(struct sk_bpf_lifecycle *b, char *last)
+{
+	struct sk_lifecycle_bpf *k = b->skel;
+
+	last[0] = '\0';
+	k->links.sk_life_accept4 = bpf_program__attach(k->progs.sk_life_accept4);
+	if (k->links.sk_life_accept4)
+		k->links.sk_life_accept = bpf_program__attach(k->progs.sk_life_accept);
+	if (k->links.sk_life_accept)
+		return;
+	accept_off(b, errno ? errno : EINVAL, "attach", last);
+	bpf_link__destroy(k->links.sk_life_accept4);
+	k->links.sk_life_accept4 = NULL;
+}
+
+/* Before 6.1 the verifier lets a tracepoint program update a run-time
+ * allocated hash (the store is one, to follow the sockets made) only with a
+ * kernel WARN splat, and refuses it on PREEMPT_RT: no accept hook there. */
+static bool accept_hook_safe(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) != 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return false;
+	return major > 6 || (major == 6 && minor >= 1);
+}
+
+static int load(void *ctx, char *last, struct sk_error *err)
+{
+	struct sk_bpf_lifecycle *b = ctx;
+	bool with_accept = accept_hook_safe();
+	int rc = open_load(b, with_accept, last, err);
+
+	if (!with_accept)
+		snprintf(b->note, sizeof(b->note),
+			 "BPF accept hook off: Linux 6.1 or later needed (tracepoint programs "
+			 "and run-time allocated maps); accepted sockets are named by their closer");
+	else if (rc && b->skel) {
+		/* Maybe only the accept programs were refused: once more
+		 * without them, and if that loads, say why they are off. */
+		struct sk_error first = *err;
+
+		accept_off(b, rc < 0 ? -rc : rc, "load", last);
+		sk_lifecycle_bpf__destroy(b->skel);
+		b->skel = NULL;
+		last[0] = '\0';
+		rc = open_load(b, false, last, err);
+		if (rc) {
+			*err = first;
+			b->note[0] = '\0';
+		}
+	}
+	if (rc)
+		return rc;
 	rc = sk_lifecycle_bpf__attach(b->skel);
 	if (rc)
 		return why_not(-rc, "attach", last, err);
+	if (bpf_program__autoload(b->skel->progs.sk_life_accept4))
+		attach_accept(b, last);
 	return 0;
 }
 
@@ -155,16 +247,22 @@ static int cmp_entry(const void *pa, const void *pb)
 	return (x->cookie > y->cookie) - (x->cookie < y->cookie);
 }
 
-static int read_lost(struct sk_bpf_lifecycle *b, uint64_t *lost)
+/* The sum over CPUs of counter `what` (SK_LREC_COUNT_*). */
+static int read_count(struct sk_bpf_lifecycle *b, uint32_t what, uint64_t *sum)
 {
-	uint32_t zero = 0;
-
-	*lost = 0;
-	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.lost), &zero, b->lost_per_cpu) != 0)
+	*sum = 0;
+	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.lost), &what, b->lost_per_cpu) != 0)
 		return -errno;
 	for (int i = 0; i < b->ncpus; i++)
-		*lost += b->lost_per_cpu[i];
+		*sum += b->lost_per_cpu[i];
 	return 0;
+}
+
+static int read_lost(struct sk_bpf_lifecycle *b, uint64_t *lost)
+{
+	int rc = read_count(b, SK_LREC_COUNT_LOST, lost);
+
+	return rc ? rc : read_count(b, SK_LREC_COUNT_UNNAMED, &b->unnamed);
 }
 
 int sk_bpf_lifecycle_read(struct sk_bpf_lifecycle *b, sk_lifevec *out, uint64_t *lost,

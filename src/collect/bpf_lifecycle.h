@@ -1,14 +1,16 @@
 /* Lifetimes from the kernel: a BPF program on the sock:inet_sock_set_state
  * tracepoint keeps, per TCP socket cookie, who made the socket (connect or
- * listen, in the maker's own process context only; else who closed it),
- * when, and when it entered its current state. The store is a bounded hash the
+ * listen, in the maker's own process context only; accept, from two on the
+ * syscalls:sys_exit_accept{,4} tracepoints; else who closed it), when, and
+ * when it entered its current state. The store is a bounded hash the
  * reader sweeps every refresh; events it had no room for are counted.
  *
  * Loading needs root (or CAP_BPF and CAP_PERFMON), kernel BTF, tp_btf (5.5)
  * and socket cookies from tracing programs (5.12); when any is
  * missing, open fails with one line saying which and the engine estimates
- * instead. Nothing is pinned: the programs, their links and the store go
- * away with the process. */
+ * instead. The accept programs are optional: refused, the store loads
+ * without them and sk_bpf_lifecycle_note says why. Nothing is pinned: the
+ * programs, their links and the store go away with the process. */
 #ifndef SKTOP_BPF_LIFECYCLE_H
 #define SKTOP_BPF_LIFECYCLE_H
 
@@ -63,6 +65,16 @@ int sk_bpf_lifecycle_read(struct sk_bpf_lifecycle *b, sk_lifevec *out, uint64_t 
  * dumps). A cookie already gone is no error. */
 int sk_bpf_lifecycle_delete(struct sk_bpf_lifecycle *b, const uint64_t *cookies, size_t n,
 			    struct sk_error *err);
+
+/* Why the accept hook is off while the rest of the store works (one line,
+ * for the user), or "" when it is on or the store is not open. */
+const char *sk_bpf_lifecycle_note(const struct sk_bpf_lifecycle *b);
+
+/* Accepted TCP sockets the accept hook could not name, as of the last
+ * read: their handshake ended before the store was loaded and no dump had
+ * given them a cookie yet. They are sockets older than sktop, not lost
+ * events (events_lost), and get their fd holder like any such socket. */
+uint64_t sk_bpf_lifecycle_unnamed(const struct sk_bpf_lifecycle *b);
 
 /* Microseconds open took (verifier, BTF relocation, attach): paid once. */
 uint64_t sk_bpf_lifecycle_load_us(const struct sk_bpf_lifecycle *b);

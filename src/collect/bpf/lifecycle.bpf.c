@@ -5,15 +5,18 @@
  * kernel anything else.
  *
  * The maker is taken only where the kernel runs in the process that made
- * the socket: connect (CLOSE -> SYN_SENT) and listen (CLOSE -> LISTEN).
- * Everything else (SYN_RECV, ESTABLISHED, CLOSE_WAIT, TIME_WAIT) happens in
- * softirq, where `current` is whoever was interrupted, so those events
- * stamp times only. An accepted socket, or one made before sktop started,
- * gets the process that closes it (FIN_WAIT1, LAST_ACK: in close() or
- * shutdown(), in the closing task) as its last holder, flagged so; while
- * it is open the reader names its fd holder. (An accept hook would need
- * fexit or kprobes, which kernels locked down for BPF refuse while they
- * still allow tp_btf: the closer costs nothing and needs nothing more.)
+ * the socket: connect (CLOSE -> SYN_SENT) and listen (CLOSE -> LISTEN) in
+ * the state program, and accept in the return of accept(2)/accept4(2)
+ * (syscalls:sys_exit_accept*, plain tracepoints: kernels locked down for
+ * BPF refuse fexit and kprobes but allow these). Everything else (SYN_RECV,
+ * ESTABLISHED, CLOSE_WAIT, TIME_WAIT) happens in softirq, where `current`
+ * is whoever was interrupted, so those events stamp times only; the child's
+ * SYN_RECV gives it its cookie, which the accept hook finds again through
+ * the acceptor's fd table. A socket made before sktop started (or accepted
+ * while the accept hook is off: the loader attaches it apart, and a kernel
+ * refusing it keeps the rest) gets the process that closes it (FIN_WAIT1,
+ * LAST_ACK: in close() or shutdown(), in the closing task) as its last
+ * holder, flagged so; while it is open the reader names its fd holder.
  *
  * No entry outlives its socket: a state change to CLOSE deletes it, unless
  * the socket closes from FIN_WAIT1/FIN_WAIT2/CLOSING, where the kernel
@@ -52,15 +55,64 @@ struct bpf_pidns_info {
 #define TCP_LISTEN 10
 #define TCP_CLOSING 11
 
-struct task_struct {
-	unsigned int flags;
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+
+/* The path from the accepting task to its new socket's cookie:
+ * task -> files -> fdt -> fd[n] -> file -> socket -> sock. */
+struct sock;
+struct file;
+
+struct fdtable {
+	unsigned int max_fds;
+	struct file **fd;
 } __attribute__((preserve_access_index));
 
-/* sk_shutdown was a 2-bit bitfield before 6.5, a u8 since: read it as
- * either (BPF_CORE_READ_BITFIELD_PROBED). */
-struct sock {
-	unsigned char sk_shutdown;
+struct files_struct {
+	struct fdtable *fdt;
 } __attribute__((preserve_access_index));
+
+struct task_struct {
+	unsigned int flags;
+	struct files_struct *files;
+} __attribute__((preserve_access_index));
+
+struct file {
+	void *private_data;
+} __attribute__((preserve_access_index));
+
+struct socket {
+	struct file *file;
+	struct sock *sk;
+} __attribute__((preserve_access_index));
+
+typedef struct {
+	__s64 counter;
+} atomic64_t;
+
+struct sock_common {
+	unsigned short skc_family;
+	unsigned char skc_state;
+	atomic64_t skc_cookie;
+} __attribute__((preserve_access_index));
+
+/* sk_shutdown was a 2-bit bitfield before 6.5, a u8 since, and sk_protocol
+ * a bitfield before 5.6: read them as either (BPF_CORE_READ_BITFIELD_PROBED). */
+struct sock {
+	struct sock_common __sk_common;
+	unsigned char sk_shutdown;
+	__u16 sk_protocol;
+} __attribute__((preserve_access_index));
+
+/* The syscalls:sys_exit_* record: its layout is the tracepoint ABI
+ * (events/syscalls/sys_exit_accept4/format), the same on every kernel. */
+struct sys_exit_args {
+	__u64 common;
+	__s32 nr;
+	__s32 pad;
+	__s64 ret;
+};
 
 // cppcheck-suppress unknownMacro
 char LICENSE[] SEC("license") = "GPL";
@@ -79,20 +131,25 @@ struct {
 	__type(value, struct sk_lifecycle_record);
 } lives SEC(".maps");
 
+/* Indexed by SK_LREC_COUNT_*. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, SK_LREC_COUNTS);
 	__type(key, __u32);
 	__type(value, __u64);
 } lost SEC(".maps");
 
-static __always_inline void count_lost(void)
+static __always_inline void count(__u32 what)
 {
-	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&lost, &zero);
+	__u64 *n = bpf_map_lookup_elem(&lost, &what);
 
 	if (n)
 		(*n)++;
+}
+
+static __always_inline void count_lost(void)
+{
+	count(SK_LREC_COUNT_LOST);
 }
 
 static __always_inline int user_task(void)
@@ -180,4 +237,75 @@ int BPF_PROG(sk_life_state, const struct sock *sk, const int oldstate, const int
 	else if (closer && !(r->flags & SK_LREC_CREATOR))
 		stamp(r, SK_LREC_CLOSER);
 	return 0;
+}
+
+/* accept(2)/accept4(2) return, in the accepting task: its new fd's socket
+ * gets it as creator. The fd is looked up in the task's own table at once,
+ * before user space can run; a thread that swapped it meanwhile is caught
+ * by the socket's back pointer to its file. */
+static __always_inline int accepted(__s64 ret)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct fdtable *fdt;
+	struct file **fds, *f = 0;
+	struct socket *so;
+	struct sock *sk;
+	unsigned short family;
+	__u64 cookie;
+
+	if (ret < 0)
+		return 0;
+	fdt = BPF_CORE_READ(t, files, fdt);
+	if (!fdt || (__u64)ret >= BPF_CORE_READ(fdt, max_fds))
+		return 0;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (!fds || bpf_probe_read_kernel(&f, sizeof(f), fds + ret) || !f)
+		return 0;
+	so = BPF_CORE_READ(f, private_data);
+	if (!so || BPF_CORE_READ(so, file) != f)
+		return 0;
+	sk = BPF_CORE_READ(so, sk);
+	if (!sk)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if ((family != AF_INET && family != AF_INET6) ||
+	    BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	/* Set by the state program's bpf_get_socket_cookie when the child
+	 * was born (SYN_RECV), or by a sock_diag dump: 0 means the handshake
+	 * ended before the store was there and nobody dumped it since. */
+	cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	if (!cookie) {
+		count(SK_LREC_COUNT_UNNAMED);
+		return 0;
+	}
+
+	struct sk_lifecycle_record *r = bpf_map_lookup_elem(&lives, &cookie);
+
+	if (r) {
+		stamp(r, SK_LREC_CREATOR);
+		return 0;
+	}
+	/* No birth seen (it predates the store, or the store was full): the
+	 * maker is known, its times are not. */
+	struct sk_lifecycle_record n = {0};
+
+	n.state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	stamp(&n, SK_LREC_CREATOR);
+	insert(cookie, &n);
+	return 0;
+}
+
+// cppcheck-suppress unknownMacro
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int sk_life_accept4(struct sys_exit_args *ctx)
+{
+	return accepted(ctx->ret);
+}
+
+// cppcheck-suppress unknownMacro
+SEC("tracepoint/syscalls/sys_exit_accept")
+int sk_life_accept(struct sys_exit_args *ctx)
+{
+	return accepted(ctx->ret);
 }
