@@ -459,8 +459,10 @@ static void test_time_wait_names_maker(void **state)
 		assert_true(l->age_ms >= 0 && l->age_ms < 60000);
 		named++;
 	}
+	/* Every row named is the proof nothing of this world was lost;
+	 * events_lost counts the whole machine's (another process's churn can
+	 * make the kernel skip a nested event), so it is not asserted. */
 	assert_int_equal(named, N);
-	assert_int_equal(s->lifecycle.events_lost, 0);
 	close(lfd);
 	sk_engine_free(e);
 }
@@ -607,8 +609,7 @@ static int assert_acceptor(const struct sk_snapshot *s, uint8_t state, uint16_t 
 		assert_string_equal(sk_strtab_get(&s->strs, l->creator_comm), "acceptor");
 		named++;
 	}
-	assert_int_equal(s->lifecycle.events_lost, 0);
-	return named;
+	return named; /* events_lost is machine-wide: see test_time_wait_names_maker */
 }
 
 /* Skips unless this kernel lets the accept hook attach (it is the only

@@ -258,10 +258,35 @@ static int read_count(struct sk_bpf_lifecycle *b, uint32_t what, uint64_t *sum)
 	return 0;
 }
 
+/* The kernel does not run a program it would re-enter on the same CPU (a
+ * softirq's state change landing while a process-context one runs) and
+ * counts the skip in the program's recursion_misses: an event lost as
+ * surely as one the full store refused. *misses grows by p's count; a
+ * program not loaded (an accept hook left off) adds nothing. */
+static int add_recursion_misses(const struct bpf_program *p, uint64_t *misses)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+	int fd = bpf_program__fd(p);
+
+	if (fd < 0)
+		return 0;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0)
+		return -errno;
+	*misses += info.recursion_misses;
+	return 0;
+}
+
 static int read_lost(struct sk_bpf_lifecycle *b, uint64_t *lost)
 {
+	const struct bpf_program *progs[] = {b->skel->progs.sk_life_state,
+					     b->skel->progs.sk_life_accept4,
+					     b->skel->progs.sk_life_accept};
 	int rc = read_count(b, SK_LREC_COUNT_LOST, lost);
 
+	for (size_t i = 0; rc == 0 && i < sizeof(progs) / sizeof(progs[0]); i++)
+		rc = add_recursion_misses(progs[i], lost);
 	return rc ? rc : read_count(b, SK_LREC_COUNT_UNNAMED, &b->unnamed);
 }
 

@@ -57,7 +57,9 @@ int sk_bpf_lifecycle_open(struct sk_bpf_lifecycle **out, uint32_t max_entries,
 			  struct sk_error *err);
 
 /* Replaces out with every entry of the store, sorted by cookie, and sets
- * *lost to the events dropped since open (map full). */
+ * *lost to the events dropped since open: refused by a full store, or
+ * skipped by the kernel because the program was already running on that
+ * CPU (its recursion_misses). Machine-wide, like the store. */
 int sk_bpf_lifecycle_read(struct sk_bpf_lifecycle *b, sk_lifevec *out, uint64_t *lost,
 			  struct sk_error *err);
 
