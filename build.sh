@@ -83,11 +83,17 @@ test)
 	# scan-build covers the program and the benchmark; the tests are left
 	# to cppcheck, because cmocka's assertions are not marked noreturn and
 	# every assert_non_null() would read as a possible NULL dereference.
+	# Its whole output is kept: a failed compile must say why, not end CI
+	# without a word.
 	mkdir -p build/scan
-	(cd build/scan && { [ -f Makefile ] || scan-build-14 "$top/configure" --enable-werror \
+	if ! (cd build/scan && { [ -f Makefile ] || scan-build-14 "$top/configure" --enable-werror \
 		>/dev/null 2>&1; } && make clean >/dev/null &&
-	 scan-build-14 --status-bugs -o "$top/build/scan-report" make -j"$(nproc)" \
-		2>&1 | grep -E 'warning:|bugs found|No bugs')
+	      scan-build-14 --status-bugs -o "$top/build/scan-report" make -j"$(nproc)") \
+		>build/scan.log 2>&1; then
+		grep -E 'error|warning:' build/scan.log || tail -30 build/scan.log
+		echo "build.sh: scan-build failed (build/scan.log)"; exit 1
+	fi
+	grep -E 'bugs found|No bugs' build/scan.log
 	echo "== valgrind: repeated refreshes leak no fd and no byte [${SECONDS}s]"
 	valgrind -q --suppressions=.ci/valgrind.supp --track-fds=yes --leak-check=full --errors-for-leak-kinds=definite,indirect \
 		--error-exitcode=1 --log-file=build/valgrind.log \
