@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -30,6 +31,8 @@
 		const struct CMUnitTest tests[] = {__VA_ARGS__};                      \
                                                                                      \
 		prepare;                                                             \
+		if (getenv("SK_TEST_FILTER"))                                        \
+			cmocka_set_test_filter(getenv("SK_TEST_FILTER"));            \
 		return cmocka_run_group_tests(tests, group_setup, group_teardown);   \
 	}
 
