@@ -34,7 +34,6 @@ _Static_assert(SK_LIFE_F_CREATED == SK_LREC_CREATED && SK_LIFE_F_CREATOR == SK_L
 struct sk_bpf_lifecycle {
 	uint32_t max_entries;
 	uint64_t load_us;
-	uint64_t unnamed; /* accepts with no cookie, as of the last read */
 	char note[SK_ERROR_MSG_MAX]; /* why the accept hook is off, or "" */
 #if HAVE_BPF
 	struct sk_lifecycle_bpf *skel;
@@ -64,11 +63,6 @@ uint32_t sk_bpf_lifecycle_max_entries(const struct sk_bpf_lifecycle *b)
 const char *sk_bpf_lifecycle_note(const struct sk_bpf_lifecycle *b)
 {
 	return b ? b->note : "";
-}
-
-uint64_t sk_bpf_lifecycle_unnamed(const struct sk_bpf_lifecycle *b)
-{
-	return b ? b->unnamed : 0;
 }
 
 #if HAVE_BPF
@@ -287,7 +281,7 @@ static int read_lost(struct sk_bpf_lifecycle *b, uint64_t *lost)
 
 	for (size_t i = 0; rc == 0 && i < sizeof(progs) / sizeof(progs[0]); i++)
 		rc = add_recursion_misses(progs[i], lost);
-	return rc ? rc : read_count(b, SK_LREC_COUNT_UNNAMED, &b->unnamed);
+	return rc;
 }
 
 int sk_bpf_lifecycle_read(struct sk_bpf_lifecycle *b, sk_lifevec *out, uint64_t *lost,

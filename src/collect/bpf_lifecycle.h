@@ -72,12 +72,6 @@ int sk_bpf_lifecycle_delete(struct sk_bpf_lifecycle *b, const uint64_t *cookies,
  * for the user), or "" when it is on or the store is not open. */
 const char *sk_bpf_lifecycle_note(const struct sk_bpf_lifecycle *b);
 
-/* Accepted TCP sockets the accept hook could not name, as of the last
- * read: their handshake ended before the store was loaded and no dump had
- * given them a cookie yet. They are sockets older than sktop, not lost
- * events (events_lost), and get their fd holder like any such socket. */
-uint64_t sk_bpf_lifecycle_unnamed(const struct sk_bpf_lifecycle *b);
-
 /* Microseconds open took (verifier, BTF relocation, attach): paid once. */
 uint64_t sk_bpf_lifecycle_load_us(const struct sk_bpf_lifecycle *b);
 

@@ -273,12 +273,11 @@ static __always_inline int accepted(__s64 ret)
 		return 0;
 	/* Set by the state program's bpf_get_socket_cookie when the child
 	 * was born (SYN_RECV), or by a sock_diag dump: 0 means the handshake
-	 * ended before the store was there and nobody dumped it since. */
+	 * ended before the store was there and nobody dumped it since: it is
+	 * older than sktop and gets its fd holder, like any such socket. */
 	cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
-	if (!cookie) {
-		count(SK_LREC_COUNT_UNNAMED);
+	if (!cookie)
 		return 0;
-	}
 
 	struct sk_lifecycle_record *r = bpf_map_lookup_elem(&lives, &cookie);
 

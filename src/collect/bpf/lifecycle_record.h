@@ -19,8 +19,7 @@
 
 /* The per-CPU counters, by index */
 #define SK_LREC_COUNT_LOST 0    /* events dropped: the store was full */
-#define SK_LREC_COUNT_UNNAMED 1 /* accepted sockets with no cookie: born before the store */
-#define SK_LREC_COUNTS 2
+#define SK_LREC_COUNTS 1
 
 struct sk_lifecycle_record {
 	__u64 created_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
