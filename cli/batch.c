@@ -446,6 +446,7 @@ struct sk_engine_config sk_batch_engine_config(const struct sk_options *o)
 		.kmsg_path = o->replay_file ? NULL : o->kmsg_path,
 		.thresholds = &o->thresholds,
 		.no_bpf = o->no_bpf,
+		.one_shot = o->count == 1,
 	};
 	return cfg;
 }
@@ -591,6 +592,7 @@ int sk_batch_write(const struct sk_options *o, struct sk_error *err)
 		return sk_error_set(err, ENAMETOOLONG, "-w: path too long");
 	strcpy(dir, o->write_file);
 	strcpy(base, o->write_file);
+	cfg.one_shot = true;
 	rc = sk_engine_new(&cfg, &e, err);
 	if (rc)
 		return rc;

@@ -123,7 +123,10 @@ int sk_check_run(const struct sk_options *o, FILE *out)
 	long refreshes = o->count > 0 ? o->count : 1;
 	enum sk_check_status st;
 	char line[1024];
-	int rc = sk_engine_new(&cfg, &e, &err);
+	int rc;
+
+	cfg.one_shot = refreshes == 1;
+	rc = sk_engine_new(&cfg, &e, &err);
 
 	for (long i = 0; rc == 0 && i < refreshes; i++) {
 		if (i > 0)

@@ -322,8 +322,8 @@ static void open_lifecycle(struct sk_engine *e)
 {
 	struct sk_error lerr;
 
-	if (!HAVE_BPF || e->cfg.no_bpf || !e->live || strcmp(e->cfg.proc_root, "/proc") != 0 ||
-	    !sk_bpf_owners_permitted())
+	if (!HAVE_BPF || e->cfg.no_bpf || e->cfg.one_shot || !e->live ||
+	    strcmp(e->cfg.proc_root, "/proc") != 0 || !sk_bpf_owners_permitted())
 		return;
 	sk_error_clear(&lerr);
 	if (sk_bpf_lifecycle_open(&e->life, e->cfg.lifecycle_max_entries, &lerr))

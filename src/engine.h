@@ -53,6 +53,10 @@ struct sk_engine_config {
 	bool no_bpf;
 	/* The lifecycle store's room in sockets; 0: SK_LIFE_MAX_ENTRIES_DEFAULT. */
 	uint32_t lifecycle_max_entries;
+	/* One refresh and done: a store loaded now could record nothing before
+	 * the dump, so it is not loaded; ages come from tcp_info, creators
+	 * from fd holders, as with no_bpf. */
+	bool one_shot;
 };
 
 struct sk_engine;

@@ -103,5 +103,30 @@ static void test_text_says_what_it_could_not_see(void **state)
 	}
 }
 
+/* Only a run of one refresh spares the lifecycle store: -n 2 needs it for
+ * the events between its refreshes. */
+static void test_one_refresh_is_one_shot(void **state)
+{
+	static const struct {
+		const char *n;
+		bool one_shot;
+	} runs[] = {{"1", true}, {"2", false}, {"0", false}};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		char *argv[] = {"sktop", "-b", "-n", (char *)runs[i].n, NULL};
+		struct sk_options o;
+		struct sk_error err = {0};
+		FILE *out = fopen("/dev/null", "w");
+
+		assert_non_null(out);
+		assert_int_equal(sk_options_parse(4, argv, &o, out, &err), SK_OPTIONS_RUN);
+		fclose(out);
+		if (sk_batch_engine_config(&o).one_shot != runs[i].one_shot)
+			fail_msg("-b -n %s: one_shot %d", runs[i].n, !runs[i].one_shot);
+	}
+}
+
 SK_SUITE_MAIN(NULL, NULL,
-	cmocka_unit_test(test_text_says_what_it_could_not_see))
+	cmocka_unit_test(test_text_says_what_it_could_not_see),
+	cmocka_unit_test(test_one_refresh_is_one_shot))

@@ -880,6 +880,26 @@ static void test_no_bpf_estimates(void **state)
 	sk_engine_free(e);
 }
 
+/* A one-shot engine, where the store could be loaded, loads none: the
+ * ages are estimates and nothing stays attached for the one dump. */
+static void test_one_shot_loads_no_store(void **state)
+{
+	struct sk_engine_config cfg = {.proc_root = "/proc", .want_tcpinfo = true,
+				       .no_services = true, .one_shot = true};
+	struct sk_error err = {0};
+	struct sk_engine *e = NULL;
+	const struct sk_snapshot *s;
+
+	(void)state;
+	sk_bpf_lifecycle_close(need_store());
+	assert_int_equal(sk_engine_new(&cfg, &e, &err), 0);
+	s = refresh(e);
+	assert_int_equal(s->lifecycle.source, SK_LIFE_ESTIMATE);
+	assert_int_equal(sk_engine_lifecycle_load_us(e), 0);
+	assert_string_equal(sk_engine_lifecycle_note(e), "");
+	sk_engine_free(e);
+}
+
 SK_SUITE_MAIN_PREPARE(world = hermetic_world(true) == 0, NULL, NULL,
 	cmocka_unit_test(test_fill_from_store),
 	cmocka_unit_test(test_json_round_trip),
@@ -889,4 +909,5 @@ SK_SUITE_MAIN_PREPARE(world = hermetic_world(true) == 0, NULL, NULL,
 	cmocka_unit_test(test_orphans_name_maker),
 	cmocka_unit_test(test_accept_names_acceptor),
 	cmocka_unit_test(test_no_entry_outlives_socket),
-	cmocka_unit_test(test_no_bpf_estimates))
+	cmocka_unit_test(test_no_bpf_estimates),
+	cmocka_unit_test(test_one_shot_loads_no_store))
