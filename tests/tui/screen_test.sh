@@ -212,7 +212,9 @@ keys Escape
 # --- the process pane names the process; F9 signals it ----------------------------------------
 read -r _ victim _ _ <"$tmp/ready2" 2>/dev/null || true
 victim=${victim#leaker=}
-vpid=$(pgrep -o -f '^sktop-victim ' || true)
+# Only in this test's pid namespace: a second copy of the suite running
+# beside this one has a victim of the same name, and its F9 kills it.
+vpid=$(pgrep --ns "$nspid" --nslist pid -o -f '^sktop-victim ' || true)
 keys 1
 keys N
 keys Home
