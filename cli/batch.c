@@ -424,6 +424,18 @@ void sk_batch_print_text(FILE *out, const struct sk_snapshot *s, const struct sk
 			s->totals.orphans_attributed, s->totals.orphans);
 }
 
+/* A mode that looks once, so events between refreshes cannot matter and
+ * the lifecycle store is not worth its load: a snapshot file, a kill, and
+ * a batch or check run of one refresh (--check alone means one). */
+static bool looks_once(const struct sk_options *o)
+{
+	if (o->write_file || o->kill_filter)
+		return true;
+	if (o->check)
+		return o->count <= 1;
+	return o->count == 1;
+}
+
 struct sk_engine_config sk_batch_engine_config(const struct sk_options *o)
 {
 	/* Ask the kernel only for what is shown: no text column needs
@@ -446,7 +458,7 @@ struct sk_engine_config sk_batch_engine_config(const struct sk_options *o)
 		.kmsg_path = o->replay_file ? NULL : o->kmsg_path,
 		.thresholds = &o->thresholds,
 		.no_bpf = o->no_bpf,
-		.one_shot = o->count == 1,
+		.one_shot = looks_once(o),
 	};
 	return cfg;
 }
@@ -592,7 +604,6 @@ int sk_batch_write(const struct sk_options *o, struct sk_error *err)
 		return sk_error_set(err, ENAMETOOLONG, "-w: path too long");
 	strcpy(dir, o->write_file);
 	strcpy(base, o->write_file);
-	cfg.one_shot = true;
 	rc = sk_engine_new(&cfg, &e, err);
 	if (rc)
 		return rc;

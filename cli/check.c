@@ -125,7 +125,6 @@ int sk_check_run(const struct sk_options *o, FILE *out)
 	char line[1024];
 	int rc;
 
-	cfg.one_shot = refreshes == 1;
 	rc = sk_engine_new(&cfg, &e, &err);
 
 	for (long i = 0; rc == 0 && i < refreshes; i++) {

@@ -104,7 +104,6 @@ int sk_kill_run(const struct sk_options *o, FILE *out, FILE *err_out)
 		fprintf(err_out, "sktop: --kill-sockets: the filter is too long\n");
 		return 1;
 	}
-	cfg.one_shot = true;
 	rc = sk_engine_new(&cfg, &e, &err);
 	if (rc == 0)
 		rc = sk_engine_refresh(e, &err);

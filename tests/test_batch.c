@@ -103,30 +103,47 @@ static void test_text_says_what_it_could_not_see(void **state)
 	}
 }
 
-/* Only a run of one refresh spares the lifecycle store: -n 2 needs it for
- * the events between its refreshes. */
-static void test_one_refresh_is_one_shot(void **state)
+/* Only a mode that looks once spares the lifecycle store: -n 2 needs it
+ * for the events between its refreshes. */
+static void test_one_look_is_one_shot(void **state)
 {
 	static const struct {
-		const char *n;
+		const char *argv[5];
 		bool one_shot;
-	} runs[] = {{"1", true}, {"2", false}, {"0", false}};
+	} runs[] = {
+		{{"-b", "-n", "1"}, true},
+		{{"-b", "-n", "2"}, false},
+		{{"-b", "-n", "0"}, false},
+		{{"-b"}, false},
+		{{"-w", "/nonexistent/snap.json"}, true},
+		{{"--check"}, true},
+		{{"--check", "-n", "1"}, true},
+		{{"--check", "-n", "3"}, false},
+		{{"--kill-sockets", "state close-wait", "--dry-run"}, true},
+	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
-		char *argv[] = {"sktop", "-b", "-n", (char *)runs[i].n, NULL};
+		char *argv[6] = {"sktop"};
+		char shown[128] = "";
+		int argc = 1;
 		struct sk_options o;
 		struct sk_error err = {0};
 		FILE *out = fopen("/dev/null", "w");
 
+		for (; argc < 6 && runs[i].argv[argc - 1]; argc++) {
+			argv[argc] = (char *)runs[i].argv[argc - 1];
+			snprintf(shown + strlen(shown), sizeof(shown) - strlen(shown), " %s", argv[argc]);
+		}
 		assert_non_null(out);
-		assert_int_equal(sk_options_parse(4, argv, &o, out, &err), SK_OPTIONS_RUN);
+		if (sk_options_parse(argc, argv, &o, out, &err) != SK_OPTIONS_RUN)
+			fail_msg("sktop%s: %s", shown, err.msg);
 		fclose(out);
 		if (sk_batch_engine_config(&o).one_shot != runs[i].one_shot)
-			fail_msg("-b -n %s: one_shot %d", runs[i].n, !runs[i].one_shot);
+			fail_msg("sktop%s: one_shot %d", shown, !runs[i].one_shot);
 	}
 }
 
 SK_SUITE_MAIN(NULL, NULL,
 	cmocka_unit_test(test_text_says_what_it_could_not_see),
-	cmocka_unit_test(test_one_refresh_is_one_shot))
+	cmocka_unit_test(test_one_look_is_one_shot))
