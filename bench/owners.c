@@ -7,6 +7,8 @@
  * Prints the BPF program's load time (verifier, BTF relocation, attach:
  * paid once per start), then the median over RUNS of
  *   iter     one iterator read alone
+ *   iter_tcp one read of the TCP program: every fd, and each TCP socket's
+ *            row as a dump would give it (kernel 6.2; skipped elsewhere)
  *   bpf      one iterator read + the /proc scan that takes fds from it
  *   full     the /proc walk with a readlink per fd (a cold sktop)
  *   cached   the /proc walk through a warm owner cache (a steady refresh)
@@ -37,14 +39,16 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-enum path { P_ITER, P_BPF, P_FULL, P_CACHED, P_LAST };
-static const char *const path_names[P_LAST] = {"iter", "bpf", "full", "cached"};
+enum path { P_ITER, P_ITER_TCP, P_BPF, P_FULL, P_CACHED, P_LAST };
+static const char *const path_names[P_LAST] = {"iter", "iter_tcp", "bpf", "full", "cached"};
 
 struct tables {
 	sk_procvec procs;
 	sk_fdrefvec fds;
 	sk_fdrowvec rows;
+	sk_bpf_tcpvec tcp;
 	struct sk_strtab strs;
+	struct sk_bpf_owners *with_tcp; /* NULL: the kernel refused the TCP program */
 };
 
 static int scan(enum path p, struct sk_bpf_owners *b, struct sk_procfs_cache *cache,
@@ -57,9 +61,11 @@ static int scan(enum path p, struct sk_bpf_owners *b, struct sk_procfs_cache *ca
 	sk_strtab_reset(&t->strs);
 	switch (p) {
 	case P_ITER:
-		return sk_bpf_owners_read(b, &t->rows, err);
+		return sk_bpf_owners_read(b, &t->rows, NULL, err);
+	case P_ITER_TCP:
+		return sk_bpf_owners_read(t->with_tcp, &t->rows, &t->tcp, err);
 	case P_BPF:
-		rc = sk_bpf_owners_read(b, &t->rows, err);
+		rc = sk_bpf_owners_read(b, &t->rows, NULL, err);
 		return rc ? rc : sk_procfs_scan_rows("/proc", &t->rows, &t->procs, &t->fds, &t->strs,
 						     &st, err);
 	case P_FULL:
@@ -83,11 +89,18 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (sk_bpf_owners_open(&b, &err) != 0) {
+	if (sk_bpf_owners_open(&b, false, &err) != 0) {
 		fprintf(stderr, "owners: %s\n", err.msg);
 		return 1;
 	}
 	printf("load_ms=%.1f\n", (double)sk_bpf_owners_load_us(b) / 1000.0);
+	if (sk_bpf_owners_open(&t.with_tcp, true, &err) == 0 && sk_bpf_owners_reads_tcp(t.with_tcp)) {
+		printf("load_tcp_ms=%.1f\n", (double)sk_bpf_owners_load_us(t.with_tcp) / 1000.0);
+	} else {
+		printf("iter_tcp: %s\n", err.msg[0] ? err.msg : sk_bpf_owners_tcp_note(t.with_tcp));
+		sk_bpf_owners_close(t.with_tcp);
+		t.with_tcp = NULL;
+	}
 	sk_strtab_init(&t.strs);
 	if (sk_procfs_cache_new(&cache) != 0)
 		return 1;
@@ -96,6 +109,10 @@ int main(int argc, char **argv)
 
 		if (!ms)
 			return 1;
+		if (p == P_ITER_TCP && !t.with_tcp) {
+			free(ms);
+			continue;
+		}
 		if (p == P_CACHED && scan(P_CACHED, b, cache, &t, &err) != 0) /* warm it */
 			goto fail;
 		for (int i = 0; i < runs; i++) {
@@ -111,12 +128,17 @@ int main(int argc, char **argv)
 		if (p == P_ITER)
 			printf("%s_ms=%.1f min=%.1f fds=%zu\n", path_names[p], ms[runs / 2], ms[0],
 			       t.rows.n);
+		else if (p == P_ITER_TCP)
+			printf("%s_ms=%.1f min=%.1f fds=%zu tcp_sockets=%zu\n", path_names[p],
+			       ms[runs / 2], ms[0], t.rows.n, t.tcp.n);
 		else
 			printf("%s_ms=%.1f min=%.1f processes=%zu socket_fds=%zu\n", path_names[p],
 			       ms[runs / 2], ms[0], t.procs.n, t.fds.n);
 		free(ms);
 	}
 	sk_bpf_owners_close(b);
+	sk_bpf_owners_close(t.with_tcp);
+	free(t.tcp.v);
 	sk_procfs_cache_free(cache);
 	free(t.procs.v);
 	free(t.fds.v);

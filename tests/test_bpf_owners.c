@@ -54,7 +54,7 @@ static void need_bpf(void)
 	struct sk_bpf_owners *b;
 	struct sk_error err = {0};
 
-	if (sk_bpf_owners_open(&b, &err) != 0) {
+	if (sk_bpf_owners_open(&b, false, &err) != 0) {
 		fprintf(stderr, "skipped: %s\n", err.msg);
 		skip();
 	}
@@ -88,14 +88,14 @@ static void test_program_loads(void **state)
 		fprintf(stderr, "skipped: built without BPF\n");
 		skip();
 	}
-	rc = sk_bpf_owners_open(&b, &err);
+	rc = sk_bpf_owners_open(&b, false, &err);
 	if (rc == -EPERM || rc == -EACCES) {
 		fprintf(stderr, "skipped: %s\n", err.msg);
 		skip();
 	}
 	if (rc)
 		fail_msg("the verifier or the kernel refused the program: %s", err.msg);
-	assert_int_equal(sk_bpf_owners_read(b, &rows, &err), 0);
+	assert_int_equal(sk_bpf_owners_read(b, &rows, NULL, &err), 0);
 	assert_true(rows.n > 0); /* at least our own stdin, stdout, stderr */
 	for (size_t i = 1; i < rows.n; i++)
 		assert_true(rows.v[i - 1].pid < rows.v[i].pid ||

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "collect/proc.h"
+#include "model/sock.h"
 #include "util/error.h"
 
 struct sk_bpf_owners;
@@ -20,14 +21,35 @@ struct sk_bpf_owners;
  * CAP_PERFMON, effective. Without them open would only fail. */
 bool sk_bpf_owners_permitted(void);
 
+/* A TCP socket read with its fd: the row a sock_diag dump with meminfo
+ * and tcp_info would give (netns is the socket's own namespace), and for
+ * a listener the handshakes waiting in its syn queue, which no fd and no
+ * "inuse" counter accounts for. */
+struct sk_bpf_tcp {
+	struct sk_socket sock;
+	uint32_t syn_queue;
+};
+
+typedef SK_VEC(struct sk_bpf_tcp) sk_bpf_tcpvec;
+
 /* Loads and attaches the iterator. -EOPNOTSUPP when sktop was built
  * without BPF; otherwise the kernel's -errno, with err saying why in one
- * line (libbpf's own last complaint folded in, never printed). */
-int sk_bpf_owners_open(struct sk_bpf_owners **out, struct sk_error *err);
+ * line (libbpf's own last complaint folded in, never printed).
+ * read_tcp: load the program that also reads every fd-held TCP socket,
+ * falling back to the owners-only one where the kernel refuses it
+ * (sk_bpf_owners_reads_tcp says which, sk_bpf_owners_tcp_note why). */
+int sk_bpf_owners_open(struct sk_bpf_owners **out, bool read_tcp, struct sk_error *err);
 
 /* Replaces rows with every fd of every thread-group leader visible in the
- * caller's pid namespace, sorted by pid then fd. */
-int sk_bpf_owners_read(struct sk_bpf_owners *b, sk_fdrowvec *rows, struct sk_error *err);
+ * caller's pid namespace, sorted by pid then fd; and, when tcp is not
+ * NULL and the TCP program is loaded, tcp with every TCP socket those fds
+ * hold, once each, sorted by namespace then inode. */
+int sk_bpf_owners_read(struct sk_bpf_owners *b, sk_fdrowvec *rows, sk_bpf_tcpvec *tcp,
+		       struct sk_error *err);
+
+/* Whether reads fill tcp; else why not in one line ("" when not asked). */
+bool sk_bpf_owners_reads_tcp(const struct sk_bpf_owners *b);
+const char *sk_bpf_owners_tcp_note(const struct sk_bpf_owners *b);
 
 /* Microseconds open took (verifier, BTF relocation, attach): paid once. */
 uint64_t sk_bpf_owners_load_us(const struct sk_bpf_owners *b);
