@@ -90,17 +90,20 @@ static void print_partial(FILE *out, const struct sk_snapshot *s)
 
 static void print_netns(FILE *out, const struct sk_snapshot *s)
 {
-	size_t undumped = 0, named = 0, skipped = 0;
+	size_t undumped = 0, named = 0, skipped = 0, from_fds = 0;
 
 	for (size_t i = 0; i < s->netns.n; i++) {
 		undumped += s->netns.v[i].dump_error != 0;
 		skipped += s->netns.v[i].skipped;
+		from_fds += s->netns.v[i].tcp_from_fds;
 	}
 	if (s->netns.n <= 1 && !undumped)
 		return;
 	fprintf(out, "Netns:   %zu with processes", s->netns.n);
 	if (skipped) /* judged empty from the kernel's counters, not dumped */
 		fprintf(out, ", %zu skipped (empty)", skipped);
+	if (from_fds) /* the same rows, read with the fds instead of a full dump */
+		fprintf(out, ", %zu TCP read with fds", from_fds);
 	if (undumped)
 		fprintf(out, ", %zu not (fully) dumped: their sockets are not (all) judged", undumped);
 	for (size_t i = 0; i < s->netns.n && named < SK_NETNS_NAMED; i++) {

@@ -93,6 +93,9 @@ struct sk_engine {
 	bool hidepid_checked, hidepid;
 	struct sk_bpf_owners *bpf;         /* NULL: owners from /proc */
 	sk_fdrowvec fdrows;                /* the iterator's rows, memory reused */
+	/* The TCP sockets the iterator read with their fds, this refresh
+	 * (empty when it reads owners only), by namespace then inode. */
+	sk_bpf_tcpvec fdtcp;
 	char owner_note[SK_ERROR_MSG_MAX];
 	/* The lifecycle store (NULL: estimates only), what it held at the last
 	 * read, which of those entries a dumped row holds, the cookies its sweep
@@ -300,7 +303,7 @@ static void open_bpf(struct sk_engine *e)
 	    !sk_bpf_owners_permitted())
 		return;
 	sk_error_clear(&berr);
-	if (sk_bpf_owners_open(&e->bpf, &berr))
+	if (sk_bpf_owners_open(&e->bpf, true, &berr))
 		snprintf(e->owner_note, sizeof(e->owner_note), "%s", berr.msg);
 }
 
@@ -407,7 +410,7 @@ static int scan_processes(struct sk_engine *e, struct sk_snapshot *s, struct sk_
 		struct sk_error berr;
 
 		sk_error_clear(&berr);
-		if (sk_bpf_owners_read(e->bpf, &e->fdrows, &berr) == 0) {
+		if (sk_bpf_owners_read(e->bpf, &e->fdrows, &e->fdtcp, &berr) == 0) {
 			s->owners_bpf = true;
 			return sk_procfs_scan_rows(e->cfg.proc_root, &e->fdrows, &s->procs,
 						   &s->fdrefs, &s->strs, &s->procfs, err);
@@ -415,6 +418,7 @@ static int scan_processes(struct sk_engine *e, struct sk_snapshot *s, struct sk_
 		snprintf(e->owner_note, sizeof(e->owner_note), "%s", berr.msg);
 		sk_bpf_owners_close(e->bpf);
 		e->bpf = NULL;
+		e->fdtcp.n = 0;
 	}
 	return sk_procfs_scan_cached(e->cfg.proc_root, e->owners, &s->procs, &s->fdrefs, &s->strs,
 				     &s->procfs, err);
@@ -500,6 +504,7 @@ void sk_engine_free(struct sk_engine *e)
 	sk_procfs_cache_free(e->owners);
 	sk_bpf_owners_close(e->bpf);
 	free(e->fdrows.v);
+	free(e->fdtcp.v);
 	sk_bpf_lifecycle_close(e->life);
 	free(e->life_store.v);
 	free(e->life_dumped.v);
@@ -763,6 +768,144 @@ nomem:
 	return -ENOMEM;
 }
 
+static int cmp_tcp_netns(const void *key, const void *elem)
+{
+	uint64_t netns = *(const uint64_t *)key, have = ((const struct sk_bpf_tcp *)elem)->sock.netns;
+
+	return (netns > have) - (netns < have);
+}
+
+/* The states a TCP socket no fd holds can be in, bar the rare ones (a
+ * connection waiting for accept(), a kernel socket): TIME_WAIT, requests,
+ * and orphans, closed by their process and finishing on their own. */
+#define SK_NO_FD_TCP_STATES                                                              \
+	((1u << SK_TCP_TIME_WAIT) | (1u << SK_TCP_SYN_RECV) | (1u << SK_TCP_NEW_SYN_RECV) | \
+	 (1u << SK_TCP_FIN_WAIT1) | (1u << SK_TCP_FIN_WAIT2) | (1u << SK_TCP_CLOSING) |      \
+	 (1u << SK_TCP_LAST_ACK))
+
+/* Dumps only the namespace's TCP sockets in SK_NO_FD_TCP_STATES, keeping
+ * those no fd holds (the fd-held ones came with their fds). The walk of
+ * the kernel's tables is the same as a full dump's, but the messages, with
+ * their tcp_info, are for a few rows instead of all. Sets *orphans to the
+ * full sockets among the kept rows. Returns 0, -ECANCELED, or another
+ * -errno with the rows it added taken back. */
+static int dump_no_fd_states(struct sk_engine *e, struct sk_snapshot *s, struct sk_netns *ns,
+			     int64_t *orphans)
+{
+	struct sk_diag_request req = {
+		.kind = SK_DIAG_INET, .family = AF_UNSPEC, .protocol = IPPROTO_TCP,
+		.states = SK_NO_FD_TCP_STATES, .ext_meminfo = e->cfg.want_meminfo,
+		.ext_tcpinfo = e->cfg.want_tcpinfo,
+	};
+	struct sk_diag_sink sink = {
+		.socks = &s->socks, .strs = &s->strs, .netns = ns->id, .stats = &s->diag,
+		.cancel = &e->cancel,
+	};
+	struct sk_diag_stats stats_before = s->diag;
+	size_t base = s->socks.n, kept = base;
+	struct sk_error derr;
+	int rc;
+
+	sk_error_clear(&derr);
+	rc = e->cfg.diag->dump(e->cfg.diag->ctx, ns->id, ns->own ? 0 : ns->rep_pid, &req, &sink,
+			       &derr);
+	if (rc) {
+		s->socks.n = base;
+		s->diag = stats_before;
+		return rc;
+	}
+	*orphans = 0;
+	for (size_t i = base; i < s->socks.n; i++) {
+		const struct sk_socket *k = &s->socks.v[i];
+
+		if (k->inode)
+			continue;
+		/* Only a full socket carries INET_DIAG_SHUTDOWN (diag_parse.c). */
+		*orphans += k->state != SK_TCP_TIME_WAIT && (k->flags & SK_SOCK_HAS_SHUTDOWN);
+		s->socks.v[kept++] = *k;
+	}
+	s->diag.sockets -= (uint32_t)(s->socks.n - kept);
+	s->socks.n = kept;
+	return 0;
+}
+
+/* Reads a namespace's TCP sockets with their fds where the kernel's
+ * counters prove that to be all of them, so that its TCP tables need no
+ * full dump. A dump walks the kernel's whole TCP hash whatever namespace
+ * it asks for (at 100k sockets, 20 ms for each namespace however few
+ * sockets it has) and builds a message with tcp_info for every row.
+ *
+ * The counters say how many TCP sockets are hashed (listening or
+ * connected: "inuse", both families) and in TIME_WAIT. Hashed sockets no
+ * fd holds are the difference between "inuse" and the fd-held ones seen
+ * hashed. None, and no TIME_WAIT and no handshake in a syn queue: the fds
+ * are the whole namespace. Otherwise a dump of the states such sockets
+ * can be in must find exactly that many (orphans); then the fds and that
+ * dump are the whole namespace. Anything else means a full dump: a
+ * connection waiting in an accept queue (hashed, no fd), a kernel socket,
+ * a process we cannot see, a bound, unconnected socket (a dump reports it,
+ * BOUND_INACTIVE, no counter has it), a socket nothing asked the cookie of
+ * yet (the key of its lifetime: the dump gives it one for good), or a
+ * socket made or closed between the iterator and the counters. */
+static int tcp_from_fds(struct sk_engine *e, struct sk_snapshot *s, struct sk_netns *ns)
+{
+	const struct sk_bpf_tcp *first, *end = e->fdtcp.v + e->fdtcp.n;
+	const struct sk_bpf_tcp *t;
+	struct sk_nsinuse u;
+	int64_t hashed = 0, unheld, orphans = 0;
+	bool requests = false;
+	size_t base = s->socks.n;
+	int rc;
+
+	if (!e->live || !e->fdtcp.n || !sk_bpf_owners_reads_tcp(e->bpf))
+		return 0;
+	first = sk_bsearch(&ns->id, e->fdtcp.v, e->fdtcp.n, sizeof(*e->fdtcp.v), cmp_tcp_netns);
+	if (!first)
+		return 0; /* none held: nothing to spare a dump with */
+	while (first > e->fdtcp.v && first[-1].sock.netns == ns->id)
+		first--;
+	for (t = first; t < end && t->sock.netns == ns->id; t++) {
+		if ((t->sock.state == SK_TCP_LISTEN && t->sock.recv_q) ||
+		    (t->sock.state == SK_TCP_CLOSE && t->sock.local.port) ||
+		    (!t->sock.cookie && t->sock.state != SK_TCP_CLOSE))
+			return 0;
+		requests |= t->syn_queue != 0;
+		hashed += t->sock.state != SK_TCP_CLOSE;
+	}
+	if (sk_nsinuse_read(e->cfg.proc_root, ns->own ? getpid() : ns->rep_pid, ns->id, &u) < 0 ||
+	    u.tw == SK_NSINUSE_UNKNOWN || u.inuse[SK_NSINUSE_TCP] == SK_NSINUSE_UNKNOWN ||
+	    u.inuse[SK_NSINUSE_TCP6] == SK_NSINUSE_UNKNOWN)
+		return 0;
+	unheld = u.inuse[SK_NSINUSE_TCP] + u.inuse[SK_NSINUSE_TCP6] - hashed;
+	if (unheld < 0)
+		return 0;
+	if (unheld || u.tw || requests) {
+		rc = dump_no_fd_states(e, s, ns, &orphans);
+		if (rc == -ECANCELED)
+			return rc;
+		if (rc || orphans != unheld) {
+			s->socks.n = base; /* the full dump has them all */
+			return 0;
+		}
+	}
+	/* An unconnected, unbound socket is in no table: its fd alone shows it
+	 * (an undumped row), as after a dump. */
+	for (t = first; t < end && t->sock.netns == ns->id; t++) {
+		struct sk_socket *k;
+
+		if (t->sock.state == SK_TCP_CLOSE)
+			continue;
+		k = SK_VEC_PUSH(&s->socks);
+		if (!k)
+			return -ENOMEM;
+		*k = t->sock;
+		s->diag.sockets++;
+	}
+	ns->dumped |= SN(SK_SN_TCP) | SN(SK_SN_TCPV6);
+	ns->tcp_from_fds = true;
+	return 0;
+}
+
 /* Returns -ECANCELED when cancelled; every other failure is the
  * namespace's, recorded in it, and the snapshot goes on without it. */
 static int dump_netns(struct sk_engine *e, struct sk_snapshot *s, struct sk_netns *ns)
@@ -994,7 +1137,11 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 			ns->skipped = true;
 			continue;
 		}
-		rc = dump_netns(e, s, ns);
+		rc = tcp_from_fds(e, s, ns);
+		if (rc == -ENOMEM)
+			return sk_error_set(err, ENOMEM, "out of memory");
+		if (rc == 0)
+			rc = dump_netns(e, s, ns);
 	}
 	if (rc)
 		return sk_error_set(err, ECANCELED, "refresh cancelled");

@@ -32,6 +32,9 @@ struct sk_netns {
 	                      * only those classes can be judged closed/unbound */
 	bool own;            /* sktop's own namespace */
 	bool skipped;        /* not dumped: seen empty before, kernel counters say 0 now */
+	/* TCP rows read with the fds (BPF), not dumped: the kernel's counters
+	 * say every TCP socket here is held by an fd (engine.c). */
+	bool tcp_from_fds;
 	uint32_t name;       /* strtab offset: its `ip netns` name (escaped), 0 none */
 };
 

@@ -358,6 +358,8 @@ static void write_system(struct jw *w, const struct sk_snapshot *s)
 		/* Judged as dumped with no row, without a dump (engine.c's gate). */
 		if (ns->skipped)
 			jw_kv_str(w, "skipped", "empty");
+		if (ns->tcp_from_fds)
+			jw_kv_bool(w, "tcp_from_fds", true);
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');

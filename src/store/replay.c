@@ -501,10 +501,11 @@ static int get_dump_error(struct rctx *c, const jnode *code, const jnode *text, 
 /* Its sockets, tcp_states and orphans are counted from the rows. */
 enum {
 	N_ID, N_OWN, N_PROCESSES, N_DUMPED, N_ERRNO, N_ERROR, N_DUMPED_CLASSES, N_NAME, N_SKIPPED,
-	N_LAST
+	N_TCP_FROM_FDS, N_LAST
 };
 static const char *const netns_keys[N_LAST] = {
 	"id", "own", "processes", "dumped", "errno", "error", "dumped_classes", "name", "skipped",
+	"tcp_from_fds",
 };
 /* Why a namespace was not dumped yet judged ("skipped"): one reason so far. */
 static const char *const skip_reasons[] = {"empty"};
@@ -532,6 +533,7 @@ static int get_classes(struct rctx *c, const jnode *a, const char *field, uint32
 static const struct rd_member netns_members[] = {
 	NM(N_ID, RD_U64, id),
 	RD_OPTIONAL(N_NAME, RD_STRTAB, struct sk_netns, name),
+	RD_OPTIONAL(N_TCP_FROM_FDS, RD_BOOL, struct sk_netns, tcp_from_fds),
 	NM(N_OWN, RD_BOOL, own),
 	NM(N_PROCESSES, RD_U32, nprocs),
 };
