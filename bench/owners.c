@@ -46,7 +46,8 @@ struct tables {
 	sk_procvec procs;
 	sk_fdrefvec fds;
 	sk_fdrowvec rows;
-	sk_bpf_tcpvec tcp;
+	sk_sockvec socks;
+	struct sk_bpf_tcp tcp;
 	struct sk_strtab strs;
 	struct sk_bpf_owners *with_tcp; /* NULL: the kernel refused the TCP program */
 };
@@ -63,6 +64,8 @@ static int scan(enum path p, struct sk_bpf_owners *b, struct sk_procfs_cache *ca
 	case P_ITER:
 		return sk_bpf_owners_read(b, &t->rows, NULL, err);
 	case P_ITER_TCP:
+		t->socks.n = 0;
+		t->tcp.socks = &t->socks;
 		return sk_bpf_owners_read(t->with_tcp, &t->rows, &t->tcp, err);
 	case P_BPF:
 		rc = sk_bpf_owners_read(b, &t->rows, NULL, err);
@@ -138,7 +141,8 @@ int main(int argc, char **argv)
 	}
 	sk_bpf_owners_close(b);
 	sk_bpf_owners_close(t.with_tcp);
-	free(t.tcp.v);
+	free(t.socks.v);
+	free(t.tcp.syn_netns.v);
 	sk_procfs_cache_free(cache);
 	free(t.procs.v);
 	free(t.fds.v);

@@ -93,9 +93,10 @@ struct sk_engine {
 	bool hidepid_checked, hidepid;
 	struct sk_bpf_owners *bpf;         /* NULL: owners from /proc */
 	sk_fdrowvec fdrows;                /* the iterator's rows, memory reused */
-	/* The TCP sockets the iterator read with their fds, this refresh
-	 * (empty when it reads owners only), by namespace then inode. */
-	sk_bpf_tcpvec fdtcp;
+	/* The TCP sockets the iterator read with their fds this refresh (none
+	 * when it reads owners only): the first rows of the snapshot, by
+	 * namespace then inode, until the dumps decide which stay. */
+	struct sk_bpf_tcp fdtcp;
 	char owner_note[SK_ERROR_MSG_MAX];
 	/* The lifecycle store (NULL: estimates only), what it held at the last
 	 * read, which of those entries a dumped row holds, the cookies its sweep
@@ -410,7 +411,10 @@ static int scan_processes(struct sk_engine *e, struct sk_snapshot *s, struct sk_
 		struct sk_error berr;
 
 		sk_error_clear(&berr);
-		if (sk_bpf_owners_read(e->bpf, &e->fdrows, &e->fdtcp, &berr) == 0) {
+		e->fdtcp.socks = &s->socks;
+		e->fdtcp.n = 0;
+		if (sk_bpf_owners_read(e->bpf, &e->fdrows,
+				       sk_bpf_owners_reads_tcp(e->bpf) ? &e->fdtcp : NULL, &berr) == 0) {
 			s->owners_bpf = true;
 			return sk_procfs_scan_rows(e->cfg.proc_root, &e->fdrows, &s->procs,
 						   &s->fdrefs, &s->strs, &s->procfs, err);
@@ -504,7 +508,7 @@ void sk_engine_free(struct sk_engine *e)
 	sk_procfs_cache_free(e->owners);
 	sk_bpf_owners_close(e->bpf);
 	free(e->fdrows.v);
-	free(e->fdtcp.v);
+	free(e->fdtcp.syn_netns.v);
 	sk_bpf_lifecycle_close(e->life);
 	free(e->life_store.v);
 	free(e->life_dumped.v);
@@ -770,9 +774,60 @@ nomem:
 
 static int cmp_tcp_netns(const void *key, const void *elem)
 {
-	uint64_t netns = *(const uint64_t *)key, have = ((const struct sk_bpf_tcp *)elem)->sock.netns;
+	uint64_t netns = *(const uint64_t *)key, have = ((const struct sk_socket *)elem)->netns;
 
 	return (netns > have) - (netns < have);
+}
+
+/* The iterator's rows of one namespace: [*first, *end) of s->socks. */
+static bool fdtcp_range(const struct sk_engine *e, const struct sk_snapshot *s, uint64_t netns,
+			size_t *first, size_t *end)
+{
+	const struct sk_socket *v = s->socks.v + e->fdtcp.first;
+	const struct sk_socket *hit = sk_bsearch(&netns, v, e->fdtcp.n, sizeof(*v), cmp_tcp_netns);
+	size_t i, j;
+
+	if (!hit)
+		return false;
+	i = j = (size_t)(hit - v);
+	while (i > 0 && v[i - 1].netns == netns)
+		i--;
+	while (j < e->fdtcp.n && v[j].netns == netns)
+		j++;
+	*first = e->fdtcp.first + i;
+	*end = e->fdtcp.first + j;
+	return true;
+}
+
+/* Keeps of the iterator's rows those of the namespaces that took them
+ * (tcp_from_fds), bar the unconnected, unbound sockets, which are in no
+ * table and which their fd alone shows (an undumped row), as after a
+ * dump; the rows the dumps added after them move down. */
+static void keep_fdtcp(struct sk_engine *e, struct sk_snapshot *s)
+{
+	size_t from = e->fdtcp.first, end = from + e->fdtcp.n, to = from;
+	const struct sk_netns *ns = NULL;
+
+	for (size_t i = from; i < end; i++) {
+		const struct sk_socket *k = &s->socks.v[i];
+
+		if (!ns || ns->id != k->netns) {
+			ns = NULL;
+			for (size_t j = 0; j < s->netns.n && !ns; j++)
+				if (s->netns.v[j].id == k->netns)
+					ns = &s->netns.v[j];
+		}
+		if (!ns || !ns->tcp_from_fds || k->state == SK_TCP_CLOSE)
+			continue;
+		if (to != i)
+			s->socks.v[to] = *k;
+		to++;
+	}
+	if (to != end)
+		memmove(s->socks.v + to, s->socks.v + end, (s->socks.n - end) * sizeof(*s->socks.v));
+	s->socks.n -= end - to;
+	s->diag.sockets += (uint32_t)(to - from);
+	e->fdtcp.n = 0;
 }
 
 /* The states a TCP socket no fd holds can be in, bar the rare ones (a
@@ -829,11 +884,12 @@ static int dump_no_fd_states(struct sk_engine *e, struct sk_snapshot *s, struct 
 	return 0;
 }
 
-/* Reads a namespace's TCP sockets with their fds where the kernel's
- * counters prove that to be all of them, so that its TCP tables need no
- * full dump. A dump walks the kernel's whole TCP hash whatever namespace
- * it asks for (at 100k sockets, 20 ms for each namespace however few
- * sockets it has) and builds a message with tcp_info for every row.
+/* Takes a namespace's TCP rows from those the iterator read with its fds
+ * where the kernel's counters prove them to be all of them, so that its
+ * TCP tables need no full dump. A dump walks the kernel's whole TCP hash
+ * whatever namespace it asks for (at 100k sockets, 20 ms for each
+ * namespace however few sockets it has) and builds a message with
+ * tcp_info for every row.
  *
  * The counters say how many TCP sockets are hashed (listening or
  * connected: "inuse", both families) and in TIME_WAIT. Hashed sockets no
@@ -849,29 +905,25 @@ static int dump_no_fd_states(struct sk_engine *e, struct sk_snapshot *s, struct 
  * socket made or closed between the iterator and the counters. */
 static int tcp_from_fds(struct sk_engine *e, struct sk_snapshot *s, struct sk_netns *ns)
 {
-	const struct sk_bpf_tcp *first, *end = e->fdtcp.v + e->fdtcp.n;
-	const struct sk_bpf_tcp *t;
-	struct sk_nsinuse u;
 	int64_t hashed = 0, unheld, orphans = 0;
-	bool requests = false;
-	size_t base = s->socks.n;
+	size_t first, end, base = s->socks.n;
+	struct sk_nsinuse u;
+	bool requests;
 	int rc;
 
-	if (!e->live || !e->fdtcp.n || !sk_bpf_owners_reads_tcp(e->bpf))
-		return 0;
-	first = sk_bsearch(&ns->id, e->fdtcp.v, e->fdtcp.n, sizeof(*e->fdtcp.v), cmp_tcp_netns);
-	if (!first)
+	if (!e->live || !e->fdtcp.n || !fdtcp_range(e, s, ns->id, &first, &end))
 		return 0; /* none held: nothing to spare a dump with */
-	while (first > e->fdtcp.v && first[-1].sock.netns == ns->id)
-		first--;
-	for (t = first; t < end && t->sock.netns == ns->id; t++) {
-		if ((t->sock.state == SK_TCP_LISTEN && t->sock.recv_q) ||
-		    (t->sock.state == SK_TCP_CLOSE && t->sock.local.port) ||
-		    (!t->sock.cookie && t->sock.state != SK_TCP_CLOSE))
+	for (size_t i = first; i < end; i++) {
+		const struct sk_socket *k = &s->socks.v[i];
+
+		if ((k->state == SK_TCP_LISTEN && k->recv_q) ||
+		    (k->state == SK_TCP_CLOSE && k->local.port) ||
+		    (!k->cookie && k->state != SK_TCP_CLOSE))
 			return 0;
-		requests |= t->syn_queue != 0;
-		hashed += t->sock.state != SK_TCP_CLOSE;
+		hashed += k->state != SK_TCP_CLOSE;
 	}
+	requests = sk_bsearch(&ns->id, e->fdtcp.syn_netns.v, e->fdtcp.syn_netns.n, sizeof(uint64_t),
+			      cmp_u64) != NULL;
 	if (sk_nsinuse_read(e->cfg.proc_root, ns->own ? getpid() : ns->rep_pid, ns->id, &u) < 0 ||
 	    u.tw == SK_NSINUSE_UNKNOWN || u.inuse[SK_NSINUSE_TCP] == SK_NSINUSE_UNKNOWN ||
 	    u.inuse[SK_NSINUSE_TCP6] == SK_NSINUSE_UNKNOWN)
@@ -888,21 +940,8 @@ static int tcp_from_fds(struct sk_engine *e, struct sk_snapshot *s, struct sk_ne
 			return 0;
 		}
 	}
-	/* An unconnected, unbound socket is in no table: its fd alone shows it
-	 * (an undumped row), as after a dump. */
-	for (t = first; t < end && t->sock.netns == ns->id; t++) {
-		struct sk_socket *k;
-
-		if (t->sock.state == SK_TCP_CLOSE)
-			continue;
-		k = SK_VEC_PUSH(&s->socks);
-		if (!k)
-			return -ENOMEM;
-		*k = t->sock;
-		s->diag.sockets++;
-	}
 	ns->dumped |= SN(SK_SN_TCP) | SN(SK_SN_TCPV6);
-	ns->tcp_from_fds = true;
+	ns->tcp_from_fds = true; /* its rows stay: keep_fdtcp() */
 	return 0;
 }
 
@@ -1138,13 +1177,12 @@ int sk_engine_refresh(struct sk_engine *e, struct sk_error *err)
 			continue;
 		}
 		rc = tcp_from_fds(e, s, ns);
-		if (rc == -ENOMEM)
-			return sk_error_set(err, ENOMEM, "out of memory");
 		if (rc == 0)
 			rc = dump_netns(e, s, ns);
 	}
 	if (rc)
 		return sk_error_set(err, ECANCELED, "refresh cancelled");
+	keep_fdtcp(e, s);
 	if (e->live)
 		live_drop_unused(e->live);
 

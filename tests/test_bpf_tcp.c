@@ -2,8 +2,8 @@
  * rows a sock_diag dump gives, field by field; the dump is the oracle.
  *  - a world of its own (pid, mount and network namespaces): listeners in
  *    both families, a v6-only one, connections with unread data, half
- *    closed ones (FIN_WAIT2 and CLOSE_WAIT, both ends still held); once
- *    every socket
+ *    closed ones (FIN_WAIT2 and CLOSE_WAIT, both ends still held), one
+ *    never connected (an fd only, in no table); once every socket
  *    has a cookie the namespace's TCP rows come from the fds, and they
  *    equal the dump's;
  *  - the gate: connections waiting for accept() (hashed, no fd) send the
@@ -261,6 +261,15 @@ static int compare(const struct sk_snapshot *fds, const struct sk_snapshot *dump
 	return bad;
 }
 
+static size_t undumped_tcp(const struct sk_snapshot *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->socks.n; i++)
+		n += s->socks.v[i].proto == SK_PROTO_TCP && (s->socks.v[i].flags & SK_SOCK_UNDUMPED);
+	return n;
+}
+
 static int tcp_world(void)
 {
 	struct sk_engine *fds = engine(true), *dump = engine(false);
@@ -275,6 +284,8 @@ static int tcp_world(void)
 	WCHECK((l4 = listener(AF_INET, 7001, false)) >= 0, "listen: %s", strerror(errno));
 	WCHECK((l6 = listener(AF_INET6, 7002, true)) >= 0, "listen v6: %s", strerror(errno));
 	WCHECK((lq = listener(AF_INET, 7003, false)) >= 0, "listen: %s", strerror(errno));
+	/* In no table: its fd alone shows it, either way. */
+	WCHECK(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0) >= 0, "socket");
 	for (int i = 0; i < 6; i++) {
 		int family = i < 4 ? AF_INET : AF_INET6;
 
@@ -302,6 +313,9 @@ static int tcp_world(void)
 	WCHECK(compare(sk_engine_snapshot(fds), sk_engine_snapshot(dump), &rows, 0) == 0,
 	       "the rows read with the fds differ from the dump's");
 	WCHECK(rows == 3 + 12, "%zu TCP rows, want 15", rows);
+	WCHECK(undumped_tcp(sk_engine_snapshot(fds)) == 1 && undumped_tcp(sk_engine_snapshot(dump)) == 1,
+	       "the unconnected socket: %zu rows from the fds, %zu from the dump",
+	       undumped_tcp(sk_engine_snapshot(fds)), undumped_tcp(sk_engine_snapshot(dump)));
 	printf("TCP rows from the fds == the dump: %zu rows, field by field\n", rows);
 
 	/* Connections waiting for accept(): full sockets no fd holds yet. */

@@ -242,9 +242,8 @@ static bool push_owner(struct sk_bpf_owners *b, const struct sk_owner_record *r,
  * socket's is dropped: its fd stays an owner, the socket is left to the
  * dump. */
 static bool push_tcp(const struct sk_owner_record *r, const struct sk_tcp_record *t,
-		     sk_bpf_tcpvec *tcp)
+		     struct sk_bpf_tcp *tcp)
 {
-	struct sk_bpf_tcp *row;
 	struct sk_socket *k;
 	struct sk_tcpinfo *i;
 	size_t alen = t->family == AF_INET6 ? 16 : 4;
@@ -252,11 +251,17 @@ static bool push_tcp(const struct sk_owner_record *r, const struct sk_tcp_record
 	if ((t->family != AF_INET && t->family != AF_INET6) || t->state >= SK_TCP_STATE_LAST ||
 	    t->timer >= SK_TIMER_LAST || !r->inode || !t->netns)
 		return true;
-	row = SK_VEC_PUSH(tcp);
-	if (!row)
+	if (t->state == SK_TCP_LISTEN && t->syn_queue) {
+		uint64_t *ns = SK_VEC_PUSH(&tcp->syn_netns);
+
+		if (!ns)
+			return false;
+		*ns = t->netns;
+	}
+	k = SK_VEC_PUSH(tcp->socks);
+	if (!k)
 		return false;
-	memset(row, 0, sizeof(*row));
-	k = &row->sock;
+	memset(k, 0, sizeof(*k));
 	k->inode = r->inode;
 	k->cookie = t->cookie;
 	k->netns = t->netns;
@@ -322,7 +327,6 @@ static bool push_tcp(const struct sk_owner_record *r, const struct sk_tcp_record
 	i->bytes_received = t->bytes_received;
 	i->bytes_sent = t->bytes_sent;
 	i->bytes_retrans = t->bytes_retrans;
-	row->syn_queue = t->state == SK_TCP_LISTEN ? t->syn_queue : 0;
 	return true;
 }
 
@@ -338,7 +342,7 @@ static int cmp_row(const void *a, const void *b)
 #define DRAIN_BUF (64 * 1024)
 
 /* One read() may end inside a record: the tail is carried to the next. */
-static int drain(struct sk_bpf_owners *b, int fd, sk_fdrowvec *rows, sk_bpf_tcpvec *tcp,
+static int drain(struct sk_bpf_owners *b, int fd, sk_fdrowvec *rows, struct sk_bpf_tcp *tcp,
 		 bool *sorted)
 {
 	_Alignas(8) char buf[DRAIN_BUF];
@@ -385,27 +389,36 @@ static int drain(struct sk_bpf_owners *b, int fd, sk_fdrowvec *rows, sk_bpf_tcpv
 
 static int cmp_tcp(const void *a, const void *b)
 {
-	const struct sk_socket *x = &((const struct sk_bpf_tcp *)a)->sock;
-	const struct sk_socket *y = &((const struct sk_bpf_tcp *)b)->sock;
+	const struct sk_socket *x = a, *y = b;
 
 	if (x->netns != y->netns)
 		return (x->netns > y->netns) - (x->netns < y->netns);
 	return (x->inode > y->inode) - (x->inode < y->inode);
 }
 
-/* A socket held by several fds came once per fd. */
-static void sort_unique(sk_bpf_tcpvec *tcp)
+static int cmp_u64(const void *a, const void *b)
 {
-	size_t kept = 0;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
-	sk_qsort(tcp->v, tcp->n, sizeof(*tcp->v), cmp_tcp);
-	for (size_t i = 0; i < tcp->n; i++)
-		if (kept == 0 || cmp_tcp(&tcp->v[kept - 1], &tcp->v[i]) != 0)
-			tcp->v[kept++] = tcp->v[i];
-	tcp->n = kept;
+	return (x > y) - (x < y);
 }
 
-int sk_bpf_owners_read(struct sk_bpf_owners *b, sk_fdrowvec *rows, sk_bpf_tcpvec *tcp,
+/* A socket held by several fds came once per fd. */
+static void sort_unique(struct sk_bpf_tcp *tcp)
+{
+	struct sk_socket *v = tcp->socks->v + tcp->first;
+	size_t n = tcp->socks->n - tcp->first, kept = 0;
+
+	sk_qsort(v, n, sizeof(*v), cmp_tcp);
+	for (size_t i = 0; i < n; i++)
+		if (kept == 0 || cmp_tcp(&v[kept - 1], &v[i]) != 0)
+			v[kept++] = v[i];
+	tcp->socks->n = tcp->first + kept;
+	tcp->n = kept;
+	sk_qsort(tcp->syn_netns.v, tcp->syn_netns.n, sizeof(uint64_t), cmp_u64);
+}
+
+int sk_bpf_owners_read(struct sk_bpf_owners *b, sk_fdrowvec *rows, struct sk_bpf_tcp *tcp,
 		       struct sk_error *err)
 {
 	int fd = bpf_iter_create(bpf_link__fd(b->link));
@@ -413,13 +426,20 @@ int sk_bpf_owners_read(struct sk_bpf_owners *b, sk_fdrowvec *rows, sk_bpf_tcpvec
 	int rc;
 
 	rows->n = 0;
-	if (tcp)
+	if (tcp) {
+		tcp->first = tcp->socks->n;
 		tcp->n = 0;
+		tcp->syn_netns.n = 0;
+	}
 	if (fd < 0)
 		return sk_error_set(err, errno, "cannot start the BPF owner iterator: %s",
 				    strerror(errno));
 	rc = drain(b, fd, rows, tcp, &sorted);
 	close(fd);
+	if (rc && tcp) {
+		tcp->socks->n = tcp->first;
+		tcp->syn_netns.n = 0;
+	}
 	if (rc)
 		return sk_error_set(err, -rc, "reading the BPF owner iterator: %s", strerror(-rc));
 	if (!sorted)
@@ -443,7 +463,7 @@ int sk_bpf_owners_open(struct sk_bpf_owners **out, bool read_tcp, struct sk_erro
 			    "(configure --disable-bpf, or no clang/bpftool/libbpf found)");
 }
 
-int sk_bpf_owners_read(struct sk_bpf_owners *b, sk_fdrowvec *rows, sk_bpf_tcpvec *tcp,
+int sk_bpf_owners_read(struct sk_bpf_owners *b, sk_fdrowvec *rows, struct sk_bpf_tcp *tcp,
 		       struct sk_error *err)
 {
 	(void)b;

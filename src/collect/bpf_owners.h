@@ -21,16 +21,17 @@ struct sk_bpf_owners;
  * CAP_PERFMON, effective. Without them open would only fail. */
 bool sk_bpf_owners_permitted(void);
 
-/* A TCP socket read with its fd: the row a sock_diag dump with meminfo
- * and tcp_info would give (netns is the socket's own namespace), and for
- * a listener the handshakes waiting in its syn queue, which no fd and no
- * "inuse" counter accounts for. */
+/* What the TCP program reads besides the fds. socks: each TCP socket the
+ * fds hold, once, as the row a sock_diag dump with meminfo and tcp_info
+ * would give (netns is the socket's own namespace), appended in (netns,
+ * inode) order; read sets first and n to where they are. syn_netns: the
+ * namespaces, sorted, where a listener has handshakes in its syn queue,
+ * which neither fds nor "inuse" counters account for. */
 struct sk_bpf_tcp {
-	struct sk_socket sock;
-	uint32_t syn_queue;
+	sk_sockvec *socks;
+	size_t first, n;
+	SK_VEC(uint64_t) syn_netns;
 };
-
-typedef SK_VEC(struct sk_bpf_tcp) sk_bpf_tcpvec;
 
 /* Loads and attaches the iterator. -EOPNOTSUPP when sktop was built
  * without BPF; otherwise the kernel's -errno, with err saying why in one
@@ -42,9 +43,9 @@ int sk_bpf_owners_open(struct sk_bpf_owners **out, bool read_tcp, struct sk_erro
 
 /* Replaces rows with every fd of every thread-group leader visible in the
  * caller's pid namespace, sorted by pid then fd; and, when tcp is not
- * NULL and the TCP program is loaded, tcp with every TCP socket those fds
- * hold, once each, sorted by namespace then inode. */
-int sk_bpf_owners_read(struct sk_bpf_owners *b, sk_fdrowvec *rows, sk_bpf_tcpvec *tcp,
+ * NULL and the TCP program is loaded, fills tcp (above). On failure
+ * tcp->socks is as it was. */
+int sk_bpf_owners_read(struct sk_bpf_owners *b, sk_fdrowvec *rows, struct sk_bpf_tcp *tcp,
 		       struct sk_error *err);
 
 /* Whether reads fill tcp; else why not in one line ("" when not asked). */
