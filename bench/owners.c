@@ -143,6 +143,7 @@ int main(int argc, char **argv)
 	sk_bpf_owners_close(t.with_tcp);
 	free(t.socks.v);
 	free(t.tcp.syn_netns.v);
+	free(t.tcp.unread_netns.v);
 	sk_procfs_cache_free(cache);
 	free(t.procs.v);
 	free(t.fds.v);

@@ -509,6 +509,7 @@ void sk_engine_free(struct sk_engine *e)
 	sk_bpf_owners_close(e->bpf);
 	free(e->fdrows.v);
 	free(e->fdtcp.syn_netns.v);
+	free(e->fdtcp.unread_netns.v);
 	sk_bpf_lifecycle_close(e->life);
 	free(e->life_store.v);
 	free(e->life_dumped.v);
@@ -912,7 +913,7 @@ static int tcp_from_fds(struct sk_engine *e, struct sk_snapshot *s, struct sk_ne
 	int rc;
 
 	if (!e->live || !e->fdtcp.n || !fdtcp_range(e, s, ns->id, &first, &end))
-		return 0; /* none held: nothing to spare a dump with */
+		return 0; /* none read: nothing to spare a dump with */
 	for (size_t i = first; i < end; i++) {
 		const struct sk_socket *k = &s->socks.v[i];
 
@@ -922,6 +923,9 @@ static int tcp_from_fds(struct sk_engine *e, struct sk_snapshot *s, struct sk_ne
 			return 0;
 		hashed += k->state != SK_TCP_CLOSE;
 	}
+	if (sk_bsearch(&ns->id, e->fdtcp.unread_netns.v, e->fdtcp.unread_netns.n, sizeof(uint64_t),
+		       cmp_u64))
+		return 0;
 	requests = sk_bsearch(&ns->id, e->fdtcp.syn_netns.v, e->fdtcp.syn_netns.n, sizeof(uint64_t),
 			      cmp_u64) != NULL;
 	if (sk_nsinuse_read(e->cfg.proc_root, ns->own ? getpid() : ns->rep_pid, ns->id, &u) < 0 ||

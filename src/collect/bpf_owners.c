@@ -237,6 +237,21 @@ static bool push_owner(struct sk_bpf_owners *b, const struct sk_owner_record *r,
 	return true;
 }
 
+/* Namespaces are few, sockets many: a run of the same one is kept once
+ * here, the rest when sorted. */
+static bool push_netns(sk_netnsidvec *v, uint64_t netns)
+{
+	uint64_t *slot;
+
+	if (v->n && v->v[v->n - 1] == netns)
+		return true;
+	slot = SK_VEC_PUSH(v);
+	if (!slot)
+		return false;
+	*slot = netns;
+	return true;
+}
+
 /* The row a dump with meminfo and tcp_info would have given (diag_parse.c
  * fills the same fields from the messages). A body that cannot be a TCP
  * socket's is dropped: its fd stays an owner, the socket is left to the
@@ -251,13 +266,8 @@ static bool push_tcp(const struct sk_owner_record *r, const struct sk_tcp_record
 	if ((t->family != AF_INET && t->family != AF_INET6) || t->state >= SK_TCP_STATE_LAST ||
 	    t->timer >= SK_TIMER_LAST || !r->inode || !t->netns)
 		return true;
-	if (t->state == SK_TCP_LISTEN && t->syn_queue) {
-		uint64_t *ns = SK_VEC_PUSH(&tcp->syn_netns);
-
-		if (!ns)
-			return false;
-		*ns = t->netns;
-	}
+	if (t->state == SK_TCP_LISTEN && t->syn_queue && !push_netns(&tcp->syn_netns, t->netns))
+		return false;
 	k = SK_VEC_PUSH(tcp->socks);
 	if (!k)
 		return false;
@@ -367,19 +377,22 @@ static int drain(struct sk_bpf_owners *b, int fd, sk_fdrowvec *rows, struct sk_b
 			if (have - at < sizeof(r))
 				break;
 			memcpy(&r, buf + at, sizeof(r));
-			if (r.tcp > 1 || (r.tcp && !b->tcp))
+			if (r.tcp > SK_OWNER_TCP_UNREAD || (r.tcp && !b->tcp))
 				return -EPROTO;
-			if (r.tcp)
+			if (r.tcp == SK_OWNER_TCP)
 				len += sizeof(t);
 			if (have - at < len)
 				break;
 			if (!push_owner(b, &r, rows, sorted))
 				return -ENOMEM;
-			if (r.tcp && tcp && r.pid > 0) {
+			if (r.tcp == SK_OWNER_TCP && tcp && r.pid > 0) {
 				memcpy(&t, buf + at + sizeof(r), sizeof(t));
 				if (!push_tcp(&r, &t, tcp))
 					return -ENOMEM;
 			}
+			if (r.tcp == SK_OWNER_TCP_UNREAD && tcp && r.pid > 0 &&
+			    !push_netns(&tcp->unread_netns, r.netns))
+				return -ENOMEM;
 			at += len;
 		}
 		have -= at;
@@ -416,6 +429,7 @@ static void sort_unique(struct sk_bpf_tcp *tcp)
 	tcp->socks->n = tcp->first + kept;
 	tcp->n = kept;
 	sk_qsort(tcp->syn_netns.v, tcp->syn_netns.n, sizeof(uint64_t), cmp_u64);
+	sk_qsort(tcp->unread_netns.v, tcp->unread_netns.n, sizeof(uint64_t), cmp_u64);
 }
 
 int sk_bpf_owners_read(struct sk_bpf_owners *b, sk_fdrowvec *rows, struct sk_bpf_tcp *tcp,
@@ -430,6 +444,7 @@ int sk_bpf_owners_read(struct sk_bpf_owners *b, sk_fdrowvec *rows, struct sk_bpf
 		tcp->first = tcp->socks->n;
 		tcp->n = 0;
 		tcp->syn_netns.n = 0;
+		tcp->unread_netns.n = 0;
 	}
 	if (fd < 0)
 		return sk_error_set(err, errno, "cannot start the BPF owner iterator: %s",
@@ -438,7 +453,7 @@ int sk_bpf_owners_read(struct sk_bpf_owners *b, sk_fdrowvec *rows, struct sk_bpf
 	close(fd);
 	if (rc && tcp) {
 		tcp->socks->n = tcp->first;
-		tcp->syn_netns.n = 0;
+		tcp->syn_netns.n = tcp->unread_netns.n = 0;
 	}
 	if (rc)
 		return sk_error_set(err, -rc, "reading the BPF owner iterator: %s", strerror(-rc));

@@ -26,11 +26,16 @@ bool sk_bpf_owners_permitted(void);
  * would give (netns is the socket's own namespace), appended in (netns,
  * inode) order; read sets first and n to where they are. syn_netns: the
  * namespaces, sorted, where a listener has handshakes in its syn queue,
- * which neither fds nor "inuse" counters account for. */
+ * which neither fds nor "inuse" counters account for. unread_netns: those
+ * with a connected or listening socket left unread, having no cookie yet
+ * (the dump gives it one). */
+typedef SK_VEC(uint64_t) sk_netnsidvec;
+
 struct sk_bpf_tcp {
 	sk_sockvec *socks;
 	size_t first, n;
-	SK_VEC(uint64_t) syn_netns;
+	sk_netnsidvec syn_netns;
+	sk_netnsidvec unread_netns;
 };
 
 /* Loads and attaches the iterator. -EOPNOTSUPP when sktop was built

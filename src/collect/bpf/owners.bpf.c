@@ -40,6 +40,7 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #define AF_INET6 10
 #define IPPROTO_TCP 6
 #define SOCK_STREAM 1
+#define TCP_CLOSE 7
 #define TCP_LISTEN 10
 /* icsk_pending values (include/net/inet_connection_sock.h) */
 #define ICSK_TIME_RETRANS 1
@@ -473,18 +474,25 @@ int sk_owners_tcp(struct bpf_iter__task_file *ctx)
 		bpf_seq_write(ctx->meta->seq, &o.r, sizeof(o.r));
 		return 0;
 	}
-	o.r.tcp = 1;
 	tp = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct tcp_sock));
 	sk = (struct sock *)tp;
 	icsk = (struct inet_connection_sock *)tp;
-	now = bpf_jiffies64();
-
-	/* Read, not made: a socket nothing asked the cookie of has 0, and the
-	 * engine dumps its namespace, which gives it one for good. */
-	t->cookie = (__u64)sk->__sk_common.skc_cookie.counter;
 	t->netns = sk->__sk_common.skc_net.net->ns.inum;
-	t->family = sk->__sk_common.skc_family;
 	t->state = sk->__sk_common.skc_state;
+	/* Read, not made: a socket nothing asked the cookie of has 0. Its
+	 * namespace gets a dump, which gives it one for good, so the rest of
+	 * it is not worth reading now (a first run on a quiet box). A closed
+	 * one is in no table: no dump would ever give it one. */
+	t->cookie = (__u64)sk->__sk_common.skc_cookie.counter;
+	if (!t->cookie && t->state != TCP_CLOSE) {
+		o.r.tcp = SK_OWNER_TCP_UNREAD;
+		o.r.netns = t->netns;
+		bpf_seq_write(ctx->meta->seq, &o.r, sizeof(o.r));
+		return 0;
+	}
+	o.r.tcp = SK_OWNER_TCP;
+	now = bpf_jiffies64();
+	t->family = sk->__sk_common.skc_family;
 	t->sport = sk->__sk_common.skc_num;
 	t->dport = __builtin_bswap16(sk->__sk_common.skc_dport);
 	if (t->family == AF_INET6) {

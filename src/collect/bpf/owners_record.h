@@ -8,9 +8,15 @@ struct sk_owner_record {
 	__u32 fd;
 	__u64 inode;    /* socket inode; 0 for an fd that is not a socket */
 	__u64 start_ns; /* start_boottime: tells a reused pid from the old one */
-	__u32 tcp;      /* 1: a struct sk_tcp_record follows (the TCP program) */
-	__u32 pad;
+	/* The TCP program: SK_OWNER_TCP when a struct sk_tcp_record follows,
+	 * SK_OWNER_TCP_UNREAD for a TCP socket left unread (nothing asked
+	 * its cookie yet), then with netns set. */
+	__u32 tcp;
+	__u32 netns;
 };
+
+#define SK_OWNER_TCP 1
+#define SK_OWNER_TCP_UNREAD 2
 
 /* A TCP socket as sock_diag would report it with meminfo and tcp_info,
  * read in the same pass as its fd (the TCP program only). Times are
