@@ -145,6 +145,8 @@ static void replay_shown(struct loop *lp, size_t skipped_before)
 	const struct sk_replaylog *log = lp->replay;
 
 	ui->snap = &log->cur.snap;
+	/* The same struct holds every entry: only the view can tell them apart. */
+	sk_view_snapshot_changed(&ui->view);
 	ui->replay_pos = log->pos;
 	ui->replay_count = log->single ? 0 : sk_replaylog_count(log);
 	/* Deltas between entries the operator jumps across mean nothing. */
@@ -206,6 +208,7 @@ static bool take_refresh(struct loop *lp)
 	ui->refresh_started_ms = 0;
 	lp->last_refresh = now_ms();
 	lp->next_refresh = lp->last_refresh + (uint64_t)(ui->interval * 1000);
+	sk_view_snapshot_changed(&ui->view);
 	if (rc) {
 		ui->snap = NULL;
 		ui->refreshes_failed++;
@@ -487,6 +490,7 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 		replay_shown(lp, 0);
 	} else {
 		ui->snap = sk_engine_snapshot(lp->engine);
+		sk_view_snapshot_changed(&ui->view);
 		sk_counter_track_update(&ui->counters, &ui->snap->sys, ui->snap->seq);
 	}
 	findings_first(lp);

@@ -19,6 +19,12 @@ void sk_view_init(struct sk_view *v, const struct sk_view_config *cfg,
 		  enum sk_sort_key proc_sort, bool invert);
 void sk_view_free(struct sk_view *v);
 
+/* The snapshot the next builds get is another one, or the same one
+ * changed: rows kept from builds on the last one (the list of every
+ * socket, struct sk_vsockcache) are not shown again. A view nobody tells
+ * keeps nothing across builds; one that is told must be told every time. */
+void sk_view_snapshot_changed(struct sk_view *v);
+
 /* Rebuilds the rows of the top level from s and puts the cursor back on
  * the row it was on (by identity), or at the same position when that row
  * is gone. Returns 0 or -ENOMEM (rows then empty). */
