@@ -583,6 +583,71 @@ static void test_socket_list_kept(void **state)
 	sk_snapshot_free(&s);
 }
 
+/* The list built by another view (the refresh thread's) on the snapshot
+ * shown, in the order shown, is shown without a build; any other is not. */
+static void test_socket_list_handed_over(void **state)
+{
+	struct sk_snapshot s, other;
+	struct sk_view v, from;
+	const struct sk_vsock *list;
+
+	(void)state;
+	tw_build(&s, 100, true);
+	tw_build(&other, 8u << 20, true);
+	tw_view_new(&v);
+	tw_view_new(&from);
+	sk_view_set_pane(&from, SK_PANE_SOCKS);
+	sk_view_set_sort(&from, SK_SCOL_RMEM);
+
+	/* Not told of s: the list would be taken for s blindly. */
+	sk_view_snapshot_changed(&from);
+	build_ok(&from, &s);
+	list = from.socks.v;
+	assert_false(sk_view_take_socks(&v, &from, &s));
+	/* Built on another snapshot. */
+	sk_view_snapshot_changed(&v);
+	assert_false(sk_view_take_socks(&v, &from, &other));
+
+	assert_true(sk_view_take_socks(&v, &from, &s));
+	sk_view_set_pane(&v, SK_PANE_SOCKS);
+	sk_view_set_sort(&v, SK_SCOL_RMEM);
+	build_ok(&v, &s);
+	assert_ptr_equal(v.socks.v, list);
+	assert_rows_fresh(&v, &s);
+	/* Taken once: from has no list left to give. */
+	assert_false(sk_view_take_socks(&v, &from, &s));
+
+	/* Handed over in another order than v shows: v builds its own. */
+	sk_view_snapshot_changed(&from);
+	build_ok(&from, &other);
+	sk_view_snapshot_changed(&v);
+	assert_true(sk_view_take_socks(&v, &from, &other));
+	sk_view_invert(&v);
+	build_ok(&v, &other);
+	assert_rows_fresh(&v, &other);
+	/* The buffers v gave back make from's next list. */
+	sk_view_snapshot_changed(&from);
+	build_ok(&from, &s);
+	assert_rows_fresh(&from, &s);
+
+	/* A refresh that arrives while v shows the list. */
+	sk_view_snapshot_changed(&from);
+	build_ok(&from, &other);
+	sk_view_invert(&from);
+	sk_view_snapshot_changed(&from);
+	build_ok(&from, &other);
+	sk_view_snapshot_changed(&v);
+	assert_true(sk_view_take_socks(&v, &from, &other));
+	build_ok(&v, &other);
+	assert_true(v.sockcache.lent);
+	assert_rows_fresh(&v, &other);
+
+	sk_view_free(&v);
+	sk_view_free(&from);
+	sk_snapshot_free(&s);
+	sk_snapshot_free(&other);
+}
+
 /* --- the socket sort against its definition -------------------------------------------- */
 
 /* The order of socket rows as the view defines it, written the plain way:
@@ -1091,6 +1156,7 @@ SK_SUITE_MAIN_PREPARE(setlocale(LC_CTYPE, "C.UTF-8"), NULL, NULL,
 	TW_TEST(test_closed_fds_are_rows),
 	cmocka_unit_test(test_socket_cursor_follows_inode),
 	cmocka_unit_test(test_socket_list_kept),
+	cmocka_unit_test(test_socket_list_handed_over),
 	cmocka_unit_test(test_socket_sort_order),
 	TW_TEST(test_states_and_orphans),
 	cmocka_unit_test(test_state_names))

@@ -212,23 +212,45 @@ void sk_vsockcache_free(struct sk_view *v)
 
 /* The list of every socket from the cache when it was built on this
  * snapshot in this order (see struct sk_vsockcache); false when it must
- * be built. A stale list's buffers are then the new list's, so that the
- * view never holds two lists of a million rows. */
+ * be built. The buffers of a stale list (or of one handed over by
+ * sk_view_take_socks) are then the new list's, so that the view never
+ * holds two lists of a million rows, nor faults in fresh ones. */
 static bool cache_lend(struct sk_view *v, const struct sk_snapshot *s, int col, bool descending)
 {
 	struct sk_vsockcache *c = &v->sockcache;
 
-	if (!c->gen)
-		return false;
-	trade_lists(v);
-	if (c->gen == v->snap_gen && c->s == s && c->col == col && c->descending == descending) {
+	if (c->gen && c->gen == v->snap_gen && c->s == s && c->col == col &&
+	    c->descending == descending) {
+		trade_lists(v);
 		c->lent = true;
 		return true;
 	}
-	free(c->socks.v);
-	free(c->keys.v);
+	if (c->socks.v || c->keys.v) {
+		trade_lists(v);
+		free(c->socks.v);
+		free(c->keys.v);
+	}
 	memset(c, 0, sizeof(*c));
 	return false;
+}
+
+bool sk_view_take_socks(struct sk_view *v, struct sk_view *from, const struct sk_snapshot *s)
+{
+	struct sk_vsockcache *c = &v->sockcache, *f = &from->sockcache;
+
+	sk_vsockcache_reclaim(v);
+	sk_vsockcache_reclaim(from);
+	if (!s || !v->snap_gen || !f->gen || f->gen != from->snap_gen || f->s != s)
+		return false;
+	VEC_TRADE(c->socks, f->socks);
+	VEC_TRADE(c->keys, f->keys);
+	c->gen = v->snap_gen;
+	c->s = s;
+	c->col = f->col;
+	c->descending = f->descending;
+	/* v's old list: buffers for from's next build, never a list. */
+	f->gen = 0;
+	return true;
 }
 
 /* The list just built is the cache's, lent to the view. */
