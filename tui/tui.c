@@ -115,6 +115,7 @@ struct prebuilt {
 	struct sk_view view;       /* the worker's from a request until its collect */
 	struct sk_engine *engine;  /* NULL: not set up (replay) */
 	bool want;                 /* the loop's ask for the next refresh */
+	bool seen;                 /* the list was shown since the last ask */
 	bool built;                /* the worker's answer */
 	bool holds;                /* view has buffers, to free off the socket pane */
 	struct sk_view_config cfg;
@@ -165,19 +166,28 @@ static void prebuilt_init(struct prebuilt *pb, struct sk_engine *e, const struct
 	prebuilt_reset(pb);
 }
 
+/* The socket pane at the bottom, unfiltered and ungrouped: the list a
+ * refresh arriving rebuilds, and the one the worker can build. */
+static bool on_all_socks(const struct sk_view *v)
+{
+	const struct sk_level *l = &v->stack[0];
+
+	return l->kind == SK_VK_SOCKS && l->scope == SK_SCOPE_ALL && l->group == SK_GROUP_NONE &&
+	       !v->filter[0];
+}
+
 /* Before a request: whether the refresh builds the list too, in the
- * shown order. Only while the socket pane is at the bottom unfiltered and
- * ungrouped, the list a refresh arriving would rebuild. */
+ * shown order. Only while the operator uses it: shown now, or since the
+ * last refresh was asked for (switching panes back and forth). */
 static void prebuild_ask(struct loop *lp)
 {
 	struct prebuilt *pb = &lp->pre;
 	const struct sk_view *v = &lp->ui.view;
-	const struct sk_level *l = &v->stack[0];
 
 	if (!pb->engine)
 		return;
-	pb->want = l->kind == SK_VK_SOCKS && l->scope == SK_SCOPE_ALL &&
-		   l->group == SK_GROUP_NONE && !v->filter[0];
+	pb->want = on_all_socks(v) || (pb->seen && !v->filter[0]);
+	pb->seen = false;
 	if (pb->want) {
 		pb->view.sort[SK_VK_SOCKS] = v->sort[SK_VK_SOCKS];
 	} else if (pb->holds) {
@@ -205,6 +215,8 @@ static void rebuild(struct loop *lp)
 {
 	if (sk_view_build(&lp->ui.view, lp->ui.snap) < 0)
 		sk_ui_status(&lp->ui, true, "Out of memory building the view.");
+	if (on_all_socks(&lp->ui.view))
+		lp->pre.seen = true;
 }
 
 static void replay_shown(struct loop *lp, size_t skipped_before)
