@@ -637,7 +637,10 @@ static void test_socket_list_handed_over(void **state)
 	sk_view_snapshot_changed(&from);
 	build_ok(&from, &other);
 	sk_view_snapshot_changed(&v);
+	assert_non_null(v.sortkeys.v);
 	assert_true(sk_view_take_socks(&v, &from, &other));
+	/* v's sort scratch freed: from sorts for it. */
+	assert_null(v.sortkeys.v);
 	build_ok(&v, &other);
 	assert_true(v.sockcache.lent);
 	assert_rows_fresh(&v, &other);

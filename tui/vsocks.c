@@ -250,6 +250,14 @@ bool sk_view_take_socks(struct sk_view *v, struct sk_view *from, const struct sk
 	c->descending = f->descending;
 	/* v's old list: buffers for from's next build, never a list. */
 	f->gen = 0;
+	/* from sorts for v now: v's own sort scratch (44 bytes a row, 44 MB
+	 * at a million) would sit unused until v sorts a list itself. */
+	free(v->sortkeys.v);
+	free(v->sortrows.v);
+	free(v->sortidx.v);
+	memset(&v->sortkeys, 0, sizeof(v->sortkeys));
+	memset(&v->sortrows, 0, sizeof(v->sortrows));
+	memset(&v->sortidx, 0, sizeof(v->sortidx));
 	return true;
 }
 
