@@ -108,9 +108,10 @@ static bool want_unicode(void)
 }
 
 /* The list of every socket, built on the refresh thread next to each
- * snapshot while the socket pane is the bottom level: a refresh arriving
- * there no longer stalls the keys for the 100-450 ms that sorting a
- * million rows takes (sk_view_take_socks hands it to the shown view). */
+ * snapshot while the operator uses the socket pane (prebuild_ask): a
+ * refresh arriving there, or a switch back to it, no longer stalls the
+ * keys for the 100-450 ms that sorting a million rows takes
+ * (sk_view_take_socks hands it to the shown view). */
 struct prebuilt {
 	struct sk_view view;       /* the worker's from a request until its collect */
 	struct sk_engine *engine;  /* NULL: not set up (replay) */
@@ -303,8 +304,10 @@ static bool take_refresh(struct loop *lp)
 			 err.msg[0] ? err.msg : strerror(-rc));
 	} else {
 		ui->snap = sk_engine_snapshot(lp->engine);
+		/* Not taken, or taken in an order changed since: the rebuild
+		 * below sorts on the loop, as without it. */
 		if (prebuilt)
-			sk_view_take_socks(&ui->view, &lp->pre.view, ui->snap);
+			(void)sk_view_take_socks(&ui->view, &lp->pre.view, ui->snap);
 		ui->engine_error[0] = '\0';
 		sk_counter_track_update(&ui->counters, &ui->snap->sys, ui->snap->seq);
 		findings_first(lp);
