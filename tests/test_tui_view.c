@@ -463,6 +463,194 @@ static void test_socket_cursor_follows_inode(void **state)
 	sk_snapshot_free(&s2);
 }
 
+/* --- the list of every socket, kept across builds ----------------------------------------- */
+
+/* v shows the rows a view that keeps nothing builds on s with v's sort
+ * and filter, in the same order. */
+static void assert_rows_fresh(const struct sk_view *v, const struct sk_snapshot *s)
+{
+	struct sk_view ref;
+
+	tw_view_new(&ref);
+	sk_view_set_pane(&ref, SK_PANE_SOCKS);
+	ref.sort[SK_VK_SOCKS] = v->sort[SK_VK_SOCKS];
+	sk_view_set_filter(&ref, v->filter);
+	assert_int_equal(sk_view_build(&ref, s), 0);
+	assert_int_equal(ref.sockcache.gen, 0);
+	assert_int_equal(v->nrows, ref.nrows);
+	assert_int_equal(v->socks.n, ref.socks.n);
+	assert_int_equal(v->keys.n, ref.keys.n);
+	for (size_t i = 0; i < ref.socks.n; i++) {
+		assert_int_equal(v->socks.v[i].sock, ref.socks.v[i].sock);
+		assert_int_equal(v->socks.v[i].proc, ref.socks.v[i].proc);
+		assert_int_equal(v->socks.v[i].fd, ref.socks.v[i].fd);
+		assert_int_equal(v->keys.v[i].a, ref.keys.v[i].a);
+		assert_int_equal(v->keys.v[i].b, ref.keys.v[i].b);
+	}
+	sk_view_free(&ref);
+}
+
+static void build_ok(struct sk_view *v, const struct sk_snapshot *s)
+{
+	assert_int_equal(sk_view_build(v, s), 0);
+}
+
+/* A pane switch, Esc from a socket's detail and a resize show the list
+ * already built; a new snapshot, another sort column or direction and a
+ * filter build it again. */
+static void test_socket_list_kept(void **state)
+{
+	struct sk_snapshot s;
+	struct sk_view v;
+	const struct sk_vsock *list;
+
+	(void)state;
+	tw_build(&s, 100, true);
+	tw_view_new(&v);
+	sk_view_snapshot_changed(&v);
+	sk_view_set_pane(&v, SK_PANE_SOCKS);
+	sk_view_set_sort(&v, SK_SCOL_RMEM);
+	build_ok(&v, &s);
+	assert_rows_fresh(&v, &s);
+	list = v.socks.v;
+
+	sk_view_set_pane(&v, SK_PANE_PROCS);
+	build_ok(&v, &s);
+	assert_int_equal(tw_cursor_pid(&v, &s), PID_SERVER);
+	sk_view_set_pane(&v, SK_PANE_SOCKS);
+	build_ok(&v, &s);
+	assert_ptr_equal(v.socks.v, list);
+	assert_rows_fresh(&v, &s);
+	assert_int_equal(sk_view_top(&v)->cursor, 0);
+
+	sk_view_move(&v, 2);
+	assert_true(sk_view_enter(&v, &s));
+	build_ok(&v, &s);
+	assert_int_equal(sk_view_top(&v)->kind, SK_VK_DETAIL);
+	assert_true(sk_view_back(&v));
+	build_ok(&v, &s);
+	assert_ptr_equal(v.socks.v, list);
+	assert_int_equal(sk_view_top(&v)->cursor, 2);
+	v.width = 132;
+	build_ok(&v, &s);
+	assert_ptr_equal(v.socks.v, list);
+	assert_rows_fresh(&v, &s);
+
+	sk_view_set_sort(&v, SK_SCOL_PEER);
+	build_ok(&v, &s);
+	assert_rows_fresh(&v, &s);
+	sk_view_invert(&v);
+	build_ok(&v, &s);
+	assert_rows_fresh(&v, &s);
+	sk_view_set_filter(&v, "CLOSE_WAIT");
+	build_ok(&v, &s);
+	assert_int_equal(v.nrows, 4);
+	assert_rows_fresh(&v, &s);
+	/* The filter gone, the list of the column and direction kept. */
+	list = v.sockcache.socks.v;
+	sk_view_set_filter(&v, "");
+	build_ok(&v, &s);
+	assert_ptr_equal(v.socks.v, list);
+	assert_rows_fresh(&v, &s);
+
+	/* Another snapshot in the same struct, with the same seq: the view
+	 * is told, and shows what it holds now (the cache's socket first). */
+	sk_view_set_sort(&v, SK_SCOL_RMEM);
+	build_ok(&v, &s);
+	assert_int_not_equal(s.socks.v[v.socks.v[0].sock].inode, 20);
+	sk_snapshot_free(&s);
+	tw_build(&s, 8u << 20, true);
+	sk_view_snapshot_changed(&v);
+	build_ok(&v, &s);
+	assert_rows_fresh(&v, &s);
+	assert_int_equal(s.socks.v[v.socks.v[0].sock].inode, 20);
+	/* And a refresh that failed: no rows, then the next one's. */
+	sk_view_snapshot_changed(&v);
+	build_ok(&v, NULL);
+	assert_int_equal(v.nrows, 0);
+	sk_view_snapshot_changed(&v);
+	build_ok(&v, &s);
+	assert_rows_fresh(&v, &s);
+	sk_view_free(&v);
+
+	/* A view never told which snapshot it sees keeps nothing. */
+	tw_view_new(&v);
+	sk_view_set_pane(&v, SK_PANE_SOCKS);
+	build_ok(&v, &s);
+	assert_int_equal(v.sockcache.gen, 0);
+	assert_false(v.sockcache.lent);
+	sk_view_free(&v);
+	sk_snapshot_free(&s);
+}
+
+/* The list built by another view (the refresh thread's) on the snapshot
+ * shown, in the order shown, is shown without a build; any other is not. */
+static void test_socket_list_handed_over(void **state)
+{
+	struct sk_snapshot s, other;
+	struct sk_view v, from;
+	const struct sk_vsock *list;
+
+	(void)state;
+	tw_build(&s, 100, true);
+	tw_build(&other, 8u << 20, true);
+	tw_view_new(&v);
+	tw_view_new(&from);
+	sk_view_set_pane(&from, SK_PANE_SOCKS);
+	sk_view_set_sort(&from, SK_SCOL_RMEM);
+
+	/* Not told of s: the list would be taken for s blindly. */
+	sk_view_snapshot_changed(&from);
+	build_ok(&from, &s);
+	list = from.socks.v;
+	assert_false(sk_view_take_socks(&v, &from, &s));
+	/* Built on another snapshot. */
+	sk_view_snapshot_changed(&v);
+	assert_false(sk_view_take_socks(&v, &from, &other));
+
+	assert_true(sk_view_take_socks(&v, &from, &s));
+	sk_view_set_pane(&v, SK_PANE_SOCKS);
+	sk_view_set_sort(&v, SK_SCOL_RMEM);
+	build_ok(&v, &s);
+	assert_ptr_equal(v.socks.v, list);
+	assert_rows_fresh(&v, &s);
+	/* Taken once: from has no list left to give. */
+	assert_false(sk_view_take_socks(&v, &from, &s));
+
+	/* Handed over in another order than v shows: v builds its own. */
+	sk_view_snapshot_changed(&from);
+	build_ok(&from, &other);
+	sk_view_snapshot_changed(&v);
+	assert_true(sk_view_take_socks(&v, &from, &other));
+	sk_view_invert(&v);
+	build_ok(&v, &other);
+	assert_rows_fresh(&v, &other);
+	/* The buffers v gave back make from's next list. */
+	sk_view_snapshot_changed(&from);
+	build_ok(&from, &s);
+	assert_rows_fresh(&from, &s);
+
+	/* A refresh that arrives while v shows the list. */
+	sk_view_snapshot_changed(&from);
+	build_ok(&from, &other);
+	sk_view_invert(&from);
+	sk_view_snapshot_changed(&from);
+	build_ok(&from, &other);
+	sk_view_snapshot_changed(&v);
+	assert_non_null(v.sortkeys.v);
+	assert_true(sk_view_take_socks(&v, &from, &other));
+	/* v's sort scratch freed: from sorts for it. */
+	assert_null(v.sortkeys.v);
+	build_ok(&v, &other);
+	assert_true(v.sockcache.lent);
+	assert_rows_fresh(&v, &other);
+
+	sk_view_free(&v);
+	sk_view_free(&from);
+	sk_snapshot_free(&s);
+	sk_snapshot_free(&other);
+}
+
 /* --- the socket sort against its definition -------------------------------------------- */
 
 /* The order of socket rows as the view defines it, written the plain way:
@@ -970,6 +1158,8 @@ SK_SUITE_MAIN_PREPARE(setlocale(LC_CTYPE, "C.UTF-8"), NULL, NULL,
 	TW_TEST(test_proc_sockets_and_groups),
 	TW_TEST(test_closed_fds_are_rows),
 	cmocka_unit_test(test_socket_cursor_follows_inode),
+	cmocka_unit_test(test_socket_list_kept),
+	cmocka_unit_test(test_socket_list_handed_over),
 	cmocka_unit_test(test_socket_sort_order),
 	TW_TEST(test_states_and_orphans),
 	cmocka_unit_test(test_state_names))

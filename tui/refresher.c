@@ -36,6 +36,8 @@ struct sk_refresher {
 	struct sk_socket *drows;
 	size_t nrows;
 	struct sk_destroy_result dres;
+	sk_refresher_then_fn then; /* after each refresh that succeeded */
+	void *then_ctx;
 };
 
 /* The slot and the lock are the caller's: idle becomes asked. */
@@ -108,6 +110,8 @@ static void *worker(void *arg)
 
 		sk_error_clear(&err);
 		rc = sk_engine_refresh(r->engine, &err);
+		if (rc == 0 && r->then)
+			r->then(r->then_ctx);
 
 		pthread_mutex_lock(&r->lock);
 		finish(&r->refresh, rc, &err);
@@ -149,6 +153,15 @@ int sk_refresher_start(struct sk_engine *e, struct sk_refresher **out, struct sk
 	}
 	*out = r;
 	return 0;
+}
+
+void sk_refresher_then(struct sk_refresher *r, sk_refresher_then_fn fn, void *ctx)
+{
+	/* Under the lock: the worker reads them after taking it for a job. */
+	pthread_mutex_lock(&r->lock);
+	r->then = fn;
+	r->then_ctx = ctx;
+	pthread_mutex_unlock(&r->lock);
 }
 
 bool sk_refresher_request(struct sk_refresher *r)

@@ -18,6 +18,14 @@ struct sk_refresher;
  * outlive the refresher. Returns 0 or -errno. */
 int sk_refresher_start(struct sk_engine *e, struct sk_refresher **out, struct sk_error *err);
 
+/* Work that belongs with each refresh: after one that succeeded, and
+ * before its result is handed over, fn(ctx) runs on the worker. It may
+ * read the new snapshot (sk_engine_snapshot) and write what the loop
+ * reads only after sk_refresher_collect and leaves alone until the next
+ * request. Set before the first request; NULL: nothing. */
+typedef void (*sk_refresher_then_fn)(void *ctx);
+void sk_refresher_then(struct sk_refresher *r, sk_refresher_then_fn fn, void *ctx);
+
 /* Asks for one refresh. False (and nothing happens) while the last one is
  * still running or its result has not been collected. */
 bool sk_refresher_request(struct sk_refresher *r);

@@ -107,6 +107,21 @@ static bool want_unicode(void)
 	return true;
 }
 
+/* The list of every socket, built on the refresh thread next to each
+ * snapshot while the operator uses the socket pane (prebuild_ask): a
+ * refresh arriving there, or a switch back to it, no longer stalls the
+ * keys for the 100-450 ms that sorting a million rows takes
+ * (sk_view_take_socks hands it to the shown view). */
+struct prebuilt {
+	struct sk_view view;       /* the worker's from a request until its collect */
+	struct sk_engine *engine;  /* NULL: not set up (replay) */
+	bool want;                 /* the loop's ask for the next refresh */
+	bool seen;                 /* the list was shown since the last ask */
+	bool built;                /* the worker's answer */
+	bool holds;                /* view has buffers, to free off the socket pane */
+	struct sk_view_config cfg;
+};
+
 struct loop {
 	struct sk_ui ui;
 	struct sk_screen screen;
@@ -117,7 +132,71 @@ struct loop {
 	long shown;                /* snapshots shown, the first included (-n) */
 	uint64_t next_refresh;  /* monotonic ms */
 	uint64_t last_refresh;
+	struct prebuilt pre;
 };
+
+/* The refresh thread, after a refresh (sk_refresher_then). */
+static void prebuild(void *ctx)
+{
+	struct prebuilt *pb = ctx;
+
+	pb->built = false;
+	if (!pb->want)
+		return;
+	sk_view_snapshot_changed(&pb->view);
+	pb->holds = true;
+	pb->built = sk_view_build(&pb->view, sk_engine_snapshot(pb->engine)) == 0;
+}
+
+/* An empty view on the socket pane. */
+static void prebuilt_reset(struct prebuilt *pb)
+{
+	sk_view_init(&pb->view, &pb->cfg, SK_SORT_SOCKETS, false);
+	sk_view_set_pane(&pb->view, SK_PANE_SOCKS);
+	pb->holds = false;
+}
+
+static void prebuilt_init(struct prebuilt *pb, struct sk_engine *e, const struct sk_view_config *vc)
+{
+	pb->engine = e;
+	pb->cfg = *vc;
+	/* The worker must not share the loop's user-name cache; an
+	 * unfiltered list never asks for a name anyway. */
+	pb->cfg.user_name = NULL;
+	pb->cfg.user_ctx = NULL;
+	prebuilt_reset(pb);
+}
+
+/* The socket pane at the bottom, unfiltered and ungrouped: the list a
+ * refresh arriving rebuilds, and the one the worker can build. */
+static bool on_all_socks(const struct sk_view *v)
+{
+	const struct sk_level *l = &v->stack[0];
+
+	return l->kind == SK_VK_SOCKS && l->scope == SK_SCOPE_ALL && l->group == SK_GROUP_NONE &&
+	       !v->filter[0];
+}
+
+/* Before a request: whether the refresh builds the list too, in the
+ * shown order. Only while the operator uses it: shown now, or since the
+ * last refresh was asked for (switching panes back and forth). */
+static void prebuild_ask(struct loop *lp)
+{
+	struct prebuilt *pb = &lp->pre;
+	const struct sk_view *v = &lp->ui.view;
+
+	if (!pb->engine)
+		return;
+	pb->want = on_all_socks(v) || (pb->seen && !v->filter[0]);
+	pb->seen = false;
+	if (pb->want) {
+		pb->view.sort[SK_VK_SOCKS] = v->sort[SK_VK_SOCKS];
+	} else if (pb->holds) {
+		/* Elsewhere its rows and scratch are memory nobody reads. */
+		sk_view_free(&pb->view);
+		prebuilt_reset(pb);
+	}
+}
 
 /* Something wrong: the diagnosis is the first thing to see, at start or
  * as soon as it appears, until the operator has taken the wheel. */
@@ -137,6 +216,8 @@ static void rebuild(struct loop *lp)
 {
 	if (sk_view_build(&lp->ui.view, lp->ui.snap) < 0)
 		sk_ui_status(&lp->ui, true, "Out of memory building the view.");
+	if (on_all_socks(&lp->ui.view))
+		lp->pre.seen = true;
 }
 
 static void replay_shown(struct loop *lp, size_t skipped_before)
@@ -145,6 +226,8 @@ static void replay_shown(struct loop *lp, size_t skipped_before)
 	const struct sk_replaylog *log = lp->replay;
 
 	ui->snap = &log->cur.snap;
+	/* The same struct holds every entry: only the view can tell them apart. */
+	sk_view_snapshot_changed(&ui->view);
 	ui->replay_pos = log->pos;
 	ui->replay_count = log->single ? 0 : sk_replaylog_count(log);
 	/* Deltas between entries the operator jumps across mean nothing. */
@@ -188,6 +271,10 @@ static void start_refresh(struct loop *lp)
 		rebuild(lp);
 		return;
 	}
+	if (sk_refresher_busy(lp->refresher))
+		return;
+	/* Idle: the worker leaves lp->pre alone until the next request. */
+	prebuild_ask(lp);
 	if (sk_refresher_request(lp->refresher))
 		ui->refresh_started_ms = now_ms();
 }
@@ -199,13 +286,17 @@ static bool take_refresh(struct loop *lp)
 {
 	struct sk_error err;
 	struct sk_ui *ui = &lp->ui;
+	bool prebuilt;
 	int rc;
 
 	if (!lp->refresher || ui->paused || !sk_refresher_collect(lp->refresher, &rc, &err))
 		return false;
+	prebuilt = lp->pre.built;
+	lp->pre.built = false;
 	ui->refresh_started_ms = 0;
 	lp->last_refresh = now_ms();
 	lp->next_refresh = lp->last_refresh + (uint64_t)(ui->interval * 1000);
+	sk_view_snapshot_changed(&ui->view);
 	if (rc) {
 		ui->snap = NULL;
 		ui->refreshes_failed++;
@@ -213,6 +304,10 @@ static bool take_refresh(struct loop *lp)
 			 err.msg[0] ? err.msg : strerror(-rc));
 	} else {
 		ui->snap = sk_engine_snapshot(lp->engine);
+		/* Not taken, or taken in an order changed since: the rebuild
+		 * below sorts on the loop, as without it. */
+		if (prebuilt)
+			(void)sk_view_take_socks(&ui->view, &lp->pre.view, ui->snap);
 		ui->engine_error[0] = '\0';
 		sk_counter_track_update(&ui->counters, &ui->snap->sys, ui->snap->seq);
 		findings_first(lp);
@@ -480,6 +575,10 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 	ui->interval = opts->interval >= 0.1 ? opts->interval : 2.0;
 	ui->unicode = want_unicode();
 	sk_view_init(&ui->view, &vc, opts->sort, opts->sort_invert);
+	if (lp->refresher) {
+		prebuilt_init(&lp->pre, lp->engine, &vc);
+		sk_refresher_then(lp->refresher, prebuild, &lp->pre);
+	}
 	ui->send_signal = sk_killproc_send;
 	sk_setup_load(ui);
 
@@ -487,6 +586,7 @@ int sk_tui_run(const struct sk_options *opts, struct sk_error *err)
 		replay_shown(lp, 0);
 	} else {
 		ui->snap = sk_engine_snapshot(lp->engine);
+		sk_view_snapshot_changed(&ui->view);
 		sk_counter_track_update(&ui->counters, &ui->snap->sys, ui->snap->seq);
 	}
 	findings_first(lp);
@@ -517,6 +617,8 @@ out_term:
 out:
 	sk_destroy_free(&lp->ui); /* lp is calloc'd: safe on every path */
 	sk_refresher_stop(lp->refresher);
+	if (lp->pre.engine) /* the worker is gone: the view is the loop's */
+		sk_view_free(&lp->pre.view);
 	if (lp->engine)
 		sk_engine_free(lp->engine);
 	if (lp->replay) {

@@ -82,6 +82,8 @@ void sk_view_init(struct sk_view *v, const struct sk_view_config *cfg,
 
 void sk_view_free(struct sk_view *v)
 {
+	/* First: it trades the vectors the list below names. */
+	sk_vsockcache_free(v);
 	/* The rows and scratch of every pane. */
 	void *const vecs[] = {
 		v->procs.v, v->findings.v, v->growth.v, v->socks.v, v->groups.v,
@@ -95,6 +97,14 @@ void sk_view_free(struct sk_view *v)
 	sk_vlocals_free(v->locals);
 	sk_itab_free(&v->gtab);
 	memset(v, 0, sizeof(*v));
+}
+
+void sk_view_snapshot_changed(struct sk_view *v)
+{
+	/* 0 means "unknown": a wrap must not turn the cache off, or on for a
+	 * list built before it. */
+	if (++v->snap_gen == 0)
+		v->snap_gen = 1;
 }
 
 uint32_t sk_view_focus_proc(const struct sk_view *v, const struct sk_snapshot *s)
@@ -157,6 +167,7 @@ int sk_view_build(struct sk_view *v, const struct sk_snapshot *s)
 	struct sk_level *l = sk_view_top(v);
 	int rc = 0;
 
+	sk_vsockcache_reclaim(v);
 	v->nrows = 0;
 	v->keys.n = 0;
 	v->stale = false;

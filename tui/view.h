@@ -19,6 +19,20 @@ void sk_view_init(struct sk_view *v, const struct sk_view_config *cfg,
 		  enum sk_sort_key proc_sort, bool invert);
 void sk_view_free(struct sk_view *v);
 
+/* The snapshot the next builds get is another one, or the same one
+ * changed: rows kept from builds on the last one (the list of every
+ * socket, struct sk_vsockcache) are not shown again. A view nobody tells
+ * keeps nothing across builds; one that is told must be told every time. */
+void sk_view_snapshot_changed(struct sk_view *v);
+
+/* The list of every socket that `from` built on s (its socket pane,
+ * unfiltered) becomes v's, as if v had built it with from's sort: v's
+ * next build of that list, on s in that order, shows it at no cost. v
+ * must have been told of s (sk_view_snapshot_changed); from gets v's old
+ * buffers for its next build. For the list built on the refresh thread
+ * (tui.c). False, and nothing handed over, when from has no list of s. */
+bool sk_view_take_socks(struct sk_view *v, struct sk_view *from, const struct sk_snapshot *s);
+
 /* Rebuilds the rows of the top level from s and puts the cursor back on
  * the row it was on (by identity), or at the same position when that row
  * is gone. Returns 0 or -ENOMEM (rows then empty). */

@@ -247,6 +247,23 @@ enum sk_ocol {
 
 struct sk_vlocals; /* vsort.c */
 
+/* The list of every socket, unfiltered and sorted, as the last build on
+ * the shown snapshot made it (vsocks.c). A million rows take 100-450 ms to
+ * build; a pane switch, Esc from a socket's detail or a resize then shows
+ * them again at no cost. Valid only for the snapshot generation, the sort
+ * column and the direction it was built with. The view lends the list to
+ * its socks and keys while it shows it: these vectors are then its spare
+ * buffers, traded back before the next build. */
+struct sk_vsockcache {
+	SK_VEC(struct sk_vsock) socks;
+	SK_VEC(struct sk_vkey) keys;
+	uint64_t gen;                /* sk_view.snap_gen built on; 0: nothing cached */
+	const struct sk_snapshot *s;
+	int col;
+	bool descending;
+	bool lent;                   /* the list is in the view's socks and keys */
+};
+
 /* Writes the user name of uid (or the number) into buf. */
 typedef void (*sk_user_fn)(void *ctx, uint32_t uid, char *buf, size_t size);
 
@@ -299,6 +316,10 @@ struct sk_view {
 	SK_VEC(struct sk_vsock) sortrows;
 	SK_VEC(uint32_t) sortidx;
 	struct sk_vlocals *locals;
+	/* Which snapshot the builds see, as its owner numbers them
+	 * (sk_view_snapshot_changed); 0: unknown, nothing is cached. */
+	uint64_t snap_gen;
+	struct sk_vsockcache sockcache;
 	struct sk_itab gtab;           /* groups by key (vgroups.c) */
 	bool grouped;                  /* rows are groups */
 	bool ages;                     /* the snapshot has lifecycles (vlife.h): AGE, creators */

@@ -47,6 +47,11 @@ enum sk_pmetric sk_view_growth_metric(enum sk_pmetric before, int col);
 
 /* --- socket rows (vsocks.c) ------------------------------------------------ */
 
+/* The cached list of every socket back from the view (struct
+ * sk_vsockcache): each build starts with it, before it writes rows. */
+void sk_vsockcache_reclaim(struct sk_view *v);
+void sk_vsockcache_free(struct sk_view *v);
+
 int sk_vsocks_push(struct sk_view *v, uint32_t sock, uint32_t proc, int32_t fd, uint32_t nfds,
 		   bool likely, unsigned dstate);
 /* The process (lowest index) and its lowest fd holding k; SK_NONE, -1. */

@@ -4,6 +4,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "columns.h"
@@ -174,6 +175,106 @@ static int collect_all_socks(struct sk_view *v, const struct sk_snapshot *s,
 	return 0;
 }
 
+/* Trades two vectors of one element type (SK_VEC's are distinct types). */
+#define VEC_TRADE(a, b)                          \
+	do {                                     \
+		void *tv_ = (a).v;               \
+		size_t tn_ = (a).n, tc_ = (a).cap; \
+		(a).v = (b).v;                   \
+		(a).n = (b).n;                   \
+		(a).cap = (b).cap;               \
+		(b).v = tv_;                     \
+		(b).n = tn_;                     \
+		(b).cap = tc_;                   \
+	} while (0)
+
+static void trade_lists(struct sk_view *v)
+{
+	VEC_TRADE(v->socks, v->sockcache.socks);
+	VEC_TRADE(v->keys, v->sockcache.keys);
+}
+
+void sk_vsockcache_reclaim(struct sk_view *v)
+{
+	if (v->sockcache.lent) {
+		trade_lists(v);
+		v->sockcache.lent = false;
+	}
+}
+
+void sk_vsockcache_free(struct sk_view *v)
+{
+	sk_vsockcache_reclaim(v);
+	free(v->sockcache.socks.v);
+	free(v->sockcache.keys.v);
+	memset(&v->sockcache, 0, sizeof(v->sockcache));
+}
+
+/* The list of every socket from the cache when it was built on this
+ * snapshot in this order (see struct sk_vsockcache); false when it must
+ * be built. The buffers of a stale list (or of one handed over by
+ * sk_view_take_socks) are then the new list's, so that the view never
+ * holds two lists of a million rows, nor faults in fresh ones. */
+static bool cache_lend(struct sk_view *v, const struct sk_snapshot *s, int col, bool descending)
+{
+	struct sk_vsockcache *c = &v->sockcache;
+
+	if (c->gen && c->gen == v->snap_gen && c->s == s && c->col == col &&
+	    c->descending == descending) {
+		trade_lists(v);
+		c->lent = true;
+		return true;
+	}
+	if (c->socks.v || c->keys.v) {
+		trade_lists(v);
+		free(c->socks.v);
+		free(c->keys.v);
+	}
+	memset(c, 0, sizeof(*c));
+	return false;
+}
+
+bool sk_view_take_socks(struct sk_view *v, struct sk_view *from, const struct sk_snapshot *s)
+{
+	struct sk_vsockcache *c = &v->sockcache, *f = &from->sockcache;
+
+	sk_vsockcache_reclaim(v);
+	sk_vsockcache_reclaim(from);
+	if (!s || !v->snap_gen || !f->gen || f->gen != from->snap_gen || f->s != s)
+		return false;
+	VEC_TRADE(c->socks, f->socks);
+	VEC_TRADE(c->keys, f->keys);
+	c->gen = v->snap_gen;
+	c->s = s;
+	c->col = f->col;
+	c->descending = f->descending;
+	/* v's old list: buffers for from's next build, never a list. */
+	f->gen = 0;
+	/* from sorts for v now: v's own sort scratch (44 bytes a row, 44 MB
+	 * at a million) would sit unused until v sorts a list itself. */
+	free(v->sortkeys.v);
+	free(v->sortrows.v);
+	free(v->sortidx.v);
+	memset(&v->sortkeys, 0, sizeof(v->sortkeys));
+	memset(&v->sortrows, 0, sizeof(v->sortrows));
+	memset(&v->sortidx, 0, sizeof(v->sortidx));
+	return true;
+}
+
+/* The list just built is the cache's, lent to the view. */
+static void cache_keep(struct sk_view *v, const struct sk_snapshot *s, int col, bool descending)
+{
+	struct sk_vsockcache *c = &v->sockcache;
+
+	if (!v->snap_gen)
+		return;
+	c->gen = v->snap_gen;
+	c->s = s;
+	c->col = col;
+	c->descending = descending;
+	c->lent = true;
+}
+
 int sk_vpane_socks(struct sk_view *v, const struct sk_snapshot *s, struct sk_level *l)
 {
 	const struct sk_sortstate *ss = &v->sort[SK_VK_SOCKS];
@@ -181,19 +282,23 @@ int sk_vpane_socks(struct sk_view *v, const struct sk_snapshot *s, struct sk_lev
 	/* The list of every socket, unfiltered, keys each row as it makes
 	 * it: one pass over the sockets instead of two (see sk_vsort_begin). */
 	bool keying = l->scope == SK_SCOPE_ALL && !grouping && !l->in_group && !v->filter[0];
+	bool descending = sk_col_descending(sk_scols, ss->col, ss->invert);
 	struct sk_sortjob job;
 	int rc = 0;
 
-	v->socks.n = 0;
 	v->groups.n = 0;
 	v->grouped = false;
+	if (keying && cache_lend(v, s, ss->col, descending)) {
+		v->keys.n = v->nrows = v->socks.n;
+		return 0;
+	}
+	v->socks.n = 0;
 	if (keying) {
 		/* Room for every row up front: the job points at them. */
 		if (sk_vec_reserve((void **)&v->socks.v, &v->socks.cap, s->socks.n,
 				   sizeof(struct sk_vsock)))
 			return -ENOMEM;
-		rc = sk_vsort_begin(v, s, s->socks.n, ss->col,
-				sk_col_descending(sk_scols, ss->col, ss->invert), &job);
+		rc = sk_vsort_begin(v, s, s->socks.n, ss->col, descending, &job);
 		if (rc)
 			return rc;
 	}
@@ -236,13 +341,14 @@ int sk_vpane_socks(struct sk_view *v, const struct sk_snapshot *s, struct sk_lev
 	if (grouping)
 		return sk_vpane_groups(v, s, l->group);
 	if (!keying) {
-		rc = sk_vsort_begin(v, s, v->socks.n, ss->col,
-				sk_col_descending(sk_scols, ss->col, ss->invert), &job);
+		rc = sk_vsort_begin(v, s, v->socks.n, ss->col, descending, &job);
 		if (rc)
 			return rc;
 		job.keyed = false;
 	}
 	sk_vsort_end(v, &job, v->socks.n);
 	v->keys.n = v->nrows = v->socks.n;
+	if (keying)
+		cache_keep(v, s, ss->col, descending);
 	return 0;
 }
