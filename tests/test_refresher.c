@@ -283,6 +283,50 @@ static void test_refresher_one_at_a_time(void **state)
 	assert_int_equal(g->k.refreshes, 3);
 }
 
+/* The work that rides on each refresh (the TUI's socket list) runs on the
+ * worker after a refresh that succeeded, sees the new snapshot, and has
+ * run by the time its result is collected; after a failed one it does not
+ * run. */
+struct then_seen {
+	struct sk_engine *e;
+	unsigned runs;
+	uint64_t seq;
+};
+
+static void then_note(void *ctx)
+{
+	struct then_seen *t = ctx;
+
+	t->runs++;
+	t->seq = sk_engine_snapshot(t->e)->seq;
+}
+
+static void test_then_runs_after_each_good_refresh(void **state)
+{
+	struct rig *g = *state;
+	struct then_seen seen = {.e = g->e};
+	struct sk_refresher *r = NULL;
+	int rc = -1;
+
+	assert_int_equal(sk_refresher_start(g->e, &r, &g->err), 0);
+	sk_refresher_then(r, then_note, &seen);
+	for (unsigned n = 1; n <= 2; n++) {
+		assert_true(sk_refresher_request(r));
+		assert_true(sk_refresher_wait(r, 20000));
+		assert_true(sk_refresher_collect(r, &rc, &g->err));
+		assert_int_equal(rc, 0);
+		assert_int_equal(seen.runs, n);
+		assert_int_equal(seen.seq, sk_engine_snapshot(g->e)->seq);
+	}
+	sk_engine_cancel(g->e);
+	assert_true(sk_refresher_request(r));
+	assert_true(sk_refresher_wait(r, 20000));
+	assert_true(sk_refresher_collect(r, &rc, &g->err));
+	assert_int_equal(rc, -ECANCELED);
+	assert_int_equal(seen.runs, 2);
+	sk_refresher_stop(r);
+}
+
 /* Quitting in the middle of a dump that would not end by itself. */
 static void test_stop_cancels_a_dump_under_way(void **state)
 {
@@ -412,6 +456,7 @@ int main(void)
 		RIG_TEST(test_shown_snapshot_is_not_rewritten, rig_setup_refreshed),
 		RIG_TEST(test_cancel_keeps_last_snapshot, rig_setup_refreshed),
 		RIG_TEST(test_refresher_one_at_a_time, rig_setup),
+		RIG_TEST(test_then_runs_after_each_good_refresh, rig_setup),
 		RIG_TEST(test_stop_cancels_a_dump_under_way, rig_setup),
 		RIG_TEST(test_tcp_per_family_fallback, rig_setup),
 		RIG_TEST(test_destroy_counts_each_outcome, rig_setup_rows),
