@@ -117,6 +117,31 @@ static inline int hermetic_init_world(bool own_netns, const char *proc_opts, con
 	return 0;
 }
 
+/* The body of a runner (in hermetic_child): world() runs as init of a
+ * world of its own, network namespace included, and its status is
+ * returned; 77 (a skip, the reason on stderr) when the namespaces cannot
+ * be made. init leaves by exit(), so LeakSanitizer checks the world too. */
+static inline int hermetic_run(int (*world)(void))
+{
+	const char *what;
+	pid_t init = hermetic_fork_init(true);
+
+	if (init == HERMETIC_NO_NS) {
+		fprintf(stderr, "skipped: cannot create namespaces: %s\n", strerror(errno));
+		return 77;
+	}
+	if (init < 0)
+		return 1;
+	if (init == 0) {
+		if (hermetic_init_world(true, NULL, &what) < 0) {
+			fprintf(stderr, "FAIL %s: %s\n", what, strerror(errno));
+			_exit(1);
+		}
+		exit(world());
+	}
+	return hermetic_wait(init);
+}
+
 /* Returns 0 in the world's init, which goes on with the test program and
  * exits with its result. In the caller it never returns: it exits with the
  * world's status. Returns -errno (no world made, the caller skips or goes

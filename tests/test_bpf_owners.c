@@ -367,26 +367,9 @@ static int storm_world(void)
 	return 0;
 }
 
-/* The runner makes the namespaces; its first child is init. */
 static int run_storm(void)
 {
-	const char *what;
-	pid_t init = hermetic_fork_init(true);
-
-	if (init == HERMETIC_NO_NS) {
-		fprintf(stderr, "skipped: cannot create namespaces: %s\n", strerror(errno));
-		return 77;
-	}
-	if (init < 0)
-		return 1;
-	if (init == 0) {
-		if (hermetic_init_world(true, NULL, &what) < 0) {
-			fprintf(stderr, "FAIL %s: %s\n", what, strerror(errno));
-			_exit(1);
-		}
-		exit(storm_world()); /* exit: LeakSanitizer checks the world too */
-	}
-	return hermetic_wait(init);
+	return hermetic_run(storm_world);
 }
 
 static void test_fork_storm(void **state)

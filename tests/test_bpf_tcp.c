@@ -373,23 +373,7 @@ static int tcp_world(void)
 
 static int run_world(void)
 {
-	const char *what;
-	pid_t init = hermetic_fork_init(true);
-
-	if (init == HERMETIC_NO_NS) {
-		fprintf(stderr, "skipped: cannot create namespaces: %s\n", strerror(errno));
-		return 77;
-	}
-	if (init < 0)
-		return 1;
-	if (init == 0) {
-		if (hermetic_init_world(true, NULL, &what) < 0) {
-			fprintf(stderr, "FAIL %s: %s\n", what, strerror(errno));
-			_exit(1);
-		}
-		exit(tcp_world()); /* exit: LeakSanitizer checks the world too */
-	}
-	return hermetic_wait(init);
+	return hermetic_run(tcp_world);
 }
 
 static void test_rows_equal_the_dump(void **state)
