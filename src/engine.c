@@ -912,8 +912,9 @@ static int tcp_from_fds(struct sk_engine *e, struct sk_snapshot *s, struct sk_ne
 	bool requests;
 	int rc;
 
-	if (!e->live || !e->fdtcp.n || !fdtcp_range(e, s, ns->id, &first, &end))
-		return 0; /* none read: nothing to spare a dump with */
+	if (!e->live || e->fdtcp.gave_up || !e->fdtcp.n ||
+	    !fdtcp_range(e, s, ns->id, &first, &end))
+		return 0; /* none read (or not all): nothing to spare a dump with */
 	for (size_t i = first; i < end; i++) {
 		const struct sk_socket *k = &s->socks.v[i];
 

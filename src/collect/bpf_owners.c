@@ -377,7 +377,7 @@ static int drain(struct sk_bpf_owners *b, int fd, sk_fdrowvec *rows, struct sk_b
 			if (have - at < sizeof(r))
 				break;
 			memcpy(&r, buf + at, sizeof(r));
-			if (r.tcp > SK_OWNER_TCP_UNREAD || (r.tcp && !b->tcp))
+			if (r.tcp > SK_OWNER_TCP_GAVE_UP || (r.tcp && !b->tcp))
 				return -EPROTO;
 			if (r.tcp == SK_OWNER_TCP)
 				len += sizeof(t);
@@ -393,6 +393,8 @@ static int drain(struct sk_bpf_owners *b, int fd, sk_fdrowvec *rows, struct sk_b
 			if (r.tcp == SK_OWNER_TCP_UNREAD && tcp && r.pid > 0 &&
 			    !push_netns(&tcp->unread_netns, r.netns))
 				return -ENOMEM;
+			if (r.tcp == SK_OWNER_TCP_GAVE_UP && tcp)
+				tcp->gave_up = true;
 			at += len;
 		}
 		have -= at;
@@ -445,6 +447,7 @@ int sk_bpf_owners_read(struct sk_bpf_owners *b, sk_fdrowvec *rows, struct sk_bpf
 		tcp->n = 0;
 		tcp->syn_netns.n = 0;
 		tcp->unread_netns.n = 0;
+		tcp->gave_up = false;
 	}
 	if (fd < 0)
 		return sk_error_set(err, errno, "cannot start the BPF owner iterator: %s",

@@ -28,7 +28,9 @@ bool sk_bpf_owners_permitted(void);
  * namespaces, sorted, where a listener has handshakes in its syn queue,
  * which neither fds nor "inuse" counters account for. unread_netns: those
  * with a connected or listening socket left unread, having no cookie yet
- * (the dump gives it one). */
+ * (the dump gives it one). gave_up: the program stopped reading sockets
+ * part way, most having no cookie (a first look): the rows are not all of
+ * any namespace's. */
 typedef SK_VEC(uint64_t) sk_netnsidvec;
 
 struct sk_bpf_tcp {
@@ -36,6 +38,7 @@ struct sk_bpf_tcp {
 	size_t first, n;
 	sk_netnsidvec syn_netns;
 	sk_netnsidvec unread_netns;
+	bool gave_up;
 };
 
 /* Loads and attaches the iterator. -EOPNOTSUPP when sktop was built

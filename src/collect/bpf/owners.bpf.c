@@ -277,6 +277,18 @@ static struct {
 	__u64 start_ns;
 } cur;
 
+/* This read's TCP sockets, keyed by session like cur. On a first look at
+ * sockets nothing ever dumped, none has a cookie and every namespace gets
+ * a full dump anyway: once most sockets seen were left unread, the rest
+ * are not even looked at (at a million sockets that look costs 0.3 s). */
+#define GIVE_UP_UNREAD 1024
+
+static struct {
+	__u64 session;
+	__u32 seen, unread;
+	__u32 gave_up;
+} tally;
+
 static __always_inline void look_up(struct bpf_iter__task_file *ctx, struct task_struct *task)
 {
 	__u64 session = ctx->meta->session_id;
@@ -468,7 +480,11 @@ int sk_owners_tcp(struct bpf_iter__task_file *ctx)
 
 	if (!file || !fill_owner(ctx, &o.r))
 		return 0;
-	if (!o.r.inode || !(sock = bpf_sock_from_file(file)) || !(sk = sock->sk) ||
+	if (tally.session != ctx->meta->session_id) {
+		tally.session = ctx->meta->session_id;
+		tally.seen = tally.unread = tally.gave_up = 0;
+	}
+	if (!o.r.inode || tally.gave_up || !(sock = bpf_sock_from_file(file)) || !(sk = sock->sk) ||
 	    sk->sk_protocol != IPPROTO_TCP || sk->sk_type != SOCK_STREAM ||
 	    (sk->__sk_common.skc_family != AF_INET && sk->__sk_common.skc_family != AF_INET6)) {
 		bpf_seq_write(ctx->meta->seq, &o.r, sizeof(o.r));
@@ -484,8 +500,11 @@ int sk_owners_tcp(struct bpf_iter__task_file *ctx)
 	 * it is not worth reading now (a first run on a quiet box). A closed
 	 * one is in no table: no dump would ever give it one. */
 	t->cookie = (__u64)sk->__sk_common.skc_cookie.counter;
+	tally.seen++;
 	if (!t->cookie && t->state != TCP_CLOSE) {
-		o.r.tcp = SK_OWNER_TCP_UNREAD;
+		tally.unread++;
+		tally.gave_up = tally.unread >= GIVE_UP_UNREAD && tally.unread * 2 > tally.seen;
+		o.r.tcp = tally.gave_up ? SK_OWNER_TCP_GAVE_UP : SK_OWNER_TCP_UNREAD;
 		o.r.netns = t->netns;
 		bpf_seq_write(ctx->meta->seq, &o.r, sizeof(o.r));
 		return 0;

@@ -10,13 +10,16 @@ struct sk_owner_record {
 	__u64 start_ns; /* start_boottime: tells a reused pid from the old one */
 	/* The TCP program: SK_OWNER_TCP when a struct sk_tcp_record follows,
 	 * SK_OWNER_TCP_UNREAD for a TCP socket left unread (nothing asked
-	 * its cookie yet), then with netns set. */
+	 * its cookie yet), then with netns set, and SK_OWNER_TCP_GAVE_UP on
+	 * the fd after which this read reads no more sockets, most having
+	 * been left unread (every namespace is then dumped). */
 	__u32 tcp;
 	__u32 netns;
 };
 
 #define SK_OWNER_TCP 1
 #define SK_OWNER_TCP_UNREAD 2
+#define SK_OWNER_TCP_GAVE_UP 3
 
 /* A TCP socket as sock_diag would report it with meminfo and tcp_info,
  * read in the same pass as its fd (the TCP program only). Times are
