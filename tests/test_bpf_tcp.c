@@ -32,6 +32,7 @@
 #include "collect/bpf_owners.h"
 #include "engine.h"
 #include "hermetic.h"
+#include "loopback.h"
 
 #define WCHECK(cond, ...)                                            \
 	do {                                                         \
@@ -78,45 +79,6 @@ static struct sk_engine *engine(bool bpf)
 }
 
 /* --- the world's sockets ----------------------------------------------------------- */
-
-static int listener(int family, uint16_t port, bool v6only)
-{
-	struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(port),
-				  .sin6_addr = IN6ADDR_LOOPBACK_INIT};
-	int one = 1, fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -1;
-	if (v6only)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if ((family == AF_INET ? bind(fd, (struct sockaddr *)&a4, sizeof(a4))
-			       : bind(fd, (struct sockaddr *)&a6, sizeof(a6))) < 0 ||
-	    listen(fd, 16) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static int connect_to(int family, uint16_t port)
-{
-	struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons(port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(port),
-				  .sin6_addr = IN6ADDR_LOOPBACK_INIT};
-	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -1;
-	if ((family == AF_INET ? connect(fd, (struct sockaddr *)&a4, sizeof(a4))
-			       : connect(fd, (struct sockaddr *)&a6, sizeof(a6))) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
 
 static int ioctl_unread(int fd, int *n)
 {
@@ -281,15 +243,15 @@ static int tcp_world(void)
 	struct sockaddr_in moving;
 
 	WCHECK(fds && dump, "engines");
-	WCHECK((l4 = listener(AF_INET, 7001, false)) >= 0, "listen: %s", strerror(errno));
-	WCHECK((l6 = listener(AF_INET6, 7002, true)) >= 0, "listen v6: %s", strerror(errno));
-	WCHECK((lq = listener(AF_INET, 7003, false)) >= 0, "listen: %s", strerror(errno));
+	WCHECK((l4 = loopback_listen(AF_INET, 7001, false)) >= 0, "listen: %s", strerror(errno));
+	WCHECK((l6 = loopback_listen(AF_INET6, 7002, true)) >= 0, "listen v6: %s", strerror(errno));
+	WCHECK((lq = loopback_listen(AF_INET, 7003, false)) >= 0, "listen: %s", strerror(errno));
 	/* In no table: its fd alone shows it, either way. */
 	WCHECK(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0) >= 0, "socket");
 	for (int i = 0; i < 6; i++) {
 		int family = i < 4 ? AF_INET : AF_INET6;
 
-		c[i] = connect_to(family, family == AF_INET ? 7001 : 7002);
+		c[i] = loopback_connect(family, family == AF_INET ? 7001 : 7002);
 		s[i] = accept4(family == AF_INET ? l4 : l6, NULL, NULL, SOCK_CLOEXEC);
 		WCHECK(c[i] >= 0 && s[i] >= 0, "connection %d: %s", i, strerror(errno));
 	}
@@ -320,7 +282,7 @@ static int tcp_world(void)
 
 	/* Connections waiting for accept(): full sockets no fd holds yet. */
 	for (int i = 0; i < 2; i++)
-		WCHECK((q[i] = connect_to(AF_INET, 7003)) >= 0, "connect: %s", strerror(errno));
+		WCHECK((q[i] = loopback_connect(AF_INET, 7003)) >= 0, "connect: %s", strerror(errno));
 	WCHECK(sk_engine_refresh(fds, &err) == 0, "fds refresh: %s", err.msg);
 	ns = own_netns(sk_engine_snapshot(fds));
 	WCHECK(ns && !ns->tcp_from_fds, "connections waiting for accept() and the fds were trusted");
@@ -339,7 +301,7 @@ static int tcp_world(void)
 
 	/* A TIME_WAIT and an orphan: no fd explains them, and a dump of the
 	 * states no fd holds must find them. */
-	WCHECK((tw_c = connect_to(AF_INET, 7001)) >= 0, "connect");
+	WCHECK((tw_c = loopback_connect(AF_INET, 7001)) >= 0, "connect");
 	WCHECK((tw_s = accept4(l4, NULL, NULL, SOCK_CLOEXEC)) >= 0, "accept");
 	close(tw_s); /* the server closes first: its end goes to TIME_WAIT */
 	WCHECK(recv(tw_c, data, 1, 0) == 0, "the FIN never arrived");

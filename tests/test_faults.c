@@ -251,24 +251,6 @@ static uint64_t inode_of(int fd)
 	return fstat(fd, &st) == 0 ? (uint64_t)st.st_ino : 0;
 }
 
-static int tcp_listener(int family)
-{
-	struct sockaddr_in6 sa6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0)
-		return -1;
-	if ((family == AF_INET ? bind(fd, (struct sockaddr *)&sa, sizeof(sa))
-			       : bind(fd, (struct sockaddr *)&sa6, sizeof(sa6))) < 0 ||
-	    listen(fd, 8) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 static int udp_socket(bool bound)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET};
@@ -907,7 +889,7 @@ static int nobody_view(FILE *rep, const char *dir, uint64_t root_listener)
 	/* setuid() made us undumpable, which no process started by exec is:
 	 * be the ordinary unprivileged process sktop would be. */
 	prctl(PR_SET_DUMPABLE, 1);
-	lfd = tcp_listener(AF_INET);
+	lfd = loopback_listen(AF_INET, 0, false);
 	ufd = udp_socket(true);
 	CHECK(rep, lfd >= 0 && ufd >= 0, "sockets as nobody: %s", strerror(errno));
 
@@ -982,7 +964,7 @@ static int nobody_view(FILE *rep, const char *dir, uint64_t root_listener)
 static int hidepid_world(FILE *rep)
 {
 	char dir[] = "/tmp/sktop-hidepid-XXXXXX";
-	int lfd = tcp_listener(AF_INET), ufd = udp_socket(true), sp[2], st, rc;
+	int lfd = loopback_listen(AF_INET, 0, false), ufd = udp_socket(true), sp[2], st, rc;
 	pid_t child;
 
 	CHECK(rep, lfd >= 0 && ufd >= 0 && socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0,
@@ -1046,7 +1028,7 @@ static int start_holder(struct holder *h)
 
 		if (unshare(CLONE_NEWNET) < 0 || loopback_up() < 0)
 			_exit(1);
-		lfd = tcp_listener(AF_INET);
+		lfd = loopback_listen(AF_INET, 0, false);
 		if (lfd < 0 || stat("/proc/self/ns/net", &st) < 0)
 			_exit(1);
 		dprintf(ends.wr, "%llu %llu\n", (unsigned long long)st.st_ino,
@@ -1258,7 +1240,7 @@ static int unsupported_world(FILE *rep)
 	struct sk_diag_sink sink = {.socks = &socks, .strs = &strs, .netns = 1, .stats = &stats};
 	struct sk_diag_request req = {.kind = SK_DIAG_INET, .family = AF_INET,
 				      .protocol = IPPROTO_RAW, .states = 0xffffffffu};
-	int lfd = tcp_listener(AF_INET), bound = udp_socket(true), unbound = udp_socket(false);
+	int lfd = loopback_listen(AF_INET, 0, false), bound = udp_socket(true), unbound = udp_socket(false);
 	int raw = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
 	bool found = false;
 	char msg[512], *json;
