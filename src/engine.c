@@ -843,8 +843,8 @@ static void keep_fdtcp(struct sk_engine *e, struct sk_snapshot *s)
  * those no fd holds (the fd-held ones came with their fds). The walk of
  * the kernel's tables is the same as a full dump's, but the messages, with
  * their tcp_info, are for a few rows instead of all. Sets *orphans to the
- * full sockets among the kept rows. Returns 0, -ECANCELED, or another
- * -errno with the rows it added taken back. */
+ * full sockets among the kept rows. Returns 0, -ECANCELED or another
+ * -errno; the caller takes back what it added when it is not used. */
 static int dump_no_fd_states(struct sk_engine *e, struct sk_snapshot *s, struct sk_netns *ns,
 			     int64_t *orphans)
 {
@@ -857,7 +857,6 @@ static int dump_no_fd_states(struct sk_engine *e, struct sk_snapshot *s, struct 
 		.socks = &s->socks, .strs = &s->strs, .netns = ns->id, .stats = &s->diag,
 		.cancel = &e->cancel,
 	};
-	struct sk_diag_stats stats_before = s->diag;
 	size_t base = s->socks.n, kept = base;
 	struct sk_error derr;
 	int rc;
@@ -865,11 +864,8 @@ static int dump_no_fd_states(struct sk_engine *e, struct sk_snapshot *s, struct 
 	sk_error_clear(&derr);
 	rc = e->cfg.diag->dump(e->cfg.diag->ctx, ns->id, ns->own ? 0 : ns->rep_pid, &req, &sink,
 			       &derr);
-	if (rc) {
-		s->socks.n = base;
-		s->diag = stats_before;
+	if (rc)
 		return rc;
-	}
 	*orphans = 0;
 	for (size_t i = base; i < s->socks.n; i++) {
 		const struct sk_socket *k = &s->socks.v[i];
@@ -907,26 +903,25 @@ static int dump_no_fd_states(struct sk_engine *e, struct sk_snapshot *s, struct 
 static int tcp_from_fds(struct sk_engine *e, struct sk_snapshot *s, struct sk_netns *ns)
 {
 	int64_t hashed = 0, unheld, orphans = 0;
+	struct sk_diag_stats stats_before = s->diag;
 	size_t first, end, base = s->socks.n;
 	struct sk_nsinuse u;
 	bool requests;
 	int rc;
 
-	if (!e->live || e->fdtcp.gave_up || !e->fdtcp.n ||
-	    !fdtcp_range(e, s, ns->id, &first, &end))
-		return 0; /* none read (or not all): nothing to spare a dump with */
+	/* A socket without a cookie has no row: its namespace is listed. */
+	if (!e->live || e->fdtcp.gave_up || !fdtcp_range(e, s, ns->id, &first, &end) ||
+	    sk_bsearch(&ns->id, e->fdtcp.unread_netns.v, e->fdtcp.unread_netns.n, sizeof(uint64_t),
+		       cmp_u64))
+		return 0;
 	for (size_t i = first; i < end; i++) {
 		const struct sk_socket *k = &s->socks.v[i];
 
 		if ((k->state == SK_TCP_LISTEN && k->recv_q) ||
-		    (k->state == SK_TCP_CLOSE && k->local.port) ||
-		    (!k->cookie && k->state != SK_TCP_CLOSE))
+		    (k->state == SK_TCP_CLOSE && k->local.port))
 			return 0;
 		hashed += k->state != SK_TCP_CLOSE;
 	}
-	if (sk_bsearch(&ns->id, e->fdtcp.unread_netns.v, e->fdtcp.unread_netns.n, sizeof(uint64_t),
-		       cmp_u64))
-		return 0;
 	requests = sk_bsearch(&ns->id, e->fdtcp.syn_netns.v, e->fdtcp.syn_netns.n, sizeof(uint64_t),
 			      cmp_u64) != NULL;
 	if (sk_nsinuse_read(e->cfg.proc_root, ns->own ? getpid() : ns->rep_pid, ns->id, &u) < 0 ||
@@ -941,7 +936,9 @@ static int tcp_from_fds(struct sk_engine *e, struct sk_snapshot *s, struct sk_ne
 		if (rc == -ECANCELED)
 			return rc;
 		if (rc || orphans != unheld) {
-			s->socks.n = base; /* the full dump has them all */
+			/* The full dump has them all, and counts them itself. */
+			s->socks.n = base;
+			s->diag = stats_before;
 			return 0;
 		}
 	}
