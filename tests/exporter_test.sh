@@ -91,6 +91,18 @@ EOF
 prometheus --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/data" \
 	--web.listen-address="127.0.0.1:$PROM" --log.level=warn >"$tmp/prometheus.log" 2>&1 &
 api=http://127.0.0.1:$PROM/api/v1
+# Ready before it is asked: a Prometheus that never came up must say why
+# (its log), not pass for an exporter whose series are missing.
+prom_ready() {
+	local deadline=$((SECONDS + 60))
+	while [ $SECONDS -lt $deadline ]; do
+		curl -sf --max-time 2 "http://127.0.0.1:$PROM/-/ready" >/dev/null && return 0
+		sleep 0.2
+	done
+	sed 's/^/#   /' "$tmp/prometheus.log" | tail -20
+	return 1
+}
+check "Prometheus starts" prom_ready
 
 # The first value of an instant query, or nothing.
 query() {
